@@ -1,0 +1,33 @@
+"""The REST API under /api/v1/ (django-ninja): authentication, errors, and each app's routers.
+
+See docs/decisions/0003-api-framework.md. Each app contributes a router from its `api.py`.
+"""
+
+from __future__ import annotations
+
+from django.db import connection
+from django.http import HttpRequest
+from ninja import NinjaAPI, Schema
+
+from ascolto.core.errors import DomainError, NotFound
+
+api = NinjaAPI(title="ascolto API", version="1", urls_namespace="api-v1")
+
+
+class Health(Schema):
+    status: str
+    database: str
+
+
+@api.get("/health", response=Health, auth=None, tags=["system"])
+def health(request: HttpRequest) -> dict[str, str]:
+    """Liveness and database reachability, for load balancers."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+    return {"status": "ok", "database": connection.vendor}
+
+
+@api.exception_handler(DomainError)
+def domain_error(request: HttpRequest, exc: DomainError) -> object:
+    status = 404 if isinstance(exc, NotFound) else 400
+    return api.create_response(request, {"detail": exc.message, "field": exc.field}, status=status)

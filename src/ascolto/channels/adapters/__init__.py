@@ -1,0 +1,34 @@
+"""Channel adapters: one package per channel kind, registered here by kind.
+
+An adapter turns what its channel delivers into `InboundMessage`s (in its webhook view or
+poller) and sends outbound messages (`send`). Adapters for WhatsApp, Messenger, Facebook and
+Instagram arrive with their issues; until then replies on those channels fail with a clear
+reason instead of being silently dropped.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    from ascolto.channels.models import Message
+
+
+class OutboundUnavailable(Exception):
+    """This channel cannot carry a reply (no adapter yet, or no address to reply to)."""
+
+
+class Adapter(Protocol):
+    def send(self, message: Message) -> str:
+        """Send `message`; return its id on the channel."""
+        ...
+
+
+def get_adapter(kind: str) -> Adapter:
+    from ascolto.channels.adapters.email.adapter import EmailAdapter
+
+    adapters: dict[str, Adapter] = {"email": EmailAdapter(), "web": EmailAdapter()}
+    adapter = adapters.get(kind)
+    if adapter is None:
+        raise OutboundUnavailable(f"Replies on the '{kind}' channel are not available yet.")
+    return adapter

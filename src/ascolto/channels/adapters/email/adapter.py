@@ -1,0 +1,44 @@
+"""Email adapter: replies by email, for mailboxes and for the Scrivi web form.
+
+Outbound mail goes through Django's email backend (SMTP in production, the console in the demo,
+an in-memory outbox in tests). Each reply carries a Message-ID of ours and In-Reply-To of the
+citizen's last message, so the citizen's mail client threads it and their answer comes back to
+the same conversation.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.mail import EmailMessage
+from django.core.mail.message import make_msgid
+
+from ascolto.channels.adapters import OutboundUnavailable
+from ascolto.channels.models import Message
+from ascolto.citizens.models import Identity
+
+
+class EmailAdapter:
+    def send(self, message: Message) -> str:
+        identity = message.conversation.identity
+        address = identity.value if identity.kind == Identity.Kind.EMAIL else ""
+        if not address and identity.citizen is not None:
+            address = identity.citizen.email
+        if not address:
+            raise OutboundUnavailable("The citizen left no email address to reply to.")
+        last_inbound = (
+            message.conversation.messages.filter(direction=Message.Direction.INBOUND)
+            .exclude(external_id="")
+            .order_by("-sent_at")
+            .values_list("external_id", flat=True)
+            .first()
+        )
+        message_id = make_msgid(domain="ascolto.local")
+        headers = {"Message-ID": message_id}
+        if last_inbound and last_inbound.startswith("<"):
+            headers["In-Reply-To"] = last_inbound
+            headers["References"] = last_inbound
+        subject = message.subject or message.conversation.subject or settings.ASCOLTO_MUNICIPALITY
+        EmailMessage(subject=subject, body=message.text, to=[address], headers=headers).send(
+            fail_silently=False
+        )
+        return message_id

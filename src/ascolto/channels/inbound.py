@@ -1,0 +1,68 @@
+"""What every channel adapter hands to intake: one `InboundMessage` per message received."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+
+@dataclass(frozen=True)
+class SenderDetails:
+    """What the sender told us about themselves (a web form, a logged call); all optional."""
+
+    first_name: str = ""
+    last_name: str = ""
+    email: str = ""
+    phone: str = ""
+    fiscal_code: str = ""
+    privacy_consent: bool = False
+
+
+@dataclass(frozen=True)
+class Attachment:
+    """A file that came with a message, already stored; `url` is where it can be fetched."""
+
+    name: str
+    content_type: str
+    size: int
+    url: str = ""
+
+
+@dataclass(frozen=True)
+class CaseHints:
+    """What the channel already knows about the case: a web form's kind and category, the
+    campaign of a dedicated mailbox, a disservice report's place. Codes, not objects, so adapters
+    stay free of the tickets app."""
+
+    kind: str = ""
+    theme: str = ""
+    campaign: str = ""
+    place: str = ""
+    open_case: bool | None = None  # None: the channel's `opens_cases` decides
+
+
+@dataclass(frozen=True)
+class InboundMessage:
+    """One message as a channel received it.
+
+    `channel` is the code of a configured `Channel`; `external_id` the message's id on that
+    channel (a WhatsApp wamid, a Messenger mid, an email Message-ID, a form submission's uuid, a
+    call id). `handle_kind` is an `Identity.Kind` value and `handle` the sender's handle on it.
+    `thread_id`, when the channel has one (an email thread, a comment thread, a call), keeps
+    messages of one thread in one conversation. `raw` is the payload as received, kept for audit.
+    """
+
+    channel: str
+    external_id: str
+    handle_kind: str
+    handle: str
+    text: str
+    sent_at: datetime | None = None
+    display_name: str = ""
+    thread_id: str = ""
+    subject: str = ""
+    attachments: tuple[Attachment, ...] = ()
+    sender: SenderDetails = field(default_factory=SenderDetails)
+    hints: CaseHints = field(default_factory=CaseHints)
+    raw: dict[str, Any] | None = None

@@ -1,0 +1,174 @@
+"""Channels, the conversations held on them, and their messages."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+
+from ascolto.citizens.models import Identity
+from ascolto.core.errors import InvalidInput
+
+
+class Channel(models.Model):
+    """One configured way citizens reach the municipality: the Scrivi web form, a mailbox, the
+    020202 phone line, the WhatsApp number, the Facebook page, the Instagram account. Its `config`
+    is validated against the schema of its kind (`channels/config.py`)."""
+
+    class Kind(models.TextChoices):
+        WEB = "web", "Modulo web (Scrivi)"
+        EMAIL = "email", "Email"
+        PHONE = "phone", "Telefono"
+        WHATSAPP = "whatsapp", "WhatsApp"
+        MESSENGER = "messenger", "Facebook Messenger"
+        FACEBOOK = "facebook", "Facebook (commenti)"
+        INSTAGRAM = "instagram", "Instagram"
+        API = "api", "API"
+
+    kind = models.CharField("tipo", max_length=20, choices=Kind.choices)
+    code = models.SlugField("codice", max_length=64, unique=True)
+    name = models.CharField("nome", max_length=200)
+    config = models.JSONField("configurazione", default=dict, blank=True)
+    is_active = models.BooleanField("attivo", default=True)
+
+    class Meta:
+        verbose_name = "canale"
+        verbose_name_plural = "canali"
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        from ascolto.channels.config import validate_config
+
+        try:
+            self.config = validate_config(self.kind, self.config)
+        except InvalidInput as exc:
+            raise ValidationError({"config": exc.message}) from exc
+
+    @property
+    def session_window(self) -> timedelta:
+        return timedelta(hours=int(self.config.get("session_hours", 0)))
+
+    @property
+    def opens_cases(self) -> bool:
+        return bool(self.config.get("opens_cases", True))
+
+
+class Conversation(models.Model):
+    """One thread on one channel with one identity: a phone call, a web-form submission and its
+    replies, an email thread, a WhatsApp or Messenger session, a comment thread under a post.
+
+    A conversation exists even when it opens no case (a chatbot session, an answered comment); it
+    is the unit behind volume, repeat-contact and channel-share figures. A case links one or more
+    conversations (`Ticket.conversations`).
+    """
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Aperta"
+        CLOSED = "closed", "Chiusa"
+
+    channel = models.ForeignKey(
+        Channel, verbose_name="canale", on_delete=models.PROTECT, related_name="conversations"
+    )
+    identity = models.ForeignKey(
+        Identity, verbose_name="recapito", on_delete=models.PROTECT, related_name="conversations"
+    )
+    external_thread_id = models.CharField("id del thread sul canale", max_length=255, blank=True)
+    status = models.CharField("stato", max_length=10, choices=Status.choices, default=Status.OPEN)
+    subject = models.CharField("oggetto", max_length=255, blank=True)
+    started_at = models.DateTimeField("iniziata il", db_index=True)
+    last_message_at = models.DateTimeField("ultimo messaggio")
+
+    class Meta:
+        verbose_name = "conversazione"
+        verbose_name_plural = "conversazioni"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["channel", "external_thread_id"],
+                condition=~Q(external_thread_id=""),
+                name="conversation_unique_thread",
+            )
+        ]
+        indexes = [
+            models.Index(
+                fields=["identity", "channel", "-last_message_at"], name="conversation_recent_idx"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.channel} · {self.started_at:%d/%m/%Y %H:%M}"
+
+
+class Message(models.Model):
+    """One entry of a conversation: what the citizen wrote or said, a reply sent to them, or an
+    internal note an operator left on the case. Unique on `(channel, external_id)`, so a webhook
+    delivered twice stores one message. Outbound messages carry a delivery status and the number
+    of attempts made to send them."""
+
+    class Direction(models.TextChoices):
+        INBOUND = "inbound", "Ricevuto"
+        OUTBOUND = "outbound", "Inviato"
+        NOTE = "note", "Nota interna"
+
+    class Status(models.TextChoices):
+        RECEIVED = "received", "Ricevuto"
+        QUEUED = "queued", "In coda"
+        SENT = "sent", "Inviato"
+        DELIVERED = "delivered", "Consegnato"
+        READ = "read", "Letto"
+        FAILED = "failed", "Non inviato"
+
+    conversation = models.ForeignKey(
+        Conversation,
+        verbose_name="conversazione",
+        on_delete=models.CASCADE,
+        related_name="messages",
+    )
+    channel = models.ForeignKey(
+        Channel, verbose_name="canale", on_delete=models.PROTECT, related_name="+"
+    )
+    external_id = models.CharField("id sul canale", max_length=255, blank=True)
+    direction = models.CharField("direzione", max_length=10, choices=Direction.choices)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="autore",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    subject = models.CharField("oggetto", max_length=255, blank=True)
+    text = models.TextField("testo")
+    attachments = models.JSONField("allegati", default=list, blank=True)
+    sent_at = models.DateTimeField("inviato il")
+    created_at = models.DateTimeField("registrato il", auto_now_add=True)
+    status = models.CharField("stato", max_length=10, choices=Status.choices)
+    attempts = models.PositiveSmallIntegerField("tentativi", default=0)
+    last_error = models.CharField("ultimo errore", max_length=500, blank=True)
+    raw = models.JSONField("dati originali", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "messaggio"
+        verbose_name_plural = "messaggi"
+        ordering = ["sent_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["channel", "external_id"],
+                condition=~Q(external_id=""),
+                name="message_unique_external_id",
+            )
+        ]
+        indexes = [models.Index(fields=["conversation", "sent_at"], name="message_thread_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.get_direction_display()} · {self.sent_at:%d/%m/%Y %H:%M}"
+
+    def summary(self, length: int = 80) -> str:
+        text: Any = self.text.replace("\n", " ")
+        return str(text[:length] + ("…" if len(text) > length else ""))

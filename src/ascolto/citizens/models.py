@@ -1,0 +1,118 @@
+"""Citizens and the handles they reach the municipality by."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import Q
+
+
+class Citizen(models.Model):
+    """A person who contacts the municipality: a resident, a visitor, a business owner.
+
+    Known by name and, when they give it, their fiscal code; every phone number, email address and
+    social or WhatsApp account they used is an `Identity` pointing here, so their whole history is
+    one list. When two records turn out to be the same person they are merged: the absorbed one
+    keeps `merged_into` and nothing else points at it.
+    """
+
+    first_name = models.CharField("nome", max_length=100, blank=True)
+    last_name = models.CharField("cognome", max_length=100, blank=True)
+    fiscal_code = models.CharField("codice fiscale", max_length=16, blank=True)
+    email = models.EmailField("email", blank=True)
+    phone = models.CharField("telefono", max_length=20, blank=True)
+    created_at = models.DateTimeField("creato il", auto_now_add=True)
+    merged_into = models.ForeignKey(
+        "self",
+        verbose_name="unito a",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="absorbed",
+    )
+
+    class Meta:
+        verbose_name = "cittadino"
+        verbose_name_plural = "cittadini"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["fiscal_code"],
+                condition=~Q(fiscal_code="") & Q(merged_into__isnull=True),
+                name="citizen_unique_fiscal_code",
+            )
+        ]
+        indexes = [models.Index(fields=["last_name", "first_name"], name="citizen_name_idx")]
+
+    def __str__(self) -> str:
+        name = f"{self.first_name} {self.last_name}".strip()
+        return name or f"Cittadino #{self.pk}"
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip()
+
+
+class Identity(models.Model):
+    """One handle on one channel: a phone number, an email address, a WhatsApp number or
+    business-scoped user id, a Facebook page-scoped id, an Instagram id, a login subject (SPID,
+    CIE). A contact whose citizen is unknown still has an identity, so repeat contacts are counted
+    even for anonymous callers; it is linked to a citizen when they make themselves known."""
+
+    class Kind(models.TextChoices):
+        PHONE = "phone", "Telefono"
+        EMAIL = "email", "Email"
+        WHATSAPP = "whatsapp", "WhatsApp (numero)"
+        WHATSAPP_BSUID = "whatsapp_bsuid", "WhatsApp (ID utente)"
+        FACEBOOK_PSID = "facebook_psid", "Facebook Messenger"
+        INSTAGRAM_ID = "instagram_id", "Instagram"
+        LOGIN = "login", "Accesso SPID/CIE"
+
+    kind = models.CharField("tipo", max_length=20, choices=Kind.choices)
+    value = models.CharField("recapito", max_length=255)
+    display_name = models.CharField("nome mostrato", max_length=200, blank=True)
+    citizen = models.ForeignKey(
+        Citizen,
+        verbose_name="cittadino",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="identities",
+    )
+    created_at = models.DateTimeField("primo contatto", auto_now_add=True)
+    last_seen_at = models.DateTimeField("ultimo contatto", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "recapito"
+        verbose_name_plural = "recapiti"
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "value"], name="identity_unique_handle")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.value}"
+
+
+class Consent(models.Model):
+    """A consent a citizen gave or withdrew: the privacy notice of a form, being contacted for
+    satisfaction surveys, being answered on a given channel. Append-only: the latest row for a
+    purpose is the one in force."""
+
+    class Purpose(models.TextChoices):
+        PRIVACY = "privacy", "Informativa privacy"
+        SURVEYS = "surveys", "Questionari di soddisfazione"
+        NEWS = "news", "Avvisi e comunicazioni"
+
+    citizen = models.ForeignKey(
+        Citizen, verbose_name="cittadino", on_delete=models.CASCADE, related_name="consents"
+    )
+    purpose = models.CharField("finalità", max_length=20, choices=Purpose.choices)
+    granted = models.BooleanField("concesso")
+    source = models.CharField("dove", max_length=100, blank=True)
+    recorded_at = models.DateTimeField("registrato il", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "consenso"
+        verbose_name_plural = "consensi"
+        ordering = ["-recorded_at"]
+
+    def __str__(self) -> str:
+        return f"{self.get_purpose_display()}: {'sì' if self.granted else 'no'}"

@@ -1,0 +1,15 @@
+"""URL map of the project: the admin, the API and (later) the console and citizen pages."""
+
+from django.contrib import admin
+from django.urls import path
+
+from ascolto.api.urls import api
+
+admin.site.site_header = "ascolto — amministrazione"
+admin.site.site_title = "ascolto"
+admin.site.index_title = "Gestione"
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("api/v1/", api.urls),
+]

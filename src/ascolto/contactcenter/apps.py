@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class ContactCenterConfig(AppConfig):
+    name = "ascolto.contactcenter"
+    verbose_name = "Contact center"

@@ -1,0 +1,36 @@
+"""Errors raised by action functions.
+
+Every error carries a message a person can act on: what was wrong and, where it helps, what was
+expected. Views and the API turn them into form errors or 400 responses; nothing is half-written
+when one is raised, because actions raise before their first write or inside their transaction.
+"""
+
+from __future__ import annotations
+
+
+class DomainError(Exception):
+    """An action was asked to do something the domain does not allow."""
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+class InvalidInput(DomainError):
+    """The input is malformed: an empty text, a malformed phone number, an invalid fiscal code."""
+
+
+class NotFound(DomainError):
+    """A referenced object (channel, ticket, office) does not exist or is not active."""
+
+
+class InvalidTransition(DomainError):
+    """A case cannot move from its current state to the requested one."""
+
+    def __init__(self, current: str, requested: str, reason: str = "") -> None:
+        message = f"Cannot move a case from '{current}' to '{requested}'"
+        message += f": {reason}" if reason else "."
+        super().__init__(message, field="status")
+        self.current = current
+        self.requested = requested

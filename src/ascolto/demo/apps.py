@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class DemoConfig(AppConfig):
+    name = "ascolto.demo"
+    verbose_name = "Città dimostrativa"

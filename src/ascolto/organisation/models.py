@@ -1,0 +1,135 @@
+"""The municipality's organisation: offices in a tree, teams of operators, operators with roles."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Value
+from django.db.models.functions import Concat, Substr
+
+
+class Office(models.Model):
+    """An organisational unit of the municipality: a department (Direzione), an area, a business
+    unit, a unit, or a task force set up for a campaign.
+
+    Offices form a tree; a second-level case is routed to an office, and an office operator sees
+    the cases of their office and of every office below it. `path` is the materialised path of
+    ids ("/3/17/42/"), kept by `save()`, so "this office and everything below" is one indexed
+    prefix query.
+    """
+
+    class Kind(models.TextChoices):
+        DEPARTMENT = "department", "Direzione"
+        AREA = "area", "Area"
+        BUSINESS_UNIT = "business_unit", "Business unit"
+        UNIT = "unit", "Unità"
+        TASK_FORCE = "task_force", "Task force"
+
+    name = models.CharField("nome", max_length=200)
+    code = models.SlugField("codice", max_length=64, unique=True)
+    kind = models.CharField("tipo", max_length=20, choices=Kind.choices)
+    parent = models.ForeignKey(
+        "self",
+        verbose_name="ufficio superiore",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+    )
+    path = models.CharField("percorso", max_length=255, editable=False, db_index=True)
+    email = models.EmailField("email per le notifiche", blank=True)
+    budget_line = models.CharField(
+        "capitolo di bilancio", max_length=64, blank=True, help_text="per il riparto dei costi"
+    )
+    is_active = models.BooleanField("attivo", default=True)
+
+    class Meta:
+        verbose_name = "ufficio"
+        verbose_name_plural = "uffici"
+        ordering = ["path"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        old_path = self.path
+        if self.pk is None:
+            super().save(*args, **kwargs)  # an id first: the path is made of ids
+            args, kwargs = (), {"using": kwargs.get("using")}
+        parent_path = self.parent.path if self.parent is not None else "/"
+        self.path = f"{parent_path}{self.pk}/"
+        super().save(*args, **kwargs)
+        if old_path and old_path != self.path:
+            # The office moved: rewrite the paths of its whole subtree in one statement.
+            Office.objects.filter(path__startswith=old_path).exclude(pk=self.pk).update(
+                path=Concat(Value(self.path), Substr("path", len(old_path) + 1))
+            )
+
+    def clean(self) -> None:
+        if self.pk and self.parent_id and self.parent and self.parent.is_within(self):
+            raise ValidationError({"parent": "Un ufficio non può stare sotto sé stesso."})
+
+    def subtree(self) -> models.QuerySet[Office]:
+        """This office and every office below it."""
+        return Office.objects.filter(path__startswith=self.path)
+
+    def is_within(self, other: Office) -> bool:
+        """Whether this office is `other` or lies below it."""
+        return self.path.startswith(other.path)
+
+
+class User(AbstractUser):
+    """A member of staff who uses the console: an operator, a supervisor, an analyst or an
+    administrator. Citizens are not users; they are `citizens.Citizen`."""
+
+    class Role(models.TextChoices):
+        FIRST_LEVEL = "first_level", "Operatore di primo livello"
+        OFFICE = "office", "Operatore d'ufficio"
+        SUPERVISOR = "supervisor", "Supervisore"
+        ANALYST = "analyst", "Analista"
+        ADMINISTRATOR = "administrator", "Amministratore"
+
+    role = models.CharField("ruolo", max_length=20, choices=Role.choices, default=Role.FIRST_LEVEL)
+    office = models.ForeignKey(
+        Office,
+        verbose_name="ufficio",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="members",
+        help_text=(
+            "per gli operatori d'ufficio: vedono solo i casi di questo ufficio e di quelli "
+            "sottostanti"
+        ),
+    )
+
+    class Meta:
+        verbose_name = "operatore"
+        verbose_name_plural = "operatori"
+
+    def __str__(self) -> str:
+        return self.get_full_name() or self.username
+
+
+class Team(models.Model):
+    """A queue of operators: a contact-center team, the Scrivi back office, the social team, a
+    task force's team. Cases are assigned to a team and then to one of its members."""
+
+    name = models.CharField("nome", max_length=200)
+    code = models.SlugField("codice", max_length=64, unique=True)
+    office = models.ForeignKey(
+        Office, verbose_name="ufficio", on_delete=models.PROTECT, related_name="teams"
+    )
+    members = models.ManyToManyField(User, verbose_name="membri", blank=True, related_name="teams")
+    is_active = models.BooleanField("attivo", default=True)
+
+    class Meta:
+        verbose_name = "team"
+        verbose_name_plural = "team"
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name

@@ -1,0 +1,621 @@
+"""Actions on cases: the one write path for tickets.
+
+Every function here runs in one transaction, locks the case row it changes, checks the move
+against `Ticket.TRANSITIONS`, records a `TicketEvent` with the actor and the time, and schedules
+follow-up work through the outbox (processed after commit). Views, the API, channel adapters,
+the chatbot, commands, tasks and tests all call these; nobody else saves a ticket.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from ascolto.channels import actions as channel_actions
+from ascolto.channels.models import Channel, Conversation, Message
+from ascolto.citizens.models import Citizen, Identity
+from ascolto.core import outbox
+from ascolto.core.errors import DomainError, InvalidInput, InvalidTransition, NotFound
+from ascolto.organisation.models import Office, Team, User
+from ascolto.tickets import codes, sla
+from ascolto.tickets.models import Campaign, Tag, Theme, Ticket, TicketEvent
+from ascolto.tickets.routing import route
+
+Status = Ticket.Status
+Actor = User | None
+
+MAX_RESOLUTION = 20_000
+
+
+def _event(
+    ticket: Ticket,
+    kind: str,
+    actor: Actor,
+    *,
+    at: datetime | None = None,
+    from_value: Any = "",
+    to_value: Any = "",
+    **data: Any,
+) -> TicketEvent:
+    return TicketEvent.objects.create(
+        ticket=ticket,
+        kind=kind,
+        actor=actor,
+        at=at or timezone.now(),
+        from_value=str(from_value or "")[:255],
+        to_value=str(to_value or "")[:255],
+        data=data,
+    )
+
+
+def _locked(ticket: Ticket) -> Ticket:
+    """Re-read the case under a row lock, so two operators acting at once are serialised."""
+    try:
+        return Ticket.objects.select_for_update().get(pk=ticket.pk)
+    except Ticket.DoesNotExist as exc:
+        raise NotFound(f"Case {ticket.pk} does not exist.") from exc
+
+
+def _move(ticket: Ticket, status: str, actor: Actor, **data: Any) -> None:
+    if not ticket.can_transition_to(status):
+        raise InvalidTransition(ticket.status, status, _why_not(ticket.status, status))
+    previous = ticket.status
+    ticket.status = status
+    now = timezone.now()
+    if status == Status.RESOLVED:
+        ticket.resolved_at = now
+    elif status == Status.CLOSED:
+        ticket.closed_at = now
+    elif previous in (Status.RESOLVED, Status.CLOSED):
+        ticket.resolved_at = None
+        ticket.closed_at = None
+    _event(
+        ticket, TicketEvent.Kind.STATUS, actor, at=now, from_value=previous, to_value=status, **data
+    )
+
+
+def _why_not(current: str, requested: str) -> str:
+    if current == Status.CANCELLED:
+        return "a cancelled case cannot change any more"
+    if current == requested:
+        return "the case is already in that state"
+    if requested == Status.CLOSED:
+        return "resolve the case before closing it"
+    if current in (Status.RESOLVED, Status.CLOSED):
+        return "reopen the case first"
+    return ""
+
+
+def _require_text(text: str, what: str, limit: int = MAX_RESOLUTION) -> str:
+    text = (text or "").strip()
+    if not text:
+        raise InvalidInput(f"The {what} is empty.", field=what)
+    if len(text) > limit:
+        raise InvalidInput(
+            f"The {what} is {len(text)} characters long; at most {limit}.", field=what
+        )
+    return text
+
+
+# --- Opening --------------------------------------------------------------------------------
+
+
+def open_ticket(
+    *,
+    channel: Channel,
+    conversation: Conversation,
+    identity: Identity | None = None,
+    citizen: Citizen | None = None,
+    kind: str = Ticket.Kind.INFORMATION,
+    theme: Theme | None = None,
+    subject: str = "",
+    description: str = "",
+    place: str = "",
+    campaign: Campaign | None = None,
+    tags: Iterable[Tag] = (),
+    actor: Actor = None,
+    at: datetime | None = None,
+) -> Ticket:
+    """Open a case for a conversation, routed by the routing rules, with its SLA due time."""
+    if kind not in Ticket.Kind.values:
+        raise InvalidInput(f"Unknown kind of request '{kind}'.", field="kind")
+    if len(subject) > 255:
+        raise InvalidInput("The subject is longer than 255 characters.", field="subject")
+    if len(place) > 255:
+        raise InvalidInput("The place is longer than 255 characters.", field="place")
+    at = at or timezone.now()
+    target = route(channel.kind, theme, kind)
+    with transaction.atomic():
+        ticket = Ticket(
+            channel=channel,
+            kind=kind,
+            theme=theme,
+            campaign=campaign,
+            level=target.level,
+            office=target.office,
+            team=target.team,
+            citizen=citizen,
+            identity=identity,
+            subject=subject,
+            description=description,
+            place=place,
+            sla_policy=target.sla_policy,
+            created_at=at,
+            due_at=sla.due_at(target.sla_policy, at) if target.sla_policy else None,
+        )
+        for _attempt in range(5):
+            ticket.code = codes.new_code()
+            try:
+                with transaction.atomic():
+                    ticket.save(force_insert=True)
+                break
+            except IntegrityError:
+                if Ticket.objects.filter(code=ticket.code).exists():
+                    ticket.pk = None
+                    continue  # 1 in 2^60: draw again
+                raise
+        ticket.conversations.add(conversation)
+        tag_list = list(tags)
+        if campaign is not None and campaign.tag is not None:
+            tag_list.append(campaign.tag)
+        if tag_list:
+            ticket.tags.add(*tag_list)
+        _event(
+            ticket,
+            TicketEvent.Kind.OPENED,
+            actor,
+            at=at,
+            to_value=ticket.status,
+            channel=channel.code,
+            office=target.office.pk if target.office else None,
+            team=target.team.pk if target.team else None,
+            level=target.level,
+            rule=target.rule.pk if target.rule else None,
+        )
+        outbox.publish("ticket.opened", ticket_id=ticket.pk)
+    return ticket
+
+
+def thread_inbound(
+    message: Message, conversation: Conversation, conversation_created: bool, inbound: Any
+) -> Ticket | None:
+    """Attach an inbound message to the case of its conversation, or open one.
+
+    An active case continues (a case waiting for the citizen goes back to whoever was working on
+    it); a resolved case is reopened; otherwise a new case is opened when the channel opens cases
+    (or the adapter says so for this message). Runs inside `receive`'s transaction.
+    """
+    hints = inbound.hints
+    ticket = conversation.tickets.select_for_update().order_by("-created_at").first()  # type: ignore[attr-defined]
+    if ticket is not None and ticket.status not in Ticket.FINAL:
+        if ticket.status == Status.WAITING:
+            _move(
+                ticket,
+                Status.OFFICE if ticket.level == 2 else Status.OPEN,
+                None,
+                cause="citizen_replied",
+            )
+        elif ticket.status == Status.RESOLVED:
+            _move(
+                ticket,
+                Status.OFFICE if ticket.level == 2 else Status.OPEN,
+                None,
+                cause="citizen_wrote_after_resolution",
+            )
+        _event(ticket, TicketEvent.Kind.MESSAGE, None, at=message.sent_at, message=message.pk)
+        ticket.save()
+        return ticket
+    wants_case = (
+        hints.open_case if hints.open_case is not None else conversation.channel.opens_cases
+    )
+    if not wants_case:
+        return None
+    theme = Theme.objects.filter(code=hints.theme, is_active=True).first() if hints.theme else None
+    if hints.theme and theme is None:
+        raise InvalidInput(f"Unknown category '{hints.theme}'.", field="theme")
+    campaign = Campaign.objects.filter(code=hints.campaign).first() if hints.campaign else None
+    if hints.campaign and campaign is None:
+        raise InvalidInput(f"Unknown campaign '{hints.campaign}'.", field="campaign")
+    identity = conversation.identity
+    return open_ticket(
+        channel=conversation.channel,
+        conversation=conversation,
+        identity=identity,
+        citizen=identity.citizen,
+        kind=hints.kind or Ticket.Kind.INFORMATION,
+        theme=theme,
+        subject=(inbound.subject or message.summary(60))[:255],
+        description=message.text,
+        place=hints.place,
+        campaign=campaign,
+        at=message.sent_at,
+    )
+
+
+# --- Workflow -------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def assign_ticket(
+    ticket: Ticket, *, actor: Actor, assignee: User | None = None, team: Team | None = None
+) -> Ticket:
+    """Give the case to an operator and/or a team; a new case becomes 'open'."""
+    ticket = _locked(ticket)
+    if not ticket.is_active():
+        raise InvalidTransition(ticket.status, "assigned", "only an active case can be assigned")
+    if assignee is None and team is None:
+        raise InvalidInput("Choose an operator or a team to assign the case to.", field="assignee")
+    if assignee is not None and not assignee.is_active:
+        raise InvalidInput(f"Operator {assignee} is not active.", field="assignee")
+    if (
+        team is not None
+        and assignee is not None
+        and not team.members.filter(pk=assignee.pk).exists()
+    ):
+        raise InvalidInput(f"Operator {assignee} is not a member of team {team}.", field="assignee")
+    if (
+        ticket.level == 2
+        and assignee is not None
+        and assignee.office is not None
+        and ticket.office is not None
+    ):
+        if not assignee.office.is_within(ticket.office):
+            raise InvalidInput(
+                f"Operator {assignee} does not work in {ticket.office}.", field="assignee"
+            )
+    if team is not None:
+        ticket.team = team
+    if assignee is not None:
+        previous = ticket.assignee
+        ticket.assignee = assignee
+        _event(
+            ticket,
+            TicketEvent.Kind.ASSIGNED,
+            actor,
+            from_value=previous or "",
+            to_value=assignee,
+            assignee=assignee.pk,
+            team=team.pk if team else None,
+        )
+    else:
+        _event(
+            ticket, TicketEvent.Kind.ASSIGNED, actor, to_value=team, team=team.pk if team else None
+        )
+    if ticket.status == Status.NEW:
+        _move(ticket, Status.OPEN, actor)
+    ticket.save()
+    return ticket
+
+
+@transaction.atomic
+def escalate_ticket(
+    ticket: Ticket, office: Office, *, actor: Actor, team: Team | None = None, note: str = ""
+) -> Ticket:
+    """Hand the case to an office (second level); it leaves the first-level operator's queue."""
+    ticket = _locked(ticket)
+    if not office.is_active:
+        raise InvalidInput(f"Office {office} is not active.", field="office")
+    if team is not None and team.office_id != office.pk:
+        raise InvalidInput(f"Team {team} does not belong to {office}.", field="team")
+    _move(ticket, Status.OFFICE, actor)
+    previous = ticket.office
+    ticket.office, ticket.team, ticket.assignee, ticket.level = (
+        office,
+        team,
+        None,
+        Ticket.Level.SECOND,
+    )
+    _event(
+        ticket,
+        TicketEvent.Kind.ESCALATED,
+        actor,
+        from_value=previous or "",
+        to_value=office,
+        office=office.pk,
+        note=note,
+    )
+    if note:
+        channel_actions.add_note(_main_conversation(ticket), note, author=actor)
+    ticket.save()
+    outbox.publish("ticket.escalated", ticket_id=ticket.pk, office_id=office.pk)
+    return ticket
+
+
+@transaction.atomic
+def send_back_ticket(
+    ticket: Ticket, *, actor: Actor, reason: str, office: Office | None = None
+) -> Ticket:
+    """Return a second-level case to the first level, saying why (not competent, missing data)."""
+    ticket = _locked(ticket)
+    reason = _require_text(reason, "reason", 2000)
+    if ticket.status != Status.OFFICE:
+        raise InvalidTransition(
+            ticket.status, Status.OPEN, "only a case assigned to an office can be sent back"
+        )
+    _move(ticket, Status.OPEN, actor)
+    previous = ticket.office
+    ticket.level, ticket.assignee = Ticket.Level.FIRST, None
+    ticket.office = office or _first_level_office(ticket)
+    _event(
+        ticket,
+        TicketEvent.Kind.SENT_BACK,
+        actor,
+        from_value=previous or "",
+        to_value=ticket.office or "",
+        reason=reason,
+    )
+    channel_actions.add_note(_main_conversation(ticket), reason, author=actor)
+    ticket.save()
+    return ticket
+
+
+@transaction.atomic
+def reply_to_ticket(ticket: Ticket, text: str, *, actor: Actor) -> Message:
+    """Answer the citizen on the channel of the case's latest conversation."""
+    ticket = _locked(ticket)
+    message = _reply(ticket, text, actor)
+    ticket.save()
+    return message
+
+
+def _reply(ticket: Ticket, text: str, actor: Actor) -> Message:
+    if not ticket.is_active():
+        raise InvalidTransition(ticket.status, "replied", "reopen the case to write to the citizen")
+    text = _require_text(text, "reply", settings.ASCOLTO_MAX_MESSAGE_CHARS)
+    message = channel_actions.send_message(
+        _main_conversation(ticket),
+        text,
+        author=actor,
+        subject=f"[{ticket.code}] {ticket.subject}"[:255],
+    )
+    if ticket.first_response_at is None:
+        ticket.first_response_at = message.sent_at
+    if ticket.status == Status.NEW:
+        _move(ticket, Status.OPEN, actor)
+    _event(ticket, TicketEvent.Kind.REPLIED, actor, at=message.sent_at, message=message.pk)
+    return message
+
+
+@transaction.atomic
+def add_ticket_note(ticket: Ticket, text: str, *, actor: Actor) -> Message:
+    """Leave an internal note on the case (any status; never sent to the citizen)."""
+    ticket = _locked(ticket)
+    message = channel_actions.add_note(_main_conversation(ticket), text, author=actor)
+    _event(ticket, TicketEvent.Kind.NOTE, actor, at=message.sent_at, message=message.pk)
+    return message
+
+
+@transaction.atomic
+def wait_for_citizen(ticket: Ticket, *, actor: Actor, question: str = "") -> Ticket:
+    """Put the case on hold until the citizen answers; with `question`, ask it on their channel."""
+    ticket = _locked(ticket)
+    if question:
+        _reply(ticket, question, actor)
+    _move(ticket, Status.WAITING, actor)
+    ticket.save()
+    return ticket
+
+
+@transaction.atomic
+def resolve_ticket(
+    ticket: Ticket, resolution: str, *, actor: Actor, notify: bool = False
+) -> Ticket:
+    """Resolve the case with the answer given. With `notify`, the resolution text is also sent
+    to the citizen as a reply (the usual way a Scrivi request is answered)."""
+    ticket = _locked(ticket)
+    resolution = _require_text(resolution, "resolution")
+    if not ticket.can_transition_to(Status.RESOLVED):
+        raise InvalidTransition(
+            ticket.status, Status.RESOLVED, _why_not(ticket.status, Status.RESOLVED)
+        )
+    if notify:
+        _reply(ticket, resolution, actor)
+    _move(ticket, Status.RESOLVED, actor)
+    ticket.resolution = resolution
+    ticket.save()
+    outbox.publish("ticket.resolved", ticket_id=ticket.pk)
+    return ticket
+
+
+@transaction.atomic
+def close_ticket(ticket: Ticket, *, actor: Actor) -> Ticket:
+    """Close a resolved case: no further work is expected."""
+    ticket = _locked(ticket)
+    _move(ticket, Status.CLOSED, actor)
+    ticket.save()
+    return ticket
+
+
+@transaction.atomic
+def reopen_ticket(ticket: Ticket, *, actor: Actor, reason: str = "") -> Ticket:
+    """Reopen a resolved or closed case at the level that last worked on it."""
+    ticket = _locked(ticket)
+    if ticket.parent_id is not None:
+        raise InvalidTransition(
+            ticket.status, "open", f"it was merged into case {ticket.parent}; reopen that one"
+        )
+    _move(ticket, Status.OFFICE if ticket.level == 2 else Status.OPEN, actor, reason=reason)
+    ticket.save()
+    return ticket
+
+
+@transaction.atomic
+def cancel_ticket(ticket: Ticket, *, actor: Actor, reason: str) -> Ticket:
+    """Cancel a case opened by mistake or withdrawn by the citizen."""
+    ticket = _locked(ticket)
+    reason = _require_text(reason, "reason", 2000)
+    _move(ticket, Status.CANCELLED, actor, reason=reason)
+    ticket.save()
+    return ticket
+
+
+@transaction.atomic
+def merge_tickets(duplicate: Ticket, into: Ticket, *, actor: Actor) -> Ticket:
+    """Merge a duplicate case into the one that is kept.
+
+    The duplicate's conversations and tags join the kept case, the duplicate is closed with
+    `parent` pointing at the kept case, and both timelines record the merge.
+    """
+    if duplicate.pk == into.pk:
+        raise DomainError("A case cannot be merged into itself.")
+    first, second = sorted([duplicate.pk, into.pk])  # lock in a fixed order: no deadlock
+    locked = {t.pk: t for t in Ticket.objects.select_for_update().filter(pk__in=[first, second])}
+    duplicate, into = locked[duplicate.pk], locked[into.pk]
+    if into.parent_id is not None:
+        raise DomainError(
+            f"Case {into.code} was itself merged into another case; merge into that one."
+        )
+    if into.status == Status.CANCELLED:
+        raise InvalidTransition(into.status, "merged", "cannot merge into a cancelled case")
+    if duplicate.status in Ticket.FINAL:
+        raise InvalidTransition(
+            duplicate.status, Status.CLOSED, "only an active or resolved case can be merged"
+        )
+    if into.citizen_id and duplicate.citizen_id and into.citizen_id != duplicate.citizen_id:
+        raise DomainError("These cases belong to different citizens: merge the citizens first.")
+    into.conversations.add(*duplicate.conversations.all())
+    into.tags.add(*duplicate.tags.all())
+    previous = duplicate.status
+    duplicate.status, duplicate.parent, duplicate.closed_at = Status.CLOSED, into, timezone.now()
+    duplicate.save()
+    _event(
+        duplicate,
+        TicketEvent.Kind.STATUS,
+        actor,
+        from_value=previous,
+        to_value=Status.CLOSED,
+        cause="merged",
+    )
+    _event(duplicate, TicketEvent.Kind.MERGED, actor, to_value=into.code, into=into.pk)
+    _event(into, TicketEvent.Kind.MERGED, actor, from_value=duplicate.code, duplicate=duplicate.pk)
+    if into.citizen_id is None and duplicate.citizen_id is not None:
+        into.citizen_id = duplicate.citizen_id
+    into.save()
+    return into
+
+
+# --- Classification -------------------------------------------------------------------------
+
+
+@transaction.atomic
+def set_theme(ticket: Ticket, theme: Theme, *, actor: Actor) -> Ticket:
+    ticket = _locked(ticket)
+    if ticket.theme_id != theme.pk:
+        _event(ticket, TicketEvent.Kind.THEME, actor, from_value=ticket.theme or "", to_value=theme)
+        ticket.theme = theme
+        ticket.save()
+    return ticket
+
+
+@transaction.atomic
+def set_kind(ticket: Ticket, kind: str, *, actor: Actor) -> Ticket:
+    ticket = _locked(ticket)
+    if kind not in Ticket.Kind.values:
+        raise InvalidInput(f"Unknown kind of request '{kind}'.", field="kind")
+    if ticket.kind != kind:
+        _event(ticket, TicketEvent.Kind.KIND, actor, from_value=ticket.kind, to_value=kind)
+        ticket.kind = kind
+        ticket.save()
+    return ticket
+
+
+@transaction.atomic
+def tag_ticket(
+    ticket: Ticket, *, actor: Actor, add: Iterable[Tag] = (), remove: Iterable[Tag] = ()
+) -> Ticket:
+    ticket = _locked(ticket)
+    added, removed = list(add), list(remove)
+    if added:
+        ticket.tags.add(*added)
+    if removed:
+        ticket.tags.remove(*removed)
+    if added or removed:
+        _event(
+            ticket,
+            TicketEvent.Kind.TAGGED,
+            actor,
+            added=[t.slug for t in added],
+            removed=[t.slug for t in removed],
+        )
+    return ticket
+
+
+@transaction.atomic
+def link_campaign(ticket: Ticket, campaign: Campaign | None, *, actor: Actor) -> Ticket:
+    ticket = _locked(ticket)
+    if ticket.campaign_id != (campaign.pk if campaign else None):
+        _event(
+            ticket,
+            TicketEvent.Kind.CAMPAIGN,
+            actor,
+            from_value=ticket.campaign or "",
+            to_value=campaign or "",
+        )
+        ticket.campaign = campaign
+        ticket.save()
+        if campaign is not None and campaign.tag is not None:
+            ticket.tags.add(campaign.tag)
+    return ticket
+
+
+def reassign_citizen(source: Citizen, target: Citizen, *, actor: Actor) -> int:
+    """Move the cases of a merged citizen to the kept one (receiver of `citizens_merged`)."""
+    count = 0
+    for ticket in Ticket.objects.select_for_update().filter(citizen=source):
+        ticket.citizen = target
+        ticket.save(update_fields=["citizen", "updated_at"])
+        _event(ticket, TicketEvent.Kind.CITIZEN, actor, from_value=source.pk, to_value=target.pk)
+        count += 1
+    return count
+
+
+# --- SLA ------------------------------------------------------------------------------------
+
+
+def check_sla_breaches(now: datetime | None = None) -> int:
+    """Mark active cases past their due time as breached (once each); return how many."""
+    now = now or timezone.now()
+    count = 0
+    ids = list(
+        Ticket.objects.filter(
+            status__in=Ticket.ACTIVE, due_at__lt=now, sla_breached_at__isnull=True
+        ).values_list("pk", flat=True)
+    )
+    for pk in ids:
+        with transaction.atomic():
+            ticket = Ticket.objects.select_for_update().get(pk=pk)
+            if ticket.sla_breached_at is not None or not ticket.is_overdue(now):
+                continue
+            ticket.sla_breached_at = now
+            ticket.save(update_fields=["sla_breached_at", "updated_at"])
+            _event(
+                ticket,
+                TicketEvent.Kind.SLA_BREACHED,
+                None,
+                at=now,
+                to_value=ticket.due_at.isoformat() if ticket.due_at else "",
+            )
+            outbox.publish("ticket.sla_breached", ticket_id=ticket.pk)
+            count += 1
+    return count
+
+
+# --- Helpers --------------------------------------------------------------------------------
+
+
+def _main_conversation(ticket: Ticket) -> Conversation:
+    conversation = ticket.conversations.order_by("-last_message_at").first()
+    if conversation is None:
+        raise DomainError(f"Case {ticket.code} has no conversation to write to.")
+    return conversation
+
+
+def _first_level_office(ticket: Ticket) -> Office | None:
+    opened = ticket.events.filter(kind=TicketEvent.Kind.OPENED).first()
+    office_id = opened.data.get("office") if opened else None
+    return Office.objects.filter(pk=office_id).first() if office_id else None

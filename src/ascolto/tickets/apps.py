@@ -1,0 +1,9 @@
+from django.apps import AppConfig
+
+
+class TicketsConfig(AppConfig):
+    name = "ascolto.tickets"
+    verbose_name = "Casi"
+
+    def ready(self) -> None:
+        from ascolto.tickets import receivers  # noqa: F401  (connects signals and outbox handlers)

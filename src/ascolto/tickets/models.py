@@ -1,0 +1,471 @@
+"""Cases (tickets), the taxonomy they are filed under, and the rules that route them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from ascolto.channels.models import Channel, Conversation
+from ascolto.citizens.models import Citizen, Identity
+from ascolto.core.errors import DomainError
+from ascolto.organisation.models import Office, Team
+
+
+class Theme(models.Model):
+    """A node of the city's taxonomy of requests: an area (Tributi), a theme within it (TARI) or
+    a topic within that (dichiarazione). Reports group by area; routing rules match a node and
+    everything below it. `path` is the materialised path of codes ("/tributi/tari/")."""
+
+    class Level(models.IntegerChoices):
+        AREA = 1, "Area"
+        THEME = 2, "Tema"
+        TOPIC = 3, "Argomento"
+
+    code = models.SlugField("codice", max_length=64, unique=True)
+    name = models.CharField("nome", max_length=200)
+    parent = models.ForeignKey(
+        "self",
+        verbose_name="superiore",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+    )
+    level = models.PositiveSmallIntegerField("livello", choices=Level.choices, editable=False)
+    path = models.CharField("percorso", max_length=255, editable=False, db_index=True)
+    office = models.ForeignKey(
+        Office,
+        verbose_name="ufficio competente",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="themes",
+    )
+    is_active = models.BooleanField("attivo", default=True)
+    position = models.PositiveSmallIntegerField("ordine", default=0)
+
+    class Meta:
+        verbose_name = "tema"
+        verbose_name_plural = "temi"
+        ordering = ["path"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        parent = self.parent
+        if parent is not None and parent.level >= Theme.Level.TOPIC:
+            raise DomainError("A topic cannot have topics below it.")
+        self.level = parent.level + 1 if parent is not None else Theme.Level.AREA
+        self.path = f"{parent.path if parent is not None else '/'}{self.code}/"
+        super().save(*args, **kwargs)
+
+    def area_code(self) -> str:
+        return self.path.strip("/").split("/")[0]
+
+    def ancestor_codes(self) -> list[str]:
+        """Codes from this node up to its area, nearest first."""
+        return list(reversed(self.path.strip("/").split("/")))
+
+
+class Tag(models.Model):
+    """A free label operators put on cases to find them later ('pagina-pass-sosta-poco-chiara')."""
+
+    name = models.CharField("nome", max_length=100, unique=True)
+    slug = models.SlugField("codice", max_length=100, unique=True)
+
+    class Meta:
+        verbose_name = "etichetta"
+        verbose_name_plural = "etichette"
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Campaign(models.Model):
+    """A named surge of requests the city plans for: the TARI bills, nursery enrolment, the
+    renewal of parking permits. Cases are linked to it; it has its own period, key dates (the
+    deadlines that drive calls), a task force and a dashboard."""
+
+    code = models.SlugField("codice", max_length=64, unique=True)
+    name = models.CharField("nome", max_length=200)
+    description = models.TextField("descrizione", blank=True)
+    theme = models.ForeignKey(
+        Theme,
+        verbose_name="tema",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="campaigns",
+    )
+    tag = models.ForeignKey(
+        Tag,
+        verbose_name="etichetta",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="campaigns",
+    )
+    task_force = models.ForeignKey(
+        Office,
+        verbose_name="task force",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="campaigns",
+    )
+    starts_on = models.DateField("inizio")
+    ends_on = models.DateField("fine")
+    key_dates = models.JSONField(
+        "date chiave",
+        default=list,
+        blank=True,
+        help_text='scadenze, es. [{"date": "2026-05-31", "label": "scadenza prima rata"}]',
+    )
+
+    class Meta:
+        verbose_name = "campagna"
+        verbose_name_plural = "campagne"
+        ordering = ["-starts_on"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_on__gte=models.F("starts_on")), name="campaign_period"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class SlaPolicy(models.Model):
+    """A service-level promise: how soon a case gets its first answer and its resolution. Scrivi
+    promises an answer within 30 calendar days; a callback within the hour booked."""
+
+    code = models.SlugField("codice", max_length=64, unique=True)
+    name = models.CharField("nome", max_length=200)
+    resolution_days = models.PositiveIntegerField("giorni per la risposta")
+    working_days = models.BooleanField(
+        "giorni lavorativi",
+        default=False,
+        help_text="contare solo i giorni lavorativi (esclusi sabato, domenica e festivi)",
+    )
+    first_response_hours = models.PositiveIntegerField(
+        "ore per la prima risposta", null=True, blank=True
+    )
+
+    class Meta:
+        verbose_name = "livello di servizio (SLA)"
+        verbose_name_plural = "livelli di servizio (SLA)"
+
+    def __str__(self) -> str:
+        unit = "giorni lavorativi" if self.working_days else "giorni"
+        return f"{self.name} ({self.resolution_days} {unit})"
+
+
+class RoutingRule(models.Model):
+    """Where a new case goes: by channel, theme (and everything below it) and kind, to an
+    office, a team, a level and an SLA policy. The active rule with the lowest priority number
+    that matches wins; empty conditions match anything."""
+
+    name = models.CharField("nome", max_length=200)
+    priority = models.PositiveIntegerField("priorità", default=100, help_text="più basso vince")
+    channel_kind = models.CharField(
+        "canale", max_length=20, choices=Channel.Kind.choices, blank=True
+    )
+    theme = models.ForeignKey(
+        Theme,
+        verbose_name="tema",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="routing_rules",
+    )
+    kind = models.CharField("tipo di richiesta", max_length=20, blank=True)
+    office = models.ForeignKey(
+        Office,
+        verbose_name="ufficio",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="routing_rules",
+    )
+    team = models.ForeignKey(
+        Team,
+        verbose_name="team",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="routing_rules",
+    )
+    level = models.PositiveSmallIntegerField(
+        "livello", choices=[(1, "Primo livello"), (2, "Secondo livello")], default=1
+    )
+    sla_policy = models.ForeignKey(
+        SlaPolicy,
+        verbose_name="SLA",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="routing_rules",
+    )
+    is_active = models.BooleanField("attiva", default=True)
+
+    class Meta:
+        verbose_name = "regola di smistamento"
+        verbose_name_plural = "regole di smistamento"
+        ordering = ["priority", "pk"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Ticket(models.Model):
+    """A case: one request of a citizen, from the first message to its answer.
+
+    It has a public tracking code the citizen can look it up by (random, not guessable), the
+    channel it came from, a kind and a theme, the office, team and operator handling it, a
+    status and an SLA due time. Every change is written by an action in `tickets/actions.py`,
+    which records a `TicketEvent`; nothing else saves a ticket.
+    """
+
+    class Kind(models.TextChoices):
+        INFORMATION = "information", "Richiesta di informazioni"
+        VERIFICATION = "verification", "Richiesta di verifica"
+        SUGGESTION = "suggestion", "Suggerimento"
+        COMPLAINT = "complaint", "Reclamo"
+        DISSERVICE = "disservice", "Segnalazione di disservizio"
+        APPOINTMENT = "appointment", "Appuntamento"
+        CALLBACK = "callback", "Richiamata"
+
+    class Status(models.TextChoices):
+        NEW = "new", "Nuovo"
+        OPEN = "open", "In lavorazione"
+        OFFICE = "office", "Assegnato a un ufficio"
+        WAITING = "waiting", "In attesa del cittadino"
+        RESOLVED = "resolved", "Risolto"
+        CLOSED = "closed", "Chiuso"
+        CANCELLED = "cancelled", "Annullato"
+
+    class Level(models.IntegerChoices):
+        FIRST = 1, "Primo livello"
+        SECOND = 2, "Secondo livello"
+
+    code = models.CharField("codice pratica", max_length=20, unique=True, editable=False)
+    channel = models.ForeignKey(
+        Channel, verbose_name="canale di origine", on_delete=models.PROTECT, related_name="tickets"
+    )
+    kind = models.CharField("tipo", max_length=20, choices=Kind.choices, default=Kind.INFORMATION)
+    theme = models.ForeignKey(
+        Theme,
+        verbose_name="tema",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="tickets",
+    )
+    tags = models.ManyToManyField(Tag, verbose_name="etichette", blank=True, related_name="tickets")
+    campaign = models.ForeignKey(
+        Campaign,
+        verbose_name="campagna",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="tickets",
+    )
+    level = models.PositiveSmallIntegerField("livello", choices=Level.choices, default=Level.FIRST)
+    office = models.ForeignKey(
+        Office,
+        verbose_name="ufficio",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="tickets",
+    )
+    team = models.ForeignKey(
+        Team,
+        verbose_name="team",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="tickets",
+    )
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="assegnatario",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="assigned_tickets",
+    )
+    status = models.CharField("stato", max_length=12, choices=Status.choices, default=Status.NEW)
+    citizen = models.ForeignKey(
+        Citizen,
+        verbose_name="cittadino",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="tickets",
+    )
+    identity = models.ForeignKey(
+        Identity,
+        verbose_name="recapito",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="tickets",
+    )
+    conversations = models.ManyToManyField(
+        Conversation, verbose_name="conversazioni", blank=True, related_name="tickets"
+    )
+    subject = models.CharField("oggetto", max_length=255, blank=True)
+    description = models.TextField("descrizione", blank=True)
+    place = models.CharField("luogo", max_length=255, blank=True)
+    resolution = models.TextField("risoluzione", blank=True)
+    sla_policy = models.ForeignKey(
+        SlaPolicy,
+        verbose_name="SLA",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="tickets",
+    )
+    due_at = models.DateTimeField("scadenza", null=True, blank=True)
+    sla_breached_at = models.DateTimeField("scadenza superata il", null=True, blank=True)
+    first_response_at = models.DateTimeField("prima risposta", null=True, blank=True)
+    resolved_at = models.DateTimeField("risolto il", null=True, blank=True)
+    closed_at = models.DateTimeField("chiuso il", null=True, blank=True)
+    parent = models.ForeignKey(
+        "self",
+        verbose_name="unito al caso",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="duplicates",
+    )
+    satisfaction = models.PositiveSmallIntegerField("soddisfazione (1-5)", null=True, blank=True)
+    created_at = models.DateTimeField("aperto il", default=timezone.now, db_index=True)
+    updated_at = models.DateTimeField("aggiornato il", auto_now=True)
+
+    ACTIVE = (Status.NEW, Status.OPEN, Status.OFFICE, Status.WAITING)
+    FINAL = (Status.CLOSED, Status.CANCELLED)
+
+    # Which status each status may move to; the actions check this table, and the error names
+    # both ends of a refused move. A case is closed only once resolved; merging a duplicate is the
+    # one way an active case is closed (see `merge_tickets`).
+    TRANSITIONS: dict[str, frozenset[str]] = {
+        Status.NEW: frozenset(
+            {Status.OPEN, Status.OFFICE, Status.WAITING, Status.RESOLVED, Status.CANCELLED}
+        ),
+        Status.OPEN: frozenset({Status.OFFICE, Status.WAITING, Status.RESOLVED, Status.CANCELLED}),
+        Status.OFFICE: frozenset(
+            {Status.OFFICE, Status.OPEN, Status.WAITING, Status.RESOLVED, Status.CANCELLED}
+        ),
+        Status.WAITING: frozenset({Status.OPEN, Status.OFFICE, Status.RESOLVED, Status.CANCELLED}),
+        Status.RESOLVED: frozenset({Status.CLOSED, Status.OPEN, Status.OFFICE}),
+        Status.CLOSED: frozenset({Status.OPEN, Status.OFFICE}),
+        Status.CANCELLED: frozenset(),
+    }
+
+    class Meta:
+        verbose_name = "caso"
+        verbose_name_plural = "casi"
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["status", "office"], name="ticket_status_office_idx"),
+            models.Index(fields=["office", "-created_at"], name="ticket_office_recent_idx"),
+            models.Index(fields=["assignee", "status"], name="ticket_assignee_idx"),
+            models.Index(fields=["theme", "created_at"], name="ticket_theme_idx"),
+            models.Index(fields=["channel", "created_at"], name="ticket_channel_idx"),
+            models.Index(fields=["campaign", "created_at"], name="ticket_campaign_idx"),
+            models.Index(
+                fields=["due_at"],
+                name="ticket_open_due_idx",
+                condition=Q(status__in=["new", "open", "office", "waiting"]),
+            ),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(satisfaction__isnull=True)
+                | Q(satisfaction__gte=1, satisfaction__lte=5),
+                name="ticket_satisfaction_range",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.code
+
+    def is_active(self) -> bool:
+        return self.status in self.ACTIVE
+
+    def can_transition_to(self, status: str) -> bool:
+        return status in self.TRANSITIONS.get(self.status, frozenset())
+
+    def is_overdue(self, at: Any = None) -> bool:
+        at = at or timezone.now()
+        return self.is_active() and self.due_at is not None and self.due_at < at
+
+
+class TicketEvent(models.Model):
+    """One change in the life of a case: who did what, when. Append-only: rows are never
+    updated or deleted, and every time-based figure (first response, resolution time, time spent
+    at each level) is computed from them."""
+
+    class Kind(models.TextChoices):
+        OPENED = "opened", "Aperto"
+        MESSAGE = "message", "Messaggio del cittadino"
+        REPLIED = "replied", "Risposta inviata"
+        NOTE = "note", "Nota interna"
+        STATUS = "status", "Cambio di stato"
+        ASSIGNED = "assigned", "Assegnato"
+        ESCALATED = "escalated", "Passato a un ufficio"
+        SENT_BACK = "sent_back", "Restituito al primo livello"
+        THEME = "theme", "Tema cambiato"
+        KIND = "kind", "Tipo cambiato"
+        TAGGED = "tagged", "Etichette"
+        CAMPAIGN = "campaign", "Campagna"
+        MERGED = "merged", "Unito"
+        CITIZEN = "citizen", "Cittadino cambiato"
+        SLA = "sla", "Scadenza"
+        SLA_BREACHED = "sla_breached", "Scadenza superata"
+
+    ticket = models.ForeignKey(
+        Ticket, verbose_name="caso", on_delete=models.CASCADE, related_name="events"
+    )
+    kind = models.CharField("tipo", max_length=20, choices=Kind.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="autore",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    at = models.DateTimeField("quando", default=timezone.now)
+    from_value = models.CharField("da", max_length=255, blank=True)
+    to_value = models.CharField("a", max_length=255, blank=True)
+    data = models.JSONField("dettagli", default=dict, blank=True)
+
+    class Meta:
+        verbose_name = "evento del caso"
+        verbose_name_plural = "eventi dei casi"
+        ordering = ["at", "pk"]
+        indexes = [
+            models.Index(fields=["ticket", "at"], name="ticketevent_ticket_idx"),
+            models.Index(fields=["kind", "at"], name="ticketevent_kind_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} · {self.at:%d/%m/%Y %H:%M}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None and not kwargs.get("force_insert"):
+            raise DomainError("Ticket events are append-only: they cannot be changed.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        raise DomainError("Ticket events are append-only: they cannot be deleted.")

@@ -1,0 +1,97 @@
+"""Where the tickets app listens: signals from the apps below it and outbox topics.
+
+Listed in docs/architecture.md. Connected in `TicketsConfig.ready()`.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.dispatch import receiver
+
+from ascolto.channels import actions as channel_actions
+from ascolto.channels.models import Message
+from ascolto.channels.signals import message_received
+from ascolto.citizens.signals import citizens_merged
+from ascolto.core import outbox
+from ascolto.core.models import OutboxEvent
+from ascolto.tickets import actions
+from ascolto.tickets.models import Ticket
+
+logger = logging.getLogger(__name__)
+
+
+@receiver(message_received, dispatch_uid="tickets.thread_inbound")
+def _on_message_received(sender: Any, **kwargs: Any) -> Ticket | None:
+    return actions.thread_inbound(
+        kwargs["message"], kwargs["conversation"], kwargs["conversation_created"], kwargs["inbound"]
+    )
+
+
+@receiver(citizens_merged, dispatch_uid="tickets.reassign_citizen")
+def _on_citizens_merged(sender: Any, **kwargs: Any) -> None:
+    actions.reassign_citizen(kwargs["source"], kwargs["target"], actor=kwargs.get("actor"))
+
+
+ACKNOWLEDGEMENT = (
+    "Gentile cittadina, gentile cittadino,\n\n"
+    "abbiamo ricevuto la sua richiesta. Il codice della pratica è {code}: lo usi per seguirne lo "
+    "stato. {due}\n\n{municipality}"
+)
+
+
+def send_acknowledgement(event: OutboxEvent) -> None:
+    """Tell the citizen their request was received, with its tracking code (web and email)."""
+    ticket = Ticket.objects.select_related("channel").filter(pk=event.payload["ticket_id"]).first()
+    if ticket is None or ticket.channel.kind not in ("web", "email"):
+        return
+    conversation = ticket.conversations.order_by("started_at").first()
+    if conversation is None:
+        return
+    already = Message.objects.filter(
+        conversation=conversation, direction=Message.Direction.OUTBOUND, author=None
+    ).exists()
+    if already:
+        return  # the event is being handled a second time
+    due = ""
+    if ticket.due_at:
+        due = f"Riceverà una risposta entro il {ticket.due_at.astimezone():%d/%m/%Y}."
+    channel_actions.send_message(
+        conversation,
+        ACKNOWLEDGEMENT.format(
+            code=ticket.code, due=due, municipality=settings.ASCOLTO_MUNICIPALITY
+        ),
+        subject=f"[{ticket.code}] Richiesta ricevuta",
+    )
+
+
+def notify_office(event: OutboxEvent) -> None:
+    """Email the office that a case was routed or escalated to it (code and theme only)."""
+    ticket = (
+        Ticket.objects.select_related("office", "theme")
+        .filter(pk=event.payload["ticket_id"])
+        .first()
+    )
+    if ticket is None or ticket.office is None or not ticket.office.email:
+        return
+    if event.topic == "ticket.opened" and ticket.level != 2:
+        return
+    theme = ticket.theme.name if ticket.theme else "senza tema"
+    kind = ticket.get_kind_display()
+    text = f"Il caso {ticket.code} ({kind}, {theme}) è assegnato al vostro ufficio."
+    if ticket.due_at:
+        text += f" Scadenza: {ticket.due_at.astimezone():%d/%m/%Y}."
+    send_mail(
+        subject=f"[{ticket.code}] Nuovo caso per {ticket.office.name}",
+        message=text,
+        from_email=None,
+        recipient_list=[ticket.office.email],
+    )
+
+
+outbox.register("ticket.opened", send_acknowledgement)
+outbox.register("ticket.opened", notify_office)
+outbox.register("ticket.escalated", notify_office)
