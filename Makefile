@@ -1,0 +1,25 @@
+# Every target installs what it needs (uv, then the locked dependencies) before it runs.
+UV := ./scripts/uv
+RUN := UV_PYTHON_DOWNLOADS=never $(UV) run --frozen
+
+.PHONY: demo test lint types migrations check bench
+
+demo:        ## run the product: database, demo city, users, server at http://127.0.0.1:8000
+	$(RUN) python -m ascolto demo
+
+test:        ## run the test suite (SQLite; set DATABASE_URL for PostgreSQL)
+	$(RUN) pytest
+
+lint:        ## ruff lint and format check
+	$(RUN) ruff check . && $(RUN) ruff format --check .
+
+types:       ## mypy (strict, with django-stubs)
+	$(RUN) mypy
+
+migrations:  ## fail if a model change has no migration
+	$(RUN) python -m ascolto makemigrations --check --dry-run
+
+check: lint types migrations test  ## everything CI checks, on SQLite
+
+bench:       ## benchmarks that print their figures (see benchmarks/README.md)
+	$(RUN) python benchmarks/intake.py
