@@ -125,7 +125,7 @@ else:
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
-            "NAME": VAR_DIR / "ascolto.sqlite3",
+            "NAME": str(VAR_DIR / "ascolto.sqlite3"),
             "OPTIONS": {
                 # WAL lets readers work while a writer commits; IMMEDIATE takes the write lock at
                 # BEGIN, so two concurrent intakes queue up instead of failing with "database is

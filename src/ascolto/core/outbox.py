@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import timedelta
 from typing import Any
 
@@ -53,6 +53,28 @@ def publish(topic: str, **payload: Any) -> OutboxEvent:
 
     transaction.on_commit(enqueue)
     return event
+
+
+def publish_many(events: Sequence[tuple[str, dict[str, Any]]]) -> list[OutboxEvent]:
+    """Record several events in the current transaction with one insert, and process them after
+    commit with one task (intake publishes a batch's events this way)."""
+    if not events:
+        return []
+    rows = OutboxEvent.objects.bulk_create(
+        [OutboxEvent(topic=topic, payload=payload) for topic, payload in events]
+    )
+    ids = [row.pk for row in rows]
+
+    def enqueue() -> None:
+        from ascolto.core.tasks import process_outbox_events
+
+        try:
+            process_outbox_events.enqueue(ids)
+        except Exception:
+            logger.exception("outbox: could not enqueue %d events; relay will retry", len(ids))
+
+    transaction.on_commit(enqueue)
+    return rows
 
 
 def process_event(event_id: int) -> bool:

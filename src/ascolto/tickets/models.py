@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from django.conf import settings
@@ -11,7 +12,7 @@ from django.utils import timezone
 
 from ascolto.channels.models import Channel, Conversation
 from ascolto.citizens.models import Citizen, Identity
-from ascolto.core.errors import DomainError
+from ascolto.core.errors import DomainError, InvalidTransition
 from ascolto.organisation.models import Office, Team
 
 
@@ -405,9 +406,38 @@ class Ticket(models.Model):
     def can_transition_to(self, status: str) -> bool:
         return status in self.TRANSITIONS.get(self.status, frozenset())
 
+    def apply_status(self, status: str, at: datetime) -> str:
+        """Move this row to `status` (checked against TRANSITIONS), keeping the resolution and
+        closing times in step; return the previous status. Writes nothing: the caller saves the
+        row and records the event."""
+        if not self.can_transition_to(status):
+            raise InvalidTransition(self.status, status, why_not(self.status, status))
+        previous, self.status = self.status, status
+        if status == self.Status.RESOLVED:
+            self.resolved_at = at
+        elif status == self.Status.CLOSED:
+            self.closed_at = at
+        elif previous in (self.Status.RESOLVED, self.Status.CLOSED):
+            self.resolved_at = None
+            self.closed_at = None
+        return previous
+
     def is_overdue(self, at: Any = None) -> bool:
         at = at or timezone.now()
         return self.is_active() and self.due_at is not None and self.due_at < at
+
+
+def why_not(current: str, requested: str) -> str:
+    """Why a case in `current` cannot move to `requested`, in words an operator understands."""
+    if current == Ticket.Status.CANCELLED:
+        return "a cancelled case cannot change any more"
+    if current == requested:
+        return "the case is already in that state"
+    if requested == Ticket.Status.CLOSED:
+        return "resolve the case before closing it"
+    if current in (Ticket.Status.RESOLVED, Ticket.Status.CLOSED):
+        return "reopen the case first"
+    return ""
 
 
 class TicketEvent(models.Model):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ascolto.organisation.models import Office, Team
@@ -17,7 +18,9 @@ class Route:
     rule: RoutingRule | None
 
 
-def route(channel_kind: str, theme: Theme | None, kind: str) -> Route:
+def route(
+    channel_kind: str, theme: Theme | None, kind: str, *, rules: Sequence[RoutingRule] | None = None
+) -> Route:
     """Apply the active routing rules; the lowest priority number that matches wins.
 
     A rule with a theme matches that theme and everything below it. Fields a matching rule leaves
@@ -31,9 +34,12 @@ def route(channel_kind: str, theme: Theme | None, kind: str) -> Route:
     level: int | None = None
     sla: SlaPolicy | None = None
     first: RoutingRule | None = None
-    rules = RoutingRule.objects.filter(is_active=True).select_related(
-        "theme", "office", "team", "sla_policy"
-    )
+    if rules is None:
+        rules = list(
+            RoutingRule.objects.filter(is_active=True).select_related(
+                "theme", "office", "team", "sla_policy"
+            )
+        )
     for rule in rules:
         if rule.channel_kind and rule.channel_kind != channel_kind:
             continue

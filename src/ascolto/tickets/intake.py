@@ -1,0 +1,275 @@
+"""The tickets side of intake: threading a batch of stored messages into cases.
+
+Registered with `channels.intake.set_case_handler` in `TicketsConfig.ready()`. For each message,
+in batch order: an active case of its conversation continues (a case waiting for the citizen goes
+back to whoever was working on it), a resolved one is reopened, and otherwise a new case is
+opened when the channel opens cases (or the adapter says so for the message). Writes are
+set-based: the batch's new cases, their links, events and outbox events are one insert each.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from django.utils import timezone
+
+from ascolto.channels.intake import Item
+from ascolto.channels.models import Channel, Conversation
+from ascolto.citizens.models import Citizen, Identity
+from ascolto.core import outbox
+from ascolto.core.errors import DomainError, InvalidInput
+from ascolto.tickets import codes, sla
+from ascolto.tickets.models import Campaign, RoutingRule, Theme, Ticket, TicketEvent
+from ascolto.tickets.routing import route
+
+Status = Ticket.Status
+
+
+def build_ticket(
+    *,
+    channel: Channel,
+    identity: Identity | None,
+    citizen: Citizen | None,
+    kind: str,
+    theme: Theme | None,
+    subject: str,
+    description: str,
+    place: str,
+    campaign: Campaign | None,
+    at: datetime,
+    rules: Sequence[RoutingRule] | None = None,
+) -> tuple[Ticket, dict[str, Any]]:
+    """A new, unsaved case routed by the rules, with its code and SLA due time, and the details
+    of its 'opened' event. Shared by `open_ticket` and batch intake."""
+    if kind not in Ticket.Kind.values:
+        raise InvalidInput(f"Unknown kind of request '{kind}'.", field="kind")
+    if len(subject) > 255:
+        raise InvalidInput("The subject is longer than 255 characters.", field="subject")
+    if len(place) > 255:
+        raise InvalidInput("The place is longer than 255 characters.", field="place")
+    target = route(channel.kind, theme, kind, rules=rules)
+    ticket = Ticket(
+        code=codes.new_code(),
+        channel=channel,
+        kind=kind,
+        theme=theme,
+        campaign=campaign,
+        level=target.level,
+        office=target.office,
+        team=target.team,
+        citizen=citizen,
+        identity=identity,
+        subject=subject,
+        description=description,
+        place=place,
+        sla_policy=target.sla_policy,
+        created_at=at,
+        due_at=sla.due_at(target.sla_policy, at) if target.sla_policy else None,
+    )
+    details = {
+        "channel": channel.code,
+        "office": target.office.pk if target.office else None,
+        "team": target.team.pk if target.team else None,
+        "level": target.level,
+        "rule": target.rule.pk if target.rule else None,
+    }
+    return ticket, details
+
+
+class TicketIntake:
+    """The case handler of intake (see `channels.intake.CaseHandler`)."""
+
+    def validate(self, items: Sequence[Item]) -> dict[int, DomainError]:
+        themes = {i.inbound.hints.theme for i in items if i.inbound.hints.theme}
+        campaigns = {i.inbound.hints.campaign for i in items if i.inbound.hints.campaign}
+        known_themes = (
+            set(
+                Theme.objects.filter(code__in=themes, is_active=True).values_list("code", flat=True)
+            )
+            if themes
+            else set()
+        )
+        known_campaigns = (
+            set(Campaign.objects.filter(code__in=campaigns).values_list("code", flat=True))
+            if campaigns
+            else set()
+        )
+        errors: dict[int, DomainError] = {}
+        for item in items:
+            hints = item.inbound.hints
+            if hints.kind and hints.kind not in Ticket.Kind.values:
+                errors[item.index] = InvalidInput(
+                    f"Unknown kind of request '{hints.kind}'.", field="kind"
+                )
+            elif hints.theme and hints.theme not in known_themes:
+                errors[item.index] = InvalidInput(
+                    f"Unknown category '{hints.theme}'.", field="theme"
+                )
+            elif hints.campaign and hints.campaign not in known_campaigns:
+                errors[item.index] = InvalidInput(
+                    f"Unknown campaign '{hints.campaign}'.", field="campaign"
+                )
+            elif len(hints.place) > 255:
+                errors[item.index] = InvalidInput(
+                    "The place is longer than 255 characters.", field="place"
+                )
+        return errors
+
+    def thread(self, items: Sequence[Item]) -> None:
+        current = self._latest_tickets(items)
+        themes = self._by_code(Theme, {i.inbound.hints.theme for i in items})
+        campaigns = self._by_code(Campaign, {i.inbound.hints.campaign for i in items})
+        rules: list[RoutingRule] | None = None
+        new: list[Ticket] = []
+        links: list[tuple[Ticket, Conversation]] = []
+        changed: dict[int, Ticket] = {}
+        events: list[TicketEvent] = []
+        outcome: dict[int, Ticket | None] = {}
+        now = timezone.now()
+        for item in items:
+            conversation, message = item.conversation, item.message
+            assert conversation is not None and message is not None  # noqa: S101
+            ticket = current.get(conversation.pk)
+            if ticket is not None and ticket.status not in Ticket.FINAL:
+                back = Status.OFFICE if ticket.level == Ticket.Level.SECOND else Status.OPEN
+                if ticket.status in (Status.WAITING, Status.RESOLVED):
+                    cause = (
+                        "citizen_replied"
+                        if ticket.status == Status.WAITING
+                        else "citizen_wrote_after_resolution"
+                    )
+                    previous = ticket.apply_status(back, now)
+                    ticket.updated_at = now
+                    events.append(
+                        TicketEvent(
+                            ticket=ticket,
+                            kind=TicketEvent.Kind.STATUS,
+                            at=now,
+                            from_value=previous,
+                            to_value=back,
+                            data={"cause": cause},
+                        )
+                    )
+                    if ticket.pk is not None:
+                        changed[ticket.pk] = ticket
+                events.append(
+                    TicketEvent(
+                        ticket=ticket,
+                        kind=TicketEvent.Kind.MESSAGE,
+                        at=message.sent_at,
+                        data={"message": message.pk},
+                    )
+                )
+                outcome[item.index] = ticket
+                continue
+            hints = item.inbound.hints
+            opens = hints.open_case if hints.open_case is not None else item.channel.opens_cases
+            if not opens:
+                outcome[item.index] = None
+                continue
+            if rules is None:
+                rules = list(
+                    RoutingRule.objects.filter(is_active=True).select_related(
+                        "theme", "office", "team", "sla_policy"
+                    )
+                )
+            identity = item.identity
+            ticket, details = build_ticket(
+                channel=item.channel,
+                identity=identity,
+                citizen=identity.citizen if identity and identity.citizen_id else None,
+                kind=hints.kind or Ticket.Kind.INFORMATION,
+                theme=themes.get(hints.theme),
+                subject=(item.inbound.subject or message.summary(60))[:255],
+                description=message.text,
+                place=hints.place,
+                campaign=campaigns.get(hints.campaign),
+                at=message.sent_at,
+                rules=rules,
+            )
+            new.append(ticket)
+            links.append((ticket, conversation))
+            current[conversation.pk] = ticket
+            events.append(
+                TicketEvent(
+                    ticket=ticket,
+                    kind=TicketEvent.Kind.OPENED,
+                    at=message.sent_at,
+                    to_value=ticket.status,
+                    data=details,
+                )
+            )
+            outcome[item.index] = ticket
+        self._write(new, links, changed, events)
+        for item in items:
+            opened = outcome.get(item.index)
+            item.ticket_id = opened.pk if opened is not None else None
+
+    @staticmethod
+    def _by_code(model: Any, wanted: set[str]) -> dict[str, Any]:
+        wanted.discard("")
+        if not wanted:
+            return {}
+        queryset = model.objects.filter(code__in=wanted)
+        if model is Campaign:
+            queryset = queryset.select_related("tag")
+        return {row.code: row for row in queryset}
+
+    @staticmethod
+    def _latest_tickets(items: Sequence[Item]) -> dict[int, Ticket]:
+        """The latest case of each conversation that existed before this batch, locked."""
+        conversation_ids = {
+            i.conversation.pk for i in items if i.conversation and not i.conversation_created
+        }
+        if not conversation_ids:
+            return {}
+        through = Ticket.conversations.through
+        pairs = list(
+            through.objects.filter(conversation_id__in=conversation_ids).values_list(
+                "conversation_id", "ticket_id"
+            )
+        )
+        if not pairs:
+            return {}
+        tickets = {
+            t.pk: t for t in Ticket.objects.select_for_update().filter(pk__in={p[1] for p in pairs})
+        }
+        latest: dict[int, Ticket] = {}
+        for conversation_id, ticket_id in pairs:
+            ticket = tickets[ticket_id]
+            best = latest.get(conversation_id)
+            if best is None or (ticket.created_at, ticket.pk) > (best.created_at, best.pk):
+                latest[conversation_id] = ticket
+        return latest
+
+    @staticmethod
+    def _write(
+        new: list[Ticket],
+        links: list[tuple[Ticket, Conversation]],
+        changed: dict[int, Ticket],
+        events: list[TicketEvent],
+    ) -> None:
+        if new:
+            Ticket.objects.bulk_create(new)
+            Ticket.conversations.through.objects.bulk_create(
+                [
+                    Ticket.conversations.through(ticket_id=t.pk, conversation_id=c.pk)
+                    for t, c in links
+                ]
+            )
+            tags = [
+                Ticket.tags.through(ticket_id=t.pk, tag_id=t.campaign.tag_id)
+                for t in new
+                if t.campaign is not None and t.campaign.tag_id is not None
+            ]
+            if tags:
+                Ticket.tags.through.objects.bulk_create(tags, ignore_conflicts=True)
+        if changed:
+            Ticket.objects.bulk_update(
+                list(changed.values()), ["status", "resolved_at", "closed_at", "updated_at"]
+            )
+        if events:
+            TicketEvent.objects.bulk_create(events)
+        outbox.publish_many([("ticket.opened", {"ticket_id": t.pk}) for t in new])
