@@ -1,4 +1,11 @@
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from django.apps import AppConfig
+
+if TYPE_CHECKING:
+    from ascolto.core.models import OutboxEvent
 
 
 class ChannelsConfig(AppConfig):
@@ -6,9 +13,17 @@ class ChannelsConfig(AppConfig):
     verbose_name = "Canali"
 
     def ready(self) -> None:
-        from ascolto.channels import actions
         from ascolto.core import outbox
 
-        outbox.register(
-            "message.outbound", lambda event: actions.deliver_message(event.payload["message_id"])
-        )
+        outbox.register("message.outbound", _deliver)
+
+
+def _deliver(event: OutboxEvent) -> None:
+    from ascolto.channels.actions import deliver_message
+    from ascolto.core import outbox
+
+    deliver_message(
+        event.payload["message_id"],
+        attempt=event.attempts,
+        last_attempt=event.attempts >= outbox.MAX_ATTEMPTS,
+    )

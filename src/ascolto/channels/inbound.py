@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar, cast
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -66,3 +69,22 @@ class InboundMessage:
     sender: SenderDetails = field(default_factory=SenderDetails)
     hints: CaseHints = field(default_factory=CaseHints)
     raw: dict[str, Any] | None = None
+
+
+def without_nul(value: T) -> T:
+    """`value` with every NUL character removed from its strings, however deeply nested.
+
+    Channels do deliver NULs (in a message, a name, a JSON payload), and PostgreSQL stores none,
+    neither in text columns nor in jsonb: left in, they would make the whole message fail there.
+    """
+    result: Any = value
+    if isinstance(value, str):
+        result = value.replace("\x00", "")
+    elif dataclasses.is_dataclass(value) and not isinstance(value, type):
+        changes = {f.name: without_nul(getattr(value, f.name)) for f in dataclasses.fields(value)}
+        result = dataclasses.replace(value, **changes)
+    elif isinstance(value, dict):
+        result = {without_nul(k): without_nul(v) for k, v in value.items()}
+    elif isinstance(value, list | tuple):
+        result = type(value)(without_nul(v) for v in value)
+    return cast(T, result)

@@ -27,7 +27,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from ascolto.channels.inbound import InboundMessage, SenderDetails
+from ascolto.channels.inbound import InboundMessage, SenderDetails, without_nul
 from ascolto.channels.models import Channel, Conversation, Message
 from ascolto.citizens.batch import Details, find_or_create_citizens, identities_by_handle
 from ascolto.citizens.handles import (
@@ -102,6 +102,7 @@ def set_case_handler(handler: CaseHandler) -> None:
 def receive_many(inbounds: Sequence[InboundMessage]) -> list[Received | DomainError]:
     """Take in a batch of messages; return, in order, a `Received` or the error of each."""
     results: list[Received | DomainError] = []
+    inbounds = [without_nul(inbound) for inbound in inbounds]  # PostgreSQL stores no NUL
     for start in range(0, len(inbounds), MAX_BATCH):
         results.extend(_receive_chunk(inbounds[start : start + MAX_BATCH]))
     return results

@@ -7,6 +7,7 @@ from datetime import datetime
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from ascolto.citizens.batch import Details, find_or_create_citizens, live_citizen
 from ascolto.citizens.handles import (
     normalise_email,
     normalise_fiscal_code,
@@ -61,54 +62,24 @@ def find_or_create_citizen(
     """Find the citizen by fiscal code, then by email or phone identity; create one if none.
 
     Every given value is validated before anything is written. Known details fill blanks on the
-    found citizen, never overwrite what is there.
+    found citizen, never overwrite what is there. A batch of one of
+    `batch.find_or_create_citizens`, which intake uses for many senders at once.
     """
-    fiscal_code = normalise_fiscal_code(fiscal_code) if fiscal_code else ""
-    email = normalise_email(email) if email else ""
-    phone = normalise_phone(phone) if phone else ""
-    if len(first_name) > 100 or len(last_name) > 100:
+    details = Details(
+        first_name=first_name.strip(),
+        last_name=last_name.strip(),
+        fiscal_code=normalise_fiscal_code(fiscal_code) if fiscal_code else "",
+        email=normalise_email(email) if email else "",
+        phone=normalise_phone(phone) if phone else "",
+    )
+    if len(details.first_name) > 100 or len(details.last_name) > 100:
         raise InvalidInput("A first or last name is longer than 100 characters.", field="name")
-
-    citizen: Citizen | None = None
-    if fiscal_code:
-        citizen = Citizen.objects.filter(fiscal_code=fiscal_code, merged_into=None).first()
-    for kind, value in ((Identity.Kind.EMAIL, email), (Identity.Kind.PHONE, phone)):
-        if citizen is None and value:
-            identity = Identity.objects.filter(kind=kind, value=value).select_related("citizen")
-            found = identity.first()
-            if found is not None and found.citizen is not None:
-                citizen = _live(found.citizen)
-    if citizen is None:
-        citizen = Citizen.objects.create(
-            first_name=first_name.strip(),
-            last_name=last_name.strip(),
-            fiscal_code=fiscal_code,
-            email=email,
-            phone=phone,
-        )
-    else:
-        changed = []
-        for name, value in (
-            ("first_name", first_name.strip()),
-            ("last_name", last_name.strip()),
-            ("fiscal_code", fiscal_code),
-            ("email", email),
-            ("phone", phone),
-        ):
-            if value and not getattr(citizen, name):
-                setattr(citizen, name, value)
-                changed.append(name)
-        if changed:
-            citizen.save(update_fields=changed)
-    for kind, value in ((Identity.Kind.EMAIL, email), (Identity.Kind.PHONE, phone)):
-        if value:
-            link_identity(resolve_identity(kind, value), citizen)
-    return citizen
+    return find_or_create_citizens([details])[0]
 
 
 def link_identity(identity: Identity, citizen: Citizen) -> Identity:
     """Point an identity at a citizen (first contact of a known person, or an operator's choice)."""
-    citizen = _live(citizen)
+    citizen = live_citizen(citizen)
     if identity.citizen_id != citizen.pk:
         identity.citizen = citizen
         identity.save(update_fields=["citizen"])
@@ -165,12 +136,3 @@ def record_consent(citizen: Citizen, purpose: str, granted: bool, *, source: str
     return Consent.objects.create(
         citizen=citizen, purpose=purpose, granted=granted, source=source[:100]
     )
-
-
-def _live(citizen: Citizen) -> Citizen:
-    """Follow `merged_into` to the record that is kept."""
-    seen = set()
-    while citizen.merged_into_id is not None and citizen.pk not in seen:
-        seen.add(citizen.pk)
-        citizen = Citizen.objects.get(pk=citizen.merged_into_id)
-    return citizen

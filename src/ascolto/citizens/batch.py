@@ -43,7 +43,7 @@ def find_or_create_citizens(people: Sequence[Details]) -> list[Citizen]:
     known: dict[tuple[str, str], Citizen] = {}
     for (kind, value), identity in by_handle.items():
         if identity.citizen is not None:
-            known[(kind, value)] = _live(identity.citizen)
+            known[(kind, value)] = live_citizen(identity.citizen)
     for code, citizen in by_code.items():
         known[("fiscal_code", code)] = citizen
 
@@ -131,7 +131,7 @@ def identities_by_handle(
     return {(i.kind, i.value): i for i in queryset if (i.kind, i.value) in keys}
 
 
-def _live(citizen: Citizen) -> Citizen:
+def live_citizen(citizen: Citizen) -> Citizen:
     """Follow `merged_into` to the record that is kept."""
     seen: set[int] = set()
     while citizen.merged_into_id is not None and citizen.pk not in seen:

@@ -19,6 +19,7 @@ from django.core.validators import validate_email
 from ascolto.core.errors import InvalidInput
 
 MAX_HANDLE_LENGTH = 255
+MAX_EMAIL_LENGTH = 254  # RFC 5321: the longest address a mail server accepts
 _BSUID = re.compile(r"^[A-Z]{2}\.(ENT\.)?[0-9A-Za-z]{1,120}$")
 _DIGITS = re.compile(r"^[0-9]{1,64}$")
 
@@ -46,6 +47,13 @@ def normalise_email(raw: str, *, field: str = "email") -> str:
     text = (raw or "").strip().lower()
     if not text:
         raise InvalidInput("The email address is empty.", field=field)
+    if len(text) > MAX_EMAIL_LENGTH:
+        # Django's validator lets 320 characters through; no mail server delivers to more than
+        # 254, and the columns that store an address hold no more.
+        raise InvalidInput(
+            f"The email address is {len(text)} characters long; at most {MAX_EMAIL_LENGTH}.",
+            field=field,
+        )
     try:
         validate_email(text)
     except ValidationError as exc:

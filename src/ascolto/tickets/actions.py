@@ -22,9 +22,9 @@ from ascolto.citizens.models import Citizen, Identity
 from ascolto.core import outbox
 from ascolto.core.errors import DomainError, InvalidInput, InvalidTransition, NotFound
 from ascolto.organisation.models import Office, Team, User
-from ascolto.tickets import codes, sla
-from ascolto.tickets.models import Campaign, Tag, Theme, Ticket, TicketEvent
-from ascolto.tickets.routing import route
+from ascolto.tickets import codes
+from ascolto.tickets.intake import build_ticket
+from ascolto.tickets.models import Campaign, Tag, Theme, Ticket, TicketEvent, why_not
 
 Status = Ticket.Status
 Actor = User | None
@@ -62,33 +62,11 @@ def _locked(ticket: Ticket) -> Ticket:
 
 
 def _move(ticket: Ticket, status: str, actor: Actor, **data: Any) -> None:
-    if not ticket.can_transition_to(status):
-        raise InvalidTransition(ticket.status, status, _why_not(ticket.status, status))
-    previous = ticket.status
-    ticket.status = status
     now = timezone.now()
-    if status == Status.RESOLVED:
-        ticket.resolved_at = now
-    elif status == Status.CLOSED:
-        ticket.closed_at = now
-    elif previous in (Status.RESOLVED, Status.CLOSED):
-        ticket.resolved_at = None
-        ticket.closed_at = None
+    previous = ticket.apply_status(status, now)
     _event(
         ticket, TicketEvent.Kind.STATUS, actor, at=now, from_value=previous, to_value=status, **data
     )
-
-
-def _why_not(current: str, requested: str) -> str:
-    if current == Status.CANCELLED:
-        return "a cancelled case cannot change any more"
-    if current == requested:
-        return "the case is already in that state"
-    if requested == Status.CLOSED:
-        return "resolve the case before closing it"
-    if current in (Status.RESOLVED, Status.CLOSED):
-        return "reopen the case first"
-    return ""
 
 
 def _require_text(text: str, what: str, limit: int = MAX_RESOLUTION) -> str:
@@ -121,44 +99,33 @@ def open_ticket(
     actor: Actor = None,
     at: datetime | None = None,
 ) -> Ticket:
-    """Open a case for a conversation, routed by the routing rules, with its SLA due time."""
-    if kind not in Ticket.Kind.values:
-        raise InvalidInput(f"Unknown kind of request '{kind}'.", field="kind")
-    if len(subject) > 255:
-        raise InvalidInput("The subject is longer than 255 characters.", field="subject")
-    if len(place) > 255:
-        raise InvalidInput("The place is longer than 255 characters.", field="place")
-    at = at or timezone.now()
-    target = route(channel.kind, theme, kind)
+    """Open a case for a conversation, routed by the routing rules, with its SLA due time.
+
+    For cases started on our side (an operator logging a call, a callback booked); what arrives
+    from a channel is opened by intake (`tickets.intake`), from the same `build_ticket`.
+    """
+    ticket, details = build_ticket(
+        channel=channel,
+        identity=identity,
+        citizen=citizen,
+        kind=kind,
+        theme=theme,
+        subject=subject,
+        description=description,
+        place=place,
+        campaign=campaign,
+        at=at or timezone.now(),
+    )
     with transaction.atomic():
-        ticket = Ticket(
-            channel=channel,
-            kind=kind,
-            theme=theme,
-            campaign=campaign,
-            level=target.level,
-            office=target.office,
-            team=target.team,
-            citizen=citizen,
-            identity=identity,
-            subject=subject,
-            description=description,
-            place=place,
-            sla_policy=target.sla_policy,
-            created_at=at,
-            due_at=sla.due_at(target.sla_policy, at) if target.sla_policy else None,
-        )
         for _attempt in range(5):
-            ticket.code = codes.new_code()
             try:
                 with transaction.atomic():
                     ticket.save(force_insert=True)
                 break
             except IntegrityError:
-                if Ticket.objects.filter(code=ticket.code).exists():
-                    ticket.pk = None
-                    continue  # 1 in 2^60: draw again
-                raise
+                if not Ticket.objects.filter(code=ticket.code).exists():
+                    raise
+                ticket.pk, ticket.code = None, codes.new_code()  # 1 in 2^60: draw again
         ticket.conversations.add(conversation)
         tag_list = list(tags)
         if campaign is not None and campaign.tag is not None:
@@ -169,72 +136,12 @@ def open_ticket(
             ticket,
             TicketEvent.Kind.OPENED,
             actor,
-            at=at,
+            at=ticket.created_at,
             to_value=ticket.status,
-            channel=channel.code,
-            office=target.office.pk if target.office else None,
-            team=target.team.pk if target.team else None,
-            level=target.level,
-            rule=target.rule.pk if target.rule else None,
+            **details,
         )
         outbox.publish("ticket.opened", ticket_id=ticket.pk)
     return ticket
-
-
-def thread_inbound(
-    message: Message, conversation: Conversation, conversation_created: bool, inbound: Any
-) -> Ticket | None:
-    """Attach an inbound message to the case of its conversation, or open one.
-
-    An active case continues (a case waiting for the citizen goes back to whoever was working on
-    it); a resolved case is reopened; otherwise a new case is opened when the channel opens cases
-    (or the adapter says so for this message). Runs inside `receive`'s transaction.
-    """
-    hints = inbound.hints
-    ticket = conversation.tickets.select_for_update().order_by("-created_at").first()  # type: ignore[attr-defined]
-    if ticket is not None and ticket.status not in Ticket.FINAL:
-        if ticket.status == Status.WAITING:
-            _move(
-                ticket,
-                Status.OFFICE if ticket.level == 2 else Status.OPEN,
-                None,
-                cause="citizen_replied",
-            )
-        elif ticket.status == Status.RESOLVED:
-            _move(
-                ticket,
-                Status.OFFICE if ticket.level == 2 else Status.OPEN,
-                None,
-                cause="citizen_wrote_after_resolution",
-            )
-        _event(ticket, TicketEvent.Kind.MESSAGE, None, at=message.sent_at, message=message.pk)
-        ticket.save()
-        return ticket
-    wants_case = (
-        hints.open_case if hints.open_case is not None else conversation.channel.opens_cases
-    )
-    if not wants_case:
-        return None
-    theme = Theme.objects.filter(code=hints.theme, is_active=True).first() if hints.theme else None
-    if hints.theme and theme is None:
-        raise InvalidInput(f"Unknown category '{hints.theme}'.", field="theme")
-    campaign = Campaign.objects.filter(code=hints.campaign).first() if hints.campaign else None
-    if hints.campaign and campaign is None:
-        raise InvalidInput(f"Unknown campaign '{hints.campaign}'.", field="campaign")
-    identity = conversation.identity
-    return open_ticket(
-        channel=conversation.channel,
-        conversation=conversation,
-        identity=identity,
-        citizen=identity.citizen,
-        kind=hints.kind or Ticket.Kind.INFORMATION,
-        theme=theme,
-        subject=(inbound.subject or message.summary(60))[:255],
-        description=message.text,
-        place=hints.place,
-        campaign=campaign,
-        at=message.sent_at,
-    )
 
 
 # --- Workflow -------------------------------------------------------------------------------
@@ -259,14 +166,17 @@ def assign_ticket(
     ):
         raise InvalidInput(f"Operator {assignee} is not a member of team {team}.", field="assignee")
     if (
-        ticket.level == 2
+        ticket.level == Ticket.Level.SECOND
         and assignee is not None
-        and assignee.office is not None
+        and assignee.role == User.Role.OFFICE
         and ticket.office is not None
     ):
-        if not assignee.office.is_within(ticket.office):
+        # An office operator sees the cases of their office and of the offices below it, so a
+        # case can go to them only if its office lies within theirs.
+        if assignee.office is None or not ticket.office.is_within(assignee.office):
             raise InvalidInput(
-                f"Operator {assignee} does not work in {ticket.office}.", field="assignee"
+                f"Operator {assignee} does not work in {ticket.office} or above it.",
+                field="assignee",
             )
     if team is not None:
         ticket.team = team
@@ -302,6 +212,8 @@ def escalate_ticket(
         raise InvalidInput(f"Office {office} is not active.", field="office")
     if team is not None and team.office_id != office.pk:
         raise InvalidInput(f"Team {team} does not belong to {office}.", field="team")
+    if ticket.status == Status.OFFICE and ticket.office_id == office.pk:
+        raise InvalidTransition(ticket.status, Status.OFFICE, f"the case is already with {office}")
     _move(ticket, Status.OFFICE, actor)
     previous = ticket.office
     ticket.office, ticket.team, ticket.assignee, ticket.level = (
@@ -411,7 +323,7 @@ def resolve_ticket(
     resolution = _require_text(resolution, "resolution")
     if not ticket.can_transition_to(Status.RESOLVED):
         raise InvalidTransition(
-            ticket.status, Status.RESOLVED, _why_not(ticket.status, Status.RESOLVED)
+            ticket.status, Status.RESOLVED, why_not(ticket.status, Status.RESOLVED)
         )
     if notify:
         _reply(ticket, resolution, actor)
@@ -435,9 +347,14 @@ def close_ticket(ticket: Ticket, *, actor: Actor) -> Ticket:
 def reopen_ticket(ticket: Ticket, *, actor: Actor, reason: str = "") -> Ticket:
     """Reopen a resolved or closed case at the level that last worked on it."""
     ticket = _locked(ticket)
+    target = Status.OFFICE if ticket.level == Ticket.Level.SECOND else Status.OPEN
     if ticket.parent_id is not None:
         raise InvalidTransition(
             ticket.status, "open", f"it was merged into case {ticket.parent}; reopen that one"
+        )
+    if ticket.is_active():
+        raise InvalidTransition(
+            ticket.status, target, "only a resolved or closed case can be reopened"
         )
     _move(ticket, Status.OFFICE if ticket.level == 2 else Status.OPEN, actor, reason=reason)
     ticket.save()

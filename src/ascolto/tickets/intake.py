@@ -233,12 +233,18 @@ class TicketIntake:
         )
         if not pairs:
             return {}
+        # A merged duplicate shares its conversations with the kept case: the kept one continues.
         tickets = {
-            t.pk: t for t in Ticket.objects.select_for_update().filter(pk__in={p[1] for p in pairs})
+            t.pk: t
+            for t in Ticket.objects.select_for_update().filter(
+                pk__in={p[1] for p in pairs}, parent__isnull=True
+            )
         }
         latest: dict[int, Ticket] = {}
         for conversation_id, ticket_id in pairs:
-            ticket = tickets[ticket_id]
+            ticket = tickets.get(ticket_id)
+            if ticket is None:
+                continue
             best = latest.get(conversation_id)
             if best is None or (ticket.created_at, ticket.pk) > (best.created_at, best.pk):
                 latest[conversation_id] = ticket

@@ -11,10 +11,10 @@ from typing import Any
 from django.conf import settings
 from django.core.mail import send_mail
 from django.dispatch import receiver
+from django.utils import timezone
 
 from ascolto.channels import actions as channel_actions
 from ascolto.channels.models import Message
-from ascolto.channels.signals import message_received
 from ascolto.citizens.signals import citizens_merged
 from ascolto.core import outbox
 from ascolto.core.models import OutboxEvent
@@ -22,13 +22,6 @@ from ascolto.tickets import actions
 from ascolto.tickets.models import Ticket
 
 logger = logging.getLogger(__name__)
-
-
-@receiver(message_received, dispatch_uid="tickets.thread_inbound")
-def _on_message_received(sender: Any, **kwargs: Any) -> Ticket | None:
-    return actions.thread_inbound(
-        kwargs["message"], kwargs["conversation"], kwargs["conversation_created"], kwargs["inbound"]
-    )
 
 
 @receiver(citizens_merged, dispatch_uid="tickets.reassign_citizen")
@@ -51,20 +44,26 @@ def send_acknowledgement(event: OutboxEvent) -> None:
     conversation = ticket.conversations.order_by("started_at").first()
     if conversation is None:
         return
+    subject = f"[{ticket.code}] Richiesta ricevuta"
+    # Keyed on this case's code: a conversation can carry several cases (a citizen writing again
+    # on a thread whose case was closed opens a new one), and each case's code must reach them.
     already = Message.objects.filter(
-        conversation=conversation, direction=Message.Direction.OUTBOUND, author=None
+        conversation=conversation,
+        direction=Message.Direction.OUTBOUND,
+        author=None,
+        subject=subject,
     ).exists()
     if already:
         return  # the event is being handled a second time
     due = ""
     if ticket.due_at:
-        due = f"Riceverà una risposta entro il {ticket.due_at.astimezone():%d/%m/%Y}."
+        due = f"Riceverà una risposta entro il {timezone.localtime(ticket.due_at):%d/%m/%Y}."
     channel_actions.send_message(
         conversation,
         ACKNOWLEDGEMENT.format(
             code=ticket.code, due=due, municipality=settings.ASCOLTO_MUNICIPALITY
         ),
-        subject=f"[{ticket.code}] Richiesta ricevuta",
+        subject=subject,
     )
 
 
@@ -83,7 +82,7 @@ def notify_office(event: OutboxEvent) -> None:
     kind = ticket.get_kind_display()
     text = f"Il caso {ticket.code} ({kind}, {theme}) è assegnato al vostro ufficio."
     if ticket.due_at:
-        text += f" Scadenza: {ticket.due_at.astimezone():%d/%m/%Y}."
+        text += f" Scadenza: {timezone.localtime(ticket.due_at):%d/%m/%Y}."
     send_mail(
         subject=f"[{ticket.code}] Nuovo caso per {ticket.office.name}",
         message=text,

@@ -6,6 +6,7 @@ from datetime import date, datetime, timedelta
 from functools import lru_cache
 
 import holidays
+from django.utils import timezone
 
 from ascolto.tickets.models import SlaPolicy
 
@@ -29,7 +30,10 @@ def due_at(policy: SlaPolicy, opened_at: datetime) -> datetime:
 
     Calendar days: opened_at plus that many days. Working days: that many working days after the
     day it was opened (weekends and Italian and Milanese holidays skipped), at the same time.
+    Days are counted on the municipality's calendar (TIME_ZONE), whatever zone `opened_at` is in:
+    a case opened at 00:30 on a Friday in Milan is a Friday case, not a Thursday one in UTC.
     """
+    opened_at = timezone.localtime(opened_at)
     if not policy.working_days:
         return opened_at + timedelta(days=policy.resolution_days)
     current = opened_at

@@ -7,204 +7,635 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('channels', '0002_initial'),
-        ('citizens', '0001_initial'),
-        ('organisation', '0001_initial'),
+        ("channels", "0002_initial"),
+        ("citizens", "0001_initial"),
+        ("organisation", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='SlaPolicy',
+            name="SlaPolicy",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.SlugField(max_length=64, unique=True, verbose_name='codice')),
-                ('name', models.CharField(max_length=200, verbose_name='nome')),
-                ('resolution_days', models.PositiveIntegerField(verbose_name='giorni per la risposta')),
-                ('working_days', models.BooleanField(default=False, help_text='contare solo i giorni lavorativi (esclusi sabato, domenica e festivi)', verbose_name='giorni lavorativi')),
-                ('first_response_hours', models.PositiveIntegerField(blank=True, null=True, verbose_name='ore per la prima risposta')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("code", models.SlugField(max_length=64, unique=True, verbose_name="codice")),
+                ("name", models.CharField(max_length=200, verbose_name="nome")),
+                (
+                    "resolution_days",
+                    models.PositiveIntegerField(verbose_name="giorni per la risposta"),
+                ),
+                (
+                    "working_days",
+                    models.BooleanField(
+                        default=False,
+                        help_text="contare solo i giorni lavorativi (esclusi sabato, domenica e festivi)",
+                        verbose_name="giorni lavorativi",
+                    ),
+                ),
+                (
+                    "first_response_hours",
+                    models.PositiveIntegerField(
+                        blank=True, null=True, verbose_name="ore per la prima risposta"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'livello di servizio (SLA)',
-                'verbose_name_plural': 'livelli di servizio (SLA)',
+                "verbose_name": "livello di servizio (SLA)",
+                "verbose_name_plural": "livelli di servizio (SLA)",
             },
         ),
         migrations.CreateModel(
-            name='Tag',
+            name="Tag",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=100, unique=True, verbose_name='nome')),
-                ('slug', models.SlugField(max_length=100, unique=True, verbose_name='codice')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=100, unique=True, verbose_name="nome")),
+                ("slug", models.SlugField(max_length=100, unique=True, verbose_name="codice")),
             ],
             options={
-                'verbose_name': 'etichetta',
-                'verbose_name_plural': 'etichette',
-                'ordering': ['name'],
+                "verbose_name": "etichetta",
+                "verbose_name_plural": "etichette",
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='Theme',
+            name="Theme",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.SlugField(max_length=64, unique=True, verbose_name='codice')),
-                ('name', models.CharField(max_length=200, verbose_name='nome')),
-                ('level', models.PositiveSmallIntegerField(choices=[(1, 'Area'), (2, 'Tema'), (3, 'Argomento')], editable=False, verbose_name='livello')),
-                ('path', models.CharField(db_index=True, editable=False, max_length=255, verbose_name='percorso')),
-                ('is_active', models.BooleanField(default=True, verbose_name='attivo')),
-                ('position', models.PositiveSmallIntegerField(default=0, verbose_name='ordine')),
-                ('office', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='themes', to='organisation.office', verbose_name='ufficio competente')),
-                ('parent', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='children', to='tickets.theme', verbose_name='superiore')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("code", models.SlugField(max_length=64, unique=True, verbose_name="codice")),
+                ("name", models.CharField(max_length=200, verbose_name="nome")),
+                (
+                    "level",
+                    models.PositiveSmallIntegerField(
+                        choices=[(1, "Area"), (2, "Tema"), (3, "Argomento")],
+                        editable=False,
+                        verbose_name="livello",
+                    ),
+                ),
+                (
+                    "path",
+                    models.CharField(
+                        db_index=True, editable=False, max_length=255, verbose_name="percorso"
+                    ),
+                ),
+                ("is_active", models.BooleanField(default=True, verbose_name="attivo")),
+                ("position", models.PositiveSmallIntegerField(default=0, verbose_name="ordine")),
+                (
+                    "office",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="themes",
+                        to="organisation.office",
+                        verbose_name="ufficio competente",
+                    ),
+                ),
+                (
+                    "parent",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="children",
+                        to="tickets.theme",
+                        verbose_name="superiore",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'tema',
-                'verbose_name_plural': 'temi',
-                'ordering': ['path'],
+                "verbose_name": "tema",
+                "verbose_name_plural": "temi",
+                "ordering": ["path"],
             },
         ),
         migrations.CreateModel(
-            name='RoutingRule',
+            name="RoutingRule",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=200, verbose_name='nome')),
-                ('priority', models.PositiveIntegerField(default=100, help_text='più basso vince', verbose_name='priorità')),
-                ('channel_kind', models.CharField(blank=True, choices=[('web', 'Modulo web (Scrivi)'), ('email', 'Email'), ('phone', 'Telefono'), ('whatsapp', 'WhatsApp'), ('messenger', 'Facebook Messenger'), ('facebook', 'Facebook (commenti)'), ('instagram', 'Instagram'), ('api', 'API')], max_length=20, verbose_name='canale')),
-                ('kind', models.CharField(blank=True, max_length=20, verbose_name='tipo di richiesta')),
-                ('level', models.PositiveSmallIntegerField(choices=[(1, 'Primo livello'), (2, 'Secondo livello')], default=1, verbose_name='livello')),
-                ('is_active', models.BooleanField(default=True, verbose_name='attiva')),
-                ('office', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='routing_rules', to='organisation.office', verbose_name='ufficio')),
-                ('team', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='routing_rules', to='organisation.team', verbose_name='team')),
-                ('sla_policy', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='routing_rules', to='tickets.slapolicy', verbose_name='SLA')),
-                ('theme', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='routing_rules', to='tickets.theme', verbose_name='tema')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=200, verbose_name="nome")),
+                (
+                    "priority",
+                    models.PositiveIntegerField(
+                        default=100, help_text="più basso vince", verbose_name="priorità"
+                    ),
+                ),
+                (
+                    "channel_kind",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("web", "Modulo web (Scrivi)"),
+                            ("email", "Email"),
+                            ("phone", "Telefono"),
+                            ("whatsapp", "WhatsApp"),
+                            ("messenger", "Facebook Messenger"),
+                            ("facebook", "Facebook (commenti)"),
+                            ("instagram", "Instagram"),
+                            ("api", "API"),
+                        ],
+                        max_length=20,
+                        verbose_name="canale",
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(blank=True, max_length=20, verbose_name="tipo di richiesta"),
+                ),
+                (
+                    "level",
+                    models.PositiveSmallIntegerField(
+                        choices=[(1, "Primo livello"), (2, "Secondo livello")],
+                        default=1,
+                        verbose_name="livello",
+                    ),
+                ),
+                ("is_active", models.BooleanField(default=True, verbose_name="attiva")),
+                (
+                    "office",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="routing_rules",
+                        to="organisation.office",
+                        verbose_name="ufficio",
+                    ),
+                ),
+                (
+                    "team",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="routing_rules",
+                        to="organisation.team",
+                        verbose_name="team",
+                    ),
+                ),
+                (
+                    "sla_policy",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="routing_rules",
+                        to="tickets.slapolicy",
+                        verbose_name="SLA",
+                    ),
+                ),
+                (
+                    "theme",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="routing_rules",
+                        to="tickets.theme",
+                        verbose_name="tema",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'regola di smistamento',
-                'verbose_name_plural': 'regole di smistamento',
-                'ordering': ['priority', 'pk'],
+                "verbose_name": "regola di smistamento",
+                "verbose_name_plural": "regole di smistamento",
+                "ordering": ["priority", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='Campaign',
+            name="Campaign",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.SlugField(max_length=64, unique=True, verbose_name='codice')),
-                ('name', models.CharField(max_length=200, verbose_name='nome')),
-                ('description', models.TextField(blank=True, verbose_name='descrizione')),
-                ('starts_on', models.DateField(verbose_name='inizio')),
-                ('ends_on', models.DateField(verbose_name='fine')),
-                ('key_dates', models.JSONField(blank=True, default=list, help_text='scadenze, es. [{"date": "2026-05-31", "label": "scadenza prima rata"}]', verbose_name='date chiave')),
-                ('task_force', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='campaigns', to='organisation.office', verbose_name='task force')),
-                ('tag', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='campaigns', to='tickets.tag', verbose_name='etichetta')),
-                ('theme', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='campaigns', to='tickets.theme', verbose_name='tema')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("code", models.SlugField(max_length=64, unique=True, verbose_name="codice")),
+                ("name", models.CharField(max_length=200, verbose_name="nome")),
+                ("description", models.TextField(blank=True, verbose_name="descrizione")),
+                ("starts_on", models.DateField(verbose_name="inizio")),
+                ("ends_on", models.DateField(verbose_name="fine")),
+                (
+                    "key_dates",
+                    models.JSONField(
+                        blank=True,
+                        default=list,
+                        help_text='scadenze, es. [{"date": "2026-05-31", "label": "scadenza prima rata"}]',
+                        verbose_name="date chiave",
+                    ),
+                ),
+                (
+                    "task_force",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="campaigns",
+                        to="organisation.office",
+                        verbose_name="task force",
+                    ),
+                ),
+                (
+                    "tag",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="campaigns",
+                        to="tickets.tag",
+                        verbose_name="etichetta",
+                    ),
+                ),
+                (
+                    "theme",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="campaigns",
+                        to="tickets.theme",
+                        verbose_name="tema",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'campagna',
-                'verbose_name_plural': 'campagne',
-                'ordering': ['-starts_on'],
+                "verbose_name": "campagna",
+                "verbose_name_plural": "campagne",
+                "ordering": ["-starts_on"],
             },
         ),
         migrations.CreateModel(
-            name='Ticket',
+            name="Ticket",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(editable=False, max_length=20, unique=True, verbose_name='codice pratica')),
-                ('kind', models.CharField(choices=[('information', 'Richiesta di informazioni'), ('verification', 'Richiesta di verifica'), ('suggestion', 'Suggerimento'), ('complaint', 'Reclamo'), ('disservice', 'Segnalazione di disservizio'), ('appointment', 'Appuntamento'), ('callback', 'Richiamata')], default='information', max_length=20, verbose_name='tipo')),
-                ('level', models.PositiveSmallIntegerField(choices=[(1, 'Primo livello'), (2, 'Secondo livello')], default=1, verbose_name='livello')),
-                ('status', models.CharField(choices=[('new', 'Nuovo'), ('open', 'In lavorazione'), ('office', 'Assegnato a un ufficio'), ('waiting', 'In attesa del cittadino'), ('resolved', 'Risolto'), ('closed', 'Chiuso'), ('cancelled', 'Annullato')], default='new', max_length=12, verbose_name='stato')),
-                ('subject', models.CharField(blank=True, max_length=255, verbose_name='oggetto')),
-                ('description', models.TextField(blank=True, verbose_name='descrizione')),
-                ('place', models.CharField(blank=True, max_length=255, verbose_name='luogo')),
-                ('resolution', models.TextField(blank=True, verbose_name='risoluzione')),
-                ('due_at', models.DateTimeField(blank=True, null=True, verbose_name='scadenza')),
-                ('sla_breached_at', models.DateTimeField(blank=True, null=True, verbose_name='scadenza superata il')),
-                ('first_response_at', models.DateTimeField(blank=True, null=True, verbose_name='prima risposta')),
-                ('resolved_at', models.DateTimeField(blank=True, null=True, verbose_name='risolto il')),
-                ('closed_at', models.DateTimeField(blank=True, null=True, verbose_name='chiuso il')),
-                ('satisfaction', models.PositiveSmallIntegerField(blank=True, null=True, verbose_name='soddisfazione (1-5)')),
-                ('created_at', models.DateTimeField(db_index=True, default=django.utils.timezone.now, verbose_name='aperto il')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='aggiornato il')),
-                ('assignee', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='assigned_tickets', to=settings.AUTH_USER_MODEL, verbose_name='assegnatario')),
-                ('campaign', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='tickets', to='tickets.campaign', verbose_name='campagna')),
-                ('channel', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='tickets', to='channels.channel', verbose_name='canale di origine')),
-                ('citizen', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='tickets', to='citizens.citizen', verbose_name='cittadino')),
-                ('conversations', models.ManyToManyField(blank=True, related_name='tickets', to='channels.conversation', verbose_name='conversazioni')),
-                ('identity', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='tickets', to='citizens.identity', verbose_name='recapito')),
-                ('office', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='tickets', to='organisation.office', verbose_name='ufficio')),
-                ('parent', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='duplicates', to='tickets.ticket', verbose_name='unito al caso')),
-                ('sla_policy', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='tickets', to='tickets.slapolicy', verbose_name='SLA')),
-                ('tags', models.ManyToManyField(blank=True, related_name='tickets', to='tickets.tag', verbose_name='etichette')),
-                ('team', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='tickets', to='organisation.team', verbose_name='team')),
-                ('theme', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='tickets', to='tickets.theme', verbose_name='tema')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "code",
+                    models.CharField(
+                        editable=False, max_length=20, unique=True, verbose_name="codice pratica"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("information", "Richiesta di informazioni"),
+                            ("verification", "Richiesta di verifica"),
+                            ("suggestion", "Suggerimento"),
+                            ("complaint", "Reclamo"),
+                            ("disservice", "Segnalazione di disservizio"),
+                            ("appointment", "Appuntamento"),
+                            ("callback", "Richiamata"),
+                        ],
+                        default="information",
+                        max_length=20,
+                        verbose_name="tipo",
+                    ),
+                ),
+                (
+                    "level",
+                    models.PositiveSmallIntegerField(
+                        choices=[(1, "Primo livello"), (2, "Secondo livello")],
+                        default=1,
+                        verbose_name="livello",
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("new", "Nuovo"),
+                            ("open", "In lavorazione"),
+                            ("office", "Assegnato a un ufficio"),
+                            ("waiting", "In attesa del cittadino"),
+                            ("resolved", "Risolto"),
+                            ("closed", "Chiuso"),
+                            ("cancelled", "Annullato"),
+                        ],
+                        default="new",
+                        max_length=12,
+                        verbose_name="stato",
+                    ),
+                ),
+                ("subject", models.CharField(blank=True, max_length=255, verbose_name="oggetto")),
+                ("description", models.TextField(blank=True, verbose_name="descrizione")),
+                ("place", models.CharField(blank=True, max_length=255, verbose_name="luogo")),
+                ("resolution", models.TextField(blank=True, verbose_name="risoluzione")),
+                ("due_at", models.DateTimeField(blank=True, null=True, verbose_name="scadenza")),
+                (
+                    "sla_breached_at",
+                    models.DateTimeField(
+                        blank=True, null=True, verbose_name="scadenza superata il"
+                    ),
+                ),
+                (
+                    "first_response_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="prima risposta"),
+                ),
+                (
+                    "resolved_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="risolto il"),
+                ),
+                (
+                    "closed_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="chiuso il"),
+                ),
+                (
+                    "satisfaction",
+                    models.PositiveSmallIntegerField(
+                        blank=True, null=True, verbose_name="soddisfazione (1-5)"
+                    ),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(
+                        db_index=True, default=django.utils.timezone.now, verbose_name="aperto il"
+                    ),
+                ),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="aggiornato il")),
+                (
+                    "assignee",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="assigned_tickets",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="assegnatario",
+                    ),
+                ),
+                (
+                    "campaign",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="tickets",
+                        to="tickets.campaign",
+                        verbose_name="campagna",
+                    ),
+                ),
+                (
+                    "channel",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="tickets",
+                        to="channels.channel",
+                        verbose_name="canale di origine",
+                    ),
+                ),
+                (
+                    "citizen",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="tickets",
+                        to="citizens.citizen",
+                        verbose_name="cittadino",
+                    ),
+                ),
+                (
+                    "conversations",
+                    models.ManyToManyField(
+                        blank=True,
+                        related_name="tickets",
+                        to="channels.conversation",
+                        verbose_name="conversazioni",
+                    ),
+                ),
+                (
+                    "identity",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="tickets",
+                        to="citizens.identity",
+                        verbose_name="recapito",
+                    ),
+                ),
+                (
+                    "office",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="tickets",
+                        to="organisation.office",
+                        verbose_name="ufficio",
+                    ),
+                ),
+                (
+                    "parent",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="duplicates",
+                        to="tickets.ticket",
+                        verbose_name="unito al caso",
+                    ),
+                ),
+                (
+                    "sla_policy",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="tickets",
+                        to="tickets.slapolicy",
+                        verbose_name="SLA",
+                    ),
+                ),
+                (
+                    "tags",
+                    models.ManyToManyField(
+                        blank=True,
+                        related_name="tickets",
+                        to="tickets.tag",
+                        verbose_name="etichette",
+                    ),
+                ),
+                (
+                    "team",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="tickets",
+                        to="organisation.team",
+                        verbose_name="team",
+                    ),
+                ),
+                (
+                    "theme",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="tickets",
+                        to="tickets.theme",
+                        verbose_name="tema",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'caso',
-                'verbose_name_plural': 'casi',
-                'ordering': ['-created_at'],
+                "verbose_name": "caso",
+                "verbose_name_plural": "casi",
+                "ordering": ["-created_at"],
             },
         ),
         migrations.CreateModel(
-            name='TicketEvent',
+            name="TicketEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('opened', 'Aperto'), ('message', 'Messaggio del cittadino'), ('replied', 'Risposta inviata'), ('note', 'Nota interna'), ('status', 'Cambio di stato'), ('assigned', 'Assegnato'), ('escalated', 'Passato a un ufficio'), ('sent_back', 'Restituito al primo livello'), ('theme', 'Tema cambiato'), ('kind', 'Tipo cambiato'), ('tagged', 'Etichette'), ('campaign', 'Campagna'), ('merged', 'Unito'), ('citizen', 'Cittadino cambiato'), ('sla', 'Scadenza'), ('sla_breached', 'Scadenza superata')], max_length=20, verbose_name='tipo')),
-                ('at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='quando')),
-                ('from_value', models.CharField(blank=True, max_length=255, verbose_name='da')),
-                ('to_value', models.CharField(blank=True, max_length=255, verbose_name='a')),
-                ('data', models.JSONField(blank=True, default=dict, verbose_name='dettagli')),
-                ('actor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='autore')),
-                ('ticket', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='events', to='tickets.ticket', verbose_name='caso')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("opened", "Aperto"),
+                            ("message", "Messaggio del cittadino"),
+                            ("replied", "Risposta inviata"),
+                            ("note", "Nota interna"),
+                            ("status", "Cambio di stato"),
+                            ("assigned", "Assegnato"),
+                            ("escalated", "Passato a un ufficio"),
+                            ("sent_back", "Restituito al primo livello"),
+                            ("theme", "Tema cambiato"),
+                            ("kind", "Tipo cambiato"),
+                            ("tagged", "Etichette"),
+                            ("campaign", "Campagna"),
+                            ("merged", "Unito"),
+                            ("citizen", "Cittadino cambiato"),
+                            ("sla", "Scadenza"),
+                            ("sla_breached", "Scadenza superata"),
+                        ],
+                        max_length=20,
+                        verbose_name="tipo",
+                    ),
+                ),
+                (
+                    "at",
+                    models.DateTimeField(default=django.utils.timezone.now, verbose_name="quando"),
+                ),
+                ("from_value", models.CharField(blank=True, max_length=255, verbose_name="da")),
+                ("to_value", models.CharField(blank=True, max_length=255, verbose_name="a")),
+                ("data", models.JSONField(blank=True, default=dict, verbose_name="dettagli")),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="autore",
+                    ),
+                ),
+                (
+                    "ticket",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="events",
+                        to="tickets.ticket",
+                        verbose_name="caso",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'evento del caso',
-                'verbose_name_plural': 'eventi dei casi',
-                'ordering': ['at', 'pk'],
+                "verbose_name": "evento del caso",
+                "verbose_name_plural": "eventi dei casi",
+                "ordering": ["at", "pk"],
             },
         ),
         migrations.AddConstraint(
-            model_name='campaign',
-            constraint=models.CheckConstraint(condition=models.Q(('ends_on__gte', models.F('starts_on'))), name='campaign_period'),
+            model_name="campaign",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("ends_on__gte", models.F("starts_on"))), name="campaign_period"
+            ),
         ),
         migrations.AddIndex(
-            model_name='ticket',
-            index=models.Index(fields=['status', 'office'], name='ticket_status_office_idx'),
+            model_name="ticket",
+            index=models.Index(fields=["status", "office"], name="ticket_status_office_idx"),
         ),
         migrations.AddIndex(
-            model_name='ticket',
-            index=models.Index(fields=['office', '-created_at'], name='ticket_office_recent_idx'),
+            model_name="ticket",
+            index=models.Index(fields=["office", "-created_at"], name="ticket_office_recent_idx"),
         ),
         migrations.AddIndex(
-            model_name='ticket',
-            index=models.Index(fields=['assignee', 'status'], name='ticket_assignee_idx'),
+            model_name="ticket",
+            index=models.Index(fields=["assignee", "status"], name="ticket_assignee_idx"),
         ),
         migrations.AddIndex(
-            model_name='ticket',
-            index=models.Index(fields=['theme', 'created_at'], name='ticket_theme_idx'),
+            model_name="ticket",
+            index=models.Index(fields=["theme", "created_at"], name="ticket_theme_idx"),
         ),
         migrations.AddIndex(
-            model_name='ticket',
-            index=models.Index(fields=['channel', 'created_at'], name='ticket_channel_idx'),
+            model_name="ticket",
+            index=models.Index(fields=["channel", "created_at"], name="ticket_channel_idx"),
         ),
         migrations.AddIndex(
-            model_name='ticket',
-            index=models.Index(fields=['campaign', 'created_at'], name='ticket_campaign_idx'),
+            model_name="ticket",
+            index=models.Index(fields=["campaign", "created_at"], name="ticket_campaign_idx"),
         ),
         migrations.AddIndex(
-            model_name='ticket',
-            index=models.Index(condition=models.Q(('status__in', ['new', 'open', 'office', 'waiting'])), fields=['due_at'], name='ticket_open_due_idx'),
+            model_name="ticket",
+            index=models.Index(
+                condition=models.Q(("status__in", ["new", "open", "office", "waiting"])),
+                fields=["due_at"],
+                name="ticket_open_due_idx",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='ticket',
-            constraint=models.CheckConstraint(condition=models.Q(('satisfaction__isnull', True), models.Q(('satisfaction__gte', 1), ('satisfaction__lte', 5)), _connector='OR'), name='ticket_satisfaction_range'),
+            model_name="ticket",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("satisfaction__isnull", True),
+                    models.Q(("satisfaction__gte", 1), ("satisfaction__lte", 5)),
+                    _connector="OR",
+                ),
+                name="ticket_satisfaction_range",
+            ),
         ),
         migrations.AddIndex(
-            model_name='ticketevent',
-            index=models.Index(fields=['ticket', 'at'], name='ticketevent_ticket_idx'),
+            model_name="ticketevent",
+            index=models.Index(fields=["ticket", "at"], name="ticketevent_ticket_idx"),
         ),
         migrations.AddIndex(
-            model_name='ticketevent',
-            index=models.Index(fields=['kind', 'at'], name='ticketevent_kind_idx'),
+            model_name="ticketevent",
+            index=models.Index(fields=["kind", "at"], name="ticketevent_kind_idx"),
         ),
     ]

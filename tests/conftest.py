@@ -1,0 +1,38 @@
+"""Shared fixtures: the cast of personas, the configured channels, the taxonomy.
+
+Tests marked `postgres` need PostgreSQL's row locking and real concurrent transactions; on
+SQLite they are skipped here rather than passing by accident.
+"""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+
+from tests import factories, personas
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if connection.vendor == "postgresql":
+        return
+    skip = pytest.mark.skip(reason="needs PostgreSQL (set DATABASE_URL=postgres://...)")
+    for item in items:
+        if item.get_closest_marker("postgres"):
+            item.add_marker(skip)
+
+
+@pytest.fixture
+def taxonomy(db: None) -> None:
+    """The city's taxonomy, seeded by migration; reloaded when a transactional test flushed it."""
+    factories.ensure_taxonomy()
+
+
+@pytest.fixture
+def cast(db: None, taxonomy: None) -> personas.Cast:
+    """Offices, teams, staff personas and the configured channels of a small city."""
+    return personas.build_cast()
+
+
+@pytest.fixture
+def scrivi(cast: personas.Cast):  # type: ignore[no-untyped-def]
+    return cast.scrivi

@@ -1,0 +1,237 @@
+"""Bad input is refused with a message a person can act on, and leaves nothing half-written."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from datetime import datetime
+
+import pytest
+
+from ascolto.channels.actions import receive
+from ascolto.channels.inbound import Attachment, CaseHints, InboundMessage, SenderDetails
+from ascolto.channels.models import Channel
+from ascolto.core.errors import DomainError, InvalidInput, NotFound
+from ascolto.tickets.models import Theme
+from tests import factories, personas
+from tests.factories import counts
+
+pytestmark = pytest.mark.django_db
+
+LONG_EMAIL = "a" * 64 + "@" + ".".join(["b" * 63, "c" * 63, "d" * 63]) + ".it"  # 259 characters
+
+
+def _scrivi(**changes: object) -> InboundMessage:
+    return dataclasses.replace(factories.scrivi_message("Richiesta valida."), **changes)
+
+
+def _sender(**details: object) -> InboundMessage:
+    base = SenderDetails(first_name="Maria", last_name="Rossi", email="maria@example.it")
+    return _scrivi(sender=dataclasses.replace(base, **details))
+
+
+def _hints(**hints: object) -> InboundMessage:
+    return _scrivi(hints=CaseHints(**hints))  # type: ignore[arg-type]
+
+
+CASES: list[tuple[str, Callable[[], InboundMessage], type[DomainError], str]] = [
+    ("unknown channel", lambda: _scrivi(channel="fax"), NotFound, "Unknown channel 'fax'."),
+    (
+        "no external id",
+        lambda: _scrivi(external_id="  "),
+        InvalidInput,
+        "The message has no external id: it could not be de-duplicated.",
+    ),
+    (
+        "external id too long",
+        lambda: _scrivi(external_id="x" * 256),
+        InvalidInput,
+        "The external id is longer than 255 characters.",
+    ),
+    (
+        "empty text",
+        lambda: _scrivi(text=""),
+        InvalidInput,
+        "The message is empty: no text and no attachment.",
+    ),
+    (
+        "only blanks and NULs",
+        lambda: _scrivi(text=" \x00\n\t\x00 "),
+        InvalidInput,
+        "The message is empty: no text and no attachment.",
+    ),
+    (
+        "text too long",
+        lambda: _scrivi(text="x" * 20_001),
+        InvalidInput,
+        "The message is 20001 characters long; at most 20000 are accepted.",
+    ),
+    (
+        "too many attachments",
+        lambda: _scrivi(
+            attachments=tuple(Attachment(f"{i}.pdf", "application/pdf", 10) for i in range(21))
+        ),
+        InvalidInput,
+        "At most 20 attachments per message.",
+    ),
+    (
+        "subject too long",
+        lambda: _scrivi(subject="s" * 256),
+        InvalidInput,
+        "The subject is longer than 255 characters.",
+    ),
+    (
+        "naive time",
+        lambda: _scrivi(sent_at=datetime(2025, 3, 10, 9, 0)),  # noqa: DTZ001
+        InvalidInput,
+        "The message time has no time zone.",
+    ),
+    (
+        "unknown handle kind",
+        lambda: _scrivi(handle_kind="fax"),
+        InvalidInput,
+        "Unknown handle kind 'fax'.",
+    ),
+    (
+        "malformed phone handle",
+        lambda: factories.phone_message("Chiamata", number="333"),
+        InvalidInput,
+        "'333' is not a valid phone number.",
+    ),
+    (
+        "letters for a phone number",
+        lambda: factories.phone_message("Chiamata", number="chiamami"),
+        InvalidInput,
+        "'chiamami' is not a phone number",
+    ),
+    (
+        "malformed email handle",
+        lambda: _scrivi(handle="maria.rossi"),
+        InvalidInput,
+        "'maria.rossi' is not a valid email address.",
+    ),
+    (
+        "email handle too long to store",
+        lambda: _scrivi(handle=LONG_EMAIL),
+        InvalidInput,
+        "The email address is 259 characters long; at most 254.",
+    ),
+    (
+        "invalid fiscal code in sender details",
+        lambda: _sender(fiscal_code="RSSMRA80C52F205X"),
+        InvalidInput,
+        "'RSSMRA80C52F205X' is not a valid fiscal code "
+        "(16 characters, with a matching check letter).",
+    ),
+    (
+        "malformed email in sender details",
+        lambda: _sender(email="maria@"),
+        InvalidInput,
+        "'maria@' is not a valid email address.",
+    ),
+    (
+        "sender email too long to store",
+        lambda: _sender(email=LONG_EMAIL),
+        InvalidInput,
+        "The email address is 259 characters long; at most 254.",
+    ),
+    (
+        "malformed phone in sender details",
+        lambda: _sender(phone="12"),
+        InvalidInput,
+        "'12' is not a valid phone number.",
+    ),
+    (
+        "first name too long",
+        lambda: _sender(first_name="M" * 101),
+        InvalidInput,
+        "A first or last name is longer than 100 characters.",
+    ),
+    ("unknown theme hint", lambda: _hints(theme="ztl"), InvalidInput, "Unknown category 'ztl'."),
+    (
+        "inactive theme hint",
+        lambda: _hints(theme="altro-generico-disattivato"),
+        InvalidInput,
+        "Unknown category 'altro-generico-disattivato'.",
+    ),
+    (
+        "unknown campaign hint",
+        lambda: _hints(campaign="bonus-2019"),
+        InvalidInput,
+        "Unknown campaign 'bonus-2019'.",
+    ),
+    (
+        "unknown kind hint",
+        lambda: _hints(kind="lamentela"),
+        InvalidInput,
+        "Unknown kind of request 'lamentela'.",
+    ),
+    (
+        "place too long",
+        lambda: _hints(place="via " * 64),
+        InvalidInput,
+        "The place is longer than 255 characters.",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("build", "error", "message"), [c[1:] for c in CASES], ids=[c[0] for c in CASES]
+)
+def test_bad_input_is_refused_and_writes_nothing(
+    build: Callable[[], InboundMessage],
+    error: type[DomainError],
+    message: str,
+    cast: personas.Cast,
+) -> None:
+    Theme.objects.create(
+        code="altro-generico-disattivato",
+        name="Disattivato",
+        parent=Theme.objects.get(code="altro"),
+        is_active=False,
+    )
+    factories.submit_scrivi("Una richiesta che c'era già.", email="gia@example.it")
+    inbound = build()
+    before = counts()
+
+    with pytest.raises(DomainError) as caught:
+        receive(inbound)
+
+    assert type(caught.value) is error
+    assert message in caught.value.message
+    assert counts() == before
+
+
+def test_an_inactive_channel_takes_nothing_in(cast: personas.Cast) -> None:
+    Channel.objects.filter(code="scrivi").update(is_active=False)
+    before = counts()
+
+    with pytest.raises(NotFound) as caught:
+        factories.submit_scrivi("Il modulo è ancora online?")
+
+    assert caught.value.message == "Channel 'scrivi' is not active."
+    assert caught.value.field == "channel"
+    assert counts() == before
+
+
+def test_the_length_limit_is_a_setting(cast: personas.Cast, settings) -> None:
+    settings.ASCOLTO_MAX_MESSAGE_CHARS = 10
+    before = counts()
+
+    with pytest.raises(InvalidInput, match="The message is 11 characters long; at most 10"):
+        factories.submit_scrivi("x" * 11)
+    assert counts() == before
+
+    received = factories.submit_scrivi("  " + "x" * 10 + "  ")  # blanks around do not count
+    assert received.message.text == "x" * 10
+
+
+def test_a_message_with_only_an_attachment_is_accepted(cast: personas.Cast) -> None:
+    received = receive(
+        _scrivi(text="", attachments=(Attachment("avviso.pdf", "application/pdf", 1024),))
+    )
+
+    assert received.message.text == ""
+    assert received.message.attachments == [
+        {"name": "avviso.pdf", "content_type": "application/pdf", "size": 1024, "url": ""}
+    ]
