@@ -284,7 +284,7 @@ def _drop_duplicates(
     }
     ticket_of: dict[int, int] = {}
     if stored:
-        through = Conversation.tickets.through  # type: ignore[attr-defined]
+        through = Conversation.tickets.through
         for conversation_id, ticket_id in through.objects.filter(
             conversation_id__in={m.conversation_id for m in stored.values()}
         ).values_list("conversation_id", "ticket_id"):
@@ -392,12 +392,12 @@ def _thread_conversations(items: list[Item]) -> None:
         }
     by_session: dict[tuple[int, int], Conversation] = {}
     if session_identities:
-        for conversation in Conversation.objects.filter(
+        for recent in Conversation.objects.filter(
             identity_id__in=session_identities,
             status=Conversation.Status.OPEN,
             last_message_at__gte=oldest,
         ).order_by("last_message_at"):
-            by_session[(conversation.channel_id, conversation.identity_id)] = conversation
+            by_session[(recent.channel_id, recent.identity_id)] = recent
     created: list[Conversation] = []
     touched: dict[int, Conversation] = {}
     for item in items:

@@ -57,11 +57,12 @@ def find_or_create_citizens(people: Sequence[Details]) -> list[Citizen]:
             for k, v in ((Identity.Kind.EMAIL, person.email), (Identity.Kind.PHONE, person.phone))
             if v
         ]
-        citizen = next((known[k] for k in keys if k in known), None)
-        if citizen is None:
+        match = next((known[k] for k in keys if k in known), None)
+        if match is None:
             citizen = Citizen(**{name: getattr(person, name) for name in _FIELDS})
             created.append(citizen)
         else:
+            citizen = match
             for name in _FIELDS:
                 value = getattr(person, name)
                 if value and not getattr(citizen, name):
@@ -95,7 +96,11 @@ def _link_handles(
     """Make each given email and phone an identity of its citizen."""
     owner: dict[tuple[str, str], Citizen] = {}
     for person, citizen in zip(people, citizens, strict=True):
-        for key in ((Identity.Kind.EMAIL, person.email), (Identity.Kind.PHONE, person.phone)):
+        handles: tuple[tuple[str, str], ...] = (
+            (Identity.Kind.EMAIL, person.email),
+            (Identity.Kind.PHONE, person.phone),
+        )
+        for key in handles:
             if key[1]:
                 owner.setdefault(key, citizen)
     missing = [key for key in owner if key not in found]
@@ -106,10 +111,10 @@ def _link_handles(
         )
         found.update(identities_by_handle(set(missing)))
     relink = []
-    for key, citizen in owner.items():
+    for key, owner_citizen in owner.items():
         identity = found[key]
-        if identity.citizen_id != citizen.pk:
-            identity.citizen = citizen
+        if identity.citizen_id != owner_citizen.pk:
+            identity.citizen = owner_citizen
             relink.append(identity)
     if relink:
         Identity.objects.bulk_update(relink, ["citizen"])
