@@ -225,6 +225,11 @@ ASCOLTO_PHONE_REGION = env("ASCOLTO_PHONE_REGION", "IT") or "IT"
 # Name of the municipality, shown to citizens and used in tracking-code prefixes.
 ASCOLTO_MUNICIPALITY = env("ASCOLTO_MUNICIPALITY", "Comune di Milano") or "Comune di Milano"
 
+# Cost of one handled call in EUR, for the allocation of contact-center costs to budget lines.
+ASCOLTO_COST_PER_CALL = env("ASCOLTO_COST_PER_CALL", "2.00") or "2.00"
+# Average handling time of a callback in seconds, for the capacity of callback slots.
+ASCOLTO_CALLBACK_AHT_SECONDS = int(env("ASCOLTO_CALLBACK_AHT_SECONDS", "300") or 300)
+
 # --- Logging --------------------------------------------------------------------------------
 # Log lines carry ids, never names, handles or message text (see docs/privacy.md).
 LOGGING = {

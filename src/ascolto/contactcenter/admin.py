@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.contrib import admin
 from django.http import HttpRequest
 
-from ascolto.contactcenter.models import CallRecord
+from ascolto.contactcenter.models import CallbackBooking, CallRecord, ForecastPoint, ForecastRun
 
 
 @admin.register(CallRecord)
@@ -21,4 +21,60 @@ class CallRecordAdmin(admin.ModelAdmin[CallRecord]):
         return False
 
     def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
+class ForecastPointInline(admin.TabularInline[ForecastPoint, ForecastRun]):
+    model = ForecastPoint
+    extra = 0
+    fields = (
+        "series",
+        "start",
+        "calls",
+        "lo80",
+        "hi80",
+        "lo95",
+        "hi95",
+        "agents",
+        "rostered",
+        "scheduled",
+    )
+    readonly_fields = fields
+    can_delete = False
+    max_num = 0
+    show_change_link = False
+
+
+@admin.register(ForecastRun)
+class ForecastRunAdmin(admin.ModelAdmin[ForecastRun]):
+    """Forecast runs are made by the `forecast` command; here they are read."""
+
+    list_display = [
+        "created_at",
+        "horizon_start",
+        "horizon_end",
+        "interval_minutes",
+        "model_name",
+        "mase",
+    ]
+    list_filter = ["model_name", "source"]
+    date_hierarchy = "created_at"
+    readonly_fields = [f.name for f in ForecastRun._meta.fields]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+
+@admin.register(CallbackBooking)
+class CallbackBookingAdmin(admin.ModelAdmin[CallbackBooking]):
+    """Callbacks to make, earliest slot first; book them with `book_callback`."""
+
+    list_display = ["slot_start", "slot_end", "ticket", "requested_via", "created_at"]
+    list_filter = ["requested_via", "ticket__status"]
+    search_fields = ["=ticket__code", "=phone"]
+    date_hierarchy = "slot_start"
+    list_select_related = ["ticket"]
+    readonly_fields = ["ticket", "phone", "slot_start", "slot_end", "requested_via", "created_at"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return False

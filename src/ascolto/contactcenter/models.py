@@ -71,3 +71,122 @@ class CallRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.queue} · {self.arrived_at:%d/%m/%Y %H:%M}"
+
+
+class ForecastRun(models.Model):
+    """One forecast of calls arriving at the contact center: which history it was fitted on,
+    which model won the rolling-origin cross-validation and with what error, and the staffing
+    targets used to turn it into operators. Its points are `ForecastPoint`s."""
+
+    class Source(models.TextChoices):
+        CALL_RECORDS = "call_records", "Chiamate registrate"
+        CSV = "csv", "File CSV"
+
+    created_at = models.DateTimeField("creato il", auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="creato da",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    source = models.CharField("dati", max_length=20, choices=Source.choices)
+    interval_minutes = models.PositiveSmallIntegerField("intervallo (minuti)")
+    history_start = models.DateTimeField("storico dal")
+    history_end = models.DateTimeField("storico al")
+    horizon_start = models.DateTimeField("previsione dal")
+    horizon_end = models.DateTimeField("previsione al")
+    model_name = models.CharField("modello scelto", max_length=64)
+    mase = models.FloatField("MASE", null=True, blank=True)
+    rmse = models.FloatField("RMSE", null=True, blank=True)
+    candidates = models.JSONField(
+        "modelli confrontati",
+        default=list,
+        blank=True,
+        help_text="errore di validazione incrociata di ogni modello candidato",
+    )
+    staffing = models.JSONField(
+        "obiettivi di servizio",
+        default=dict,
+        blank=True,
+        help_text="livello di servizio, tempo medio di gestione, shrinkage, pazienza",
+    )
+
+    class Meta:
+        verbose_name = "previsione delle chiamate"
+        verbose_name_plural = "previsioni delle chiamate"
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        period = f"{self.horizon_start:%d/%m/%Y}–{self.horizon_end:%d/%m/%Y}"
+        return f"Previsione {period} ({self.model_name})"
+
+
+class ForecastPoint(models.Model):
+    """Calls expected in one interval of one series (a queue), with 80 % and 95 % prediction
+    intervals; the operators that interval requires (on headsets, and rostered once shrinkage is
+    added); and the operators the shift plan puts on it. Where the plan exceeds the requirement
+    there is spare capacity, offered to citizens as callback slots."""
+
+    run = models.ForeignKey(
+        ForecastRun, verbose_name="previsione", on_delete=models.CASCADE, related_name="points"
+    )
+    series = models.CharField("serie", max_length=64)
+    start = models.DateTimeField("inizio intervallo")
+    calls = models.FloatField("chiamate previste")
+    lo80 = models.FloatField("minimo 80 %")
+    hi80 = models.FloatField("massimo 80 %")
+    lo95 = models.FloatField("minimo 95 %")
+    hi95 = models.FloatField("massimo 95 %")
+    agents = models.PositiveIntegerField("operatori necessari", null=True, blank=True)
+    rostered = models.PositiveIntegerField("operatori da pianificare", null=True, blank=True)
+    scheduled = models.PositiveIntegerField(
+        "operatori in turno", null=True, blank=True, help_text="dal piano dei turni"
+    )
+
+    class Meta:
+        verbose_name = "punto di previsione"
+        verbose_name_plural = "punti di previsione"
+        ordering = ["run", "series", "start"]
+        constraints = [
+            models.UniqueConstraint(fields=["run", "series", "start"], name="forecastpoint_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.series} {self.start:%d/%m/%Y %H:%M}: {self.calls:.1f}"
+
+
+class CallbackBooking(models.Model):
+    """A citizen asked to be called back in a slot (through an operator, the IVR, the chatbot or
+    the web). The booking is a case of kind callback whose due time is the end of the slot; the
+    slot was offered because the forecast left spare capacity in it."""
+
+    class Via(models.TextChoices):
+        OPERATOR = "operator", "Operatore"
+        IVR = "ivr", "Risponditore automatico"
+        CHATBOT = "chatbot", "Chatbot"
+        WEB = "web", "Sito web"
+
+    ticket = models.OneToOneField(
+        "tickets.Ticket", verbose_name="caso", on_delete=models.CASCADE, related_name="callback"
+    )
+    phone = models.CharField("numero da richiamare", max_length=20)
+    slot_start = models.DateTimeField("dalle")
+    slot_end = models.DateTimeField("alle")
+    requested_via = models.CharField("richiesta tramite", max_length=10, choices=Via.choices)
+    created_at = models.DateTimeField("prenotata il", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "richiamata prenotata"
+        verbose_name_plural = "richiamate prenotate"
+        ordering = ["slot_start"]
+        indexes = [models.Index(fields=["slot_start"], name="callback_slot_idx")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(slot_end__gt=models.F("slot_start")), name="callback_slot_order"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Richiamata {self.slot_start:%d/%m %H:%M}"

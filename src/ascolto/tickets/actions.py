@@ -98,6 +98,7 @@ def open_ticket(
     tags: Iterable[Tag] = (),
     actor: Actor = None,
     at: datetime | None = None,
+    due_at: datetime | None = None,
 ) -> Ticket:
     """Open a case for a conversation, routed by the routing rules, with its SLA due time.
 
@@ -115,6 +116,7 @@ def open_ticket(
         place=place,
         campaign=campaign,
         at=at or timezone.now(),
+        due_at=due_at,
     )
     with transaction.atomic():
         for _attempt in range(5):

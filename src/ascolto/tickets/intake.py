@@ -40,9 +40,11 @@ def build_ticket(
     campaign: Campaign | None,
     at: datetime,
     rules: Sequence[RoutingRule] | None = None,
+    due_at: datetime | None = None,
 ) -> tuple[Ticket, dict[str, Any]]:
     """A new, unsaved case routed by the rules, with its code and SLA due time, and the details
-    of its 'opened' event. Shared by `open_ticket` and batch intake."""
+    of its 'opened' event. Shared by `open_ticket` and batch intake. An explicit `due_at` (a
+    callback's booked slot) overrides the SLA policy's."""
     if kind not in Ticket.Kind.values:
         raise InvalidInput(f"Unknown kind of request '{kind}'.", field="kind")
     if len(subject) > 255:
@@ -66,7 +68,7 @@ def build_ticket(
         place=place,
         sla_policy=target.sla_policy,
         created_at=at,
-        due_at=sla.due_at(target.sla_policy, at) if target.sla_policy else None,
+        due_at=due_at or (sla.due_at(target.sla_policy, at) if target.sla_policy else None),
     )
     details = {
         "channel": channel.code,
