@@ -73,7 +73,8 @@ def test_each_answered_call_is_charged_to_the_department_owning_its_theme(
 
     lines = allocate_call_costs(date(2026, 3, 1), date(2026, 3, 31))
 
-    assert [(line.month, line.budget_line, line.office, line.calls, line.cost) for line in lines] == [
+    table = [(line.month, line.budget_line, line.office, line.calls, line.cost) for line in lines]
+    assert table == [
         (date(2026, 3, 1), "CIV-01", "Anagrafe", 2, Decimal("4.00")),
         (date(2026, 3, 1), "TRIB-01", "Direzione Tributi", 3, Decimal("6.00")),
         (date(2026, 3, 1), UNALLOCATED, "", 2, Decimal("4.00")),
