@@ -7,19 +7,26 @@ functions load what they need from the database, call them, and store the result
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from typing import Any
 
+import numpy as np
+import pandas as pd
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Avg, Count, Q, QuerySet, Sum
 from django.utils import timezone
 
 from ascolto.channels.actions import start_conversation
 from ascolto.channels.models import Channel, Conversation
 from ascolto.citizens.actions import link_identity, resolve_identity
 from ascolto.citizens.models import Citizen, Identity
+from ascolto.contactcenter import forecasting, scheduling, staffing
+from ascolto.contactcenter.forecasting import Forecaster, OperatingCalendar
 from ascolto.contactcenter.models import CallbackBooking, CallRecord, ForecastPoint, ForecastRun
+from ascolto.contactcenter.staffing import StaffingRequirement
 from ascolto.core.errors import InvalidInput, NotFound
 from ascolto.organisation.models import User
 from ascolto.tickets.actions import open_ticket
@@ -226,3 +233,227 @@ def record_call(
         conversation=conversation,
         operator=operator,
     )
+
+
+# --- Forecasts, staffing and shift plans ----------------------------------------------------
+
+
+def run_forecast(
+    history: pd.DataFrame,
+    *,
+    horizon_days: int,
+    interval_minutes: int,
+    source: str,
+    events: pd.DataFrame | None = None,
+    calendar: OperatingCalendar | None = None,
+    candidates: Mapping[str, Forecaster] | None = None,
+    origins: int = 3,
+    actor: User | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> ForecastRun:
+    """Choose a model by rolling-origin cross-validation, forecast `horizon_days` after the
+    history with it, and store the run (winner, errors of every candidate) and its points."""
+    if not 1 <= horizon_days <= 186:
+        raise InvalidInput("The horizon is from 1 day to 6 months (186 days).", field="horizon")
+    if history.empty or history["y"].sum() <= 0:
+        raise InvalidInput("There are no calls in the history to learn from.", field="history")
+    days = history["ds"].dt.normalize().nunique()
+    if days < 3 * 7 + min(horizon_days, 28):
+        raise InvalidInput(
+            f"The history covers {days} days: at least three weeks more than the horizon "
+            "(capped at 28 days) are needed to compare models.",
+            field="history",
+        )
+    calendar = calendar or OperatingCalendar()
+    candidates = dict(candidates or forecasting.default_candidates(calendar))
+    check = min(horizon_days, 28)  # models are compared on up to four weeks ahead
+    folds = []
+    for name, model in candidates.items():
+        if progress:
+            progress(name)
+        folds.append(
+            forecasting.select_model(
+                history, {name: model}, check, n_origins=origins, events=events
+            )
+        )
+    summary = pd.concat([f.summary for f in folds]).sort_values(["mase", "rmse"])
+    best = str(summary.index[0])
+    forecast = candidates[best].clone().fit(history, events).predict(horizon_days)
+    frame = forecast.frame
+    frame = frame[frame["open"]] if "open" in frame else frame
+    zone = timezone.get_current_timezone()
+    with transaction.atomic():
+        run = ForecastRun.objects.create(
+            created_by=actor,
+            source=source,
+            interval_minutes=interval_minutes,
+            history_start=_aware(history["ds"].min(), zone),
+            history_end=_aware(history["ds"].max(), zone),
+            horizon_start=_aware(frame["ds"].min(), zone) if len(frame) else timezone.now(),
+            horizon_end=_aware(frame["ds"].max(), zone) if len(frame) else timezone.now(),
+            model_name=best,
+            mase=float(summary.loc[best, "mase"]),
+            rmse=float(summary.loc[best, "rmse"]),
+            candidates=[
+                {"model": str(name), **{k: float(row[k]) for k in summary.columns}}
+                for name, row in summary.iterrows()
+            ],
+            totals={freq: _totals(forecast.aggregate(freq)) for freq in ("D", "W", "M")},
+        )
+        ForecastPoint.objects.bulk_create(
+            (
+                ForecastPoint(
+                    run=run,
+                    series=str(row.series_id),
+                    start=_aware(row.ds, zone),
+                    calls=float(row.yhat),
+                    lo80=float(row.lo80),
+                    hi80=float(row.hi80),
+                    lo95=float(row.lo95),
+                    hi95=float(row.hi95),
+                )
+                for row in frame.itertuples(index=False)
+            ),
+            batch_size=5000,
+        )
+    return run
+
+
+def _totals(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """Per-period totals as JSON rows: the intervals of a sum are not the sum of intervals, so
+    they are kept as the forecaster computed them (from summed sample paths)."""
+    return [
+        {
+            "series": str(row.series_id),
+            "start": pd.Timestamp(row.ds).date().isoformat(),
+            "days": int(row.days),
+            **{
+                k: round(float(getattr(row, k)), 2)
+                for k in ("yhat", "lo80", "hi80", "lo95", "hi95")
+            },
+        }
+        for row in frame.itertuples(index=False)
+    ]
+
+
+def _aware(moment: Any, zone: Any) -> datetime:
+    value = pd.Timestamp(moment).to_pydatetime()
+    return timezone.make_aware(value, zone) if timezone.is_naive(value) else value
+
+
+@dataclass(frozen=True)
+class StaffingTargets:
+    """What the contact center promises: `service_level` of calls answered within
+    `target_seconds`, occupancy at most `max_occupancy`, `shrinkage` of rostered time lost to
+    breaks, training and absence; `aht_seconds` is the average handling time and
+    `patience_seconds` the callers' mean patience (None: Erlang C, no abandonment)."""
+
+    aht_seconds: float
+    service_level: float = 0.8
+    target_seconds: float = 20.0
+    max_occupancy: float = 0.85
+    shrinkage: float = 0.30
+    patience_seconds: float | None = None
+
+
+def measured_targets(since: datetime, **overrides: Any) -> StaffingTargets:
+    """Targets with the handling time and patience measured on calls since `since`.
+
+    Patience is the maximum-likelihood mean of exponential patience from censored waits (an
+    abandoned call shows its caller's patience, an answered one only that it was longer): all
+    waiting time divided by the number of abandonments, as `staffing.estimate_patience`
+    computes, here with two sums instead of a million rows.
+    """
+    stats = CallRecord.objects.filter(arrived_at__gte=since).aggregate(
+        talk=Avg("talk_seconds", filter=Q(abandoned=False)),
+        waited=Sum("wait_seconds"),
+        abandoned=Count("id", filter=Q(abandoned=True)),
+    )
+    aht = float(stats["talk"] or 0) or 277.0  # the city's 4 min 37 s when nothing is measured
+    patience = stats["waited"] / stats["abandoned"] if stats["abandoned"] else None
+    values: dict[str, Any] = {"aht_seconds": aht, "patience_seconds": patience}
+    values.update({k: v for k, v in overrides.items() if v is not None})
+    return StaffingTargets(**values)
+
+
+def compute_staffing(run: ForecastRun, targets: StaffingTargets) -> StaffingRequirement:
+    """Operators required in every interval of the run (Erlang A when patience is known, else
+    Erlang C), stored on its points; returns the requirement arrays in point order."""
+    points = list(run.points.order_by("series", "start"))
+    if not points:
+        raise InvalidInput(f"Forecast {run.pk} has no points.", field="run")
+    requirement = staffing.agents_required(
+        np.array([p.calls for p in points]),
+        run.interval_minutes * 60,
+        targets.aht_seconds,
+        service_level=targets.service_level,
+        target_seconds=targets.target_seconds,
+        max_occupancy=targets.max_occupancy,
+        shrinkage=targets.shrinkage,
+        patience_seconds=targets.patience_seconds,
+    )
+    for point, agents, rostered in zip(
+        points, requirement.agents, requirement.scheduled, strict=True
+    ):
+        point.agents, point.rostered = int(agents), int(rostered)
+    with transaction.atomic():
+        ForecastPoint.objects.bulk_update(points, ["agents", "rostered"], batch_size=2000)
+        run.staffing = {
+            k: v for k, v in vars(targets).items() if v is None or isinstance(v, int | float)
+        } | {"model": requirement.model}
+        run.save(update_fields=["staffing"])
+    return requirement
+
+
+DEFAULT_TEMPLATES = (
+    scheduling.ShiftTemplate("6h", 6 * 60, break_minutes=15, break_earliest=120, break_latest=240),
+    scheduling.ShiftTemplate(
+        "8h", 8 * 60, break_minutes=30, break_earliest=180, break_latest=300, cost=1.0
+    ),
+)
+
+
+def make_shift_plan(
+    run: ForecastRun,
+    week_start: date,
+    *,
+    templates: Sequence[scheduling.ShiftTemplate] | None = None,
+    pools: Sequence[scheduling.OperatorPool] | None = None,
+    time_limit_seconds: float = 30.0,
+) -> scheduling.ShiftPlan:
+    """A week's shift plan covering the run's rostered operators (summed over its series), from
+    `week_start` (a Monday); the operators in turn are stored on the points, which is where
+    callback slots find spare capacity."""
+    if week_start.weekday() != 0:
+        raise InvalidInput(f"{week_start} is not a Monday: a plan covers Monday to Sunday.")
+    if run.interval_minutes != 15:
+        raise InvalidInput("Shift plans need a forecast in 15-minute intervals.", field="run")
+    zone = timezone.get_current_timezone()
+    since = datetime.combine(week_start, time.min, tzinfo=zone)
+    points = list(run.points.filter(start__gte=since, start__lt=since + timedelta(days=7)))
+    if not points or any(p.rostered is None for p in points):
+        raise InvalidInput(
+            f"Forecast {run.pk} has no staffing for the week of {week_start}: run staffing first.",
+            field="run",
+        )
+    requirement = np.zeros((7, 96), dtype=np.int64)
+    cells: dict[tuple[int, int], list[ForecastPoint]] = {}
+    for point in points:
+        local = timezone.localtime(point.start, zone)
+        cell = ((local.date() - week_start).days, (local.hour * 60 + local.minute) // 15)
+        requirement[cell] += point.rostered or 0
+        cells.setdefault(cell, []).append(point)
+    pools = pools or (scheduling.OperatorPool("on_site", int(requirement.max() * 3) + 5),)
+    plan = scheduling.plan_shifts(
+        requirement,
+        templates or DEFAULT_TEMPLATES,
+        pools,
+        interval_minutes=15,
+        time_limit_seconds=time_limit_seconds,
+    )
+    for (day, slot), members in cells.items():
+        # Several series share the plan: operators in turn go to the first series' point.
+        for i, point in enumerate(sorted(members, key=lambda p: p.series)):
+            point.scheduled = int(plan.coverage[day, slot]) if i == 0 else 0
+    ForecastPoint.objects.bulk_update(points, ["scheduled"], batch_size=2000)
+    return plan

@@ -106,6 +106,12 @@ class ForecastRun(models.Model):
         blank=True,
         help_text="errore di validazione incrociata di ogni modello candidato",
     )
+    totals = models.JSONField(
+        "totali",
+        default=dict,
+        blank=True,
+        help_text="per giorno, settimana e mese: chiamate previste con intervalli all'80 % e 95 %",
+    )
     staffing = models.JSONField(
         "obiettivi di servizio",
         default=dict,
