@@ -292,10 +292,10 @@ def run_forecast(
             horizon_start=_aware(frame["ds"].min(), zone) if len(frame) else timezone.now(),
             horizon_end=_aware(frame["ds"].max(), zone) if len(frame) else timezone.now(),
             model_name=best,
-            mase=float(summary.loc[best, "mase"]),
-            rmse=float(summary.loc[best, "rmse"]),
+            mase=_finite(summary.loc[best, "mase"]),
+            rmse=_finite(summary.loc[best, "rmse"]),
             candidates=[
-                {"model": str(name), **{k: float(row[k]) for k in summary.columns}}
+                {"model": str(name), **{k: _finite(row[k]) for k in summary.columns}}
                 for name, row in summary.iterrows()
             ],
             totals={freq: _totals(forecast.aggregate(freq)) for freq in ("D", "W", "M")},
@@ -317,6 +317,13 @@ def run_forecast(
             batch_size=5000,
         )
     return run
+
+
+def _finite(value: Any) -> float | None:
+    """A float fit for JSON: a candidate that failed scores infinity, which PostgreSQL's jsonb
+    (and JSON itself) cannot hold; it is stored as null."""
+    number = float(value)
+    return number if math.isfinite(number) else None
 
 
 def _totals(frame: pd.DataFrame) -> list[dict[str, Any]]:

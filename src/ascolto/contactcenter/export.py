@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, Protocol
 
 from openpyxl import Workbook
 from openpyxl.styles import Font
@@ -13,12 +13,18 @@ from openpyxl.styles import Font
 from ascolto.core.errors import InvalidInput
 
 
+class Writer(Protocol):
+    """Where text tables go: a command's stdout, a file, a StringIO."""
+
+    def write(self, text: str) -> Any: ...
+
+
 def write_table(
     columns: Sequence[str],
     rows: Sequence[Sequence[Any]],
     *,
     path: Path | None,
-    out: TextIO,
+    out: Writer,
     title: str = "",
 ) -> None:
     """Write rows under their column headings: to `path` (.csv or .xlsx) or, with no path, as an
@@ -54,7 +60,7 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def _text(columns: Sequence[str], rows: Sequence[Sequence[Any]], out: TextIO) -> None:
+def _text(columns: Sequence[str], rows: Sequence[Sequence[Any]], out: Writer) -> None:
     cells = [[_format(v) for v in row] for row in rows]
     widths = [max([len(c)] + [len(r[i]) for r in cells]) for i, c in enumerate(columns)]
     out.write("  ".join(c.ljust(w) for c, w in zip(columns, widths, strict=True)).rstrip() + "\n")

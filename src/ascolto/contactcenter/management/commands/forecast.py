@@ -76,11 +76,12 @@ class Command(BaseCommand):
         except (DomainError, ValueError) as exc:
             raise CommandError(str(exc)) from exc
         self.stdout.write(
-            f"Forecast {run.pk}: model {run.model_name}, MASE {run.mase:.3f}, RMSE {run.rmse:.1f}"
+            f"Forecast {run.pk}: model {run.model_name}, MASE {_num(run.mase, 3)}, "
+            f"RMSE {_num(run.rmse, 1)}"
         )
         for candidate in run.candidates:
             name, mase, rmse = candidate["model"], candidate["mase"], candidate["rmse"]
-            self.stdout.write(f"  {name:<20} MASE {mase:.3f}  RMSE {rmse:.1f}")
+            self.stdout.write(f"  {name:<20} MASE {_num(mase, 3)}  RMSE {_num(rmse, 1)}")
         points = run.points.order_by("series", "start")
         if options["output"]:
             rows = [
@@ -104,3 +105,7 @@ class Command(BaseCommand):
             path=None,
             out=self.stdout,
         )
+
+
+def _num(value: float | None, digits: int) -> str:
+    return "failed" if value is None else f"{value:.{digits}f}"

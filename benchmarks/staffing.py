@@ -1,0 +1,168 @@
+"""Operators required for a year of quarter hours: ours against pyworkforce's ErlangC.
+
+    uv run python benchmarks/staffing.py [--runs 7] [--sample 1500]
+
+Input: a synthetic but Milan-sized year of arrivals per 15-minute interval, 365 × 96 = 35,040
+intervals: about 3,000 calls a weekday between 08:00 and 20:00 (mid-morning and early
+afternoon peaks), Saturday mornings, closed on Sundays and Italian holidays, a quieter August,
+Poisson noise. Targets: AHT 277 s, 80 % answered within 20 s, occupancy at most 85 %,
+shrinkage 30 %. Budget (DESIGN §6): ≤ 50 ms for the year on one core.
+
+pyworkforce loops in Python over intervals and over agents, so it is timed on a random sample
+of open intervals (it refuses intervals with no calls) and its time per interval is
+extrapolated to every open interval of the year; the output says so. Both must give the same
+agents on the sample. Our Erlang A (with a 3-minute mean patience) is timed too, for scale.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import holidays
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "src"))
+
+from ascolto.contactcenter import staffing  # noqa: E402
+
+AHT = 277.0
+INTERVAL = 900
+
+
+def milan_year(seed: int = 1) -> np.ndarray:
+    """Calls per quarter hour for 2025 (35,040 values), see the module docstring."""
+    rng = np.random.default_rng(seed)
+    hours = (np.arange(96) + 0.5) / 4
+    shape = (
+        0.35
+        + np.exp(-0.5 * ((hours - 10.5) / 1.3) ** 2)
+        + 0.75 * np.exp(-0.5 * ((hours - 15.0) / 1.5) ** 2)
+    )
+    weekday_mask = (hours >= 8) & (hours < 20)
+    saturday_mask = (hours >= 8) & (hours < 14)
+    closed = set(holidays.country_holidays("IT", subdiv="MI", years=2025))
+    out = []
+    day = dt.date(2025, 1, 1)
+    for _ in range(365):
+        wd = day.weekday()
+        if wd == 6 or day in closed:
+            mean = np.zeros(96)
+        else:
+            mask = saturday_mask if wd == 5 else weekday_mask
+            total = 1000.0 if wd == 5 else [3300, 3050, 2950, 2900, 2800][wd]
+            total *= 0.65 if day.month == 8 else 1.0
+            mean = np.where(mask, shape, 0.0) * total / shape[mask].sum()
+        out.append(rng.poisson(mean))
+        day += dt.timedelta(days=1)
+    return np.concatenate(out).astype(np.float64)
+
+
+def median_time(fn: Callable[[], object], runs: int) -> float:
+    times = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - started)
+    return statistics.median(times)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument("--sample", type=int, default=1500)
+    args = parser.parse_args()
+
+    calls = milan_year()
+    open_idx = np.flatnonzero(calls > 0)
+    print(
+        f"a year of 15-minute intervals: {calls.size:,} ({open_idx.size:,} with calls),"
+        f" {calls.sum():,.0f} calls; AHT {AHT:.0f} s, 80/20, occupancy <= 85 %, shrinkage 30 %"
+    )
+
+    def ours() -> staffing.StaffingRequirement:
+        return staffing.agents_required(
+            calls,
+            INTERVAL,
+            AHT,
+            service_level=0.8,
+            target_seconds=20,
+            max_occupancy=0.85,
+            shrinkage=0.3,
+        )
+
+    req = ours()
+    t_ours = median_time(ours, args.runs)
+    busy = np.random.default_rng(2).uniform(5.0, 120.0, calls.size)  # 24/7, never idle
+    t_busy = median_time(
+        lambda: staffing.agents_required(busy, INTERVAL, AHT, max_occupancy=0.85), args.runs
+    )
+    t_a = median_time(
+        lambda: staffing.agents_required(calls, INTERVAL, AHT, patience_seconds=180.0),
+        max(3, args.runs // 2),
+    )
+
+    from pyworkforce.queuing import ErlangC
+
+    rng = np.random.default_rng(0)
+    sample = np.sort(rng.choice(open_idx, size=min(args.sample, open_idx.size), replace=False))
+    raw = np.empty(sample.size, dtype=np.int64)
+    rostered = np.empty(sample.size, dtype=np.int64)
+    started = time.perf_counter()
+    for k, i in enumerate(sample):
+        result = ErlangC(
+            transactions=float(calls[i]),
+            aht=AHT / 60,
+            asa=20 / 60,
+            interval=INTERVAL // 60,
+            shrinkage=0.3,
+        ).required_positions(service_level=0.8, max_occupancy=0.85)
+        raw[k], rostered[k] = result["raw_positions"], result["positions"]
+    t_pw_sample = time.perf_counter() - started
+    t_pw_year = t_pw_sample / sample.size * open_idx.size
+
+    print()
+    print(f"{'implementation':<44}{'time for the year':>20}")
+    print("-" * 64)
+    print(f"{'ours, Erlang C (median of ' + str(args.runs) + ' runs)':<44}{t_ours * 1e3:>17.1f} ms")
+    print(f"{'ours, Erlang C, every interval busy (5-120)':<44}{t_busy * 1e3:>17.1f} ms")
+    print(f"{'ours, Erlang A, patience 180 s':<44}{t_a * 1e3:>17.1f} ms")
+    print(f"{'pyworkforce ErlangC, extrapolated':<44}{t_pw_year * 1e3:>17.0f} ms")
+    print(
+        f"  pyworkforce measured on {sample.size:,} sampled open intervals: {t_pw_sample:.2f} s,"
+        f" extrapolated to the {open_idx.size:,} open intervals (it rejects empty ones)"
+    )
+    print(
+        f"  speed-up {t_pw_year / t_ours:,.0f}x; budget 50 ms:"
+        f" {'met' if t_ours <= 0.05 else 'MISSED'}"
+    )
+
+    same_raw = int((raw == req.agents[sample]).sum())
+    same_rostered = int((rostered == req.scheduled[sample]).sum())
+    print(
+        f"\nagreement on the sample: agents on the phones {same_raw}/{sample.size};"
+        f" rostered after shrinkage {same_rostered}/{sample.size}"
+    )
+    diff = np.flatnonzero(rostered != req.scheduled[sample])
+    if diff.size:
+        k = diff[0]
+        print(
+            f"  rostered differs where n/(1 - 0.3) is a whole number: e.g. {req.agents[sample][k]}"
+            f" agents -> ours {req.scheduled[sample][k]}, pyworkforce {rostered[k]}"
+            f" (its ceil of {req.agents[sample][k]}/0.7 = {float(req.agents[sample][k]) / 0.7!r})"
+        )
+    assert same_raw == sample.size, "agents on the phones differ from pyworkforce"
+    print(
+        f"peak requirement {req.agents.max()} agents ({req.scheduled.max()} rostered);"
+        f" {req.agents.sum() / 4:,.0f} agent-hours on the phones in the year"
+    )
+
+
+if __name__ == "__main__":
+    main()

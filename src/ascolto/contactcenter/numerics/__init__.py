@@ -1,0 +1,8 @@
+"""Numerical internals of the contact-center forecasts (no Django).
+
+The public API is `ascolto.contactcenter.forecasting`; the modules here are its parts:
+`calendar` (operating days, holidays, the day × interval layout of a series), `base` (the
+fit/predict protocol, prediction intervals and aggregation), `baselines` (seasonal naive,
+statsforecast MSTL and AutoETS, dynamic harmonic regression), `profile` (our model: daily
+volume × intraday profile) and `selection` (errors and rolling-origin model choice).
+"""
