@@ -21,5 +21,5 @@ migrations:  ## fail if a model change has no migration
 
 check: lint types migrations test  ## everything CI checks, on SQLite
 
-bench:       ## benchmarks that print their figures (see benchmarks/README.md)
-	$(RUN) python benchmarks/intake.py
+bench:       ## benchmarks that print their figures (PostgreSQL must be reachable)
+	$(RUN) python benchmarks/intake.py && $(RUN) python benchmarks/staffing.py && $(RUN) python benchmarks/schedule.py && $(RUN) python benchmarks/forecast.py
