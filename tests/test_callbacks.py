@@ -21,7 +21,8 @@ def _tomorrow_at(hour: int, minute: int = 0) -> datetime:
 
 
 def _plan(intervals: list[tuple[datetime, int, int]]) -> ForecastRun:
-    """A forecast run for tomorrow with (start, operators required, operators in turn)."""
+    """A forecast run for tomorrow with (start, operators rostered, operators in turn); one
+    fewer operator is required on the phones than rostered (the shrinkage margin)."""
     start = intervals[0][0]
     run = ForecastRun.objects.create(
         source=ForecastRun.Source.CALL_RECORDS,
@@ -42,8 +43,8 @@ def _plan(intervals: list[tuple[datetime, int, int]]) -> ForecastRun:
             hi80=50,
             lo95=25,
             hi95=55,
-            agents=agents,
-            rostered=agents + 1,
+            agents=agents - 1,
+            rostered=agents,
             scheduled=scheduled,
         )
         for at, agents, scheduled in intervals

@@ -53,7 +53,7 @@ def callback_slots(day: date, *, slot_minutes: int = SLOT_MINUTES) -> list[Callb
     """The callback slots of `day` with their capacity and bookings.
 
     Capacity comes from the latest forecast run whose shift plan covers the day: in each interval
-    the operators in turn beyond those the forecast requires have spare time, and each callback
+    the operators in turn beyond those rostered for the forecast have spare time, and each callback
     takes `ASCOLTO_CALLBACK_AHT_SECONDS` of it. No shift plan for the day, no slots: callbacks are
     never promised on capacity nobody planned.
     """
@@ -73,7 +73,9 @@ def callback_slots(day: date, *, slot_minutes: int = SLOT_MINUTES) -> list[Callb
         return []
     spare: dict[datetime, float] = {}
     for point in run.points.filter(start__gte=since, start__lt=until, scheduled__isnull=False):
-        free_agents = max(0, (point.scheduled or 0) - (point.agents or 0))
+        # Spare is what the plan puts on shift beyond the rostered requirement: the shrinkage
+        # margin between rostered and required operators is breaks and absence, not free time.
+        free_agents = max(0, (point.scheduled or 0) - (point.rostered or point.agents or 0))
         slot = _slot_start(timezone.localtime(point.start, zone), slot_minutes)
         spare[slot] = spare.get(slot, 0.0) + free_agents * run.interval_minutes * 60
     booked = _booked(since, until, slot_minutes)
@@ -412,10 +414,15 @@ def compute_staffing(run: ForecastRun, targets: StaffingTargets) -> StaffingRequ
     return requirement
 
 
+# Paid hours cost the same whatever the shift: 25 EUR an hour, a contact-center operator's
+# loaded cost; what matters to the solver is that a longer shift costs more.
+HOURLY_COST = 25.0
 DEFAULT_TEMPLATES = (
-    scheduling.ShiftTemplate("6h", 6 * 60, break_minutes=15, break_earliest=120, break_latest=240),
     scheduling.ShiftTemplate(
-        "8h", 8 * 60, break_minutes=30, break_earliest=180, break_latest=300, cost=1.0
+        "6h", 6 * 60, break_minutes=15, break_earliest=120, break_latest=240, cost=6 * HOURLY_COST
+    ),
+    scheduling.ShiftTemplate(
+        "8h", 8 * 60, break_minutes=30, break_earliest=180, break_latest=300, cost=8 * HOURLY_COST
     ),
 )
 
