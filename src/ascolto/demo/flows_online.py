@@ -1,0 +1,477 @@
+"""Emails, social networks and the WhatsApp assistant.
+
+Social comments and chats open no case by themselves (their channels say `opens_cases: false`):
+the social team opens one for the requests it handles. WhatsApp sessions are the assistant's
+menu and information cards; a few end with a hand-off to an operator, which opens a case.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import date
+
+import numpy as np
+
+from ascolto.channels.models import Conversation, Message
+from ascolto.citizens.models import Identity
+from ascolto.demo import reference as ref
+from ascolto.demo import texts as words
+from ascolto.demo.city import KINDS
+from ascolto.demo.flows import Progress, Run, written_case
+from ascolto.demo.plan import (
+    DAY,
+    SOCIAL_INBOUND,
+    SOCIAL_TICKETS,
+    WHATSAPP_USERS_PER_MONTH,
+    Web,
+    scaled,
+)
+from ascolto.demo.population import phone_numbers, social_handles
+from ascolto.demo.replay import Beyond, ConversationRow
+from ascolto.demo.texts import CHANNEL_KIND_FACTORS, KIND_PROFILES, greeting
+from ascolto.demo.timeline import (
+    DAYS,
+    IntArray,
+    office_hours_after,
+    online_days,
+    online_hours,
+    to_datetime,
+)
+
+# Share of social inbound messages per channel, and of conversations that are requests (the
+# rest are comments: thanks, protests, jokes) per channel and shape.
+SOCIAL_SPLIT = (("facebook", 0.55), ("instagram", 0.20), ("messenger", 0.25))
+REQUEST_SHARE = {"comment": 0.45, "chat": 0.9}
+FOLLOW_UPS = (
+    "Mi potete rispondere per favore?",
+    "Aggiungo che ho già provato a chiamare lo 020202.",
+    "Grazie in anticipo.",
+    "Qualcuno legge questi messaggi?",
+)
+SURVEY_SCORES = (1, 2, 3, 4, 5)
+SURVEY_WEIGHTS = (0.06, 0.07, 0.17, 0.35, 0.35)
+
+
+def write_emails(run: Run, emails: Web, progress: Progress) -> int:
+    """Messages to the URP mailbox and to the voucher campaign's mailbox, each a case."""
+    city, replay, sink, rnd, texts = run.city, run.replay, run.sink, run.rnd, run.texts
+    clerks = city.staff[ref.SCRIVI_TEAM]
+    for i in range(len(emails.at)):
+        at = int(emails.at[i])
+        person = int(run.registry.email_person[int(emails.person[i])])
+        leaf = int(emails.leaf[i])
+        topic = city.leaf_topic[leaf]
+        kind = KINDS[int(emails.kind[i])]
+        info = run.campaign(int(emails.campaign[i]))
+        channel = city.channels["email-buoni-spesa" if info else "email-urp"]
+        theme_id = run.theme_id(leaf, bool(emails.on_parent[i]))
+        people = run.registry.people
+        dear = greeting(
+            people.first_name(person), people.last_name(person), run.registry.female(person)
+        )
+        domain = run.registry.emails[person].split("@")[1]
+        message_id = f"<{uuid.UUID(int=rnd.getrandbits(128), version=4)}@{domain}>"
+        subject = topic.summary if rnd.random() < 0.7 else f"Richiesta: {topic.summary.lower()}"
+        text = texts.request(topic, kind, at)
+        conversation = ConversationRow(
+            id=run.ids.take(Conversation),
+            channel=channel,
+            identity_id=int(run.registry.email_identity[person]),
+            external_thread_id=message_id,
+            subject=subject,
+            started_at=to_datetime(at),
+            last_message_at=to_datetime(at),
+        )
+        replay.message(
+            conversation,
+            Message.Direction.INBOUND,
+            at,
+            text,
+            subject=subject,
+            external_id=message_id,
+        )
+        case = replay.open(
+            code=run.codes.next(),
+            channel=channel,
+            conversation=conversation,
+            route=city.route("email", theme_id, kind),
+            at=at,
+            kind=kind,
+            theme_id=theme_id,
+            subject=subject,
+            description=text,
+            identity_id=conversation.identity_id,
+            citizen_id=run.registry.citizen_id(person),
+            campaign=info.campaign if info else None,
+        )
+        written_case(
+            run, case, at, int(emails.duration[i]), bool(emails.escalate[i]), leaf, info, clerks,
+            dear, texts.answer(topic, kind, at),
+        )  # fmt: skip
+        sink.add(conversation, Conversation)
+        if i % 1_000 == 0:
+            sink.maybe_flush()
+            progress("email", i)
+    sink.flush()
+    return len(emails.at)
+
+
+def _start_times(n: int, run: Run, rng: np.random.Generator) -> IntArray:
+    weights = online_days(run.city.calendar)
+    days = rng.choice(DAYS, n, p=weights / weights.sum())
+    hours = rng.choice(24, n, p=online_hours())
+    at: IntArray = run.city.calendar.midnight[days] + hours * 3600 + rng.integers(0, 3600, n)
+    return np.sort(at)
+
+
+@dataclass
+class _Thread:
+    """A social conversation: a comment thread under a post or a private chat."""
+
+    start: int
+    channel: str
+    shape: str  # "comment" or "chat"
+    size: int  # inbound messages
+    request: bool = False
+    handled: bool = False
+
+
+def _social_threads(run: Run, scale: float, rng: np.random.Generator) -> list[_Thread]:
+    rnd = run.rnd
+    total = scaled(SOCIAL_INBOUND, scale)
+    shapes: list[tuple[str, str, int]] = []
+    for code, share in SOCIAL_SPLIT:
+        wanted = int(round(total * share))
+        while wanted > 0:
+            chat = code == "messenger" or (code == "instagram" and rnd.random() < 0.4)
+            size = min(int(rng.geometric(0.55 if chat else 0.8)), wanted)
+            shapes.append((code, "chat" if chat else "comment", size))
+            wanted -= size
+    # Shapes were drawn channel by channel: deal them out over the year's arrival times.
+    order = rng.permutation(len(shapes)).tolist()
+    starts = _start_times(len(shapes), run, rng).tolist()
+    threads = [_Thread(starts[k], *shapes[order[k]]) for k in range(len(shapes))]
+    for thread in threads:
+        thread.request = rnd.random() < REQUEST_SHARE[thread.shape]
+    candidates = [j for j, t in enumerate(threads) if t.request]
+    if candidates:
+        weights = np.array([3.0 if threads[j].shape == "chat" else 1.0 for j in candidates])
+        count = min(scaled(SOCIAL_TICKETS, scale), len(candidates))
+        for j in rng.choice(candidates, count, replace=False, p=weights / weights.sum()).tolist():
+            threads[j].handled = True
+    return threads
+
+
+def write_social(run: Run, scale: float, rng: np.random.Generator, progress: Progress) -> int:
+    """Comments and private messages on Facebook, Messenger and Instagram; the social team
+    turns the requests it handles into cases. Returns the number of inbound messages."""
+    city, rnd, sink = run.city, run.rnd, run.sink
+    threads = _social_threads(run, scale, rng)
+    # Facebook and Messenger share page-scoped ids; a few people write many times.
+    handle_kind = {
+        "facebook": Identity.Kind.FACEBOOK_PSID,
+        "messenger": Identity.Kind.FACEBOOK_PSID,
+        "instagram": Identity.Kind.INSTAGRAM_ID,
+    }
+    owner: list[Identity | None] = [None] * len(threads)
+    names = run.registry.people.names
+    for kind, digits in ((Identity.Kind.FACEBOOK_PSID, 16), (Identity.Kind.INSTAGRAM_ID, 17)):
+        size = max(int(len(threads) * 0.8), 1)
+        handles = social_handles(size, rng, digits)
+        weight = rng.pareto(1.2, size) + 1
+        picks = rng.choice(size, len(threads), p=weight / weight.sum()).tolist()
+        known: dict[int, Identity] = {}
+        for j, thread in enumerate(threads):  # in time order: the first thread creates it
+            if handle_kind[thread.channel] != kind:
+                continue
+            identity = known.get(picks[j])
+            if identity is None:
+                first = rnd.choice(names.female if rnd.random() < 0.55 else names.male)
+                identity = known[picks[j]] = Identity(
+                    id=run.ids.take(Identity),
+                    kind=kind,
+                    value=handles[picks[j]],
+                    display_name=f"{first} {rnd.choice(names.last)[0]}.",
+                    created_at=to_datetime(thread.start),
+                    last_seen_at=to_datetime(thread.start),
+                )
+                sink.add(identity)
+            owner[j] = identity
+    sink.flush()
+    areas = rng.choice(len(city.areas), len(threads), p=city.area_shares).tolist()
+    last_seen: dict[int, int] = {}
+    sent = 0
+    for j, thread in enumerate(threads):
+        identity = owner[j]
+        assert identity is not None  # noqa: S101 (every channel has a handle kind)
+        last = _social_conversation(run, j, thread, identity, areas[j])
+        last_seen[identity.id] = max(last_seen.get(identity.id, 0), last)
+        sent += thread.size
+        if j % 1_000 == 0:
+            sink.maybe_flush()
+            progress("social", sent)
+    # `resolve_identity` moves last_seen_at at every message; known only now.
+    sink.update(Identity, "last_seen_at", [(to_datetime(t), pk) for pk, t in last_seen.items()])
+    return sent
+
+
+def _social_conversation(run: Run, j: int, thread: _Thread, identity: Identity, area: int) -> int:
+    """One thread and, when the social team handled it, its case; returns its last message's
+    time."""
+    city, replay, rnd, texts = run.city, run.replay, run.rnd, run.texts
+    channel = city.channels[thread.channel]
+    page = channel.config.get("page_id", "0")
+    thread_id = f"{page}_{thread.start // DAY}{j:07d}" if thread.shape == "comment" else ""
+    conversation = ConversationRow(
+        id=run.ids.take(Conversation),
+        channel=channel,
+        identity_id=identity.id,
+        external_thread_id=thread_id,
+        started_at=to_datetime(thread.start),
+        last_message_at=to_datetime(thread.start),
+    )
+    options = city.leaves_of(area)
+    weights = city.leaf_weight[options].tolist()
+    leaf = int(options[rnd.choices(range(len(options)), weights=weights)[0]])
+    topic = city.leaf_topic[leaf]
+    profile = KIND_PROFILES[topic.profile]
+    factors = CHANNEL_KIND_FACTORS["social"]
+    kind = rnd.choices(KINDS, weights=[profile[k] * factors.get(k, 1.0) for k in KINDS])[0]
+    at = thread.start
+    first_text = ""
+    for m in range(thread.size):
+        if m == 0:
+            text = texts.request(topic, kind, at) if thread.request else texts.chatter(at)
+            first_text = text
+        else:
+            at += int(rnd.expovariate(1 / 1200)) + 5
+            text = rnd.choice(FOLLOW_UPS)
+        external = f"{thread_id}_{m}" if thread_id else f"m_{conversation.id:010d}{m:03d}"
+        replay.message(conversation, Message.Direction.INBOUND, at, text, external_id=external)
+    if thread.handled:
+        _social_case(run, conversation, at, topic, kind, leaf, first_text, identity)
+    run.sink.add(conversation, Conversation)
+    return at
+
+
+def _social_case(
+    run: Run,
+    conversation: ConversationRow,
+    last: int,
+    topic: words.Topic,
+    kind: str,
+    leaf: int,
+    text: str,
+    identity: Identity,
+) -> None:
+    city, replay, rnd, texts = run.city, run.replay, run.rnd, run.texts
+    team = city.staff[ref.SOCIAL_TEAM]
+    operator = run.pick(team)
+    opened = last + rnd.randint(600, 4 * 3600)
+    theme_id = city.leaf_theme_id[leaf]
+    channel = conversation.channel
+    try:
+        case = replay.open(
+            code=run.codes.next(),
+            channel=channel,
+            conversation=conversation,
+            route=city.route(channel.kind, theme_id, kind),
+            at=opened,
+            kind=kind,
+            theme_id=theme_id,
+            subject=topic.summary,
+            description=text,
+            identity_id=identity.id,
+            citizen_id=None,
+            place=texts.address() if kind == "disservice" else "",
+            actor=operator,
+        )
+    except Beyond:
+        return
+    try:
+        replay.assign(case, opened + 5, operator, operator)
+        answer = texts.answer(topic, kind, opened)
+        desk = city.leaf_desk[leaf]
+        if kind == "disservice" and desk is not None and rnd.random() < 0.8:
+            # Reports of broken services go to the competent office (DESIGN §1).
+            notice = words.SOCIAL_FORWARD.format(office=desk.name)
+            replay.reply(case, opened + rnd.randint(60, 900), operator, notice)
+            replay.escalate(case, case.last + 60, operator, desk, texts.note())
+            clerk = run.pick(desk.staff)
+            taken = office_hours_after(case.last + rnd.randint(1800, DAY), city.calendar)
+            replay.assign(case, taken, clerk, clerk)
+            done = office_hours_after(
+                opened + int(rnd.lognormvariate(np.log(6.0), 0.8) * DAY), city.calendar
+            )
+            replay.resolve(case, max(done, taken + 600), clerk, answer, notify=False)
+        else:
+            reply = words.SOCIAL_REPLY_FRAME.format(answer=answer)
+            replay.resolve(case, opened + rnd.randint(300, 2 * 3600), operator, reply, notify=True)
+        run.close_later(case)
+    except Beyond:
+        pass
+    replay.finish(case)
+
+
+def write_whatsapp(run: Run, scale: float, rng: np.random.Generator, progress: Progress) -> int:
+    """Sessions with the WhatsApp assistant, month by month; returns the number of sessions."""
+    city, rnd = run.city, run.rnd
+    window, calendar = city.window, city.calendar
+    per_month = max(scaled(WHATSAPP_USERS_PER_MONTH, scale), 1)
+    pool_size = per_month * 7
+    numbers = phone_numbers(pool_size, rng, landline_share=0.0)
+    weight = rng.pareto(1.5, pool_size) + 1
+    popularity = weight / weight.sum()
+    day_weight = online_days(calendar)
+    sessions: list[tuple[int, int]] = []  # (start, user)
+    months = sorted({(window.day(i).year, window.day(i).month) for i in range(DAYS)})
+    for year, month in months:
+        days = np.array(
+            [i for i in range(DAYS) if (window.day(i).year, window.day(i).month) == (year, month)]
+        )
+        length = (date(year + month // 12, month % 12 + 1, 1) - date(year, month, 1)).days
+        factor = 0.7 if month == 8 else 1.0
+        users = int(round(per_month * factor * len(days) / length))
+        if users == 0:
+            continue
+        active = rng.choice(pool_size, min(users, pool_size), replace=False, p=popularity)
+        count = 1 + rng.poisson(0.3, len(active))
+        owners = np.repeat(active, count)
+        w = day_weight[days]
+        day = rng.choice(days, len(owners), p=w / w.sum())
+        hour = rng.choice(24, len(owners), p=online_hours())
+        start = calendar.midnight[day] + hour * 3600 + rng.integers(0, 3600, len(owners))
+        sessions.extend(zip(start.tolist(), owners.tolist(), strict=True))
+    sessions.sort()
+    identities: dict[int, Identity] = {}
+    names = run.registry.people.names
+    for start, user in sessions:  # in time order: the first session creates the identity
+        if user not in identities:
+            first = rnd.choice(names.female if rnd.random() < 0.55 else names.male)
+            identities[user] = Identity(
+                id=run.ids.take(Identity),
+                kind=Identity.Kind.WHATSAPP,
+                value=numbers[user],
+                display_name=first,
+                created_at=to_datetime(start),
+                last_seen_at=to_datetime(start),
+            )
+            run.sink.add(identities[user])
+    run.sink.flush()
+    last_seen: dict[int, int] = {}
+    for s, (start, user) in enumerate(sessions):
+        identity = identities[user]
+        last_seen[identity.id] = _whatsapp_session(run, start, identity)
+        if s % 1_000 == 0:
+            run.sink.maybe_flush()
+            progress("whatsapp", s)
+    run.sink.update(Identity, "last_seen_at", [(to_datetime(t), pk) for pk, t in last_seen.items()])
+    return len(sessions)
+
+
+def _whatsapp_session(run: Run, start: int, identity: Identity) -> int:
+    """One session with the assistant; returns the time of the citizen's last message."""
+    city, replay, rnd, texts = run.city, run.replay, run.rnd, run.texts
+    channel = city.channels["whatsapp"]
+    conversation = ConversationRow(
+        id=run.ids.take(Conversation),
+        channel=channel,
+        identity_id=identity.id,
+        started_at=to_datetime(start),
+        last_message_at=to_datetime(start),
+    )
+    at = last_inbound = start
+    counter = 0
+
+    def say(text: str, inbound: bool, gap: int) -> None:
+        nonlocal at, counter, last_inbound
+        at += gap
+        counter += 1
+        if inbound:
+            last_inbound = at
+            external = f"wamid.IN{conversation.id:010d}{counter:03d}"
+            replay.message(conversation, Message.Direction.INBOUND, at, text, external_id=external)
+        else:
+            replay.message(conversation, Message.Direction.OUTBOUND, at, text)
+
+    say(rnd.choice(words.WHATSAPP_GREETINGS), True, 0)
+    say(words.WHATSAPP_MENU, False, 2)
+    handoff = None
+    for turn in range(1 + (rnd.random() < 0.35)):
+        if turn:
+            say("MENU", True, rnd.randint(20, 180))
+            say(words.WHATSAPP_MENU, False, 2)
+        area = rnd.choices(range(len(city.areas)), weights=city.area_shares.tolist())[0]
+        code = city.areas[area]
+        letter = words.WHATSAPP_LETTERS.get(code, "L")
+        say(letter, True, rnd.randint(5, 90))
+        if letter == "L":
+            say(texts.fill(rnd.choice(words.WHATSAPP_ALERTS), at), False, 2)
+            continue
+        options = city.leaves_of(area)
+        leaf = int(options[rnd.randrange(len(options))])
+        topic = city.leaf_topic[leaf]
+        answer = texts.answer(topic, "information", at)
+        say(words.WHATSAPP_CARD.format(summary=topic.summary, answer=answer), False, 2)
+        if rnd.random() < 0.04:
+            handoff = (leaf, topic)
+            break
+    if handoff is not None:
+        leaf, topic = handoff
+        say(words.WHATSAPP_HANDOFF, True, rnd.randint(20, 240))
+        say(words.WHATSAPP_HANDOFF_REPLY, False, 2)
+        question = texts.request(topic, "information", at)
+        say(question, True, rnd.randint(30, 300))
+        _whatsapp_case(run, conversation, at, leaf, topic, question, identity)
+    elif rnd.random() < 0.6:
+        # The survey goes out after ten minutes of silence.
+        say(words.WHATSAPP_SURVEY, False, 600)
+        if rnd.random() < 0.5:
+            score = rnd.choices(SURVEY_SCORES, weights=SURVEY_WEIGHTS)[0]
+            say(str(score), True, rnd.randint(20, 600))
+            say(words.WHATSAPP_THANKS, False, 2)
+    run.sink.add(conversation, Conversation)
+    return last_inbound
+
+
+def _whatsapp_case(
+    run: Run,
+    conversation: ConversationRow,
+    at: int,
+    leaf: int,
+    topic: words.Topic,
+    question: str,
+    identity: Identity,
+) -> None:
+    """A hand-off: the question opens a case (`thread_inbound` with the assistant's hints),
+    which a contact-center operator answers on WhatsApp."""
+    city, replay, rnd, texts = run.city, run.replay, run.rnd, run.texts
+    theme_id = city.leaf_theme_id[leaf]
+    subject = question[:60] + ("…" if len(question) > 60 else "")
+    try:
+        case = replay.open(
+            code=run.codes.next(),
+            channel=conversation.channel,
+            conversation=conversation,
+            route=city.route("whatsapp", theme_id, "information"),
+            at=at,
+            kind="information",
+            theme_id=theme_id,
+            subject=subject,
+            description=question,
+            identity_id=identity.id,
+            citizen_id=None,
+        )
+    except Beyond:
+        return
+    try:
+        operator = run.pick(city.staff[ref.FIRST_LEVEL_TEAM])
+        taken = office_hours_after(at + rnd.randint(120, 1800), city.calendar)
+        replay.assign(case, taken, operator, operator)
+        answer = texts.answer(topic, "information", at)
+        replay.resolve(case, taken + rnd.randint(300, 2400), operator, answer, notify=True)
+        run.close_later(case)
+    except Beyond:
+        pass
+    replay.finish(case)

@@ -1,0 +1,58 @@
+"""`manage.py demo`: the one command of the quick start. Migrates, seeds, generates the demo
+city when the database has no cases yet, and serves the app."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from ascolto.core.errors import DomainError
+from ascolto.demo.generator import default_end, generate
+from ascolto.demo.seed import credentials_box, seed_reference
+from ascolto.tickets.models import Ticket
+
+
+class Command(BaseCommand):
+    help = "Run the demo: database, demo city, users, and the server at http://127.0.0.1:8000."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--scale", type=float, default=0.02, help="city size (default 0.02)")
+        parser.add_argument("--seed", type=int, default=42, help="random seed (default 42)")
+        parser.add_argument(
+            "--addrport", default="127.0.0.1:8000", help="where to serve (default 127.0.0.1:8000)"
+        )
+        parser.add_argument(
+            "--no-serve", action="store_true", help="prepare everything but do not serve"
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        verbosity = options["verbosity"]
+        call_command("migrate", interactive=False, verbosity=max(verbosity - 1, 0))
+        end = default_end()
+        result = seed_reference(end)
+        if Ticket.objects.exists():
+            self.stdout.write("Cases found in the database: the existing data is kept.")
+        else:
+            try:
+                generate(
+                    seed=options["seed"],
+                    scale=options["scale"],
+                    end=end,
+                    wipe_first=False,
+                    say=self.stdout.write,
+                )
+            except DomainError as exc:
+                raise CommandError(str(exc)) from exc
+        host = (
+            options["addrport"]
+            if ":" in options["addrport"]
+            else f"127.0.0.1:{options['addrport']}"
+        )
+        url = f"http://{host}/admin/"
+        self.stdout.write("")
+        self.stdout.write(credentials_box(result.credentials, url))
+        self.stdout.write(f"Open {url} and sign in with one of the users above.")
+        if not options["no_serve"]:
+            call_command("runserver", options["addrport"], use_reloader=False)
