@@ -286,3 +286,26 @@ def test_patience_mle_recovers_the_truth_from_censored_waits() -> None:
     abandoned = patience < offered_wait
     estimate = staffing.estimate_patience(patience[abandoned], offered_wait[~abandoned])
     assert estimate == pytest.approx(180.0, rel=0.02)
+
+
+def test_the_published_erlang_c_worked_example() -> None:
+    """Call Centre Helper's "Erlang C formula made simple" example: 100 calls in 30 minutes,
+    3-minute handling time (10 Erlangs), 80 % within 20 s → 14 agents (probability of waiting
+    17.4 %, service level 88.8 %), 20 rostered with 30 % shrinkage; with 11–13 agents the
+    probability of waiting is 68.2 %, 44.9 % and 28.5 %."""
+    from ascolto.contactcenter import staffing
+
+    waits = [float(staffing.erlang_c(10.0, n)) for n in (11, 12, 13, 14)]
+    assert [round(w, 3) for w in waits] == [0.682, 0.449, 0.285, 0.174]
+
+    need = staffing.agents_required(
+        np.array([100.0]),
+        1800,
+        180,
+        service_level=0.8,
+        target_seconds=20,
+        max_occupancy=1.0,
+        shrinkage=0.3,
+    )
+    assert (int(need.agents[0]), int(need.scheduled[0])) == (14, 20)
+    assert round(float(need.service_level[0]), 3) == 0.888
