@@ -16,6 +16,7 @@ from datetime import date, timedelta
 import numpy as np
 from django.conf import settings
 from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
 from django.utils import timezone
 from faker import Faker
 
@@ -79,6 +80,17 @@ class Phases:
         self.report.phases.append((name, summary, elapsed))
         self.say(f"  {name:<24} {summary}  ({elapsed:.1f} s)")
         self.begin()
+
+
+def ensure_migrated() -> None:
+    """Refuse to write into a database whose schema is behind the code: a missing table would
+    surface halfway through a generation as an obscure error."""
+    executor = MigrationExecutor(connection)
+    if executor.migration_plan(executor.loader.graph.leaf_nodes()):
+        raise DomainError(
+            "The database has unapplied migrations: run `python -m ascolto migrate` first "
+            "(`python -m ascolto demo` does it for you)."
+        )
 
 
 def default_end() -> date:

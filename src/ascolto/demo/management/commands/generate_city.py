@@ -8,7 +8,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from ascolto.core.errors import DomainError
-from ascolto.demo.generator import default_end, generate
+from ascolto.demo.generator import default_end, ensure_migrated, generate
 
 
 class Command(BaseCommand):
@@ -49,6 +49,7 @@ class Command(BaseCommand):
             f"year ending {end:%d/%m/%Y}."
         )
         try:
+            ensure_migrated()
             generate(
                 seed=options["seed"],
                 scale=options["scale"],

@@ -6,9 +6,10 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from ascolto.demo.generator import default_end
+from ascolto.core.errors import DomainError
+from ascolto.demo.generator import default_end, ensure_migrated
 from ascolto.demo.seed import credentials_box, seed_reference
 
 
@@ -24,6 +25,10 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        try:
+            ensure_migrated()
+        except DomainError as exc:
+            raise CommandError(str(exc)) from exc
         result = seed_reference(options["end"] or default_end())
         counts = ", ".join(f"{n} {what}" for what, n in result.counts.items())
         self.stdout.write(f"Reference data ready: {counts}.")
