@@ -18,7 +18,7 @@ from ascolto.channels.intake import Received, receive_many
 from ascolto.channels.models import Channel, Conversation, Message
 from ascolto.citizens.models import Identity
 from ascolto.core import outbox
-from ascolto.core.errors import DomainError, InvalidInput, NotFound
+from ascolto.core.errors import DomainError, InvalidInput
 
 logger = logging.getLogger(__name__)
 
@@ -31,15 +31,6 @@ def create_channel(
     if Channel.objects.filter(code=code).exists():
         raise InvalidInput(f"A channel with code '{code}' already exists.", field="code")
     return Channel.objects.create(kind=kind, code=code, name=name, config=checked)
-
-
-def get_channel(code: str) -> Channel:
-    channel = Channel.objects.filter(code=code).first()
-    if channel is None:
-        raise NotFound(f"Unknown channel '{code}'.", field="channel")
-    if not channel.is_active:
-        raise NotFound(f"Channel '{code}' is not active.", field="channel")
-    return channel
 
 
 def receive(inbound: InboundMessage) -> Received:

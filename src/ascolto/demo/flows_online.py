@@ -444,8 +444,8 @@ def _whatsapp_case(
     question: str,
     identity: Identity,
 ) -> None:
-    """A hand-off: the question opens a case (`thread_inbound` with the assistant's hints),
-    which a contact-center operator answers on WhatsApp."""
+    """A hand-off: the question opens a case (`TicketIntake.thread` with the assistant's
+    hints), which a contact-center operator answers on WhatsApp."""
     city, replay, rnd, texts = run.city, run.replay, run.rnd, run.texts
     theme_id = city.leaf_theme_id[leaf]
     subject = question[:60] + ("…" if len(question) > 60 else "")

@@ -2,7 +2,7 @@
 have written, built in memory for bulk insertion.
 
 Each method mirrors one action (`open_ticket`, `assign_ticket`, `escalate_ticket`,
-`reply_to_ticket`, `wait_for_citizen`, `thread_inbound`, `resolve_ticket`, `close_ticket`,
+`reply_to_ticket`, `wait_for_citizen`, `TicketIntake.thread`, `resolve_ticket`, `close_ticket`,
 `tag_ticket`, `check_sla_breaches`): the same status moves (checked against
 `Ticket.TRANSITIONS`), the same fields set, the same `TicketEvent`s with the same `from_value`,
 `to_value` and `data`, the same messages. Times are the simulated ones (epoch seconds), not the
@@ -417,7 +417,7 @@ class Replay:
         external_id: str,
         attachments: list[dict[str, Any]] | None = None,
     ) -> None:
-        """`receive` + `thread_inbound` of a message on the case's conversation."""
+        """`receive` (intake and `TicketIntake.thread`) of a message on the case's conversation."""
         at = self._step(case, at)
         message = self.message(
             case.conversation,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -43,16 +44,6 @@ class Command(BaseCommand):
         )
         if run is None:
             raise CommandError("No forecast to staff: run `forecast` first.")
-        patience: float | None
-        if options["patience"] == "none":
-            patience = None
-        elif options["patience"] == "measured":
-            patience = -1.0
-        else:
-            try:
-                patience = float(options["patience"])
-            except ValueError as exc:
-                raise CommandError("--patience is seconds, 'measured' or 'none'.") from exc
         since = timezone.now() - timedelta(days=90)
         targets = actions.measured_targets(
             since,
@@ -62,8 +53,13 @@ class Command(BaseCommand):
             max_occupancy=options["max_occupancy"],
             shrinkage=options["shrinkage"],
         )
-        if patience != -1.0:
-            targets = actions.StaffingTargets(**{**vars(targets), "patience_seconds": patience})
+        if options["patience"] == "none":
+            targets = dataclasses.replace(targets, patience_seconds=None)
+        elif options["patience"] != "measured":
+            try:
+                targets = dataclasses.replace(targets, patience_seconds=float(options["patience"]))
+            except ValueError as exc:
+                raise CommandError("--patience is seconds, 'measured' or 'none'.") from exc
         try:
             actions.compute_staffing(run, targets)
         except (DomainError, ValueError) as exc:
