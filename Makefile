@@ -2,12 +2,12 @@
 UV := ./scripts/uv
 RUN := UV_PYTHON_DOWNLOADS=never $(UV) run --frozen
 
-.PHONY: demo test lint types migrations check bench
+.PHONY: demo test lint types migrations check bench assets browser messages
 
-demo:        ## run the product: database, demo city, users, server at http://127.0.0.1:8000
+demo: assets ## run the product: database, demo city, users, server at http://127.0.0.1:8000
 	$(RUN) python -m ascolto demo
 
-test:        ## run the test suite (SQLite; set DATABASE_URL for PostgreSQL)
+test: assets browser ## run the test suite (SQLite; set DATABASE_URL for PostgreSQL)
 	$(RUN) pytest
 
 lint:        ## ruff lint and format check
@@ -18,6 +18,15 @@ types:       ## mypy (strict, with django-stubs)
 
 migrations:  ## fail if a model change has no migration
 	$(RUN) python -m ascolto makemigrations --check --dry-run
+
+assets:      ## front-end packages (npm ci) copied into the app's static files
+	./scripts/assets
+
+browser:     ## Debian's Chromium for the browser tests (apt-get, once)
+	./scripts/browser
+
+messages:    ## update the English catalogue from the templates and code, and compile it
+	cd src/ascolto && ../../$(RUN) python -m ascolto makemessages -l en --no-obsolete && ../../$(RUN) python -m ascolto compilemessages -l en
 
 check: lint types migrations test  ## everything CI checks, on SQLite
 

@@ -74,8 +74,11 @@ INSTALLED_APPS = [
     "ascolto.citizens",
     "ascolto.channels",
     "ascolto.tickets",
+    "ascolto.knowledge",
+    "ascolto.surveys",
     "ascolto.contactcenter",
     "ascolto.api",
+    "ascolto.web",
     "ascolto.demo",
 ]
 
@@ -106,6 +109,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "ascolto.web.context.site",
             ],
         },
     },
@@ -165,6 +169,23 @@ if TASK_BACKEND not in _TASK_BACKENDS:
     )
 TASKS = {"default": {"BACKEND": _TASK_BACKENDS[TASK_BACKEND], "QUEUES": ["default"]}}
 
+# --- Cache (rate limits, debounced jobs) ------------------------------------------------------
+# A Redis URL in production, so every web process shares one count; the in-process default
+# suits the demo and the tests (one process).
+CACHE_URL = env("ASCOLTO_CACHE_URL")
+if CACHE_URL:
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# --- Console sign-in --------------------------------------------------------------------------
+LOGIN_URL = "console:login"
+LOGIN_REDIRECT_URL = "console:home"
+LOGOUT_REDIRECT_URL = "console:login"
+SESSION_COOKIE_AGE = int(env("ASCOLTO_SESSION_SECONDS", str(10 * 3600)) or 36000)
+
 # --- Internationalisation -------------------------------------------------------------------
 LANGUAGE_CODE = "it"
 LANGUAGES = [("it", "Italiano"), ("en", "English")]
@@ -176,6 +197,9 @@ USE_TZ = True
 # --- Static files and uploads ---------------------------------------------------------------
 STATIC_URL = "static/"
 STATIC_ROOT = Path(env("ASCOLTO_STATIC_ROOT") or VAR_DIR / "static")
+# Development serves static files from the apps directly; production from STATIC_ROOT.
+WHITENOISE_USE_FINDERS = not PRODUCTION
+WHITENOISE_AUTOREFRESH = not PRODUCTION
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(env("ASCOLTO_MEDIA_ROOT") or VAR_DIR / "media")
 STORAGES = {

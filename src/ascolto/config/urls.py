@@ -1,7 +1,7 @@
-"""URL map of the project: the admin, the API and (later) the console and citizen pages."""
+"""URL map of the project: the admin, the API, the console and the citizen pages."""
 
 from django.contrib import admin
-from django.urls import path
+from django.urls import include, path
 
 from ascolto.api.urls import api
 
@@ -12,4 +12,5 @@ admin.site.index_title = "Gestione"
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
+    path("", include("ascolto.web.urls")),
 ]

@@ -1,0 +1,107 @@
+"""Who may see what: the console's rules of access, in one place (decision 0005).
+
+- First-level operators, supervisors and administrators handle cases of every office.
+- Office operators see the cases of their office and of every office below it; an office
+  operator with no office sees none.
+- Analysts read aggregated figures only: no case, no citizen.
+
+The functions take a queryset and the name of the field that holds the office, so this module
+stays below the apps it protects. A case outside a user's scope answers 404 (not 403): its
+existence is not disclosed either.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, TypeVar
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db.models import Model, QuerySet
+from django.http import Http404, HttpRequest, HttpResponse
+
+M = TypeVar("M", bound=Model)
+View = Callable[..., HttpResponse]
+
+# The values of `organisation.User.Role` (core sits below organisation, so it names them).
+FIRST_LEVEL, OFFICE, SUPERVISOR, ANALYST, ADMINISTRATOR = (
+    "first_level",
+    "office",
+    "supervisor",
+    "analyst",
+    "administrator",
+)
+CASE_HANDLERS = frozenset({FIRST_LEVEL, OFFICE, SUPERVISOR, ADMINISTRATOR})
+ALL_OFFICES = frozenset({FIRST_LEVEL, SUPERVISOR, ADMINISTRATOR})
+SUPERVISION = frozenset({SUPERVISOR, ADMINISTRATOR})
+ANALYSIS = frozenset({ANALYST, SUPERVISOR, ADMINISTRATOR})
+
+
+def _role(user: Any) -> str:
+    if not getattr(user, "is_authenticated", False) or not getattr(user, "is_active", False):
+        return ""
+    return str(getattr(user, "role", ""))
+
+
+def handles_cases(user: Any) -> bool:
+    """Whether `user` works on cases at all (opens the inbox, reads case pages)."""
+    return _role(user) in CASE_HANDLERS
+
+
+def sees_every_office(user: Any) -> bool:
+    return _role(user) in ALL_OFFICES
+
+
+def supervises(user: Any) -> bool:
+    return _role(user) in SUPERVISION
+
+
+def analyses(user: Any) -> bool:
+    return _role(user) in ANALYSIS
+
+
+def visible(queryset: QuerySet[M], user: Any, office_field: str = "office") -> QuerySet[M]:
+    """`queryset` narrowed to the rows `user` may see; `office_field` names the office FK."""
+    role = _role(user)
+    if role in ALL_OFFICES:
+        return queryset
+    if role == OFFICE and getattr(user, "office_id", None):
+        prefix = user.office.path
+        return queryset.filter(**{f"{office_field}__path__startswith": prefix})
+    return queryset.none()
+
+
+def get_visible_or_404(
+    queryset: QuerySet[M], user: Any, office_field: str = "office", **lookup: Any
+) -> M:
+    """The one row of `queryset` matching `lookup` that `user` may see, else 404."""
+    row = visible(queryset, user, office_field).filter(**lookup).first()
+    if row is None:
+        raise Http404("not found")
+    return row
+
+
+def may_see_office(user: Any, office: Any) -> bool:
+    """Whether a case held by `office` (None: not yet routed) is in `user`'s scope."""
+    role = _role(user)
+    if role in ALL_OFFICES:
+        return True
+    if role == OFFICE and getattr(user, "office_id", None) and office is not None:
+        return bool(office.path.startswith(user.office.path))
+    return False
+
+
+def require(check: Callable[[Any], bool]) -> Callable[[View], View]:
+    """Decorate a view: sign-in required, then `check(user)` or 403."""
+
+    def decorator(view: View) -> View:
+        @wraps(view)
+        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            if not check(request.user):
+                raise PermissionDenied("your role does not give access to this page")
+            return view(request, *args, **kwargs)
+
+        return login_required(wrapped)
+
+    return decorator

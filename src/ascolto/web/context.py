@@ -1,0 +1,20 @@
+"""Template context shared by every page: the municipality's name and the user's reach."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.http import HttpRequest
+
+from ascolto.core import access
+
+
+def site(request: HttpRequest) -> dict[str, Any]:
+    user = getattr(request, "user", None)
+    return {
+        "municipality": settings.ASCOLTO_MUNICIPALITY,
+        "can_handle_cases": access.handles_cases(user),
+        "can_supervise": access.supervises(user),
+        "can_analyse": access.analyses(user),
+    }

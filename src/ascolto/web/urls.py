@@ -1,0 +1,36 @@
+"""URLs of the two faces of the web app: the operator console (/console/) and the citizen pages
+(/scrivi/). Each part of the console or of the citizen pages keeps its routes beside its views."""
+
+from __future__ import annotations
+
+from django.urls import include, path
+from django.views.generic import RedirectView
+
+from ascolto.web.views.console import (
+    auth,
+    calls,
+    case,
+    contactcenter,
+    inbox,
+    overview,
+    reports,
+)
+from ascolto.web.views.scrivi import rating, request, status
+
+console_patterns = [
+    *auth.urlpatterns,
+    *inbox.urlpatterns,
+    *case.urlpatterns,
+    *overview.urlpatterns,
+    *calls.urlpatterns,
+    *contactcenter.urlpatterns,
+    *reports.urlpatterns,
+]
+scrivi_patterns = [*request.urlpatterns, *status.urlpatterns, *rating.urlpatterns]
+
+urlpatterns = [
+    path("", RedirectView.as_view(url="/scrivi/", permanent=False)),
+    path("console/", include((console_patterns, "console"))),
+    path("scrivi/", include((scrivi_patterns, "scrivi"))),
+    path("i18n/", include("django.conf.urls.i18n")),
+]
