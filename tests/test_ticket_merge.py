@@ -81,7 +81,7 @@ def test_a_case_cannot_be_merged_into_itself(cast: personas.Cast) -> None:
     kept, _duplicate = _twice(cast)
     before = counts()
 
-    with pytest.raises(DomainError, match="A case cannot be merged into itself"):
+    with pytest.raises(DomainError, match="Un caso non può essere unito a sé stesso"):
         actions.merge_tickets(kept, kept, actor=cast.supervisor)
 
     assert counts() == before
@@ -98,7 +98,7 @@ def test_nothing_is_merged_into_a_case_that_was_itself_merged(cast: personas.Cas
         actions.merge_tickets(third, duplicate, actor=cast.supervisor)
 
     assert caught.value.message == (
-        f"Case {duplicate.code} was itself merged into another case; merge into that one."
+        f"Il caso {duplicate.code} è già stato unito a un altro caso: unisci a quello."
     )
     assert refresh(third).status == S.NEW
     assert refresh(third).parent_id is None
@@ -114,7 +114,7 @@ def test_nothing_is_merged_into_a_cancelled_case(cast: personas.Cast) -> None:
         actions.merge_tickets(duplicate, kept, actor=cast.supervisor)
 
     assert str(caught.value) == (
-        "Cannot move a case from 'cancelled' to 'merged': cannot merge into a cancelled case"
+        "Il caso non può passare da «Annullato» a «Unito»: non si può unire a un caso annullato"
     )
     assert refresh(duplicate).status == S.NEW
     assert counts() == before
@@ -127,7 +127,7 @@ def test_a_closed_or_cancelled_case_is_not_merged_as_a_duplicate(
     kept = factories.open_case()
     duplicate = factories.ticket_in(status, actor=cast.operator, office=cast.tari)
 
-    with pytest.raises(InvalidTransition, match="only an active or resolved case can be merged"):
+    with pytest.raises(InvalidTransition, match="si può unire solo un caso attivo o risolto"):
         actions.merge_tickets(duplicate, kept, actor=cast.supervisor)
 
     assert refresh(duplicate).parent_id is None
@@ -141,7 +141,7 @@ def test_cases_of_different_citizens_are_not_merged(cast: personas.Cast) -> None
     assert maria_case.citizen_id != luca_case.citizen_id
     before = counts()
 
-    with pytest.raises(DomainError, match="different citizens: merge the citizens first"):
+    with pytest.raises(DomainError, match="cittadini diversi: unisci prima i cittadini"):
         actions.merge_tickets(luca_case, maria_case, actor=cast.supervisor)
 
     assert counts() == before
@@ -168,7 +168,7 @@ def test_a_merged_duplicate_is_not_reopened_on_its_own(cast: personas.Cast) -> N
         actions.reopen_ticket(duplicate, actor=cast.operator)
 
     assert str(caught.value) == (
-        f"Cannot move a case from 'closed' to 'open': it was merged into case {kept.code}; "
-        "reopen that one"
+        "Il caso non può passare da «Chiuso» a «In lavorazione»: "
+        f"è stato unito al caso {kept.code}: riapri quello"
     )
     assert refresh(duplicate).status == S.CLOSED

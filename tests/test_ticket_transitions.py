@@ -102,7 +102,9 @@ def test_transition(current: str, target: str, cast: personas.Cast) -> None:
 
         error = caught.value
         assert (error.current, error.requested) == (current, target)
-        assert error.message.startswith(f"Cannot move a case from '{current}' to '{target}'")
+        assert error.message.startswith(
+            f"Il caso non può passare da «{S(current).label}» a «{S(target).label}»"
+        )
         assert error.field == "status"
         unchanged = refresh(ticket)
         assert unchanged.status == current
@@ -118,7 +120,8 @@ def test_a_cancelled_case_says_why_it_cannot_move(cast: personas.Cast) -> None:
         actions.reopen_ticket(ticket, actor=cast.supervisor)
 
     assert str(caught.value) == (
-        "Cannot move a case from 'cancelled' to 'open': a cancelled case cannot change any more"
+        "Il caso non può passare da «Annullato» a «In lavorazione»: "
+        "un caso annullato non può più cambiare"
     )
 
 
@@ -130,7 +133,7 @@ def test_closing_an_unresolved_case_says_to_resolve_it_first(cast: personas.Cast
         actions.close_ticket(ticket, actor=cast.operator)
 
     assert str(caught.value) == (
-        "Cannot move a case from 'open' to 'closed': resolve the case before closing it"
+        "Il caso non può passare da «In lavorazione» a «Chiuso»: risolvi il caso prima di chiuderlo"
     )
 
 

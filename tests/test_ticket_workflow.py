@@ -72,7 +72,8 @@ def test_an_inactive_case_cannot_be_assigned(status: str, cast: personas.Cast) -
         actions.assign_ticket(ticket, actor=cast.supervisor, assignee=cast.operator)
 
     assert str(caught.value) == (
-        f"Cannot move a case from '{status}' to 'assigned': only an active case can be assigned"
+        f"Il caso non può passare da «{Ticket.Status(status).label}» a «Assegnato»: "
+        "solo un caso attivo può essere assegnato"
     )
     assert counts() == before
 
@@ -85,7 +86,9 @@ def test_the_assignee_must_belong_to_the_team(cast: personas.Cast) -> None:
             ticket, actor=cast.supervisor, assignee=cast.operator, team=cast.tari_team
         )
 
-    assert caught.value.message == "Operator Giulia Verdi is not a member of team Back office TARI."
+    assert (
+        caught.value.message == "L'operatore Giulia Verdi non fa parte del team Back office TARI."
+    )
     assert refresh(ticket).status == S.NEW
     assert refresh(ticket).assignee is None
 
@@ -95,7 +98,7 @@ def test_an_inactive_operator_cannot_be_assigned(cast: personas.Cast) -> None:
     cast.operator.is_active = False
     cast.operator.save()
 
-    with pytest.raises(InvalidInput, match="Operator Giulia Verdi is not active"):
+    with pytest.raises(InvalidInput, match="L'operatore Giulia Verdi non è attivo"):
         actions.assign_ticket(ticket, actor=cast.supervisor, assignee=cast.operator)
 
 
@@ -115,7 +118,9 @@ def test_an_office_case_goes_to_operators_of_its_office_or_of_an_office_above_it
     tributi_case = factories.ticket_in(S.OFFICE, actor=cast.operator, office=cast.tributi, level=2)
 
     actions.assign_ticket(tari_case, actor=cast.supervisor, assignee=head)
-    with pytest.raises(InvalidInput, match="does not work in Direzione Tributi or above it"):
+    with pytest.raises(
+        InvalidInput, match="non lavora in Direzione Tributi né in un ufficio superiore"
+    ):
         actions.assign_ticket(tributi_case, actor=cast.supervisor, assignee=cast.office_operator)
 
     assert refresh(tari_case).assignee == head
@@ -125,7 +130,7 @@ def test_an_office_case_goes_to_operators_of_its_office_or_of_an_office_above_it
 def test_assigning_needs_an_operator_or_a_team(cast: personas.Cast) -> None:
     ticket = factories.open_case()
 
-    with pytest.raises(InvalidInput, match="Choose an operator or a team"):
+    with pytest.raises(InvalidInput, match="Scegli un operatore o un team"):
         actions.assign_ticket(ticket, actor=cast.supervisor)
 
 
@@ -139,7 +144,10 @@ def test_an_office_operator_is_never_handed_another_offices_case(cast: personas.
     with pytest.raises(InvalidInput) as caught:
         actions.assign_ticket(anagrafe_case, actor=cast.supervisor, assignee=cast.office_operator)
 
-    assert caught.value.message == "Operator Lucia Ferrari does not work in Anagrafe or above it."
+    assert (
+        caught.value.message
+        == "L'operatore Lucia Ferrari non lavora in Anagrafe né in un ufficio superiore."
+    )
     assert refresh(anagrafe_case).assignee is None
     assert counts() == before
 
@@ -187,12 +195,12 @@ def test_escalating_to_an_inactive_office_or_a_foreign_team_is_refused(
     cast: personas.Cast,
 ) -> None:
     ticket = factories.open_case()
-    with pytest.raises(InvalidInput, match="Team Back office TARI does not belong to Anagrafe"):
+    with pytest.raises(InvalidInput, match="Il team Back office TARI non appartiene a Anagrafe"):
         actions.escalate_ticket(ticket, cast.anagrafe, actor=cast.operator, team=cast.tari_team)
     cast.anagrafe.is_active = False
     cast.anagrafe.save()
 
-    with pytest.raises(InvalidInput, match="Office Anagrafe is not active"):
+    with pytest.raises(InvalidInput, match="L'ufficio Anagrafe non è attivo"):
         actions.escalate_ticket(ticket, cast.anagrafe, actor=cast.operator)
 
     assert refresh(ticket).status == S.NEW
@@ -234,7 +242,7 @@ def test_sending_back_needs_a_reason(reason: str, cast: personas.Cast) -> None:
     with pytest.raises(InvalidInput) as caught:
         actions.send_back_ticket(ticket, actor=cast.office_operator, reason=reason)
 
-    assert caught.value.message == "The reason is empty."
+    assert caught.value.message == "La motivazione è vuota."
     assert refresh(ticket).status == S.OFFICE
     assert counts() == before
 
@@ -242,7 +250,9 @@ def test_sending_back_needs_a_reason(reason: str, cast: personas.Cast) -> None:
 def test_only_a_case_at_an_office_can_be_sent_back(cast: personas.Cast) -> None:
     ticket = factories.ticket_in(S.OPEN, actor=cast.operator, office=cast.tari)
 
-    with pytest.raises(InvalidTransition, match="only a case assigned to an office can be sent"):
+    with pytest.raises(
+        InvalidTransition, match="solo un caso assegnato a un ufficio può essere restituito"
+    ):
         actions.send_back_ticket(ticket, actor=cast.office_operator, reason="Non competente.")
 
 
@@ -314,7 +324,7 @@ def test_an_empty_reply_is_refused(text: str, cast: personas.Cast) -> None:
     ticket = factories.open_case()
     before = counts()
 
-    with pytest.raises(InvalidInput, match="The reply is empty"):
+    with pytest.raises(InvalidInput, match="La risposta è vuota"):
         actions.reply_to_ticket(ticket, text, actor=cast.operator)
 
     assert counts() == before
@@ -328,7 +338,8 @@ def test_a_closed_case_cannot_be_replied_to(cast: personas.Cast) -> None:
         actions.reply_to_ticket(ticket, "Un'altra cosa.", actor=cast.operator)
 
     assert str(caught.value) == (
-        "Cannot move a case from 'closed' to 'replied': reopen the case to write to the citizen"
+        "Il caso non può passare da «Chiuso» a «Risposta inviata»: "
+        "riapri il caso per scrivere al cittadino"
     )
 
 
@@ -462,7 +473,7 @@ def test_resolving_without_notify_sends_nothing_and_needs_a_resolution(
     cast: personas.Cast, django_capture_on_commit_callbacks, mailoutbox
 ) -> None:
     ticket = factories.open_case()
-    with pytest.raises(InvalidInput, match="The resolution is empty"):
+    with pytest.raises(InvalidInput, match="La risoluzione è vuota"):
         actions.resolve_ticket(ticket, " ", actor=cast.operator)
 
     with django_capture_on_commit_callbacks(execute=True):
@@ -508,7 +519,7 @@ def test_cancelling_needs_a_reason(cast: personas.Cast) -> None:
     with pytest.raises(InvalidInput) as caught:
         actions.cancel_ticket(ticket, actor=cast.operator, reason="   ")
 
-    assert caught.value.message == "The reason is empty."
+    assert caught.value.message == "La motivazione è vuota."
     assert refresh(ticket).status == S.NEW
     assert counts() == before
 

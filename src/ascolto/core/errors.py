@@ -28,9 +28,14 @@ class NotFound(DomainError):
 class InvalidTransition(DomainError):
     """A case cannot move from its current state to the requested one."""
 
-    def __init__(self, current: str, requested: str, reason: str = "") -> None:
-        message = f"Cannot move a case from '{current}' to '{requested}'"
-        message += f": {reason}" if reason else "."
+    def __init__(
+        self, current: str, requested: str, reason: str = "", *, message: str = ""
+    ) -> None:
+        """`message` is the sentence shown to people (the tickets app builds it in Italian with
+        the statuses' names); without it, a plain English one naming both codes."""
+        if not message:
+            message = f"Cannot move a case from '{current}' to '{requested}'"
+            message += f": {reason}" if reason else "."
         super().__init__(message, field="status")
         self.current = current
         self.requested = requested

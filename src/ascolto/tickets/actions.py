@@ -14,22 +14,50 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
+from django.utils.text import slugify
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from ascolto.channels import actions as channel_actions
 from ascolto.channels.models import Channel, Conversation, Message
 from ascolto.citizens.models import Citizen, Identity
 from ascolto.core import outbox
-from ascolto.core.errors import DomainError, InvalidInput, InvalidTransition, NotFound
+from ascolto.core.errors import DomainError, InvalidInput, NotFound
 from ascolto.organisation.models import Office, Team, User
 from ascolto.tickets import codes
 from ascolto.tickets.intake import build_ticket
-from ascolto.tickets.models import Campaign, Tag, Theme, Ticket, TicketEvent, why_not
+from ascolto.tickets.models import (
+    Campaign,
+    Tag,
+    Theme,
+    Ticket,
+    TicketEvent,
+    refusal,
+    status_label,
+    why_not,
+)
 
 Status = Ticket.Status
 Actor = User | None
 
 MAX_RESOLUTION = 20_000
+
+# The texts an action requires, by the `field` its errors name (all feminine in Italian).
+_TEXT_NAMES = {
+    "reason": gettext_lazy("motivazione"),
+    "reply": gettext_lazy("risposta"),
+    "resolution": gettext_lazy("risoluzione"),
+    "note": gettext_lazy("nota"),
+    "question": gettext_lazy("domanda"),
+}
+
+# One Italian source for refusals: the model's `why_not` and `refusal` (also used by
+# `Ticket.apply_status`); the names below are what this module and the views call them.
+explain_refusal = why_not
+refused = refusal
+_label = status_label
 
 
 def _event(
@@ -58,10 +86,12 @@ def _locked(ticket: Ticket) -> Ticket:
     try:
         return Ticket.objects.select_for_update().get(pk=ticket.pk)
     except Ticket.DoesNotExist as exc:
-        raise NotFound(f"Case {ticket.pk} does not exist.") from exc
+        raise NotFound(_("Il caso %(pk)s non esiste.") % {"pk": ticket.pk}) from exc
 
 
 def _move(ticket: Ticket, status: str, actor: Actor, **data: Any) -> None:
+    if not ticket.can_transition_to(status):
+        raise refused(ticket.status, status, explain_refusal(ticket.status, status))
     now = timezone.now()
     previous = ticket.apply_status(status, now)
     _event(
@@ -71,11 +101,14 @@ def _move(ticket: Ticket, status: str, actor: Actor, **data: Any) -> None:
 
 def _require_text(text: str, what: str, limit: int = MAX_RESOLUTION) -> str:
     text = (text or "").strip()
+    name = str(_TEXT_NAMES.get(what, what))
     if not text:
-        raise InvalidInput(f"The {what} is empty.", field=what)
+        raise InvalidInput(_("La %(what)s è vuota.") % {"what": name}, field=what)
     if len(text) > limit:
         raise InvalidInput(
-            f"The {what} is {len(text)} characters long; at most {limit}.", field=what
+            _("La %(what)s è lunga %(length)d caratteri; al massimo %(limit)d.")
+            % {"what": name, "length": len(text), "limit": limit},
+            field=what,
         )
     return text
 
@@ -156,17 +189,25 @@ def assign_ticket(
     """Give the case to an operator and/or a team; a new case becomes 'open'."""
     ticket = _locked(ticket)
     if not ticket.is_active():
-        raise InvalidTransition(ticket.status, "assigned", "only an active case can be assigned")
+        raise refused(ticket.status, "assigned", _("solo un caso attivo può essere assegnato"))
     if assignee is None and team is None:
-        raise InvalidInput("Choose an operator or a team to assign the case to.", field="assignee")
+        raise InvalidInput(
+            _("Scegli un operatore o un team a cui assegnare il caso."), field="assignee"
+        )
     if assignee is not None and not assignee.is_active:
-        raise InvalidInput(f"Operator {assignee} is not active.", field="assignee")
+        raise InvalidInput(
+            _("L'operatore %(operator)s non è attivo.") % {"operator": assignee}, field="assignee"
+        )
     if (
         team is not None
         and assignee is not None
         and not team.members.filter(pk=assignee.pk).exists()
     ):
-        raise InvalidInput(f"Operator {assignee} is not a member of team {team}.", field="assignee")
+        raise InvalidInput(
+            _("L'operatore %(operator)s non fa parte del team %(team)s.")
+            % {"operator": assignee, "team": team},
+            field="assignee",
+        )
     if (
         ticket.level == Ticket.Level.SECOND
         and assignee is not None
@@ -177,7 +218,8 @@ def assign_ticket(
         # case can go to them only if its office lies within theirs.
         if assignee.office is None or not ticket.office.is_within(assignee.office):
             raise InvalidInput(
-                f"Operator {assignee} does not work in {ticket.office} or above it.",
+                _("L'operatore %(operator)s non lavora in %(office)s né in un ufficio superiore.")
+                % {"operator": assignee, "office": ticket.office},
                 field="assignee",
             )
     if team is not None:
@@ -211,11 +253,20 @@ def escalate_ticket(
     """Hand the case to an office (second level); it leaves the first-level operator's queue."""
     ticket = _locked(ticket)
     if not office.is_active:
-        raise InvalidInput(f"Office {office} is not active.", field="office")
+        raise InvalidInput(
+            _("L'ufficio %(office)s non è attivo.") % {"office": office}, field="office"
+        )
     if team is not None and team.office_id != office.pk:
-        raise InvalidInput(f"Team {team} does not belong to {office}.", field="team")
+        raise InvalidInput(
+            _("Il team %(team)s non appartiene a %(office)s.") % {"team": team, "office": office},
+            field="team",
+        )
+    if note:
+        note = _require_text(note, "note", settings.ASCOLTO_MAX_MESSAGE_CHARS)
     if ticket.status == Status.OFFICE and ticket.office_id == office.pk:
-        raise InvalidTransition(ticket.status, Status.OFFICE, f"the case is already with {office}")
+        raise refused(
+            ticket.status, Status.OFFICE, _("il caso è già a %(office)s") % {"office": office}
+        )
     _move(ticket, Status.OFFICE, actor)
     previous = ticket.office
     ticket.office, ticket.team, ticket.assignee, ticket.level = (
@@ -248,8 +299,10 @@ def send_back_ticket(
     ticket = _locked(ticket)
     reason = _require_text(reason, "reason", 2000)
     if ticket.status != Status.OFFICE:
-        raise InvalidTransition(
-            ticket.status, Status.OPEN, "only a case assigned to an office can be sent back"
+        raise refused(
+            ticket.status,
+            Status.OPEN,
+            _("solo un caso assegnato a un ufficio può essere restituito"),
         )
     _move(ticket, Status.OPEN, actor)
     previous = ticket.office
@@ -279,7 +332,7 @@ def reply_to_ticket(ticket: Ticket, text: str, *, actor: Actor) -> Message:
 
 def _reply(ticket: Ticket, text: str, actor: Actor) -> Message:
     if not ticket.is_active():
-        raise InvalidTransition(ticket.status, "replied", "reopen the case to write to the citizen")
+        raise refused(ticket.status, "replied", _("riapri il caso per scrivere al cittadino"))
     text = _require_text(text, "reply", settings.ASCOLTO_MAX_MESSAGE_CHARS)
     message = channel_actions.send_message(
         _main_conversation(ticket),
@@ -299,6 +352,7 @@ def _reply(ticket: Ticket, text: str, actor: Actor) -> Message:
 def add_ticket_note(ticket: Ticket, text: str, *, actor: Actor) -> Message:
     """Leave an internal note on the case (any status; never sent to the citizen)."""
     ticket = _locked(ticket)
+    text = _require_text(text, "note", settings.ASCOLTO_MAX_MESSAGE_CHARS)
     message = channel_actions.add_note(_main_conversation(ticket), text, author=actor)
     _event(ticket, TicketEvent.Kind.NOTE, actor, at=message.sent_at, message=message.pk)
     return message
@@ -324,8 +378,8 @@ def resolve_ticket(
     ticket = _locked(ticket)
     resolution = _require_text(resolution, "resolution")
     if not ticket.can_transition_to(Status.RESOLVED):
-        raise InvalidTransition(
-            ticket.status, Status.RESOLVED, why_not(ticket.status, Status.RESOLVED)
+        raise refused(
+            ticket.status, Status.RESOLVED, explain_refusal(ticket.status, Status.RESOLVED)
         )
     if notify:
         _reply(ticket, resolution, actor)
@@ -351,13 +405,13 @@ def reopen_ticket(ticket: Ticket, *, actor: Actor, reason: str = "") -> Ticket:
     ticket = _locked(ticket)
     target = Status.OFFICE if ticket.level == Ticket.Level.SECOND else Status.OPEN
     if ticket.parent_id is not None:
-        raise InvalidTransition(
-            ticket.status, "open", f"it was merged into case {ticket.parent}; reopen that one"
+        raise refused(
+            ticket.status,
+            "open",
+            _("è stato unito al caso %(code)s: riapri quello") % {"code": ticket.parent},
         )
     if ticket.is_active():
-        raise InvalidTransition(
-            ticket.status, target, "only a resolved or closed case can be reopened"
-        )
+        raise refused(ticket.status, target, _("solo un caso risolto o chiuso può essere riaperto"))
     _move(ticket, Status.OFFICE if ticket.level == 2 else Status.OPEN, actor, reason=reason)
     ticket.save()
     return ticket
@@ -381,22 +435,25 @@ def merge_tickets(duplicate: Ticket, into: Ticket, *, actor: Actor) -> Ticket:
     `parent` pointing at the kept case, and both timelines record the merge.
     """
     if duplicate.pk == into.pk:
-        raise DomainError("A case cannot be merged into itself.")
+        raise DomainError(_("Un caso non può essere unito a sé stesso."))
     first, second = sorted([duplicate.pk, into.pk])  # lock in a fixed order: no deadlock
     locked = {t.pk: t for t in Ticket.objects.select_for_update().filter(pk__in=[first, second])}
     duplicate, into = locked[duplicate.pk], locked[into.pk]
     if into.parent_id is not None:
         raise DomainError(
-            f"Case {into.code} was itself merged into another case; merge into that one."
+            _("Il caso %(code)s è già stato unito a un altro caso: unisci a quello.")
+            % {"code": into.code}
         )
     if into.status == Status.CANCELLED:
-        raise InvalidTransition(into.status, "merged", "cannot merge into a cancelled case")
+        raise refused(into.status, "merged", _("non si può unire a un caso annullato"))
     if duplicate.status in Ticket.FINAL:
-        raise InvalidTransition(
-            duplicate.status, Status.CLOSED, "only an active or resolved case can be merged"
+        raise refused(
+            duplicate.status, Status.CLOSED, _("si può unire solo un caso attivo o risolto")
         )
     if into.citizen_id and duplicate.citizen_id and into.citizen_id != duplicate.citizen_id:
-        raise DomainError("These cases belong to different citizens: merge the citizens first.")
+        raise DomainError(
+            _("Questi casi appartengono a cittadini diversi: unisci prima i cittadini.")
+        )
     into.conversations.add(*duplicate.conversations.all())
     into.tags.add(*duplicate.tags.all())
     previous = duplicate.status
@@ -435,7 +492,9 @@ def set_theme(ticket: Ticket, theme: Theme, *, actor: Actor) -> Ticket:
 def set_kind(ticket: Ticket, kind: str, *, actor: Actor) -> Ticket:
     ticket = _locked(ticket)
     if kind not in Ticket.Kind.values:
-        raise InvalidInput(f"Unknown kind of request '{kind}'.", field="kind")
+        raise InvalidInput(
+            _("Tipo di richiesta sconosciuto: «%(kind)s».") % {"kind": kind}, field="kind"
+        )
     if ticket.kind != kind:
         _event(ticket, TicketEvent.Kind.KIND, actor, from_value=ticket.kind, to_value=kind)
         ticket.kind = kind
@@ -480,6 +539,109 @@ def link_campaign(ticket: Ticket, campaign: Campaign | None, *, actor: Actor) ->
         if campaign is not None and campaign.tag is not None:
             ticket.tags.add(campaign.tag)
     return ticket
+
+
+@transaction.atomic
+def classify_ticket(
+    ticket: Ticket, *, actor: Actor, theme: Theme | None = None, kind: str = ""
+) -> Ticket:
+    """Set the theme and/or the kind of the case at once (one event each that changed)."""
+    if kind and kind not in Ticket.Kind.values:
+        raise InvalidInput(
+            _("Tipo di richiesta sconosciuto: «%(kind)s».") % {"kind": kind}, field="kind"
+        )
+    if theme is not None:
+        ticket = set_theme(ticket, theme, actor=actor)
+    if kind:
+        ticket = set_kind(ticket, kind, actor=actor)
+    return ticket
+
+
+def ensure_tags(names: Iterable[str]) -> list[Tag]:
+    """The tags with these names, created when new (matched by slug, so 'TARI 2026' and
+    'tari-2026' are one tag)."""
+    tags: list[Tag] = []
+    for raw in names:
+        name = " ".join(raw.split())[:100]
+        slug = slugify(name)[:100]
+        if not slug:
+            raise InvalidInput(
+                _("«%(name)s» non è un nome valido per un'etichetta.") % {"name": raw},
+                field="tags",
+            )
+        tag = Tag.objects.filter(slug=slug).first()
+        if tag is None:
+            try:
+                with transaction.atomic():
+                    tag = Tag.objects.create(name=name, slug=slug)
+            except IntegrityError:  # created meanwhile, or the same name with another slug
+                tag = Tag.objects.filter(Q(slug=slug) | Q(name=name)).first()
+                if tag is None:
+                    raise
+        if tag not in tags:
+            tags.append(tag)
+    return tags
+
+
+# Which workflow actions a case in each status allows; `action_refusal` explains the others.
+ACTIONS = (
+    "reply",
+    "note",
+    "assign",
+    "escalate",
+    "send_back",
+    "wait",
+    "resolve",
+    "close",
+    "reopen",
+    "cancel",
+    "merge",
+    "tag",
+    "campaign",
+    "classify",
+)
+
+
+def action_refusal(ticket: Ticket, action: str) -> str:
+    """Why `action` is not available on `ticket` now, in Italian; "" when it is.
+
+    The same rules the actions enforce, asked beforehand, so a page can offer only what will be
+    accepted and say why the rest is not."""
+    status = ticket.status
+    if action in ("reply", "assign", "escalate"):
+        if ticket.is_active():
+            return ""
+        if status == Status.CANCELLED:
+            return explain_refusal(status, Status.OPEN)
+        return _("il caso è %(status)s: riaprilo prima") % {"status": _label(status).lower()}
+    if action == "send_back":
+        if status == Status.OFFICE:
+            return ""
+        return _("solo un caso assegnato a un ufficio può essere restituito")
+    if action == "reopen":
+        if ticket.parent_id is not None:
+            return _("è stato unito al caso %(code)s: riapri quello") % {"code": ticket.parent}
+        if status in (Status.RESOLVED, Status.CLOSED):
+            return ""
+        return _("solo un caso risolto o chiuso può essere riaperto")
+    if action == "merge":
+        if status in Ticket.FINAL:
+            return _("si può unire solo un caso attivo o risolto")
+        return ""
+    targets = {
+        "wait": Status.WAITING,
+        "resolve": Status.RESOLVED,
+        "close": Status.CLOSED,
+        "cancel": Status.CANCELLED,
+    }
+    if action in targets:
+        target = targets[action]
+        if ticket.can_transition_to(target):
+            return ""
+        return explain_refusal(status, target) or _(
+            "un caso «%(status)s» non può diventare «%(target)s»"
+        ) % {"status": _label(status), "target": _label(target)}
+    return ""
 
 
 def reassign_citizen(source: Citizen, target: Citizen, *, actor: Actor) -> int:
@@ -530,7 +692,9 @@ def check_sla_breaches(now: datetime | None = None) -> int:
 def _main_conversation(ticket: Ticket) -> Conversation:
     conversation = ticket.conversations.order_by("-last_message_at").first()
     if conversation is None:
-        raise DomainError(f"Case {ticket.code} has no conversation to write to.")
+        raise DomainError(
+            _("Il caso %(code)s non ha una conversazione su cui scrivere.") % {"code": ticket.code}
+        )
     return conversation
 
 

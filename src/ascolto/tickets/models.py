@@ -9,6 +9,8 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from ascolto.channels.models import Channel, Conversation
 from ascolto.citizens.models import Citizen, Identity
@@ -411,7 +413,7 @@ class Ticket(models.Model):
         closing times in step; return the previous status. Writes nothing: the caller saves the
         row and records the event."""
         if not self.can_transition_to(status):
-            raise InvalidTransition(self.status, status, why_not(self.status, status))
+            raise refusal(self.status, status, why_not(self.status, status))
         previous, self.status = self.status, status
         if status == self.Status.RESOLVED:
             self.resolved_at = at
@@ -430,14 +432,39 @@ class Ticket(models.Model):
 def why_not(current: str, requested: str) -> str:
     """Why a case in `current` cannot move to `requested`, in words an operator understands."""
     if current == Ticket.Status.CANCELLED:
-        return "a cancelled case cannot change any more"
+        return _("un caso annullato non può più cambiare")
     if current == requested:
-        return "the case is already in that state"
+        return _("il caso è già in questo stato")
     if requested == Ticket.Status.CLOSED:
-        return "resolve the case before closing it"
+        return _("risolvi il caso prima di chiuderlo")
     if current in (Ticket.Status.RESOLVED, Ticket.Status.CLOSED):
-        return "reopen the case first"
+        return _("riapri prima il caso")
     return ""
+
+
+# Names of the moves that are not statuses, for refusal messages.
+MOVES = {
+    "assigned": _lazy("Assegnato"),
+    "replied": _lazy("Risposta inviata"),
+    "merged": _lazy("Unito"),
+}
+
+
+def status_label(value: str) -> str:
+    """The name of a status (or of a move such as 'assigned') for messages."""
+    if value in Ticket.Status.values:
+        return str(Ticket.Status(value).label)
+    return str(MOVES.get(value, value))
+
+
+def refusal(current: str, requested: str, reason: str = "") -> InvalidTransition:
+    """The `InvalidTransition` for a refused move, its message naming both statuses."""
+    message = _("Il caso non può passare da «%(current)s» a «%(requested)s»") % {
+        "current": status_label(current),
+        "requested": status_label(requested),
+    }
+    message += f": {reason}" if reason else "."
+    return InvalidTransition(current, requested, reason, message=message)
 
 
 class TicketEvent(models.Model):

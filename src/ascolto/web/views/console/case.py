@@ -1,5 +1,501 @@
-"""Placeholder: this part of the console is being built."""
+"""The case page of the console: thread, timeline, SLA clock, citizen panel, and the actions.
 
-from django.urls import URLPattern
+`console:case` shows a case; `console:case-action` takes one action's form. Both find the case
+through `core.access.get_visible_or_404`, so a case out of an office operator's scope answers 404
+for reading and for acting alike. Every action calls `tickets.actions`; a refusal (a
+`DomainError`) is shown on the page next to the form, with what was typed kept.
+"""
 
-urlpatterns: list[URLPattern] = []
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import URLPattern, path, reverse
+from django.utils import timezone
+from django.utils.timesince import timesince, timeuntil
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_POST
+
+from ascolto.channels.adapters import OutboundUnavailable, get_adapter
+from ascolto.channels.models import Conversation, Message
+from ascolto.core import access
+from ascolto.core.errors import DomainError
+from ascolto.organisation.models import User
+from ascolto.tickets import actions, history, sla
+from ascolto.tickets.models import Ticket, TicketEvent
+from ascolto.web.forms import case as case_forms
+
+Run = Callable[[Ticket, dict[str, Any], User], Any]
+
+
+@dataclass(frozen=True)
+class Action:
+    """One action of the case page: its form, its words, and the domain call it makes."""
+
+    name: str
+    form: type[case_forms.CaseActionForm]
+    title: Any
+    button: Any
+    question: Any  # asked before the action is carried out
+    done: Any  # said once it was
+    run: Run
+
+
+def _merge(ticket: Ticket, data: dict[str, Any], user: User) -> Ticket:
+    other: Ticket = data["code"]
+    if data["keep"] == case_forms.MergeForm.KEEP_THIS:
+        return actions.merge_tickets(other, ticket, actor=user)
+    actions.merge_tickets(ticket, other, actor=user)
+    return other
+
+
+def _tag(ticket: Ticket, data: dict[str, Any], user: User) -> Ticket:
+    added = actions.ensure_tags(data["add"])
+    return actions.tag_ticket(ticket, actor=user, add=added, remove=list(data["remove"]))
+
+
+ACTIONS: dict[str, Action] = {
+    a.name: a
+    for a in [
+        Action(
+            "reply",
+            case_forms.ReplyForm,
+            gettext_lazy("Rispondi al cittadino"),
+            gettext_lazy("Invia la risposta"),
+            gettext_lazy("Inviare la risposta al cittadino?"),
+            gettext_lazy("Risposta inviata al cittadino."),
+            lambda t, d, u: actions.reply_to_ticket(t, d["text"], actor=u),
+        ),
+        Action(
+            "note",
+            case_forms.NoteForm,
+            gettext_lazy("Nota interna"),
+            gettext_lazy("Aggiungi la nota"),
+            gettext_lazy("Aggiungere la nota interna al caso?"),
+            gettext_lazy("Nota aggiunta."),
+            lambda t, d, u: actions.add_ticket_note(t, d["text"], actor=u),
+        ),
+        Action(
+            "assign",
+            case_forms.AssignForm,
+            gettext_lazy("Assegna"),
+            gettext_lazy("Assegna il caso"),
+            gettext_lazy("Assegnare il caso?"),
+            gettext_lazy("Caso assegnato."),
+            lambda t, d, u: actions.assign_ticket(
+                t, actor=u, assignee=d["assignee"], team=d["team"]
+            ),
+        ),
+        Action(
+            "escalate",
+            case_forms.EscalateForm,
+            gettext_lazy("Passa a un ufficio"),
+            gettext_lazy("Passa all'ufficio"),
+            gettext_lazy("Passare il caso all'ufficio scelto?"),
+            gettext_lazy("Caso passato all'ufficio."),
+            lambda t, d, u: actions.escalate_ticket(
+                t, d["office"], actor=u, team=d["team"], note=d["note"]
+            ),
+        ),
+        Action(
+            "send_back",
+            case_forms.SendBackForm,
+            gettext_lazy("Restituisci al primo livello"),
+            gettext_lazy("Restituisci"),
+            gettext_lazy("Restituire il caso al primo livello?"),
+            gettext_lazy("Caso restituito al primo livello."),
+            lambda t, d, u: actions.send_back_ticket(t, actor=u, reason=d["reason"]),
+        ),
+        Action(
+            "wait",
+            case_forms.WaitForm,
+            gettext_lazy("In attesa del cittadino"),
+            gettext_lazy("Metti in attesa"),
+            gettext_lazy("Mettere il caso in attesa del cittadino?"),
+            gettext_lazy("Caso in attesa del cittadino."),
+            lambda t, d, u: actions.wait_for_citizen(t, actor=u, question=d.get("question", "")),
+        ),
+        Action(
+            "resolve",
+            case_forms.ResolveForm,
+            gettext_lazy("Risolvi"),
+            gettext_lazy("Risolvi il caso"),
+            gettext_lazy("Risolvere il caso con questa risoluzione?"),
+            gettext_lazy("Caso risolto."),
+            lambda t, d, u: actions.resolve_ticket(
+                t, d["resolution"], actor=u, notify=bool(d.get("notify"))
+            ),
+        ),
+        Action(
+            "close",
+            case_forms.CloseForm,
+            gettext_lazy("Chiudi"),
+            gettext_lazy("Chiudi il caso"),
+            gettext_lazy("Chiudere il caso? Non sono previste altre lavorazioni."),
+            gettext_lazy("Caso chiuso."),
+            lambda t, d, u: actions.close_ticket(t, actor=u),
+        ),
+        Action(
+            "reopen",
+            case_forms.ReopenForm,
+            gettext_lazy("Riapri"),
+            gettext_lazy("Riapri il caso"),
+            gettext_lazy("Riaprire il caso?"),
+            gettext_lazy("Caso riaperto."),
+            lambda t, d, u: actions.reopen_ticket(t, actor=u, reason=d["reason"]),
+        ),
+        Action(
+            "cancel",
+            case_forms.CancelForm,
+            gettext_lazy("Annulla il caso"),
+            gettext_lazy("Annulla il caso"),
+            gettext_lazy("Annullare il caso? Un caso annullato non può più cambiare."),
+            gettext_lazy("Caso annullato."),
+            lambda t, d, u: actions.cancel_ticket(t, actor=u, reason=d["reason"]),
+        ),
+        Action(
+            "merge",
+            case_forms.MergeForm,
+            gettext_lazy("Unisci con un duplicato"),
+            gettext_lazy("Unisci i casi"),
+            gettext_lazy("Unire i due casi? Il duplicato sarà chiuso."),
+            gettext_lazy("Casi uniti."),
+            _merge,
+        ),
+        Action(
+            "tag",
+            case_forms.TagForm,
+            gettext_lazy("Etichette"),
+            gettext_lazy("Aggiorna le etichette"),
+            gettext_lazy("Aggiornare le etichette del caso?"),
+            gettext_lazy("Etichette aggiornate."),
+            _tag,
+        ),
+        Action(
+            "campaign",
+            case_forms.CampaignForm,
+            gettext_lazy("Campagna"),
+            gettext_lazy("Collega alla campagna"),
+            gettext_lazy("Cambiare la campagna del caso?"),
+            gettext_lazy("Campagna aggiornata."),
+            lambda t, d, u: actions.link_campaign(t, d["campaign"], actor=u),
+        ),
+        Action(
+            "classify",
+            case_forms.ClassifyForm,
+            gettext_lazy("Tema e tipo"),
+            gettext_lazy("Aggiorna tema e tipo"),
+            gettext_lazy("Cambiare tema e tipo del caso?"),
+            gettext_lazy("Tema e tipo aggiornati."),
+            lambda t, d, u: actions.classify_ticket(t, actor=u, theme=d["theme"], kind=d["kind"]),
+        ),
+    ]
+}
+
+# Messages of `channels.actions` that can reach this page, in Italian (that module speaks
+# English; the ticket actions check these texts first, so these are a safety net).
+_CHANNEL_MESSAGES = {
+    "The reply is empty.": gettext_lazy("La risposta è vuota."),
+    "The reply is too long.": gettext_lazy("La risposta è troppo lunga."),
+    "The note is empty.": gettext_lazy("La nota è vuota."),
+    "The note is too long.": gettext_lazy("La nota è troppo lunga."),
+}
+
+
+def _italian(error: DomainError) -> str:
+    return str(_CHANNEL_MESSAGES.get(error.message, error.message))
+
+
+def _case(request: HttpRequest, code: str) -> Ticket:
+    queryset = Ticket.objects.select_related(
+        "channel",
+        "theme",
+        "office",
+        "team",
+        "assignee",
+        "citizen",
+        "identity",
+        "campaign",
+        "parent",
+        "sla_policy",
+    )
+    return access.get_visible_or_404(queryset, request.user, code=code)
+
+
+def _reply_channel(ticket: Ticket) -> tuple[Conversation | None, str]:
+    """The conversation a reply goes to, and why a reply cannot go there ("" when it can)."""
+    conversation = (
+        ticket.conversations.select_related("channel", "identity")
+        .order_by("-last_message_at")
+        .first()
+    )
+    if conversation is None:
+        return None, _("il caso non ha una conversazione su cui rispondere")
+    try:
+        get_adapter(conversation.channel.kind)
+    except OutboundUnavailable:
+        return conversation, _(
+            "le risposte sul canale %(channel)s non sono ancora disponibili: contatta il "
+            "cittadino in un altro modo e registralo con una nota"
+        ) % {"channel": conversation.channel.get_kind_display()}
+    return conversation, ""
+
+
+def _clock(ticket: Ticket, now: datetime) -> dict[str, Any]:
+    state = sla.sla_state(ticket.due_at, now, active=ticket.is_active())
+    left = ""
+    if ticket.due_at is not None and ticket.is_active():
+        left = (
+            timeuntil(ticket.due_at, now) if ticket.due_at >= now else timesince(ticket.due_at, now)
+        )
+    labels = {
+        "none": _("nessuna scadenza attiva"),
+        "on_time": _("nei tempi"),
+        "due_soon": _("in scadenza entro 48 ore"),
+        "breached": _("scaduto"),
+    }
+    badges = {
+        "none": "secondary",
+        "on_time": "success",
+        "due_soon": "warning",
+        "breached": "danger",
+    }
+    return {"state": state, "label": labels[state], "badge": badges[state], "left": left}
+
+
+def _kind_label(value: str) -> str:
+    return str(Ticket.Kind(value).label) if value in Ticket.Kind.values else value
+
+
+def _status_label(value: str) -> str:
+    return str(Ticket.Status(value).label) if value in Ticket.Status.values else value
+
+
+def describe(event: TicketEvent) -> str:
+    """What an event of the timeline says, in Italian."""
+    data = event.data or {}
+    kind, old, new = event.kind, event.from_value, event.to_value
+    K = TicketEvent.Kind
+    if kind == K.OPENED:
+        return _("Caso aperto (%(status)s).") % {"status": _status_label(new)}
+    if kind == K.MESSAGE:
+        return _("Il cittadino ha scritto.")
+    if kind == K.REPLIED:
+        return _("Risposta inviata al cittadino.")
+    if kind == K.NOTE:
+        return _("Nota interna aggiunta.")
+    if kind == K.STATUS:
+        text = _("Stato: da «%(old)s» a «%(new)s».") % {
+            "old": _status_label(old),
+            "new": _status_label(new),
+        }
+        if data.get("cause") == "merged":
+            text += " " + _("(unito a un altro caso)")
+        if data.get("reason"):
+            text += " " + _("Motivo: %(reason)s") % {"reason": data["reason"]}
+        return text
+    if kind == K.ASSIGNED:
+        return _("Assegnato a %(to)s.") % {"to": new or "—"}
+    if kind == K.ESCALATED:
+        text = _("Passato all'ufficio %(office)s.") % {"office": new}
+        if data.get("note"):
+            text += " " + _("Nota: %(note)s") % {"note": data["note"]}
+        return text
+    if kind == K.SENT_BACK:
+        text = _("Restituito al primo livello da %(office)s.") % {"office": old or "—"}
+        if data.get("reason"):
+            text += " " + _("Motivo: %(reason)s") % {"reason": data["reason"]}
+        return text
+    if kind == K.THEME:
+        return _("Tema: da «%(old)s» a «%(new)s».") % {"old": old or "—", "new": new}
+    if kind == K.KIND:
+        return _("Tipo: da «%(old)s» a «%(new)s».") % {
+            "old": _kind_label(old),
+            "new": _kind_label(new),
+        }
+    if kind == K.TAGGED:
+        parts = []
+        if data.get("added"):
+            parts.append(_("aggiunte %(tags)s") % {"tags": ", ".join(data["added"])})
+        if data.get("removed"):
+            parts.append(_("tolte %(tags)s") % {"tags": ", ".join(data["removed"])})
+        return _("Etichette: %(changes)s.") % {"changes": "; ".join(parts)}
+    if kind == K.CAMPAIGN:
+        if not new:
+            return _("Scollegato dalla campagna %(old)s.") % {"old": old}
+        return _("Collegato alla campagna %(new)s.") % {"new": new}
+    if kind == K.MERGED:
+        if new:
+            return _("Unito al caso %(code)s.") % {"code": new}
+        return _("Il caso %(code)s è stato unito a questo.") % {"code": old}
+    if kind == K.CITIZEN:
+        return _("Cittadino cambiato (schede unite).")
+    if kind == K.SLA_BREACHED:
+        return _("Scadenza superata.")
+    return str(event.get_kind_display())
+
+
+def _panels(
+    ticket: Ticket,
+    user: Any,
+    can_reply: bool,
+    reply_refusal: str,
+    failed: tuple[str, case_forms.CaseActionForm] | None,
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The actions offered on this case (with their forms) and the ones that are not, with why."""
+    offered: list[dict[str, Any]] = []
+    refused: list[dict[str, Any]] = []
+    for action in ACTIONS.values():
+        reason = actions.action_refusal(ticket, action.name)
+        if not reason and action.name == "reply" and reply_refusal:
+            reason = reply_refusal
+        if failed is not None and failed[0] == action.name:
+            # The refused attempt stays on the page, open, with what was typed.
+            form, is_open = failed[1], True
+        elif reason:
+            refused.append({"action": action, "reason": reason})
+            continue
+        else:
+            form, is_open = action.form(ticket=ticket, user=user, can_reply=can_reply), False
+        offered.append({"action": action, "form": form, "open": is_open})
+    return offered, refused
+
+
+def _render_case(
+    request: HttpRequest,
+    ticket: Ticket,
+    *,
+    failed: tuple[str, case_forms.CaseActionForm] | None = None,
+    error: str = "",
+    status: int = 200,
+) -> HttpResponse:
+    now = timezone.now()
+    conversation, reply_refusal = _reply_channel(ticket)
+    can_reply = not reply_refusal
+    offered, refused = _panels(ticket, request.user, can_reply, reply_refusal, failed)
+    thread = list(
+        Message.objects.filter(conversation__tickets=ticket)
+        .select_related("channel", "author", "conversation__identity")
+        .order_by("sent_at", "pk")
+    )
+    events = [
+        {"event": event, "text": describe(event)}
+        for event in ticket.events.select_related("actor").order_by("at", "pk")
+    ]
+    context = {
+        "title": _("Caso %(code)s") % {"code": ticket.code},
+        "nav": "inbox",
+        "ticket": ticket,
+        "tags": list(ticket.tags.all()),
+        "thread": thread,
+        "events": events,
+        "clock": _clock(ticket, now),
+        "history": history.citizen_history(ticket, request.user, now),
+        "reply_conversation": conversation,
+        "reply_refusal": reply_refusal,
+        "offered": offered,
+        "refused": refused,
+        "error": error,
+        "failed_action": ACTIONS[failed[0]] if failed else None,
+    }
+    return render(request, "web/console/case/page.html", context, status=status)
+
+
+@require_GET
+@access.require(access.handles_cases)
+def case_page(request: HttpRequest, code: str) -> HttpResponse:
+    return _render_case(request, _case(request, code))
+
+
+@require_POST
+@access.require(access.handles_cases)
+def case_action(request: HttpRequest, code: str, name: str) -> HttpResponse:
+    ticket = _case(request, code)
+    action = ACTIONS.get(name)
+    if action is None:
+        raise Http404("no such action")
+    _conversation, reply_refusal = _reply_channel(ticket)
+    form = action.form(request.POST, ticket=ticket, user=request.user, can_reply=not reply_refusal)
+    if not form.is_valid():
+        message = _("Controlla i dati inseriti: «%(action)s» non è stato eseguito.") % {
+            "action": action.title
+        }
+        return _render_case(request, ticket, failed=(name, form), error=message, status=400)
+    if not form.cleaned_data.get("confirmed"):
+        return _confirm(request, ticket, action, form)
+    try:
+        action.run(ticket, form.cleaned_data, request.user)  # type: ignore[arg-type]
+    except DomainError as exc:
+        text = _italian(exc)
+        form.add_error(None, text)
+        message = _("«%(action)s» non è stato eseguito: %(reason)s") % {
+            "action": action.title,
+            "reason": text,
+        }
+        ticket = _case(request, code)
+        return _render_case(request, ticket, failed=(name, form), error=message, status=400)
+    messages.success(request, str(action.done))
+    target = ticket
+    if name == "merge" and form.cleaned_data["keep"] == case_forms.MergeForm.KEEP_OTHER:
+        target = form.cleaned_data["code"]
+    if not access.visible(Ticket.objects.filter(pk=target.pk), request.user).exists():
+        # Sent back or passed to an office out of this operator's scope: the case left their
+        # queue, and its page would answer 404.
+        return redirect("console:inbox")
+    return redirect(reverse("console:case", args=[target.code]))
+
+
+def _confirm(
+    request: HttpRequest, ticket: Ticket, action: Action, form: case_forms.CaseActionForm
+) -> HttpResponse:
+    """The confirmation step: what will be done, and the same data posted again, confirmed."""
+    summary = []
+    for bound in form:
+        if bound.is_hidden:
+            continue
+        value: Any = form.cleaned_data.get(bound.name)
+        if value in (None, "", [], False) or (hasattr(value, "exists") and not value.exists()):
+            continue
+        if bound.name == "code" and isinstance(value, Ticket):
+            shown = value.code
+        elif isinstance(value, bool):
+            shown = _("sì")
+        elif bound.name == "keep":
+            shown = str(dict(bound.field.choices).get(value, value))  # type: ignore[attr-defined]
+        elif bound.name == "kind":
+            shown = _kind_label(str(value))
+        elif bound.name == "add":
+            shown = ", ".join(value)
+        elif hasattr(value, "all"):
+            shown = ", ".join(str(v) for v in value.all())
+        else:
+            shown = str(value)
+        summary.append({"label": bound.label, "value": shown})
+    hidden = [
+        (key, value)
+        for key, values in request.POST.lists()
+        if key not in ("csrfmiddlewaretoken", "confirmed")
+        for value in values
+    ]
+    context = {
+        "title": action.question,
+        "nav": "inbox",
+        "ticket": ticket,
+        "action": action,
+        "summary": summary,
+        "hidden": hidden,
+    }
+    return render(request, "web/console/case/confirm.html", context)
+
+
+urlpatterns: list[URLPattern] = [
+    path("cases/<str:code>/", case_page, name="case"),
+    path("cases/<str:code>/<slug:name>/", case_action, name="case-action"),
+]

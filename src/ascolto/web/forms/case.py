@@ -1,0 +1,262 @@
+"""Forms of the case page's actions: one per action, each posted to its own URL.
+
+Every form carries a hidden `confirmed` field: a post without it shows a confirmation step (the
+no-JavaScript path); the page's script sets it once the browser's confirmation was accepted.
+The forms check the input; the rules of the workflow stay in `tickets.actions`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.conf import settings
+from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy as _
+
+from ascolto.core import access
+from ascolto.organisation.models import Office, Team, User
+from ascolto.tickets.codes import normalise_code
+from ascolto.tickets.models import Campaign, Tag, Theme, Ticket
+
+MAX_TEXT = settings.ASCOLTO_MAX_MESSAGE_CHARS
+
+
+def _text(label: Any, *, required: bool = True, rows: int = 4, limit: int = MAX_TEXT) -> Any:
+    return forms.CharField(
+        label=label,
+        required=required,
+        max_length=limit,
+        widget=forms.Textarea(attrs={"rows": rows}),
+        error_messages={
+            "required": _("Questo campo è obbligatorio: scrivi il testo."),
+            "max_length": _("Il testo è troppo lungo: al massimo %(limit_value)d caratteri."),
+        },
+    )
+
+
+class CaseActionForm(forms.Form):
+    """Base of the action forms: the case and the user it acts for, and the confirmation flag."""
+
+    confirmed = forms.BooleanField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args: Any, ticket: Ticket, user: Any, can_reply: bool, **kwargs: Any):
+        self.ticket, self.user, self.can_reply = ticket, user, can_reply
+        # Several action forms share field names on one page: ids must stay unique.
+        kwargs.setdefault("auto_id", f"id_{type(self).__name__.lower()}_%s")
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            if isinstance(field.widget, forms.Textarea | forms.TextInput):
+                field.widget.attrs.setdefault("class", "form-control")
+
+    def full_clean(self) -> None:
+        """Validate, then point each invalid field at its message (for screen readers)."""
+        super().full_clean()
+        for name in self.errors:
+            if name in self.fields:
+                widget = self.fields[name].widget
+                widget.attrs["aria-describedby"] = f"{self[name].auto_id}-error"
+                widget.attrs["class"] = f"{widget.attrs.get('class', '')} is-invalid".strip()
+
+
+class ReplyForm(CaseActionForm):
+    text = _text(_("Risposta al cittadino"), rows=6)
+
+
+class NoteForm(CaseActionForm):
+    text = _text(_("Nota interna (visibile solo agli operatori)"))
+
+
+def _teams(user: Any) -> QuerySet[Team]:
+    return access.visible(
+        Team.objects.filter(is_active=True).select_related("office"), user
+    ).order_by("office__path", "name")
+
+
+def _operators(user: Any) -> QuerySet[User]:
+    staff = User.objects.filter(
+        is_active=True, role__in=sorted(access.CASE_HANDLERS)
+    ).select_related("office")
+    if not access.sees_every_office(user):
+        staff = access.visible(staff, user)
+    return staff.order_by("last_name", "first_name", "username")
+
+
+class TeamChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
+    def label_from_instance(self, obj: Any) -> str:
+        return f"{obj.name} ({obj.office.name})"
+
+
+class OperatorChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
+    def label_from_instance(self, obj: Any) -> str:
+        where = f" · {obj.office.name}" if obj.office_id else ""
+        return f"{obj} ({obj.get_role_display()}{where})"
+
+
+class AssignForm(CaseActionForm):
+    team = TeamChoiceField(
+        label=_("Team"), queryset=Team.objects.none(), required=False, empty_label=_("— nessuno —")
+    )
+    assignee = OperatorChoiceField(
+        label=_("Operatore"),
+        queryset=User.objects.none(),
+        required=False,
+        empty_label=_("— nessuno —"),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["team"].queryset = _teams(self.user)  # type: ignore[attr-defined]
+        self.fields["assignee"].queryset = _operators(self.user)  # type: ignore[attr-defined]
+        self.fields["team"].initial = self.ticket.team_id
+        self.fields["assignee"].initial = self.ticket.assignee_id
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if not data.get("team") and not data.get("assignee") and not self.errors:
+            raise forms.ValidationError(_("Scegli un operatore o un team a cui assegnare il caso."))
+        return data
+
+
+class EscalateForm(CaseActionForm):
+    office = forms.ModelChoiceField(
+        label=_("Ufficio"),
+        queryset=Office.objects.filter(is_active=True).order_by("path"),
+        empty_label=_("— scegli un ufficio —"),
+        error_messages={"required": _("Scegli l'ufficio a cui passare il caso.")},
+    )
+    team = TeamChoiceField(
+        label=_("Team dell'ufficio (facoltativo)"),
+        queryset=Team.objects.filter(is_active=True).select_related("office"),
+        required=False,
+        empty_label=_("— nessuno —"),
+    )
+    note = _text(_("Nota per l'ufficio (facoltativa)"), required=False, rows=3)
+
+
+class SendBackForm(CaseActionForm):
+    reason = _text(_("Motivo della restituzione"), rows=3, limit=2000)
+
+
+class WaitForm(CaseActionForm):
+    question = _text(_("Domanda al cittadino (facoltativa)"), required=False, rows=3)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if not self.can_reply:
+            del self.fields["question"]
+
+
+class ResolveForm(CaseActionForm):
+    resolution = _text(_("Risoluzione"), rows=5)
+    notify = forms.BooleanField(
+        label=_("Invia la risoluzione al cittadino come risposta"), required=False, initial=True
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if not self.can_reply:
+            del self.fields["notify"]
+
+
+class CloseForm(CaseActionForm):
+    pass
+
+
+class ReopenForm(CaseActionForm):
+    reason = _text(_("Motivo della riapertura (facoltativo)"), required=False, rows=2, limit=2000)
+
+
+class CancelForm(CaseActionForm):
+    reason = _text(_("Motivo dell'annullamento"), rows=2, limit=2000)
+
+
+class MergeForm(CaseActionForm):
+    KEEP_THIS, KEEP_OTHER = "this", "other"
+
+    code = forms.CharField(
+        label=_("Codice dell'altro caso"),
+        max_length=20,
+        error_messages={"required": _("Scrivi il codice dell'altro caso, es. K7Q2-9XHD-3FPA.")},
+    )
+    keep = forms.ChoiceField(
+        label=_("Quale caso resta"),
+        choices=[
+            (KEEP_THIS, _("Resta questo caso: l'altro è il duplicato")),
+            (KEEP_OTHER, _("Resta l'altro caso: questo è il duplicato")),
+        ],
+        initial=KEEP_THIS,
+        widget=forms.RadioSelect,
+    )
+
+    def clean_code(self) -> Ticket:
+        code = normalise_code(self.cleaned_data["code"])
+        other = access.visible(Ticket.objects.all(), self.user).filter(code=code).first()
+        if other is None:
+            raise forms.ValidationError(
+                _("Nessun caso con il codice %(code)s tra quelli che puoi vedere."),
+                params={"code": code},
+            )
+        if other.pk == self.ticket.pk:
+            raise forms.ValidationError(_("È il codice di questo stesso caso."))
+        return other
+
+
+class TagForm(CaseActionForm):
+    add = forms.CharField(
+        label=_("Etichette da aggiungere, separate da virgole"), required=False, max_length=500
+    )
+    remove = forms.ModelMultipleChoiceField(
+        label=_("Etichette da togliere"),
+        queryset=Tag.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["remove"].queryset = self.ticket.tags.all()  # type: ignore[attr-defined]
+
+    def clean_add(self) -> list[str]:
+        return [name.strip() for name in self.cleaned_data["add"].split(",") if name.strip()]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if not data.get("add") and not data.get("remove") and not self.errors:
+            raise forms.ValidationError(
+                _("Scrivi un'etichetta da aggiungere o scegline una da togliere.")
+            )
+        return data
+
+
+class CampaignForm(CaseActionForm):
+    campaign = forms.ModelChoiceField(
+        label=_("Campagna"),
+        queryset=Campaign.objects.order_by("-starts_on", "name"),
+        required=False,
+        empty_label=_("— nessuna campagna —"),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["campaign"].initial = self.ticket.campaign_id
+
+
+class ThemeChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
+    def label_from_instance(self, obj: Any) -> str:
+        return f"{'— ' * (obj.level - 1)}{obj.name}"
+
+
+class ClassifyForm(CaseActionForm):
+    theme = ThemeChoiceField(
+        label=_("Tema"),
+        queryset=Theme.objects.filter(is_active=True).order_by("path"),
+        required=False,
+        empty_label=_("— invariato —"),
+    )
+    kind = forms.ChoiceField(label=_("Tipo di richiesta"), choices=Ticket.Kind.choices)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["theme"].initial = self.ticket.theme_id
+        self.fields["kind"].initial = self.ticket.kind
