@@ -1,0 +1,176 @@
+"""The contact-center page: supervisors only; the latest forecast against the calls that
+arrived, staffing per interval, callbacks due, every table as CSV; a forecast started from it."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+import numpy as np
+import pytest
+from django.test import Client
+from django.utils import timezone
+
+from ascolto.contactcenter import actions, history
+from ascolto.contactcenter.forecasting import OperatingCalendar, SeasonalNaive
+from ascolto.contactcenter.models import CallRecord, ForecastRun
+from tests import personas
+
+URL = "/console/contactcenter/"
+
+
+def signed_in(user: Any) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def calls_history(weeks: int, per_hour: float = 6.0) -> None:
+    """Weekday calls from 9:00 to 17:00 for `weeks` weeks ending yesterday."""
+    rng = np.random.default_rng(3)
+    zone = timezone.get_current_timezone()
+    today = timezone.localdate()
+    rows = []
+    for offset in range(1, weeks * 7 + 1):
+        day = today - timedelta(days=offset)
+        if day.weekday() >= 5:
+            continue
+        for hour in range(9, 17):
+            for n in range(int(rng.poisson(per_hour))):
+                at = datetime.combine(day, time(hour, int(rng.integers(60))), tzinfo=zone)
+                rows.append(
+                    CallRecord(
+                        external_id=f"h-{day:%Y%m%d}-{hour}-{n}",
+                        queue="generale",
+                        arrived_at=at,
+                        wait_seconds=20,
+                        talk_seconds=240,
+                        ended_at=at + timedelta(seconds=260),
+                    )
+                )
+    CallRecord.objects.bulk_create(rows)
+
+
+def quick_run(horizon_days: int = 7) -> ForecastRun:
+    """A forecast from the call records with one cheap model, and its staffing."""
+    today = timezone.localdate()
+    data = history.call_arrivals(
+        today - timedelta(days=60), today - timedelta(days=1), interval_minutes=60
+    )
+    calendar = OperatingCalendar(weekdays=(0, 1, 2, 3, 4))
+    run = actions.run_forecast(
+        data,
+        horizon_days=horizon_days,
+        interval_minutes=60,
+        source=ForecastRun.Source.CALL_RECORDS,
+        calendar=calendar,
+        candidates={"SeasonalNaive": SeasonalNaive(calendar)},
+        origins=1,
+    )
+    actions.compute_staffing(run, actions.StaffingTargets(aht_seconds=240))
+    return run
+
+
+def next_weekday(after: date) -> date:
+    day = after
+    while day.weekday() >= 5:
+        day += timedelta(days=1)
+    return day
+
+
+def test_only_supervisors_and_administrators_see_it(cast: personas.Cast) -> None:
+    assert Client().get(URL).status_code == 302
+    for user in (cast.operator, cast.office_operator, cast.analyst):
+        assert signed_in(user).get(URL).status_code == 403
+        assert signed_in(user).post(URL + "forecast/").status_code == 403
+    assert signed_in(cast.administrator).get(URL).status_code == 200
+    assert signed_in(cast.supervisor).get(URL + "?csv=callbacks").status_code == 200
+
+
+def test_without_a_forecast_the_page_says_how_to_make_one(cast: personas.Cast) -> None:
+    html = signed_in(cast.supervisor).get(URL).content.decode()
+    assert "Nessuna previsione ancora" in html
+    assert "python -m ascolto forecast" in html
+    assert 'action="/console/contactcenter/forecast/"' in html
+    assert "chart.umd.min.js" not in html
+
+
+def test_starting_a_forecast_with_no_calls_says_why_nothing_was_made(
+    cast: personas.Cast,
+) -> None:
+    client = signed_in(cast.supervisor)
+    response = client.post(URL + "forecast/", {"horizon": "28", "interval": "15"}, follow=True)
+    html = response.content.decode()
+    assert "La previsione non è stata fatta" in html
+    assert "Non ci sono chiamate registrate" in html
+    assert ForecastRun.objects.count() == 0
+    bad = client.post(URL + "forecast/", {"horizon": "0", "interval": "7"}, follow=True)
+    assert "Scegli un orizzonte" in bad.content.decode()
+
+
+def test_a_supervisor_starts_a_forecast_from_the_page(cast: personas.Cast) -> None:
+    calls_history(weeks=5)
+    response = signed_in(cast.supervisor).post(
+        URL + "forecast/", {"horizon": "3", "interval": "60"}, follow=True
+    )
+    run = ForecastRun.objects.get()
+    assert run.created_by == cast.supervisor
+    assert run.interval_minutes == 60
+    assert f"Previsione {run.pk} fatta" in response.content.decode()
+    assert run.totals["D"]
+
+
+def test_forecast_against_actual_calls_staffing_and_callbacks(cast: personas.Cast) -> None:
+    calls_history(weeks=6)
+    run = quick_run()
+    day = next_weekday(timezone.localtime(run.horizon_start).date())
+    # Calls that arrived in the horizon (today's, if today is in it) count as actual.
+    client = signed_in(cast.supervisor)
+
+    page = client.get(URL, {"periodo": "D", "giorno": day.isoformat()})
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert "SeasonalNaive" in html
+    assert 'id="chart-totals"' in html and 'id="chart-intervals"' in html
+    assert 'id="contactcenter-charts"' in html and "chart.umd.min.js" in html
+    assert day.strftime("%d/%m/%Y") in html
+    assert '<th scope="col"' in html
+
+    totals = list(csv.reader(io.StringIO(client.get(URL, {"csv": "totals"}).content.decode())))
+    assert totals[0][0].lstrip("\ufeff") == "Periodo"
+    assert totals[0][1:3] == ["Previste", "Minimo 80 %"]
+    by_day = {row[0]: row for row in totals[1:]}
+    forecast_day = next(d for d in run.totals["D"] if date.fromisoformat(d["start"]) == day)
+    row = by_day[day.strftime("%d/%m/%Y")]
+    assert float(row[1]) == pytest.approx(forecast_day["yhat"], abs=0.05)
+    assert float(row[2]) <= float(row[1]) <= float(row[3])
+
+    weekly = client.get(URL, {"csv": "totals", "periodo": "W"})
+    assert weekly["Content-Type"].startswith("text/csv")
+    assert "settimana dal" in weekly.content.decode()
+
+    response = client.get(URL, {"csv": "intervals", "giorno": day.isoformat()})
+    assert 'filename="contactcenter-intervals.csv"' in response["Content-Disposition"]
+    intervals = list(csv.reader(io.StringIO(response.content.decode())))
+    assert intervals[0][0].lstrip("\ufeff") == "Ora"
+    hours = {r[0]: r for r in intervals[1:]}
+    assert "10:00" in hours
+    busy = hours["10:00"]
+    assert int(busy[3]) >= 1 and int(busy[4]) >= int(busy[3])  # required, then rostered
+    assert busy[5] == "" and busy[6] == ""  # no shift plan yet: nothing in turn, no gap
+
+
+def test_actual_calls_today_are_counted_against_the_forecast(cast: personas.Cast) -> None:
+    calls_history(weeks=6)
+    run = quick_run()
+    first = date.fromisoformat(run.totals["D"][0]["start"])  # the day after the history
+    assert first <= timezone.localdate()
+    at = datetime.combine(first, time(0, 30), tzinfo=timezone.get_current_timezone())
+    for n in range(3):
+        actions.record_call(external_id=f"new-{n}", queue="generale", arrived_at=at, wait_seconds=5)
+    rows = list(
+        csv.reader(io.StringIO(signed_in(cast.supervisor).get(URL, {"csv": "totals"}).text))
+    )
+    assert {r[0]: r for r in rows[1:]}[first.strftime("%d/%m/%Y")][6] == "3"
