@@ -1,7 +1,307 @@
-"""Placeholder: this part of the console is being built."""
+"""The unified inbox: cases from every channel in one list, with filters, counts, search,
+saved views and bulk changes. The queries are `ascolto.tickets.inbox`; the writes are
+`ascolto.tickets.actions`, one transaction per case."""
 
-from django.urls import URLPattern, path
+from __future__ import annotations
 
-from ascolto.web.views.placeholder import placeholder
+from math import ceil
+from typing import Any
+from urllib.parse import urlencode
 
-urlpatterns: list[URLPattern] = [path("inbox/", placeholder, name="inbox")]
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import NoReverseMatch, URLPattern, path, reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_GET, require_POST
+
+from ascolto.core import access
+from ascolto.core.errors import DomainError
+from ascolto.organisation.models import User
+from ascolto.tickets import actions
+from ascolto.tickets import inbox as inbox_queries
+from ascolto.tickets.models import Ticket
+from ascolto.tickets.sla import sla_state
+from ascolto.web.forms.inbox import (
+    BULK_ACTIONS,
+    BulkForm,
+    InboxFilterForm,
+    References,
+    SavedViewForm,
+    bulk_choices,
+    options_html,
+)
+from ascolto.web.models import SavedView
+
+RESULTS_TARGET = "inbox-results"
+
+
+def case_url_prefix() -> str:
+    """The case page's URL without the code (one reverse per request, not per row)."""
+    try:
+        return reverse("console:case", args=["CODE"]).removesuffix("CODE/")
+    except NoReverseMatch:  # the case page not mounted yet: its documented path
+        return "/console/cases/"
+
+
+def builtin_views(user: User) -> list[dict[str, str]]:
+    """The views every operator has: their own cases, and the breached ones of their office."""
+    breached: dict[str, Any] = {"sla": "breached"}
+    if user.office_id:
+        breached["office"] = user.office_id
+    return [
+        {"name": _("I miei casi"), "query": urlencode({"assignee": "me"})},
+        {"name": _("Scaduti nel mio ufficio"), "query": urlencode(breached)},
+    ]
+
+
+def _page_number(request: HttpRequest) -> int:
+    raw = request.GET.get("page", "1")
+    return int(raw) if raw.isdigit() and int(raw) > 0 else 1
+
+
+def _current_query(request: HttpRequest) -> str:
+    params = request.GET.copy()
+    params.pop("page", None)
+    return str(params.urlencode())
+
+
+@access.require(access.handles_cases)
+@require_GET
+def inbox(request: HttpRequest) -> HttpResponse:
+    user: User = request.user  # type: ignore[assignment]
+    refs = References.load()
+    form = InboxFilterForm(request.GET or None, user=user, refs=refs)
+    query = form.query()
+    now = timezone.now()
+    scope = access.visible(Ticket.objects.all(), user)
+    base = inbox_queries.filtered(scope, query, user=user, now=now)
+    counts = inbox_queries.counts(base, now)
+    pages = max(1, min(inbox_queries.MAX_PAGE, ceil(counts.total / inbox_queries.PAGE_SIZE)))
+    page = min(_page_number(request), pages)
+    by_relevance = inbox_queries.ranks_by_relevance(query, counts)
+    tickets = inbox_queries.sorted_page(base, query, page, by_relevance=by_relevance)
+    prefix = case_url_prefix()
+    rows = [
+        {
+            "ticket": t,
+            "url": f"{prefix}{t.code}/",
+            "sla": sla_state(t.due_at, now, active=t.is_active()),
+        }
+        for t in tickets
+    ]
+    channels = {c.pk: c.name for c in refs.channels}
+    selects = [
+        {
+            "field": form[name],
+            "options": options_html(getattr(field, "choices", []), form[name].value()),
+        }
+        for name, field in form.fields.items()
+        if name != "q"
+    ]
+    context = {
+        "title": _("Casi"),
+        "nav": "inbox",
+        "form": form,
+        "rows": rows,
+        "counts": counts,
+        "facets": _facets(counts, channels, request),
+        "page": page,
+        "pages": pages,
+        "truncated": counts.total > inbox_queries.MAX_PAGE * inbox_queries.PAGE_SIZE,
+        "count_cap": inbox_queries.COUNT_CAP,
+        "current_query": _current_query(request),
+        "selects": selects,
+        "bulk_selects": bulk_choices(refs),
+        "builtin_views": builtin_views(user),
+        "saved_views": SavedView.objects.filter(user=user),
+        "save_form": SavedViewForm(user=user, initial={"query": _current_query(request)}),
+        "searching": bool(query.text),
+        "by_relevance": by_relevance,
+    }
+    if request.headers.get("HX-Request") and request.headers.get("HX-Target") == RESULTS_TARGET:
+        return render(request, "web/console/inbox/_results.html", context)
+    return render(request, "web/console/inbox/index.html", context)
+
+
+def _facets(
+    counts: inbox_queries.Counts, channels: dict[int, str], request: HttpRequest
+) -> list[dict[str, Any]]:
+    """The counts per filter value, each as (label, count, link that sets that filter)."""
+    status_labels = dict(Ticket.Status.choices)
+    kind_labels = dict(Ticket.Kind.choices)
+    sla_labels = {
+        "on_time": _("In tempo"),
+        "due_soon": _("In scadenza entro 48 ore"),
+        "breached": _("Scaduti"),
+    }
+    facets: list[dict[str, Any]] = [
+        {
+            "param": "status",
+            "title": _("Per stato"),
+            "items": [
+                (value, status_labels[value], counts.status[value])
+                for value in Ticket.Status.values
+                if counts.status.get(value)
+            ],
+        },
+        {
+            "param": "sla",
+            "title": _("Per scadenza"),
+            "items": [(k, sla_labels[k], n) for k, n in counts.sla.items()],
+        },
+        {
+            "param": "channel",
+            "title": _("Per canale"),
+            "items": sorted(
+                ((str(pk), channels.get(pk, "?"), n) for pk, n in counts.channel.items()),
+                key=lambda item: -item[2],
+            ),
+        },
+        {
+            "param": "kind",
+            "title": _("Per tipo"),
+            "items": [
+                (value, kind_labels[value], counts.kind[value])
+                for value in Ticket.Kind.values
+                if counts.kind.get(value)
+            ],
+        },
+    ]
+    for facet in facets:
+        links = []
+        for value, label, n in facet["items"]:
+            params = request.GET.copy()
+            params.pop("page", None)
+            params[facet["param"]] = value
+            active = request.GET.get(facet["param"]) == value
+            links.append(
+                {"label": label, "n": n, "href": f"?{params.urlencode()}", "active": active}
+            )
+        facet["links"] = links
+    return facets
+
+
+# --- Bulk changes ----------------------------------------------------------------------------
+
+
+def _back(request: HttpRequest) -> str:
+    query = str(request.POST.get("back", "")).lstrip("?").replace("\n", "").replace("\r", "")
+    url = reverse("console:inbox") + (f"?{query}" if query else "")
+    return url if url_has_allowed_host_and_scheme(url, allowed_hosts=None) else "/console/inbox/"
+
+
+def _explain(exc: DomainError) -> str:
+    status = inbox_queries.transition_label(exc)
+    if status:
+        return _("non possibile nello stato «%(status)s»") % {"status": status}
+    return exc.message
+
+
+@access.require(access.handles_cases)
+@require_POST
+def bulk(request: HttpRequest) -> HttpResponse:
+    """Step one shows the selected cases and the change, to confirm; step two applies it."""
+    user: User = request.user  # type: ignore[assignment]
+    ids = inbox_queries.ids_in_order(request.POST.getlist("tickets"))
+    back = _back(request)
+    if not ids:
+        messages.error(request, _("Seleziona almeno un caso."))
+        return redirect(back)
+    # Re-read within what the user may see now: a case out of scope is never touched.
+    tickets = list(access.visible(Ticket.objects.all(), user).filter(pk__in=ids).order_by("pk"))
+    missing = len(ids) - len(tickets)
+    form = BulkForm(request.POST)
+    if not form.is_valid() or request.POST.get("confirm") != "1":
+        return render(
+            request,
+            "web/console/inbox/bulk.html",
+            {
+                "title": _("Conferma la modifica"),
+                "nav": "inbox",
+                "form": form,
+                "tickets": tickets,
+                "missing": missing,
+                "back": request.POST.get("back", ""),
+                "back_url": back,
+                "action_label": dict(BULK_ACTIONS).get(form.data.get("action", ""), ""),
+            },
+            status=200 if not form.errors else 400,
+        )
+    data = form.cleaned_data
+    change = _change(data, user)
+    result = inbox_queries.apply_each(tickets, change, _explain)
+    refused = [f"{code}: {why}" for code, why in result.refused]
+    if missing:
+        refused.append(
+            ngettext(
+                "%(n)d caso non trovato o non accessibile",
+                "%(n)d casi non trovati o non accessibili",
+                missing,
+            )
+            % {"n": missing}
+        )
+    summary = _("%(ok)d aggiornati, %(ko)d non possibili") % {
+        "ok": len(result.updated),
+        "ko": len(result.refused) + missing,
+    }
+    if refused:
+        messages.warning(request, f"{summary}: {'; '.join(refused)}")
+    else:
+        messages.success(request, summary)
+    return redirect(back)
+
+
+def _change(data: dict[str, Any], user: User) -> Any:
+    action = data["action"]
+    if action == "assign":
+        return lambda t: actions.assign_ticket(
+            t, actor=user, assignee=data.get("assignee"), team=data.get("team")
+        )
+    if action == "tag":
+        return lambda t: actions.tag_ticket(t, actor=user, add=[data["tag"]])
+    if action == "escalate":
+        return lambda t: actions.escalate_ticket(t, data["office"], actor=user)
+    return lambda t: actions.link_campaign(t, data["campaign"], actor=user)
+
+
+# --- Saved views -----------------------------------------------------------------------------
+
+
+@access.require(access.handles_cases)
+@require_POST
+def save_view(request: HttpRequest) -> HttpResponse:
+    user: User = request.user  # type: ignore[assignment]
+    form = SavedViewForm(request.POST, user=user)
+    query = str(request.POST.get("query", "")).lstrip("?")
+    if not form.is_valid():
+        errors = "; ".join(str(e) for errs in form.errors.values() for e in errs)
+        messages.error(request, _("Vista non salvata: %(errors)s") % {"errors": errors})
+    else:
+        name = form.cleaned_data["name"]
+        SavedView.objects.update_or_create(
+            user=user, name=name, defaults={"query": form.cleaned_data["query"]}
+        )
+        messages.success(request, _("Vista «%(name)s» salvata.") % {"name": name})
+    url = reverse("console:inbox")
+    return redirect(f"{url}?{query}" if query else url)
+
+
+@access.require(access.handles_cases)
+@require_POST
+def delete_view(request: HttpRequest, pk: int) -> HttpResponse:
+    view = get_object_or_404(SavedView, pk=pk, user=request.user)
+    view.delete()
+    messages.success(request, _("Vista «%(name)s» eliminata.") % {"name": view.name})
+    return redirect("console:inbox")
+
+
+urlpatterns: list[URLPattern] = [
+    path("inbox/", inbox, name="inbox"),
+    path("inbox/bulk/", bulk, name="inbox-bulk"),
+    path("inbox/views/", save_view, name="inbox-save-view"),
+    path("inbox/views/<int:pk>/delete/", delete_view, name="inbox-delete-view"),
+]

@@ -1,0 +1,235 @@
+"""p50/p95 of the operator inbox page and of a text search over the demo city (~1 M cases).
+
+    python benchmarks/inbox.py [--database-url postgres://postgres@127.0.0.1:5432/ascolto_city]
+                               [--runs 40] [--warmup 5] [--explain]
+
+Each request is the whole console page (`/console/inbox/?…`) through Django's test client:
+middleware, session, access checks, the counts per filter value, the page of cases and the
+template, signed in as a real operator of the demo city. Nothing is written to the database:
+sessions are signed cookies and sign-in does not touch `last_login`.
+
+The database must hold the demo city (`generate_city --scale 1.0`) and be migrated (the
+search column and indexes come from migration tickets 0003). Budgets (DESIGN §6): p95 ≤ 50 ms
+for a filtered inbox page, ≤ 100 ms for a search. `--explain` prints EXPLAIN ANALYZE of the
+main queries of each scenario.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "src"))
+
+DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/ascolto_city"
+INBOX_BUDGET_MS = 50.0
+SEARCH_BUDGET_MS = 100.0
+
+
+def _django(database_url: str) -> None:
+    os.environ["DATABASE_URL"] = database_url
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ascolto.config.settings")
+    os.environ["ASCOLTO_LOG_LEVEL"] = "WARNING"
+    import django
+    from django.conf import settings
+
+    django.setup()
+    # Read-only: a session lives in its signed cookie, and signing in does not save last_login.
+    settings.SESSION_ENGINE = "django.contrib.sessions.backends.signed_cookies"
+    settings.ALLOWED_HOSTS = ["*"]
+    settings.DEBUG = False
+    from django.contrib.auth import user_logged_in
+    from django.contrib.auth.models import update_last_login
+
+    user_logged_in.disconnect(update_last_login, dispatch_uid="update_last_login")
+
+
+def _percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    index = min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))
+    return ordered[index]
+
+
+def _scenarios() -> list[tuple[str, str, Any, dict[str, str], float]]:
+    """(kind, name, user, GET parameters, budget in ms)."""
+    from django.db.models import Count
+
+    from ascolto.organisation.models import User
+    from ascolto.tickets.models import Theme, Ticket
+
+    operator = User.objects.filter(role=User.Role.FIRST_LEVEL, is_active=True).order_by("pk")[0]
+    busiest_office = (
+        Ticket.objects.filter(status__in=Ticket.ACTIVE, office__isnull=False)
+        .values("office_id")
+        .annotate(n=Count("id"))
+        .order_by("-n")
+    )
+    office_ids = [row["office_id"] for row in busiest_office]
+    office_user = (
+        User.objects.filter(role=User.Role.OFFICE, is_active=True, office_id__in=office_ids[1:])
+        .order_by("pk")
+        .first()
+    ) or User.objects.filter(role=User.Role.OFFICE, is_active=True).order_by("pk")[0]
+    assignee = (
+        Ticket.objects.filter(status__in=Ticket.ACTIVE, assignee__isnull=False)
+        .values("assignee_id")
+        .annotate(n=Count("id"))
+        .order_by("-n")
+        .first()
+    )
+    assigned_user = User.objects.get(pk=assignee["assignee_id"]) if assignee else operator
+    tari = Theme.objects.get(code="tari")
+    anagrafe = Theme.objects.get(code="anagrafe")
+    code = Ticket.objects.filter(status="closed").order_by("-pk").values_list("code", flat=True)[0]
+    inbox, search = INBOX_BUDGET_MS, SEARCH_BUDGET_MS
+    return [
+        ("inbox", "default view (active cases)", operator, {}, inbox),
+        ("inbox", "office operator's view", office_user, {}, inbox),
+        (
+            "inbox",
+            "status + theme (waiting, Anagrafe)",
+            operator,
+            {"status": "waiting", "theme": str(anagrafe.pk)},
+            inbox,
+        ),
+        (
+            "inbox",
+            "status + theme (resolved, TARI)",
+            operator,
+            {"status": "resolved", "theme": str(tari.pk)},
+            inbox,
+        ),
+        ("inbox", "SLA breached", operator, {"sla": "breached"}, inbox),
+        (
+            "inbox",
+            "SLA due within 48 h, by due date",
+            operator,
+            {"sla": "due_soon", "sort": "due"},
+            inbox,
+        ),
+        ("inbox", "assignee (me)", assigned_user, {"assignee": "me"}, inbox),
+        ("inbox", "all statuses, page 20", operator, {"status": "all", "page": "20"}, inbox),
+        ("search", "search 'residenza' (active)", operator, {"q": "residenza"}, search),
+        ("search", "search 'avviso TARI' (active)", operator, {"q": "avviso TARI"}, search),
+        (
+            "search",
+            "search 'platano' (all statuses)",
+            operator,
+            {"q": "platano", "status": "all"},
+            search,
+        ),
+        (
+            "search",
+            "search 'buoni spesa' (all statuses)",
+            operator,
+            {"q": "buoni spesa", "status": "all"},
+            search,
+        ),
+        (
+            "search",
+            "search 'certificato di residenza' (all)",
+            operator,
+            {"q": "certificato di residenza", "status": "all"},
+            search,
+        ),
+        (
+            "search",
+            "search tracking code (all statuses)",
+            operator,
+            {"q": code, "status": "all"},
+            search,
+        ),
+    ]
+
+
+def _timed(call: Callable[[], Any], runs: int, warmup: int) -> list[float]:
+    for _ in range(warmup):
+        call()
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        call()
+        times.append((time.perf_counter() - start) * 1000)
+    return times
+
+
+def _base(user: Any, params: dict[str, str]) -> Any:
+    """The filtered queryset the page is built on, as the view builds it."""
+    from django.http import QueryDict
+    from django.utils import timezone
+
+    from ascolto.core import access
+    from ascolto.tickets import inbox
+    from ascolto.tickets.models import Ticket
+    from ascolto.web.forms.inbox import InboxFilterForm, References
+
+    data = QueryDict(mutable=True)
+    data.update(params)
+    query = InboxFilterForm(data, user=user, refs=References.load()).query()
+    now = timezone.now()
+    return inbox.filtered(access.visible(Ticket.objects.all(), user), query, user=user, now=now)
+
+
+def _explain(user: Any, params: dict[str, str]) -> None:
+    from django.db import connection
+
+    from ascolto.tickets import inbox
+
+    base = _base(user, params)
+    counts = base.order_by().values("status", "channel_id", "kind").annotate(n=inbox.Count("id"))
+    page = base.order_by("-created_at", "-id")[:25]
+    for label, qs in (("counts", counts), ("page", page)):
+        sql, sql_params = qs.query.sql_with_params()
+        with connection.cursor() as cursor:
+            cursor.execute(f"EXPLAIN (ANALYZE, BUFFERS) {sql}", sql_params)
+            plan = "\n    ".join(row[0] for row in cursor.fetchall())
+        print(f"  {label}:\n    {plan}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--database-url", default=os.environ.get("BENCH_INBOX_URL", DEFAULT_URL))
+    parser.add_argument("--runs", type=int, default=40)
+    parser.add_argument("--warmup", type=int, default=5)
+    parser.add_argument("--explain", action="store_true")
+    parser.add_argument("--only", default="", help="run the scenarios whose name contains this")
+    args = parser.parse_args()
+    _django(args.database_url)
+
+    from django.test import Client
+
+    from ascolto.tickets.models import Ticket
+
+    print(f"cases: {Ticket.objects.count():,} on {args.database_url.rsplit('/', 1)[-1]}")
+    print(f"{'scenario':46} {'cases':>8} {'p50 ms':>8} {'p95 ms':>8} {'budget':>7}")
+    failures = 0
+    for _kind, name, user, params, budget in _scenarios():
+        if args.only and args.only not in name:
+            continue
+        client = Client()
+        client.force_login(user)
+        first = client.get("/console/inbox/", params)
+        assert first.status_code == 200, (name, first.status_code)
+        total = _base(user, params).count()
+        times = _timed(
+            lambda c=client, p=params: c.get("/console/inbox/", p), args.runs, args.warmup
+        )
+        p50, p95 = statistics.median(times), _percentile(times, 0.95)
+        verdict = "ok" if p95 <= budget else "OVER"
+        failures += verdict != "ok"
+        print(f"{name:46} {total:>8,} {p50:>8.1f} {p95:>8.1f} {budget:>5.0f} {verdict}")
+        if args.explain:
+            _explain(user, params)
+    print("all within budget" if not failures else f"{failures} scenario(s) over budget")
+    sys.exit(1 if failures else 0)
+
+
+if __name__ == "__main__":
+    main()
