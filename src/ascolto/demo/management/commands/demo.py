@@ -50,9 +50,11 @@ class Command(BaseCommand):
             if ":" in options["addrport"]
             else f"127.0.0.1:{options['addrport']}"
         )
-        url = f"http://{host}/admin/"
+        url = f"http://{host}/console/"
         self.stdout.write("")
         self.stdout.write(credentials_box(result.credentials, url))
-        self.stdout.write(f"Open {url} and sign in with one of the users above.")
+        self.stdout.write(f"Operator console: {url} (sign in with one of the users above)")
+        self.stdout.write(f"Citizen pages:    http://{host}/scrivi/")
+        self.stdout.write(f"Administration:   http://{host}/admin/")
         if not options["no_serve"]:
             call_command("runserver", options["addrport"], use_reloader=False)
