@@ -25,12 +25,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
+from django_tasks import TaskResultStatus
 
 from ascolto.contactcenter import history
-from ascolto.contactcenter.actions import callbacks_due, forecast_calls
+from ascolto.contactcenter.actions import callbacks_due
 from ascolto.contactcenter.models import CallRecord, ForecastPoint, ForecastRun
+from ascolto.contactcenter.tasks import forecast_calls_task
 from ascolto.core import access
-from ascolto.core.errors import DomainError
 
 PERIODS = {
     "D": gettext_lazy("giorno"),
@@ -312,23 +313,27 @@ def start_forecast(request: HttpRequest) -> HttpResponse:
             _("Scegli un orizzonte da 1 a 186 giorni e un intervallo di 15, 30 o 60 minuti."),
         )
         return redirect("console:contactcenter")
-    try:
-        run = forecast_calls(
-            horizon_days=horizon,
-            interval_minutes=interval,
-            actor=request.user,  # type: ignore[arg-type]
+    result = forecast_calls_task.enqueue(horizon, interval, request.user.pk)
+    if result.status == TaskResultStatus.SUCCESSFUL:
+        outcome = result.return_value or {"ok": False, "error": ""}
+        if outcome["ok"]:
+            messages.success(
+                request,
+                _("Previsione %(pk)s fatta con il modello %(model)s.")
+                % {"pk": outcome["run"], "model": outcome["model"]},
+            )
+        else:
+            messages.error(
+                request,
+                _("La previsione non è stata fatta: %(reason)s") % {"reason": outcome["error"]},
+            )
+    elif result.status == TaskResultStatus.FAILED:
+        messages.error(request, _("La previsione non è riuscita: un errore è stato registrato."))
+    else:
+        messages.info(
+            request,
+            _("Previsione avviata: la pagina la mostrerà appena pronta (qualche minuto)."),
         )
-    except (DomainError, ValueError) as exc:
-        reason = exc.message if isinstance(exc, DomainError) else str(exc)
-        messages.error(
-            request, _("La previsione non è stata fatta: %(reason)s") % {"reason": reason}
-        )
-        return redirect("console:contactcenter")
-    messages.success(
-        request,
-        _("Previsione %(pk)s fatta con il modello %(model)s.")
-        % {"pk": run.pk, "model": run.model_name},
-    )
     return redirect("console:contactcenter")
 
 
