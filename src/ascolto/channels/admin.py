@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.contrib import admin
 from django.http import HttpRequest
 
-from ascolto.channels.models import Channel, Conversation, Message
+from ascolto.channels.models import Channel, Conversation, Message, PendingInbound
 
 
 @admin.register(Channel)
@@ -54,4 +54,16 @@ class MessageAdmin(ReadOnlyAdmin):
     search_fields = ["=external_id", "=conversation__identity__value"]
     date_hierarchy = "sent_at"
     list_select_related = ["channel"]
+    show_full_result_count = False
+
+
+@admin.register(PendingInbound)
+class PendingInboundAdmin(ReadOnlyAdmin):
+    """The intake queue: what was accepted and when it was taken in; a row still pending with
+    an error after many attempts needs a look (its `last_error` says why)."""
+
+    list_display = ["accepted_at", "channel", "code", "processed_at", "attempts", "last_error"]
+    list_filter = ["channel", ("processed_at", admin.EmptyFieldListFilter)]
+    search_fields = ["=code", "=external_id"]
+    date_hierarchy = "accepted_at"
     show_full_result_count = False

@@ -43,6 +43,9 @@ class CaseHints:
     campaign: str = ""
     place: str = ""
     open_case: bool | None = None  # None: the channel's `opens_cases` decides
+    # The public tracking code the case must get, when the channel already showed one to the
+    # citizen (the Scrivi form shows it before the queued submission is taken in).
+    code: str = ""
 
 
 @dataclass(frozen=True)
@@ -69,6 +72,25 @@ class InboundMessage:
     sender: SenderDetails = field(default_factory=SenderDetails)
     hints: CaseHints = field(default_factory=CaseHints)
     raw: dict[str, Any] | None = None
+
+
+def to_json(inbound: InboundMessage) -> dict[str, Any]:
+    """`inbound` as plain JSON (the intake queue stores it so), read back by `from_json`."""
+    data = dataclasses.asdict(inbound)
+    data["sent_at"] = inbound.sent_at.isoformat() if inbound.sent_at else None
+    data["attachments"] = [dataclasses.asdict(a) for a in inbound.attachments]
+    return data
+
+
+def from_json(data: dict[str, Any]) -> InboundMessage:
+    """The `InboundMessage` that `to_json` wrote."""
+    values = dict(data)
+    sent_at = values.get("sent_at")
+    values["sent_at"] = datetime.fromisoformat(sent_at) if sent_at else None
+    values["attachments"] = tuple(Attachment(**a) for a in values.get("attachments") or ())
+    values["sender"] = SenderDetails(**(values.get("sender") or {}))
+    values["hints"] = CaseHints(**(values.get("hints") or {}))
+    return InboundMessage(**values)
 
 
 def without_nul(value: T) -> T:

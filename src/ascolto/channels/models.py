@@ -9,6 +9,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
 from ascolto.citizens.models import Identity
 from ascolto.core.errors import InvalidInput
@@ -172,3 +173,46 @@ class Message(models.Model):
     def summary(self, length: int = 80) -> str:
         text: Any = self.text.replace("\n", " ")
         return str(text[:length] + ("…" if len(text) > length else ""))
+
+
+class PendingInbound(models.Model):
+    """A message accepted from a channel and not yet taken in: the durable intake queue.
+
+    The Scrivi form (and any adapter that must answer fast) stores the submission here with one
+    insert and answers the citizen with its pre-assigned tracking code; `channels.queue.drain`
+    later hands a batch of pending rows to intake and marks them processed in the same
+    transaction. A row is never deleted by the queue: an accepted request cannot be lost between
+    the citizen's answer and its case. See docs/decisions/0007-intake-queue.md.
+    """
+
+    channel = models.CharField("canale", max_length=64)
+    external_id = models.CharField("id sul canale", max_length=255)
+    payload = models.JSONField("messaggio")
+    code = models.CharField("codice pratica", max_length=20, unique=True)
+    accepted_at = models.DateTimeField("accettato il", default=timezone.now)
+    processed_at = models.DateTimeField("elaborato il", null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField("tentativi", default=0)
+    last_error = models.CharField("ultimo errore", max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = "messaggio in coda"
+        verbose_name_plural = "messaggi in coda"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["channel", "external_id"], name="pending_inbound_unique_external_id"
+            )
+        ]
+        indexes = [
+            models.Index(
+                fields=["id"],
+                condition=Q(processed_at__isnull=True),
+                name="pending_inbound_todo_idx",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.channel} · {self.code}"
+
+    @property
+    def is_pending(self) -> bool:
+        return self.processed_at is None

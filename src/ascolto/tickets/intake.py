@@ -41,19 +41,23 @@ def build_ticket(
     at: datetime,
     rules: Sequence[RoutingRule] | None = None,
     due_at: datetime | None = None,
+    code: str = "",
 ) -> tuple[Ticket, dict[str, Any]]:
     """A new, unsaved case routed by the rules, with its code and SLA due time, and the details
     of its 'opened' event. Shared by `open_ticket` and batch intake. An explicit `due_at` (a
-    callback's booked slot) overrides the SLA policy's."""
+    callback's booked slot) overrides the SLA policy's; an explicit `code` (pre-assigned by the
+    intake queue and already shown to the citizen) replaces a fresh one."""
     if kind not in Ticket.Kind.values:
         raise InvalidInput(f"Unknown kind of request '{kind}'.", field="kind")
     if len(subject) > 255:
         raise InvalidInput("The subject is longer than 255 characters.", field="subject")
     if len(place) > 255:
         raise InvalidInput("The place is longer than 255 characters.", field="place")
+    if code and not codes.is_code(code):
+        raise InvalidInput(f"Malformed tracking code '{code}'.", field="code")
     target = route(channel.kind, theme, kind, rules=rules)
     ticket = Ticket(
-        code=codes.new_code(),
+        code=code or codes.new_code(),
         channel=channel,
         kind=kind,
         theme=theme,
@@ -112,6 +116,10 @@ class TicketIntake:
             elif hints.campaign and hints.campaign not in known_campaigns:
                 errors[item.index] = InvalidInput(
                     f"Unknown campaign '{hints.campaign}'.", field="campaign"
+                )
+            elif hints.code and not codes.is_code(hints.code):
+                errors[item.index] = InvalidInput(
+                    f"Malformed tracking code '{hints.code}'.", field="code"
                 )
             elif len(hints.place) > 255:
                 errors[item.index] = InvalidInput(
@@ -190,6 +198,7 @@ class TicketIntake:
                 campaign=campaigns.get(hints.campaign),
                 at=message.sent_at,
                 rules=rules,
+                code=hints.code,
             )
             new.append(ticket)
             links.append((ticket, conversation))

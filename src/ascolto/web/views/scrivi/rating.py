@@ -1,5 +1,119 @@
-"""Placeholder: this part of the citizen pages is being built."""
+"""The page rating of the Designers Italia model, on every public page.
 
-from django.urls import URLPattern
+Three steps in one form: the stars (stored at once, so a visitor who stops there still counts),
+the follow-up question chosen by the score, the comment; then thanks. With HTMX each step
+replaces the form in place; without JavaScript each step is a page of its own with the same form.
+The rating's id travels signed between steps, so no one can amend another visitor's rating.
+"""
 
-urlpatterns: list[URLPattern] = []
+from __future__ import annotations
+
+from typing import Any
+
+from django.core import signing
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import URLPattern, path
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from ascolto.core.errors import DomainError
+from ascolto.surveys import actions
+from ascolto.surveys.models import PageRating
+from ascolto.web.forms.scrivi import RatingForm
+from ascolto.web.views.scrivi.protection import over_limit
+
+SALT = "ascolto.scrivi.rating"
+RATE_LIMIT_SETTING = "ASCOLTO_RATING_RATE_LIMIT"
+RATE_LIMIT_DEFAULT = "30/h"
+
+
+def reasons_for(score: int) -> list[tuple[str, str]]:
+    chosen = PageRating.POSITIVE if score >= 4 else PageRating.NEGATIVE
+    return [(r.value, str(r.label)) for r in chosen]
+
+
+def step_context(
+    page: str, step: int, *, score: int | None = None, token: str = "", error: str = ""
+) -> dict[str, Any]:
+    return {
+        "rating_page": page,
+        "rating_step": step,
+        "rating_score": score,
+        "rating_positive": score is not None and score >= 4,
+        "rating_reasons": reasons_for(score) if score else [],
+        "rating_token": token,
+        "rating_error": error,
+        "rating_max_comment": PageRating.MAX_COMMENT,
+    }
+
+
+@require_POST
+def rate(request: HttpRequest) -> HttpResponse:
+    form = RatingForm(request.POST)
+    page = request.POST.get("page", "/scrivi/")[:300]
+    if not page.startswith("/"):
+        page = "/scrivi/"
+    context: dict[str, Any]
+    status = 200
+    if not form.is_valid():
+        context = step_context(page, 1, error=_("Scegli da 1 a 5 stelle."))
+        status = 400
+    else:
+        data = form.cleaned_data
+        step: int = data["step"]
+        if step == 1:
+            context, status = _stars(request, page, data.get("score"))
+        else:
+            context, status = _follow_up(page, step, data)
+    if request.headers.get("HX-Request"):
+        return render(request, "web/scrivi/_rating_form.html", context, status=status)
+    context["title"] = _("Valuta questa pagina")
+    return render(request, "web/scrivi/rating.html", context, status=status)
+
+
+def _stars(request: HttpRequest, page: str, score: int | None) -> tuple[dict[str, Any], int]:
+    if not score:
+        return step_context(page, 1, error=_("Scegli da 1 a 5 stelle.")), 400
+    if over_limit(request, "rating", RATE_LIMIT_SETTING, RATE_LIMIT_DEFAULT):
+        return step_context(page, 4, error=_("Hai già inviato molte valutazioni, grazie.")), 429
+    try:
+        rating = actions.rate_page(page, score)
+    except DomainError:
+        return step_context(page, 1, error=_("Non è stato possibile registrare il voto.")), 400
+    token = signing.dumps({"id": rating.pk, "score": score}, salt=SALT)
+    return step_context(page, 2, score=score, token=token), 200
+
+
+def _follow_up(page: str, step: int, data: dict[str, Any]) -> tuple[dict[str, Any], int]:
+    try:
+        signed = signing.loads(data.get("token") or "", salt=SALT, max_age=3600)
+    except signing.BadSignature:
+        return step_context(page, 1, error=_("La valutazione è scaduta: ricomincia.")), 400
+    score = int(signed["score"])
+    token = str(data.get("token"))
+    if step == 2:
+        reason = data.get("reason") or ""
+        if not reason:
+            context = step_context(page, 2, score=score, token=token)
+            context["rating_error"] = _("Scegli una delle risposte.")
+            return context, 400
+        try:
+            actions.complete_rating(int(signed["id"]), reason=reason)
+        except DomainError:
+            context = step_context(page, 2, score=score, token=token)
+            context["rating_error"] = _("Scegli una delle risposte proposte.")
+            return context, 400
+        return step_context(page, 3, score=score, token=token), 200
+    comment = (data.get("comment") or "").strip()
+    if comment:
+        try:
+            actions.complete_rating(int(signed["id"]), comment=comment)
+        except DomainError:
+            context = step_context(page, 3, score=score, token=token)
+            context["rating_error"] = _("Il commento supera i 200 caratteri.")
+            return context, 400
+    return step_context(page, 4, score=score), 200
+
+
+urlpatterns: list[URLPattern] = [path("valutazione/", rate, name="rate")]

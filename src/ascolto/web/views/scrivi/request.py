@@ -1,7 +1,211 @@
-"""Placeholder: this part of the citizen pages is being built."""
+"""Scrivi: the citizen's request form, its self-help suggestions and its confirmation.
 
-from django.urls import URLPattern, path
+The POST is the public site's busiest request, so it does little: the form is checked against the
+taxonomy kept in memory, the address is counted in the cache, attachments are stored, and the
+submission is accepted into the intake queue with one insert (`channels.queue.accept`); the case
+is created by the drain that follows, with the tracking code shown here.
+"""
 
-from ascolto.web.views.placeholder import placeholder
+from __future__ import annotations
 
-urlpatterns: list[URLPattern] = [path("", placeholder, name="home")]
+import logging
+import uuid
+from pathlib import PurePath
+
+from django.core import signing
+from django.core.files.storage import default_storage
+from django.core.files.uploadedfile import UploadedFile
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import URLPattern, path, reverse
+from django.utils import timezone
+from django.utils.text import get_valid_filename
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods
+
+from ascolto.channels import queue
+from ascolto.channels.inbound import Attachment, CaseHints, InboundMessage, SenderDetails
+from ascolto.channels.models import Channel
+from ascolto.citizens.models import Identity
+from ascolto.core.errors import DomainError
+from ascolto.knowledge.actions import public_article, suggest_articles
+from ascolto.tickets import codes
+from ascolto.tickets.models import Theme
+from ascolto.web.forms.scrivi import (
+    MAX_COMPLAINT_CHARS,
+    MAX_REQUEST_CHARS,
+    RequestForm,
+    taxonomy,
+)
+from ascolto.web.views.scrivi.protection import over_limit, setting
+
+logger = logging.getLogger(__name__)
+
+RATE_LIMIT_SETTING = "ASCOLTO_SCRIVI_RATE_LIMIT"
+RATE_LIMIT_DEFAULT = "20/h"
+CONFIRMATION_SALT = "ascolto.scrivi.confirmation"
+
+
+def channel_code() -> str:
+    return setting("ASCOLTO_SCRIVI_CHANNEL", "scrivi")
+
+
+_channel_ok: tuple[float, bool] | None = None
+
+
+def _channel_available() -> bool:
+    """Whether the Scrivi channel is configured and active (checked once a minute)."""
+    global _channel_ok
+    now = timezone.now().timestamp()
+    if _channel_ok is None or now - _channel_ok[0] > 60 or not _channel_ok[1]:
+        ok = Channel.objects.filter(code=channel_code(), is_active=True).exists()
+        _channel_ok = (now, ok)
+    return _channel_ok[1]
+
+
+def _context(form: RequestForm, **extra: object) -> dict[str, object]:
+    return {
+        "title": _("Scrivi al Comune"),
+        "form": form,
+        "max_request": MAX_REQUEST_CHARS,
+        "max_complaint": MAX_COMPLAINT_CHARS,
+        **extra,
+    }
+
+
+@require_http_methods(["GET", "POST"])
+def home(request: HttpRequest) -> HttpResponse:
+    """The request form; a valid POST is accepted and answered with the confirmation."""
+    if request.method != "POST":
+        return render(request, "web/scrivi/request.html", _context(RequestForm()))
+    form = RequestForm(request.POST, request.FILES)
+    if over_limit(request, "scrivi", RATE_LIMIT_SETTING, RATE_LIMIT_DEFAULT):
+        error = _(
+            "Hai inviato troppe richieste in poco tempo. Riprova più tardi: quello che hai "
+            "scritto è ancora qui."
+        )
+        return render(request, "web/scrivi/request.html", _context(form, error=error), status=429)
+    if not form.is_valid():
+        return render(request, "web/scrivi/request.html", _context(form), status=400)
+    code = codes.new_code()
+    if form.is_spam:
+        # A robot filled the hidden field: it gets what a person would, and nothing is stored.
+        return _confirm(code)
+    if not _channel_available():
+        error = _("Il modulo non è disponibile in questo momento. Riprova più tardi.")
+        return render(request, "web/scrivi/request.html", _context(form, error=error), status=503)
+    data = form.cleaned_data
+    inbound = InboundMessage(
+        channel=channel_code(),
+        external_id=f"scrivi-{uuid.uuid4()}",
+        handle_kind=Identity.Kind.EMAIL,
+        handle=data["email"],
+        text=data["description"].strip(),
+        sent_at=timezone.now(),
+        display_name=f"{data['first_name']} {data['last_name']}".strip()[:200],
+        attachments=_store_attachments(data["attachments"]),
+        sender=SenderDetails(
+            first_name=data["first_name"].strip(),
+            last_name=data["last_name"].strip(),
+            email=data["email"],
+            phone=data["phone"],
+            privacy_consent=True,
+        ),
+        hints=CaseHints(
+            kind=data["kind"], theme=form.theme_code, place=data["place"].strip(), code=code
+        ),
+    )
+    try:
+        queue.accept(inbound, code)
+    except DomainError as exc:
+        logger.warning("scrivi: submission refused (%s)", exc.field)
+        error = _("La richiesta non è stata registrata: riprova.")
+        return render(request, "web/scrivi/request.html", _context(form, error=error), status=409)
+    return _confirm(code)
+
+
+def _store_attachments(files: list[UploadedFile]) -> tuple[Attachment, ...]:
+    stored: list[Attachment] = []
+    for upload in files:
+        name = get_valid_filename(PurePath(upload.name or "allegato").name)[:100] or "allegato"
+        saved = default_storage.save(f"scrivi/{uuid.uuid4().hex}/{name}", upload)
+        stored.append(
+            Attachment(
+                name=name,
+                content_type=upload.content_type or "application/octet-stream",
+                size=upload.size or 0,
+                url=default_storage.url(saved),
+            )
+        )
+    return tuple(stored)
+
+
+def _confirm(code: str) -> HttpResponse:
+    token = signing.dumps(code, salt=CONFIRMATION_SALT, compress=False)
+    url = f"{reverse('scrivi:sent')}?c={token}"
+    return HttpResponseRedirect(url, status=303)
+
+
+@require_GET
+def sent(request: HttpRequest) -> HttpResponse:
+    """The confirmation: the tracking code (signed in the link, so no one can forge a page)."""
+    try:
+        code = signing.loads(request.GET.get("c", ""), salt=CONFIRMATION_SALT, max_age=24 * 3600)
+    except signing.BadSignature as exc:
+        raise Http404("no confirmation") from exc
+    return render(
+        request,
+        "web/scrivi/sent.html",
+        {"title": _("Richiesta inviata"), "code": code},
+    )
+
+
+@require_GET
+def services(request: HttpRequest) -> HttpResponse:
+    """The services of one area (HTMX: the form's second select)."""
+    tree = taxonomy()
+    area = request.GET.get("area", "")
+    options = tree.themes.get(area, [])
+    return render(
+        request,
+        "web/scrivi/_services.html",
+        {"options": options, "selected": request.GET.get("service", ""), "area": area},
+    )
+
+
+@require_GET
+def suggestions(request: HttpRequest) -> HttpResponse:
+    """Knowledge articles that may already answer what the citizen is typing (HTMX)."""
+    text = request.GET.get("description", "")[:MAX_COMPLAINT_CHARS]
+    code = request.GET.get("service") or request.GET.get("area") or ""
+    theme = Theme.objects.filter(code=code).first() if code else None
+    articles = suggest_articles(text, theme=theme, limit=5) if len(text.strip()) >= 4 else []
+    return render(request, "web/scrivi/_suggestions.html", {"articles": articles})
+
+
+@require_GET
+def article(request: HttpRequest, slug: str) -> HttpResponse:
+    found = public_article(slug)
+    if found is None:
+        raise Http404("no such article")
+    paragraphs = [p.strip() for p in found.body.split("\n\n") if p.strip()]
+    return render(
+        request,
+        "web/scrivi/article.html",
+        {"title": found.title, "article": found, "paragraphs": paragraphs},
+    )
+
+
+@require_GET
+def privacy(request: HttpRequest) -> HttpResponse:
+    return render(request, "web/scrivi/privacy.html", {"title": _("Informativa sulla privacy")})
+
+
+urlpatterns: list[URLPattern] = [
+    path("", home, name="home"),
+    path("inviata/", sent, name="sent"),
+    path("servizi/", services, name="services"),
+    path("suggerimenti/", suggestions, name="suggestions"),
+    path("articoli/<slug:slug>/", article, name="article"),
+    path("privacy/", privacy, name="privacy"),
+]

@@ -1,5 +1,167 @@
-"""Placeholder: this part of the citizen pages is being built."""
+"""Scrivi: the status of a request by its tracking code.
 
-from django.urls import URLPattern
+The page shows what the code alone may reveal: kind, theme, dates, status and the replies sent to
+the citizen. Never a name, an address, a phone number, nor the citizen's own text (all personal),
+nor internal notes. A request still waiting in the intake queue shows as received.
+"""
 
-urlpatterns: list[URLPattern] = []
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import URLPattern, path, reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET
+
+from ascolto.channels.inbound import from_json
+from ascolto.channels.models import Channel, Message, PendingInbound
+from ascolto.tickets import codes, sla
+from ascolto.tickets.models import Theme, Ticket
+from ascolto.tickets.routing import route
+from ascolto.web.forms.scrivi import KIND_CHOICES, CodeForm
+
+Status = Ticket.Status
+
+# What each status means to the citizen.
+CITIZEN_STATUS = {
+    "received": gettext_lazy("Ricevuta"),
+    Status.NEW: gettext_lazy("Ricevuta"),
+    Status.OPEN: gettext_lazy("In lavorazione"),
+    Status.OFFICE: gettext_lazy("In lavorazione presso l'ufficio competente"),
+    Status.WAITING: gettext_lazy("In attesa di una tua risposta"),
+    Status.RESOLVED: gettext_lazy("Risolta"),
+    Status.CLOSED: gettext_lazy("Chiusa"),
+    Status.CANCELLED: gettext_lazy("Annullata"),
+}
+
+
+@dataclass(frozen=True)
+class Reply:
+    """A reply sent to the citizen; its subject is left out (it quotes the citizen's text)."""
+
+    sent_at: datetime
+    text: str
+
+
+@dataclass(frozen=True)
+class Summary:
+    """Everything the status page shows of one request."""
+
+    code: str
+    status: str
+    status_label: str
+    kind: str
+    theme: str
+    received_at: datetime
+    due_at: datetime | None
+    resolved_at: datetime | None
+    replies: list[Reply]
+
+
+def _kind_label(kind: str) -> str:
+    labels = dict(KIND_CHOICES)
+    if kind in labels:
+        return str(labels[kind])
+    return str(Ticket.Kind(kind).label) if kind in Ticket.Kind.values else ""
+
+
+def _from_ticket(ticket: Ticket) -> Summary:
+    replies = [
+        Reply(m.sent_at, m.text)
+        for m in Message.objects.filter(
+            conversation__tickets=ticket, direction=Message.Direction.OUTBOUND
+        )
+        .order_by("sent_at", "pk")
+        .distinct()
+    ]
+    return Summary(
+        code=ticket.code,
+        status=ticket.status,
+        status_label=str(CITIZEN_STATUS.get(ticket.status, ticket.get_status_display())),
+        kind=_kind_label(ticket.kind),
+        theme=ticket.theme.name if ticket.theme else "",
+        received_at=ticket.created_at,
+        due_at=ticket.due_at,
+        resolved_at=ticket.resolved_at,
+        replies=replies,
+    )
+
+
+def _from_queue(row: PendingInbound) -> Summary:
+    """A request accepted and not yet taken in: received, with the date the SLA promises."""
+    inbound = from_json(row.payload)
+    theme = Theme.objects.filter(code=inbound.hints.theme).first() if inbound.hints.theme else None
+    kind = inbound.hints.kind or Ticket.Kind.INFORMATION
+    due: datetime | None = None
+    channel = Channel.objects.filter(code=row.channel).first()
+    if channel is not None:
+        target = route(channel.kind, theme, kind)
+        if target.sla_policy is not None:
+            due = sla.due_at(target.sla_policy, row.accepted_at)
+    return Summary(
+        code=row.code,
+        status="received",
+        status_label=str(CITIZEN_STATUS["received"]),
+        kind=_kind_label(kind),
+        theme=theme.name if theme else "",
+        received_at=row.accepted_at,
+        due_at=due,
+        resolved_at=None,
+        replies=[],
+    )
+
+
+def find(code: str) -> Summary | None:
+    """The summary of the request with this code, or None."""
+    ticket = Ticket.objects.select_related("theme").filter(code=code).first()
+    if ticket is not None:
+        return _from_ticket(ticket)
+    row = PendingInbound.objects.filter(code=code, processed_at__isnull=True).first()
+    return _from_queue(row) if row is not None else None
+
+
+@require_GET
+def lookup(request: HttpRequest) -> HttpResponse:
+    """The form asking for the code; a valid code leads to its status page."""
+    form = CodeForm(request.GET or None)
+    if form.is_bound and form.is_valid():
+        url = reverse("scrivi:status", args=[form.cleaned_data["codice"]])
+        return HttpResponseRedirect(url)
+    return render(
+        request,
+        "web/scrivi/lookup.html",
+        {"title": _("Segui la tua richiesta"), "form": form},
+        status=400 if form.is_bound else 200,
+    )
+
+
+@require_GET
+def status(request: HttpRequest, code: str) -> HttpResponse:
+    normalised = codes.normalise_code(code)
+    summary = find(normalised) if codes.is_code(normalised) else None
+    if summary is None:
+        return render(
+            request,
+            "web/scrivi/lookup.html",
+            {
+                "title": _("Richiesta non trovata"),
+                "form": CodeForm(initial={"codice": code[:40]}),
+                "not_found": True,
+            },
+            status=404,
+        )
+    return render(
+        request,
+        "web/scrivi/status.html",
+        {"title": _("Stato della richiesta %(code)s") % {"code": summary.code}, "s": summary},
+    )
+
+
+urlpatterns: list[URLPattern] = [
+    path("pratica/", lookup, name="lookup"),
+    path("pratica/<str:code>/", status, name="status"),
+]

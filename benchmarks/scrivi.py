@@ -1,0 +1,331 @@
+"""Submissions per second through the public Scrivi form over HTTP, then the queue's drain.
+
+    python benchmarks/scrivi.py [--seconds 20] [--connections 8] [--threads 2]
+                                [--workers 2] [--worker-class sync]
+
+What runs, all on this machine (loopback only):
+- a fresh PostgreSQL database `ascolto_bench_scrivi` (dropped and re-created) at
+  $BENCH_POSTGRES_URL or postgres://postgres@127.0.0.1:5432, migrated, with the Scrivi channel,
+  an SLA rule and the city's taxonomy;
+- gunicorn with 2 workers, DEBUG off, the shared Redis cache (ASCOLTO_CACHE_URL, db 1) for the
+  rate limit and the drain's debounce, the database task backend (the web workers only accept:
+  one insert per submission; the drain task is stored for `db_worker`), behind-proxy mode;
+- `wrk` (the load generator) for `--seconds`, with a Lua script that POSTs url-encoded forms with
+  a CSRF cookie and token obtained once, a new email and a new X-Forwarded-For address per
+  request (so the per-address rate limit is exercised but not hit).
+
+It prints accepted submissions per second (303 answers) with p50/p99 latency, then drains the
+queue with `python -m ascolto drain_inbound` and prints how long that took, and checks that
+every accepted submission became exactly one case (no loss). Budget: >= 450 accepted/s with
+p99 <= 100 ms on 2 cores shared with the load generator.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from http.cookiejar import CookieJar
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PG_BASE = os.environ.get("BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432")
+PG_NAME = "ascolto_bench_scrivi"
+CACHE_URL = os.environ.get("BENCH_CACHE_URL", "redis://127.0.0.1:6379/1")
+
+LUA = r"""
+local counter = 0
+local threads = {}
+local base = 0
+
+function setup(thread)
+  thread:set("id", #threads)
+  table.insert(threads, thread)
+end
+
+function init(args)
+  base = tonumber(args[1]) or 0
+  accepted = 0
+  other = 0
+end
+
+function request()
+  counter = counter + 1
+  local n = id * 10000000 + counter
+  local a = (base + n) % 16777216
+  local ip = string.format("10.%d.%d.%d", math.floor(a / 65536), math.floor(a / 256) % 256, a % 256)
+  local body = "csrfmiddlewaretoken=" .. token ..
+    "&kind=information&area=tributi&service=tari" ..
+    "&description=Vorrei+sapere+come+pagare+la+TARI+di+quest%27anno%2C+grazie." ..
+    "&first_name=Maria&last_name=Rossi&email=cittadino" .. base .. "-" .. n .. "%40example.org" ..
+    "&phone=&place=&privacy=on&website="
+  return wrk.format("POST", "/scrivi/", {
+    ["Content-Type"] = "application/x-www-form-urlencoded",
+    ["Cookie"] = "csrftoken=" .. cookie,
+    ["Referer"] = "http://127.0.0.1/scrivi/",
+    ["X-Forwarded-For"] = ip,
+  }, body)
+end
+
+function response(status, headers, body)
+  if status == 303 then accepted = accepted + 1 else other = other + 1 end
+end
+
+function done(summary, latency, requests)
+  local ok, bad = 0, 0
+  for _, t in ipairs(threads) do
+    ok = ok + t:get("accepted")
+    bad = bad + t:get("other")
+  end
+  io.write(string.format(
+    '{"accepted": %d, "other": %d, "seconds": %.3f, "p50_us": %d, "p99_us": %d, "errors": %d}\n',
+    ok, bad, summary.duration / 1e6, latency:percentile(50), latency:percentile(99),
+    summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout))
+end
+"""
+
+
+def _env(url: str) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(
+        DATABASE_URL=url,
+        ASCOLTO_CACHE_URL=CACHE_URL,
+        ASCOLTO_DEBUG="false",
+        ASCOLTO_TASK_BACKEND="database",
+        ASCOLTO_BEHIND_PROXY="true",
+        ASCOLTO_LOG_LEVEL="WARNING",
+        ASCOLTO_ALLOWED_HOSTS="127.0.0.1,localhost",
+        PYTHONPATH=str(ROOT / "src"),
+    )
+    env.pop("ASCOLTO_SCRIVI_RATE_LIMIT", None)  # the default limit, as deployed
+    return env
+
+
+def _psql(sql: str) -> None:
+    subprocess.run(  # noqa: S603
+        ["psql", f"{PG_BASE}/postgres", "-v", "ON_ERROR_STOP=1", "-q", "-c", sql],  # noqa: S607
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
+
+
+def _manage(env: dict[str, str], *args: str, capture: bool = False) -> str:
+    done = subprocess.run(  # noqa: S603
+        [sys.executable, "-m", "ascolto", *args],
+        env=env,
+        check=True,
+        cwd=ROOT,
+        capture_output=capture,
+        text=True,
+    )
+    return done.stdout if capture else ""
+
+
+def _prepare(env: dict[str, str]) -> None:
+    _psql(f"DROP DATABASE IF EXISTS {PG_NAME} WITH (FORCE)")
+    _psql(f"CREATE DATABASE {PG_NAME}")
+    _manage(env, "migrate", "-v0")
+    _manage(
+        env,
+        "shell",
+        "-c",
+        "from ascolto.channels.actions import create_channel as c\n"
+        "from ascolto.tickets.models import SlaPolicy, RoutingRule\n"
+        "from ascolto.organisation.models import Office\n"
+        "crm = Office.objects.create(name='Contact Center', code='cc', kind='unit')\n"
+        "sla = SlaPolicy.objects.create(code='scrivi-30', name='Scrivi', resolution_days=30)\n"
+        "RoutingRule.objects.create(name='Scrivi', priority=10, channel_kind='web', office=crm,"
+        " sla_policy=sla)\n"
+        "c('web', 'scrivi', 'Scrivi')\n",
+    )
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _wait(port: int, timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/scrivi/", timeout=2):  # noqa: S310
+                return
+        except OSError:
+            time.sleep(0.3)
+    raise SystemExit("gunicorn did not answer in time")
+
+
+def _csrf(port: int) -> tuple[str, str]:
+    """The CSRF cookie and the form's token, obtained once as a browser would."""
+    jar = CookieJar()
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    html = opener.open(f"http://127.0.0.1:{port}/scrivi/", timeout=10).read().decode()
+    match = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html)
+    cookie = next((c.value for c in jar if c.name == "csrftoken"), None)
+    if not match or not cookie:
+        raise SystemExit("no CSRF token on the form")
+    return cookie, match.group(1)
+
+
+def _warm_up(port: int, cookie: str, token: str, count: int) -> None:
+    """A few real submissions first, so every worker has loaded what the POST path needs."""
+    for i in range(count):
+        body = urllib.parse.urlencode(
+            {
+                "csrfmiddlewaretoken": token,
+                "kind": "information",
+                "area": "tributi",
+                "service": "tari",
+                "description": "Prova di riscaldamento.",
+                "first_name": "Prova",
+                "last_name": "Prova",
+                "email": f"warmup{i}-{random.randrange(10**9)}@example.org",  # noqa: S311
+                "privacy": "on",
+            }
+        ).encode()
+        request = urllib.request.Request(  # noqa: S310
+            f"http://127.0.0.1:{port}/scrivi/",
+            data=body,
+            headers={
+                "Cookie": f"csrftoken={cookie}",
+                "X-Forwarded-For": f"192.0.2.{i % 250}",
+            },
+        )
+        try:
+            urllib.request.urlopen(request, timeout=10).read()  # noqa: S310
+        except urllib.error.HTTPError:
+            pass  # the 303 to the confirmation, which urllib follows or reports
+
+
+def _count(env: dict[str, str]) -> tuple[int, int, int]:
+    out = _manage(
+        env,
+        "shell",
+        "-c",
+        "from ascolto.channels.models import PendingInbound as P\n"
+        "from ascolto.tickets.models import Ticket as T\n"
+        "print(P.objects.count(), P.objects.filter(processed_at__isnull=True).count(),"
+        " T.objects.filter(code__in=P.objects.values('code')).count())",
+        capture=True,
+    )
+    accepted, pending, cases = (int(x) for x in out.split()[-3:])
+    return accepted, pending, cases
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--seconds", type=int, default=20)
+    parser.add_argument("--connections", type=int, default=8)
+    parser.add_argument("--threads", type=int, default=2, help="wrk threads")
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
+    parser.add_argument("--worker-class", default="gthread")
+    parser.add_argument("--worker-threads", type=int, default=4, help="threads per gthread worker")
+    parser.add_argument("--warmup", type=int, default=40, help="submissions before measuring")
+    args = parser.parse_args()
+    if not shutil.which("wrk"):
+        raise SystemExit("wrk is not installed (apt-get install wrk)")
+
+    env = _env(f"{PG_BASE}/{PG_NAME}")
+    print(f"preparing {PG_NAME} …", flush=True)
+    _prepare(env)
+    port = _free_port()
+    server = subprocess.Popen(  # noqa: S603
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "ascolto.config.wsgi",
+            "--workers",
+            str(args.workers),
+            "--worker-class",
+            args.worker_class,
+            "--threads",
+            str(args.worker_threads),
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--log-level",
+            "warning",
+            "--backlog",
+            "2048",
+        ],
+        env=env,
+        cwd=ROOT,
+    )
+    try:
+        _wait(port)
+        cookie, token = _csrf(port)
+        _warm_up(port, cookie, token, args.warmup)
+        with tempfile.TemporaryDirectory() as tmp:
+            script = Path(tmp) / "scrivi.lua"
+            script.write_text(f'cookie = "{cookie}"\ntoken = "{token}"\n' + LUA, encoding="utf-8")
+            base = random.randrange(1, 1_000_000)  # noqa: S311 (fresh addresses each run)
+            print(
+                f"load: wrk {args.threads} threads, {args.connections} connections, "
+                f"{args.seconds} s; gunicorn {args.workers} × {args.worker_class}"
+                f" ({args.worker_threads} threads)",
+                flush=True,
+            )
+            run = subprocess.run(  # noqa: S603
+                [  # noqa: S607
+                    "wrk",
+                    f"-t{args.threads}",
+                    f"-c{args.connections}",
+                    f"-d{args.seconds}s",
+                    "--timeout",
+                    "5s",
+                    "-s",
+                    str(script),
+                    f"http://127.0.0.1:{port}",
+                    "--",
+                    str(base),
+                ],
+                check=True,
+                capture_output=True,
+                text=True,
+            )
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    line = next(x for x in run.stdout.splitlines() if x.startswith("{"))
+    result = json.loads(line)
+    rate = result["accepted"] / result["seconds"]
+    print(
+        f"accepted {result['accepted']} in {result['seconds']:.1f} s = {rate:.0f} submissions/s; "
+        f"other answers {result['other']}, socket errors {result['errors']}; "
+        f"p50 {result['p50_us'] / 1000:.1f} ms, p99 {result['p99_us'] / 1000:.1f} ms"
+    )
+    stored, pending, _ = _count(env)
+    print(f"queue: {stored} accepted rows, {pending} pending")
+    started = time.perf_counter()
+    _manage(env, "drain_inbound", "--limit", "500")
+    took = time.perf_counter() - started
+    stored, pending, cases = _count(env)
+    print(
+        f"drain: {stored} submissions taken in {took:.1f} s (command included) = "
+        f"{stored / took:.0f}/s; {pending} left pending"
+    )
+    lost = stored - cases
+    print(f"cases with the confirmed codes: {cases} of {stored} accepted rows; lost: {lost}")
+    if result["accepted"] > stored:
+        print("LOSS: more 303 answers than accepted rows")
+    budget = rate >= 450 and result["p99_us"] <= 100_000
+    print(f"budget (>= 450/s, p99 <= 100 ms): {'met' if budget else 'MISSED'}")
+    if lost or pending or result["accepted"] > stored:
+        raise SystemExit(1)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,95 @@
+"""Actions on knowledge articles: the self-help suggestions shown while a citizen writes."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import reduce
+from operator import or_
+
+from django.db.models import Q
+
+from ascolto.knowledge.models import Article
+from ascolto.tickets.models import Theme
+
+MIN_WORD = 4
+MAX_WORDS = 12
+# Common Italian words that say nothing about the subject of a request.
+STOPWORDS = frozenset(
+    """
+    alla alle allo anche ancora avere buongiorno buonasera come comune cosa cose dalla dalle
+    degli della delle dello devo dove essere fare gentile grazie hanno loro mentre molto nella
+    nelle nello ogni perché perche posso potete prego quale quali quando quanto quella quelle
+    quello questa queste questo salve sarebbe sono stato stata sulla sulle sullo tutti tutto
+    vorrei volevo vostro vostra
+    """.split()
+)
+
+
+def _fold(text: str) -> str:
+    """Lower case without accents: «Identità» matches «identita»."""
+    decomposed = unicodedata.normalize("NFKD", text.lower())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def words(text: str) -> list[str]:
+    """The words of `text` worth searching for, in order, without repeats."""
+    seen: dict[str, None] = {}
+    for word in re.findall(r"\w+", _fold(text)):
+        if len(word) >= MIN_WORD and word not in STOPWORDS and not word.isdigit():
+            seen.setdefault(word, None)
+    return list(seen)[:MAX_WORDS]
+
+
+def _stem(word: str) -> str:
+    """A crude Italian stem (drop the final vowel of long words): «rifiuti» finds «rifiuto»."""
+    return word[:-1] if len(word) > 5 and word[-1] in "aeiou" else word
+
+
+def suggest_articles(text: str, theme: Theme | None = None, limit: int = 5) -> list[Article]:
+    """Published public articles that answer what `text` asks, best first.
+
+    Words of the text are looked for in titles, keywords and summaries (one query over the
+    candidate rows); a title or keyword hit weighs more than a summary hit, and an article of
+    the chosen theme (or of its area) is preferred. No word, no suggestion.
+    """
+    terms = [_stem(w) for w in words(text)]
+    if not terms or limit <= 0:
+        return []
+    match = reduce(
+        or_,
+        (Q(title__icontains=t) | Q(keywords__icontains=t) | Q(summary__icontains=t) for t in terms),
+    )
+    candidates = list(
+        Article.objects.filter(match, audience=Article.Audience.PUBLIC, is_published=True)
+        .select_related("theme")
+        .only("slug", "title", "summary", "keywords", "theme__path", "url")[:200]
+    )
+    scored: list[tuple[float, str, Article]] = []
+    for article in candidates:
+        title, keywords, summary = (
+            _fold(article.title),
+            _fold(article.keywords),
+            _fold(article.summary),
+        )
+        score = 0.0
+        for term in terms:
+            score += 3 * (term in title) + 3 * (term in keywords) + 1 * (term in summary)
+        if theme is not None and article.theme is not None:
+            if article.theme.path.startswith(theme.path):
+                score += 2
+            elif theme.path.startswith(article.theme.path):
+                score += 1
+        if score > 0:
+            scored.append((-score, article.title, article))
+    scored.sort(key=lambda entry: (entry[0], entry[1]))
+    return [article for _score, _title, article in scored[:limit]]
+
+
+def public_article(slug: str) -> Article | None:
+    """A published public article by its slug, or None."""
+    return (
+        Article.objects.select_related("theme")
+        .filter(slug=slug, audience=Article.Audience.PUBLIC, is_published=True)
+        .first()
+    )

@@ -1,0 +1,53 @@
+"""Actions of listening: the page rating of the Designers Italia model."""
+
+from __future__ import annotations
+
+from django.utils import timezone
+
+from ascolto.core.errors import InvalidInput, NotFound
+from ascolto.surveys.models import PageRating
+
+MAX_PAGE = 300
+
+
+def _page(page: str) -> str:
+    path = (page or "").split("?", 1)[0].split("#", 1)[0].strip()
+    if not path.startswith("/") or len(path) > MAX_PAGE:
+        raise InvalidInput("The rated page must be a path of this site.", field="page")
+    return path
+
+
+def rate_page(page: str, score: int, reason: str = "", comment: str = "") -> PageRating:
+    """Store a rating of the page at `page` (a path, its query string dropped).
+
+    `reason` must be one of the answers offered for that score (1–3: what was hard; 4–5: what
+    was liked); `comment` is at most 200 characters. Anonymous: nothing about the person.
+    """
+    rating = PageRating(page=_page(page), created_at=timezone.now())
+    _fill(rating, score, reason, comment)
+    rating.save(force_insert=True)
+    return rating
+
+
+def complete_rating(rating_id: int, *, reason: str = "", comment: str = "") -> PageRating:
+    """Add the follow-up answer and/or the comment to a rating given a moment ago."""
+    rating = PageRating.objects.filter(pk=rating_id).first()
+    if rating is None:
+        raise NotFound("That rating does not exist.", field="rating")
+    _fill(rating, rating.score, reason or rating.reason, comment or rating.comment)
+    rating.save(update_fields=["reason", "comment"])
+    return rating
+
+
+def _fill(rating: PageRating, score: int, reason: str, comment: str) -> None:
+    if score not in range(1, 6):
+        raise InvalidInput("The score goes from 1 to 5 stars.", field="score")
+    allowed = PageRating.POSITIVE if score >= 4 else PageRating.NEGATIVE
+    if reason and reason not in allowed:
+        raise InvalidInput("That answer does not belong to this score.", field="reason")
+    comment = (comment or "").strip()
+    if len(comment) > PageRating.MAX_COMMENT:
+        raise InvalidInput("The comment is longer than 200 characters.", field="comment")
+    rating.score = score
+    rating.reason = reason
+    rating.comment = comment

@@ -1,0 +1,266 @@
+"""Scrivi, the citizen's request form: submission, confirmation, validation, protections."""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+import pytest
+from django.core.cache import cache
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client, override_settings
+from django.urls import reverse
+
+from ascolto.channels.models import Message, PendingInbound
+from ascolto.knowledge.models import Article
+from ascolto.tickets.models import Theme, Ticket
+from ascolto.web.forms.scrivi import forget_taxonomy
+from tests import personas
+
+pytestmark = pytest.mark.django_db
+
+PNG = (
+    b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00"
+    b"\x1f\x15\xc4\x89\x00\x00\x00\rIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00\x05\x18\xd8N\x00\x00"
+    b"\x00\x00IEND\xaeB`\x82"
+)
+
+
+@pytest.fixture(autouse=True)
+def _fresh() -> None:
+    cache.clear()
+    forget_taxonomy()
+
+
+def form(**changes: Any) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "kind": "information",
+        "area": "tributi",
+        "service": "tari",
+        "description": "Vorrei sapere come pagare la TARI di quest'anno.",
+        "first_name": "Maria",
+        "last_name": "Rossi",
+        "email": personas.MARIA_EMAIL,
+        "phone": "",
+        "place": "",
+        "privacy": "on",
+        "website": "",
+    }
+    data.update(changes)
+    return {k: v for k, v in data.items() if v is not None}
+
+
+def submit(client: Client, capture: Any, **changes: Any) -> Any:
+    with capture(execute=True):
+        return client.post(reverse("scrivi:home"), form(**changes))
+
+
+def code_of(response: Any, client: Client) -> str:
+    assert response.status_code == 303, response.content[:2000]
+    page = client.get(response["Location"])
+    assert page.status_code == 200
+    return str(page.context["code"])
+
+
+def test_the_form_shows_kinds_categories_and_the_privacy_notice(
+    client: Client, scrivi: Any
+) -> None:
+    page = client.get(reverse("scrivi:home"))
+    html = page.content.decode()
+    assert page.status_code == 200
+    for label in (
+        "Richiesta di informazioni o verifica",
+        "Suggerimento",
+        "Reclamo",
+        "Segnalazione di disservizio",
+        "Anagrafe e servizi civici",
+        "TARI - tassa rifiuti",  # services offered grouped by category without JavaScript
+        reverse("scrivi:privacy"),
+        "Quanto sono chiare le informazioni su questa pagina?",
+    ):
+        assert label in html
+    assert client.get(reverse("scrivi:privacy")).status_code == 200
+
+
+def test_a_submission_gets_a_code_and_becomes_a_case_with_that_code(
+    client: Client, scrivi: Any, django_capture_on_commit_callbacks: Any, mailoutbox: Any
+) -> None:
+    response = submit(client, django_capture_on_commit_callbacks, phone="333 1234567")
+    code = code_of(response, client)
+
+    ticket = Ticket.objects.get(code=code)
+    assert ticket.channel == scrivi
+    assert ticket.kind == Ticket.Kind.INFORMATION
+    assert ticket.theme == Theme.objects.get(code="tari")
+    assert ticket.citizen is not None and ticket.citizen.email == personas.MARIA_EMAIL
+    assert ticket.citizen.phone == "+393331234567"
+    row = PendingInbound.objects.get(code=code)
+    assert row.processed_at is not None
+    # The acknowledgement by email carries the same code (sent once).
+    assert [m.subject for m in mailoutbox] == [f"[{code}] Richiesta ricevuta"]
+
+
+def test_the_confirmation_link_cannot_be_forged(client: Client, scrivi: Any) -> None:
+    assert client.get(reverse("scrivi:sent") + "?c=K7Q2-9XHD-3FPA").status_code == 404
+
+
+def test_a_disservice_report_takes_a_place_and_a_complaint_may_be_longer(
+    client: Client, scrivi: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    missing = submit(client, django_capture_on_commit_callbacks, kind="disservice")
+    assert missing.status_code == 400
+    assert "Indica dove hai riscontrato il disservizio." in missing.content.decode()
+
+    report = submit(
+        client,
+        django_capture_on_commit_callbacks,
+        kind="disservice",
+        area="ambiente",
+        service="verde-pubblico",
+        description="Un ramo pericolante sopra il marciapiede.",
+        place="Via Dante 12",
+    )
+    ticket = Ticket.objects.get(code=code_of(report, client))
+    assert ticket.kind == Ticket.Kind.DISSERVICE
+    assert ticket.place == "Via Dante 12"
+
+    long_text = "Il servizio non ha funzionato. " * 30  # 930 characters
+    too_long = submit(client, django_capture_on_commit_callbacks, description=long_text)
+    assert too_long.status_code == 400
+    assert "al massimo 600" in too_long.content.decode()
+    complaint = submit(
+        client, django_capture_on_commit_callbacks, kind="complaint", description=long_text
+    )
+    assert Ticket.objects.get(code=code_of(complaint, client)).kind == Ticket.Kind.COMPLAINT
+
+
+def test_an_invalid_form_shows_italian_errors_and_keeps_what_was_typed(
+    client: Client, scrivi: Any
+) -> None:
+    response = client.post(
+        reverse("scrivi:home"),
+        form(email="non-una-email", privacy=None, first_name="", phone="12", service="imu"),
+    )
+    html = response.content.decode()
+    assert response.status_code == 400
+    assert "L&#x27;indirizzo email non è valido" in html
+    assert "Per inviare la richiesta devi accettare l&#x27;informativa." in html
+    assert "Scrivi il tuo nome." in html
+    assert "Il numero di telefono non è valido" in html
+    assert 'value="non-una-email"' in html
+    assert "Vorrei sapere come pagare la TARI di quest&#x27;anno." in html
+    assert '<option value="tributi" selected>' in html
+    assert '<option value="imu" selected>' in html
+    assert 'value="information" checked' in html
+    assert not PendingInbound.objects.exists()
+
+
+def test_a_service_of_another_category_is_refused(client: Client, scrivi: Any) -> None:
+    response = client.post(reverse("scrivi:home"), form(area="anagrafe", service="tari"))
+    assert response.status_code == 400
+    assert "Il servizio scelto non appartiene alla categoria." in response.content.decode()
+
+
+def test_the_service_select_follows_the_category(client: Client, scrivi: Any) -> None:
+    html = client.get(reverse("scrivi:services"), {"area": "mobilita"}).content.decode()
+    assert "Permessi di sosta" in html or "pass-sosta" in html
+    assert "tari" not in html
+
+
+def test_attachments_are_checked_by_content_and_stored(
+    client: Client,
+    scrivi: Any,
+    django_capture_on_commit_callbacks: Any,
+    settings: Any,
+    tmp_path: Any,
+) -> None:
+    settings.MEDIA_ROOT = tmp_path
+    fake = SimpleUploadedFile("foto.png", b"MZ\x90\x00 not an image", content_type="image/png")
+    refused = submit(client, django_capture_on_commit_callbacks, attachments=fake)
+    assert refused.status_code == 400
+    assert "non è un&#x27;immagine o un PDF" in refused.content.decode()
+
+    big = SimpleUploadedFile("grande.pdf", b"%PDF-1.4\n" + b"0" * (10 * 1024 * 1024))
+    too_big = submit(client, django_capture_on_commit_callbacks, attachments=big)
+    assert "più grande di 10 MB" in too_big.content.decode()
+
+    photo = SimpleUploadedFile("buca.png", PNG, content_type="application/octet-stream")
+    accepted = submit(client, django_capture_on_commit_callbacks, attachments=photo)
+    ticket = Ticket.objects.get(code=code_of(accepted, client))
+    message = Message.objects.get(conversation__tickets=ticket, direction="inbound")
+    [stored] = message.attachments
+    assert stored["name"] == "buca.png"
+    assert stored["content_type"] == "image/png"
+    assert stored["size"] == len(PNG)
+    assert list(tmp_path.glob("scrivi/*/buca*.png"))
+
+
+def test_a_filled_honeypot_gets_a_fake_success_and_nothing_is_stored(
+    client: Client, scrivi: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    response = submit(client, django_capture_on_commit_callbacks, website="http://spam.example")
+    assert code_of(response, client)
+    assert not PendingInbound.objects.exists()
+    assert not Ticket.objects.exists()
+
+
+@override_settings(ASCOLTO_SCRIVI_RATE_LIMIT="2/h")
+def test_an_address_past_the_rate_limit_is_refused_without_losing_the_text(
+    client: Client, scrivi: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    for _ in range(2):
+        assert submit(client, django_capture_on_commit_callbacks).status_code == 303
+    third = submit(client, django_capture_on_commit_callbacks, description="Terza richiesta")
+    assert third.status_code == 429
+    assert "Terza richiesta" in third.content.decode()
+    assert PendingInbound.objects.count() == 2
+    other = Client(REMOTE_ADDR="10.1.2.3")
+    assert submit(other, django_capture_on_commit_callbacks).status_code == 303
+
+
+@override_settings(ASCOLTO_SCRIVI_RATE_LIMIT="1/h", ASCOLTO_BEHIND_PROXY=True)
+def test_behind_a_proxy_the_limit_counts_the_right_most_forwarded_address(
+    client: Client, scrivi: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    def post(forwarded: str) -> int:
+        with django_capture_on_commit_callbacks(execute=True):
+            return client.post(
+                reverse("scrivi:home"), form(), HTTP_X_FORWARDED_FOR=forwarded
+            ).status_code
+
+    assert post("1.1.1.1, 203.0.113.5") == 303
+    # A client cannot escape the limit by inventing hops to the left of what our proxy saw.
+    assert post("9.9.9.9, 203.0.113.5") == 429
+    assert post("203.0.113.6") == 303
+
+
+def test_the_form_needs_the_csrf_token(scrivi: Any) -> None:
+    strict = Client(enforce_csrf_checks=True)
+    assert strict.post(reverse("scrivi:home"), form()).status_code == 403
+
+
+def test_knowledge_articles_are_suggested_while_typing(client: Client, scrivi: Any) -> None:
+    from ascolto.demo.knowledge import seed_articles
+
+    seed_articles()
+    html = client.get(
+        reverse("scrivi:suggestions"),
+        {"description": "Come posso pagare la tassa sui rifiuti?", "area": "tributi"},
+    ).content.decode()
+    assert "TARI: come pagare la tassa rifiuti" in html
+    nothing = client.get(reverse("scrivi:suggestions"), {"description": "ciao"}).content
+    assert b"<li>" not in nothing
+
+    page = client.get(reverse("scrivi:article", args=["tari-come-pagare"]))
+    assert page.status_code == 200
+    assert "pagoPA" in page.content.decode()
+    Article.objects.filter(slug="tari-come-pagare").update(audience=Article.Audience.INTERNAL)
+    assert client.get(reverse("scrivi:article", args=["tari-come-pagare"])).status_code == 404
+
+
+def test_uploads_of_another_kind_than_declared_are_sniffed() -> None:
+    from ascolto.web.forms.scrivi import sniff
+
+    assert sniff(SimpleUploadedFile("x.pdf", PNG)) == "image/png"
+    assert sniff(SimpleUploadedFile("x.png", b"%PDF-1.7\n%...")) == "application/pdf"
+    assert sniff(SimpleUploadedFile("x.png", io.BytesIO(b"<svg/>").read())) is None
