@@ -36,6 +36,7 @@ def test_a_scrivi_request_opens_a_case_and_the_citizen_gets_its_code_by_email(
     assert email.to == ["maria.rossi@example.it"]
     assert email.subject == f"[{ticket.code}] Richiesta ricevuta"
     assert f"Il codice della pratica è {ticket.code}" in email.body
+    assert f"http://127.0.0.1:8000/scrivi/pratica/{ticket.code}/" in email.body
     due = timezone.localtime(ticket.due_at)
     assert f"Riceverà una risposta entro il {due:%d/%m/%Y}." in email.body
     assert "Comune di Milano" in email.body

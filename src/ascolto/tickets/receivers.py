@@ -32,7 +32,7 @@ def _on_citizens_merged(sender: Any, **kwargs: Any) -> None:
 ACKNOWLEDGEMENT = (
     "Gentile cittadina, gentile cittadino,\n\n"
     "abbiamo ricevuto la sua richiesta. Il codice della pratica è {code}: lo usi per seguirne lo "
-    "stato. {due}\n\n{municipality}"
+    "stato qui: {status_url}\n{due}\n\n{municipality}"
 )
 
 
@@ -61,7 +61,10 @@ def send_acknowledgement(event: OutboxEvent) -> None:
     channel_actions.send_message(
         conversation,
         ACKNOWLEDGEMENT.format(
-            code=ticket.code, due=due, municipality=settings.ASCOLTO_MUNICIPALITY
+            code=ticket.code,
+            due=due,
+            municipality=settings.ASCOLTO_MUNICIPALITY,
+            status_url=f"{settings.ASCOLTO_PUBLIC_URL}/scrivi/pratica/{ticket.code}/",
         ),
         subject=subject,
     )

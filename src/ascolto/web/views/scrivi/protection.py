@@ -8,7 +8,6 @@ cache key.
 from __future__ import annotations
 
 import hashlib
-import os
 import re
 import time
 from functools import cache as once
@@ -24,10 +23,8 @@ _LIMIT = re.compile(r"^\s*(\d+)\s*/\s*(\d*)\s*([smhd])\s*$")
 
 
 def setting(name: str, default: str) -> str:
-    """A setting, or the environment variable of the same name, or `default`."""
+    """A setting (read from the environment in config/settings.py), or `default`."""
     value = getattr(settings, name, None)
-    if value is None:
-        value = os.environ.get(name)
     return default if value is None or value == "" else str(value)
 
 
@@ -41,7 +38,7 @@ def parse_limit(text: str) -> tuple[int, int]:
 
 
 def behind_proxy() -> bool:
-    return setting("ASCOLTO_BEHIND_PROXY", "false").lower() in {"1", "true", "yes", "on"}
+    return bool(getattr(settings, "ASCOLTO_BEHIND_PROXY", False))
 
 
 def client_address(request: HttpRequest) -> str:
