@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "ascolto.knowledge",
     "ascolto.surveys",
     "ascolto.contactcenter",
+    "ascolto.analytics",
     "ascolto.api",
     "ascolto.web",
     "ascolto.demo",
@@ -235,9 +236,10 @@ CSRF_COOKIE_SECURE = PRODUCTION
 SECURE_HSTS_SECONDS = int(env("ASCOLTO_HSTS_SECONDS", "31536000" if PRODUCTION else "0") or 0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = PRODUCTION
 SECURE_HSTS_PRELOAD = env_bool("ASCOLTO_HSTS_PRELOAD", PRODUCTION)
-SECURE_PROXY_SSL_HEADER = (
-    ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("ASCOLTO_BEHIND_PROXY", False) else None
-)
+# Behind a reverse proxy: trust X-Forwarded-Proto, and take the client's address (for rate
+# limits) from the right-most X-Forwarded-For hop instead of the proxy's own address.
+ASCOLTO_BEHIND_PROXY = env_bool("ASCOLTO_BEHIND_PROXY", False)
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if ASCOLTO_BEHIND_PROXY else None
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 
@@ -246,6 +248,13 @@ X_FRAME_OPTIONS = "DENY"
 ASCOLTO_MAX_MESSAGE_CHARS = int(env("ASCOLTO_MAX_MESSAGE_CHARS", "20000") or 20000)
 # Region used to read phone numbers written without an international prefix.
 ASCOLTO_PHONE_REGION = env("ASCOLTO_PHONE_REGION", "IT") or "IT"
+# Public address of the site, for links in emails to citizens (the status page of a request).
+ASCOLTO_PUBLIC_URL = (env("ASCOLTO_PUBLIC_URL", "http://127.0.0.1:8000") or "").rstrip("/")
+# Citizen pages: the channel their requests arrive on, and the limits per client address
+# ("20/h", "100/10m"; "0/h" turns a limit off).
+ASCOLTO_SCRIVI_CHANNEL = env("ASCOLTO_SCRIVI_CHANNEL", "scrivi") or "scrivi"
+ASCOLTO_SCRIVI_RATE_LIMIT = env("ASCOLTO_SCRIVI_RATE_LIMIT", "20/h") or "20/h"
+ASCOLTO_RATING_RATE_LIMIT = env("ASCOLTO_RATING_RATE_LIMIT", "30/h") or "30/h"
 # Name of the municipality, shown to citizens and used in tracking-code prefixes.
 ASCOLTO_MUNICIPALITY = env("ASCOLTO_MUNICIPALITY", "Comune di Milano") or "Comune di Milano"
 

@@ -29,11 +29,14 @@ from ascolto.tickets.sla import DUE_SOON
 PAGE_SIZE = 25
 MAX_PAGE = 200  # offset paging, bounded: past 5,000 rows a filter finds the case faster
 # Counting stops past this many cases: grouping a million rows costs ~1 s, and "more than
-# 20,000" is as useful to an operator as the exact figure.
-COUNT_CAP = 20_000
+# 10,000" is as useful to an operator as the exact figure.
+COUNT_CAP = 10_000
+# A text search stops counting sooner: its matches lie scattered over the whole table (one
+# heap page each), and past a few thousand the operator refines the words anyway.
+SEARCH_COUNT_CAP = 2_000
 # Relevance is computed for up to this many matches; beyond, the newest come first (ranking
 # every match of a common word would cost a rank computation per row).
-RANK_LIMIT = 5_000
+RANK_LIMIT = SEARCH_COUNT_CAP
 
 ACTIVE = "active"  # status filter values besides the statuses: the active ones (default), all
 ALL = "all"
@@ -168,6 +171,11 @@ class Counts:
     kind: dict[str, int] = field(default_factory=dict)
     sla: dict[str, int] = field(default_factory=dict)
     capped: bool = False
+
+
+def count_cap(query: InboxQuery) -> int:
+    """How far `counts` goes for `query` (less far for a text search)."""
+    return SEARCH_COUNT_CAP if query.text else COUNT_CAP
 
 
 def counts(base: QuerySet[Ticket], now: datetime, cap: int = COUNT_CAP) -> Counts:

@@ -380,6 +380,7 @@ class Ticket(models.Model):
         ordering = ["-created_at"]
         indexes = [
             models.Index(fields=["status", "office"], name="ticket_status_office_idx"),
+            models.Index(fields=["status", "theme"], name="ticket_status_theme_idx"),
             models.Index(fields=["office", "-created_at"], name="ticket_office_recent_idx"),
             models.Index(fields=["assignee", "status"], name="ticket_assignee_idx"),
             models.Index(fields=["theme", "created_at"], name="ticket_theme_idx"),

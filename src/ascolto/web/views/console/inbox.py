@@ -79,7 +79,8 @@ def inbox(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
     scope = access.visible(Ticket.objects.all(), user)
     base = inbox_queries.filtered(scope, query, user=user, now=now)
-    counts = inbox_queries.counts(base, now)
+    cap = inbox_queries.count_cap(query)
+    counts = inbox_queries.counts(base, now, cap)
     pages = max(1, min(inbox_queries.MAX_PAGE, ceil(counts.total / inbox_queries.PAGE_SIZE)))
     page = min(_page_number(request), pages)
     by_relevance = inbox_queries.ranks_by_relevance(query, counts)
@@ -112,7 +113,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
         "page": page,
         "pages": pages,
         "truncated": counts.total > inbox_queries.MAX_PAGE * inbox_queries.PAGE_SIZE,
-        "count_cap": inbox_queries.COUNT_CAP,
+        "count_cap": cap,
         "current_query": _current_query(request),
         "selects": selects,
         "bulk_selects": bulk_choices(refs),
