@@ -26,7 +26,8 @@ browser:     ## Debian's Chromium for the browser tests (apt-get, once)
 	./scripts/browser
 
 messages:    ## update the English catalogue from the templates and code, and compile it
-	cd src/ascolto && ../../$(RUN) python -m ascolto makemessages -l en --no-obsolete && ../../$(RUN) python -m ascolto compilemessages -l en
+	cd src/ascolto && UV_PYTHON_DOWNLOADS=never ../../scripts/uv run --frozen python -m ascolto makemessages -l en --no-obsolete -i "web/static/vendor/*" -i "demo/*"
+	cd src/ascolto && UV_PYTHON_DOWNLOADS=never ../../scripts/uv run --frozen python -m ascolto compilemessages -l en
 
 check: lint types migrations test  ## everything CI checks, on SQLite
 

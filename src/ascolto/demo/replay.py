@@ -20,11 +20,11 @@ from datetime import UTC, datetime
 from typing import Any
 
 from ascolto.channels.models import Channel, Conversation, Message
-from ascolto.demo.timeline import ROME, to_datetime
+from ascolto.demo.timeline import to_datetime
 from ascolto.demo.writer import Ids, Sink, TicketConversations, TicketTags
 from ascolto.tickets import sla
 from ascolto.tickets.models import Campaign, Ticket, TicketEvent
-from ascolto.tickets.receivers import ACKNOWLEDGEMENT
+from ascolto.tickets.receivers import acknowledgement_text
 from ascolto.tickets.routing import Route
 
 Status = Ticket.Status
@@ -328,10 +328,7 @@ class Replay:
         due date, sent by nobody in particular."""
         at = self._step(case, at)
         ticket = case.ticket
-        due = ""
-        if ticket.due_at:
-            due = f"Riceverà una risposta entro il {ticket.due_at.astimezone(ROME):%d/%m/%Y}."
-        text = ACKNOWLEDGEMENT.format(code=ticket.code, due=due, municipality=self.municipality)
+        text = acknowledgement_text(ticket, self.municipality)
         self.message(
             case.conversation,
             Message.Direction.OUTBOUND,

@@ -36,6 +36,19 @@ ACKNOWLEDGEMENT = (
 )
 
 
+def acknowledgement_text(ticket: Ticket, municipality: str | None = None) -> str:
+    """The acknowledgement a citizen receives: tracking code, status-page link, due date."""
+    due = ""
+    if ticket.due_at:
+        due = f"Riceverà una risposta entro il {timezone.localtime(ticket.due_at):%d/%m/%Y}."
+    return ACKNOWLEDGEMENT.format(
+        code=ticket.code,
+        due=due,
+        municipality=municipality or settings.ASCOLTO_MUNICIPALITY,
+        status_url=f"{settings.ASCOLTO_PUBLIC_URL}/scrivi/pratica/{ticket.code}/",
+    )
+
+
 def send_acknowledgement(event: OutboxEvent) -> None:
     """Tell the citizen their request was received, with its tracking code (web and email)."""
     ticket = Ticket.objects.select_related("channel").filter(pk=event.payload["ticket_id"]).first()
@@ -55,19 +68,7 @@ def send_acknowledgement(event: OutboxEvent) -> None:
     ).exists()
     if already:
         return  # the event is being handled a second time
-    due = ""
-    if ticket.due_at:
-        due = f"Riceverà una risposta entro il {timezone.localtime(ticket.due_at):%d/%m/%Y}."
-    channel_actions.send_message(
-        conversation,
-        ACKNOWLEDGEMENT.format(
-            code=ticket.code,
-            due=due,
-            municipality=settings.ASCOLTO_MUNICIPALITY,
-            status_url=f"{settings.ASCOLTO_PUBLIC_URL}/scrivi/pratica/{ticket.code}/",
-        ),
-        subject=subject,
-    )
+    channel_actions.send_message(conversation, acknowledgement_text(ticket), subject=subject)
 
 
 def notify_office(event: OutboxEvent) -> None:
