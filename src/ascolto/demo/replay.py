@@ -328,7 +328,7 @@ class Replay:
         due date, sent by nobody in particular."""
         at = self._step(case, at)
         ticket = case.ticket
-        text = acknowledgement_text(ticket, self.municipality)
+        text = acknowledgement_text(ticket.code, ticket.due_at, self.municipality)
         self.message(
             case.conversation,
             Message.Direction.OUTBOUND,

@@ -6,6 +6,7 @@ Listed in docs/architecture.md. Connected in `TicketsConfig.ready()`.
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 from typing import Any
 
 from django.conf import settings
@@ -36,16 +37,18 @@ ACKNOWLEDGEMENT = (
 )
 
 
-def acknowledgement_text(ticket: Ticket, municipality: str | None = None) -> str:
+def acknowledgement_text(
+    code: str, due_at: datetime | None, municipality: str | None = None
+) -> str:
     """The acknowledgement a citizen receives: tracking code, status-page link, due date."""
     due = ""
-    if ticket.due_at:
-        due = f"Riceverà una risposta entro il {timezone.localtime(ticket.due_at):%d/%m/%Y}."
+    if due_at:
+        due = f"Riceverà una risposta entro il {timezone.localtime(due_at):%d/%m/%Y}."
     return ACKNOWLEDGEMENT.format(
-        code=ticket.code,
+        code=code,
         due=due,
         municipality=municipality or settings.ASCOLTO_MUNICIPALITY,
-        status_url=f"{settings.ASCOLTO_PUBLIC_URL}/scrivi/pratica/{ticket.code}/",
+        status_url=f"{settings.ASCOLTO_PUBLIC_URL}/scrivi/pratica/{code}/",
     )
 
 
@@ -68,7 +71,9 @@ def send_acknowledgement(event: OutboxEvent) -> None:
     ).exists()
     if already:
         return  # the event is being handled a second time
-    channel_actions.send_message(conversation, acknowledgement_text(ticket), subject=subject)
+    channel_actions.send_message(
+        conversation, acknowledgement_text(ticket.code, ticket.due_at), subject=subject
+    )
 
 
 def notify_office(event: OutboxEvent) -> None:
