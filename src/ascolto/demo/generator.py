@@ -27,6 +27,7 @@ from ascolto.core.errors import DomainError
 from ascolto.demo.city import load_city
 from ascolto.demo.flows import Codes, Run, write_calls, write_web
 from ascolto.demo.flows_online import write_emails, write_social, write_whatsapp
+from ascolto.demo.listening import write_ratings
 from ascolto.demo.plan import plan_calls, plan_emails, plan_web
 from ascolto.demo.population import Names
 from ascolto.demo.registry import build_registry
@@ -153,6 +154,7 @@ def generate(*, seed: int, scale: float, end: date, wipe_first: bool, say: Say) 
     phases.end("social", f"{inbound:,} inbound messages")
     sessions = write_whatsapp(run, scale, streams[6], phases.progress)
     phases.end("WhatsApp", f"{sessions:,} sessions")
+    phases.end("page ratings", write_ratings(city, scale, streams[7]))
     reset_sequences()
 
     for model in INSERT_ORDER:

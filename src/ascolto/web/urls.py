@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.urls import include, path
 from django.views.generic import RedirectView
 
+from ascolto.web.views import public_reports
 from ascolto.web.views.console import (
     auth,
     calls,
@@ -32,5 +33,6 @@ urlpatterns = [
     path("", RedirectView.as_view(url="/scrivi/", permanent=False)),
     path("console/", include((console_patterns, "console"))),
     path("scrivi/", include((scrivi_patterns, "scrivi"))),
+    path("trasparenza/", include((public_reports.urlpatterns, "trasparenza"))),
     path("i18n/", include("django.conf.urls.i18n")),
 ]

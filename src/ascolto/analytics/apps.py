@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class AnalyticsConfig(AppConfig):
+    name = "ascolto.analytics"
+    verbose_name = "Report e trasparenza"

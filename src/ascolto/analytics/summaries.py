@@ -1,0 +1,236 @@
+"""Keep the daily summaries (`CaseDay`, `CallDay`) in step with the cases and calls.
+
+Every read of a report calls `refresh()` first, which:
+
+1. builds everything when there is no summary yet (a fresh database, or after `forget()`);
+2. otherwise finds the days whose cases changed since the last check — `Ticket.updated_at` moves
+   on every save an action or intake makes — less a safety margin (`MARGIN`) for transactions
+   that saved a case before the last check but committed after it, and rebuilds those days;
+3. when calls were recorded since the last check, rebuilds their days and those of the last
+   `CALL_MARGIN` ids below them (for the same reason); with no new call, nothing;
+4. recomputes the per-year contact rows (`ContactYear`) of the identities of those calls and
+   of the changed phone cases.
+
+A day is rebuilt whole (delete, then one aggregate query for it), in one transaction holding a
+row lock on the state, so two readers never add a day twice. The demo generator writes rows
+without the ORM and calls `forget()`; `python -m ascolto refresh_summaries --all` rebuilds
+everything by hand.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+
+from django.db import connection, transaction
+from django.db.models import Count, F, Max, Q, Sum
+from django.db.models.functions import ExtractYear, TruncDate
+from django.utils import timezone
+
+from ascolto.analytics import contacts
+from ascolto.analytics.models import CallDay, CaseDay, ContactYear, SummaryState
+from ascolto.channels.models import Channel
+from ascolto.contactcenter.models import CallRecord
+from ascolto.tickets.models import Ticket
+
+MARGIN = timedelta(minutes=10)
+CALL_MARGIN = 1_000
+CHUNK = 31  # days rebuilt per query
+
+
+def _bounds(day: date) -> tuple[datetime, datetime]:
+    start = timezone.make_aware(datetime.combine(day, time.min))
+    return start, timezone.make_aware(datetime.combine(day + timedelta(days=1), time.min))
+
+
+def _in_days(field: str, days: list[date]) -> Q:
+    q = Q()
+    for day in days:
+        start, end = _bounds(day)
+        q |= Q(**{f"{field}__gte": start, f"{field}__lt": end})
+    return q
+
+
+def _local_day() -> TruncDate:
+    return TruncDate("created_at", tzinfo=timezone.get_current_timezone())
+
+
+def _resolved() -> Q:
+    return Q(resolved_at__isnull=False) & Q(parent__isnull=True)
+
+
+def _within(days: int) -> Q:
+    return Q(resolved_at__lt=F("created_at") + timedelta(days=days))
+
+
+def _case_rows(where: Q) -> list[CaseDay]:
+    resolved = _resolved()
+    rows = (
+        Ticket.objects.filter(where)
+        .annotate(day=_local_day())
+        .values("day", "channel__kind", "theme_id", "office_id", "level", "kind")
+        .annotate(
+            cases=Count("id"),
+            counted=Count("id", filter=~Q(status=Ticket.Status.CANCELLED) & Q(parent__isnull=True)),
+            resolved=Count("id", filter=resolved),
+            b_day=Count("id", filter=resolved & _within(1)),
+            b_week=Count("id", filter=resolved & _within(7) & ~_within(1)),
+            b_month=Count("id", filter=resolved & _within(30) & ~_within(7)),
+            b_quarter=Count("id", filter=resolved & _within(90) & ~_within(30)),
+            b_over=Count("id", filter=resolved & ~_within(90)),
+        )
+        .order_by()
+    )
+    return [
+        CaseDay(
+            day=r["day"],
+            channel_kind=r["channel__kind"],
+            theme_id=r["theme_id"],
+            office_id=r["office_id"],
+            level=r["level"],
+            kind=r["kind"],
+            **{
+                k: r[k]
+                for k in (
+                    "cases",
+                    "counted",
+                    "resolved",
+                    "b_day",
+                    "b_week",
+                    "b_month",
+                    "b_quarter",
+                    "b_over",
+                )
+            },
+        )
+        for r in rows
+    ]
+
+
+def _call_rows(where: Q) -> list[CallDay]:
+    answered = Q(abandoned=False)
+    rows = (
+        CallRecord.objects.filter(where)
+        .annotate(day=TruncDate("arrived_at", tzinfo=timezone.get_current_timezone()))
+        .values("day", "queue")
+        .annotate(
+            offered=Count("id"),
+            answered=Count("id", filter=answered),
+            wait_answered=Sum("wait_seconds", filter=answered, default=0),
+            wait_all=Sum("wait_seconds", default=0),
+            talk=Sum("talk_seconds", filter=answered, default=0),
+        )
+        .order_by()
+    )
+    return [CallDay(**r) for r in rows]
+
+
+def _rebuild_case_days(days: list[date]) -> None:
+    for i in range(0, len(days), CHUNK):
+        chunk = days[i : i + CHUNK]
+        CaseDay.objects.filter(day__in=chunk).delete()
+        CaseDay.objects.bulk_create(_case_rows(_in_days("created_at", chunk)), batch_size=5_000)
+
+
+def _rebuild_call_days(days: list[date]) -> None:
+    for i in range(0, len(days), CHUNK):
+        chunk = days[i : i + CHUNK]
+        CallDay.objects.filter(day__in=chunk).delete()
+        CallDay.objects.bulk_create(_call_rows(_in_days("arrived_at", chunk)), batch_size=5_000)
+
+
+LOCK_KEY = 0x5EA5C0  # PostgreSQL advisory lock: one full build at a time
+
+
+def _lock_build() -> None:
+    """Serialise full builds: two first readers must not both insert every day. SQLite has one
+    writer at a time already."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [LOCK_KEY])
+
+
+def rebuild_all() -> SummaryState:
+    """Summaries of every day, from scratch."""
+    with transaction.atomic():
+        _lock_build()
+        now = timezone.now()
+        SummaryState.objects.all().delete()
+        CaseDay.objects.all().delete()
+        CallDay.objects.all().delete()
+        CaseDay.objects.bulk_create(_case_rows(Q()), batch_size=5_000)
+        CallDay.objects.bulk_create(_call_rows(Q()), batch_size=5_000)
+        contacts.rebuild_all()
+        top = CallRecord.objects.aggregate(top=Max("id"))["top"] or 0
+        return SummaryState.objects.create(cases_checked_at=now, calls_max_id=top)
+
+
+def refresh() -> int:
+    """Bring the summaries up to date; returns how many days were rebuilt."""
+    state = SummaryState.objects.first()
+    if state is None:
+        with transaction.atomic():
+            _lock_build()
+            if not SummaryState.objects.exists():  # not built meanwhile by another reader
+                rebuild_all()
+        return -1
+    with transaction.atomic():
+        state = SummaryState.objects.select_for_update().get(pk=state.pk)
+        now = timezone.now()
+        tz = timezone.get_current_timezone()
+        # `order_by()`: the cases' default ordering would make SQLite walk the whole
+        # created_at index instead of the few rows the updated_at index finds.
+        changed = Ticket.objects.filter(updated_at__gte=state.cases_checked_at - MARGIN).order_by()
+        case_days = sorted(
+            set(
+                changed.annotate(day=TruncDate("created_at", tzinfo=tz))
+                .values_list("day", flat=True)
+                .distinct()
+            )
+        )
+        _rebuild_case_days(case_days)
+        touched: dict[int, set[int]] = {}
+        phone_cases = changed.filter(channel__kind=Channel.Kind.PHONE, identity__isnull=False)
+        for year, identity in (
+            phone_cases.annotate(year=ExtractYear("created_at", tzinfo=tz))
+            .values_list("year", "identity_id")
+            .distinct()
+        ):
+            touched.setdefault(year, set()).add(identity)
+        top = CallRecord.objects.aggregate(top=Max("id"))["top"] or 0
+        call_days: list[date] = []
+        if top > state.calls_max_id:
+            # New calls: rebuild their days, and those of the few ids below the last one seen
+            # (a call whose transaction committed after the last check).
+            calls = CallRecord.objects.filter(
+                id__gt=max(state.calls_max_id - CALL_MARGIN, 0)
+            ).order_by()
+            call_days = sorted(
+                set(
+                    calls.annotate(day=TruncDate("arrived_at", tzinfo=tz))
+                    .values_list("day", flat=True)
+                    .distinct()
+                )
+            )
+            _rebuild_call_days(call_days)
+            for year, identity in (
+                calls.filter(caller__isnull=False)
+                .annotate(year=ExtractYear("arrived_at", tzinfo=tz))
+                .values_list("year", "caller_id")
+                .distinct()
+            ):
+                touched.setdefault(year, set()).add(identity)
+            state.calls_max_id = top
+        for year, identities in sorted(touched.items()):
+            contacts.rebuild(year, identities)
+        state.cases_checked_at = now
+        state.save()
+    return len(case_days) + len(call_days)
+
+
+def forget() -> None:
+    """Drop every summary: the next report rebuilds them (after rows written without the ORM)."""
+    with transaction.atomic():
+        SummaryState.objects.all().delete()
+        CaseDay.objects.all().delete()
+        CallDay.objects.all().delete()
+        ContactYear.objects.all().delete()
