@@ -29,8 +29,8 @@ from ascolto.tickets.sla import DUE_SOON
 PAGE_SIZE = 25
 MAX_PAGE = 200  # offset paging, bounded: past 5,000 rows a filter finds the case faster
 # Counting stops past this many cases: grouping a million rows costs ~1 s, and "more than
-# 10,000" is as useful to an operator as the exact figure.
-COUNT_CAP = 10_000
+# 5,000" is as useful to an operator as the exact figure.
+COUNT_CAP = 5_000
 # A text search stops counting sooner: its matches lie scattered over the whole table (one
 # heap page each), and past a few thousand the operator refines the words anyway.
 SEARCH_COUNT_CAP = 2_000
