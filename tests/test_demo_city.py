@@ -11,7 +11,7 @@ from django.core.management import call_command
 from django.db.models import Count
 
 from ascolto.channels.models import Channel
-from ascolto.contactcenter.models import CallRecord
+from ascolto.contactcenter.models import CallRecord, ForecastRun
 from ascolto.organisation.models import User
 from ascolto.tickets.models import Ticket, TicketEvent
 from tests import factories
@@ -43,6 +43,9 @@ def test_the_demo_builds_a_city_and_prints_working_passwords() -> None:
     tickets = Ticket.objects.count()
     calls = CallRecord.objects.count()
     assert 2_000 < calls < 4_500
+    # The supervisor's contact-center page has a forecast with operators required to show.
+    run = ForecastRun.objects.get()
+    assert run.points.filter(agents__gt=0).exists()
     assert tickets > 0.8 * calls * 0.9  # most answered calls are logged as cases
     # Every case has its history, opened first.
     assert not Ticket.objects.annotate(n=Count("events")).filter(n=0).exists()

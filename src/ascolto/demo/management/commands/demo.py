@@ -3,6 +3,7 @@ city when the database has no cases yet, and serves the app."""
 
 from __future__ import annotations
 
+import io
 from typing import Any
 
 from django.core.management import call_command
@@ -45,6 +46,11 @@ class Command(BaseCommand):
                 )
             except DomainError as exc:
                 raise CommandError(str(exc)) from exc
+            # The supervisor's contact-center page shows the latest forecast and staffing.
+            self.stdout.write("Forecasting the contact center's calls (about 20 s) …")
+            quiet = io.StringIO()
+            call_command("forecast", horizon=28, stdout=quiet, stderr=quiet)
+            call_command("staffing", stdout=quiet, stderr=quiet)
         host = (
             options["addrport"]
             if ":" in options["addrport"]
