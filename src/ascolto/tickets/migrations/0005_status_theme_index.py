@@ -5,18 +5,17 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('channels', '0003_intake_queue'),
-        ('citizens', '0001_initial'),
-        ('organisation', '0001_initial'),
-        ('tickets', '0004_inbox_indexes'),
+        ("channels", "0003_intake_queue"),
+        ("citizens", "0001_initial"),
+        ("organisation", "0001_initial"),
+        ("tickets", "0004_inbox_indexes"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='ticket',
-            index=models.Index(fields=['status', 'theme'], name='ticket_status_theme_idx'),
+            model_name="ticket",
+            index=models.Index(fields=["status", "theme"], name="ticket_status_theme_idx"),
         ),
     ]
