@@ -13,6 +13,8 @@ import pytest
 def _manage(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
     environment = {k: v for k, v in os.environ.items() if not k.startswith("ASCOLTO_")}
     environment.pop("DJANGO_SETTINGS_MODULE", None)
+    # Set for the browser tests in this process (tests/browser/conftest.py); never in production.
+    environment.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
     environment.update(env)
     return subprocess.run(  # noqa: S603 - our own interpreter and module
         [sys.executable, "-m", "ascolto", *args],

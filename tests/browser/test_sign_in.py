@@ -25,7 +25,8 @@ def test_operator_signs_in_with_the_form_and_out_again(page: Page, cast: persona
 
     page.get_by_label("Password").fill("una-password-lunga-2026")
     page.get_by_role("button", name="Accedi").click()
-    expect(page.get_by_text(cast.operator.get_full_name())).to_be_visible()
+    expect(page.locator("header")).to_contain_text(cast.operator.get_full_name())
+    expect(page).to_have_url(re.compile(r"/console/inbox/"))
 
     page.get_by_role("button", name="Esci").click()
     page.goto("/console/inbox/")
