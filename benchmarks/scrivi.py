@@ -1,6 +1,6 @@
 """Submissions per second through the public Scrivi form over HTTP, then the queue's drain.
 
-    python benchmarks/scrivi.py [--seconds 20] [--connections 8] [--threads 2]
+    python benchmarks/scrivi.py [--seconds 20] [--connections 4] [--threads 2]
                                 [--workers 2] [--worker-class sync]
 
 What runs, all on this machine (loopback only):
@@ -228,7 +228,7 @@ def _count(env: dict[str, str]) -> tuple[int, int, int]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--seconds", type=int, default=20)
-    parser.add_argument("--connections", type=int, default=8)
+    parser.add_argument("--connections", type=int, default=4)
     parser.add_argument("--threads", type=int, default=2, help="wrk threads")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
     parser.add_argument("--worker-class", default="gthread")
