@@ -1,7 +1,7 @@
 """Submissions per second through the public Scrivi form over HTTP, then the queue's drain.
 
     python benchmarks/scrivi.py [--seconds 20] [--connections 4] [--threads 2]
-                                [--workers 2] [--worker-class sync]
+                                [--workers 2] [--worker-class gthread]
 
 What runs, all on this machine (loopback only):
 - a fresh PostgreSQL database `ascolto_bench_scrivi` (dropped and re-created) at
