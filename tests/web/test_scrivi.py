@@ -264,3 +264,43 @@ def test_uploads_of_another_kind_than_declared_are_sniffed() -> None:
     assert sniff(SimpleUploadedFile("x.pdf", PNG)) == "image/png"
     assert sniff(SimpleUploadedFile("x.png", b"%PDF-1.7\n%...")) == "application/pdf"
     assert sniff(SimpleUploadedFile("x.png", io.BytesIO(b"<svg/>").read())) is None
+
+
+def test_staff_download_an_attachment_only_within_their_scope(
+    client: Client,
+    cast: Any,
+    scrivi: Any,
+    django_capture_on_commit_callbacks: Any,
+    settings: Any,
+    tmp_path: Any,
+) -> None:
+    settings.MEDIA_ROOT = tmp_path
+    photo = SimpleUploadedFile("buca.png", PNG, content_type="image/png")
+    accepted = submit(client, django_capture_on_commit_callbacks, attachments=photo)
+    ticket = Ticket.objects.get(code=code_of(accepted, client))
+    message = Message.objects.get(conversation__tickets=ticket, direction="inbound")
+    assert message.attachments[0]["url"].startswith("storage:")  # no public address
+    url = reverse("console:case-attachment", args=[ticket.code, message.pk, 0])
+
+    assert Client().get(url).status_code == 302  # to the sign-in page
+    operator = Client()
+    operator.force_login(cast.operator)
+    assert (
+        f'href="{url}"'
+        in operator.get(reverse("console:case", args=[ticket.code])).content.decode()
+    )
+    download = operator.get(url)
+    assert download.status_code == 200
+    assert b"".join(download.streaming_content) == PNG
+    assert download["Content-Disposition"] == 'attachment; filename="buca.png"'
+    assert operator.get(url.replace("/0/", "/1/")).status_code == 404
+
+    # An office operator outside the case's office gets 404, never the file.
+    ticket.office = cast.tari
+    ticket.save(update_fields=["office"])
+    other = Client()
+    other.force_login(cast.anagrafe_operator)
+    assert other.get(url).status_code == 404
+    analyst = Client()
+    analyst.force_login(cast.analyst)
+    assert analyst.get(url).status_code == 403

@@ -22,9 +22,15 @@ class SenderDetails:
     privacy_consent: bool = False
 
 
+# An attachment's `url` starting with this names a file in Django's default storage (a citizen's
+# upload, personal data: no public URL); staff fetch it through the case page.
+STORED = "storage:"
+
+
 @dataclass(frozen=True)
 class Attachment:
-    """A file that came with a message, already stored; `url` is where it can be fetched."""
+    """A file that came with a message, already stored; `url` is where it can be fetched: a
+    channel's media URL, or `STORED` + the name of a file in the default storage."""
 
     name: str
     content_type: str

@@ -14,7 +14,9 @@ from datetime import datetime
 from typing import Any
 
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.core.files.storage import default_storage
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import URLPattern, path, reverse
 from django.utils import timezone
@@ -24,6 +26,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from ascolto.channels.adapters import OutboundUnavailable, get_adapter
+from ascolto.channels.inbound import STORED
 from ascolto.channels.models import Conversation, Message
 from ascolto.core import access
 from ascolto.core.errors import DomainError
@@ -495,7 +498,39 @@ def _confirm(
     return render(request, "web/console/case/confirm.html", context)
 
 
+@access.require(access.handles_cases)
+@require_GET
+def attachment(request: HttpRequest, code: str, message_id: int, index: int) -> HttpResponseBase:
+    """A file a citizen attached to a message of this case, for staff who may see the case.
+
+    Stored attachments have no public URL (they are personal data); this view checks the case's
+    scope like the case page, then streams the file as a download.
+    """
+    ticket = _case(request, code)
+    message = Message.objects.filter(pk=message_id, conversation__tickets=ticket).first()
+    if message is None or not 0 <= index < len(message.attachments):
+        raise Http404("no such attachment")
+    item = message.attachments[index]
+    url = str(item.get("url") or "")
+    if not url.startswith(STORED):
+        raise Http404("this attachment is not stored here")
+    name = url.removeprefix(STORED)
+    if not default_storage.exists(name):
+        raise Http404("the file is missing from the storage")
+    return FileResponse(
+        default_storage.open(name, "rb"),
+        as_attachment=True,
+        filename=str(item.get("name") or "allegato"),
+        content_type=str(item.get("content_type") or "application/octet-stream"),
+    )
+
+
 urlpatterns: list[URLPattern] = [
     path("cases/<str:code>/", case_page, name="case"),
+    path(
+        "cases/<str:code>/attachments/<int:message_id>/<int:index>/",
+        attachment,
+        name="case-attachment",
+    ),
     path("cases/<str:code>/<slug:name>/", case_action, name="case-action"),
 ]

@@ -24,7 +24,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from ascolto.channels import queue
-from ascolto.channels.inbound import Attachment, CaseHints, InboundMessage, SenderDetails
+from ascolto.channels.inbound import (
+    STORED,
+    Attachment,
+    CaseHints,
+    InboundMessage,
+    SenderDetails,
+)
 from ascolto.channels.models import Channel
 from ascolto.citizens.models import Identity
 from ascolto.core.errors import DomainError
@@ -134,7 +140,9 @@ def _store_attachments(files: list[UploadedFile]) -> tuple[Attachment, ...]:
                 name=name,
                 content_type=upload.content_type or "application/octet-stream",
                 size=upload.size or 0,
-                url=default_storage.url(saved),
+                # Not a public URL: citizens' files are personal data, served to staff only by
+                # the case page's access-checked download (web/views/console/case.py).
+                url=f"{STORED}{saved}",
             )
         )
     return tuple(stored)
