@@ -19,18 +19,9 @@ import time
 import urllib.request
 from pathlib import Path
 
+from ascolto.core.testing import CHROMIUM, CHROMIUM_FLAGS
+
 ROOT = Path(__file__).resolve().parent.parent
-CHROMIUM = os.environ.get("ASCOLTO_CHROMIUM", "/usr/bin/chromium")
-FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 
 
 def free_port() -> int:
@@ -129,7 +120,7 @@ def take(base: str, out: Path) -> None:
         ("console-reports", "/console/reports/", "analista"),
     ]
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
         for name, path, user in pages:
             context = browser.new_context(
                 base_url=base, locale="it-IT", viewport={"width": 1366, "height": 900}
