@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext
 
 from ascolto.channels.actions import create_channel
 from ascolto.channels.config import validate_config
@@ -79,7 +82,8 @@ def test_a_valid_config_is_completed_with_defaults() -> None:
 def test_channel_codes_are_unique() -> None:
     create_channel("web", "scrivi", "Scrivi")
 
-    with pytest.raises(InvalidInput, match="A channel with code 'scrivi' already exists"):
+    taken = gettext("Esiste già un canale con il codice «%(code)s».") % {"code": "scrivi"}
+    with pytest.raises(InvalidInput, match=re.escape(taken)):
         create_channel("api", "scrivi", "Altro")
     assert Channel.objects.count() == 1
 

@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.utils.translation import gettext
 
 from ascolto.channels.actions import receive
 from ascolto.channels.inbound import CaseHints, InboundMessage
@@ -118,5 +119,7 @@ def test_a_reply_on_a_channel_without_an_adapter_is_marked_failed_with_the_reaso
 
     stored = Message.objects.get(pk=reply.pk)
     assert (stored.status, stored.attempts) == (Message.Status.FAILED, 1)
-    assert stored.last_error == "Replies on the 'whatsapp' channel are not available yet."
+    assert stored.last_error == gettext(
+        "Le risposte sul canale «%(kind)s» non sono ancora disponibili."
+    ) % {"kind": "whatsapp"}
     assert mailoutbox == []

@@ -10,6 +10,7 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 from django.db import transaction
+from django.utils.translation import gettext
 
 from ascolto.channels.models import Message
 from ascolto.core import outbox
@@ -107,9 +108,10 @@ def test_a_failing_handler_leaves_the_event_pending_and_a_later_relay_delivers(
     [event] = _pending("message.outbound")
     assert event.payload == {"message_id": reply.pk}
     assert event.attempts == 1
-    assert event.last_error == (
-        f"DomainError: Message {reply.pk} could not be sent; it will be retried."
-    )
+    # In the active language (the Italian source unless an earlier test left another active).
+    assert event.last_error == "DomainError: " + gettext(
+        "Il messaggio %(id)s non è stato inviato; verrà ritentato."
+    ) % {"id": reply.pk}
     assert Message.objects.get(pk=reply.pk).status == Message.Status.QUEUED
 
     assert outbox.relay_pending(older_than=NOW) == 0  # still down

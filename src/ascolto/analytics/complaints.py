@@ -23,6 +23,10 @@ def _within() -> Q:
     return resolved() & Q(resolved_at__lt=F("created_at") + timedelta(days=ANSWER_DAYS))
 
 
+def _within_column() -> str:
+    return _("Entro %(days)d giorni (%%)") % {"days": ANSWER_DAYS}
+
+
 def _share(n: int, whole: int) -> float | None:
     """A share, withheld when the count itself is suppressed (it would give the count back)."""
     return None if 0 < n < SMALL else share(n, whole)
@@ -42,16 +46,23 @@ def complaints_report(year: int) -> Dashboard:
         within=Count("id", filter=_within()),
         mean=Avg(resolution_time(), filter=resolved()),
     )
-    board = Dashboard("complaints", f"Reclami {year}", period.label())
+    board = Dashboard("complaints", _("Reclami %(year)s") % {"year": year}, period.label())
     board.figures = [
         Figure(_("Reclami ricevuti"), totals["n"]),
         Figure(_("Reclami con risposta"), totals["answered"]),
-        Figure(f"Risposta entro {ANSWER_DAYS} giorni", share(totals["within"], totals["n"]), "%"),
-        Figure(_("Tempo medio di risposta"), days(totals["mean"]), "giorni"),
+        Figure(
+            _("Risposta entro %(days)d giorni") % {"days": ANSWER_DAYS},
+            share(totals["within"], totals["n"]),
+            "%",
+        ),
+        Figure(_("Tempo medio di risposta"), days(totals["mean"]), _("giorni")),
     ]
     board.notes.append(
-        f"Dati aggregati, senza dati personali. I conteggi da 1 a {SMALL - 1} sono indicati "
-        f"come «< {SMALL}»; le quote sono calcolate sui valori esatti."
+        _(
+            "Dati aggregati, senza dati personali. I conteggi da 1 a %(largest)d sono indicati "
+            "come «< %(small)d»; le quote sono calcolate sui valori esatti."
+        )
+        % {"largest": SMALL - 1, "small": SMALL}
     )
     names = areas()
     per_area = (
@@ -64,7 +75,7 @@ def complaints_report(year: int) -> Dashboard:
         Table(
             "areas",
             _("Per area"),
-            [_("Area"), _("Reclami"), f"Entro {ANSWER_DAYS} giorni (%)"],
+            [_("Area"), _("Reclami"), _within_column()],
             [
                 [area_name(r["area"], names), suppress(r["n"]), _share_of_cell(r["within"], r["n"])]
                 for r in per_area
@@ -89,7 +100,7 @@ def complaints_report(year: int) -> Dashboard:
             [
                 _("Ufficio"),
                 _("Reclami"),
-                f"Entro {ANSWER_DAYS} giorni (%)",
+                _within_column(),
                 _("Tempo medio (giorni)"),
             ],
             [

@@ -100,7 +100,7 @@ def themes(period: Period) -> Dashboard:
     board.tables.append(
         Table(
             "movers",
-            f"Temi in maggiore variazione rispetto a {before.label()}",
+            _("Temi in maggiore variazione rispetto a %(period)s") % {"period": before.label()},
             [
                 _("Argomento"),
                 _("Tema superiore"),
@@ -137,7 +137,9 @@ def campaigns() -> list[dict[str, object]]:
 def campaign(item: Campaign) -> Dashboard:
     """Daily intake during the surge, outcome per team, resolution times."""
     board = Dashboard(
-        "campaign", f"Campagna: {item.name}", f"{item.starts_on:%d/%m/%Y}–{item.ends_on:%d/%m/%Y}"
+        "campaign",
+        _("Campagna: %(name)s") % {"name": item.name},
+        f"{item.starts_on:%d/%m/%Y}–{item.ends_on:%d/%m/%Y}",
     )
     cases = Ticket.objects.filter(campaign=item)
     task_force = item.task_force
@@ -182,7 +184,7 @@ def campaign(item: Campaign) -> Dashboard:
             "%",
             _("casi mai passati al secondo livello"),
         ),
-        Figure(_("Tempo medio di risoluzione"), days(totals["mean"]), "giorni"),
+        Figure(_("Tempo medio di risoluzione"), days(totals["mean"]), _("giorni")),
     ]
     daily = (
         cases.annotate(day=TruncDate("created_at", tzinfo=timezone.get_current_timezone()))
@@ -443,7 +445,9 @@ def ratings(period: Period) -> Dashboard:
         Figure(_("Valutazioni"), totals["n"]),
         Figure(_("Pagine valutate"), totals["pages"]),
         Figure(
-            _("Voto medio"), None if totals["mean"] is None else round(totals["mean"], 2), "su 5"
+            _("Voto medio"),
+            None if totals["mean"] is None else round(totals["mean"], 2),
+            _("su 5"),
         ),
     ]
     pages = rated.values("page").annotate(
@@ -462,7 +466,7 @@ def ratings(period: Period) -> Dashboard:
     board.tables.append(
         Table(
             "worst",
-            f"Pagine peggiori (almeno {MIN_RATINGS} valutazioni)",
+            _("Pagine peggiori (almeno %(count)d valutazioni)") % {"count": MIN_RATINGS},
             [_("Pagina"), _("Voto medio"), _("Valutazioni")],
             [[r["page"], round(r["mean"], 2), r["n"]] for r in worst],
             chart="bar",

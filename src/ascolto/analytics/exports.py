@@ -9,6 +9,7 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.styles import Font
@@ -46,7 +47,7 @@ def dashboard_csv(board: Dashboard) -> str:
 
 
 def _sheet_name(title: str, used: set[str]) -> str:
-    name = re.sub(r"[\[\]:*?/\\]", " ", title)[:28].strip() or "Foglio"
+    name = re.sub(r"[\[\]:*?/\\]", " ", title)[:28].strip() or _("Foglio")
     base, n = name, 2
     while name in used:
         name = f"{base[:25]} {n}"
@@ -94,7 +95,7 @@ def dashboard_pdf(board: Dashboard, *, municipality: str = "") -> bytes:
         bottomMargin=1.5 * cm,
         title=board.title,
         author=municipality,
-        lang="it",
+        lang=get_language() or "it",
     )
     styles = getSampleStyleSheet()
     small = styles["BodyText"].clone("small", fontSize=8, leading=10)

@@ -18,33 +18,38 @@ import json
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import Avg, Count, F, Q
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from ascolto.analytics.period import Period
 from ascolto.analytics.report import calls_in, cases_in, resolved
 from ascolto.analytics.taxonomy import area_of
 from ascolto.channels.models import Channel
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
 SMALL = 5  # counts below this (and above zero) are suppressed
 TOTAL = "totale"
 CASE_COUNTS = ("cases", "resolved", "resolved_within_30_days")
 
-DICTIONARY: list[dict[str, str]] = [
+DICTIONARY: list[dict[str, StrOrPromise]] = [
     {
         "file": "casi_mensili",
         "field": "month",
         "type": "string (YYYY-MM)",
-        "description": "Mese di apertura del caso (ora di Roma).",
+        "description": gettext_lazy("Mese di apertura del caso (ora di Roma)."),
     },
     {
         "file": "casi_mensili",
         "field": "channel",
         "type": "string",
-        "description": (
+        "description": gettext_lazy(
             "Canale di origine: web (Scrivi), phone (020202), email, whatsapp, facebook, "
             "instagram, messenger, api."
         ),
@@ -53,7 +58,7 @@ DICTIONARY: list[dict[str, str]] = [
         "file": "casi_mensili",
         "field": "area",
         "type": "string",
-        "description": (
+        "description": gettext_lazy(
             "Area della tassonomia dei temi (codice); «totale» è la somma di tutte le aree "
             "del mese e del canale; «senza-tema» i casi non classificati."
         ),
@@ -62,25 +67,25 @@ DICTIONARY: list[dict[str, str]] = [
         "file": "casi_mensili",
         "field": "cases",
         "type": "integer",
-        "description": "Casi aperti nel mese (esclusi i duplicati uniti).",
+        "description": gettext_lazy("Casi aperti nel mese (esclusi i duplicati uniti)."),
     },
     {
         "file": "casi_mensili",
         "field": "resolved",
         "type": "integer",
-        "description": "Di questi, casi risolti alla data di produzione del file.",
+        "description": gettext_lazy("Di questi, casi risolti alla data di produzione del file."),
     },
     {
         "file": "casi_mensili",
         "field": "resolved_within_30_days",
         "type": "integer",
-        "description": "Di questi, casi risolti entro 30 giorni dall'apertura.",
+        "description": gettext_lazy("Di questi, casi risolti entro 30 giorni dall'apertura."),
     },
     {
         "file": "casi_mensili",
         "field": "suppressed",
         "type": "string",
-        "description": (
+        "description": gettext_lazy(
             "Campi non pubblicati per tutela statistica (conteggi da 1 a 4, o che li "
             "renderebbero ricavabili), separati da «;»."
         ),
@@ -89,45 +94,59 @@ DICTIONARY: list[dict[str, str]] = [
         "file": "chiamate_mensili",
         "field": "month",
         "type": "string (YYYY-MM)",
-        "description": "Mese di arrivo della chiamata al 020202.",
+        "description": gettext_lazy("Mese di arrivo della chiamata al 020202."),
     },
     {
         "file": "chiamate_mensili",
         "field": "offered",
         "type": "integer",
-        "description": "Chiamate arrivate in coda (offerte).",
+        "description": gettext_lazy("Chiamate arrivate in coda (offerte)."),
     },
     {
         "file": "chiamate_mensili",
         "field": "answered",
         "type": "integer",
-        "description": "Chiamate con risposta di un operatore.",
+        "description": gettext_lazy("Chiamate con risposta di un operatore."),
     },
     {
         "file": "chiamate_mensili",
         "field": "answer_rate",
         "type": "number (%)",
-        "description": "answered / offered × 100, una cifra decimale.",
+        "description": gettext_lazy("answered / offered × 100, una cifra decimale."),
     },
     {
         "file": "chiamate_mensili",
         "field": "mean_wait_seconds",
         "type": "number",
-        "description": "Attesa media in coda delle chiamate con risposta, in secondi.",
+        "description": gettext_lazy(
+            "Attesa media in coda delle chiamate con risposta, in secondi."
+        ),
     },
     {
         "file": "chiamate_mensili",
         "field": "mean_talk_seconds",
         "type": "number",
-        "description": "Durata media della conversazione delle chiamate con risposta, in secondi.",
+        "description": gettext_lazy(
+            "Durata media della conversazione delle chiamate con risposta, in secondi."
+        ),
     },
     {
         "file": "chiamate_mensili",
         "field": "suppressed",
         "type": "string",
-        "description": "Campi non pubblicati per tutela statistica.",
+        "description": gettext_lazy("Campi non pubblicati per tutela statistica."),
     },
 ]
+
+
+def dictionary() -> list[dict[str, str]]:
+    """The data dictionary with its descriptions in the active language; the file and field
+    names never change with the language."""
+    return [{key: str(value) for key, value in entry.items()} for entry in DICTIONARY]
+
+
+def _fields(name: str) -> list[str]:
+    return [str(d["field"]) for d in DICTIONARY if d["file"] == name]
 
 
 def suppress(n: int) -> int | str:
@@ -258,7 +277,7 @@ def write(year: int, out: Path) -> list[Path]:
     written = []
     for name, rows in (("casi_mensili", data.cases), ("chiamate_mensili", data.calls)):
         path = out / f"{name}_{year}.csv"
-        fields = [d["field"] for d in DICTIONARY if d["file"] == name]
+        fields = _fields(name)
         with path.open("w", newline="", encoding="utf-8") as handle:
             writer = csv.DictWriter(handle, fieldnames=fields)
             writer.writeheader()
@@ -276,15 +295,18 @@ def write(year: int, out: Path) -> list[Path]:
     with path.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.DictWriter(handle, fieldnames=["file", "field", "type", "description"])
         writer.writeheader()
-        writer.writerows(DICTIONARY)
+        writer.writerows(dictionary())
     written.append(path)
     path = out / "dizionario_dati.json"
     meta = {
-        "title": f"Contatti e casi del Comune, dati mensili {year}",
-        "suppression": f"conteggi da 1 a {SMALL - 1} non pubblicati; soppressione secondaria "
-        "quando un totale li renderebbe ricavabili",
+        "title": _("Contatti e casi del Comune, dati mensili %(year)s") % {"year": year},
+        "suppression": _(
+            "conteggi da 1 a %(largest)d non pubblicati; soppressione secondaria "
+            "quando un totale li renderebbe ricavabili"
+        )
+        % {"largest": SMALL - 1},
         "channels": dict(Channel.Kind.choices),
-        "fields": DICTIONARY,
+        "fields": dictionary(),
     }
     path.write_text(json.dumps(meta, ensure_ascii=False, indent=1), encoding="utf-8")
     written.append(path)
@@ -296,7 +318,7 @@ def rows_csv(name: str, rows: list[dict[str, Any]]) -> str:
     import io
 
     out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=[d["field"] for d in DICTIONARY if d["file"] == name])
+    writer = csv.DictWriter(out, fieldnames=_fields(name))
     writer.writeheader()
     writer.writerows(rows)
     return out.getvalue()

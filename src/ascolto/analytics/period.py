@@ -8,6 +8,7 @@ from datetime import date, datetime, time, timedelta
 
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.translation import gettext as _
 
 from ascolto.core.errors import InvalidInput
 
@@ -21,7 +22,7 @@ class Period:
 
     def __post_init__(self) -> None:
         if self.end < self.start:
-            raise InvalidInput("La data di fine precede la data di inizio.")
+            raise InvalidInput(_("La data di fine precede la data di inizio."))
 
     @classmethod
     def month(cls, year: int, month: int) -> Period:

@@ -28,7 +28,7 @@ from django.db.models import (
 from django.db.models.expressions import CombinedExpression
 from django.db.models.functions import TruncMonth
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop
+from django.utils.translation import gettext_noop, pgettext
 
 from ascolto.analytics import contacts, summaries
 from ascolto.analytics.models import CallDay, CaseDay
@@ -412,8 +412,8 @@ def as_dashboard(report: MonthlyReport) -> Dashboard:
     window = report.repeat_window or p
     board = Dashboard(
         key="report",
-        title="Report mensile",
-        subtitle=f"020202, Scrivi e tutti i canali · {p.label()}",
+        title=_("Report mensile"),
+        subtitle=_("020202, Scrivi e tutti i canali · %(period)s") % {"period": p.label()},
         figures=[
             Figure(_("Casi aperti nel periodo"), report.cases),
             Figure(_("Casi aperti dall'inizio dell'anno"), sum(report.ytd_by_channel.values())),
@@ -427,7 +427,7 @@ def as_dashboard(report: MonthlyReport) -> Dashboard:
                 _("Chiamanti con più di due chiamate"),
                 report.repeat_callers_share,
                 "%",
-                f"periodo {window.label()}",
+                _("periodo %(period)s") % {"period": window.label()},
             ),
             Figure(_("Più di due volte sullo stesso tema"), report.repeat_same_area_share, "%"),
             Figure(_("Risolti al primo livello"), report.first_level_share, "%"),
@@ -457,15 +457,15 @@ def as_dashboard(report: MonthlyReport) -> Dashboard:
             _("Contact center 020202"),
             [_("Misura"), _("Valore")],
             [
-                ["Chiamate offerte", c.offered],
-                ["Chiamate con risposta", c.answered],
-                ["Tasso di risposta (%)", c.answer_rate],
-                ["Attesa media in coda, chiamate con risposta (s)", c.mean_wait],
-                ["Attesa media in coda, tutte le chiamate (s)", c.mean_wait_all],
-                ["Durata media della chiamata (s)", c.mean_talk],
-                ["Chiamanti identificati", report.callers],
-                ["Chiamanti con più di due chiamate", report.repeat_callers],
-                ["Chiamanti con più di due casi sulla stessa area", report.repeat_same_area],
+                [_("Chiamate offerte"), c.offered],
+                [_("Chiamate con risposta"), c.answered],
+                [_("Tasso di risposta (%)"), c.answer_rate],
+                [_("Attesa media in coda, chiamate con risposta (s)"), c.mean_wait],
+                [_("Attesa media in coda, tutte le chiamate (s)"), c.mean_wait_all],
+                [_("Durata media della chiamata (s)"), c.mean_talk],
+                [_("Chiamanti identificati"), report.callers],
+                [_("Chiamanti con più di due chiamate"), report.repeat_callers],
+                [_("Chiamanti con più di due casi sulla stessa area"), report.repeat_same_area],
             ],
         )
     )
@@ -569,14 +569,15 @@ def as_dashboard(report: MonthlyReport) -> Dashboard:
     board.tables.append(
         Table(
             "comparison",
-            f"Confronto con lo stesso periodo del {other['period'].start.year}",
+            _("Confronto con lo stesso periodo del %(year)s")
+            % {"year": other["period"].start.year},
             [_("Misura"), p.label(), other["period"].label()],
             [
-                ["Casi aperti", report.cases, other["cases"]],
-                ["Casi risolti (%)", report.resolved_share, other["resolved_share"]],
-                ["Chiamate offerte", c.offered, other["calls"]],
-                ["Tasso di risposta (%)", c.answer_rate, other["answer_rate"]],
-                ["Attesa media (s)", c.mean_wait, other["mean_wait"]],
+                [pgettext("aperti nel periodo", "Casi aperti"), report.cases, other["cases"]],
+                [_("Casi risolti (%)"), report.resolved_share, other["resolved_share"]],
+                [_("Chiamate offerte"), c.offered, other["calls"]],
+                [_("Tasso di risposta (%)"), c.answer_rate, other["answer_rate"]],
+                [_("Attesa media (s)"), c.mean_wait, other["mean_wait"]],
             ],
         )
     )

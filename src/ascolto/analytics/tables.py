@@ -13,7 +13,7 @@ class Figure:
 
     label: str
     value: float | int | None
-    unit: str = ""  # "%", "s", "giorni" or ""
+    unit: str = ""  # "%", "s", "" or a translated word ("giorni", "su 5")
     note: str = ""
 
     def text(self) -> str:

@@ -10,6 +10,7 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from ascolto.channels.adapters import OutboundUnavailable, get_adapter
 from ascolto.channels.config import validate_config
@@ -29,7 +30,9 @@ def create_channel(
     """Configure a channel; its config is validated against the schema of its kind."""
     checked = validate_config(kind, config or {})
     if Channel.objects.filter(code=code).exists():
-        raise InvalidInput(f"A channel with code '{code}' already exists.", field="code")
+        raise InvalidInput(
+            _("Esiste già un canale con il codice «%(code)s».") % {"code": code}, field="code"
+        )
     return Channel.objects.create(kind=kind, code=code, name=name, config=checked)
 
 
@@ -65,9 +68,9 @@ def send_message(
     channel's adapter, retried by the outbox relay if sending fails."""
     text = (text or "").strip()
     if not text:
-        raise InvalidInput("The reply is empty.", field="text")
+        raise InvalidInput(_("La risposta è vuota."), field="text")
     if len(text) > settings.ASCOLTO_MAX_MESSAGE_CHARS:
-        raise InvalidInput("The reply is too long.", field="text")
+        raise InvalidInput(_("La risposta è troppo lunga."), field="text")
     with transaction.atomic():
         now = timezone.now()
         message = Message.objects.create(
@@ -89,9 +92,9 @@ def add_note(conversation: Conversation, text: str, *, author: Any) -> Message:
     """Store an internal note: visible to staff, never sent to the citizen."""
     text = (text or "").strip()
     if not text:
-        raise InvalidInput("The note is empty.", field="text")
+        raise InvalidInput(_("La nota è vuota."), field="text")
     if len(text) > settings.ASCOLTO_MAX_MESSAGE_CHARS:
-        raise InvalidInput("The note is too long.", field="text")
+        raise InvalidInput(_("La nota è troppo lunga."), field="text")
     return Message.objects.create(
         conversation=conversation,
         channel=conversation.channel,
@@ -134,7 +137,9 @@ def deliver_message(message_id: int, *, attempt: int = 1, last_attempt: bool = F
             _fail(message, f"{type(exc).__name__}: {exc}")
             logger.error("outbound message %s failed after %s attempts", message.pk, attempt)
             return
-        raise DomainError(f"Message {message.pk} could not be sent; it will be retried.") from exc
+        raise DomainError(
+            _("Il messaggio %(id)s non è stato inviato; verrà ritentato.") % {"id": message.pk}
+        ) from exc
     message.status = Message.Status.SENT
     message.last_error = ""
     message.save(update_fields=["status", "attempts", "last_error", "external_id"])

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Protocol
 
+from django.utils.translation import gettext as _
+
 if TYPE_CHECKING:
     from ascolto.channels.models import Message
 
@@ -30,5 +32,7 @@ def get_adapter(kind: str) -> Adapter:
     adapters: dict[str, Adapter] = {"email": EmailAdapter(), "web": EmailAdapter()}
     adapter = adapters.get(kind)
     if adapter is None:
-        raise OutboundUnavailable(f"Replies on the '{kind}' channel are not available yet.")
+        raise OutboundUnavailable(
+            _("Le risposte sul canale «%(kind)s» non sono ancora disponibili.") % {"kind": kind}
+        )
     return adapter

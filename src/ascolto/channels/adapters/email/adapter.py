@@ -11,6 +11,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.mail import EmailMessage
 from django.core.mail.message import make_msgid
+from django.utils.translation import gettext as _
 
 from ascolto.channels.adapters import OutboundUnavailable
 from ascolto.channels.models import Message
@@ -24,7 +25,9 @@ class EmailAdapter:
         if not address and identity.citizen is not None:
             address = identity.citizen.email
         if not address:
-            raise OutboundUnavailable("The citizen left no email address to reply to.")
+            raise OutboundUnavailable(
+                _("Il cittadino non ha lasciato un indirizzo email a cui rispondere.")
+            )
         last_inbound = (
             message.conversation.messages.filter(direction=Message.Direction.INBOUND)
             .exclude(external_id="")
