@@ -6,8 +6,12 @@ SQLite they are skipped here rather than passing by accident.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
+from django.conf import settings
 from django.db import connection
+from django.utils import translation
 
 from tests import factories, personas
 
@@ -19,6 +23,15 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         if item.get_closest_marker("postgres"):
             item.add_marker(skip)
+
+
+@pytest.fixture(autouse=True)
+def _italian_again() -> Iterator[None]:
+    """Every test starts and ends in the default language: a request made in English (the
+    language tests) leaves its language active in the thread otherwise."""
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
 
 
 @pytest.fixture

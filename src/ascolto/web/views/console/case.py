@@ -202,19 +202,6 @@ ACTIONS: dict[str, Action] = {
     ]
 }
 
-# Messages of `channels.actions` that can reach this page, in Italian (that module speaks
-# English; the ticket actions check these texts first, so these are a safety net).
-_CHANNEL_MESSAGES = {
-    "The reply is empty.": gettext_lazy("La risposta è vuota."),
-    "The reply is too long.": gettext_lazy("La risposta è troppo lunga."),
-    "The note is empty.": gettext_lazy("La nota è vuota."),
-    "The note is too long.": gettext_lazy("La nota è troppo lunga."),
-}
-
-
-def _italian(error: DomainError) -> str:
-    return str(_CHANNEL_MESSAGES.get(error.message, error.message))
-
 
 def _case(request: HttpRequest, code: str) -> Ticket:
     queryset = Ticket.objects.select_related(
@@ -436,7 +423,7 @@ def case_action(request: HttpRequest, code: str, name: str) -> HttpResponse:
     try:
         action.run(ticket, form.cleaned_data, request.user)  # type: ignore[arg-type]
     except DomainError as exc:
-        text = _italian(exc)
+        text = exc.message
         form.add_error(None, text)
         message = _("«%(action)s» non è stato eseguito: %(reason)s") % {
             "action": action.title,
