@@ -20,6 +20,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models import Avg, Count, F, Q
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
@@ -285,8 +286,11 @@ def write(year: int, out: Path) -> list[Path]:
         written.append(path)
         path = out / f"{name}_{year}.json"
         path.write_text(
-            json.dumps(
-                {"year": year, "fields": fields, "rows": rows}, ensure_ascii=False, indent=1
+            json.dumps(  # lazy labels (model choices) become text
+                {"year": year, "fields": fields, "rows": rows},
+                ensure_ascii=False,
+                indent=1,
+                cls=DjangoJSONEncoder,
             ),
             encoding="utf-8",
         )
@@ -308,7 +312,9 @@ def write(year: int, out: Path) -> list[Path]:
         "channels": dict(Channel.Kind.choices),
         "fields": dictionary(),
     }
-    path.write_text(json.dumps(meta, ensure_ascii=False, indent=1), encoding="utf-8")
+    path.write_text(
+        json.dumps(meta, ensure_ascii=False, indent=1, cls=DjangoJSONEncoder), encoding="utf-8"
+    )
     written.append(path)
     return written
 

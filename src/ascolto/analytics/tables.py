@@ -6,6 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.utils.functional import Promise
+
 
 @dataclass
 class Figure:
@@ -26,6 +28,10 @@ class Figure:
         return f"{number} {self.unit}".strip() if self.unit != "%" else f"{number} %"
 
 
+def _plain(value: Any) -> Any:
+    return str(value) if isinstance(value, Promise) else value
+
+
 @dataclass
 class Table:
     """Aggregated rows: the first column labels them, the others are numbers (or text).
@@ -38,6 +44,14 @@ class Table:
     chart: str = ""
     plotted: tuple[int, ...] = (1,)
     note: str = ""
+
+    def __post_init__(self) -> None:
+        # Labels taken from model choices are lazy translations: resolve them once, in the
+        # active language, so every export (XLSX, CSV, JSON) gets plain text.
+        self.title = str(self.title)
+        self.columns = [str(column) for column in self.columns]
+        self.rows = [[_plain(cell) for cell in row] for row in self.rows]
+        self.note = str(self.note)
 
     def chart_data(self) -> dict[str, Any]:
         """The chart's data in Chart.js's shape (labels and one dataset per plotted column)."""

@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from ascolto.citizens.models import Identity
 from ascolto.core.errors import InvalidInput
@@ -21,14 +22,14 @@ class Channel(models.Model):
     is validated against the schema of its kind (`channels/config.py`)."""
 
     class Kind(models.TextChoices):
-        WEB = "web", "Modulo web (Scrivi)"
-        EMAIL = "email", "Email"
-        PHONE = "phone", "Telefono"
-        WHATSAPP = "whatsapp", "WhatsApp"
-        MESSENGER = "messenger", "Facebook Messenger"
-        FACEBOOK = "facebook", "Facebook (commenti)"
-        INSTAGRAM = "instagram", "Instagram"
-        API = "api", "API"
+        WEB = "web", gettext_lazy("Modulo web (Scrivi)")
+        EMAIL = "email", gettext_lazy("Email")
+        PHONE = "phone", gettext_lazy("Telefono")
+        WHATSAPP = "whatsapp", gettext_lazy("WhatsApp")
+        MESSENGER = "messenger", gettext_lazy("Facebook Messenger")
+        FACEBOOK = "facebook", gettext_lazy("Facebook (commenti)")
+        INSTAGRAM = "instagram", gettext_lazy("Instagram")
+        API = "api", gettext_lazy("API")
 
     kind = models.CharField("tipo", max_length=20, choices=Kind.choices)
     code = models.SlugField("codice", max_length=64, unique=True)
@@ -71,8 +72,8 @@ class Conversation(models.Model):
     """
 
     class Status(models.TextChoices):
-        OPEN = "open", "Aperta"
-        CLOSED = "closed", "Chiusa"
+        OPEN = "open", gettext_lazy("Aperta")
+        CLOSED = "closed", gettext_lazy("Chiusa")
 
     channel = models.ForeignKey(
         Channel, verbose_name="canale", on_delete=models.PROTECT, related_name="conversations"
@@ -113,17 +114,17 @@ class Message(models.Model):
     of attempts made to send them."""
 
     class Direction(models.TextChoices):
-        INBOUND = "inbound", "Ricevuto"
-        OUTBOUND = "outbound", "Inviato"
-        NOTE = "note", "Nota interna"
+        INBOUND = "inbound", gettext_lazy("Ricevuto")
+        OUTBOUND = "outbound", gettext_lazy("Inviato")
+        NOTE = "note", gettext_lazy("Nota interna")
 
     class Status(models.TextChoices):
-        RECEIVED = "received", "Ricevuto"
-        QUEUED = "queued", "In coda"
-        SENT = "sent", "Inviato"
-        DELIVERED = "delivered", "Consegnato"
-        READ = "read", "Letto"
-        FAILED = "failed", "Non inviato"
+        RECEIVED = "received", gettext_lazy("Ricevuto")
+        QUEUED = "queued", gettext_lazy("In coda")
+        SENT = "sent", gettext_lazy("Inviato")
+        DELIVERED = "delivered", gettext_lazy("Consegnato")
+        READ = "read", gettext_lazy("Letto")
+        FAILED = "failed", gettext_lazy("Non inviato")
 
     conversation = models.ForeignKey(
         Conversation,

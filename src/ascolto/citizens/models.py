@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy
 
 
 class Citizen(models.Model):
@@ -58,13 +59,13 @@ class Identity(models.Model):
     even for anonymous callers; it is linked to a citizen when they make themselves known."""
 
     class Kind(models.TextChoices):
-        PHONE = "phone", "Telefono"
-        EMAIL = "email", "Email"
-        WHATSAPP = "whatsapp", "WhatsApp (numero)"
-        WHATSAPP_BSUID = "whatsapp_bsuid", "WhatsApp (ID utente)"
-        FACEBOOK_PSID = "facebook_psid", "Facebook Messenger"
-        INSTAGRAM_ID = "instagram_id", "Instagram"
-        LOGIN = "login", "Accesso SPID/CIE"
+        PHONE = "phone", gettext_lazy("Telefono")
+        EMAIL = "email", gettext_lazy("Email")
+        WHATSAPP = "whatsapp", gettext_lazy("WhatsApp (numero)")
+        WHATSAPP_BSUID = "whatsapp_bsuid", gettext_lazy("WhatsApp (ID utente)")
+        FACEBOOK_PSID = "facebook_psid", gettext_lazy("Facebook Messenger")
+        INSTAGRAM_ID = "instagram_id", gettext_lazy("Instagram")
+        LOGIN = "login", gettext_lazy("Accesso SPID/CIE")
 
     kind = models.CharField("tipo", max_length=20, choices=Kind.choices)
     value = models.CharField("recapito", max_length=255)
@@ -97,9 +98,9 @@ class Consent(models.Model):
     purpose is the one in force."""
 
     class Purpose(models.TextChoices):
-        PRIVACY = "privacy", "Informativa privacy"
-        SURVEYS = "surveys", "Questionari di soddisfazione"
-        NEWS = "news", "Avvisi e comunicazioni"
+        PRIVACY = "privacy", gettext_lazy("Informativa privacy")
+        SURVEYS = "surveys", gettext_lazy("Questionari di soddisfazione")
+        NEWS = "news", gettext_lazy("Avvisi e comunicazioni")
 
     citizen = models.ForeignKey(
         Citizen, verbose_name="cittadino", on_delete=models.CASCADE, related_name="consents"

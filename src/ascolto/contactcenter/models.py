@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy
 
 from ascolto.channels.models import Conversation
 from ascolto.citizens.models import Identity
@@ -79,8 +80,8 @@ class ForecastRun(models.Model):
     targets used to turn it into operators. Its points are `ForecastPoint`s."""
 
     class Source(models.TextChoices):
-        CALL_RECORDS = "call_records", "Chiamate registrate"
-        CSV = "csv", "File CSV"
+        CALL_RECORDS = "call_records", gettext_lazy("Chiamate registrate")
+        CSV = "csv", gettext_lazy("File CSV")
 
     created_at = models.DateTimeField("creato il", auto_now_add=True)
     created_by = models.ForeignKey(
@@ -169,10 +170,10 @@ class CallbackBooking(models.Model):
     slot was offered because the forecast left spare capacity in it."""
 
     class Via(models.TextChoices):
-        OPERATOR = "operator", "Operatore"
-        IVR = "ivr", "Risponditore automatico"
-        CHATBOT = "chatbot", "Chatbot"
-        WEB = "web", "Sito web"
+        OPERATOR = "operator", gettext_lazy("Operatore")
+        IVR = "ivr", gettext_lazy("Risponditore automatico")
+        CHATBOT = "chatbot", gettext_lazy("Chatbot")
+        WEB = "web", gettext_lazy("Sito web")
 
     ticket = models.OneToOneField(
         "tickets.Ticket", verbose_name="caso", on_delete=models.CASCADE, related_name="callback"

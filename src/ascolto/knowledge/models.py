@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from ascolto.tickets.models import Theme
 
@@ -17,8 +18,8 @@ class Article(models.Model):
     """
 
     class Audience(models.TextChoices):
-        PUBLIC = "public", "Pubblico"
-        INTERNAL = "internal", "Solo operatori"
+        PUBLIC = "public", gettext_lazy("Pubblico")
+        INTERNAL = "internal", gettext_lazy("Solo operatori")
 
     slug = models.SlugField("codice", max_length=120, unique=True)
     title = models.CharField("titolo", max_length=200)

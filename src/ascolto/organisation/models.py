@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Value
 from django.db.models.functions import Concat, Substr
+from django.utils.translation import gettext_lazy
 
 
 class Office(models.Model):
@@ -22,11 +23,11 @@ class Office(models.Model):
     """
 
     class Kind(models.TextChoices):
-        DEPARTMENT = "department", "Direzione"
-        AREA = "area", "Area"
-        BUSINESS_UNIT = "business_unit", "Business unit"
-        UNIT = "unit", "Unità"
-        TASK_FORCE = "task_force", "Task force"
+        DEPARTMENT = "department", gettext_lazy("Direzione")
+        AREA = "area", gettext_lazy("Area")
+        BUSINESS_UNIT = "business_unit", gettext_lazy("Business unit")
+        UNIT = "unit", gettext_lazy("Unità")
+        TASK_FORCE = "task_force", gettext_lazy("Task force")
 
     name = models.CharField("nome", max_length=200)
     code = models.SlugField("codice", max_length=64, unique=True)
@@ -86,11 +87,11 @@ class User(AbstractUser):
     administrator. Citizens are not users; they are `citizens.Citizen`."""
 
     class Role(models.TextChoices):
-        FIRST_LEVEL = "first_level", "Operatore di primo livello"
-        OFFICE = "office", "Operatore d'ufficio"
-        SUPERVISOR = "supervisor", "Supervisore"
-        ANALYST = "analyst", "Analista"
-        ADMINISTRATOR = "administrator", "Amministratore"
+        FIRST_LEVEL = "first_level", gettext_lazy("Operatore di primo livello")
+        OFFICE = "office", gettext_lazy("Operatore d'ufficio")
+        SUPERVISOR = "supervisor", gettext_lazy("Supervisore")
+        ANALYST = "analyst", gettext_lazy("Analista")
+        ADMINISTRATOR = "administrator", gettext_lazy("Amministratore")
 
     role = models.CharField("ruolo", max_length=20, choices=Role.choices, default=Role.FIRST_LEVEL)
     office = models.ForeignKey(

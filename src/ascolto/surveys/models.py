@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 
 class PageRating(models.Model):
@@ -17,17 +18,17 @@ class PageRating(models.Model):
 
     class Reason(models.TextChoices):
         # asked after 1–3 stars: "Dove hai incontrato le maggiori difficoltà?"
-        NOT_CLEAR = "not_clear", "A volte le indicazioni non erano chiare"
-        NOT_COMPLETE = "not_complete", "A volte le indicazioni non erano complete"
-        LOST = "lost", "A volte non capivo se stavo procedendo correttamente"
-        TECHNICAL = "technical", "Ho avuto problemi tecnici"
-        OTHER_NEGATIVE = "other_negative", "Altro"
+        NOT_CLEAR = "not_clear", gettext_lazy("A volte le indicazioni non erano chiare")
+        NOT_COMPLETE = "not_complete", gettext_lazy("A volte le indicazioni non erano complete")
+        LOST = "lost", gettext_lazy("A volte non capivo se stavo procedendo correttamente")
+        TECHNICAL = "technical", gettext_lazy("Ho avuto problemi tecnici")
+        OTHER_NEGATIVE = "other_negative", gettext_lazy("Altro")
         # asked after 4–5 stars: "Quali sono stati gli aspetti che hai preferito?"
-        CLEAR = "clear", "Le indicazioni erano chiare"
-        COMPLETE = "complete", "Le indicazioni erano complete"
-        ON_TRACK = "on_track", "Capivo sempre che stavo procedendo correttamente"
-        NO_PROBLEMS = "no_problems", "Non ho avuto problemi tecnici"
-        OTHER_POSITIVE = "other_positive", "Altro"
+        CLEAR = "clear", gettext_lazy("Le indicazioni erano chiare")
+        COMPLETE = "complete", gettext_lazy("Le indicazioni erano complete")
+        ON_TRACK = "on_track", gettext_lazy("Capivo sempre che stavo procedendo correttamente")
+        NO_PROBLEMS = "no_problems", gettext_lazy("Non ho avuto problemi tecnici")
+        OTHER_POSITIVE = "other_positive", gettext_lazy("Altro")
 
     NEGATIVE = (
         Reason.NOT_CLEAR,

@@ -10,7 +10,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from ascolto.channels.models import Channel, Conversation
 from ascolto.citizens.models import Citizen, Identity
@@ -24,9 +24,9 @@ class Theme(models.Model):
     everything below it. `path` is the materialised path of codes ("/tributi/tari/")."""
 
     class Level(models.IntegerChoices):
-        AREA = 1, "Area"
-        THEME = 2, "Tema"
-        TOPIC = 3, "Argomento"
+        AREA = 1, gettext_lazy("Area")
+        THEME = 2, gettext_lazy("Tema")
+        TOPIC = 3, gettext_lazy("Argomento")
 
     code = models.SlugField("codice", max_length=64, unique=True)
     name = models.CharField("nome", max_length=200)
@@ -237,26 +237,26 @@ class Ticket(models.Model):
     """
 
     class Kind(models.TextChoices):
-        INFORMATION = "information", "Richiesta di informazioni"
-        VERIFICATION = "verification", "Richiesta di verifica"
-        SUGGESTION = "suggestion", "Suggerimento"
-        COMPLAINT = "complaint", "Reclamo"
-        DISSERVICE = "disservice", "Segnalazione di disservizio"
-        APPOINTMENT = "appointment", "Appuntamento"
-        CALLBACK = "callback", "Richiamata"
+        INFORMATION = "information", gettext_lazy("Richiesta di informazioni")
+        VERIFICATION = "verification", gettext_lazy("Richiesta di verifica")
+        SUGGESTION = "suggestion", gettext_lazy("Suggerimento")
+        COMPLAINT = "complaint", gettext_lazy("Reclamo")
+        DISSERVICE = "disservice", gettext_lazy("Segnalazione di disservizio")
+        APPOINTMENT = "appointment", gettext_lazy("Appuntamento")
+        CALLBACK = "callback", gettext_lazy("Richiamata")
 
     class Status(models.TextChoices):
-        NEW = "new", "Nuovo"
-        OPEN = "open", "In lavorazione"
-        OFFICE = "office", "Assegnato a un ufficio"
-        WAITING = "waiting", "In attesa del cittadino"
-        RESOLVED = "resolved", "Risolto"
-        CLOSED = "closed", "Chiuso"
-        CANCELLED = "cancelled", "Annullato"
+        NEW = "new", gettext_lazy("Nuovo")
+        OPEN = "open", gettext_lazy("In lavorazione")
+        OFFICE = "office", gettext_lazy("Assegnato a un ufficio")
+        WAITING = "waiting", gettext_lazy("In attesa del cittadino")
+        RESOLVED = "resolved", gettext_lazy("Risolto")
+        CLOSED = "closed", gettext_lazy("Chiuso")
+        CANCELLED = "cancelled", gettext_lazy("Annullato")
 
     class Level(models.IntegerChoices):
-        FIRST = 1, "Primo livello"
-        SECOND = 2, "Secondo livello"
+        FIRST = 1, gettext_lazy("Primo livello")
+        SECOND = 2, gettext_lazy("Secondo livello")
 
     code = models.CharField("codice pratica", max_length=20, unique=True, editable=False)
     channel = models.ForeignKey(
@@ -445,9 +445,9 @@ def why_not(current: str, requested: str) -> str:
 
 # Names of the moves that are not statuses, for refusal messages.
 MOVES = {
-    "assigned": _lazy("Assegnato"),
-    "replied": _lazy("Risposta inviata"),
-    "merged": _lazy("Unito"),
+    "assigned": gettext_lazy("Assegnato"),
+    "replied": gettext_lazy("Risposta inviata"),
+    "merged": gettext_lazy("Unito"),
 }
 
 
@@ -474,22 +474,22 @@ class TicketEvent(models.Model):
     at each level) is computed from them."""
 
     class Kind(models.TextChoices):
-        OPENED = "opened", "Aperto"
-        MESSAGE = "message", "Messaggio del cittadino"
-        REPLIED = "replied", "Risposta inviata"
-        NOTE = "note", "Nota interna"
-        STATUS = "status", "Cambio di stato"
-        ASSIGNED = "assigned", "Assegnato"
-        ESCALATED = "escalated", "Passato a un ufficio"
-        SENT_BACK = "sent_back", "Restituito al primo livello"
-        THEME = "theme", "Tema cambiato"
-        KIND = "kind", "Tipo cambiato"
-        TAGGED = "tagged", "Etichette"
-        CAMPAIGN = "campaign", "Campagna"
-        MERGED = "merged", "Unito"
-        CITIZEN = "citizen", "Cittadino cambiato"
-        SLA = "sla", "Scadenza"
-        SLA_BREACHED = "sla_breached", "Scadenza superata"
+        OPENED = "opened", gettext_lazy("Aperto")
+        MESSAGE = "message", gettext_lazy("Messaggio del cittadino")
+        REPLIED = "replied", gettext_lazy("Risposta inviata")
+        NOTE = "note", gettext_lazy("Nota interna")
+        STATUS = "status", gettext_lazy("Cambio di stato")
+        ASSIGNED = "assigned", gettext_lazy("Assegnato")
+        ESCALATED = "escalated", gettext_lazy("Passato a un ufficio")
+        SENT_BACK = "sent_back", gettext_lazy("Restituito al primo livello")
+        THEME = "theme", gettext_lazy("Tema cambiato")
+        KIND = "kind", gettext_lazy("Tipo cambiato")
+        TAGGED = "tagged", gettext_lazy("Etichette")
+        CAMPAIGN = "campaign", gettext_lazy("Campagna")
+        MERGED = "merged", gettext_lazy("Unito")
+        CITIZEN = "citizen", gettext_lazy("Cittadino cambiato")
+        SLA = "sla", gettext_lazy("Scadenza")
+        SLA_BREACHED = "sla_breached", gettext_lazy("Scadenza superata")
 
     ticket = models.ForeignKey(
         Ticket, verbose_name="caso", on_delete=models.CASCADE, related_name="events"
