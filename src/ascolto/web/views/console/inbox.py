@@ -9,8 +9,8 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, URLPattern, path, reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -19,12 +19,13 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from ascolto.core import access
-from ascolto.core.errors import DomainError
+from ascolto.core.errors import DomainError, NotFound
 from ascolto.organisation.models import User
 from ascolto.tickets import actions
 from ascolto.tickets import inbox as inbox_queries
 from ascolto.tickets.models import Ticket
 from ascolto.tickets.sla import sla_state
+from ascolto.web import actions as web_actions
 from ascolto.web.forms.inbox import (
     BULK_ACTIONS,
     BulkForm,
@@ -283,9 +284,7 @@ def save_view(request: HttpRequest) -> HttpResponse:
         messages.error(request, _("Vista non salvata: %(errors)s") % {"errors": errors})
     else:
         name = form.cleaned_data["name"]
-        SavedView.objects.update_or_create(
-            user=user, name=name, defaults={"query": form.cleaned_data["query"]}
-        )
+        web_actions.save_view(user, name, form.cleaned_data["query"])
         messages.success(request, _("Vista «%(name)s» salvata.") % {"name": name})
     url = reverse("console:inbox")
     return redirect(f"{url}?{query}" if query else url)
@@ -294,8 +293,10 @@ def save_view(request: HttpRequest) -> HttpResponse:
 @access.require(access.handles_cases)
 @require_POST
 def delete_view(request: HttpRequest, pk: int) -> HttpResponse:
-    view = get_object_or_404(SavedView, pk=pk, user=request.user)
-    view.delete()
+    try:
+        view = web_actions.delete_view(request.user, pk)  # type: ignore[arg-type]
+    except NotFound as exc:
+        raise Http404("no such saved view") from exc
     messages.success(request, _("Vista «%(name)s» eliminata.") % {"name": view.name})
     return redirect("console:inbox")
 
