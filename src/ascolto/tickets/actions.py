@@ -53,12 +53,6 @@ _TEXT_NAMES = {
     "question": gettext_lazy("domanda"),
 }
 
-# One Italian source for refusals: the model's `why_not` and `refusal` (also used by
-# `Ticket.apply_status`); the names below are what this module and the views call them.
-explain_refusal = why_not
-refused = refusal
-_label = status_label
-
 
 def _event(
     ticket: Ticket,
@@ -91,7 +85,7 @@ def _locked(ticket: Ticket) -> Ticket:
 
 def _move(ticket: Ticket, status: str, actor: Actor, **data: Any) -> None:
     if not ticket.can_transition_to(status):
-        raise refused(ticket.status, status, explain_refusal(ticket.status, status))
+        raise refusal(ticket.status, status, why_not(ticket.status, status))
     now = timezone.now()
     previous = ticket.apply_status(status, now)
     _event(
@@ -189,7 +183,7 @@ def assign_ticket(
     """Give the case to an operator and/or a team; a new case becomes 'open'."""
     ticket = _locked(ticket)
     if not ticket.is_active():
-        raise refused(ticket.status, "assigned", _("solo un caso attivo può essere assegnato"))
+        raise refusal(ticket.status, "assigned", _("solo un caso attivo può essere assegnato"))
     if assignee is None and team is None:
         raise InvalidInput(
             _("Scegli un operatore o un team a cui assegnare il caso."), field="assignee"
@@ -264,7 +258,7 @@ def escalate_ticket(
     if note:
         note = _require_text(note, "note", settings.ASCOLTO_MAX_MESSAGE_CHARS)
     if ticket.status == Status.OFFICE and ticket.office_id == office.pk:
-        raise refused(
+        raise refusal(
             ticket.status, Status.OFFICE, _("il caso è già a %(office)s") % {"office": office}
         )
     _move(ticket, Status.OFFICE, actor)
@@ -299,7 +293,7 @@ def send_back_ticket(
     ticket = _locked(ticket)
     reason = _require_text(reason, "reason", 2000)
     if ticket.status != Status.OFFICE:
-        raise refused(
+        raise refusal(
             ticket.status,
             Status.OPEN,
             _("solo un caso assegnato a un ufficio può essere restituito"),
@@ -332,7 +326,7 @@ def reply_to_ticket(ticket: Ticket, text: str, *, actor: Actor) -> Message:
 
 def _reply(ticket: Ticket, text: str, actor: Actor) -> Message:
     if not ticket.is_active():
-        raise refused(ticket.status, "replied", _("riapri il caso per scrivere al cittadino"))
+        raise refusal(ticket.status, "replied", _("riapri il caso per scrivere al cittadino"))
     text = _require_text(text, "reply", settings.ASCOLTO_MAX_MESSAGE_CHARS)
     message = channel_actions.send_message(
         _main_conversation(ticket),
@@ -378,9 +372,7 @@ def resolve_ticket(
     ticket = _locked(ticket)
     resolution = _require_text(resolution, "resolution")
     if not ticket.can_transition_to(Status.RESOLVED):
-        raise refused(
-            ticket.status, Status.RESOLVED, explain_refusal(ticket.status, Status.RESOLVED)
-        )
+        raise refusal(ticket.status, Status.RESOLVED, why_not(ticket.status, Status.RESOLVED))
     if notify:
         _reply(ticket, resolution, actor)
     _move(ticket, Status.RESOLVED, actor)
@@ -405,13 +397,13 @@ def reopen_ticket(ticket: Ticket, *, actor: Actor, reason: str = "") -> Ticket:
     ticket = _locked(ticket)
     target = Status.OFFICE if ticket.level == Ticket.Level.SECOND else Status.OPEN
     if ticket.parent_id is not None:
-        raise refused(
+        raise refusal(
             ticket.status,
             "open",
             _("è stato unito al caso %(code)s: riapri quello") % {"code": ticket.parent},
         )
     if ticket.is_active():
-        raise refused(ticket.status, target, _("solo un caso risolto o chiuso può essere riaperto"))
+        raise refusal(ticket.status, target, _("solo un caso risolto o chiuso può essere riaperto"))
     _move(ticket, Status.OFFICE if ticket.level == 2 else Status.OPEN, actor, reason=reason)
     ticket.save()
     return ticket
@@ -445,9 +437,9 @@ def merge_tickets(duplicate: Ticket, into: Ticket, *, actor: Actor) -> Ticket:
             % {"code": into.code}
         )
     if into.status == Status.CANCELLED:
-        raise refused(into.status, "merged", _("non si può unire a un caso annullato"))
+        raise refusal(into.status, "merged", _("non si può unire a un caso annullato"))
     if duplicate.status in Ticket.FINAL:
-        raise refused(
+        raise refusal(
             duplicate.status, Status.CLOSED, _("si può unire solo un caso attivo o risolto")
         )
     if into.citizen_id and duplicate.citizen_id and into.citizen_id != duplicate.citizen_id:
@@ -612,8 +604,8 @@ def action_refusal(ticket: Ticket, action: str) -> str:
         if ticket.is_active():
             return ""
         if status == Status.CANCELLED:
-            return explain_refusal(status, Status.OPEN)
-        return _("il caso è %(status)s: riaprilo prima") % {"status": _label(status).lower()}
+            return why_not(status, Status.OPEN)
+        return _("il caso è %(status)s: riaprilo prima") % {"status": status_label(status).lower()}
     if action == "send_back":
         if status == Status.OFFICE:
             return ""
@@ -638,9 +630,9 @@ def action_refusal(ticket: Ticket, action: str) -> str:
         target = targets[action]
         if ticket.can_transition_to(target):
             return ""
-        return explain_refusal(status, target) or _(
+        return why_not(status, target) or _(
             "un caso «%(status)s» non può diventare «%(target)s»"
-        ) % {"status": _label(status), "target": _label(target)}
+        ) % {"status": status_label(status), "target": status_label(target)}
     return ""
 
 

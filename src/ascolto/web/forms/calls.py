@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -138,32 +139,23 @@ class CallForm(forms.Form):
 
     # --- Field checks: the domain's normalisers, with Italian messages ----------------------
 
-    def clean_phone(self) -> str:
-        raw = str(self.cleaned_data.get("phone") or "").strip()
+    def _normalised(self, name: str, normalise: Callable[[str], str], error: Any) -> str:
+        raw = str(self.cleaned_data.get(name) or "").strip()
         if not raw:
             return ""
         try:
-            return normalise_phone(raw)
+            return normalise(raw)
         except InvalidInput as exc:
-            raise forms.ValidationError(PHONE_ERROR, code="phone") from exc
+            raise forms.ValidationError(error, code=name) from exc
+
+    def clean_phone(self) -> str:
+        return self._normalised("phone", normalise_phone, PHONE_ERROR)
 
     def clean_fiscal_code(self) -> str:
-        raw = str(self.cleaned_data.get("fiscal_code") or "").strip()
-        if not raw:
-            return ""
-        try:
-            return normalise_fiscal_code(raw)
-        except InvalidInput as exc:
-            raise forms.ValidationError(FISCAL_CODE_ERROR, code="fiscal_code") from exc
+        return self._normalised("fiscal_code", normalise_fiscal_code, FISCAL_CODE_ERROR)
 
     def clean_email(self) -> str:
-        raw = str(self.cleaned_data.get("email") or "").strip()
-        if not raw:
-            return ""
-        try:
-            return normalise_email(raw)
-        except InvalidInput as exc:
-            raise forms.ValidationError(EMAIL_ERROR, code="email") from exc
+        return self._normalised("email", normalise_email, EMAIL_ERROR)
 
     def clean_theme(self) -> Theme:
         code = self.cleaned_data.get("theme")

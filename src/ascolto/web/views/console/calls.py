@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from ascolto.citizens.batch import live_citizen
 from ascolto.citizens.handles import normalise_fiscal_code, normalise_phone
 from ascolto.citizens.models import Citizen, Identity
 from ascolto.contactcenter.actions import log_call
@@ -71,9 +72,7 @@ def find_callers(user: Any, phone: str = "", fiscal_code: str = "") -> tuple[lis
         ).select_related("citizen")
         for identity in identities:
             if identity.citizen is not None:
-                citizen = identity.citizen
-                while citizen.merged_into_id is not None:  # follow merges to the kept record
-                    citizen = Citizen.objects.get(pk=citizen.merged_into_id)
+                citizen = live_citizen(identity.citizen)
                 citizens.setdefault(citizen.pk, citizen)
             else:
                 loose.append(identity)
