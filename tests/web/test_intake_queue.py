@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 import pytest
@@ -9,7 +10,7 @@ from django.core.management import call_command
 
 from ascolto.channels import intake, queue
 from ascolto.channels.models import PendingInbound
-from ascolto.core.errors import InvalidInput
+from ascolto.core.errors import InvalidInput, NotFound
 from ascolto.tickets import codes
 from ascolto.tickets.models import Ticket
 from tests import factories, personas
@@ -116,3 +117,18 @@ def test_with_a_worker_backend_the_drain_is_enqueued_once_a_second_and_deferred(
     assert drains.get().run_after is not None
     assert not Ticket.objects.exists()  # the web process only accepted
     assert queue.pending() == 3
+
+
+def test_what_intake_would_refuse_is_refused_at_accept_not_at_the_drain(
+    cast: personas.Cast, settings: Any
+) -> None:
+    settings.ASCOLTO_MAX_MESSAGE_CHARS = 50
+    too_long = factories.scrivi_message(
+        "Una richiesta molto più lunga di cinquanta caratteri, davvero."
+    )
+    with pytest.raises(InvalidInput, match="at most 50"):
+        queue.accept(too_long, codes.new_code())
+    unknown = dataclasses.replace(factories.scrivi_message(), channel="no-such-channel")
+    with pytest.raises(NotFound):
+        queue.accept(unknown, codes.new_code())
+    assert not PendingInbound.objects.exists()

@@ -108,6 +108,15 @@ def receive_many(inbounds: Sequence[InboundMessage]) -> list[Received | DomainEr
     return results
 
 
+def check(inbound: InboundMessage, channel: Channel) -> None:
+    """Raise what intake would refuse in `inbound` on `channel`, without touching the database.
+
+    A queue that accepts messages now and takes them in later (`channels.queue.accept`) calls it
+    first, so that nothing it accepts is refused when it is drained.
+    """
+    _prepare(0, without_nul(inbound), {channel.code: channel})
+
+
 def _receive_chunk(inbounds: Sequence[InboundMessage]) -> list[Received | DomainError]:
     results: list[Received | DomainError | None] = [None] * len(inbounds)
     channels = {c.code: c for c in Channel.objects.filter(code__in={i.channel for i in inbounds})}

@@ -23,9 +23,10 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from ascolto.channels import intake
 from ascolto.channels.inbound import InboundMessage, from_json, to_json, without_nul
-from ascolto.channels.models import PendingInbound
-from ascolto.core.errors import DomainError, InvalidInput
+from ascolto.channels.models import Channel, PendingInbound
+from ascolto.core.errors import DomainError, InvalidInput, NotFound
 
 logger = logging.getLogger(__name__)
 
@@ -42,12 +43,20 @@ class Drained:
     failed: int
 
 
-def accept(inbound: InboundMessage, code: str) -> PendingInbound:
+def accept(inbound: InboundMessage, code: str, channel: Channel | None = None) -> PendingInbound:
     """Queue `inbound` for intake under the tracking code `code` (one insert, one commit).
 
-    Raises `InvalidInput` when the same message (channel, external id) or code was already
-    accepted. The case is created by the next drain, with `code`.
+    The message is first checked as intake will check it (`intake.check`), so an accepted
+    message is not refused at the drain. `channel` is the message's channel when the caller
+    already holds it (the public form keeps it in memory); otherwise it is read.
+    Raises `DomainError` for an invalid message, `InvalidInput` when the same message (channel,
+    external id) or code was already accepted. The case is created by the next drain, with `code`.
     """
+    if channel is None:
+        channel = Channel.objects.filter(code=inbound.channel).first()
+        if channel is None:
+            raise NotFound(f"Unknown channel '{inbound.channel}'.", field="channel")
+    intake.check(inbound, channel)
     if inbound.hints.code != code:
         inbound = dataclasses.replace(inbound, hints=dataclasses.replace(inbound.hints, code=code))
     row = PendingInbound(

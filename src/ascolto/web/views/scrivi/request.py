@@ -56,17 +56,17 @@ def channel_code() -> str:
     return setting("ASCOLTO_SCRIVI_CHANNEL", "scrivi")
 
 
-_channel_ok: tuple[float, bool] | None = None
+_channel: tuple[float, Channel | None] | None = None
 
 
-def _channel_available() -> bool:
-    """Whether the Scrivi channel is configured and active (checked once a minute)."""
-    global _channel_ok
+def _active_channel() -> Channel | None:
+    """The Scrivi channel when it is configured and active (read once a minute)."""
+    global _channel
     now = timezone.now().timestamp()
-    if _channel_ok is None or now - _channel_ok[0] > 60 or not _channel_ok[1]:
-        ok = Channel.objects.filter(code=channel_code(), is_active=True).exists()
-        _channel_ok = (now, ok)
-    return _channel_ok[1]
+    if _channel is None or now - _channel[0] > 60 or _channel[1] is None:
+        found = Channel.objects.filter(code=channel_code(), is_active=True).first()
+        _channel = (now, found)
+    return _channel[1]
 
 
 def _context(form: RequestForm, **extra: object) -> dict[str, object]:
@@ -97,7 +97,8 @@ def home(request: HttpRequest) -> HttpResponse:
     if form.is_spam:
         # A robot filled the hidden field: it gets what a person would, and nothing is stored.
         return _confirm(code)
-    if not _channel_available():
+    channel = _active_channel()
+    if channel is None:
         error = _("Il modulo non è disponibile in questo momento. Riprova più tardi.")
         return render(request, "web/scrivi/request.html", _context(form, error=error), status=503)
     data = form.cleaned_data
@@ -122,7 +123,7 @@ def home(request: HttpRequest) -> HttpResponse:
         ),
     )
     try:
-        queue.accept(inbound, code)
+        queue.accept(inbound, code, channel)
     except DomainError as exc:
         logger.warning("scrivi: submission refused (%s)", exc.field)
         error = _("La richiesta non è stata registrata: riprova.")
