@@ -64,8 +64,8 @@ def test_every_model_forecasts_every_interval_with_ordered_intervals(
 
 def test_ours_beats_seasonal_naive_on_the_extract(bank_extract: pd.DataFrame) -> None:
     train, test = train_test(bank_extract)
-    ours = score(VolumeProfile(BANK_CALENDAR).fit(train).predict(7), test, train, 169)
-    naive = score(SeasonalNaive(BANK_CALENDAR).fit(train).predict(7), test, train, 169)
+    ours = score(VolumeProfile(BANK_CALENDAR).fit(train).predict(7), test)
+    naive = score(SeasonalNaive(BANK_CALENDAR).fit(train).predict(7), test)
     assert ours.mase < 0.9 * naive.mase
     assert ours.rmse < naive.rmse
     # The 95 % intervals are not decorative: most actuals fall inside.
@@ -152,15 +152,24 @@ class Fragile(SeasonalNaive):
         raise ValueError("needs more history")
 
 
-def test_a_failing_candidate_scores_infinity_and_loses(bank_extract: pd.DataFrame) -> None:
+def test_a_failing_candidate_is_excluded_with_its_reason(bank_extract: pd.DataFrame) -> None:
     candidates: dict[str, Forecaster] = {
         "fragile": Fragile(BANK_CALENDAR),
         "naive": SeasonalNaive(BANK_CALENDAR, paths=100),
     }
     choice = select_model(bank_extract, candidates, horizon=7, n_origins=1)
     assert choice.best == "naive"
-    assert choice.summary.loc["fragile", "mase"] == np.inf
-    assert "needs more history" in choice.folds.set_index("model").loc["fragile", "error"]
+    assert list(choice.summary.index) == ["naive", "fragile"]  # the excluded one last
+    assert np.isnan(choice.summary.loc["fragile", "mase"])
+    assert "needs more history" in choice.summary.loc["fragile", "error"]
+    assert choice.summary.loc["naive", "error"] == ""
+
+
+def test_when_every_candidate_fails_the_choice_is_refused_with_the_reasons(
+    bank_extract: pd.DataFrame,
+) -> None:
+    with pytest.raises(ValueError, match="fragile: ValueError: needs more history"):
+        select_model(bank_extract, {"fragile": Fragile(BANK_CALENDAR)}, horizon=7)
 
 
 # -------------------------------------------------------------------------------------------
@@ -181,18 +190,22 @@ def test_milan_calendar_knows_sant_ambrogio_and_bridges() -> None:
     assert not flags.after_closure[may5]  # a Monday after an ordinary weekend
 
 
-def test_closed_days_are_zero_and_left_out_of_fitting() -> None:
+def test_closed_days_are_zero_and_stray_calls_on_them_left_out() -> None:
     cal = OperatingCalendar(weekdays=(0, 1, 2, 3, 4))  # Milan holidays closed
-    df = synthetic_calls("2025-05-05", "2025-11-28")
-    # Calls logged on Republic Day (Monday 2 June, closed) must not be learnt from.
-    stray = df[df["ds"].dt.date == dt.date(2025, 6, 9)].assign(
-        ds=lambda f: f["ds"] - pd.Timedelta(days=7), y=50_000.0
+    holidays = cal.holidays_between(dt.date(2025, 5, 1), dt.date(2025, 12, 31))
+    df = synthetic_calls("2025-05-05", "2025-11-28", closed={pd.Timestamp(d) for d in holidays})
+    # A few calls logged on Republic Day (Monday 2 June, closed), far less than a day's worth:
+    # stray records, not an opening, so not learnt from.
+    stray = (
+        df[df["ds"].dt.date == dt.date(2025, 6, 9)]
+        .head(3)
+        .assign(ds=lambda f: f["ds"] - pd.Timedelta(days=7), y=5.0)
     )
     model = VolumeProfile(cal, paths=200).fit(pd.concat([df, stray], ignore_index=True))
-    assert pd.Timestamp("2025-06-02") not in model.series_["milano"].data.dates
-    assert not model.series_["milano"].data.flags.open[
-        model.series_["milano"].data.flags.dates.get_loc(pd.Timestamp("2025-06-02"))
-    ]
+    data = model.series_["milano"].data
+    assert pd.Timestamp("2025-06-02") not in data.dates
+    assert not data.flags.open[data.flags.dates.get_loc(pd.Timestamp("2025-06-02"))]
+    assert data.ignored == (dt.date(2025, 6, 2),) and data.opened == ()
     frame = model.predict(14).frame
     day = frame["ds"].dt.normalize()
     immacolata = frame[day == pd.Timestamp("2025-12-08")]  # Monday, Immacolata

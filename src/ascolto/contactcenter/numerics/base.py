@@ -27,6 +27,7 @@ discrete distribution's quantile falls just short of a fractional forecast.
 from __future__ import annotations
 
 import copy
+import datetime as dt
 from dataclasses import dataclass, field
 from typing import Self, TypeVar
 
@@ -45,6 +46,7 @@ from ascolto.contactcenter.numerics.calendar import (
 )
 
 FloatArray = npt.NDArray[np.float64]
+MAX_LEAD_DAYS = 366  # how far after the data a forecast may start
 _QUANTILES = np.array([0.025, 0.10, 0.90, 0.975])
 INTERVAL_COLUMNS = ["lo95", "lo80", "hi80", "hi95"]
 
@@ -88,6 +90,7 @@ class SeriesForecast:
     point: FloatArray  # (days, slots)
     quantiles: FloatArray  # (4, days, slots): 2.5 %, 10 %, 90 %, 97.5 %
     day_paths: FloatArray  # (paths, days): simulated daily totals
+    scale: float = 1.0  # in-sample seasonal-naive mean absolute error: the MASE denominator
 
 
 @dataclass
@@ -217,6 +220,7 @@ class Forecaster:
         of known campaigns with inclusive dates, past and future, optionally per `series_id`."""
         _check_frame(df)
         self.events_ = events
+        self.end_: dt.date = pd.Timestamp(df["ds"].max()).date()
         self.series_: dict[object, FittedSeries] = {}
         for sid, frame in df.groupby("series_id", sort=True):
             ev = _events_for(events, sid)
@@ -227,30 +231,47 @@ class Forecaster:
             self.series_[sid] = self._fit_series(data, ev)
         return self
 
-    def predict(self, h: int) -> Forecast:
-        """Forecast the `h` calendar days after each series' last day (see the module doc)."""
+    def predict(self, h: int, start: dt.date | None = None) -> Forecast:
+        """Forecast the `h` calendar days from `start`, by default the day after the data."""
         if not hasattr(self, "series_"):
             raise RuntimeError("fit the forecaster before predicting")
         if h < 1:
             raise ValueError("h must be at least one day")
+        first = self.end_ + dt.timedelta(days=1) if start is None else start
+        if first <= self.end_:
+            raise ValueError(
+                f"the forecast must start after the data, which ends on {self.end_.isoformat()}"
+            )
+        if (first - self.end_).days > MAX_LEAD_DAYS:
+            raise ValueError(
+                f"the forecast can start at most {MAX_LEAD_DAYS} days after the data "
+                f"(which ends on {self.end_.isoformat()})"
+            )
+        last = first + dt.timedelta(days=h - 1)
         out = Forecast(model=self.name)
         rng = np.random.default_rng(self.seed)
         for sid, state in self.series_.items():
             ev = _events_for(self.events_, sid)
-            flags = future_flags(state.data, self.calendar, h, ev)
+            # From the series' own last day of data, so that models stepping through open days
+            # count the ones before `start` too; those are dropped below.
+            stepped_from = state.data.dates.max().date() + dt.timedelta(days=1)
+            flags = future_flags(state.data, self.calendar, stepped_from, last, ev)
             slots = len(state.data.layout.slots)
             point = np.zeros((len(flags.dates), slots))
             if flags.open.any():
                 point[flags.open] = np.maximum(self._predict_series(state, flags), 0.0)
-            quantiles, day_paths = _simulate(point, flags.open, state.errors, self.paths, rng)
+            keep = flags.dates >= pd.Timestamp(first)
+            point, is_open = point[keep], flags.open[keep]
+            quantiles, day_paths = _simulate(point, is_open, state.errors, self.paths, rng)
             out.series[sid] = SeriesForecast(
                 series_id=sid,
                 layout=state.data.layout,
-                dates=flags.dates,
-                open=flags.open,
+                dates=flags.dates[keep],
+                open=is_open,
                 point=point,
                 quantiles=quantiles,
                 day_paths=day_paths,
+                scale=seasonal_scale(state.data.values, state.data.layout.season),
             )
         return out
 
@@ -262,6 +283,19 @@ class Forecaster:
     def _predict_series(self, state: FittedSeries, flags: DayFlags) -> FloatArray:
         """Points for the open days of `flags` (rows: open days in order; columns: slots)."""
         raise NotImplementedError
+
+
+def seasonal_scale(values: FloatArray, season: int) -> float:
+    """Mean |y_t − y_{t−season}| over a training series laid out as open days × intervals, in
+    time order (the MASE denominator); for a series flat over every season, or shorter than
+    one, the mean |y| (or 1), so that errors stay finite and comparable between candidates."""
+    y = np.asarray(values, dtype=np.float64).ravel()
+    if len(y) > season:
+        scale = float(np.mean(np.abs(y[season:] - y[:-season])))
+        if scale > 0:
+            return scale
+    level = float(np.mean(np.abs(y))) if len(y) else 0.0
+    return level if level > 0 else 1.0
 
 
 def _check_frame(df: pd.DataFrame) -> None:

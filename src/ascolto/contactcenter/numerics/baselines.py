@@ -1,6 +1,7 @@
 """Baseline forecasters: what our model has to beat.
 
-- `SeasonalNaive`: each interval as on the same weekday last week (the latest open one);
+- `SeasonalNaive`: each interval as one season earlier: the last open day (`season="day"`) or
+  the same weekday last week, the latest open one (`season="week"`);
 - `MSTLModel`: statsforecast's MSTL (daily and weekly seasonal components, AutoETS trend) on
   the open intervals laid end to end (days missing from the data are simply skipped, as
   when FPP fits it to the bank calls, so the weekly phase slips by a day after each gap);
@@ -54,26 +55,55 @@ class _NaiveState(FittedSeries):
 
 
 class SeasonalNaive(Forecaster):
-    """Same interval on the same weekday of the latest week with that weekday open."""
+    """Each interval as it was one season earlier, the season being the day or the week.
+
+    - `season="day"`: every day ahead as the last open day with data (interval by interval):
+      the seasonal naive of an intraday series, the naive of a daily one;
+    - `season="week"`: each day as the latest open day on the same weekday.
+    """
 
     name = "SeasonalNaive"
 
+    def __init__(
+        self,
+        calendar: OperatingCalendar | None = None,
+        *,
+        season: str = "week",
+        paths: int = 1000,
+        seed: int = 0,
+    ) -> None:
+        if season not in SEASONS:
+            raise ValueError(f"season must be one of {SEASONS}")
+        super().__init__(calendar, paths=paths, seed=seed)
+        self.season = season
+        self.name = f"SeasonalNaive({season})"
+
     def _fit_series(self, data: SeriesData, events: pd.DataFrame | None) -> FittedSeries:
-        weekday = data.dates.day_of_week.to_numpy().astype(np.int64)
+        weekday = data.weekday
         fitted = np.full_like(data.values, np.nan)
-        latest: dict[int, int] = {}
-        for i, d in enumerate(weekday):
-            if int(d) in latest:
-                fitted[i] = data.values[latest[int(d)]]
-            latest[int(d)] = i
+        if self.season == "day":
+            fitted[1:] = data.values[:-1]
+        else:
+            latest: dict[int, int] = {}
+            for i, d in enumerate(weekday):
+                if int(d) in latest:
+                    fitted[i] = data.values[latest[int(d)]]
+                latest[int(d)] = i
         ok = ~np.isnan(fitted[:, 0])
         errors = ErrorModel.from_fitted(data.values[ok], fitted[ok], counts=data.counts)
         return _NaiveState(data=data, errors=errors, weekday=weekday)
 
     def _predict_series(self, state: FittedSeries, flags: DayFlags) -> FloatArray:
         st = expect_state(state, _NaiveState)
-        rows = _same_weekday_rows(flags.weekday[flags.open], st.weekday)
+        n = int(flags.open.sum())
+        if self.season == "day":
+            rows = np.full(n, len(st.weekday) - 1, dtype=np.int64)
+        else:
+            rows = _same_weekday_rows(flags.weekday[flags.open], st.weekday)
         return np.asarray(st.data.values[rows], dtype=np.float64)
+
+
+SEASONS = ("day", "week")
 
 
 # -------------------------------------------------------------------------------------------
@@ -133,7 +163,7 @@ class MSTLModel(Forecaster):
 def _recent_profile(data: SeriesData, days: int = 28) -> dict[int, FloatArray]:
     """Mean share of each interval per weekday over the last `days` calendar days."""
     recent = data.dates >= data.dates.max() - pd.Timedelta(days=days - 1)
-    weekday = data.dates.day_of_week.to_numpy()
+    weekday = data.weekday
     slots = data.values.shape[1]
     out: dict[int, FloatArray] = {}
     for d in data.layout.weekdays:
@@ -158,7 +188,7 @@ class AutoETSModel(Forecaster):
         profile = _recent_profile(data)
         fitted_tot = np.asarray(model.predict_in_sample()["fitted"], dtype=np.float64)
         fitted_tot = np.nan_to_num(fitted_tot, nan=float(totals.mean()))
-        weekday = data.dates.day_of_week.to_numpy()
+        weekday = data.weekday
         fitted = np.maximum(fitted_tot, 0.0)[:, None] * np.stack([profile[int(d)] for d in weekday])
         errors = ErrorModel.from_fitted(data.values, fitted, counts=data.counts)
         return _ModelState(data=data, errors=errors, model=model, profile=profile)
@@ -216,7 +246,7 @@ class HarmonicRegression(Forecaster):
         return np.column_stack(cols)
 
     def _fit_series(self, data: SeriesData, events: pd.DataFrame | None) -> FittedSeries:
-        weekday = data.dates.day_of_week.to_numpy().astype(np.int64)
+        weekday = data.weekday
         x = self._design(data, weekday)
         y = data.values.ravel()
         log = bool(np.all(y >= 0))

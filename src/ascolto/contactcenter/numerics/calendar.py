@@ -6,7 +6,9 @@ arrived in as the operators' clock shows it. Callers convert aware UTC datetimes
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import functools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
@@ -28,11 +30,20 @@ class OperatingCalendar:
     - `weekdays`: the days of the week it opens (0 = Monday); None learns them from the data
       (a weekday is open if it has data in most of the last eight weeks);
     - `country`/`subdiv`: public holidays from the `holidays` package; the default is Italy
-      with the Milan subdivision, which adds 7 December (Sant'Ambrogio); None for no holidays;
+      with the Milan subdivision, which adds 7 December (Sant'Ambrogio); country None for no
+      public holidays (`subdiv` is then ignored);
+    - `patron_day`: the city's patron saint as (month, day), a holiday every year (for a city
+      whose patron the package does not know, or with `subdiv` None);
     - `closed_on_holidays`: holidays are closed days (zero forecast, left out of fitting);
       when False they are open days whose lower volume is an estimated effect;
     - `closed_dates`: further closed dates (e.g. a strike, a system migration);
-    - `extra_holidays`: further holidays (e.g. a patron saint not in the package).
+    - `open_dates`: dates open whatever the weekday, holidays and closures say (e.g. an
+      extraordinary Saturday before a deadline); an opening on a weekday the line never opens
+      is forecast like the nearest earlier operating weekday;
+    - `extra_holidays`: further holidays (e.g. a one-off municipal holiday).
+
+    A series whose history has calls on days this calendar calls closed is treated as open on
+    them: see `series_matrix`.
     """
 
     weekdays: tuple[int, ...] | None = None
@@ -41,15 +52,67 @@ class OperatingCalendar:
     closed_on_holidays: bool = True
     closed_dates: tuple[dt.date, ...] = ()
     extra_holidays: tuple[dt.date, ...] = ()
+    patron_day: tuple[int, int] | None = None
+    open_dates: tuple[dt.date, ...] = ()
+
+    def __post_init__(self) -> None:
+        if self.weekdays is not None:
+            if not self.weekdays or any(not 0 <= int(d) <= 6 for d in self.weekdays):
+                raise ValueError("weekdays must be numbers from 0 (Monday) to 6 (Sunday)")
+        if self.patron_day is not None:
+            month, day = self.patron_day
+            try:
+                dt.date(2024, int(month), int(day))  # a leap year admits 29 February
+            except ValueError as exc:
+                raise ValueError(f"the patron day {month}-{day} is not a date") from exc
+        if self.country:
+            try:
+                holidays.country_holidays(self.country, subdiv=self.subdiv, years=2024)
+            except NotImplementedError as exc:
+                raise ValueError(
+                    f"no public holidays known for country {self.country!r}"
+                    + (f" and subdivision {self.subdiv!r}" if self.subdiv else "")
+                ) from exc
 
     def holidays_between(self, first: dt.date, last: dt.date) -> set[dt.date]:
         """Public holidays from `first` to `last` inclusive."""
         out = {d for d in self.extra_holidays if first <= d <= last}
+        years = range(first.year, last.year + 1)
         if self.country:
-            years = range(first.year, last.year + 1)
-            table = holidays.country_holidays(self.country, subdiv=self.subdiv, years=years)
-            out |= {d for d in table if first <= d <= last}
+            for year in years:
+                out |= {
+                    d
+                    for d in _public_holidays(self.country, self.subdiv, year)
+                    if first <= d <= last
+                }
+        if self.patron_day is not None:
+            month, day = self.patron_day
+            for year in years:
+                try:
+                    patron = dt.date(year, month, day)
+                except ValueError:  # 29 February in a common year
+                    continue
+                if first <= patron <= last:
+                    out.add(patron)
         return out
+
+
+@functools.lru_cache(maxsize=256)
+def _public_holidays(country: str, subdiv: str | None, year: int) -> frozenset[dt.date]:
+    """One year of a country's holidays (the package builds its tables in milliseconds, and a
+    model selection asks for the same years dozens of times)."""
+    return frozenset(holidays.country_holidays(country, subdiv=subdiv, years=year))
+
+
+def model_weekday(weekday: int, weekdays: Sequence[int]) -> int:
+    """The operating weekday a day is modelled as: itself, or for an opening on a weekday the
+    line does not usually open (a Sunday before a deadline), the nearest earlier one."""
+    if not weekdays or weekday in weekdays:
+        return weekday
+    for back in range(1, 7):
+        if (weekday - back) % 7 in weekdays:
+            return (weekday - back) % 7
+    return weekday
 
 
 @dataclass
@@ -93,11 +156,14 @@ def day_flags(
     weekdays: Sequence[int],
     events: pd.DataFrame | None = None,
     closed: Iterable[dt.date] = (),
+    opened: Iterable[dt.date] = (),
 ) -> DayFlags:
     """Calendar facts for consecutive calendar `dates` (every day from first to last).
 
     `weekdays` are the operating weekdays; `closed` are extra closed dates (e.g. learnt from
-    gaps in the data). Events are rows (name, start, end) with inclusive dates.
+    gaps in the data) and `opened` extra open ones (e.g. learnt from calls on a holiday), on
+    top of the calendar's own. Events are rows (name, start, end) with inclusive dates.
+    `DayFlags.weekday` is the weekday each day is modelled as (`model_weekday`).
     """
     idx = pd.DatetimeIndex(pd.to_datetime(list(dates))).normalize()
     first, last = idx[0].date(), idx[-1].date()
@@ -108,13 +174,14 @@ def day_flags(
     hi = (pd.Timestamp(last + pad) + pd.offsets.MonthEnd(0)).date()
     hol = calendar.holidays_between(lo, hi)
     closed_set = set(calendar.closed_dates) | set(closed)
+    opened_set = set(calendar.open_dates) | set(opened)
     full = pd.date_range(lo, hi, freq="D")
-    fdates = [d.date() for d in full]
-    is_hol = np.array([d in hol for d in fdates])
+    is_hol = _among(full, hol)
     wd_open = np.isin(full.day_of_week, list(weekdays))
-    is_open = wd_open & ~np.array([d in closed_set for d in fdates])
+    is_open = wd_open & ~_among(full, closed_set)
     if calendar.closed_on_holidays:
         is_open &= ~is_hol
+    is_open |= _among(full, opened_set)
     # A weekday the center would normally open but does not: a holiday or a closure.
     unusual_closed = wd_open & ~is_open
     prev_unusual = np.r_[False, unusual_closed[:-1]]
@@ -145,7 +212,9 @@ def day_flags(
     sl = slice(offset, offset + (last - first).days + 1)
     return DayFlags(
         dates=full[sl],
-        weekday=full.day_of_week.to_numpy()[sl].astype(np.int64),
+        weekday=np.array([model_weekday(d, weekdays) for d in range(7)], dtype=np.int64)[
+            full.day_of_week.to_numpy()[sl]
+        ],
         open=is_open[sl],
         holiday=is_hol[sl],
         after_closure=after[sl],
@@ -158,6 +227,13 @@ def day_flags(
         month_end=(is_open & (open_left == 1))[sl],
         events={k: v[sl] for k, v in ev.items()},
     )
+
+
+def _among(days: pd.DatetimeIndex, dates: set[dt.date]) -> BoolArray:
+    """Which of `days` are in `dates`, vectorised."""
+    if not dates:
+        return np.zeros(len(days), dtype=bool)
+    return np.asarray(days.isin(pd.DatetimeIndex(sorted(dates))), dtype=bool)
 
 
 def _after_run(unusual: BoolArray, is_open: BoolArray) -> BoolArray:
@@ -201,7 +277,13 @@ class Layout:
 
 @dataclass
 class SeriesData:
-    """One series as a matrix: rows are the open days with data, columns the day's intervals."""
+    """One series as a matrix: rows are the open days with data, columns the day's intervals.
+
+    `opened` are days the calendar calls closed on which the series had calls enough to be an
+    opening: they are fitted as open days. `ignored` are closed days with only a few stray
+    calls (under a tenth of a median open day), left out. `open_on_holidays` says the series
+    answered on most holidays of its history, so its future holidays are open too.
+    """
 
     series_id: object
     layout: Layout
@@ -210,6 +292,21 @@ class SeriesData:
     closed: tuple[dt.date, ...]  # operating weekdays without data: treated as closed
     counts: bool  # whole numbers: call counts (Poisson-type noise) rather than a measure
     flags: DayFlags  # for every calendar day from the first to the last date
+    opened: tuple[dt.date, ...] = ()
+    ignored: tuple[dt.date, ...] = ()
+    open_on_holidays: bool = False
+
+    @property
+    def weekday(self) -> npt.NDArray[np.int64]:
+        """The weekday each row is modelled as (see `model_weekday`)."""
+        rows = self.flags.dates.get_indexer(self.dates)
+        return np.asarray(self.flags.weekday[rows], dtype=np.int64)
+
+    def future_calendar(self, calendar: OperatingCalendar) -> OperatingCalendar:
+        """The calendar this series' forecast follows: holidays open if it answered on them."""
+        if self.open_on_holidays and calendar.closed_on_holidays:
+            return dataclasses.replace(calendar, closed_on_holidays=False)
+        return calendar
 
 
 def infer_layout(frame: pd.DataFrame, calendar: OperatingCalendar) -> Layout:
@@ -247,28 +344,58 @@ def series_matrix(
 
     Intervals missing inside an open day with data count as zero calls: telephony exports
     usually leave out empty intervals. Operating weekdays with no data at all are treated as
-    closed (a holiday of another country, an outage) rather than as days with no calls.
+    closed (a holiday of another country, an outage) rather than as days with no calls. Days the
+    calendar calls closed but on which the series had calls are treated as open for this series
+    when their volume is that of an opening (see `SeriesData`): the data knows better than the
+    calendar what happened.
     """
     ds = pd.DatetimeIndex(frame["ds"])
     y = frame["y"].to_numpy(dtype=np.float64)
     days = ds.normalize()
     minute = (ds.hour * 60 + ds.minute).to_numpy()
     first, last = days.min(), days.max()
-    present = set(pd.DatetimeIndex(np.unique(days)).date)
+    finite = np.isfinite(y)
+    per_day = pd.Series(np.where(finite, y, 0.0)).groupby(days).sum()
+    present = set(pd.DatetimeIndex(per_day.index).date)
     all_days = pd.date_range(first, last, freq="D")
     gaps = tuple(
         d.date() for d in all_days if d.weekday() in layout.weekdays and d.date() not in present
     )
-    flags = day_flags(all_days, calendar, layout.weekdays, events, closed=gaps)
+    base = day_flags(all_days, calendar, layout.weekdays, events, closed=gaps)
+    open_dates = set(base.dates[base.open].date)
+    closed_with_calls = sorted(present - open_dates)
+    opened: list[dt.date] = []
+    ignored: list[dt.date] = []
+    if closed_with_calls:
+        totals = {d.date(): float(v) for d, v in per_day.items()}
+        usual = [totals[d] for d in present & open_dates]
+        threshold = 0.1 * float(np.median(usual)) if usual else 0.0
+        for d in closed_with_calls:
+            (opened if totals[d] > threshold else ignored).append(d)
+    holidays_seen = [
+        d
+        for d, hol, wd in zip(base.dates.date, base.holiday, base.dates.day_of_week, strict=True)
+        if hol and wd in layout.weekdays and d not in calendar.closed_dates
+    ]
+    open_on_holidays = bool(
+        calendar.closed_on_holidays
+        and holidays_seen
+        and sum(d in opened for d in holidays_seen) * 2 > len(holidays_seen)
+    )
+    flags = (
+        day_flags(all_days, calendar, layout.weekdays, events, closed=gaps, opened=opened)
+        if opened
+        else base
+    )
     open_days = flags.dates[flags.open]
     open_days = open_days[np.isin(open_days.date, list(present))]
     slot_index = {m: i for i, m in enumerate(layout.slots)}
     col = np.array([slot_index.get(int(m), -1) for m in minute])
     row = open_days.get_indexer(days)
-    keep = (col >= 0) & (row >= 0) & np.isfinite(y)
+    keep = (col >= 0) & (row >= 0) & finite
     values = np.zeros((len(open_days), len(layout.slots)))
     np.add.at(values, (row[keep], col[keep]), y[keep])
-    counts = bool(np.all(np.equal(np.mod(y[np.isfinite(y)], 1.0), 0.0)) and np.all(y >= 0))
+    counts = bool(np.all(np.equal(np.mod(y[finite], 1.0), 0.0)) and np.all(y[finite] >= 0))
     return SeriesData(
         series_id=frame["series_id"].iloc[0],
         layout=layout,
@@ -277,30 +404,25 @@ def series_matrix(
         closed=gaps,
         counts=counts,
         flags=flags,
+        opened=tuple(opened),
+        ignored=tuple(ignored),
+        open_on_holidays=open_on_holidays,
     )
 
 
 def future_flags(
-    data: SeriesData, calendar: OperatingCalendar, h: int, events: pd.DataFrame | None
+    data: SeriesData,
+    calendar: OperatingCalendar,
+    first: dt.date,
+    last: dt.date,
+    events: pd.DataFrame | None,
 ) -> DayFlags:
-    """Calendar facts for the `h` calendar days after the last day of data (and a week before
-    it, so that the closure-related flags of the first future day are right)."""
-    last = data.dates.max()
-    days = pd.date_range(last - pd.Timedelta(days=7), last + pd.Timedelta(days=h), freq="D")
-    flags = day_flags(days, calendar, data.layout.weekdays, events)
-    keep = slice(8, None)
-    return DayFlags(
-        dates=flags.dates[keep],
-        weekday=flags.weekday[keep],
-        open=flags.open[keep],
-        holiday=flags.holiday[keep],
-        after_closure=flags.after_closure[keep],
-        before_closure=flags.before_closure[keep],
-        bridge=flags.bridge[keep],
-        august=flags.august[keep],
-        christmas=flags.christmas[keep],
-        month_start=flags.month_start[keep],
-        month_second=flags.month_second[keep],
-        month_end=flags.month_end[keep],
-        events={k: v[keep] for k, v in flags.events.items()},
+    """Calendar facts for the days `first` to `last` inclusive, as this series' future
+    (`SeriesData.future_calendar`); the flags that look at neighbouring days (closures,
+    bridges, a month's first and last open days) see past both ends."""
+    return day_flags(
+        pd.date_range(first, last, freq="D"),
+        data.future_calendar(calendar),
+        data.layout.weekdays,
+        events,
     )

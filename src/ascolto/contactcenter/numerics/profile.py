@@ -275,9 +275,11 @@ def _robust_ses(
     for a in _ALPHAS if alpha is None else (alpha,):
         level = start
         ahead = np.empty(n)
-        for t, v in enumerate(series):
+        # A plain Python loop with min/max: np.clip on scalars costs ten times as much here,
+        # and this loop runs for every weight of every fit.
+        for t, v in enumerate(series.tolist()):
             ahead[t] = level
-            level += a * float(np.clip(v - level, -clip, clip))
+            level += a * max(-clip, min(clip, v - level))
         loss = 0.0
         for k in range(1, max(1, min(horizon, n - warm - 1)) + 1):
             # ahead[t - k + 1] is the level known k days before day t.
