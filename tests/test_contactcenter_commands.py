@@ -8,11 +8,13 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import time_machine
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 from openpyxl import load_workbook
 
 from ascolto.contactcenter.actions import callback_slots
+from ascolto.contactcenter.forecasting import OperatingCalendar
 from ascolto.contactcenter.models import CallRecord, ForecastRun
 from tests import personas
 
@@ -22,16 +24,17 @@ PROFILE = np.concatenate([np.linspace(4, 14, 8), np.full(12, 14.0), np.linspace(
 
 
 def _history(weeks: int) -> date:
-    """Weekday calls for `weeks` weeks ending yesterday, bulk-written as the telephony export
-    would deliver them; returns the first day."""
+    """Calls on weekdays but Milan's holidays for `weeks` weeks ending yesterday, bulk-written
+    as the telephony export would deliver them; returns the first day."""
     rng = np.random.default_rng(7)
     zone = timezone.get_current_timezone()
     today = timezone.localdate()
     first = today - timedelta(weeks=weeks)
+    holidays = OperatingCalendar().holidays_between(first, today)
     rows = []
     for offset in range(weeks * 7):
         day = first + timedelta(days=offset)
-        if day.weekday() >= 5:
+        if day.weekday() >= 5 or day in holidays:
             continue
         for q, mean in enumerate(PROFILE):
             for n in range(int(rng.poisson(mean))):
@@ -55,10 +58,25 @@ def _history(weeks: int) -> date:
     return first
 
 
+def _pinned(day: date) -> time_machine.travel:
+    """The clock at 07:00 on `day` in the city's time zone."""
+    return time_machine.travel(
+        datetime.combine(day, time(7), tzinfo=timezone.get_current_timezone()), tick=False
+    )
+
+
+# A Thursday (a 3-day horizon was refused on Wednesdays and Thursdays), and a Tuesday between
+# New Year and Epiphany (the history's last days closed, the horizon starting on a holiday eve).
+@pytest.mark.parametrize("today", [date(2026, 12, 3), date(2027, 1, 5)], ids=str)
 @pytest.mark.django_db
 def test_forecast_staffing_and_shift_plan_open_callback_slots(
-    cast: personas.Cast, tmp_path: Path
+    cast: personas.Cast, tmp_path: Path, today: date
 ) -> None:
+    with _pinned(today):
+        _check_forecast_staffing_and_shift_plan(tmp_path)
+
+
+def _check_forecast_staffing_and_shift_plan(tmp_path: Path) -> None:
     _history(weeks=10)
     out = StringIO()
 
@@ -67,21 +85,28 @@ def test_forecast_staffing_and_shift_plan_open_callback_slots(
     )
 
     run = ForecastRun.objects.get()
-    assert run.model_name in {
-        "SeasonalNaive",
-        "MSTL",
-        "AutoETS",
-        "HarmonicRegression",
-        "VolumeProfile",
-    }
-    assert {c["model"] for c in run.candidates} >= {"SeasonalNaive", "VolumeProfile"}
+    names = {c["model"] for c in run.candidates}
+    assert run.model_name in names
+    assert {"SeasonalNaive(day)", "SeasonalNaive(week)", "VolumeProfile"} <= names
+    assert all(c["error"] == "" and c["mase"] is not None for c in run.candidates)
+    today = timezone.localdate()
+    assert timezone.localtime(run.horizon_start).date() == today
+    assert timezone.localtime(run.horizon_end).date() == today + timedelta(days=13)
     days = run.totals["D"]
-    weekdays = [d for d in days if date.fromisoformat(d["start"]).weekday() < 5]
-    assert len(weekdays) == 10
-    for d in weekdays:  # about 400 calls a weekday, inside its own intervals
-        assert 300 < d["yhat"] < 500
+    holidays = {date(2026, 12, 7), date(2026, 12, 8), date(2026, 12, 25), date(2027, 1, 6)}
+    open_days = [
+        today + timedelta(days=k)
+        for k in range(14)
+        if (today + timedelta(days=k)).weekday() < 5 and today + timedelta(days=k) not in holidays
+    ]
+    forecast = [date.fromisoformat(d["start"]) for d in days if d["yhat"] > 0]
+    assert forecast == open_days  # every open day of the horizon, and only those
+    for d in days:  # about 400 calls a weekday, inside its own intervals
+        if d["yhat"] > 0:
+            assert 300 < d["yhat"] < 500
         assert d["lo95"] <= d["lo80"] <= d["yhat"] <= d["hi80"] <= d["hi95"]
     assert "MASE" in out.getvalue()
+    assert f"Horizon {today.isoformat()} to " in out.getvalue()
 
     call_command("staffing", "--run", str(run.pk), stdout=StringIO())
     busy = run.points.order_by("-calls").first()
@@ -112,7 +137,8 @@ def test_forecast_staffing_and_shift_plan_open_callback_slots(
     assert all(r[3] >= 0 and r[4] == max(0, r[2] - r[3]) for r in rows[1:])
     # Shifts come in whole hours and quarters, so some intervals are over-covered: that spare
     # capacity is what callback slots offer.
-    slots = callback_slots(monday)
+    # (On the week's open days: the Monday may be a holiday, 7 December.)
+    slots = [s for k in range(5) for s in callback_slots(monday + timedelta(days=k))]
     assert slots and sum(s.capacity for s in slots) > 0
 
 
@@ -122,6 +148,16 @@ def test_staffing_without_a_forecast_says_what_to_do(cast: personas.Cast) -> Non
 
 
 def test_a_forecast_with_too_little_history_is_refused(cast: personas.Cast) -> None:
-    _history(weeks=2)
-    with pytest.raises(CommandError, match="at least three weeks more than the horizon"):
-        call_command("forecast", "--horizon", "14", stdout=StringIO())
+    with _pinned(date(2026, 6, 10)):
+        _history(weeks=2)
+        with pytest.raises(CommandError, match="servono almeno tre settimane"):
+            call_command("forecast", "--horizon", "14", stdout=StringIO())
+
+
+def test_a_calendar_option_that_cannot_be_is_refused(cast: personas.Cast) -> None:
+    with pytest.raises(CommandError, match="--patron-day: MM-DD"):
+        call_command("forecast", "--patron-day", "29 June", stdout=StringIO())
+    with pytest.raises(CommandError, match="no public holidays known for country 'XX'"):
+        call_command("forecast", "--country", "XX", stdout=StringIO())
+    with pytest.raises(CommandError, match="--closed-dates: dates are YYYY-MM-DD"):
+        call_command("forecast", "--closed-dates", "2026-13-01", stdout=StringIO())

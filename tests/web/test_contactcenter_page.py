@@ -10,6 +10,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+import time_machine
 from django.test import Client
 from django.utils import timezone
 
@@ -19,6 +20,18 @@ from ascolto.contactcenter.models import CallRecord, ForecastRun
 from tests import personas
 
 URL = "/console/contactcenter/"
+MILAN = OperatingCalendar()
+
+
+def _at(day: date, hour: int = 9) -> datetime:
+    return datetime.combine(day, time(hour), tzinfo=timezone.get_current_timezone())
+
+
+@pytest.fixture(autouse=True)
+def pinned_clock() -> Any:
+    """Every test here builds history "ending yesterday": the clock is a Wednesday morning."""
+    with time_machine.travel(_at(date(2026, 3, 11)), tick=False) as traveller:
+        yield traveller
 
 
 def signed_in(user: Any) -> Client:
@@ -28,14 +41,16 @@ def signed_in(user: Any) -> Client:
 
 
 def calls_history(weeks: int, per_hour: float = 6.0) -> None:
-    """Weekday calls from 9:00 to 17:00 for `weeks` weeks ending yesterday."""
+    """Calls from 9:00 to 17:00 on weekdays but Milan's holidays, for `weeks` weeks ending
+    yesterday."""
     rng = np.random.default_rng(3)
     zone = timezone.get_current_timezone()
     today = timezone.localdate()
+    holidays = MILAN.holidays_between(today - timedelta(weeks=weeks), today)
     rows = []
     for offset in range(1, weeks * 7 + 1):
         day = today - timedelta(days=offset)
-        if day.weekday() >= 5:
+        if day.weekday() >= 5 or day in holidays:
             continue
         for hour in range(9, 17):
             for n in range(int(rng.poisson(per_hour))):
@@ -110,7 +125,17 @@ def test_starting_a_forecast_with_no_calls_says_why_nothing_was_made(
     assert "Scegli un orizzonte" in bad.content.decode()
 
 
-def test_a_supervisor_starts_a_forecast_from_the_page(cast: personas.Cast) -> None:
+# A Wednesday and a Thursday (a 3-day forecast used to be refused on both), Sant'Ambrogio
+# (a Monday holiday, after a weekend), and the Tuesday before Epiphany.
+@pytest.mark.parametrize(
+    "today",
+    [date(2026, 3, 11), date(2026, 12, 3), date(2026, 12, 7), date(2027, 1, 5)],
+    ids=str,
+)
+def test_a_supervisor_starts_a_forecast_from_the_page(
+    cast: personas.Cast, pinned_clock: Any, today: date
+) -> None:
+    pinned_clock.move_to(_at(today))
     calls_history(weeks=5)
     response = signed_in(cast.supervisor).post(
         URL + "forecast/", {"horizon": "3", "interval": "60"}, follow=True
@@ -119,7 +144,15 @@ def test_a_supervisor_starts_a_forecast_from_the_page(cast: personas.Cast) -> No
     assert run.created_by == cast.supervisor
     assert run.interval_minutes == 60
     assert f"Previsione {run.pk} fatta" in response.content.decode()
-    assert run.totals["D"]
+    # Exactly the three days from today; the open ones forecast, the closed ones zero.
+    horizon = [today + timedelta(days=k) for k in range(3)]
+    holidays = MILAN.holidays_between(horizon[0], horizon[-1])
+    days = {date.fromisoformat(d["start"]): d["yhat"] for d in run.totals["D"]}
+    assert sorted(days) == horizon
+    for day in horizon:
+        is_open = day.weekday() < 5 and day not in holidays
+        assert (days[day] > 0) == is_open, day
+    assert all(c["error"] == "" for c in run.candidates)
 
 
 def test_forecast_against_actual_calls_staffing_and_callbacks(cast: personas.Cast) -> None:
@@ -160,6 +193,63 @@ def test_forecast_against_actual_calls_staffing_and_callbacks(cast: personas.Cas
     busy = hours["10:00"]
     assert int(busy[3]) >= 1 and int(busy[4]) >= int(busy[3])  # required, then rostered
     assert busy[5] == "" and busy[6] == ""  # no shift plan yet: nothing in turn, no gap
+
+
+def test_the_supervisor_sets_the_calendar_and_the_next_forecast_follows_it(
+    cast: personas.Cast,
+) -> None:
+    client = signed_in(cast.supervisor)
+    page = client.get(URL).content.decode()
+    assert 'id="calendar-form"' in page and 'value="MI"' in page
+    response = client.post(
+        URL + "calendar/",
+        {
+            "weekdays": ["0", "1", "2", "3", "4"],
+            "country": "it",
+            "subdivision": "rm",
+            "patron_day": "",
+            "closed_on_holidays": "on",
+            "closed_dates": "12/03/2026",  # a strike, tomorrow
+            "open_dates": "14/03/2026",  # an extraordinary Saturday
+        },
+        follow=True,
+    )
+    assert "Calendario salvato" in response.content.decode()
+    calendar = actions.operating_calendar()
+    assert calendar.weekdays == (0, 1, 2, 3, 4) and calendar.subdiv == "RM"
+    assert calendar.closed_dates == (date(2026, 3, 12),)
+    assert calendar.open_dates == (date(2026, 3, 14),)
+
+    calls_history(weeks=5)
+    client.post(URL + "forecast/", {"horizon": "4", "interval": "60"})
+    days = {
+        date.fromisoformat(d["start"]): d["yhat"] for d in ForecastRun.objects.get().totals["D"]
+    }
+    assert days[date(2026, 3, 11)] > 0
+    assert days[date(2026, 3, 12)] == 0  # closed
+    assert days[date(2026, 3, 13)] > 0
+    assert days[date(2026, 3, 14)] > 0  # open, though a Saturday
+
+
+def test_a_calendar_that_cannot_be_is_refused_with_what_is_wrong(cast: personas.Cast) -> None:
+    client = signed_in(cast.supervisor)
+    before = actions.operating_calendar()
+    for data, expected in [
+        ({"country": "IT", "subdivision": "ZZ"}, "La provincia «ZZ» non è tra quelle note"),
+        ({"country": "XX"}, "Il paese «XX» non è tra quelli noti"),
+        ({"country": "IT", "patron_day": "31/02"}, "Il giorno del patrono non esiste"),
+        ({"country": "IT", "closed_dates": "2026-02-30"}, "«2026-02-30» non è una data"),
+        (
+            {"country": "IT", "closed_dates": "24/12/2026", "open_dates": "24/12/2026"},
+            "non può essere sia chiuso sia aperto",
+        ),
+    ]:
+        html = client.post(URL + "calendar/", data, follow=True).content.decode()
+        assert "Il calendario non è stato salvato" in html, data
+        assert expected in html, data
+    assert actions.operating_calendar() == before
+    for user in (cast.operator, cast.office_operator, cast.analyst):
+        assert signed_in(user).post(URL + "calendar/", {"country": ""}).status_code == 403
 
 
 def test_actual_calls_today_are_counted_against_the_forecast(cast: personas.Cast) -> None:

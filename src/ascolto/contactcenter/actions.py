@@ -30,7 +30,13 @@ from ascolto.citizens.handles import normalise_email, normalise_fiscal_code, nor
 from ascolto.citizens.models import Citizen, Identity
 from ascolto.contactcenter import forecasting, history, scheduling, staffing
 from ascolto.contactcenter.forecasting import Forecaster, OperatingCalendar
-from ascolto.contactcenter.models import CallbackBooking, CallRecord, ForecastPoint, ForecastRun
+from ascolto.contactcenter.models import (
+    CalendarSettings,
+    CallbackBooking,
+    CallRecord,
+    ForecastPoint,
+    ForecastRun,
+)
 from ascolto.contactcenter.staffing import StaffingRequirement
 from ascolto.core.errors import DomainError, InvalidInput, NotFound
 from ascolto.organisation.models import Office, User
@@ -251,6 +257,48 @@ def record_call(
 # --- Forecasts, staffing and shift plans ----------------------------------------------------
 
 
+def operating_calendar() -> OperatingCalendar:
+    """The contact center's calendar as stored (`CalendarSettings`), or the default one."""
+    row = CalendarSettings.objects.first() or CalendarSettings()
+    return OperatingCalendar(
+        weekdays=tuple(sorted(int(d) for d in row.weekdays)) or None,
+        country=row.country or None,
+        subdiv=row.subdivision or None,
+        patron_day=(
+            (row.patron_month, row.patron_day) if row.patron_month and row.patron_day else None
+        ),
+        closed_on_holidays=row.closed_on_holidays,
+        closed_dates=tuple(date.fromisoformat(d) for d in row.closed_dates),
+        open_dates=tuple(date.fromisoformat(d) for d in row.open_dates),
+    )
+
+
+def set_operating_calendar(calendar: OperatingCalendar, *, actor: User | None) -> None:
+    """Store `calendar` as the contact center's calendar, which forecasts follow from now on.
+
+    The `OperatingCalendar` has already checked its parts (country, subdivision, patron day,
+    weekdays); a closed and open date cannot be the same day.
+    """
+    both = sorted(set(calendar.closed_dates) & set(calendar.open_dates))
+    if both:
+        raise InvalidInput(
+            _("Un giorno non può essere sia chiuso sia aperto: %(days)s.")
+            % {"days": ", ".join(d.strftime("%d/%m/%Y") for d in both)},
+            field="open_dates",
+        )
+    with transaction.atomic():
+        row = CalendarSettings.objects.select_for_update().first() or CalendarSettings()
+        row.country = calendar.country or ""
+        row.subdivision = (calendar.subdiv or "") if calendar.country else ""
+        row.patron_month, row.patron_day = calendar.patron_day or (None, None)
+        row.weekdays = sorted(calendar.weekdays or ())
+        row.closed_on_holidays = calendar.closed_on_holidays
+        row.closed_dates = sorted(d.isoformat() for d in set(calendar.closed_dates))
+        row.open_dates = sorted(d.isoformat() for d in set(calendar.open_dates))
+        row.updated_by = actor
+        row.save()
+
+
 def run_forecast(
     history: pd.DataFrame,
     *,
@@ -261,39 +309,59 @@ def run_forecast(
     calendar: OperatingCalendar | None = None,
     candidates: Mapping[str, Forecaster] | None = None,
     origins: int = 3,
+    start: date | None = None,
     actor: User | None = None,
     progress: Callable[[str], None] | None = None,
 ) -> ForecastRun:
-    """Choose a model by rolling-origin cross-validation, forecast `horizon_days` after the
-    history with it, and store the run (winner, errors of every candidate) and its points."""
+    """Choose a model by rolling-origin cross-validation, forecast the `horizon_days` from
+    `start` (by default the day after the history) with it, and store the run: the winner, the
+    errors of every candidate, what the forecaster noticed (`forecast_notes`) and the points.
+
+    `calendar` defaults to the stored one (`operating_calendar`).
+    """
     if not 1 <= horizon_days <= 186:
-        raise InvalidInput("The horizon is from 1 day to 6 months (186 days).", field="horizon")
+        raise InvalidInput(_("L'orizzonte va da 1 giorno a 6 mesi (186 giorni)."), field="horizon")
+    if not 1 <= origins <= 12:
+        raise InvalidInput(_("Le origini del confronto vanno da 1 a 12."), field="origins")
     if history.empty or history["y"].sum() <= 0:
-        raise InvalidInput("There are no calls in the history to learn from.", field="history")
-    days = history["ds"].dt.normalize().nunique()
+        raise InvalidInput(_("Lo storico non contiene chiamate da cui imparare."), field="history")
+    # Calendar days from the first to the last day of data: weekends and holidays count, as
+    # they do in the three weeks the comparison needs.
+    days = (history["ds"].max().normalize() - history["ds"].min().normalize()).days + 1
     if days < 3 * 7 + min(horizon_days, 28):
         raise InvalidInput(
-            f"The history covers {days} days: at least three weeks more than the horizon "
-            "(capped at 28 days) are needed to compare models.",
+            _(
+                "Lo storico copre %(days)d giorni: ne servono almeno tre settimane più "
+                "l'orizzonte (fino a 28 giorni) per confrontare i modelli."
+            )
+            % {"days": days},
             field="history",
         )
-    calendar = calendar or OperatingCalendar()
+    last_day = pd.Timestamp(history["ds"].max()).date()
+    if start is not None and start <= last_day:
+        raise InvalidInput(
+            _("La previsione deve iniziare dopo lo storico, che termina il %(day)s.")
+            % {"day": last_day.strftime("%d/%m/%Y")},
+            field="start",
+        )
+    calendar = calendar or operating_calendar()
     candidates = dict(candidates or forecasting.default_candidates(calendar))
     check = min(horizon_days, 28)  # models are compared on up to four weeks ahead
-    folds = []
-    for name, model in candidates.items():
-        if progress:
-            progress(name)
-        folds.append(
-            forecasting.select_model(
-                history, {name: model}, check, n_origins=origins, events=events
-            )
+    try:
+        choice = forecasting.select_model(
+            history, candidates, check, n_origins=origins, events=events, progress=progress
         )
-    summary = pd.concat([f.summary for f in folds]).sort_values(["mase", "rmse"])
-    best = str(summary.index[0])
-    forecast = candidates[best].clone().fit(history, events).predict(horizon_days)
+        model = candidates[choice.best].clone().fit(history, events)
+        forecast = model.predict(horizon_days, start=start)
+    except ValueError as exc:
+        raise InvalidInput(
+            _("Non è stato possibile fare la previsione: %(reason)s.") % {"reason": exc},
+            field="history",
+        ) from exc
+    summary = choice.summary
+    first_day = min(sf.dates[0] for sf in forecast.series.values()).date()
     frame = forecast.frame
-    frame = frame[frame["open"]] if "open" in frame else frame
+    frame = frame[frame["open"]]
     zone = timezone.get_current_timezone()
     with transaction.atomic():
         run = ForecastRun.objects.create(
@@ -302,15 +370,24 @@ def run_forecast(
             interval_minutes=interval_minutes,
             history_start=_aware(history["ds"].min(), zone),
             history_end=_aware(history["ds"].max(), zone),
-            horizon_start=_aware(frame["ds"].min(), zone) if len(frame) else timezone.now(),
-            horizon_end=_aware(frame["ds"].max(), zone) if len(frame) else timezone.now(),
-            model_name=best,
-            mase=_finite(summary.loc[best, "mase"]),
-            rmse=_finite(summary.loc[best, "rmse"]),
+            horizon_start=_aware(pd.Timestamp(first_day), zone),
+            horizon_end=_aware(pd.Timestamp(first_day + timedelta(days=horizon_days - 1)), zone),
+            model_name=choice.best,
+            mase=_finite(summary.loc[choice.best, "mase"]),
+            rmse=_finite(summary.loc[choice.best, "rmse"]),
             candidates=[
-                {"model": str(name), **{k: _finite(row[k]) for k in summary.columns}}
+                {
+                    "model": str(name),
+                    **{
+                        k: _finite(row[k])
+                        for k in ("mase", "rmse", "coverage80", "coverage95", "seconds")
+                    },
+                    "folds": int(row["folds"]) if math.isfinite(row["folds"]) else 0,
+                    "error": str(row["error"] or ""),
+                }
                 for name, row in summary.iterrows()
             ],
+            notes=_forecast_facts(model, choice),
             totals={freq: _totals(forecast.aggregate(freq)) for freq in ("D", "W", "M")},
         )
         ForecastPoint.objects.bulk_create(
@@ -330,6 +407,82 @@ def run_forecast(
             batch_size=5000,
         )
     return run
+
+
+def _forecast_facts(model: Forecaster, choice: forecasting.ModelSelection) -> list[dict[str, Any]]:
+    """What the run noticed, as data (rendered in the reader's language by `forecast_notes`)."""
+    facts: list[dict[str, Any]] = []
+    for sid, state in model.series_.items():
+        data = state.data
+        if data.opened:
+            facts.append(
+                {"kind": "opened", "series": str(sid), "days": [d.isoformat() for d in data.opened]}
+            )
+        if data.ignored:
+            facts.append(
+                {
+                    "kind": "ignored",
+                    "series": str(sid),
+                    "days": [d.isoformat() for d in data.ignored],
+                }
+            )
+        if data.open_on_holidays:
+            facts.append({"kind": "open_on_holidays", "series": str(sid)})
+    for cutoff, reason in choice.dropped:
+        facts.append(
+            {"kind": "dropped_fold", "cutoff": cutoff.date().isoformat(), "reason": reason}
+        )
+    for name, row in choice.summary.iterrows():
+        if row["error"]:
+            facts.append({"kind": "not_eligible", "model": str(name), "reason": str(row["error"])})
+    return facts
+
+
+def forecast_notes(run: ForecastRun) -> list[str]:
+    """The run's notes as sentences in the active language."""
+    out = []
+    for fact in run.notes:
+        kind = fact.get("kind")
+        if kind in {"opened", "ignored"}:
+            days = [date.fromisoformat(d) for d in fact["days"]]
+            shown = ", ".join(d.strftime("%d/%m/%Y") for d in days[:10])
+            more = len(days) - 10
+            if more > 0:
+                shown += " " + _("e altri %(n)d") % {"n": more}
+            template = (
+                _(
+                    "Serie %(series)s: chiamate in %(n)d giorni che il calendario dà chiusi "
+                    "(%(days)s); trattati come giorni di apertura."
+                )
+                if kind == "opened"
+                else _(
+                    "Serie %(series)s: poche chiamate in %(n)d giorni che il calendario dà "
+                    "chiusi (%(days)s); non considerate."
+                )
+            )
+            out.append(template % {"series": fact["series"], "n": len(days), "days": shown})
+        elif kind == "open_on_holidays":
+            out.append(
+                _(
+                    "Serie %(series)s: ha risposto nella maggior parte dei giorni festivi: i "
+                    "festivi futuri sono previsti aperti."
+                )
+                % {"series": fact["series"]}
+            )
+        elif kind == "dropped_fold":
+            out.append(
+                _(
+                    "Il confronto con origine il %(day)s è stato escluso: nessuna chiamata "
+                    "nei giorni da prevedere."
+                )
+                % {"day": date.fromisoformat(fact["cutoff"]).strftime("%d/%m/%Y")}
+            )
+        elif kind == "not_eligible":
+            out.append(
+                _("Il modello %(model)s è stato escluso: %(reason)s.")
+                % {"model": fact["model"], "reason": fact["reason"]}
+            )
+    return out
 
 
 def _finite(value: Any) -> float | None:
@@ -705,10 +858,12 @@ def forecast_calls(
     interval_minutes: int = 15,
     history_days: int = 365,
     actor: User | None = None,
+    progress: Callable[[str], None] | None = None,
 ) -> ForecastRun:
-    """Forecast the line's calls from the call records of the last `history_days`, with the
-    campaigns' known events, as `python -m ascolto forecast` does with its defaults (the
-    supervisor's page starts one this way)."""
+    """Forecast the line's calls from today, learning from the call records of the last
+    `history_days` up to yesterday, with the campaigns' known events and the stored calendar,
+    as `python -m ascolto forecast` does with its defaults (the supervisor's page starts one
+    this way)."""
     if not 28 <= history_days <= 3 * 365:
         raise InvalidInput(_("Lo storico va da 28 giorni a 3 anni."), field="history_days")
     today = timezone.localdate()
@@ -729,5 +884,7 @@ def forecast_calls(
         interval_minutes=interval_minutes,
         source=ForecastRun.Source.CALL_RECORDS,
         events=events,
+        start=today,
         actor=actor,
+        progress=progress,
     )

@@ -113,6 +113,15 @@ class ForecastRun(models.Model):
         blank=True,
         help_text="per giorno, settimana e mese: chiamate previste con intervalli all'80 % e 95 %",
     )
+    notes = models.JSONField(
+        "note",
+        default=list,
+        blank=True,
+        help_text=(
+            "che cosa la previsione ha notato: giorni chiusi con chiamate, confronti scartati, "
+            "modelli esclusi (vedi contactcenter.actions.forecast_notes)"
+        ),
+    )
     staffing = models.JSONField(
         "obiettivi di servizio",
         default=dict,
@@ -128,6 +137,55 @@ class ForecastRun(models.Model):
     def __str__(self) -> str:
         period = f"{self.horizon_start:%d/%m/%Y}–{self.horizon_end:%d/%m/%Y}"
         return f"Previsione {period} ({self.model_name})"
+
+
+class CalendarSettings(models.Model):
+    """The contact center's operating calendar: the days of the week the line answers, the
+    public holidays of its country and region, the city's patron day, and the extra closed and
+    open days (a strike, an extraordinary Saturday before a deadline). Forecasts follow it; a
+    single row, edited by supervisors on the contact-center page."""
+
+    country = models.CharField(
+        "paese",
+        max_length=3,
+        default="IT",
+        blank=True,
+        help_text="codice ISO delle festività nazionali (IT); vuoto: nessuna festività",
+    )
+    subdivision = models.CharField(
+        "provincia o regione",
+        max_length=10,
+        default="MI",
+        blank=True,
+        help_text="sigla della provincia per le festività locali (MI: Sant'Ambrogio)",
+    )
+    patron_month = models.PositiveSmallIntegerField("mese del santo patrono", null=True, blank=True)
+    patron_day = models.PositiveSmallIntegerField("giorno del santo patrono", null=True, blank=True)
+    weekdays = models.JSONField(
+        "giorni di apertura",
+        default=list,
+        blank=True,
+        help_text="0 = lunedì … 6 = domenica; vuoto: appresi dalle chiamate",
+    )
+    closed_on_holidays = models.BooleanField("chiuso nei giorni festivi", default=True)
+    closed_dates = models.JSONField("altri giorni di chiusura", default=list, blank=True)
+    open_dates = models.JSONField("aperture straordinarie", default=list, blank=True)
+    updated_at = models.DateTimeField("aggiornato il", auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="aggiornato da",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = "calendario di apertura"
+        verbose_name_plural = "calendario di apertura"
+
+    def __str__(self) -> str:
+        return "Calendario di apertura"
 
 
 class ForecastPoint(models.Model):

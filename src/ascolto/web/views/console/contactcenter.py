@@ -28,10 +28,17 @@ from django.views.decorators.http import require_GET, require_POST
 from django_tasks import TaskResultStatus
 
 from ascolto.contactcenter import history
-from ascolto.contactcenter.actions import callbacks_due
+from ascolto.contactcenter.actions import (
+    callbacks_due,
+    forecast_notes,
+    operating_calendar,
+    set_operating_calendar,
+)
 from ascolto.contactcenter.models import CallRecord, ForecastPoint, ForecastRun
 from ascolto.contactcenter.tasks import forecast_calls_task
 from ascolto.core import access
+from ascolto.core.errors import InvalidInput
+from ascolto.web.forms.contactcenter import CalendarForm
 
 PERIODS = {
     "D": gettext_lazy("giorno"),
@@ -243,6 +250,7 @@ def page(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
     callbacks = callbacks_table(now)
     wanted = request.GET.get("csv")
+    calendar_form = CalendarForm(initial=CalendarForm.initial_from(operating_calendar()))
     if run is None:
         if wanted == "callbacks":
             return _csv(callbacks)
@@ -250,7 +258,8 @@ def page(request: HttpRequest) -> HttpResponse:
             request,
             "web/console/contactcenter/page.html",
             {"nav": "contactcenter", "title": _("Contact center"), "run": None, "tables": {}}
-            | {"callbacks": callbacks, "today": timezone.localdate()},
+            | {"callbacks": callbacks, "today": timezone.localdate()}
+            | {"calendar_form": calendar_form},
         )
     period = request.GET.get("periodo", "D")
     period = period if period in PERIODS else "D"
@@ -274,6 +283,9 @@ def page(request: HttpRequest) -> HttpResponse:
         "totals": totals,
         "intervals": intervals,
         "callbacks": callbacks,
+        "notes": forecast_notes(run),
+        "excluded": [c for c in run.candidates if c.get("error")],
+        "calendar_form": calendar_form,
         "has_staffing": any(row[3] is not None for row in intervals.rows),
         "has_plan": any(row[5] is not None for row in intervals.rows),
         "charts": {
@@ -337,7 +349,33 @@ def start_forecast(request: HttpRequest) -> HttpResponse:
     return redirect("console:contactcenter")
 
 
+@require_POST
+@access.require(access.supervises)
+def save_calendar(request: HttpRequest) -> HttpResponse:
+    """Store the operating calendar the next forecasts follow."""
+    form = CalendarForm(request.POST)
+    calendar = form.calendar() if form.is_valid() else None
+    if calendar is not None:
+        try:
+            set_operating_calendar(calendar, actor=request.user)  # type: ignore[arg-type]
+        except InvalidInput as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        else:
+            messages.success(
+                request, _("Calendario salvato: le prossime previsioni lo seguiranno.")
+            )
+            return redirect("console:contactcenter")
+    errors = "; ".join(
+        (f"{form.fields[name].label}: " if name in form.fields else "")
+        + " ".join(str(m) for m in msgs)
+        for name, msgs in form.errors.items()
+    )
+    messages.error(request, _("Il calendario non è stato salvato: %(errors)s") % {"errors": errors})
+    return redirect("console:contactcenter")
+
+
 urlpatterns: list[URLPattern] = [
     path("contactcenter/", page, name="contactcenter"),
+    path("contactcenter/calendar/", save_calendar, name="contactcenter-calendar"),
     path("contactcenter/forecast/", start_forecast, name="contactcenter-forecast"),
 ]
