@@ -16,7 +16,8 @@ from django.utils import timezone
 
 from ascolto.contactcenter import actions, history
 from ascolto.contactcenter.forecasting import OperatingCalendar, SeasonalNaive
-from ascolto.contactcenter.models import CallRecord, ForecastRun
+from ascolto.contactcenter.actions import request_forecast, run_forecast_job
+from ascolto.contactcenter.models import CallRecord, ForecastJob, ForecastRun
 from tests import personas
 
 URL = "/console/contactcenter/"
@@ -113,11 +114,12 @@ def test_without_a_forecast_the_page_says_how_to_make_one(cast: personas.Cast) -
 
 
 def test_starting_a_forecast_with_no_calls_says_why_nothing_was_made(
-    cast: personas.Cast,
+    cast: personas.Cast, django_capture_on_commit_callbacks: Any
 ) -> None:
     client = signed_in(cast.supervisor)
-    response = client.post(URL + "forecast/", {"horizon": "28", "interval": "15"}, follow=True)
-    html = response.content.decode()
+    with django_capture_on_commit_callbacks(execute=True):  # the worker's turn
+        client.post(URL + "forecast/", {"horizon": "28", "interval": "15"})
+    html = client.get(URL).content.decode()
     assert "La previsione non è stata fatta" in html
     assert "Non ci sono chiamate registrate" in html
     assert ForecastRun.objects.count() == 0
@@ -133,14 +135,16 @@ def test_starting_a_forecast_with_no_calls_says_why_nothing_was_made(
     ids=str,
 )
 def test_a_supervisor_starts_a_forecast_from_the_page(
-    cast: personas.Cast, pinned_clock: Any, today: date
+    cast: personas.Cast, pinned_clock: Any, today: date, django_capture_on_commit_callbacks: Any
 ) -> None:
     pinned_clock.move_to(_at(today))
     calls_history(weeks=5)
-    response = signed_in(cast.supervisor).post(
-        URL + "forecast/", {"horizon": "3", "interval": "60"}, follow=True
-    )
+    client = signed_in(cast.supervisor)
+    with django_capture_on_commit_callbacks(execute=True):  # the worker's turn
+        client.post(URL + "forecast/", {"horizon": "3", "interval": "60"})
+    response = client.get(URL)
     run = ForecastRun.objects.get()
+    assert run.points.filter(agents__isnull=True).count() == 0  # staffed with the forecast
     assert run.created_by == cast.supervisor
     assert run.interval_minutes == 60
     assert f"Previsione {run.pk} fatta" in response.content.decode()
@@ -221,7 +225,7 @@ def test_the_supervisor_sets_the_calendar_and_the_next_forecast_follows_it(
     assert calendar.open_dates == (date(2026, 3, 14),)
 
     calls_history(weeks=5)
-    client.post(URL + "forecast/", {"horizon": "4", "interval": "60"})
+    run_forecast_job(request_forecast(horizon_days=4, interval_minutes=60, actor=None)[0].pk)
     days = {
         date.fromisoformat(d["start"]): d["yhat"] for d in ForecastRun.objects.get().totals["D"]
     }
@@ -250,6 +254,54 @@ def test_a_calendar_that_cannot_be_is_refused_with_what_is_wrong(cast: personas.
     assert actions.operating_calendar() == before
     for user in (cast.operator, cast.office_operator, cast.analyst):
         assert signed_in(user).post(URL + "calendar/", {"country": ""}).status_code == 403
+
+
+def test_a_forecast_runs_in_the_background_and_the_page_follows_its_progress(
+    cast: personas.Cast,
+) -> None:
+    calls_history(weeks=5)
+    client = signed_in(cast.supervisor)
+    client.post(URL + "forecast/", {"horizon": "3", "interval": "60"})
+    job = ForecastJob.objects.get()
+    assert job.status == ForecastJob.Status.QUEUED and ForecastRun.objects.count() == 0
+    page = client.get(URL).content.decode()
+    assert "Previsione in coda" in page
+    assert f'hx-get="/console/contactcenter/forecast/{job.pk}/?polling=1"' in page
+    # A second start while one is queued does not queue another.
+    again = client.post(URL + "forecast/", {"horizon": "3", "interval": "60"}, follow=True)
+    assert "già in corso" in again.content.decode() and ForecastJob.objects.count() == 1
+    assert signed_in(cast.operator).get(URL + f"forecast/{job.pk}/").status_code == 403
+
+    seen: list[tuple[int, str]] = []
+    original = actions.forecast_calls
+
+    def watching(**kwargs: Any) -> ForecastRun:
+        def progress(name: str) -> None:
+            kwargs_progress(name)
+            job.refresh_from_db()
+            seen.append((job.step, job.doing))
+            fragment = client.get(URL + f"forecast/{job.pk}/", HTTP_HX_REQUEST="true")
+            assert "Previsione in corso" in fragment.content.decode()
+            assert "HX-Refresh" not in fragment
+
+        kwargs_progress = kwargs.pop("progress")
+        return original(progress=progress, **kwargs)
+
+    actions.forecast_calls = watching  # type: ignore[assignment]
+    try:
+        run_forecast_job(job.pk)
+    finally:
+        actions.forecast_calls = original  # type: ignore[assignment]
+
+    assert [step for step, _ in seen] == list(range(1, job.steps))
+    assert seen[0][1] == "SeasonalNaive(day)"
+    job.refresh_from_db()
+    assert job.status == ForecastJob.Status.DONE and job.run is not None and job.percent == 100
+    done = client.get(URL + f"forecast/{job.pk}/", {"polling": "1"}, HTTP_HX_REQUEST="true")
+    assert done["HX-Refresh"] == "true"  # the page reloads to show the new forecast
+    page = client.get(URL).content.decode()
+    assert f"Previsione {job.run.pk} fatta" in page and "hx-get" not in page.split("<main")[-1]
+    assert job.run.points.filter(agents__isnull=True).count() == 0
 
 
 def test_actual_calls_today_are_counted_against_the_forecast(cast: personas.Cast) -> None:

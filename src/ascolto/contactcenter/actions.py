@@ -34,6 +34,7 @@ from ascolto.contactcenter.models import (
     CalendarSettings,
     CallbackBooking,
     CallRecord,
+    ForecastJob,
     ForecastPoint,
     ForecastRun,
 )
@@ -888,3 +889,76 @@ def forecast_calls(
         actor=actor,
         progress=progress,
     )
+
+
+def request_forecast(
+    *, horizon_days: int, interval_minutes: int, actor: User | None
+) -> tuple[ForecastJob, bool]:
+    """Record a forecast to be made in the background (`run_forecast_job`) and enqueue it once
+    the request's transaction commits. Returns the job and whether it is new: a job already
+    queued or running is returned instead of starting a second one."""
+    if not 1 <= horizon_days <= 186 or interval_minutes not in history.INTERVALS:
+        raise InvalidInput(
+            _("Scegli un orizzonte da 1 a 186 giorni e un intervallo di 15, 30 o 60 minuti."),
+            field="horizon",
+        )
+    from ascolto.contactcenter.tasks import forecast_job_task
+
+    with transaction.atomic():
+        active = (
+            ForecastJob.objects.select_for_update()
+            .filter(status__in=[ForecastJob.Status.QUEUED, ForecastJob.Status.RUNNING])
+            .first()
+        )
+        if active is not None:
+            return active, False
+        job = ForecastJob.objects.create(
+            requested_by=actor,
+            horizon_days=horizon_days,
+            interval_minutes=interval_minutes,
+            steps=len(forecasting.default_candidates()) + 1,
+        )
+        transaction.on_commit(lambda: forecast_job_task.enqueue(job.pk))
+    return job, True
+
+
+def run_forecast_job(job_id: int) -> ForecastJob:
+    """Make the forecast of a job, then the operators it requires (`compute_staffing` with the
+    targets measured on the last 90 days), updating the job's progress as each candidate model
+    is compared. A refusal (no calls, too little history) is stored on the job as its reason;
+    an unexpected error marks it failed and is raised for the worker to log."""
+    job = ForecastJob.objects.select_related("requested_by").get(pk=job_id)
+    if not job.active:
+        return job
+    job.status, job.started_at, job.step = ForecastJob.Status.RUNNING, timezone.now(), 0
+    job.save(update_fields=["status", "started_at", "step"])
+
+    def advance(name: str) -> None:
+        job.step += 1
+        job.doing = name
+        ForecastJob.objects.filter(pk=job.pk).update(step=job.step, doing=name)
+
+    try:
+        run = forecast_calls(
+            horizon_days=job.horizon_days,
+            interval_minutes=job.interval_minutes,
+            actor=job.requested_by,
+            progress=advance,
+        )
+        advance(_("operatori necessari"))
+        compute_staffing(run, measured_targets(timezone.now() - timedelta(days=90)))
+    except DomainError as exc:
+        _finish(job, ForecastJob.Status.FAILED, error=exc.message)
+        return job
+    except Exception:
+        _finish(job, ForecastJob.Status.FAILED, error=_("errore inatteso, registrato nel log"))
+        raise
+    _finish(job, ForecastJob.Status.DONE, run=run)
+    return job
+
+
+def _finish(
+    job: ForecastJob, status: str, *, error: str = "", run: ForecastRun | None = None
+) -> None:
+    job.status, job.error, job.run, job.finished_at = status, error, run, timezone.now()
+    job.save(update_fields=["status", "error", "run", "finished_at"])

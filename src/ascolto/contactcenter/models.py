@@ -188,6 +188,64 @@ class CalendarSettings(models.Model):
         return "Calendario di apertura"
 
 
+class ForecastJob(models.Model):
+    """A forecast a supervisor started from the contact-center page, run in the background by
+    the task worker: its progress (one step per candidate model, then staffing), and the run it
+    made or why it made none. The page polls it."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", gettext_lazy("In coda")
+        RUNNING = "running", gettext_lazy("In corso")
+        DONE = "done", gettext_lazy("Fatta")
+        FAILED = "failed", gettext_lazy("Non riuscita")
+
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="richiesta da",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    horizon_days = models.PositiveSmallIntegerField("giorni da prevedere")
+    interval_minutes = models.PositiveSmallIntegerField("intervallo (minuti)")
+    status = models.CharField("stato", max_length=10, choices=Status.choices, default=Status.QUEUED)
+    step = models.PositiveSmallIntegerField("passo", default=0)
+    steps = models.PositiveSmallIntegerField("passi", default=1)
+    doing = models.CharField("in corso", max_length=100, blank=True)
+    error = models.TextField("motivo", blank=True)
+    run = models.ForeignKey(
+        ForecastRun,
+        verbose_name="previsione",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField("richiesta il", auto_now_add=True)
+    started_at = models.DateTimeField("iniziata il", null=True, blank=True)
+    finished_at = models.DateTimeField("finita il", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "previsione richiesta"
+        verbose_name_plural = "previsioni richieste"
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"Previsione richiesta {self.pk} ({self.status})"
+
+    @property
+    def percent(self) -> int:
+        """How far it has got, for the progress bar."""
+        if self.status == self.Status.DONE:
+            return 100
+        return min(99, round(100 * self.step / max(self.steps, 1)))
+
+    @property
+    def active(self) -> bool:
+        return self.status in {self.Status.QUEUED, self.Status.RUNNING}
+
+
 class ForecastPoint(models.Model):
     """Calls expected in one interval of one series (a queue), with 80 % and 95 % prediction
     intervals; the operators that interval requires (on headsets, and rostered once shrinkage is

@@ -1,11 +1,15 @@
 """`manage.py demo`: the one command of the quick start. Migrates, seeds, generates the demo
-city when the database has no cases yet, and serves the app."""
+city when the database has no cases yet, and serves the app with a task worker beside it."""
 
 from __future__ import annotations
 
 import io
+import os
+import subprocess
+import sys
 from typing import Any
 
+from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
@@ -63,4 +67,31 @@ class Command(BaseCommand):
         self.stdout.write(f"Citizen pages:    http://{host}/scrivi/")
         self.stdout.write(f"Administration:   http://{host}/admin/")
         if not options["no_serve"]:
-            call_command("runserver", options["addrport"], use_reloader=False)
+            self._serve(options["addrport"])
+
+    def _serve(self, addrport: str) -> None:
+        """Serve the app; with the default inline tasks, serve it as production does instead:
+        tasks (a forecast started from the supervisor's page, the intake drain, outgoing mail)
+        queued in the database and run by a worker beside the server, so no page waits for
+        them."""
+        if settings.TASK_BACKEND != "immediate":
+            call_command("runserver", addrport, use_reloader=False)
+            return
+        env = {**os.environ, "ASCOLTO_TASK_BACKEND": "database"}
+        python = [sys.executable, "-m", "ascolto"]
+        self.stdout.write("Background tasks: a worker runs beside the server (db_worker).")
+        worker = subprocess.Popen(  # noqa: S603 - our own interpreter and module
+            [*python, "db_worker", "--no-reload", "--interval", "1"], env=env
+        )
+        try:
+            subprocess.run(  # noqa: S603
+                [*python, "runserver", addrport, "--noreload"], env=env, check=False
+            )
+        except KeyboardInterrupt:
+            pass
+        finally:
+            worker.terminate()
+            try:
+                worker.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                worker.kill()

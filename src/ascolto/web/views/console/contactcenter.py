@@ -3,8 +3,10 @@ that really arrived, per day, week or month; the staffing gap per interval of a 
 the callbacks due. Every chart has its numbers in a table beside it, and every table downloads
 as CSV (`?csv=totals|intervals|callbacks`). Everything is read with aggregate queries.
 
-With no forecast yet, the page says how to make one and lets a supervisor start one (a POST
-that calls `contactcenter.actions.forecast_calls`, as the `forecast` command does).
+With no forecast yet, the page says how to make one. A supervisor starts one from the page:
+`contactcenter.actions.request_forecast` records a job that the task worker runs
+(`forecast_calls`, as the `forecast` command does, then the operators required), and the page
+polls its progress.
 """
 
 from __future__ import annotations
@@ -25,17 +27,16 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
-from django_tasks import TaskResultStatus
 
 from ascolto.contactcenter import history
 from ascolto.contactcenter.actions import (
     callbacks_due,
     forecast_notes,
     operating_calendar,
+    request_forecast,
     set_operating_calendar,
 )
-from ascolto.contactcenter.models import CallRecord, ForecastPoint, ForecastRun
-from ascolto.contactcenter.tasks import forecast_calls_task
+from ascolto.contactcenter.models import CallRecord, ForecastJob, ForecastPoint, ForecastRun
 from ascolto.core import access
 from ascolto.core.errors import InvalidInput
 from ascolto.web.forms.contactcenter import CalendarForm
@@ -251,6 +252,13 @@ def page(request: HttpRequest) -> HttpResponse:
     callbacks = callbacks_table(now)
     wanted = request.GET.get("csv")
     calendar_form = CalendarForm(initial=CalendarForm.initial_from(operating_calendar()))
+    job = ForecastJob.objects.select_related("run").first()
+    if job is not None and not job.active:
+        # The last job's outcome, until a later forecast (from the command) replaces it.
+        if job.status == ForecastJob.Status.DONE and (run is None or job.run_id != run.pk):
+            job = None
+        elif job.status == ForecastJob.Status.FAILED and run and run.created_at > job.created_at:
+            job = None
     if run is None:
         if wanted == "callbacks":
             return _csv(callbacks)
@@ -259,7 +267,7 @@ def page(request: HttpRequest) -> HttpResponse:
             "web/console/contactcenter/page.html",
             {"nav": "contactcenter", "title": _("Contact center"), "run": None, "tables": {}}
             | {"callbacks": callbacks, "today": timezone.localdate()}
-            | {"calendar_form": calendar_form},
+            | {"calendar_form": calendar_form, "job": job},
         )
     period = request.GET.get("periodo", "D")
     period = period if period in PERIODS else "D"
@@ -286,6 +294,7 @@ def page(request: HttpRequest) -> HttpResponse:
         "notes": forecast_notes(run),
         "excluded": [c for c in run.candidates if c.get("error")],
         "calendar_form": calendar_form,
+        "job": job,
         "has_staffing": any(row[3] is not None for row in intervals.rows),
         "has_plan": any(row[5] is not None for row in intervals.rows),
         "charts": {
@@ -313,40 +322,40 @@ def page(request: HttpRequest) -> HttpResponse:
 @require_POST
 @access.require(access.supervises)
 def start_forecast(request: HttpRequest) -> HttpResponse:
-    """Forecast the next weeks from the call records (may take a minute on a year of calls)."""
+    """Record a forecast to be made in the background; the page shows its progress."""
     try:
         horizon = int(request.POST.get("horizon", "28"))
         interval = int(request.POST.get("interval", "15"))
     except ValueError:
         horizon, interval = 0, 0
-    if not 1 <= horizon <= 186 or interval not in history.INTERVALS:
-        messages.error(
-            request,
-            _("Scegli un orizzonte da 1 a 186 giorni e un intervallo di 15, 30 o 60 minuti."),
+    try:
+        _job, new = request_forecast(
+            horizon_days=horizon,
+            interval_minutes=interval,
+            actor=request.user,  # type: ignore[arg-type]
         )
+    except InvalidInput as exc:
+        messages.error(request, exc.message)
         return redirect("console:contactcenter")
-    result = forecast_calls_task.enqueue(horizon, interval, request.user.pk)
-    if result.status == TaskResultStatus.SUCCESSFUL:
-        outcome = result.return_value or {"ok": False, "error": ""}
-        if outcome["ok"]:
-            messages.success(
-                request,
-                _("Previsione %(pk)s fatta con il modello %(model)s.")
-                % {"pk": outcome["run"], "model": outcome["model"]},
-            )
-        else:
-            messages.error(
-                request,
-                _("La previsione non è stata fatta: %(reason)s") % {"reason": outcome["error"]},
-            )
-    elif result.status == TaskResultStatus.FAILED:
-        messages.error(request, _("La previsione non è riuscita: un errore è stato registrato."))
-    else:
+    if not new:
         messages.info(
-            request,
-            _("Previsione avviata: la pagina la mostrerà appena pronta (qualche minuto)."),
+            request, _("Una previsione è già in corso: la pagina ne mostra l'avanzamento.")
         )
     return redirect("console:contactcenter")
+
+
+@require_GET
+@access.require(access.supervises)
+def job_status(request: HttpRequest, pk: int) -> HttpResponse:
+    """The progress of a forecast job, polled by the page every two seconds; once the job
+    that was running ends, the page reloads to show the new forecast (or why there is none)."""
+    job = ForecastJob.objects.filter(pk=pk).select_related("run").first()
+    if job is None:
+        return HttpResponse(status=404)
+    response = render(request, "web/console/contactcenter/_job.html", {"job": job})
+    if request.headers.get("HX-Request") and request.GET.get("polling") and not job.active:
+        response["HX-Refresh"] = "true"
+    return response
 
 
 @require_POST
@@ -378,4 +387,5 @@ urlpatterns: list[URLPattern] = [
     path("contactcenter/", page, name="contactcenter"),
     path("contactcenter/calendar/", save_calendar, name="contactcenter-calendar"),
     path("contactcenter/forecast/", start_forecast, name="contactcenter-forecast"),
+    path("contactcenter/forecast/<int:pk>/", job_status, name="contactcenter-job"),
 ]
