@@ -15,8 +15,8 @@ from django.test import Client
 from django.utils import timezone
 
 from ascolto.contactcenter import actions, history
-from ascolto.contactcenter.forecasting import OperatingCalendar, SeasonalNaive
 from ascolto.contactcenter.actions import request_forecast, run_forecast_job
+from ascolto.contactcenter.forecasting import OperatingCalendar, SeasonalNaive
 from ascolto.contactcenter.models import CallRecord, ForecastJob, ForecastRun
 from tests import personas
 
