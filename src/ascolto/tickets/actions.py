@@ -23,7 +23,7 @@ from django.utils.translation import gettext_lazy
 from ascolto.channels import actions as channel_actions
 from ascolto.channels.models import Channel, Conversation, Message
 from ascolto.citizens.models import Citizen, Identity
-from ascolto.core import outbox
+from ascolto.core import access, outbox
 from ascolto.core.errors import DomainError, InvalidInput, NotFound
 from ascolto.organisation.models import Office, Team, User
 from ascolto.tickets import codes
@@ -202,20 +202,8 @@ def assign_ticket(
             % {"operator": assignee, "team": team},
             field="assignee",
         )
-    if (
-        ticket.level == Ticket.Level.SECOND
-        and assignee is not None
-        and assignee.role == User.Role.OFFICE
-        and ticket.office is not None
-    ):
-        # An office operator sees the cases of their office and of the offices below it, so a
-        # case can go to them only if its office lies within theirs.
-        if assignee.office is None or not ticket.office.is_within(assignee.office):
-            raise InvalidInput(
-                _("L'operatore %(operator)s non lavora in %(office)s né in un ufficio superiore.")
-                % {"operator": assignee, "office": ticket.office},
-                field="assignee",
-            )
+    if assignee is not None:
+        _check_assignee_sees(ticket, assignee)
     if team is not None:
         ticket.team = team
     if assignee is not None:
@@ -238,6 +226,42 @@ def assign_ticket(
         _move(ticket, Status.OPEN, actor)
     ticket.save()
     return ticket
+
+
+def _check_assignee_sees(ticket: Ticket, assignee: User) -> None:
+    """Refuse an assignee who could not open the case (`core.access`): it would vanish from
+    their "I miei casi" and its page would answer them 404.
+
+    An office operator sees the cases of their office and of the offices below it. A case that
+    is not there goes to their office by escalation (`escalate_ticket`, with its note), never
+    by an assignment that silently moves it: so a first-level case is refused too, with a hint.
+    """
+    if access.handles_cases(assignee) and access.may_see_office(assignee, ticket.office):
+        return
+    names = {"operator": assignee, "office": ticket.office}
+    if not access.handles_cases(assignee):
+        text = _("L'operatore %(operator)s (%(role)s) non lavora sui casi.") % {
+            "operator": assignee,
+            "role": assignee.get_role_display().lower(),
+        }
+    elif assignee.office is None:
+        text = _("L'operatore %(operator)s non ha un ufficio: non vedrebbe il caso.") % names
+    elif ticket.office is None:
+        text = _(
+            "L'operatore %(operator)s vede solo i casi del suo ufficio e questo caso non è ancora "
+            "di un ufficio: passalo prima a %(their)s."
+        ) % {**names, "their": assignee.office}
+    elif ticket.level == Ticket.Level.SECOND:
+        text = (
+            _("L'operatore %(operator)s non lavora in %(office)s né in un ufficio superiore.")
+            % names
+        )
+    else:
+        text = _(
+            "L'operatore %(operator)s non lavora in %(office)s né in un ufficio superiore: per "
+            "affidargli il caso, passalo prima a %(their)s."
+        ) % {**names, "their": assignee.office}
+    raise InvalidInput(text, field="assignee")
 
 
 @transaction.atomic
