@@ -93,6 +93,20 @@ def _move(ticket: Ticket, status: str, actor: Actor, **data: Any) -> None:
     )
 
 
+def _merged_reason(ticket: Ticket) -> str:
+    return _("è stato unito al caso %(code)s: lavora su quello") % {"code": ticket.parent}
+
+
+def _not_merged(ticket: Ticket) -> None:
+    """Refuse any write on a merged duplicate. Its conversations go on in the kept case, maybe
+    another office's: a note written here would land there, past that office's scope check."""
+    if ticket.parent_id is not None:
+        raise DomainError(
+            _("Il caso %(code)s non si può più modificare: %(reason)s.")
+            % {"code": ticket.code, "reason": _merged_reason(ticket)}
+        )
+
+
 def _require_text(text: str, what: str, limit: int = MAX_RESOLUTION) -> str:
     text = (text or "").strip()
     name = str(_TEXT_NAMES.get(what, what))
@@ -349,6 +363,7 @@ def reply_to_ticket(ticket: Ticket, text: str, *, actor: Actor) -> Message:
 
 
 def _reply(ticket: Ticket, text: str, actor: Actor) -> Message:
+    _not_merged(ticket)
     if not ticket.is_active():
         raise refusal(ticket.status, "replied", _("riapri il caso per scrivere al cittadino"))
     text = _require_text(text, "reply", settings.ASCOLTO_MAX_MESSAGE_CHARS)
@@ -370,6 +385,7 @@ def _reply(ticket: Ticket, text: str, actor: Actor) -> Message:
 def add_ticket_note(ticket: Ticket, text: str, *, actor: Actor) -> Message:
     """Leave an internal note on the case (any status; never sent to the citizen)."""
     ticket = _locked(ticket)
+    _not_merged(ticket)
     text = _require_text(text, "note", settings.ASCOLTO_MAX_MESSAGE_CHARS)
     message = channel_actions.add_note(_main_conversation(ticket), text, author=actor)
     _event(ticket, TicketEvent.Kind.NOTE, actor, at=message.sent_at, message=message.pk)
@@ -449,6 +465,11 @@ def merge_tickets(duplicate: Ticket, into: Ticket, *, actor: Actor) -> Ticket:
 
     The duplicate's conversations and tags join the kept case, the duplicate is closed with
     `parent` pointing at the kept case, and both timelines record the merge.
+
+    The conversations stay linked to the duplicate too (it was opened from them; reports count
+    them), but from now on they are the kept case's, which may be another office's: the
+    duplicate shows only the messages it held when merged (`Ticket.thread`), and every write on
+    it is refused (`_not_merged`), so nothing said in the kept case shows or lands here.
     """
     if duplicate.pk == into.pk:
         raise DomainError(_("Un caso non può essere unito a sé stesso."))
@@ -497,6 +518,7 @@ def merge_tickets(duplicate: Ticket, into: Ticket, *, actor: Actor) -> Ticket:
 @transaction.atomic
 def set_theme(ticket: Ticket, theme: Theme, *, actor: Actor) -> Ticket:
     ticket = _locked(ticket)
+    _not_merged(ticket)
     if ticket.theme_id != theme.pk:
         _event(ticket, TicketEvent.Kind.THEME, actor, from_value=ticket.theme or "", to_value=theme)
         ticket.theme = theme
@@ -507,6 +529,7 @@ def set_theme(ticket: Ticket, theme: Theme, *, actor: Actor) -> Ticket:
 @transaction.atomic
 def set_kind(ticket: Ticket, kind: str, *, actor: Actor) -> Ticket:
     ticket = _locked(ticket)
+    _not_merged(ticket)
     if kind not in Ticket.Kind.values:
         raise InvalidInput(
             _("Tipo di richiesta sconosciuto: «%(kind)s».") % {"kind": kind}, field="kind"
@@ -523,6 +546,7 @@ def tag_ticket(
     ticket: Ticket, *, actor: Actor, add: Iterable[Tag] = (), remove: Iterable[Tag] = ()
 ) -> Ticket:
     ticket = _locked(ticket)
+    _not_merged(ticket)
     added, removed = list(add), list(remove)
     if added:
         ticket.tags.add(*added)
@@ -542,6 +566,7 @@ def tag_ticket(
 @transaction.atomic
 def link_campaign(ticket: Ticket, campaign: Campaign | None, *, actor: Actor) -> Ticket:
     ticket = _locked(ticket)
+    _not_merged(ticket)
     if ticket.campaign_id != (campaign.pk if campaign else None):
         _event(
             ticket,
@@ -624,6 +649,8 @@ def action_refusal(ticket: Ticket, action: str) -> str:
     The same rules the actions enforce, asked beforehand, so a page can offer only what will be
     accepted and say why the rest is not."""
     status = ticket.status
+    if ticket.parent_id is not None and action != "reopen":
+        return _merged_reason(ticket)
     if action in ("reply", "assign", "escalate"):
         if ticket.is_active():
             return ""
