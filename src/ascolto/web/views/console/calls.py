@@ -4,8 +4,9 @@ The caller is looked up by phone number or fiscal code as the operator types (HT
 numbers and fiscal codes stay out of URLs and access logs; without JavaScript the "Cerca"
 button does the same with a full page). Only citizens within the operator's scope are found,
 chosen or shown (`core.access.visible_citizens`: an office operator sees a citizen only through
-a case of their office), and their earlier cases and calls are listed within that scope too. Saving calls `contactcenter.actions.log_call`, which opens the case on the
-phone channel and resolves or escalates it in one transaction.
+a case of their office), and their earlier cases and calls are listed within that scope too.
+Saving calls `contactcenter.actions.log_call`, which opens the case on the phone channel and
+resolves or escalates it in one transaction.
 """
 
 from __future__ import annotations
