@@ -8,7 +8,7 @@ from io import StringIO
 import pytest
 from django.contrib.auth import authenticate
 from django.core.management import call_command
-from django.db.models import Count
+from django.db.models import Count, Q
 
 from ascolto.channels.models import Channel
 from ascolto.contactcenter.models import CallRecord, ForecastRun
@@ -28,7 +28,10 @@ def test_the_demo_builds_a_city_and_prints_working_passwords() -> None:
 
     printed = out.getvalue()
     for role in User.Role.values:
-        assert User.objects.filter(role=role, is_staff=True).exists(), role
+        assert User.objects.filter(role=role, is_active=True).exists(), role
+    # Only the administrator reaches the admin, which applies no office scope (decision 0008).
+    staff = User.objects.filter(Q(is_staff=True) | Q(is_superuser=True) | ~Q(groups=None))
+    assert list(staff.values_list("username", flat=True)) == ["admin"]
     logins = re.findall(r"│ (operatore|ufficio|supervisore|analista|admin)\s+(\S+)", printed)
     assert {name for name, _ in logins} == {
         "operatore",

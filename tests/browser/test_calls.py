@@ -27,10 +27,22 @@ def test_operator_logs_a_call_resolved_at_first_contact(
     sign_in(cast.operator)
     page.goto("/console/calls/new/")
     expect(page.get_by_role("heading", name="Registra una chiamata")).to_be_visible()
+    lookups: list[tuple[str, str]] = []
+    page.on(
+        "request",
+        lambda request: (
+            lookups.append((request.method, request.url))
+            if "/calls/lookup/" in request.url
+            else None
+        ),
+    )
 
     page.get_by_label("Numero di telefono").press_sequentially("340 111 2233")
     lookup = page.locator("#caller-lookup")
     expect(lookup).to_contain_text("Maria Rossi")  # found by HTMX as the number was typed
+    # Posted with the CSRF token: the number never appears in a URL (nor in access logs).
+    assert lookups and all(method == "POST" for method, _url in lookups), lookups
+    assert not any("340" in url or "phone" in url for _method, url in lookups), lookups
     assert earlier.ticket_id is not None
     code = Ticket.objects.get(pk=earlier.ticket_id).code
     expect(lookup).to_contain_text(code)

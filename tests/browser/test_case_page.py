@@ -1,15 +1,19 @@
 """The case page in Chromium: an operator passes a case to an office, the office operator
 answers the citizen; the page has no serious accessibility violation; the confirmation step
-works without JavaScript."""
+works without JavaScript; a duplicate merged into another office's case shows only what it
+held and offers no action."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+import time_machine
 from playwright.sync_api import Browser, Page, expect
 
 from ascolto.channels.models import Message
+from ascolto.tickets import actions
 from ascolto.tickets.models import Ticket
 from tests import factories, personas
 from tests.browser.conftest import serious_violations
@@ -127,3 +131,33 @@ def test_without_javascript_an_action_asks_for_confirmation_first(
         expect(tab.locator("#thread")).to_contain_text("Richiamare lunedì.")
     finally:
         context.close()
+
+
+def test_a_duplicate_merged_into_another_office_shows_only_what_it_held(
+    page: Page, sign_in: Any, cast: personas.Cast
+) -> None:
+    monday = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+    with time_machine.travel(monday, tick=False):
+        duplicate = factories.ticket_in(
+            Ticket.Status.OFFICE, actor=cast.operator, office=cast.tari, level=2, text="Prima."
+        )
+        kept = factories.ticket_in(
+            Ticket.Status.OFFICE, actor=cast.operator, office=cast.anagrafe, level=2, text="Bis."
+        )
+    with time_machine.travel(monday + timedelta(hours=1), tick=False):
+        actions.merge_tickets(duplicate, kept, actor=cast.supervisor)
+    with time_machine.travel(monday + timedelta(hours=2), tick=False):
+        factories.citizen_answers(duplicate, "Ecco il contratto.")  # continues the kept case
+        actions.add_ticket_note(kept, "Nota riservata dell'Anagrafe.", actor=cast.anagrafe_operator)
+
+    sign_in(cast.office_operator)
+    page.goto(f"/console/cases/{duplicate.code}/")
+
+    expect(page.locator("#thread")).to_contain_text("Prima.")
+    expect(page.locator("#thread")).not_to_contain_text("Nota riservata")
+    expect(page.locator("#thread")).not_to_contain_text("Ecco il contratto.")
+    expect(page.get_by_role("button", name="Aggiungi la nota")).to_have_count(0)
+    expect(page.locator("#refused-actions")).to_contain_text(
+        f"è stato unito al caso {kept.code}: lavora su quello"
+    )
+    assert serious_violations(page) == []

@@ -67,14 +67,14 @@ def test_lookup_by_phone_shows_the_citizen_and_their_history(cast: personas.Cast
     Identity.objects.create(kind=Identity.Kind.PHONE, value=personas.LUCA_PHONE, citizen=luca)
     Ticket.objects.filter(pk=earlier.pk).update(citizen=luca)
 
-    fragment = signed_in(cast.operator).get(LOOKUP, {"phone": "333 1234567"})
+    fragment = signed_in(cast.operator).post(LOOKUP, {"phone": "333 1234567"})
     html = fragment.content.decode()
     assert fragment.status_code == 200
     assert "Luca Bianchi" in html
     assert earlier.code in html
     assert f'value="{luca.pk}"' in html  # "Usa Luca Bianchi"
 
-    nothing = signed_in(cast.operator).get(LOOKUP, {"phone": "333 765 4321"}).content.decode()
+    nothing = signed_in(cast.operator).post(LOOKUP, {"phone": "333 765 4321"}).content.decode()
     assert "Nessun cittadino trovato" in nothing
 
 
@@ -82,13 +82,13 @@ def test_lookup_by_fiscal_code(cast: personas.Cast) -> None:
     factories.submit_scrivi(fiscal_code=personas.MARIA_FISCAL_CODE)
     html = (
         signed_in(cast.operator)
-        .get(LOOKUP, {"fiscal_code": personas.MARIA_FISCAL_CODE.lower()})
+        .post(LOOKUP, {"fiscal_code": personas.MARIA_FISCAL_CODE.lower()})
         .content.decode()
     )
     assert "Maria Rossi" in html
     assert personas.MARIA_FISCAL_CODE in html
     assert "un caso precedente" in html.lower()
-    partial = signed_in(cast.operator).get(LOOKUP, {"fiscal_code": "RSSMRA80"}).content.decode()
+    partial = signed_in(cast.operator).post(LOOKUP, {"fiscal_code": "RSSMRA80"}).content.decode()
     assert "non è ancora completo" in partial
 
 
@@ -168,7 +168,7 @@ def test_escalate_to_an_office_with_a_note(cast: personas.Cast) -> None:
     assert call.conversation is not None
     assert call.conversation in ticket.conversations.all()
     # The TARI office operator is taken to the case, which is now in their office's scope.
-    lucia = signed_in(cast.office_operator).get(LOOKUP, {"phone": personas.LUCA_PHONE})
+    lucia = signed_in(cast.office_operator).post(LOOKUP, {"phone": personas.LUCA_PHONE})
     assert ticket.code in lucia.content.decode()
 
 
@@ -230,16 +230,16 @@ def test_office_operator_sees_only_their_office_history(cast: personas.Cast) -> 
     phone_case = Ticket.objects.get(channel=cast.phone)
 
     query = {"fiscal_code": personas.LUCA_FISCAL_CODE}
-    lucia = signed_in(cast.office_operator).get(LOOKUP, query).content.decode()
+    lucia = signed_in(cast.office_operator).post(LOOKUP, query).content.decode()
     assert tari_case.code in lucia
     assert anagrafe_case.code not in lucia
     assert phone_case.code not in lucia
     assert "Nessuna chiamata precedente" in lucia  # the call belongs to an Anagrafe case
 
-    giulia = signed_in(cast.operator).get(LOOKUP, query).content.decode()
+    giulia = signed_in(cast.operator).post(LOOKUP, query).content.decode()
     for code in (tari_case.code, anagrafe_case.code, phone_case.code):
         assert code in giulia
-    sara = signed_in(cast.anagrafe_operator).get(LOOKUP, query).content.decode()
+    sara = signed_in(cast.anagrafe_operator).post(LOOKUP, query).content.decode()
     assert phone_case.code in sara and tari_case.code not in sara
 
 

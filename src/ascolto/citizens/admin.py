@@ -35,7 +35,10 @@ class CitizenAdmin(admin.ModelAdmin[Citizen]):
     show_full_result_count = False
     actions = ["merge_selected"]
 
-    @admin.action(description="Unisci i due cittadini selezionati (il più recente nel più vecchio)")
+    @admin.action(
+        description="Unisci i due cittadini selezionati (il più recente nel più vecchio)",
+        permissions=["change"],
+    )
     def merge_selected(self, request: HttpRequest, queryset: QuerySet[Citizen]) -> None:
         chosen = list(queryset.order_by("created_at", "pk"))
         if len(chosen) != 2:

@@ -5,10 +5,6 @@ from django.urls import include, path
 
 from ascolto.api.urls import api
 
-admin.site.site_header = "ascolto — amministrazione"
-admin.site.site_title = "ascolto"
-admin.site.index_title = "Gestione"
-
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),

@@ -39,6 +39,7 @@ from ascolto.contactcenter.models import (
     ForecastRun,
 )
 from ascolto.contactcenter.staffing import StaffingRequirement
+from ascolto.core import access
 from ascolto.core.errors import DomainError, InvalidInput, NotFound
 from ascolto.organisation.models import Office, User
 from ascolto.tickets.actions import (
@@ -773,7 +774,13 @@ def log_call(
         else:
             ticket = escalate_ticket(ticket, office, actor=operator, note=note)
     else:
-        if ticket.level == Ticket.Level.FIRST and ticket.assignee_id is None:
+        if (
+            ticket.level == Ticket.Level.FIRST
+            and ticket.assignee_id is None
+            and access.may_see_office(operator, ticket.office)
+        ):
+            # Not to an office operator taking a call: the first-level case is not theirs to
+            # hold (assign_ticket refuses an assignee who could not see the case).
             ticket = assign_ticket(ticket, actor=operator, assignee=operator)
         ticket = resolve_ticket(ticket, answer, actor=operator)
     call = _call_record(

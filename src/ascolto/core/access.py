@@ -4,6 +4,10 @@
 - Office operators see the cases of their office and of every office below it; an office
   operator with no office sees none.
 - Analysts read aggregated figures only: no case, no citizen.
+- A citizen is seen by whoever sees one of their cases: every citizen for the roles that handle
+  cases of every office; for an office operator, only the citizens with a case in their scope
+  (`visible_citizens`). Looking a caller up by phone or fiscal code finds no one else.
+- The admin (`/admin/`) is for administrators only (decision 0008): `administers`.
 
 The functions take a queryset and the name of the field that holds the office, so this module
 stays below the apps it protects. A case outside a user's scope answers 404 (not 403): its
@@ -18,7 +22,7 @@ from typing import Any, TypeVar
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import Model, QuerySet
+from django.db.models import Model, Q, QuerySet
 from django.http import Http404, HttpRequest
 from django.http.response import HttpResponseBase
 
@@ -81,6 +85,51 @@ def get_visible_or_404(
     if row is None:
         raise Http404("not found")
     return row
+
+
+def visible_citizens(
+    queryset: QuerySet[M],
+    user: Any,
+    cases: tuple[str, ...] = ("tickets", "identities__tickets"),
+) -> QuerySet[M]:
+    """`queryset` of citizens narrowed to those `user` may see.
+
+    `cases` names the paths from a citizen to their cases: the cases filed under the citizen,
+    and those opened from one of their handles (an email, a number) before the handle was known
+    to be theirs. An office operator sees a citizen only through a case of their scope: their
+    name, fiscal code and contacts are personal data the office has no reason to read otherwise.
+    """
+    role = _role(user)
+    if role in ALL_OFFICES:
+        return queryset
+    if role == OFFICE and getattr(user, "office_id", None):
+        prefix = user.office.path
+        within = Q()
+        for path in cases:
+            within |= Q(**{f"{path}__office__path__startswith": prefix})
+        # A subquery, not a join: a citizen with many cases is listed once.
+        ids = queryset.model._default_manager.filter(within).values("pk")
+        return queryset.filter(pk__in=ids)
+    return queryset.none()
+
+
+def may_see_citizen(user: Any, citizen: Any) -> bool:
+    """Whether `user` may see `citizen` (their name, fiscal code, contacts and history)."""
+    if citizen is None:
+        return False
+    model = type(citizen)
+    return visible_citizens(model._default_manager.filter(pk=citizen.pk), user).exists()
+
+
+def administers(user: Any) -> bool:
+    """Whether `user` may use the admin site: an active administrator with staff status, or a
+    superuser. Other roles work in the console, whose rules of scope the admin does not apply
+    (decision 0008)."""
+    if not getattr(user, "is_active", False) or not getattr(user, "is_authenticated", False):
+        return False
+    if getattr(user, "is_superuser", False):
+        return True
+    return _role(user) == ADMINISTRATOR and bool(getattr(user, "is_staff", False))
 
 
 def may_see_office(user: Any, office: Any) -> bool:

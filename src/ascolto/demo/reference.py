@@ -330,7 +330,6 @@ class DemoUserSpec:
     role: str
     office: str | None
     teams: tuple[str, ...]
-    group: str | None  # the permission group of the role; None for the superuser
 
 
 DEMO_USERS: tuple[DemoUserSpec, ...] = (
@@ -341,7 +340,6 @@ DEMO_USERS: tuple[DemoUserSpec, ...] = (
         "first_level",
         "crm-customer-operations",
         (FIRST_LEVEL_TEAM, SCRIVI_TEAM),
-        "Operatori di primo livello",
     ),
     DemoUserSpec(
         "ufficio",
@@ -350,15 +348,10 @@ DEMO_USERS: tuple[DemoUserSpec, ...] = (
         "office",
         "anagrafe",
         ("specialisti-anagrafe",),
-        "Operatori d'ufficio",
     ),
-    DemoUserSpec(
-        "supervisore", "Elena", "Supervisora", "supervisor", "area-crm", (), "Supervisori"
-    ),
-    DemoUserSpec(
-        "analista", "Luca", "Analista", "analyst", "crm-customer-intelligence", (), "Analisti"
-    ),
-    DemoUserSpec("admin", "Amministratore", "Demo", "administrator", "area-crm", (), None),
+    DemoUserSpec("supervisore", "Elena", "Supervisora", "supervisor", "area-crm", ()),
+    DemoUserSpec("analista", "Luca", "Analista", "analyst", "crm-customer-intelligence", ()),
+    DemoUserSpec("admin", "Amministratore", "Demo", "administrator", "area-crm", ()),
 )
 
 CHANNELS: tuple[ChannelSpec, ...] = (
@@ -554,34 +547,3 @@ CAMPAIGNS: tuple[CampaignSpec, ...] = (
         escalate_to=(("contributi-sociali", 1.0),),
     ),
 )
-
-# Permission groups of the roles: which models each may see or change in the admin.
-# "view" on every model of the listed apps, plus the extra (app, model, action) rights.
-DOMAIN_APPS = ("organisation", "citizens", "channels", "tickets", "contactcenter")
-ROLE_GROUPS: dict[str, dict[str, Any]] = {
-    "Operatori di primo livello": {
-        "view": ("citizens", "channels", "tickets", "contactcenter"),
-        "extra": (
-            ("tickets", "ticket", "change"),
-            ("channels", "message", "add"),
-            ("citizens", "citizen", "change"),
-            ("citizens", "identity", "change"),
-        ),
-    },
-    "Operatori d'ufficio": {
-        "view": ("citizens", "channels", "tickets"),
-        "extra": (("tickets", "ticket", "change"), ("channels", "message", "add")),
-    },
-    "Supervisori": {
-        "view": DOMAIN_APPS,
-        "extra": (
-            ("tickets", "ticket", "change"),
-            ("tickets", "campaign", "add"),
-            ("tickets", "campaign", "change"),
-            ("tickets", "tag", "add"),
-            ("tickets", "tag", "change"),
-            ("organisation", "team", "change"),
-        ),
-    },
-    "Analisti": {"view": (*DOMAIN_APPS, "core"), "extra": ()},
-}

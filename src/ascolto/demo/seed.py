@@ -12,7 +12,6 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import date
 
-from django.contrib.auth.models import Group, Permission
 from django.db import transaction
 from faker import Faker
 
@@ -67,9 +66,8 @@ def seed_reference(end: date, *, reset_passwords: bool = True) -> SeedResult:
     offices = _offices()
     _theme_offices(offices)
     teams = _teams(offices)
-    groups = _groups()
-    credentials = _demo_users(offices, teams, groups, reset_passwords)
-    operators = _operators(teams, groups)
+    credentials = _demo_users(offices, teams, reset_passwords)
+    operators = _operators(teams)
     _channels()
     slas = _slas()
     _rules(offices, teams, slas)
@@ -138,30 +136,14 @@ def _teams(offices: dict[str, Office]) -> dict[str, Team]:
     return teams
 
 
-def _groups() -> dict[str, Group]:
-    groups: dict[str, Group] = {}
-    for name, rights in ref.ROLE_GROUPS.items():
-        group, _ = Group.objects.get_or_create(name=name)
-        perms = set(
-            Permission.objects.filter(
-                content_type__app_label__in=rights["view"], codename__startswith="view_"
-            )
-        )
-        for app, model, action in rights["extra"]:
-            perms.update(
-                Permission.objects.filter(content_type__app_label=app, codename=f"{action}_{model}")
-            )
-        group.permissions.set(perms)
-        groups[name] = group
-    return groups
-
-
 def _demo_users(
     offices: dict[str, Office],
     teams: dict[str, Team],
-    groups: dict[str, Group],
     reset_passwords: bool,
 ) -> list[Credential]:
+    """The five demo users. Only the administrator is staff (a superuser): the admin applies
+    none of the console's rules of scope, so the other roles work in the console only
+    (decision 0008)."""
     credentials = []
     for spec in ref.DEMO_USERS:
         user, created = User.objects.update_or_create(
@@ -172,8 +154,8 @@ def _demo_users(
                 "email": f"{spec.username}@{ref.MAIL_DOMAIN}",
                 "role": spec.role,
                 "office": offices[spec.office] if spec.office else None,
-                "is_staff": True,
-                "is_superuser": spec.group is None,
+                "is_staff": spec.role == User.Role.ADMINISTRATOR,
+                "is_superuser": spec.role == User.Role.ADMINISTRATOR,
                 "is_active": True,
             },
         )
@@ -185,7 +167,7 @@ def _demo_users(
         elif created:
             user.set_unusable_password()
             user.save(update_fields=["password"])
-        user.groups.set([groups[spec.group]] if spec.group else [])
+        user.groups.clear()  # admin permission groups of earlier demos, if any
         for code in spec.teams:
             teams[code].members.add(user)
         office = offices[spec.office].name if spec.office else ""
@@ -193,7 +175,7 @@ def _demo_users(
     return credentials
 
 
-def _operators(teams: dict[str, Team], groups: dict[str, Group]) -> int:
+def _operators(teams: dict[str, Team]) -> int:
     fake = Faker("it_IT")
     fake.seed_instance(STAFF_SEED)
     taken = set(ref_user.username for ref_user in ref.DEMO_USERS)
@@ -201,7 +183,6 @@ def _operators(teams: dict[str, Team], groups: dict[str, Group]) -> int:
     for spec in ref.TEAMS:
         first_level = spec.office.startswith("crm-")
         role = User.Role.FIRST_LEVEL if first_level else User.Role.OFFICE
-        group = groups["Operatori di primo livello" if first_level else "Operatori d'ufficio"]
         team = teams[spec.code]
         for _ in range(spec.operators):
             female = fake.random.random() < 0.6
@@ -221,7 +202,7 @@ def _operators(teams: dict[str, Team], groups: dict[str, Group]) -> int:
                     "email": f"{username}@{ref.MAIL_DOMAIN}",
                     "role": role,
                     "office": team.office,
-                    "is_staff": True,
+                    "is_staff": False,
                     "is_active": True,
                 },
             )
@@ -229,7 +210,6 @@ def _operators(teams: dict[str, Team], groups: dict[str, Group]) -> int:
                 # Extra operators exist to own cases; nobody logs in as them.
                 user.set_unusable_password()
                 user.save(update_fields=["password"])
-            user.groups.add(group)
             team.members.add(user)
             count += 1
     return count

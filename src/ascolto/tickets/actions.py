@@ -23,7 +23,7 @@ from django.utils.translation import gettext_lazy
 from ascolto.channels import actions as channel_actions
 from ascolto.channels.models import Channel, Conversation, Message
 from ascolto.citizens.models import Citizen, Identity
-from ascolto.core import outbox
+from ascolto.core import access, outbox
 from ascolto.core.errors import DomainError, InvalidInput, NotFound
 from ascolto.organisation.models import Office, Team, User
 from ascolto.tickets import codes
@@ -91,6 +91,20 @@ def _move(ticket: Ticket, status: str, actor: Actor, **data: Any) -> None:
     _event(
         ticket, TicketEvent.Kind.STATUS, actor, at=now, from_value=previous, to_value=status, **data
     )
+
+
+def _merged_reason(ticket: Ticket) -> str:
+    return _("è stato unito al caso %(code)s: lavora su quello") % {"code": ticket.parent}
+
+
+def _not_merged(ticket: Ticket) -> None:
+    """Refuse any write on a merged duplicate. Its conversations go on in the kept case, maybe
+    another office's: a note written here would land there, past that office's scope check."""
+    if ticket.parent_id is not None:
+        raise DomainError(
+            _("Il caso %(code)s non si può più modificare: %(reason)s.")
+            % {"code": ticket.code, "reason": _merged_reason(ticket)}
+        )
 
 
 def _require_text(text: str, what: str, limit: int = MAX_RESOLUTION) -> str:
@@ -202,20 +216,8 @@ def assign_ticket(
             % {"operator": assignee, "team": team},
             field="assignee",
         )
-    if (
-        ticket.level == Ticket.Level.SECOND
-        and assignee is not None
-        and assignee.role == User.Role.OFFICE
-        and ticket.office is not None
-    ):
-        # An office operator sees the cases of their office and of the offices below it, so a
-        # case can go to them only if its office lies within theirs.
-        if assignee.office is None or not ticket.office.is_within(assignee.office):
-            raise InvalidInput(
-                _("L'operatore %(operator)s non lavora in %(office)s né in un ufficio superiore.")
-                % {"operator": assignee, "office": ticket.office},
-                field="assignee",
-            )
+    if assignee is not None:
+        _check_assignee_sees(ticket, assignee)
     if team is not None:
         ticket.team = team
     if assignee is not None:
@@ -238,6 +240,42 @@ def assign_ticket(
         _move(ticket, Status.OPEN, actor)
     ticket.save()
     return ticket
+
+
+def _check_assignee_sees(ticket: Ticket, assignee: User) -> None:
+    """Refuse an assignee who could not open the case (`core.access`): it would vanish from
+    their "I miei casi" and its page would answer them 404.
+
+    An office operator sees the cases of their office and of the offices below it. A case that
+    is not there goes to their office by escalation (`escalate_ticket`, with its note), never
+    by an assignment that silently moves it: so a first-level case is refused too, with a hint.
+    """
+    if access.handles_cases(assignee) and access.may_see_office(assignee, ticket.office):
+        return
+    names = {"operator": assignee, "office": ticket.office}
+    if not access.handles_cases(assignee):
+        text = _("L'operatore %(operator)s (%(role)s) non lavora sui casi.") % {
+            "operator": assignee,
+            "role": assignee.get_role_display().lower(),
+        }
+    elif assignee.office is None:
+        text = _("L'operatore %(operator)s non ha un ufficio: non vedrebbe il caso.") % names
+    elif ticket.office is None:
+        text = _(
+            "L'operatore %(operator)s vede solo i casi del suo ufficio e questo caso non è ancora "
+            "di un ufficio: passalo prima a %(their)s."
+        ) % {**names, "their": assignee.office}
+    elif ticket.level == Ticket.Level.SECOND:
+        text = (
+            _("L'operatore %(operator)s non lavora in %(office)s né in un ufficio superiore.")
+            % names
+        )
+    else:
+        text = _(
+            "L'operatore %(operator)s non lavora in %(office)s né in un ufficio superiore: per "
+            "affidargli il caso, passalo prima a %(their)s."
+        ) % {**names, "their": assignee.office}
+    raise InvalidInput(text, field="assignee")
 
 
 @transaction.atomic
@@ -325,6 +363,7 @@ def reply_to_ticket(ticket: Ticket, text: str, *, actor: Actor) -> Message:
 
 
 def _reply(ticket: Ticket, text: str, actor: Actor) -> Message:
+    _not_merged(ticket)
     if not ticket.is_active():
         raise refusal(ticket.status, "replied", _("riapri il caso per scrivere al cittadino"))
     text = _require_text(text, "reply", settings.ASCOLTO_MAX_MESSAGE_CHARS)
@@ -346,6 +385,7 @@ def _reply(ticket: Ticket, text: str, actor: Actor) -> Message:
 def add_ticket_note(ticket: Ticket, text: str, *, actor: Actor) -> Message:
     """Leave an internal note on the case (any status; never sent to the citizen)."""
     ticket = _locked(ticket)
+    _not_merged(ticket)
     text = _require_text(text, "note", settings.ASCOLTO_MAX_MESSAGE_CHARS)
     message = channel_actions.add_note(_main_conversation(ticket), text, author=actor)
     _event(ticket, TicketEvent.Kind.NOTE, actor, at=message.sent_at, message=message.pk)
@@ -425,6 +465,11 @@ def merge_tickets(duplicate: Ticket, into: Ticket, *, actor: Actor) -> Ticket:
 
     The duplicate's conversations and tags join the kept case, the duplicate is closed with
     `parent` pointing at the kept case, and both timelines record the merge.
+
+    The conversations stay linked to the duplicate too (it was opened from them; reports count
+    them), but from now on they are the kept case's, which may be another office's: the
+    duplicate shows only the messages it held when merged (`Ticket.thread`), and every write on
+    it is refused (`_not_merged`), so nothing said in the kept case shows or lands here.
     """
     if duplicate.pk == into.pk:
         raise DomainError(_("Un caso non può essere unito a sé stesso."))
@@ -473,6 +518,7 @@ def merge_tickets(duplicate: Ticket, into: Ticket, *, actor: Actor) -> Ticket:
 @transaction.atomic
 def set_theme(ticket: Ticket, theme: Theme, *, actor: Actor) -> Ticket:
     ticket = _locked(ticket)
+    _not_merged(ticket)
     if ticket.theme_id != theme.pk:
         _event(ticket, TicketEvent.Kind.THEME, actor, from_value=ticket.theme or "", to_value=theme)
         ticket.theme = theme
@@ -483,6 +529,7 @@ def set_theme(ticket: Ticket, theme: Theme, *, actor: Actor) -> Ticket:
 @transaction.atomic
 def set_kind(ticket: Ticket, kind: str, *, actor: Actor) -> Ticket:
     ticket = _locked(ticket)
+    _not_merged(ticket)
     if kind not in Ticket.Kind.values:
         raise InvalidInput(
             _("Tipo di richiesta sconosciuto: «%(kind)s».") % {"kind": kind}, field="kind"
@@ -499,6 +546,7 @@ def tag_ticket(
     ticket: Ticket, *, actor: Actor, add: Iterable[Tag] = (), remove: Iterable[Tag] = ()
 ) -> Ticket:
     ticket = _locked(ticket)
+    _not_merged(ticket)
     added, removed = list(add), list(remove)
     if added:
         ticket.tags.add(*added)
@@ -518,6 +566,7 @@ def tag_ticket(
 @transaction.atomic
 def link_campaign(ticket: Ticket, campaign: Campaign | None, *, actor: Actor) -> Ticket:
     ticket = _locked(ticket)
+    _not_merged(ticket)
     if ticket.campaign_id != (campaign.pk if campaign else None):
         _event(
             ticket,
@@ -600,6 +649,8 @@ def action_refusal(ticket: Ticket, action: str) -> str:
     The same rules the actions enforce, asked beforehand, so a page can offer only what will be
     accepted and say why the rest is not."""
     status = ticket.status
+    if ticket.parent_id is not None and action != "reopen":
+        return _merged_reason(ticket)
     if action in ("reply", "assign", "escalate"):
         if ticket.is_active():
             return ""

@@ -117,7 +117,7 @@ class TicketAdmin(admin.ModelAdmin[Ticket]):
     def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return False
 
-    @admin.action(description="Chiudi i casi risolti selezionati")
+    @admin.action(description="Chiudi i casi risolti selezionati", permissions=["change"])
     def close_resolved(self, request: HttpRequest, queryset: QuerySet[Ticket]) -> None:
         closed, refused = 0, []
         for ticket in queryset.filter(status=Ticket.Status.RESOLVED):

@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from ascolto.channels.models import Channel, Conversation
+from ascolto.channels.models import Channel, Conversation, Message
 from ascolto.citizens.models import Citizen, Identity
 from ascolto.core.errors import DomainError, InvalidTransition
 from ascolto.organisation.models import Office, Team
@@ -428,6 +428,22 @@ class Ticket(models.Model):
     def is_overdue(self, at: Any = None) -> bool:
         at = at or timezone.now()
         return self.is_active() and self.due_at is not None and self.due_at < at
+
+    def thread(self) -> models.QuerySet[Message]:
+        """The messages of this case's conversations, as its page shows them.
+
+        A merged duplicate holds only the messages recorded up to its merge (`closed_at`, set by
+        `merge_tickets`; a merged case is never reopened, so it stays put). Its conversations
+        stay linked to it, because it was opened from them and reports count them, but they go
+        on in the kept case, which may belong to another office: a later note or reply there is
+        the kept case's, and must not show on the duplicate to whoever could see only the
+        duplicate. The cut is on `created_at` (when we recorded the message), not `sent_at`
+        (what the channel claims), so a late-delivered email is not backdated into it.
+        """
+        messages = Message.objects.filter(conversation__tickets=self)
+        if self.parent_id is not None and self.closed_at is not None:
+            messages = messages.filter(created_at__lte=self.closed_at)
+        return messages
 
 
 def why_not(current: str, requested: str) -> str:

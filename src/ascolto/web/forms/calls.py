@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from ascolto.citizens.handles import normalise_email, normalise_fiscal_code, normalise_phone
 from ascolto.citizens.models import Citizen
 from ascolto.contactcenter.actions import CALL_OUTCOMES, ESCALATE, RESOLVE
+from ascolto.core import access
 from ascolto.core.errors import InvalidInput
 from ascolto.organisation.models import Office
 from ascolto.tickets.models import Theme, Ticket
@@ -113,8 +114,9 @@ class CallForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
     )
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, user: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.user = user  # whose scope the chosen citizen must be in (`core.access`)
         theme = self.fields["theme"]
         assert isinstance(theme, forms.ChoiceField)  # noqa: S101
         theme.choices = theme_choices()
@@ -128,8 +130,9 @@ class CallForm(forms.Form):
                 classes = bound.widget.attrs.get("class", "")
                 bound.widget.attrs["class"] = f"form-control {classes}".strip()
         # As the operator types the number or the code, the matching citizens appear (HTMX).
+        # POST, so that phone numbers and fiscal codes stay out of URLs and access logs.
         lookup = {
-            "hx-get": reverse("console:call-lookup"),
+            "hx-post": reverse("console:call-lookup"),
             "hx-trigger": "input changed delay:400ms",
             "hx-target": "#caller-lookup",
             "hx-include": "#id_phone, #id_fiscal_code, #id_citizen",
@@ -168,7 +171,9 @@ class CallForm(forms.Form):
         pk = self.cleaned_data.get("citizen")
         if not pk:
             return None
-        citizen = Citizen.objects.filter(pk=pk, merged_into=None).first()
+        citizen = access.visible_citizens(
+            Citizen.objects.filter(pk=pk, merged_into=None), self.user
+        ).first()
         if citizen is None:
             raise forms.ValidationError(_("Il cittadino scelto non esiste più: cercalo di nuovo."))
         self.chosen_citizen = citizen

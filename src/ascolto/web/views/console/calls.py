@@ -1,10 +1,12 @@
 """Log a phone call: the form a contact-center operator fills while talking to a citizen.
 
-The caller is looked up by phone number or fiscal code as the operator types (HTMX; without
-JavaScript the "Cerca" button does the same with a full page); their earlier cases and calls
-are shown within the operator's scope (`core.access`: an office operator sees only what belongs
-to their office). Saving calls `contactcenter.actions.log_call`, which opens the case on the
-phone channel and resolves or escalates it in one transaction.
+The caller is looked up by phone number or fiscal code as the operator types (HTMX POST, so
+numbers and fiscal codes stay out of URLs and access logs; without JavaScript the "Cerca"
+button does the same with a full page). Only citizens within the operator's scope are found,
+chosen or shown (`core.access.visible_citizens`: an office operator sees a citizen only through
+a case of their office), and their earlier cases and calls are listed within that scope too.
+Saving calls `contactcenter.actions.log_call`, which opens the case on the phone channel and
+resolves or escalates it in one transaction.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from django.shortcuts import redirect, render
 from django.urls import URLPattern, path
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 
 from ascolto.citizens.batch import live_citizen
 from ascolto.citizens.handles import normalise_fiscal_code, normalise_phone
@@ -64,7 +66,8 @@ def find_callers(user: Any, phone: str = "", fiscal_code: str = "") -> tuple[lis
     citizens: dict[int, Citizen] = {}
     loose: list[Identity] = []
     if code:
-        for citizen in Citizen.objects.filter(fiscal_code=code, merged_into=None):
+        found = Citizen.objects.filter(fiscal_code=code, merged_into=None)
+        for citizen in access.visible_citizens(found, user):
             citizens[citizen.pk] = citizen
     if number:
         identities = Identity.objects.filter(
@@ -73,17 +76,31 @@ def find_callers(user: Any, phone: str = "", fiscal_code: str = "") -> tuple[lis
         for identity in identities:
             if identity.citizen is not None:
                 citizen = live_citizen(identity.citizen)
-                citizens.setdefault(citizen.pk, citizen)
+                if access.may_see_citizen(user, citizen):
+                    citizens.setdefault(citizen.pk, citizen)
             else:
                 loose.append(identity)
-        for citizen in Citizen.objects.filter(phone=number, merged_into=None)[:MAX_MATCHES]:
+        found = Citizen.objects.filter(phone=number, merged_into=None)
+        for citizen in access.visible_citizens(found, user)[:MAX_MATCHES]:
             citizens.setdefault(citizen.pk, citizen)
     callers = [
         _history(user, citizen, list(citizen.identities.order_by("kind", "value")))
         for citizen in list(citizens.values())[:MAX_MATCHES]
     ]
-    callers += [_history(user, None, [identity]) for identity in loose[:MAX_MATCHES]]
+    for identity in loose[:MAX_MATCHES]:
+        caller = _history(user, None, [identity])
+        # A number known with no citizen is shown only with some history the user may see:
+        # to an office operator, that the number ever wrote to another office is not theirs.
+        if access.sees_every_office(user) or caller.tickets or caller.calls:
+            callers.append(caller)
     return callers, " ".join(problems)
+
+
+def _chosen(user: Any, pk: int | None) -> Citizen | None:
+    """The citizen chosen for the call, if they exist, are not merged and `user` may see them."""
+    if not pk:
+        return None
+    return access.visible_citizens(Citizen.objects.filter(pk=pk, merged_into=None), user).first()
 
 
 def _history(user: Any, citizen: Citizen | None, identities: list[Identity]) -> Caller:
@@ -121,16 +138,15 @@ def _history(user: Any, citizen: Citizen | None, identities: list[Identity]) -> 
     )
 
 
-@require_GET
+@require_POST
 @access.require(access.handles_cases)
 def lookup(request: HttpRequest) -> HttpResponse:
-    """The HTMX fragment with the callers matching what the operator typed so far."""
-    callers, problem = find_callers(
-        request.user, request.GET.get("phone", ""), request.GET.get("fiscal_code", "")
-    )
-    searched = bool(request.GET.get("phone", "").strip() or request.GET.get("fiscal_code", ""))
-    chosen_pk = _int(request.GET.get("citizen"))
-    chosen = Citizen.objects.filter(pk=chosen_pk).first() if chosen_pk else None
+    """The HTMX fragment with the callers matching what the operator typed so far (POST: a
+    phone number or a fiscal code in a URL would be written to every access log)."""
+    phone, fiscal_code = request.POST.get("phone", ""), request.POST.get("fiscal_code", "")
+    callers, problem = find_callers(request.user, phone, fiscal_code)
+    searched = bool(phone.strip() or fiscal_code.strip())
+    chosen = _chosen(request.user, _int(request.POST.get("citizen")))
     context = {"callers": callers, "problem": problem, "searched": searched, "chosen": chosen}
     return render(request, "web/console/calls/_lookup.html", context)
 
@@ -140,7 +156,7 @@ def _kept(request: HttpRequest, **changes: str) -> CallForm:
     citizen is not a save, so no field is in error): nothing typed is lost."""
     values = {name: request.POST.get(name, "") for name in CallForm.base_fields}
     values.update(changes)
-    return CallForm(initial=values)
+    return CallForm(initial=values, user=request.user)
 
 
 @require_http_methods(["GET", "POST"])
@@ -152,12 +168,11 @@ def call_new(request: HttpRequest) -> HttpResponse:
     problem = ""
     searched = False
     if request.method == "GET":
-        form = CallForm(initial={"started_at": timezone.now().isoformat()})
+        form = CallForm(initial={"started_at": timezone.now().isoformat()}, user=request.user)
     elif "select_citizen" in request.POST:
         # "Usa questo cittadino" (or "Cambia"): keep everything, fill the blanks from the record.
-        chosen = Citizen.objects.filter(
-            pk=_int(request.POST["select_citizen"]) or 0, merged_into=None
-        ).first()
+        # Only a citizen the user may see: anyone else's name and contacts stay where they are.
+        chosen = _chosen(request.user, _int(request.POST["select_citizen"]))
         changes = {"citizen": str(chosen.pk) if chosen else ""}
         if chosen is not None:
             for name in ("first_name", "last_name", "fiscal_code", "email"):
@@ -171,7 +186,7 @@ def call_new(request: HttpRequest) -> HttpResponse:
             request.user, request.POST.get("phone", ""), request.POST.get("fiscal_code", "")
         )
     else:
-        form = CallForm(request.POST)
+        form = CallForm(request.POST, user=request.user)
         if form.is_valid():
             data = form.cleaned_data
             try:
@@ -210,7 +225,7 @@ def call_new(request: HttpRequest) -> HttpResponse:
                 return redirect("console:call-new")  # escalated beyond the user's scope
         form.flag_errors()
     chosen_pk = _int(form.data.get("citizen") if form.is_bound else form.initial.get("citizen"))
-    chosen = Citizen.objects.filter(pk=chosen_pk, merged_into=None).first() if chosen_pk else None
+    chosen = _chosen(request.user, chosen_pk)
     if chosen is not None and not callers:
         # Keep the history of the chosen citizen beside the form.
         callers = [_history(request.user, chosen, list(chosen.identities.order_by("kind")))]

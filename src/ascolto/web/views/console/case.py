@@ -27,7 +27,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from ascolto.channels.adapters import OutboundUnavailable, get_adapter
 from ascolto.channels.inbound import STORED
-from ascolto.channels.models import Conversation, Message
+from ascolto.channels.models import Conversation
 from ascolto.core import access
 from ascolto.core.errors import DomainError
 from ascolto.organisation.models import User
@@ -371,7 +371,7 @@ def _render_case(
     can_reply = not reply_refusal
     offered, refused = _panels(ticket, request.user, can_reply, reply_refusal, failed)
     thread = list(
-        Message.objects.filter(conversation__tickets=ticket)
+        ticket.thread()
         .select_related("channel", "author", "conversation__identity")
         .order_by("sent_at", "pk")
     )
@@ -394,6 +394,9 @@ def _render_case(
         "refused": refused,
         "error": error,
         "failed_action": ACTIONS[failed[0]] if failed else None,
+        # The kept case of a merged duplicate is linked only for those who may open it.
+        "parent_visible": ticket.parent is not None
+        and access.may_see_office(request.user, ticket.parent.office),
     }
     return render(request, "web/console/case/page.html", context, status=status)
 
@@ -494,7 +497,7 @@ def attachment(request: HttpRequest, code: str, message_id: int, index: int) -> 
     scope like the case page, then streams the file as a download.
     """
     ticket = _case(request, code)
-    message = Message.objects.filter(pk=message_id, conversation__tickets=ticket).first()
+    message = ticket.thread().filter(pk=message_id).first()
     if message is None or not 0 <= index < len(message.attachments):
         raise Http404("no such attachment")
     item = message.attachments[index]
