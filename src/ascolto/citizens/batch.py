@@ -126,7 +126,7 @@ def find_or_create_citizens(people: Sequence[Details]) -> list[Citizen]:
             if owner is None or owner is citizen or key in person.verified:
                 known[key] = citizen
                 if key[0] != FISCAL_CODE:
-                    claims.setdefault(key, citizen)
+                    claims[key] = citizen
                 continue
             # A typed key of someone else: it stays theirs; the pair goes on the list.
             entry = elsewhere.get(id(owner))
