@@ -29,6 +29,7 @@ from django.utils import timezone
 
 from ascolto.channels.inbound import InboundMessage, SenderDetails, without_nul
 from ascolto.channels.models import Channel, Conversation, Message
+from ascolto.channels.verification import sender_verified
 from ascolto.citizens.batch import Details, find_or_create_citizens, identities_by_handle
 from ascolto.citizens.handles import (
     normalise_email,
@@ -36,7 +37,7 @@ from ascolto.citizens.handles import (
     normalise_handle,
     normalise_phone,
 )
-from ascolto.citizens.models import Identity
+from ascolto.citizens.models import Citizen, Identity
 from ascolto.core.errors import DomainError, InvalidInput, NotFound
 
 logger = logging.getLogger(__name__)
@@ -73,6 +74,8 @@ class Item:
     sent_at: datetime
     sender: SenderDetails | None
     identity: Identity | None = None
+    # The citizen the sender was resolved to (decision 0009); None: the identity's, if any.
+    citizen: Citizen | None = None
     conversation: Conversation | None = None
     conversation_created: bool = False
     message: Message | None = None
@@ -347,32 +350,41 @@ def _resolve_identities(items: list[Item]) -> None:
 
 
 def _link_citizens(items: list[Item]) -> None:
-    """Link identities to the citizen the sender says they are (web forms, logged calls)."""
+    """Resolve the citizen each sender says they are (web forms, logged calls) and link the
+    sender's handle to them, by the rule of decision 0009: a handle the channel does not prove
+    never moves away from another citizen, and a request goes to another person's record only
+    when nothing stronger disagrees (else a new record and a merge suggestion)."""
     senders = [item for item in items if item.sender is not None and item.identity is not None]
     if not senders:
         return
-    citizens = find_or_create_citizens(
-        [
+    people: list[Details] = []
+    for item in senders:
+        sender = item.sender
+        assert sender is not None  # noqa: S101 (filtered above)
+        handle = (item.inbound.handle_kind, item.handle)
+        verified = sender_verified(item.channel.kind, item.inbound.handle_kind)
+        people.append(
             Details(
-                first_name=s.first_name,
-                last_name=s.last_name,
-                fiscal_code=s.fiscal_code,
-                email=s.email,
-                phone=s.phone,
+                first_name=sender.first_name,
+                last_name=sender.last_name,
+                fiscal_code=sender.fiscal_code,
+                email=sender.email,
+                phone=sender.phone,
+                handle=handle,
+                verified=frozenset({handle}) if verified else frozenset(),
+                source=item.channel.code,
             )
-            for s in (item.sender for item in senders)
-            if s is not None
-        ]
-    )
-    relink: dict[int, Identity] = {}
+        )
+    citizens = find_or_create_citizens(people)
     for item, citizen in zip(senders, citizens, strict=True):
+        item.citizen = citizen
         identity = item.identity
         assert identity is not None  # noqa: S101 (filtered above)
-        if identity.citizen_id != citizen.pk:
+        # The batch linked the handle when it was free (a proven handle that had a citizen named
+        # that citizen); mirror it on the instance intake hands back. Items may share the
+        # instance: as in the batch, the first one claims it.
+        if identity.citizen_id is None:
             identity.citizen = citizen
-            relink[identity.pk] = identity
-    if relink:
-        Identity.objects.bulk_update(list(relink.values()), ["citizen"])
 
 
 def _thread_conversations(items: list[Item]) -> None:

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from ascolto.citizens.batch import Details, find_or_create_citizens, live_citizen
 from ascolto.citizens.handles import (
@@ -14,7 +17,7 @@ from ascolto.citizens.handles import (
     normalise_handle,
     normalise_phone,
 )
-from ascolto.citizens.models import Citizen, Consent, Identity
+from ascolto.citizens.models import Citizen, Consent, Identity, MergeSuggestion
 from ascolto.citizens.signals import citizens_merged
 from ascolto.core.errors import DomainError, InvalidInput
 
@@ -63,7 +66,8 @@ def find_or_create_citizen(
 
     Every given value is validated before anything is written. Known details fill blanks on the
     found citizen, never overwrite what is there. A batch of one of
-    `batch.find_or_create_citizens`, which intake uses for many senders at once.
+    `batch.find_or_create_citizens`, which intake uses for many senders at once; here every value
+    counts as verified (decision 0009): it is an operator's entry, not a public form's.
     """
     details = Details(
         first_name=first_name.strip(),
@@ -74,7 +78,7 @@ def find_or_create_citizen(
     )
     if len(details.first_name) > 100 or len(details.last_name) > 100:
         raise InvalidInput("A first or last name is longer than 100 characters.", field="name")
-    return find_or_create_citizens([details])[0]
+    return find_or_create_citizens([details.all_verified()])[0]
 
 
 def link_identity(identity: Identity, citizen: Citizen) -> Identity:
@@ -125,8 +129,85 @@ def merge_citizens(source: Citizen, target: Citizen, *, actor: object | None = N
         changed.append("fiscal_code")
     if changed:
         target.save(update_fields=changed)
+    _follow_suggestions(source, target, actor)
     citizens_merged.send(sender=Citizen, source=source, target=target, actor=actor)
     return target
+
+
+def _follow_suggestions(source: Citizen, target: Citizen, actor: object | None) -> None:
+    """After `source` was merged into `target`: the open suggestion of that pair is accepted, and
+    the other suggestions that name `source` name `target` instead (an open one that `target`
+    already has with the same citizen is not doubled)."""
+    first, second = sorted((source.pk, target.pk))
+    Suggestion = MergeSuggestion
+    this_pair = Suggestion.objects.filter(first_id=first, second_id=second)
+    this_pair.filter(status=Suggestion.Status.OPEN).update(
+        status=Suggestion.Status.ACCEPTED,
+        decided_by_id=getattr(actor, "pk", None),
+        decided_at=timezone.now(),
+    )
+    naming = Suggestion.objects.filter(Q(first=source) | Q(second=source)).exclude(
+        first_id=first, second_id=second
+    )
+    for suggestion in naming:
+        other = suggestion.second_id if suggestion.first_id == source.pk else suggestion.first_id
+        if other == target.pk:
+            continue
+        pair = sorted((other, target.pk))
+        doubled = (
+            suggestion.status == Suggestion.Status.OPEN
+            and Suggestion.objects.filter(
+                first_id=pair[0], second_id=pair[1], status=Suggestion.Status.OPEN
+            ).exists()
+        )
+        if doubled:
+            suggestion.delete()
+            continue
+        suggestion.first_id, suggestion.second_id = pair
+        suggestion.save(update_fields=["first", "second"])
+
+
+@transaction.atomic
+def accept_merge_suggestion(suggestion: MergeSuggestion, *, actor: Any) -> Citizen:
+    """Merge the two citizens of an open suggestion (the newer record into the older one, with
+    `merge_citizens`) and record who decided; return the kept citizen."""
+    suggestion = _open_suggestion(suggestion)
+    first, second = live_citizen(suggestion.first), live_citizen(suggestion.second)
+    if first.pk == second.pk:
+        kept = first  # merged some other way meanwhile
+    else:
+        older, newer = sorted((first, second), key=lambda c: c.pk)
+        kept = merge_citizens(newer, older, actor=actor)
+    MergeSuggestion.objects.filter(pk=suggestion.pk, status=MergeSuggestion.Status.OPEN).update(
+        status=MergeSuggestion.Status.ACCEPTED, decided_by=actor, decided_at=timezone.now()
+    )
+    return kept
+
+
+@transaction.atomic
+def dismiss_merge_suggestion(suggestion: MergeSuggestion, *, actor: Any) -> MergeSuggestion:
+    """Keep the two citizens of an open suggestion apart: the pair is not suggested again."""
+    suggestion = _open_suggestion(suggestion)
+    suggestion.status = MergeSuggestion.Status.DISMISSED
+    suggestion.decided_by = actor
+    suggestion.decided_at = timezone.now()
+    suggestion.save(update_fields=["status", "decided_by", "decided_at"])
+    return suggestion
+
+
+def _open_suggestion(suggestion: MergeSuggestion) -> MergeSuggestion:
+    """The suggestion, locked, if still open; else a clear error (someone decided first)."""
+    current = (
+        MergeSuggestion.objects.select_for_update()
+        .select_related("first", "second")
+        .get(pk=suggestion.pk)
+    )
+    if current.status != MergeSuggestion.Status.OPEN:
+        raise DomainError(
+            _("Questa proposta è già stata decisa (%(status)s).")
+            % {"status": current.get_status_display()}
+        )
+    return current
 
 
 def record_consent(citizen: Citizen, purpose: str, granted: bool, *, source: str = "") -> Consent:

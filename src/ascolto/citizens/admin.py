@@ -5,7 +5,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from ascolto.citizens.actions import merge_citizens
-from ascolto.citizens.models import Citizen, Consent, Identity
+from ascolto.citizens.models import Citizen, Consent, Identity, MergeSuggestion
 from ascolto.core.errors import DomainError
 
 
@@ -62,3 +62,29 @@ class IdentityAdmin(admin.ModelAdmin[Identity]):
     readonly_fields = ["created_at", "last_seen_at"]
     list_select_related = ["citizen"]
     show_full_result_count = False
+
+
+@admin.register(MergeSuggestion)
+class MergeSuggestionAdmin(admin.ModelAdmin[MergeSuggestion]):
+    """Read-only: suggestions are opened by intake and decided in the console
+    (/console/citizens/duplicates/), where the decision goes through the actions."""
+
+    list_display = ["__str__", "first", "second", "status", "created_at", "decided_by"]
+    list_filter = ["status"]
+    list_select_related = ["first", "second", "decided_by"]
+    readonly_fields = [
+        "first",
+        "second",
+        "evidence",
+        "status",
+        "created_at",
+        "decided_by",
+        "decided_at",
+    ]
+    show_full_result_count = False
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False

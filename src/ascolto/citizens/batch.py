@@ -2,122 +2,278 @@
 
 The one implementation behind `actions.find_or_create_citizen` (a batch of one) and intake. Input
 values must already be normalised (`handles.normalise_*`).
+
+The rule of decision 0009: a handle is *verified* when the channel proves it (a WhatsApp id, the
+From of a mail to our mailbox, the line of a call, a signed-in subject) or an operator entered
+it; every other handle and the fiscal code were merely typed. A verified handle that belongs to a
+citizen names the sender. A typed one may find a citizen only when nothing stronger disagrees
+(another name, email or fiscal code); it never moves a handle that belongs to another citizen.
+Where a typed handle points to someone else, the sender gets (or keeps) their own record and the
+pair goes on the operators' list of `MergeSuggestion`s, with the evidence.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
-from ascolto.citizens.models import Citizen, Identity
+from ascolto.citizens.models import Citizen, Identity, MergeSuggestion
 
 _FIELDS = ("first_name", "last_name", "fiscal_code", "email", "phone")
+FISCAL_CODE = "fiscal_code"
+
+Key = tuple[str, str]  # (Identity.Kind value or FISCAL_CODE, normalised value)
 
 
 @dataclass(frozen=True)
 class Details:
-    """Who a sender says they are; values normalised, empty when not given."""
+    """Who a sender says they are; values normalised, empty when not given.
+
+    `handle` is the sender's own handle on the channel, when it is to be linked too; `verified`
+    the keys the channel or an operator vouches for (see the module docstring); `source` where the
+    details came from (a channel code), recorded in the evidence of a merge suggestion."""
 
     first_name: str = ""
     last_name: str = ""
     fiscal_code: str = ""
     email: str = ""
     phone: str = ""
+    handle: Key | None = None
+    verified: frozenset[Key] = field(default_factory=frozenset)
+    source: str = ""
+
+    def keys(self) -> list[Key]:
+        """What may identify the sender, strongest first: the fiscal code, the sender's handle,
+        the email, the phone."""
+        keys: list[Key] = [(FISCAL_CODE, self.fiscal_code)] if self.fiscal_code else []
+        for key in (
+            self.handle,
+            (Identity.Kind.EMAIL, self.email) if self.email else None,
+            (Identity.Kind.PHONE, self.phone) if self.phone else None,
+        ):
+            if key is not None and key not in keys:
+                keys.append(key)
+        return keys
+
+    def all_verified(self) -> Details:
+        """These details with every key vouched for (an operator's entry)."""
+        return Details(
+            self.first_name,
+            self.last_name,
+            self.fiscal_code,
+            self.email,
+            self.phone,
+            self.handle,
+            frozenset(self.keys()),
+            self.source,
+        )
+
+
+@dataclass
+class _Conflict:
+    """A typed key of one sender that points to a citizen other than the one their request went
+    to: the pair becomes a merge suggestion."""
+
+    citizen: Citizen
+    other: Citizen
+    matched: list[Key]
+    disagreed: list[str]
+    source: str
 
 
 def find_or_create_citizens(people: Sequence[Details]) -> list[Citizen]:
-    """The citizen of each entry, in order: found by fiscal code, then by an email or phone
-    identity that points to a citizen, else created. Entries of the batch that share a fiscal
-    code, email or phone are the same citizen. Known details fill blanks of a found citizen,
-    never overwrite them; email and phone become identities linked to the citizen."""
+    """The citizen of each entry, in order, by the rule in the module docstring: the owner of a
+    verified key; else the owner of the strongest typed key (fiscal code, handle, email, phone)
+    when name, email and fiscal code agree; else a new citizen. Entries of the batch are matched
+    against each other the same way. Known details fill blanks of a found citizen, never
+    overwrite them (a contact detail only from a handle that becomes the citizen's); the keys the
+    citizen may have become its identities; typed keys that belong to someone else stay where
+    they are and the pair is suggested for a merge, once."""
+    records: dict[int, Citizen] = {}  # one instance per stored citizen, so fills are not lost
+
+    def record(citizen: Citizen) -> Citizen:
+        citizen = live_citizen(citizen)
+        return records.setdefault(citizen.pk, citizen)
+
     codes = {p.fiscal_code for p in people if p.fiscal_code}
-    by_code = (
-        {c.fiscal_code: c for c in Citizen.objects.filter(fiscal_code__in=codes, merged_into=None)}
-        if codes
-        else {}
-    )
-    handles = _handles(people)
-    by_handle: dict[tuple[str, str], Identity] = {}
-    if handles:
-        by_handle = identities_by_handle(handles, with_citizen=True)
-    known: dict[tuple[str, str], Citizen] = {}
-    for (kind, value), identity in by_handle.items():
+    known: dict[Key, Citizen] = {}  # whose each key is: stored, then claimed within the batch
+    if codes:
+        for citizen in Citizen.objects.filter(fiscal_code__in=codes, merged_into=None):
+            known[(FISCAL_CODE, citizen.fiscal_code)] = record(citizen)
+    handles = {key for p in people for key in p.keys() if key[0] != FISCAL_CODE}
+    found = identities_by_handle(handles, with_citizen=True) if handles else {}
+    for key, identity in found.items():
         if identity.citizen is not None:
-            known[(kind, value)] = live_citizen(identity.citizen)
-    for code, citizen in by_code.items():
-        known[("fiscal_code", code)] = citizen
+            known[key] = record(identity.citizen)
 
     result: list[Citizen] = []
     created: list[Citizen] = []
     changed: dict[int, Citizen] = {}
+    claims: dict[Key, Citizen] = {}
+    conflicts: list[_Conflict] = []
     for person in people:
-        keys = [("fiscal_code", person.fiscal_code)] if person.fiscal_code else []
-        keys += [
-            (k, v)
-            for k, v in ((Identity.Kind.EMAIL, person.email), (Identity.Kind.PHONE, person.phone))
-            if v
-        ]
-        match = next((known[k] for k in keys if k in known), None)
-        if match is None:
-            citizen = Citizen(**{name: getattr(person, name) for name in _FIELDS})
+        keys = person.keys()
+        found_citizen, disagreeing = _choose(person, keys, known)
+        if found_citizen is None:
+            citizen = Citizen()
             created.append(citizen)
         else:
-            citizen = match
-            for name in _FIELDS:
-                value = getattr(person, name)
-                if value and not getattr(citizen, name):
-                    setattr(citizen, name, value)
-                    if citizen.pk is not None:
-                        changed[citizen.pk] = citizen
+            citizen = found_citizen
+        elsewhere: dict[int, _Conflict] = {}  # by id of the other citizen
         for key in keys:
-            known.setdefault(key, citizen)
+            owner = known.get(key)
+            if owner is None or owner is citizen or key in person.verified:
+                known[key] = citizen
+                if key[0] != FISCAL_CODE:
+                    claims[key] = citizen
+                continue
+            # A typed key of someone else: it stays theirs; the pair goes on the list.
+            entry = elsewhere.get(id(owner))
+            if entry is None:
+                disagreed = disagreeing.get(id(owner), [])
+                entry = elsewhere[id(owner)] = _Conflict(
+                    citizen, owner, [], disagreed, person.source
+                )
+            entry.matched.append(key)
+        conflicts.extend(elsewhere.values())
+        _fill_blanks(citizen, person, known, changed)
         result.append(citizen)
     if created:
         Citizen.objects.bulk_create(created)
     if changed:
         Citizen.objects.bulk_update(list(changed.values()), list(_FIELDS))
-    _link_handles(people, result, by_handle)
+    _link_handles(claims, found)
+    _suggest(conflicts)
     return result
 
 
-def _handles(people: Sequence[Details]) -> set[tuple[str, str]]:
-    out: set[tuple[str, str]] = set()
-    for p in people:
-        if p.email:
-            out.add((Identity.Kind.EMAIL, p.email))
-        if p.phone:
-            out.add((Identity.Kind.PHONE, p.phone))
+def _choose(
+    person: Details, keys: list[Key], known: dict[Key, Citizen]
+) -> tuple[Citizen | None, dict[int, list[str]]]:
+    """The citizen `person` is (None: a new one), and what disagreed in each citizen a typed key
+    matched and that was passed over (by id of the citizen)."""
+    for key in keys:
+        if key in person.verified and key in known:
+            return known[key], {}
+    disagreeing: dict[int, list[str]] = {}
+    for key in keys:
+        candidate = known.get(key)
+        if candidate is None or id(candidate) in disagreeing:
+            continue
+        disagreed = _disagreements(person, candidate, known)
+        if not disagreed:
+            return candidate, disagreeing
+        disagreeing[id(candidate)] = disagreed
+    return None, disagreeing
+
+
+def _disagreements(person: Details, citizen: Citizen, known: dict[Key, Citizen]) -> list[str]:
+    """The stronger identifiers of `person` that say they are not `citizen`."""
+    out: list[str] = []
+    if person.fiscal_code and citizen.fiscal_code and person.fiscal_code != citizen.fiscal_code:
+        out.append("fiscal_code")
+    if (
+        person.email
+        and citizen.email
+        and person.email != citizen.email
+        and known.get((Identity.Kind.EMAIL, person.email)) is not citizen
+    ):
+        out.append("email")
+    if _differ(person.first_name, citizen.first_name) or _differ(
+        person.last_name, citizen.last_name
+    ):
+        out.append("name")
     return out
 
 
-def _link_handles(
-    people: Sequence[Details], citizens: list[Citizen], found: dict[tuple[str, str], Identity]
+def _differ(given: str, stored: str) -> bool:
+    """Whether two names, both given, are different (case and spacing aside)."""
+    if not given or not stored:
+        return False
+    return " ".join(given.split()).casefold() != " ".join(stored.split()).casefold()
+
+
+def _fill_blanks(
+    citizen: Citizen, person: Details, known: dict[Key, Citizen], changed: dict[int, Citizen]
 ) -> None:
-    """Make each given email and phone an identity of its citizen."""
-    owner: dict[tuple[str, str], Citizen] = {}
-    for person, citizen in zip(people, citizens, strict=True):
-        handles: tuple[tuple[str, str], ...] = (
-            (Identity.Kind.EMAIL, person.email),
-            (Identity.Kind.PHONE, person.phone),
-        )
-        for key in handles:
-            if key[1]:
-                owner.setdefault(key, citizen)
-    missing = [key for key in owner if key not in found]
+    """Copy the details `person` gave into the blanks of `citizen`: a name always, a fiscal
+    code, email or phone only when it is now the citizen's (not another citizen's)."""
+    keyed = {
+        "fiscal_code": FISCAL_CODE,
+        "email": Identity.Kind.EMAIL,
+        "phone": Identity.Kind.PHONE,
+    }
+    for name in _FIELDS:
+        value = getattr(person, name)
+        if not value or getattr(citizen, name):
+            continue
+        kind = keyed.get(name)
+        if kind is not None and known.get((kind, value)) is not citizen:
+            continue
+        setattr(citizen, name, value)
+        if citizen.pk is not None:
+            changed[citizen.pk] = citizen
+
+
+def _link_handles(claims: dict[Key, Citizen], found: dict[Key, Identity]) -> None:
+    """Make each claimed handle an identity of its citizen."""
+    missing = [key for key in claims if key not in found]
     if missing:
         Identity.objects.bulk_create(
-            [Identity(kind=k, value=v, citizen=owner[(k, v)]) for k, v in missing],
+            [Identity(kind=k, value=v, citizen=claims[(k, v)]) for k, v in missing],
             ignore_conflicts=True,  # a concurrent batch may create the same handle
         )
         found.update(identities_by_handle(set(missing)))
     relink = []
-    for key, owner_citizen in owner.items():
+    for key, citizen in claims.items():
         identity = found[key]
-        if identity.citizen_id != owner_citizen.pk:
-            identity.citizen = owner_citizen
+        if identity.citizen_id != citizen.pk:
+            identity.citizen = citizen
             relink.append(identity)
     if relink:
         Identity.objects.bulk_update(relink, ["citizen"])
+
+
+def _suggest(conflicts: list[_Conflict]) -> None:
+    """One open merge suggestion per pair of `conflicts`, unless the pair was suggested before
+    (open, accepted or dismissed): two queries for the whole batch."""
+    evidence: dict[tuple[int, int], dict[str, Any]] = {}
+    for conflict in conflicts:
+        first, second = sorted((conflict.citizen.pk, conflict.other.pk))
+        if first == second:
+            continue
+        entry = evidence.setdefault(
+            (first, second),
+            {
+                "source": conflict.source,
+                "holder": conflict.other.pk,
+                "matched": [],
+                "disagreed": [],
+            },
+        )
+        for kind, value in conflict.matched:
+            if {"kind": kind, "value": value} not in entry["matched"]:
+                entry["matched"].append({"kind": kind, "value": value})
+        for name in conflict.disagreed:
+            if name not in entry["disagreed"]:
+                entry["disagreed"].append(name)
+    if not evidence:
+        return
+    seen = {
+        pair
+        for pair in MergeSuggestion.objects.filter(
+            first_id__in={a for a, _ in evidence}, second_id__in={b for _, b in evidence}
+        ).values_list("first_id", "second_id")
+    }
+    MergeSuggestion.objects.bulk_create(
+        [
+            MergeSuggestion(first_id=first, second_id=second, evidence=data)
+            for (first, second), data in evidence.items()
+            if (first, second) not in seen
+        ],
+        ignore_conflicts=True,  # a concurrent batch may have opened the same pair
+    )
 
 
 def identities_by_handle(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy
@@ -117,3 +118,60 @@ class Consent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_purpose_display()}: {'sì' if self.granted else 'no'}"
+
+
+class MergeSuggestion(models.Model):
+    """Two citizen records that may be the same person, for an operator to merge or keep apart.
+
+    Intake opens one when a handle typed on a public channel belongs to another citizen, or when a
+    handle matched a citizen whose name, email or fiscal code disagree with what the sender gave:
+    it never moves that handle nor files the request under the other record (decision 0009). The
+    pair is stored in id order (`first` is the older record, the one a merge keeps); `evidence`
+    says what matched and what disagreed. Open at most once per pair; a dismissed pair is not
+    suggested again.
+    """
+
+    class Status(models.TextChoices):
+        OPEN = "open", gettext_lazy("Da valutare")
+        ACCEPTED = "accepted", gettext_lazy("Uniti")
+        DISMISSED = "dismissed", gettext_lazy("Tenuti separati")
+
+    first = models.ForeignKey(
+        Citizen, verbose_name="cittadino", on_delete=models.CASCADE, related_name="+"
+    )
+    second = models.ForeignKey(
+        Citizen, verbose_name="altro cittadino", on_delete=models.CASCADE, related_name="+"
+    )
+    evidence = models.JSONField("indizi", default=dict, blank=True)
+    status = models.CharField(
+        "stato", max_length=10, choices=Status.choices, default=Status.OPEN, db_index=True
+    )
+    created_at = models.DateTimeField("proposto il", auto_now_add=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="deciso da",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField("deciso il", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "possibile doppione"
+        verbose_name_plural = "possibili doppioni"
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["first", "second"],
+                condition=Q(status="open"),
+                name="merge_suggestion_unique_open_pair",
+            ),
+            models.CheckConstraint(
+                condition=Q(first__lt=models.F("second")), name="merge_suggestion_ordered_pair"
+            ),
+        ]
+        indexes = [models.Index(fields=["second", "first"], name="merge_suggestion_pair_idx")]
+
+    def __str__(self) -> str:
+        return f"#{self.first_id} ~ #{self.second_id} ({self.status})"

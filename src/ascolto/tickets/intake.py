@@ -189,7 +189,8 @@ class TicketIntake:
             ticket, details = build_ticket(
                 channel=item.channel,
                 identity=identity,
-                citizen=identity.citizen if identity and identity.citizen_id else None,
+                citizen=item.citizen
+                or (identity.citizen if identity and identity.citizen_id else None),
                 kind=hints.kind or Ticket.Kind.INFORMATION,
                 theme=themes.get(hints.theme),
                 subject=(item.inbound.subject or message.summary(60))[:255],

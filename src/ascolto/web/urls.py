@@ -11,6 +11,7 @@ from ascolto.web.views.console import (
     auth,
     calls,
     case,
+    citizens,
     contactcenter,
     inbox,
     overview,
@@ -24,6 +25,7 @@ console_patterns = [
     *case.urlpatterns,
     *overview.urlpatterns,
     *calls.urlpatterns,
+    *citizens.urlpatterns,
     *contactcenter.urlpatterns,
     *reports.urlpatterns,
 ]
