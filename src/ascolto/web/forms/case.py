@@ -14,6 +14,7 @@ from django.conf import settings
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from ascolto.channels.models import Message
 from ascolto.core import access
 from ascolto.organisation.models import Office, Team, User
 from ascolto.tickets.codes import normalise_code
@@ -148,15 +149,74 @@ class WaitForm(CaseActionForm):
 
 
 class ResolveForm(CaseActionForm):
+    """The resolution, and whether its text is sent to the citizen.
+
+    Sent, it leaves as a reply on the case's channel (an email for Scrivi) and, like every
+    reply, shows on the request's public status page; not sent, it stays among the operators
+    and the citizen sees the status «Risolta». The form says so, and after a reply that came
+    after the citizen's last message it proposes not to write a second time."""
+
+    SEND, SILENT = "send", "silent"
+
     resolution = _text(_("Risoluzione"), rows=5)
-    notify = forms.BooleanField(
-        label=_("Invia la risoluzione al cittadino come risposta"), required=False, initial=True
+    notify = forms.ChoiceField(
+        label=_("Messaggio al cittadino"),
+        choices=[
+            (
+                SEND,
+                _(
+                    "Invia questo testo al cittadino: lo riceve come risposta sul canale del "
+                    "caso e compare nella pagina pubblica della richiesta («Segui la tua "
+                    "richiesta»)"
+                ),
+            ),
+            (
+                SILENT,
+                _(
+                    "Risolvi senza inviare messaggi: il testo resta interno agli operatori; "
+                    "nella pagina della richiesta il cittadino vede lo stato «Risolta» e le "
+                    "risposte già inviate"
+                ),
+            ),
+        ],
+        widget=forms.RadioSelect,
+        error_messages={
+            "required": _("Scegli se inviare il testo al cittadino o risolvere senza messaggio.")
+        },
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if not self.can_reply:
             del self.fields["notify"]
+            self.fields["resolution"].help_text = _(
+                "Il testo resta interno agli operatori: su questo canale non si può inviare. "
+                "Nella pagina della richiesta il cittadino vede lo stato «Risolta»."
+            )
+            self.fields["resolution"].widget.attrs["aria-describedby"] = (
+                self["resolution"].auto_id + "-help"
+            )
+            return
+        if _answered(self.ticket):
+            self.fields["notify"].initial = self.SILENT
+            self.fields["notify"].help_text = _(
+                "Il cittadino ha già ricevuto una risposta dopo il suo ultimo messaggio: "
+                "risolvendo senza messaggio non gliene arriva una seconda."
+            )
+        else:
+            self.fields["notify"].initial = self.SEND
+
+
+def _answered(ticket: Ticket) -> bool:
+    """Whether the last message of the case, notes aside, is a reply to the citizen."""
+    last = (
+        Message.objects.filter(conversation__tickets=ticket)
+        .exclude(direction=Message.Direction.NOTE)
+        .order_by("-sent_at", "-pk")
+        .values_list("direction", flat=True)
+        .first()
+    )
+    return last == Message.Direction.OUTBOUND
 
 
 class CloseForm(CaseActionForm):
