@@ -12,6 +12,7 @@ from datetime import timedelta
 from typing import Any
 
 from django.db.models import Avg, Count, F, Q
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ascolto.analytics.opendata import SMALL, is_small, secondary, suppress
@@ -56,6 +57,15 @@ def _count(cell: dict[str, Any]) -> int | str | None:
 def _of(cell: dict[str, Any], value: Any) -> Any:
     """A figure of the row (share, mean): withheld with its count."""
     return None if _hidden(cell) else value
+
+
+def complaint_years() -> list[int]:
+    """The years (Rome time, up to this one) in which complaints were opened: the years that
+    have a complaints report to publish."""
+    this_year = timezone.localdate().year
+    opened = Ticket.objects.filter(kind=Ticket.Kind.COMPLAINT, parent__isnull=True)
+    years = opened.datetimes("created_at", "year")  # the report's cases, by year
+    return [moment.year for moment in years if 2000 <= moment.year <= this_year]
 
 
 def complaints_report(year: int) -> Dashboard:
