@@ -32,8 +32,11 @@ def _act(client: Client, ticket: Ticket, action: str, data: dict[str, Any]) -> A
     return response
 
 
-def _scrivi_case() -> Ticket:
-    received = factories.submit_scrivi("Quando apre lo sportello anagrafe?", subject="Orari")
+def _scrivi_case(on_commit: Any) -> Ticket:
+    """A Scrivi request taken in, with its acknowledgement sent (an automatic email, not an
+    answer)."""
+    with on_commit(execute=True):
+        received = factories.submit_scrivi("Quando apre lo sportello anagrafe?", subject="Orari")
     return Ticket.objects.get(pk=received.ticket_id)
 
 
@@ -42,20 +45,24 @@ def _resolve_form(page: str) -> str:
     return page[start : page.index("</details>", start)]
 
 
-def test_the_resolve_form_says_where_the_text_goes(cast: personas.Cast) -> None:
-    ticket = _scrivi_case()
+def test_the_resolve_form_says_where_the_text_goes(
+    cast: personas.Cast, django_capture_on_commit_callbacks: Any, mailoutbox: Any
+) -> None:
+    ticket = _scrivi_case(django_capture_on_commit_callbacks)
+    assert len(mailoutbox) == 1  # the acknowledgement
     page = _client(cast.operator).get(reverse("console:case", args=[ticket.code])).content
     form = _resolve_form(page.decode())
     assert SENT_AND_PUBLIC in form
     assert KEPT_INTERNAL in form
-    # Nobody has answered yet: sending the resolution is the choice made beforehand.
+    # Nobody has answered yet (the acknowledgement is no answer): sending the resolution is
+    # the choice made beforehand.
     assert "checked" in form.split('value="send"', 1)[1].split(">", 1)[0]
 
 
 def test_reply_then_resolve_without_a_message_sends_one_email(
     cast: personas.Cast, client: Client, django_capture_on_commit_callbacks: Any, mailoutbox: Any
 ) -> None:
-    ticket = _scrivi_case()
+    ticket = _scrivi_case(django_capture_on_commit_callbacks)
     operator = _client(cast.operator)
     mailoutbox.clear()  # the acknowledgement
     with django_capture_on_commit_callbacks(execute=True):
@@ -85,7 +92,7 @@ def test_reply_then_resolve_without_a_message_sends_one_email(
 def test_resolving_with_the_text_sent_emails_it_and_shows_it_publicly(
     cast: personas.Cast, client: Client, django_capture_on_commit_callbacks: Any, mailoutbox: Any
 ) -> None:
-    ticket = _scrivi_case()
+    ticket = _scrivi_case(django_capture_on_commit_callbacks)
     mailoutbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
         _act(
@@ -100,11 +107,24 @@ def test_resolving_with_the_text_sent_emails_it_and_shows_it_publicly(
     assert "Lo sportello apre alle 8:30." in status
 
 
-def test_resolving_needs_a_choice_about_the_message(cast: personas.Cast) -> None:
-    ticket = _scrivi_case()
+def test_resolving_needs_a_choice_about_the_message(
+    cast: personas.Cast, django_capture_on_commit_callbacks: Any
+) -> None:
+    ticket = _scrivi_case(django_capture_on_commit_callbacks)
     url = reverse("console:case-action", args=[ticket.code, "resolve"])
     response = _client(cast.operator).post(url, {"resolution": "Fatto.", "confirmed": "True"})
     assert response.status_code == 400
     assert "Scegli se inviare" in response.content.decode()
     ticket.refresh_from_db()
     assert ticket.status != Ticket.Status.RESOLVED
+
+
+def test_after_the_citizen_writes_again_the_form_proposes_sending(cast: personas.Cast) -> None:
+    ticket = factories.open_case("Quando apre lo sportello?")  # an email thread
+    operator = _client(cast.operator)
+    _act(operator, ticket, "reply", {"text": "Lo sportello apre alle 8:30."})
+    factories.citizen_answers(ticket, "E il sabato?")
+    page = operator.get(reverse("console:case", args=[ticket.code])).content.decode()
+    form = _resolve_form(page)
+    assert "checked" in form.split('value="send"', 1)[1].split(">", 1)[0]
+    assert "già ricevuto una risposta" not in form

@@ -14,11 +14,10 @@ from django.conf import settings
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from ascolto.channels.models import Message
 from ascolto.core import access
 from ascolto.organisation.models import Office, Team, User
 from ascolto.tickets.codes import normalise_code
-from ascolto.tickets.models import Campaign, Tag, Theme, Ticket
+from ascolto.tickets.models import Campaign, Tag, Theme, Ticket, TicketEvent
 
 MAX_TEXT = settings.ASCOLTO_MAX_MESSAGE_CHARS
 
@@ -208,15 +207,17 @@ class ResolveForm(CaseActionForm):
 
 
 def _answered(ticket: Ticket) -> bool:
-    """Whether the last message of the case, notes aside, is a reply to the citizen."""
+    """Whether an operator replied on the case since the citizen last wrote (the timeline's
+    'replied' after its last 'opened' or 'message'). The automatic acknowledgement is no reply:
+    it records no event."""
+    K = TicketEvent.Kind
     last = (
-        Message.objects.filter(conversation__tickets=ticket)
-        .exclude(direction=Message.Direction.NOTE)
-        .order_by("-sent_at", "-pk")
-        .values_list("direction", flat=True)
+        ticket.events.filter(kind__in=[K.OPENED, K.MESSAGE, K.REPLIED])
+        .order_by("-at", "-pk")
+        .values_list("kind", flat=True)
         .first()
     )
-    return last == Message.Direction.OUTBOUND
+    return last == K.REPLIED
 
 
 class CloseForm(CaseActionForm):
