@@ -17,9 +17,14 @@ import sys
 import tempfile
 import time
 import urllib.request
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ascolto.core.testing import CHROMIUM, CHROMIUM_FLAGS
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Locator, Page
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -94,6 +99,19 @@ def session_cookie(username: str) -> str:
     return str(client.cookies[settings.SESSION_COOKIE_NAME].value)
 
 
+def open_resolve(tab: Page) -> Locator:
+    """The case page's resolve form, opened: where the resolution text goes."""
+    panel = tab.locator("#action-resolve")
+    panel.locator("summary").click()
+    return panel
+
+
+def open_menu(tab: Page) -> None:
+    """The console's menu on a phone, opened with its button."""
+    tab.get_by_role("button", name="Apri il menu").click()
+    tab.wait_for_timeout(500)  # the panel slides in
+
+
 def take(base: str, out: Path) -> None:
     import django
     from django.conf import settings
@@ -109,21 +127,39 @@ def take(base: str, out: Path) -> None:
         .first()
     )
     any_case = Ticket.objects.order_by("-created_at").values_list("code", flat=True).first()
-    pages: list[tuple[str, str, str | None]] = [
-        ("scrivi-form", "/scrivi/", None),
-        ("scrivi-status", f"/scrivi/pratica/{any_case}/", None),
-        ("console-inbox", "/console/inbox/", "operatore"),
-        ("console-case", f"/console/cases/{office_case or any_case}/", "supervisore"),
-        ("console-call", "/console/calls/new/", "operatore"),
-        ("console-overview", "/console/overview/", "supervisore"),
-        ("console-contact-center", "/console/contactcenter/", "supervisore"),
-        ("console-reports", "/console/reports/", "analista"),
+    # A Scrivi case still open, so its resolve form offers to send the text by email.
+    web_case = (
+        Ticket.objects.filter(channel__kind="web", status__in=Ticket.ACTIVE)
+        .order_by("-created_at")
+        .values_list("code", flat=True)
+        .first()
+    )
+    # name, path, user, viewport width, what to do before the shot (and the element to shoot)
+    pages: list[tuple[str, str, str | None, int, Callable[[Page], Locator | None] | None]] = [
+        ("scrivi-form", "/scrivi/", None, 1366, None),
+        ("scrivi-status", f"/scrivi/pratica/{any_case}/", None, 1366, None),
+        ("public-transparency", "/trasparenza/", None, 1366, None),
+        ("console-inbox", "/console/inbox/", "operatore", 1366, None),
+        ("console-case", f"/console/cases/{office_case or any_case}/", "supervisore", 1366, None),
+        (
+            "console-case-resolve",
+            f"/console/cases/{web_case or any_case}/",
+            "supervisore",
+            1366,
+            open_resolve,
+        ),
+        ("console-menu-phone", "/console/inbox/", "supervisore", 375, open_menu),
+        ("console-call", "/console/calls/new/", "operatore", 1366, None),
+        ("console-overview", "/console/overview/", "supervisore", 1366, None),
+        ("console-contact-center", "/console/contactcenter/", "supervisore", 1366, None),
+        ("console-reports", "/console/reports/", "analista", 1366, None),
     ]
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
-        for name, path, user in pages:
+        for name, path, user, width, prepare in pages:
+            height = 900 if width > 800 else 740
             context = browser.new_context(
-                base_url=base, locale="it-IT", viewport={"width": 1366, "height": 900}
+                base_url=base, locale="it-IT", viewport={"width": width, "height": height}
             )
             if user:
                 context.add_cookies(
@@ -138,7 +174,12 @@ def take(base: str, out: Path) -> None:
             tab = context.new_page()
             tab.goto(path)
             tab.wait_for_load_state("networkidle")
-            tab.screenshot(path=str(out / f"{name}.png"), full_page=False)
+            element = prepare(tab) if prepare else None
+            target = str(out / f"{name}.png")
+            if element is not None:
+                element.screenshot(path=target)
+            else:
+                tab.screenshot(path=target, full_page=False)
             print(f"{name}: {path} -> {out / (name + '.png')}")
             context.close()
         browser.close()

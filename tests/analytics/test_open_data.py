@@ -49,7 +49,7 @@ def test_secondary_suppression_hides_a_second_cell() -> None:
     ]
     total = {"area": "totale", "cases": 55, "suppressed": set()}
 
-    opendata._secondary(cells, total, "cases")
+    opendata.secondary(cells, total, "cases")
 
     assert [c["area"] for c in cells if "cases" in c["suppressed"]] == ["a", "c"]
     assert total["suppressed"] == set()
@@ -58,7 +58,7 @@ def test_secondary_suppression_hides_a_second_cell() -> None:
         {"area": "b", "cases": 0, "suppressed": set()},
     ]
     total = {"area": "totale", "cases": 3, "suppressed": set()}
-    opendata._secondary(alone, total, "cases")
+    opendata.secondary(alone, total, "cases")
     assert total["suppressed"] == {"cases"}
 
 

@@ -266,7 +266,7 @@ def test_resolve_with_a_resolution_sent_to_the_citizen(cast: personas.Cast) -> N
         _client(cast.operator),
         ticket,
         "resolve",
-        {"resolution": "L'avviso è stato rispedito.", "notify": "on"},
+        {"resolution": "L'avviso è stato rispedito.", "notify": "send"},
     )
     _accepted(response, ticket)
     ticket = refresh(ticket)
@@ -282,7 +282,10 @@ def test_resolve_refused_without_a_resolution_or_on_a_closed_case(cast: personas
     _refused(_act(client, ticket, "resolve", {"resolution": ""}), "Questo campo è obbligatorio")
     closed = factories.ticket_in(S.CLOSED, actor=cast.operator, office=cast.tari)
     before = counts()
-    _refused(_act(client, closed, "resolve", {"resolution": "Di nuovo."}), "riapri prima il caso")
+    _refused(
+        _act(client, closed, "resolve", {"resolution": "Di nuovo.", "notify": "silent"}),
+        "riapri prima il caso",
+    )
     assert counts() == before
 
 

@@ -107,3 +107,16 @@ def test_rate_page_checks_its_input() -> None:
         actions.rate_page("https://elsewhere/", 3)
     with pytest.raises(InvalidInput):
         actions.rate_page("/scrivi/", 3, comment="x" * 201)
+
+
+def test_the_stars_are_drawn_in_the_order_they_are_written(client: Client, scrivi: Any) -> None:
+    """Stars written 1→5 and drawn reversed stored 1 for the fifth star a visitor saw (issue
+    10); the browser test checks what is drawn, this one the page as sent."""
+    html = client.get(reverse("scrivi:lookup")).content.decode()
+    assert re.findall(r'name="score" id="rating-star-\d" value="(\d)"', html) == list("12345")
+    style = re.search(r"\.rating-stars\{[^}]*\}", html)
+    assert style is not None and "reverse" not in style.group(0)
+
+
+def test_a_score_help_text_says_how_to_read_ratings_made_before_the_fix() -> None:
+    assert "6 − voto" in str(PageRating._meta.get_field("score").help_text)

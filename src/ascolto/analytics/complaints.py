@@ -1,15 +1,21 @@
 """The annual complaints report, fit to publish in the transparency section: complaints per
-area, office and outcome, answer times and the share answered within 30 days. No personal data;
-counts from 1 to 4 are shown as "< 5" (`suppress`)."""
+area, office and outcome, answer times and the share answered within 30 days. No personal data.
+
+Statistical disclosure control, per table (docs/reports.md, "Annual complaints report"): a
+count from 1 to 4 is shown as "< 5"; every other figure of that row (its share, its mean answer
+time) is withheld; and where the published total would give a single hidden count back, a
+second row is withheld whole ("–"), chosen by the open data's rule (`opendata.secondary`)."""
 
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from django.db.models import Avg, Count, F, Q
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from ascolto.analytics.opendata import SMALL, suppress
+from ascolto.analytics.opendata import SMALL, is_small, secondary, suppress
 from ascolto.analytics.period import Period
 from ascolto.analytics.report import BUCKETS, bucket_of, cases_in, days, resolution_time, resolved
 from ascolto.analytics.tables import Dashboard, Figure, Table, share
@@ -27,14 +33,39 @@ def _within_column() -> str:
     return _("Entro %(days)d giorni (%%)") % {"days": ANSWER_DAYS}
 
 
-def _share(n: int, whole: int) -> float | None:
-    """A share, withheld when the count itself is suppressed (it would give the count back)."""
-    return None if 0 < n < SMALL else share(n, whole)
+def _protect(cells: list[dict[str, Any]], total: int) -> list[dict[str, Any]]:
+    """Mark the rows of one table whose count is not published: 1–4 (primary), and where the
+    total of the table would give one hidden count back, a second one (secondary)."""
+    for cell in cells:
+        cell["suppressed"] = {"n"} if is_small(cell["n"]) else set()
+    margin = {"n": total, "suppressed": {"n"} if is_small(total) else set()}
+    secondary(cells, margin, "n", name="label")
+    return cells
 
 
-def _share_of_cell(part: int, whole: int) -> float | None:
-    """A share within a cell, withheld when the cell is suppressed."""
-    return None if 0 < whole < SMALL else share(part, whole)
+def _hidden(cell: dict[str, Any]) -> bool:
+    return "n" in cell["suppressed"]
+
+
+def _count(cell: dict[str, Any]) -> int | str | None:
+    """The count as published: exact, "< 5", or withheld (None, shown "–")."""
+    if not _hidden(cell):
+        return int(cell["n"])
+    return suppress(cell["n"]) if is_small(cell["n"]) else None
+
+
+def _of(cell: dict[str, Any], value: Any) -> Any:
+    """A figure of the row (share, mean): withheld with its count."""
+    return None if _hidden(cell) else value
+
+
+def complaint_years() -> list[int]:
+    """The years (Rome time, up to this one) in which complaints were opened: the years that
+    have a complaints report to publish."""
+    this_year = timezone.localdate().year
+    opened = Ticket.objects.filter(kind=Ticket.Kind.COMPLAINT, parent__isnull=True)
+    years = opened.datetimes("created_at", "year")  # the report's cases, by year
+    return [moment.year for moment in years if 2000 <= moment.year <= this_year]
 
 
 def complaints_report(year: int) -> Dashboard:
@@ -48,19 +79,27 @@ def complaints_report(year: int) -> Dashboard:
     )
     board = Dashboard("complaints", _("Reclami %(year)s") % {"year": year}, period.label())
     board.figures = [
-        Figure(_("Reclami ricevuti"), totals["n"]),
-        Figure(_("Reclami con risposta"), totals["answered"]),
+        Figure(_("Reclami ricevuti"), None if is_small(totals["n"]) else totals["n"]),
+        Figure(
+            _("Reclami con risposta"), None if is_small(totals["answered"]) else totals["answered"]
+        ),
         Figure(
             _("Risposta entro %(days)d giorni") % {"days": ANSWER_DAYS},
-            share(totals["within"], totals["n"]),
+            None if is_small(totals["n"]) else share(totals["within"], totals["n"]),
             "%",
         ),
-        Figure(_("Tempo medio di risposta"), days(totals["mean"]), _("giorni")),
+        Figure(
+            _("Tempo medio di risposta"),
+            None if is_small(totals["answered"]) else days(totals["mean"]),
+            _("giorni"),
+        ),
     ]
     board.notes.append(
         _(
             "Dati aggregati, senza dati personali. I conteggi da 1 a %(largest)d sono indicati "
-            "come «< %(small)d»; le quote sono calcolate sui valori esatti."
+            "come «< %(small)d» e della loro riga non si pubblicano quote né tempi medi; «–» "
+            "indica una riga non pubblicata perché, con il totale, renderebbe ricavabile un "
+            "conteggio nascosto. Le quote pubblicate sono calcolate sui valori esatti."
         )
         % {"largest": SMALL - 1, "small": SMALL}
     )
@@ -77,8 +116,10 @@ def complaints_report(year: int) -> Dashboard:
             _("Per area"),
             [_("Area"), _("Reclami"), _within_column()],
             [
-                [area_name(r["area"], names), suppress(r["n"]), _share_of_cell(r["within"], r["n"])]
-                for r in per_area
+                [c["label"], _count(c), _of(c, share(c["within"], c["n"]))]
+                for c in _protect(
+                    [{**r, "label": area_name(r["area"], names)} for r in per_area], totals["n"]
+                )
             ],
             chart="bar",
             plotted=(2,),
@@ -105,12 +146,15 @@ def complaints_report(year: int) -> Dashboard:
             ],
             [
                 [
-                    r["office__name"] or _("Non assegnato"),
-                    suppress(r["n"]),
-                    _share_of_cell(r["within"], r["n"]),
-                    days(r["mean"]),
+                    c["label"],
+                    _count(c),
+                    _of(c, share(c["within"], c["n"])),
+                    _of(c, days(c["mean"])),
                 ]
-                for r in per_office
+                for c in _protect(
+                    [{**r, "label": r["office__name"] or _("Non assegnato")} for r in per_office],
+                    totals["n"],
+                )
             ],
         )
     )
@@ -122,12 +166,11 @@ def complaints_report(year: int) -> Dashboard:
             _("Esito"),
             [_("Stato"), _("Reclami"), _("Quota (%)")],
             [
-                [
-                    status_labels.get(r["status"], r["status"]),
-                    suppress(r["n"]),
-                    _share(r["n"], totals["n"]),
-                ]
-                for r in outcome
+                [c["label"], _count(c), _of(c, share(c["n"], totals["n"]))]
+                for c in _protect(
+                    [{**r, "label": status_labels.get(r["status"], r["status"])} for r in outcome],
+                    totals["n"],
+                )
             ],
             chart="pie",
             plotted=(2,),
@@ -146,12 +189,11 @@ def complaints_report(year: int) -> Dashboard:
             _("Tempi di risposta"),
             [_("Fascia"), _("Reclami"), _("Quota (%)")],
             [
-                [
-                    _(label),
-                    suppress(counts.get(key, 0)),
-                    _share(counts.get(key, 0), totals["answered"]),
-                ]
-                for key, label, _bound in BUCKETS
+                [c["label"], _count(c), _of(c, share(c["n"], totals["answered"]))]
+                for c in _protect(
+                    [{"label": _(label), "n": counts.get(key, 0)} for key, label, _b in BUCKETS],
+                    totals["answered"],
+                )
             ],
             chart="bar",
             plotted=(2,),

@@ -155,7 +155,8 @@ def suppress(n: int) -> int | str:
     return f"< {SMALL}" if 0 < n < SMALL else n
 
 
-def _small(n: int) -> bool:
+def is_small(n: int) -> bool:
+    """A count that is not published: from 1 to 4 (zero is)."""
     return 0 < n < SMALL
 
 
@@ -204,7 +205,7 @@ def build(year: int) -> OpenData:
         for row in [*cells, total]:
             _primary(row)
         for c in CASE_COUNTS:
-            _secondary(cells, total, c)
+            secondary(cells, total, c)
         cases.extend([*cells, total])
     calls = []
     monthly = (
@@ -230,9 +231,9 @@ def build(year: int) -> OpenData:
             "suppressed": set(),
         }
         if (
-            _small(call["offered"])
-            or _small(call["answered"])
-            or _small(call["offered"] - call["answered"])
+            is_small(call["offered"])
+            or is_small(call["answered"])
+            or is_small(call["offered"] - call["answered"])
         ):
             call["suppressed"] |= {
                 "answered",
@@ -240,7 +241,7 @@ def build(year: int) -> OpenData:
                 "mean_wait_seconds",
                 "mean_talk_seconds",
             }
-            if _small(call["offered"]):
+            if is_small(call["offered"]):
                 call["suppressed"].add("offered")
         calls.append(call)
     return OpenData(cases=[_publish(r) for r in cases], calls=[_publish(r) for r in calls])
@@ -248,19 +249,25 @@ def build(year: int) -> OpenData:
 
 def _primary(row: dict[str, Any]) -> None:
     for c in CASE_COUNTS:
-        if _small(row[c]) or (c != "cases" and _small(row["cases"] - row[c])):
+        if is_small(row[c]) or (c != "cases" and is_small(row["cases"] - row[c])):
             row["suppressed"].add(c)
 
 
-def _secondary(cells: list[dict[str, Any]], total: dict[str, Any], column: str) -> None:
+def secondary(
+    cells: list[dict[str, Any]], total: dict[str, Any], column: str, *, name: str = "area"
+) -> None:
     """Where one cell of `column` is hidden, hide the smallest other non-zero one too; with no
-    other to hide, hide the total (it would equal the hidden cell)."""
+    other to hide, hide the total (it would equal the hidden cell).
+
+    Each cell (and the total) is a dict with the count under `column` and a `suppressed` set of
+    the columns hidden; ties between equal counts go to the first by `name`. Used by the open
+    data and by the public complaints report."""
     hidden = [cell for cell in cells if column in cell["suppressed"]]
     if len(hidden) != 1 or column in total["suppressed"]:
         return
     candidates = [cell for cell in cells if column not in cell["suppressed"] and cell[column] > 0]
     if candidates:
-        min(candidates, key=lambda cell: (cell[column], cell["area"]))["suppressed"].add(column)
+        min(candidates, key=lambda cell: (cell[column], str(cell[name])))["suppressed"].add(column)
     else:
         total["suppressed"].add(column)
 

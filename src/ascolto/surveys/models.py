@@ -47,7 +47,13 @@ class PageRating(models.Model):
     MAX_COMMENT = 200
 
     page = models.CharField("pagina", max_length=300)
-    score = models.PositiveSmallIntegerField("voto (1-5)")
+    score = models.PositiveSmallIntegerField(
+        "voto (1-5)",
+        help_text=(
+            "Stelle scelte, 1 = poco chiara, 5 = molto chiara. Le valutazioni registrate prima "
+            "della migrazione surveys 0002 sono speculari: leggere 6 − voto (docs/reports.md)."
+        ),
+    )
     reason = models.CharField("risposta", max_length=20, choices=Reason.choices, blank=True)
     comment = models.CharField("commento", max_length=MAX_COMMENT, blank=True)
     created_at = models.DateTimeField("inviata il", default=timezone.now)

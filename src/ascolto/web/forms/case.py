@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from ascolto.core import access
 from ascolto.organisation.models import Office, Team, User
 from ascolto.tickets.codes import normalise_code
-from ascolto.tickets.models import Campaign, Tag, Theme, Ticket
+from ascolto.tickets.models import Campaign, Tag, Theme, Ticket, TicketEvent
 
 MAX_TEXT = settings.ASCOLTO_MAX_MESSAGE_CHARS
 
@@ -148,15 +148,76 @@ class WaitForm(CaseActionForm):
 
 
 class ResolveForm(CaseActionForm):
+    """The resolution, and whether its text is sent to the citizen.
+
+    Sent, it leaves as a reply on the case's channel (an email for Scrivi) and, like every
+    reply, shows on the request's public status page; not sent, it stays among the operators
+    and the citizen sees the status «Risolta». The form says so, and after a reply that came
+    after the citizen's last message it proposes not to write a second time."""
+
+    SEND, SILENT = "send", "silent"
+
     resolution = _text(_("Risoluzione"), rows=5)
-    notify = forms.BooleanField(
-        label=_("Invia la risoluzione al cittadino come risposta"), required=False, initial=True
+    notify = forms.ChoiceField(
+        label=_("Messaggio al cittadino"),
+        choices=[
+            (
+                SEND,
+                _(
+                    "Invia questo testo al cittadino: lo riceve come risposta sul canale del "
+                    "caso e compare nella pagina pubblica della richiesta («Segui la tua "
+                    "richiesta»)"
+                ),
+            ),
+            (
+                SILENT,
+                _(
+                    "Risolvi senza inviare messaggi: il testo resta interno agli operatori; "
+                    "nella pagina della richiesta il cittadino vede lo stato «Risolta» e le "
+                    "risposte già inviate"
+                ),
+            ),
+        ],
+        widget=forms.RadioSelect,
+        error_messages={
+            "required": _("Scegli se inviare il testo al cittadino o risolvere senza messaggio.")
+        },
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if not self.can_reply:
             del self.fields["notify"]
+            self.fields["resolution"].help_text = _(
+                "Il testo resta interno agli operatori: su questo canale non si può inviare. "
+                "Nella pagina della richiesta il cittadino vede lo stato «Risolta»."
+            )
+            self.fields["resolution"].widget.attrs["aria-describedby"] = (
+                self["resolution"].auto_id + "-help"
+            )
+            return
+        if _answered(self.ticket):
+            self.fields["notify"].initial = self.SILENT
+            self.fields["notify"].help_text = _(
+                "Il cittadino ha già ricevuto una risposta dopo il suo ultimo messaggio: "
+                "risolvendo senza messaggio non gliene arriva una seconda."
+            )
+        else:
+            self.fields["notify"].initial = self.SEND
+
+
+def _answered(ticket: Ticket) -> bool:
+    """Whether an operator replied on the case since the citizen last wrote (the timeline's
+    'replied' after its last 'opened' or 'message'). The automatic acknowledgement is no reply:
+    it records no event."""
+    K = TicketEvent.Kind
+    last = (
+        ticket.events.filter(kind__in=[K.OPENED, K.MESSAGE, K.REPLIED])
+        .order_by("-at", "-pk")
+        .values_list("kind", flat=True)
+        .first()
+    )
+    return last == K.REPLIED
 
 
 class CloseForm(CaseActionForm):

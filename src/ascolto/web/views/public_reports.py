@@ -1,8 +1,11 @@
-"""Public pages for the city's transparency section ("Amministrazione trasparente"): the
-annual complaints report as a web page and a PDF. No sign-in, no personal data: aggregated
-counts only, with counts from 1 to 4 shown as "< 5".
+"""Public pages for the city's transparency section ("Amministrazione trasparente"): an index
+of what is published (`/trasparenza/`) and the annual complaints report as a web page, a PDF
+and a CSV (`/trasparenza/reclami/<anno>/`). No sign-in, no personal data: aggregated counts
+only, with the disclosure control of `analytics.complaints`.
 
-Mounted under /trasparenza/ by web/urls.py (URL names `trasparenza:*`).
+Mounted under /trasparenza/ by web/urls.py (URL names `trasparenza:*`). The open data files
+are produced by analysts in the console (`/console/reports/open-data/`, `open_data` command)
+and published by the city on its own portal: this site does not serve them publicly.
 """
 
 from __future__ import annotations
@@ -12,10 +15,26 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import URLPattern, path
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from ascolto.analytics import exports
-from ascolto.analytics.complaints import complaints_report
+from ascolto.analytics.complaints import complaint_years, complaints_report
+
+
+@require_GET
+def index(request: HttpRequest) -> HttpResponse:
+    """What the transparency section publishes: the complaints report of every year that has
+    complaints, the current one marked as partial."""
+    years = [
+        {"year": year, "current": year == timezone.localdate().year}
+        for year in sorted(complaint_years(), reverse=True)
+    ]
+    return render(
+        request,
+        "web/public/index.html",
+        {"title": _("Trasparenza: ascolto dei cittadini"), "years": years},
+    )
 
 
 @require_GET
@@ -43,5 +62,6 @@ def complaints(request: HttpRequest, year: int) -> HttpResponse:
 
 
 urlpatterns: list[URLPattern] = [
+    path("", index, name="index"),
     path("reclami/<int:year>/", complaints, name="complaints"),
 ]

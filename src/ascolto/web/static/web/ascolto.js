@@ -6,3 +6,14 @@ document.addEventListener("submit", function (event) {
     event.preventDefault();
   }
 }, true);
+
+// HTMX 2 does not swap 4xx answers: a form marked data-swap-errors (the page rating) shows the
+// fragment the server sent with its error, instead of staying silent.
+document.addEventListener("htmx:beforeSwap", function (event) {
+  var status = event.detail.xhr.status;
+  var element = event.detail.elt;
+  if (status >= 400 && status < 500 && element && element.closest && element.closest("[data-swap-errors]")) {
+    event.detail.shouldSwap = true;
+    event.detail.isError = false;
+  }
+});

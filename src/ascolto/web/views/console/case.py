@@ -133,7 +133,7 @@ ACTIONS: dict[str, Action] = {
             gettext_lazy("Risolvere il caso con questa risoluzione?"),
             gettext_lazy("Caso risolto."),
             lambda t, d, u: actions.resolve_ticket(
-                t, d["resolution"], actor=u, notify=bool(d.get("notify"))
+                t, d["resolution"], actor=u, notify=d.get("notify") == case_forms.ResolveForm.SEND
             ),
         ),
         Action(
@@ -460,7 +460,7 @@ def _confirm(
             shown = value.code
         elif isinstance(value, bool):
             shown = _("sì")
-        elif bound.name == "keep":
+        elif bound.name in ("keep", "notify"):
             shown = str(dict(bound.field.choices).get(value, value))  # type: ignore[attr-defined]
         elif bound.name == "kind":
             shown = _kind_label(str(value))
