@@ -120,9 +120,13 @@ TEMPLATES = [
 VAR_DIR = Path(env("ASCOLTO_VAR_DIR") or PROJECT_DIR / "var")
 DATABASE_URL = env("DATABASE_URL")
 if DATABASE_URL:
+    # Persistent connections are checked before each request reuses them: after a database
+    # restart a dead connection is replaced instead of failing the request with a 500.
     DATABASES = {
         "default": dj_database_url.parse(
-            DATABASE_URL, conn_max_age=int(env("ASCOLTO_DB_CONN_MAX_AGE", "60") or 60)
+            DATABASE_URL,
+            conn_max_age=int(env("ASCOLTO_DB_CONN_MAX_AGE", "60") or 60),
+            conn_health_checks=True,
         )
     }
 else:
