@@ -58,3 +58,18 @@ def test_the_development_defaults_fail_the_deploy_check(tmp_path) -> None:
 
     assert result.returncode != 0
     assert "security.W018" in result.stderr  # DEBUG is on
+
+
+def test_database_connections_are_checked_before_reuse(tmp_path) -> None:
+    """After a database restart a kept connection is dead: it is replaced, not used (no 500)."""
+    result = _manage(
+        "shell",
+        "-c",
+        "from django.conf import settings; d = settings.DATABASES['default']; "
+        "print(d['CONN_MAX_AGE'], d['CONN_HEALTH_CHECKS'])",
+        DATABASE_URL="postgres://ascolto@127.0.0.1:5432/ascolto",
+        ASCOLTO_VAR_DIR=str(tmp_path / "var"),
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1].split() == ["60", "True"]

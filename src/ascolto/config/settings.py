@@ -120,9 +120,13 @@ TEMPLATES = [
 VAR_DIR = Path(env("ASCOLTO_VAR_DIR") or PROJECT_DIR / "var")
 DATABASE_URL = env("DATABASE_URL")
 if DATABASE_URL:
+    # Persistent connections are checked before each request reuses them: after a database
+    # restart a dead connection is replaced instead of failing the request with a 500.
     DATABASES = {
         "default": dj_database_url.parse(
-            DATABASE_URL, conn_max_age=int(env("ASCOLTO_DB_CONN_MAX_AGE", "60") or 60)
+            DATABASE_URL,
+            conn_max_age=int(env("ASCOLTO_DB_CONN_MAX_AGE", "60") or 60),
+            conn_health_checks=True,
         )
     }
 else:
@@ -241,6 +245,8 @@ SECURE_HSTS_PRELOAD = env_bool("ASCOLTO_HSTS_PRELOAD", PRODUCTION)
 ASCOLTO_BEHIND_PROXY = env_bool("ASCOLTO_BEHIND_PROXY", False)
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if ASCOLTO_BEHIND_PROXY else None
 SECURE_REFERRER_POLICY = "same-origin"
+# A form sent without a valid token gets the site's own page (an expired page, cookies blocked).
+CSRF_FAILURE_VIEW = "ascolto.web.views.errors.csrf_failure"
 X_FRAME_OPTIONS = "DENY"
 
 # --- Domain ---------------------------------------------------------------------------------
@@ -264,12 +270,17 @@ ASCOLTO_COST_PER_CALL = env("ASCOLTO_COST_PER_CALL", "2.00") or "2.00"
 ASCOLTO_CALLBACK_AHT_SECONDS = int(env("ASCOLTO_CALLBACK_AHT_SECONDS", "300") or 300)
 
 # --- Logging --------------------------------------------------------------------------------
-# Log lines carry ids, never names, handles or message text (see docs/privacy.md).
+# Log lines carry ids, never names, handles or message text (see docs/privacy.md). The line of a
+# server error carries the incident id its 500 page showed (core/incidents.py).
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "filters": {"incident": {"()": "ascolto.core.incidents.IncidentFilter"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env("ASCOLTO_LOG_LEVEL", "INFO") or "INFO"},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        "django.request": {"filters": ["incident"]},
+    },
 }

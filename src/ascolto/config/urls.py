@@ -1,4 +1,5 @@
-"""URL map of the project: the admin, the API, the console and the citizen pages."""
+"""URL map of the project: the admin, the API, the console and the citizen pages; the error
+pages (web/views/errors.py)."""
 
 from django.contrib import admin
 from django.urls import include, path
@@ -10,3 +11,8 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("", include("ascolto.web.urls")),
 ]
+
+handler400 = "ascolto.web.views.errors.bad_request"
+handler403 = "ascolto.web.views.errors.permission_denied"
+handler404 = "ascolto.web.views.errors.page_not_found"
+handler500 = "ascolto.web.views.errors.server_error"
