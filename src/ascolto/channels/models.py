@@ -172,7 +172,8 @@ class Message(models.Model):
         return f"{self.get_direction_display()} · {self.sent_at:%d/%m/%Y %H:%M}"
 
     def summary(self, length: int = 80) -> str:
-        text: Any = self.text.replace("\n", " ")
+        """The text on one line (every run of whitespace and line breaks one space), cut."""
+        text: Any = " ".join(self.text.split())
         return str(text[:length] + ("…" if len(text) > length else ""))
 
 

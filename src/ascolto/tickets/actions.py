@@ -25,6 +25,7 @@ from ascolto.channels.models import Channel, Conversation, Message
 from ascolto.citizens.models import Citizen, Identity
 from ascolto.core import outbox
 from ascolto.core.errors import DomainError, InvalidInput, NotFound
+from ascolto.core.text import header_text
 from ascolto.organisation.models import Office, Team, User
 from ascolto.tickets import codes
 from ascolto.tickets.intake import build_ticket
@@ -332,7 +333,7 @@ def _reply(ticket: Ticket, text: str, actor: Actor) -> Message:
         _main_conversation(ticket),
         text,
         author=actor,
-        subject=f"[{ticket.code}] {ticket.subject}"[:255],
+        subject=header_text(f"[{ticket.code}] {ticket.subject}", 255),
     )
     if ticket.first_response_at is None:
         ticket.first_response_at = message.sent_at
