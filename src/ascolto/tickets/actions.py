@@ -344,6 +344,28 @@ def _reply(ticket: Ticket, text: str, actor: Actor) -> Message:
 
 
 @transaction.atomic
+def resend_reply(ticket: Ticket, message: Message | int, *, actor: Actor) -> Message:
+    """Send again a reply of this case that could not be delivered (marked failed after its
+    tries, with the reason). Allowed whatever the case's status: the citizen never got it."""
+    ticket = _locked(ticket)
+    message_id = message.pk if isinstance(message, Message) else message
+    failed = Message.objects.filter(
+        pk=message_id,
+        conversation__tickets=ticket,
+        direction=Message.Direction.OUTBOUND,
+        status=Message.Status.FAILED,
+    ).exists()
+    if not failed:
+        raise InvalidInput(
+            _("La risposta scelta non è tra quelle non consegnate di questo caso."),
+            field="message",
+        )
+    resent = channel_actions.resend_message(message_id)
+    _event(ticket, TicketEvent.Kind.REPLIED, actor, message=resent.pk, resent=True)
+    return resent
+
+
+@transaction.atomic
 def add_ticket_note(ticket: Ticket, text: str, *, actor: Actor) -> Message:
     """Leave an internal note on the case (any status; never sent to the citizen)."""
     ticket = _locked(ticket)
