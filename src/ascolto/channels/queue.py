@@ -43,6 +43,15 @@ DEBOUNCE_KEY = "ascolto:drain-inbound-enqueued"
 DEBOUNCE_SECONDS = 1
 
 
+class AlreadyAccepted(InvalidInput):
+    """The same message (channel, external id) was accepted before, under `code`: a replayed
+    submission, to be answered with the first one's confirmation."""
+
+    def __init__(self, code: str) -> None:
+        super().__init__("This message was already accepted.", field="external_id")
+        self.code = code
+
+
 @dataclass(frozen=True)
 class Drained:
     """What one drain did: rows taken in, rows that failed (left pending with their error)."""
@@ -57,8 +66,9 @@ def accept(inbound: InboundMessage, code: str, channel: Channel | None = None) -
     The message is first checked as intake will check it (`intake.check`), so an accepted
     message is not refused at the drain. `channel` is the message's channel when the caller
     already holds it (the public form keeps it in memory); otherwise it is read.
-    Raises `DomainError` for an invalid message, `InvalidInput` when the same message (channel,
-    external id) or code was already accepted. The case is created by the next drain, with `code`.
+    Raises `DomainError` for an invalid message, `AlreadyAccepted` (with the first one's code)
+    when the same message (channel, external id) was already accepted, `InvalidInput` when the
+    code was already given. The case is created by the next drain, with `code`.
     """
     if channel is None:
         channel = Channel.objects.filter(code=inbound.channel).first()
@@ -78,7 +88,14 @@ def accept(inbound: InboundMessage, code: str, channel: Channel | None = None) -
             row.save(force_insert=True)
             transaction.on_commit(schedule_drain)
     except IntegrityError as exc:
-        raise InvalidInput("This message was already accepted.", field="external_id") from exc
+        first = (
+            PendingInbound.objects.filter(channel=row.channel, external_id=row.external_id)
+            .values_list("code", flat=True)
+            .first()
+        )
+        if first is not None:
+            raise AlreadyAccepted(first) from exc
+        raise InvalidInput("This tracking code was already given.", field="code") from exc
     return row
 
 
