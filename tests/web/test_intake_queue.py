@@ -281,3 +281,24 @@ def test_an_administrator_marks_a_stuck_request_handled_by_hand(
         # The admin cannot delete what a citizen sent.
         assert client.post(url, {"action": "delete_selected", "_selected_action": [row.pk]})
         assert PendingInbound.objects.filter(pk=row.pk).exists()
+
+
+def test_acting_on_the_queue_needs_the_right_to_change_it_not_only_to_view_it(
+    cast: personas.Cast,
+) -> None:
+    from django.contrib import admin
+    from django.contrib.auth.models import Permission
+    from django.test import RequestFactory
+
+    from ascolto.organisation.models import User
+
+    viewer = cast.analyst
+    viewer.is_staff = True
+    viewer.save(update_fields=["is_staff"])
+    viewer.user_permissions.set(Permission.objects.filter(codename="view_pendinginbound"))
+    model_admin = admin.site._registry[PendingInbound]
+    request = RequestFactory().get("/")
+    request.user = User.objects.get(pk=viewer.pk)
+    assert not {"retry_now", "mark_handled"} & set(model_admin.get_actions(request))
+    request.user = cast.administrator
+    assert {"retry_now", "mark_handled"} <= set(model_admin.get_actions(request))

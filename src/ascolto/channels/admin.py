@@ -111,7 +111,17 @@ class PendingInboundAdmin(ReadOnlyAdmin):
     def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return False
 
-    @admin.action(description=gettext_lazy("Riprova ora le richieste selezionate"))
+    def has_retry_now_permission(self, request: HttpRequest) -> bool:
+        """Acting on the queue needs the right to change its rows (which the change form does
+        not offer: rows are read-only here), not only to view them."""
+        return request.user.has_perm("channels.change_pendinginbound")
+
+    def has_mark_handled_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("channels.change_pendinginbound")
+
+    @admin.action(
+        description=gettext_lazy("Riprova ora le richieste selezionate"), permissions=["retry_now"]
+    )
     def retry_now(self, request: HttpRequest, queryset: QuerySet[PendingInbound]) -> None:
         done = queue.retry_now(queryset.values_list("pk", flat=True))
         if done.processed:
@@ -129,7 +139,10 @@ class PendingInboundAdmin(ReadOnlyAdmin):
             ) % {"n": done.failed}
             self.message_user(request, text, messages.ERROR)
 
-    @admin.action(description=gettext_lazy("Segna come gestite a mano (non più ritentate)"))
+    @admin.action(
+        description=gettext_lazy("Segna come gestite a mano (non più ritentate)"),
+        permissions=["mark_handled"],
+    )
     def mark_handled(self, request: HttpRequest, queryset: QuerySet[PendingInbound]) -> None:
         count = queue.mark_handled(queryset.values_list("pk", flat=True), request.user)
         text = ngettext(

@@ -37,5 +37,5 @@ class OutboxEventAdmin(admin.ModelAdmin[OutboxEvent]):
 
     @admin.action(description="Elabora di nuovo gli eventi selezionati")
     def retry(self, request: HttpRequest, queryset: QuerySet[OutboxEvent]) -> None:
-        done = outbox.retry_now(queryset.values_list("pk", flat=True))
+        done = sum(outbox.process_event(pk) for pk in queryset.values_list("pk", flat=True))
         self.message_user(request, f"{done} eventi elaborati.", messages.SUCCESS)

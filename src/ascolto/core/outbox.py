@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from datetime import timedelta
 from typing import Any
 
@@ -98,12 +98,12 @@ def process_event(event_id: int) -> bool:
     The row is locked for the duration (SKIP LOCKED on PostgreSQL), so two workers never handle
     the same event at the same time. When a handler fails, the next try is scheduled with
     exponential backoff (`next_attempt_at`); a failure on the last try (`is_last_attempt`)
-    marks the event failed, and the relay leaves it alone.
+    marks the event failed (`failed_at`), and the relay leaves it alone.
     """
     with transaction.atomic():
-        queryset = OutboxEvent.objects.filter(
-            pk=event_id, processed_at__isnull=True, failed_at__isnull=True
-        )
+        # An event given up (`failed_at`) is left alone by the relay, but runs when asked for
+        # by id (the admin's "Elabora di nuovo").
+        queryset = OutboxEvent.objects.filter(pk=event_id, processed_at__isnull=True)
         if connection.features.has_select_for_update_skip_locked:
             queryset = queryset.select_for_update(skip_locked=True)
         event = queryset.first()
@@ -132,18 +132,6 @@ def process_event(event_id: int) -> bool:
         event.next_attempt_at = None
         event.save(update_fields=["attempts", "last_error", "processed_at", "next_attempt_at"])
         return True
-
-
-def retry_now(ids: Iterable[int]) -> int:
-    """Process the given unprocessed events at once, also those given up (an administrator
-    fixed the cause); return how many were processed."""
-    wanted = list(
-        OutboxEvent.objects.filter(pk__in=list(ids), processed_at__isnull=True).values_list(
-            "pk", flat=True
-        )
-    )
-    OutboxEvent.objects.filter(pk__in=wanted).update(failed_at=None, next_attempt_at=None)
-    return sum(process_event(event_id) for event_id in wanted)
 
 
 def relay_pending(*, older_than: timedelta = timedelta(seconds=30), limit: int = 1000) -> int:
