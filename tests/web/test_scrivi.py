@@ -382,3 +382,19 @@ def test_a_replayed_post_leaves_no_second_copy_of_its_attachments(
         submit(client, django_capture_on_commit_callbacks, attachments=photo, submission=token)
 
     assert len([p for p in tmp_path.rglob("*") if p.is_file()]) == 1
+
+
+def test_a_form_sent_again_after_changing_it_is_a_new_request(
+    client: Client, scrivi: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    token = submission_token()  # the browser's Back shows the page with the same token
+    first = submit(client, django_capture_on_commit_callbacks, submission=token)
+    second = submit(
+        client,
+        django_capture_on_commit_callbacks,
+        submission=token,
+        description="Vorrei anche sapere come chiedere il rimborso della TARI.",
+    )
+
+    assert code_of(first, client) != code_of(second, client)
+    assert Ticket.objects.count() == 2

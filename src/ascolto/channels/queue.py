@@ -44,12 +44,29 @@ DEBOUNCE_SECONDS = 1
 
 
 class AlreadyAccepted(InvalidInput):
-    """The same message (channel, external id) was accepted before, under `code`: a replayed
-    submission, to be answered with the first one's confirmation."""
+    """A message with the same (channel, external id) was accepted before, under `code`.
+    `same` says whether it said the same thing (a replayed submission, to be answered with the
+    first one's confirmation) or not (a form sent again after editing it: a new request)."""
 
-    def __init__(self, code: str) -> None:
+    def __init__(self, code: str, same: bool) -> None:
         super().__init__("This message was already accepted.", field="external_id")
         self.code = code
+        self.same = same
+
+
+def _what_it_says(payload: dict[str, Any]) -> tuple[Any, ...]:
+    """What makes two submissions the same request (not when, nor their attachments' copies)."""
+    hints = payload.get("hints") or {}
+    return (
+        payload.get("handle"),
+        payload.get("text"),
+        payload.get("subject"),
+        payload.get("sender"),
+        hints.get("kind"),
+        hints.get("theme"),
+        hints.get("place"),
+        [a.get("name") for a in payload.get("attachments") or []],
+    )
 
 
 @dataclass(frozen=True)
@@ -90,11 +107,12 @@ def accept(inbound: InboundMessage, code: str, channel: Channel | None = None) -
     except IntegrityError as exc:
         first = (
             PendingInbound.objects.filter(channel=row.channel, external_id=row.external_id)
-            .values_list("code", flat=True)
+            .values_list("code", "payload")
             .first()
         )
         if first is not None:
-            raise AlreadyAccepted(first) from exc
+            same = _what_it_says(first[1]) == _what_it_says(row.payload)
+            raise AlreadyAccepted(first[0], same) from exc
         raise InvalidInput("This tracking code was already given.", field="code") from exc
     return row
 

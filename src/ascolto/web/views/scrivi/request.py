@@ -9,6 +9,7 @@ is created by the drain that follows, with the tracking code shown here.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import logging
 import os
 import uuid
@@ -165,7 +166,14 @@ def home(request: HttpRequest) -> HttpResponse:
                 kind=data["kind"], theme=form.theme_code, place=data["place"].strip(), code=code
             ),
         )
-        queue.accept(inbound, code, channel)
+        try:
+            queue.accept(inbound, code, channel)
+        except queue.AlreadyAccepted as earlier:
+            if earlier.same:
+                raise
+            # The form was sent, then changed and sent again (the browser's Back): a new request.
+            fresh = dataclasses.replace(inbound, external_id=f"scrivi-{uuid.uuid4()}")
+            queue.accept(fresh, code, channel)
     except queue.AlreadyAccepted as replay:
         _remove_attachments(attachments)
         return _confirm(replay.code)
