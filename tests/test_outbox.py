@@ -4,12 +4,15 @@ exactly once in effect, even when the enqueue never happened or a handler failed
 from __future__ import annotations
 
 import socket
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from io import StringIO
+from typing import Any
 
 import pytest
+import time_machine
 from django.core.management import call_command
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext
 
 from ascolto.channels.models import Message
@@ -21,6 +24,7 @@ from tests import factories, personas
 
 pytestmark = pytest.mark.django_db
 NOW = timedelta(0)
+T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 DUMMY_TASKS = {
     "default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend", "QUEUES": ["default"]}
 }
@@ -94,6 +98,8 @@ def test_an_event_row_left_behind_by_a_crash_is_processed(cast: personas.Cast, m
 def test_a_failing_handler_leaves_the_event_pending_and_a_later_relay_delivers(
     cast: personas.Cast, settings, django_capture_on_commit_callbacks, mailoutbox
 ) -> None:
+    clock = time_machine.travel(T0, tick=False)
+    traveller = clock.start()
     with django_capture_on_commit_callbacks(execute=True):
         ticket = factories.open_case("Quando arriva il rimborso?")
     assert len(mailoutbox) == 1  # the acknowledgement
@@ -114,12 +120,18 @@ def test_a_failing_handler_leaves_the_event_pending_and_a_later_relay_delivers(
     ) % {"id": reply.pk}
     assert Message.objects.get(pk=reply.pk).status == Message.Status.QUEUED
 
+    assert outbox.relay_pending(older_than=NOW) == 0  # not due yet: it waits
+    event.refresh_from_db()
+    assert event.attempts == 1
+    traveller.move_to(event.next_attempt_at)
     assert outbox.relay_pending(older_than=NOW) == 0  # still down
     event.refresh_from_db()
     assert event.attempts == 2 and event.processed_at is None
 
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"  # back up
+    traveller.move_to(event.next_attempt_at)
     assert outbox.relay_pending(older_than=NOW) == 1
+    clock.stop()
 
     event.refresh_from_db()
     assert (event.attempts, event.last_error) == (3, "")
@@ -131,14 +143,28 @@ def test_a_failing_handler_leaves_the_event_pending_and_a_later_relay_delivers(
     assert len(mailoutbox) == 1
 
 
-def test_the_relay_gives_up_after_the_maximum_attempts(cast: personas.Cast) -> None:
-    event = OutboxEvent.objects.create(
-        topic="ticket.opened", payload={"ticket_id": 0}, attempts=outbox.MAX_ATTEMPTS
-    )
+def test_the_relay_gives_up_on_an_event_once_its_retry_window_is_over(
+    cast: personas.Cast,
+) -> None:
+    def broken(event: OutboxEvent) -> None:
+        raise RuntimeError("handler down")
 
-    assert outbox.relay_pending(older_than=NOW) == 0
-    event.refresh_from_db()
-    assert event.processed_at is None and event.attempts == outbox.MAX_ATTEMPTS
+    outbox.register("test.broken", broken)
+    with time_machine.travel(T0, tick=False) as clock:
+        with transaction.atomic():
+            event = outbox.publish("test.broken")
+        assert outbox.process_event(event.pk) is False
+        clock.shift(outbox.RETRY_FOR)
+        assert outbox.relay_pending(older_than=NOW) == 0  # the last try, and it failed too
+
+        event.refresh_from_db()
+        assert event.processed_at is None and event.failed_at == timezone.now()
+        assert event.last_error == "RuntimeError: handler down"
+        clock.shift(timedelta(days=1))
+        attempts = event.attempts
+        assert outbox.relay_pending(older_than=NOW) == 0
+        event.refresh_from_db()
+        assert event.attempts == attempts  # no longer tried
 
 
 def test_processing_an_event_twice_does_not_acknowledge_twice(
@@ -189,22 +215,66 @@ def test_a_topic_without_handlers_is_simply_marked_processed(cast: personas.Cast
     assert event.processed_at is not None
 
 
-def test_a_reply_that_cannot_be_sent_by_the_last_attempt_is_marked_failed(
-    cast: personas.Cast, settings, django_capture_on_commit_callbacks, mailoutbox
-) -> None:
-    with django_capture_on_commit_callbacks(execute=True):
-        ticket = factories.open_case("Quando arriva il rimborso?")
+def _mail_server_down(settings: Any) -> None:
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", _closed_port()
-    with django_capture_on_commit_callbacks(execute=True):
-        reply = actions.reply_to_ticket(ticket, "Entro trenta giorni.", actor=cast.operator)
-    [event] = _pending("message.outbound")
-    OutboxEvent.objects.filter(pk=event.pk).update(attempts=outbox.MAX_ATTEMPTS - 1)
 
-    assert outbox.process_event(event.pk) is True  # the last attempt: handled, not retried
 
-    stored = Message.objects.get(pk=reply.pk)
-    assert stored.status == Message.Status.FAILED
-    assert stored.attempts == outbox.MAX_ATTEMPTS
-    assert stored.last_error.startswith("ConnectionRefusedError")
-    assert _pending("message.outbound") == []
+def _relay_every_minute_for(clock: Any, span: timedelta) -> None:
+    """What the scheduler does: `relay_outbox` once a minute."""
+    end = timezone.now() + span
+    while timezone.now() < end:
+        clock.shift(timedelta(minutes=1))
+        outbox.relay_pending()
+
+
+def test_a_reply_made_during_a_two_hour_mail_outage_is_delivered_once_the_server_is_back(
+    cast: personas.Cast, settings, django_capture_on_commit_callbacks, mailoutbox
+) -> None:
+    with time_machine.travel(T0, tick=False) as clock:
+        with django_capture_on_commit_callbacks(execute=True):
+            ticket = factories.open_case("Quando arriva il rimborso?")
+        mailoutbox.clear()
+        _mail_server_down(settings)
+        with django_capture_on_commit_callbacks(execute=True):
+            reply = actions.reply_to_ticket(ticket, "Entro trenta giorni.", actor=cast.operator)
+        [event] = _pending("message.outbound")
+        # The next try waits about a minute, not the next relay: the waits double.
+        assert event.next_attempt_at is not None
+        assert timedelta(seconds=45) <= event.next_attempt_at - T0 <= timedelta(seconds=75)
+
+        _relay_every_minute_for(clock, timedelta(hours=2))
+
+        event.refresh_from_db()
+        assert Message.objects.get(pk=reply.pk).status == Message.Status.QUEUED
+        assert 5 <= event.attempts <= 10  # backed off: not 120 tries in 120 minutes
+        settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"  # back up
+        _relay_every_minute_for(clock, timedelta(hours=2))
+
+    assert Message.objects.get(pk=reply.pk).status == Message.Status.SENT
+    assert [m.body for m in mailoutbox] == ["Entro trenta giorni."]
+
+
+def test_a_reply_still_undeliverable_after_48_hours_is_marked_failed_with_its_reason(
+    cast: personas.Cast, settings, django_capture_on_commit_callbacks, mailoutbox
+) -> None:
+    with time_machine.travel(T0, tick=False) as clock:
+        with django_capture_on_commit_callbacks(execute=True):
+            ticket = factories.open_case("Quando arriva il rimborso?")
+        _mail_server_down(settings)
+        with django_capture_on_commit_callbacks(execute=True):
+            reply = actions.reply_to_ticket(ticket, "Entro trenta giorni.", actor=cast.operator)
+        [event] = _pending("message.outbound")
+
+        _relay_every_minute_for(clock, outbox.RETRY_FOR - timedelta(minutes=2))
+        assert Message.objects.get(pk=reply.pk).status == Message.Status.QUEUED
+
+        _relay_every_minute_for(clock, timedelta(minutes=3))
+
+        stored = Message.objects.get(pk=reply.pk)
+        assert stored.status == Message.Status.FAILED
+        assert stored.last_error.startswith("ConnectionRefusedError")
+        event.refresh_from_db()
+        assert event.processed_at is not None  # handled: the message carries the failure
+        assert 10 <= stored.attempts <= 30
+        assert _pending("message.outbound") == []

@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 import dataclasses
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+import time_machine
 from django.core.management import call_command
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
 
 from ascolto.channels import intake, queue
 from ascolto.channels.models import PendingInbound
 from ascolto.core.errors import InvalidInput, NotFound
 from ascolto.tickets import codes
-from ascolto.tickets.models import Ticket
+from ascolto.tickets.models import Theme, Ticket
 from tests import factories, personas
 
 pytestmark = pytest.mark.django_db
@@ -52,7 +57,10 @@ def test_an_accepted_submission_survives_a_failing_drain(
     assert "worker killed" in row.last_error
 
     monkeypatch.setattr(intake, "_store", real)
-    assert queue.drain().processed == 1
+    assert queue.drain().processed == 0  # it waits for its retry (backoff)
+    assert row.next_attempt_at is not None
+    with time_machine.travel(row.next_attempt_at):
+        assert queue.drain().processed == 1
     assert Ticket.objects.get().code == code
 
 
@@ -132,3 +140,165 @@ def test_what_intake_would_refuse_is_refused_at_accept_not_at_the_drain(
     with pytest.raises(NotFound):
         queue.accept(unknown, codes.new_code())
     assert not PendingInbound.objects.exists()
+
+
+T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+
+
+def _failing_intake(monkeypatch: pytest.MonkeyPatch) -> None:
+    def down(items: Any) -> Any:
+        raise RuntimeError("database refused the batch")
+
+    monkeypatch.setattr(intake, "_store", down)
+
+
+def test_a_failing_row_backs_off_exponentially_and_is_never_given_up(
+    cast: personas.Cast, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with time_machine.travel(T0, tick=False) as clock:
+        code = codes.new_code()
+        queue.accept(factories.scrivi_message(), code)
+        _failing_intake(monkeypatch)
+        delays: list[float] = []
+        for attempt in range(1, 16):
+            done = queue.drain()
+            assert (done.processed, done.failed) == (0, 1)
+            row = PendingInbound.objects.get(code=code)
+            assert row.attempts == attempt
+            assert row.next_attempt_at is not None
+            delays.append((row.next_attempt_at - timezone.now()).total_seconds())
+            # `drain_inbound --loop` polls every second: a row not yet due is left alone.
+            assert queue.drain_all() == 0
+            assert queue.drain() == queue.Drained(0, 0)
+            assert PendingInbound.objects.get(code=code).attempts == attempt
+            clock.move_to(row.next_attempt_at)
+        # Exponential (with jitter) from about half a minute, up to a cap of hours.
+        first = queue.RETRY_BASE.total_seconds()
+        assert first * 0.75 <= delays[0] <= first * 1.25
+        assert 1.4 <= delays[3] / delays[2] <= 2.9
+        assert max(delays) <= queue.RETRY_CAP.total_seconds() * 1.25
+        assert delays[-1] >= queue.RETRY_CAP.total_seconds() * 0.75
+        # Fifteen failures later the request is still there, and administrators are told.
+        assert list(queue.needs_attention()) == [PendingInbound.objects.get(code=code)]
+
+        monkeypatch.undo()
+        assert queue.drain().processed == 1
+        assert Ticket.objects.get().code == code
+        assert not queue.needs_attention().exists()
+
+
+def test_a_row_is_flagged_for_administrators_after_a_few_failures(
+    cast: personas.Cast, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with time_machine.travel(T0, tick=False) as clock:
+        queue.accept(factories.scrivi_message(), codes.new_code())
+        _failing_intake(monkeypatch)
+        for _ in range(queue.FLAG_AFTER - 1):
+            queue.drain()
+            clock.shift(queue.RETRY_CAP * 2)
+        assert not queue.needs_attention().exists()
+        queue.drain()
+        assert queue.needs_attention().count() == 1
+
+
+def test_a_request_accepted_under_a_category_deactivated_since_falls_back_to_its_area(
+    cast: personas.Cast,
+) -> None:
+    first, second = codes.new_code(), codes.new_code()
+    queue.accept(factories.scrivi_message(theme="tari"), first)
+    queue.accept(factories.scrivi_message(theme="tari", email="luca@example.it"), second)
+    Theme.objects.filter(code="tari").update(is_active=False)
+
+    assert queue.drain().processed == 2
+
+    assert Ticket.objects.get(code=first).theme == Theme.objects.get(code="tributi")
+    assert not PendingInbound.objects.filter(processed_at__isnull=True).exists()
+
+
+def test_a_request_whose_whole_branch_was_deactivated_goes_to_triage(
+    cast: personas.Cast,
+) -> None:
+    code = codes.new_code()
+    queue.accept(factories.scrivi_message(theme="tari-dichiarazione"), code)
+    Theme.objects.filter(path__startswith="/tributi/").update(is_active=False)
+
+    assert queue.drain().processed == 1
+
+    assert Ticket.objects.get(code=code).theme is None
+
+
+def _flagged(monkeypatch: pytest.MonkeyPatch, clock: Any, *codes_: str) -> None:
+    _failing_intake(monkeypatch)
+    for _ in range(queue.FLAG_AFTER):
+        queue.drain()
+        clock.shift(queue.RETRY_CAP * 2)
+    assert queue.needs_attention().count() == len(codes_)
+    monkeypatch.undo()
+
+
+def test_an_administrator_sees_a_stuck_request_with_its_error_and_retries_it_now(
+    cast: personas.Cast, monkeypatch: pytest.MonkeyPatch, client: Client
+) -> None:
+    with time_machine.travel(T0, tick=False) as clock:
+        code = codes.new_code()
+        queue.accept(factories.scrivi_message(), code)
+        _flagged(monkeypatch, clock, code)
+        row = PendingInbound.objects.get(code=code)
+        clock.shift(-queue.RETRY_CAP * 2)  # not yet due again
+        client.force_login(cast.administrator)
+        url = reverse("admin:channels_pendinginbound_changelist")
+
+        page = client.get(url, {"attention": "yes"})
+        assert page.status_code == 200
+        html = page.content.decode()
+        assert code in html and "database refused the batch" in html
+
+        done = client.post(url, {"action": "retry_now", "_selected_action": [row.pk]}, follow=True)
+        assert done.status_code == 200
+        assert "1 richiesta presa in carico" in done.content.decode()
+        assert Ticket.objects.get().code == code
+        assert not queue.needs_attention().exists()
+
+
+def test_an_administrator_marks_a_stuck_request_handled_by_hand(
+    cast: personas.Cast, monkeypatch: pytest.MonkeyPatch, client: Client
+) -> None:
+    with time_machine.travel(T0, tick=False) as clock:
+        code = codes.new_code()
+        queue.accept(factories.scrivi_message(), code)
+        _flagged(monkeypatch, clock, code)
+        row = PendingInbound.objects.get(code=code)
+        client.force_login(cast.administrator)
+        url = reverse("admin:channels_pendinginbound_changelist")
+
+        client.post(url, {"action": "mark_handled", "_selected_action": [row.pk]})
+
+        row.refresh_from_db()
+        assert row.handled_at == timezone.now() and row.handled_by == cast.administrator
+        assert not queue.needs_attention().exists()
+        assert queue.drain() == queue.Drained(0, 0)  # no longer retried
+        assert not Ticket.objects.exists()
+        # The admin cannot delete what a citizen sent.
+        assert client.post(url, {"action": "delete_selected", "_selected_action": [row.pk]})
+        assert PendingInbound.objects.filter(pk=row.pk).exists()
+
+
+def test_acting_on_the_queue_needs_the_right_to_change_it_not_only_to_view_it(
+    cast: personas.Cast,
+) -> None:
+    from django.contrib import admin
+    from django.contrib.auth.models import Permission
+    from django.test import RequestFactory
+
+    from ascolto.organisation.models import User
+
+    viewer = cast.analyst
+    viewer.is_staff = True
+    viewer.save(update_fields=["is_staff"])
+    viewer.user_permissions.set(Permission.objects.filter(codename="view_pendinginbound"))
+    model_admin = admin.site._registry[PendingInbound]
+    request = RequestFactory().get("/")
+    request.user = User.objects.get(pk=viewer.pk)
+    assert not {"retry_now", "mark_handled"} & set(model_admin.get_actions(request))
+    request.user = cast.administrator
+    assert {"retry_now", "mark_handled"} <= set(model_admin.get_actions(request))

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import io
+import re
 from typing import Any
 
 import pytest
 from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import OperationalError
 from django.test import Client, override_settings
 from django.urls import reverse
 
@@ -15,6 +17,7 @@ from ascolto.channels.models import Message, PendingInbound
 from ascolto.knowledge.models import Article
 from ascolto.tickets.models import Theme, Ticket
 from ascolto.web.forms.scrivi import forget_taxonomy
+from ascolto.web.views.scrivi.request import submission_token
 from tests import personas
 
 pytestmark = pytest.mark.django_db
@@ -45,6 +48,7 @@ def form(**changes: Any) -> dict[str, Any]:
         "place": "",
         "privacy": "on",
         "website": "",
+        "submission": submission_token(),  # what the form page carries, fresh each time
     }
     data.update(changes)
     return {k: v for k, v in data.items() if v is not None}
@@ -304,3 +308,93 @@ def test_staff_download_an_attachment_only_within_their_scope(
     analyst = Client()
     analyst.force_login(cast.analyst)
     assert analyst.get(url).status_code == 403
+
+
+def _token_of(html: str) -> str:
+    match = re.search(r'name="submission" value="([^"]+)"', html)
+    assert match, "the form carries no submission token"
+    return match.group(1)
+
+
+def test_the_form_carries_a_fresh_one_time_submission_token(client: Client, scrivi: Any) -> None:
+    first = _token_of(client.get(reverse("scrivi:home")).content.decode())
+    second = _token_of(client.get(reverse("scrivi:home")).content.decode())
+    assert first != second
+
+
+def test_replaying_the_same_post_shows_the_first_confirmation_and_opens_one_case(
+    client: Client, scrivi: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    token = _token_of(client.get(reverse("scrivi:home")).content.decode())
+    data = form(submission=token)
+    with django_capture_on_commit_callbacks(execute=True):
+        first = client.post(reverse("scrivi:home"), data)
+    code = code_of(first, client)
+    with django_capture_on_commit_callbacks(execute=True):
+        replay = client.post(reverse("scrivi:home"), data)  # a double click, a resent request
+
+    assert code_of(replay, client) == code
+    assert Ticket.objects.count() == 1
+    assert PendingInbound.objects.count() == 1
+
+
+def test_a_forged_submission_token_is_refused_and_the_form_comes_back_with_a_fresh_one(
+    client: Client, scrivi: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    response = submit(client, django_capture_on_commit_callbacks, submission="abc:forged")
+
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "Il modulo è scaduto" in html
+    assert _token_of(html) != "abc:forged"
+    assert "Vorrei sapere come pagare la TARI" in html  # what was typed is still there
+    assert not PendingInbound.objects.exists()
+
+
+def test_when_the_database_refuses_the_submission_no_attachment_is_left_on_disk(
+    scrivi: Any, settings: Any, tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings.MEDIA_ROOT = tmp_path
+
+    def database_down(self: Any, *args: Any, **kwargs: Any) -> None:
+        raise OperationalError("could not connect to server")
+
+    monkeypatch.setattr(PendingInbound, "save", database_down)
+    client = Client(raise_request_exception=False)
+    photo = SimpleUploadedFile("buca.png", PNG, content_type="image/png")
+    response = client.post(reverse("scrivi:home"), form(attachments=photo))
+
+    assert response.status_code == 500
+    assert not [p for p in tmp_path.rglob("*") if p.is_file()]
+
+
+def test_a_replayed_post_leaves_no_second_copy_of_its_attachments(
+    client: Client,
+    scrivi: Any,
+    django_capture_on_commit_callbacks: Any,
+    settings: Any,
+    tmp_path: Any,
+) -> None:
+    settings.MEDIA_ROOT = tmp_path
+    token = submission_token()
+    for _ in range(2):
+        photo = SimpleUploadedFile("buca.png", PNG, content_type="image/png")
+        submit(client, django_capture_on_commit_callbacks, attachments=photo, submission=token)
+
+    assert len([p for p in tmp_path.rglob("*") if p.is_file()]) == 1
+
+
+def test_a_form_sent_again_after_changing_it_is_a_new_request(
+    client: Client, scrivi: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    token = submission_token()  # the browser's Back shows the page with the same token
+    first = submit(client, django_capture_on_commit_callbacks, submission=token)
+    second = submit(
+        client,
+        django_capture_on_commit_callbacks,
+        submission=token,
+        description="Vorrei anche sapere come chiedere il rimborso della TARI.",
+    )
+
+    assert code_of(first, client) != code_of(second, client)
+    assert Ticket.objects.count() == 2

@@ -88,6 +88,32 @@ def send_message(
     return message
 
 
+def resend_message(message_id: int) -> Message:
+    """Queue again an outbound message that was marked failed (its tries ran out, or the channel
+    could not carry it then): sent after commit and retried as a new reply would be."""
+    with transaction.atomic():
+        message = (
+            Message.objects.select_for_update()
+            .filter(
+                pk=message_id,
+                direction=Message.Direction.OUTBOUND,
+                status=Message.Status.FAILED,
+            )
+            .first()
+        )
+        if message is None:
+            raise InvalidInput(
+                _("Il messaggio %(id)s non è una risposta non consegnata.") % {"id": message_id},
+                field="message",
+            )
+        message.status = Message.Status.QUEUED
+        message.attempts = 0
+        message.last_error = ""
+        message.save(update_fields=["status", "attempts", "last_error"])
+        outbox.publish("message.outbound", message_id=message.pk)
+    return message
+
+
 def add_note(conversation: Conversation, text: str, *, author: Any) -> Message:
     """Store an internal note: visible to staff, never sent to the citizen."""
     text = (text or "").strip()

@@ -1,8 +1,14 @@
 from __future__ import annotations
 
-from django.contrib import admin
-from django.http import HttpRequest
+from typing import Any
 
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
+
+from ascolto.channels import queue
 from ascolto.channels.models import Channel, Conversation, Message, PendingInbound
 
 
@@ -57,13 +63,91 @@ class MessageAdmin(ReadOnlyAdmin):
     show_full_result_count = False
 
 
+class NeedsAttention(admin.SimpleListFilter):
+    """Requests still not taken in after `queue.FLAG_AFTER` tries: they need a look."""
+
+    title = gettext_lazy("da verificare")
+    parameter_name = "attention"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        return [("yes", _("Non ancora presi in carico dopo più tentativi"))]
+
+    def queryset(
+        self, request: HttpRequest, queryset: QuerySet[PendingInbound]
+    ) -> QuerySet[PendingInbound]:
+        if self.value() == "yes":
+            return queryset.filter(pk__in=queue.needs_attention().values("pk"))
+        return queryset
+
+
 @admin.register(PendingInbound)
 class PendingInboundAdmin(ReadOnlyAdmin):
-    """The intake queue: what was accepted and when it was taken in; a row still pending with
-    an error after many attempts needs a look (its `last_error` says why)."""
+    """The intake queue: what was accepted and when it was taken in. A row that keeps failing
+    is retried with backoff for ever and, after a few failures, listed under "da verificare"
+    with its error: retry it now once the cause is fixed, or take the request in by hand and
+    mark it handled. A row is never deleted: it is what a citizen sent."""
 
-    list_display = ["accepted_at", "channel", "code", "processed_at", "attempts", "last_error"]
-    list_filter = ["channel", ("processed_at", admin.EmptyFieldListFilter)]
+    list_display = [
+        "accepted_at",
+        "channel",
+        "code",
+        "processed_at",
+        "attempts",
+        "next_attempt_at",
+        "last_error",
+        "handled_at",
+    ]
+    list_filter = [
+        NeedsAttention,
+        "channel",
+        ("processed_at", admin.EmptyFieldListFilter),
+        ("handled_at", admin.EmptyFieldListFilter),
+    ]
     search_fields = ["=code", "=external_id"]
     date_hierarchy = "accepted_at"
     show_full_result_count = False
+    actions = ["retry_now", "mark_handled"]
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_retry_now_permission(self, request: HttpRequest) -> bool:
+        """Acting on the queue needs the right to change its rows (which the change form does
+        not offer: rows are read-only here), not only to view them."""
+        return request.user.has_perm("channels.change_pendinginbound")
+
+    def has_mark_handled_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("channels.change_pendinginbound")
+
+    @admin.action(
+        description=gettext_lazy("Riprova ora le richieste selezionate"), permissions=["retry_now"]
+    )
+    def retry_now(self, request: HttpRequest, queryset: QuerySet[PendingInbound]) -> None:
+        done = queue.retry_now(queryset.values_list("pk", flat=True))
+        if done.processed:
+            text = ngettext(
+                "%(n)d richiesta presa in carico.",
+                "%(n)d richieste prese in carico.",
+                done.processed,
+            ) % {"n": done.processed}
+            self.message_user(request, text, messages.SUCCESS)
+        if done.failed:
+            text = ngettext(
+                "%(n)d richiesta non è stata presa in carico: vedi l'ultimo errore.",
+                "%(n)d richieste non sono state prese in carico: vedi l'ultimo errore.",
+                done.failed,
+            ) % {"n": done.failed}
+            self.message_user(request, text, messages.ERROR)
+
+    @admin.action(
+        description=gettext_lazy("Segna come gestite a mano (non più ritentate)"),
+        permissions=["mark_handled"],
+    )
+    def mark_handled(self, request: HttpRequest, queryset: QuerySet[PendingInbound]) -> None:
+        count = queue.mark_handled(queryset.values_list("pk", flat=True), request.user)
+        text = ngettext(
+            "%(n)d richiesta segnata come gestita a mano.",
+            "%(n)d richieste segnate come gestite a mano.",
+            count,
+        ) % {"n": count}
+        self.message_user(request, text, messages.SUCCESS)

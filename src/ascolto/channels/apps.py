@@ -25,5 +25,5 @@ def _deliver(event: OutboxEvent) -> None:
     deliver_message(
         event.payload["message_id"],
         attempt=event.attempts,
-        last_attempt=event.attempts >= outbox.MAX_ATTEMPTS,
+        last_attempt=outbox.is_last_attempt(event),
     )

@@ -7,7 +7,17 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, TypeVar, cast
 
+from ascolto.core.text import one_newline_style
+
 T = TypeVar("T")
+
+
+def _one_newline_style(instance: object, *names: str) -> None:
+    """Normalise the line endings of the named text fields of a frozen dataclass, in place."""
+    for name in names:
+        value = getattr(instance, name)
+        if isinstance(value, str) and "\r" in value:
+            object.__setattr__(instance, name, one_newline_style(value))
 
 
 @dataclass(frozen=True)
@@ -20,6 +30,9 @@ class SenderDetails:
     phone: str = ""
     fiscal_code: str = ""
     privacy_consent: bool = False
+
+    def __post_init__(self) -> None:
+        _one_newline_style(self, "first_name", "last_name")
 
 
 # An attachment's `url` starting with this names a file in Django's default storage (a citizen's
@@ -53,6 +66,9 @@ class CaseHints:
     # citizen (the Scrivi form shows it before the queued submission is taken in).
     code: str = ""
 
+    def __post_init__(self) -> None:
+        _one_newline_style(self, "place")
+
 
 @dataclass(frozen=True)
 class InboundMessage:
@@ -63,6 +79,9 @@ class InboundMessage:
     call id). `handle_kind` is an `Identity.Kind` value and `handle` the sender's handle on it.
     `thread_id`, when the channel has one (an email thread, a comment thread, a call), keeps
     messages of one thread in one conversation. `raw` is the payload as received, kept for audit.
+
+    Line endings of the citizen's text (CRLF from browsers and mail, lone CR) are made LF here,
+    however the message is built, so no adapter can forget it (`raw` is kept as received).
     """
 
     channel: str
@@ -78,6 +97,9 @@ class InboundMessage:
     sender: SenderDetails = field(default_factory=SenderDetails)
     hints: CaseHints = field(default_factory=CaseHints)
     raw: dict[str, Any] | None = None
+
+    def __post_init__(self) -> None:
+        _one_newline_style(self, "text", "subject", "display_name")
 
 
 def to_json(inbound: InboundMessage) -> dict[str, Any]:

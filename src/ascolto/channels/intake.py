@@ -73,6 +73,9 @@ class Item:
     handle: str
     sent_at: datetime
     sender: SenderDetails | None
+    # Already accepted (the intake queue answered the citizen with its code): what changed since
+    # in the taxonomy must not refuse it (see `CaseHandler.validate`).
+    accepted: bool = False
     identity: Identity | None = None
     # The citizen the sender was resolved to (decision 0009); None: the identity's, if any.
     citizen: Citizen | None = None
@@ -86,7 +89,8 @@ class CaseHandler(Protocol):
     """What the tickets app plugs into intake (registered in its AppConfig.ready)."""
 
     def validate(self, items: Sequence[Item]) -> dict[int, DomainError]:
-        """Errors for items whose case hints are wrong (unknown category, campaign), by index."""
+        """Errors for items whose case hints are wrong (unknown category, campaign), by index.
+        An `accepted` item is not refused for what changed since it was accepted."""
         ...
 
     def thread(self, items: Sequence[Item]) -> None:
@@ -102,12 +106,19 @@ def set_case_handler(handler: CaseHandler) -> None:
     _case_handler = handler
 
 
-def receive_many(inbounds: Sequence[InboundMessage]) -> list[Received | DomainError]:
-    """Take in a batch of messages; return, in order, a `Received` or the error of each."""
+def receive_many(
+    inbounds: Sequence[InboundMessage], *, accepted: bool = False
+) -> list[Received | DomainError]:
+    """Take in a batch of messages; return, in order, a `Received` or the error of each.
+
+    `accepted` says the messages were accepted earlier (the intake queue's drain): the citizen
+    already holds their code, so a case hint that went stale since (a category switched off)
+    is resolved by the case handler instead of refusing the message.
+    """
     results: list[Received | DomainError] = []
     inbounds = [without_nul(inbound) for inbound in inbounds]  # PostgreSQL stores no NUL
     for start in range(0, len(inbounds), MAX_BATCH):
-        results.extend(_receive_chunk(inbounds[start : start + MAX_BATCH]))
+        results.extend(_receive_chunk(inbounds[start : start + MAX_BATCH], accepted))
     return results
 
 
@@ -120,15 +131,20 @@ def check(inbound: InboundMessage, channel: Channel) -> None:
     _prepare(0, without_nul(inbound), {channel.code: channel})
 
 
-def _receive_chunk(inbounds: Sequence[InboundMessage]) -> list[Received | DomainError]:
+def _receive_chunk(
+    inbounds: Sequence[InboundMessage], accepted: bool
+) -> list[Received | DomainError]:
     results: list[Received | DomainError | None] = [None] * len(inbounds)
     channels = {c.code: c for c in Channel.objects.filter(code__in={i.channel for i in inbounds})}
     items: list[Item] = []
     for index, inbound in enumerate(inbounds):
         try:
-            items.append(_prepare(index, inbound, channels))
+            item = _prepare(index, inbound, channels)
         except DomainError as exc:
             results[index] = exc
+            continue
+        item.accepted = accepted
+        items.append(item)
     if items and _case_handler is not None:
         for index, error in _case_handler.validate(items).items():
             results[index] = error
@@ -163,6 +179,7 @@ def _reset(item: Item) -> Item:
         item.handle,
         item.sent_at,
         item.sender,
+        item.accepted,
     )
 
 

@@ -172,7 +172,8 @@ class Message(models.Model):
         return f"{self.get_direction_display()} · {self.sent_at:%d/%m/%Y %H:%M}"
 
     def summary(self, length: int = 80) -> str:
-        text: Any = self.text.replace("\n", " ")
+        """The text on one line (every run of whitespace and line breaks one space), cut."""
+        text: Any = " ".join(self.text.split())
         return str(text[:length] + ("…" if len(text) > length else ""))
 
 
@@ -183,7 +184,9 @@ class PendingInbound(models.Model):
     insert and answers the citizen with its pre-assigned tracking code; `channels.queue.drain`
     later hands a batch of pending rows to intake and marks them processed in the same
     transaction. A row is never deleted by the queue: an accepted request cannot be lost between
-    the citizen's answer and its case. See docs/decisions/0007-intake-queue.md.
+    the citizen's answer and its case. A row that fails is tried again with exponential backoff
+    (`next_attempt_at`), without limit, until it is taken in or an administrator marks it
+    handled (`handled_at`). See docs/decisions/0007-intake-queue.md.
     """
 
     channel = models.CharField("canale", max_length=64)
@@ -194,6 +197,18 @@ class PendingInbound(models.Model):
     processed_at = models.DateTimeField("elaborato il", null=True, blank=True)
     attempts = models.PositiveSmallIntegerField("tentativi", default=0)
     last_error = models.CharField("ultimo errore", max_length=500, blank=True)
+    # Backoff: a failed row is not tried again before this time (null: due now).
+    next_attempt_at = models.DateTimeField("prossimo tentativo", null=True, blank=True)
+    # An administrator took the request in by hand: it is no longer retried.
+    handled_at = models.DateTimeField("gestito a mano il", null=True, blank=True)
+    handled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="gestito da",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
 
     class Meta:
         verbose_name = "messaggio in coda"
@@ -216,4 +231,4 @@ class PendingInbound(models.Model):
 
     @property
     def is_pending(self) -> bool:
-        return self.processed_at is None
+        return self.processed_at is None and self.handled_at is None

@@ -6,8 +6,9 @@ task after commit. `drain(limit)` hands the oldest pending rows to `intake.recei
 batch and marks them processed in the same transaction, so a row is processed exactly when its
 case exists; a crash anywhere before that commit leaves it pending for the next drain (the task,
 `python -m ascolto drain_inbound`, or the scheduler). Intake is idempotent on
-`(channel, external_id)`, so draining twice creates one case. See
-docs/decisions/0007-intake-queue.md.
+`(channel, external_id)`, so draining twice creates one case. A row that fails is retried with
+exponential backoff, never given up, and shown to administrators after a few failures
+(`needs_attention`, `retry_now`, `mark_handled`). See docs/decisions/0007-intake-queue.md.
 """
 
 from __future__ import annotations
@@ -15,24 +16,57 @@ from __future__ import annotations
 import dataclasses
 import logging
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import Any
 
 from django.core.cache import cache
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from ascolto.channels import intake
 from ascolto.channels.inbound import InboundMessage, from_json, to_json, without_nul
 from ascolto.channels.models import Channel, PendingInbound
 from ascolto.core.errors import DomainError, InvalidInput, NotFound
+from ascolto.core.retry import backoff
 
 logger = logging.getLogger(__name__)
 
-MAX_ATTEMPTS = 10  # a row failing this often is left for an administrator (admin, last_error)
+# A row that fails waits RETRY_BASE, then twice as long after each failure, up to RETRY_CAP
+# (with jitter), and is retried for ever; after FLAG_AFTER failures administrators see it.
+RETRY_BASE = timedelta(seconds=30)
+RETRY_CAP = timedelta(hours=6)
+FLAG_AFTER = 5
 DEBOUNCE_KEY = "ascolto:drain-inbound-enqueued"
 DEBOUNCE_SECONDS = 1
+
+
+class AlreadyAccepted(InvalidInput):
+    """A message with the same (channel, external id) was accepted before, under `code`.
+    `same` says whether it said the same thing (a replayed submission, to be answered with the
+    first one's confirmation) or not (a form sent again after editing it: a new request)."""
+
+    def __init__(self, code: str, same: bool) -> None:
+        super().__init__("This message was already accepted.", field="external_id")
+        self.code = code
+        self.same = same
+
+
+def _what_it_says(payload: dict[str, Any]) -> tuple[Any, ...]:
+    """What makes two submissions the same request (not when, nor their attachments' copies)."""
+    hints = payload.get("hints") or {}
+    return (
+        payload.get("handle"),
+        payload.get("text"),
+        payload.get("subject"),
+        payload.get("sender"),
+        hints.get("kind"),
+        hints.get("theme"),
+        hints.get("place"),
+        [a.get("name") for a in payload.get("attachments") or []],
+    )
 
 
 @dataclass(frozen=True)
@@ -49,8 +83,9 @@ def accept(inbound: InboundMessage, code: str, channel: Channel | None = None) -
     The message is first checked as intake will check it (`intake.check`), so an accepted
     message is not refused at the drain. `channel` is the message's channel when the caller
     already holds it (the public form keeps it in memory); otherwise it is read.
-    Raises `DomainError` for an invalid message, `InvalidInput` when the same message (channel,
-    external id) or code was already accepted. The case is created by the next drain, with `code`.
+    Raises `DomainError` for an invalid message, `AlreadyAccepted` (with the first one's code)
+    when the same message (channel, external id) was already accepted, `InvalidInput` when the
+    code was already given. The case is created by the next drain, with `code`.
     """
     if channel is None:
         channel = Channel.objects.filter(code=inbound.channel).first()
@@ -70,7 +105,15 @@ def accept(inbound: InboundMessage, code: str, channel: Channel | None = None) -
             row.save(force_insert=True)
             transaction.on_commit(schedule_drain)
     except IntegrityError as exc:
-        raise InvalidInput("This message was already accepted.", field="external_id") from exc
+        first = (
+            PendingInbound.objects.filter(channel=row.channel, external_id=row.external_id)
+            .values_list("code", "payload")
+            .first()
+        )
+        if first is not None:
+            same = _what_it_says(first[1]) == _what_it_says(row.payload)
+            raise AlreadyAccepted(first[0], same) from exc
+        raise InvalidInput("This tracking code was already given.", field="code") from exc
     return row
 
 
@@ -102,25 +145,37 @@ def schedule_drain() -> None:
 
 
 def pending() -> int:
-    return PendingInbound.objects.filter(processed_at__isnull=True).count()
+    return PendingInbound.objects.filter(processed_at__isnull=True, handled_at__isnull=True).count()
+
+
+def needs_attention() -> QuerySet[PendingInbound]:
+    """Rows still not taken in after FLAG_AFTER tries, for an administrator to look at (the
+    admin's "Da verificare" filter): retry them now once the cause is fixed, or take the request
+    in by hand and mark them handled. They keep being retried meanwhile."""
+    return PendingInbound.objects.filter(
+        processed_at__isnull=True, handled_at__isnull=True, attempts__gte=FLAG_AFTER
+    ).order_by("id")
 
 
 def drain(limit: int = 500) -> Drained:
-    """Take in up to `limit` pending messages in one batch; return what was done.
+    """Take in up to `limit` pending messages that are due, in one batch; return what was done.
 
     When the batch as a whole fails (a bug, the database refusing), it rolls back and each row
     is tried alone, so one poisonous message cannot hold the others back; a row that still fails
-    keeps its error and is tried again by later drains, up to MAX_ATTEMPTS.
+    keeps its error and is tried again later, after a wait that doubles with each failure
+    (`next_attempt_at`; RETRY_BASE up to RETRY_CAP). No row is ever given up: after FLAG_AFTER
+    failures it is shown to administrators (`needs_attention`).
     """
     try:
         return _drain_batch(limit)
     except Exception as exc:
         logger.exception("intake queue: batch drain failed; trying rows one by one")
-        return _drain_one_by_one(limit, exc)
+        return _drain_one_by_one(_due_ids(limit), exc)
 
 
 def drain_all(limit: int = 500) -> int:
-    """Drain until nothing is pending (or only failing rows are); return rows processed."""
+    """Drain until nothing is due (only rows waiting for their retry are left); return rows
+    processed."""
     total = 0
     while True:
         done = drain(limit)
@@ -129,15 +184,64 @@ def drain_all(limit: int = 500) -> int:
             return total
 
 
-def _locked_pending(limit: int) -> list[PendingInbound]:
-    queryset = PendingInbound.objects.filter(
-        processed_at__isnull=True, attempts__lt=MAX_ATTEMPTS
+def retry_now(ids: Iterable[int]) -> Drained:
+    """Try the given pending rows at once, whatever their backoff says (an administrator fixed
+    the cause); a row that fails again keeps its error and its backoff goes on."""
+    wanted = list(
+        PendingInbound.objects.filter(
+            pk__in=list(ids), processed_at__isnull=True, handled_at__isnull=True
+        )
+        .order_by("id")
+        .values_list("id", flat=True)
+    )
+    PendingInbound.objects.filter(pk__in=wanted).update(next_attempt_at=None)
+    return _drain_one_by_one(wanted, None)
+
+
+def mark_handled(ids: Iterable[int], user: Any) -> int:
+    """Record that an administrator took these pending requests in by hand: they are no longer
+    retried (the row, its message and its error stay, for the record). Return how many."""
+    return PendingInbound.objects.filter(
+        pk__in=list(ids), processed_at__isnull=True, handled_at__isnull=True
+    ).update(handled_at=timezone.now(), handled_by=user)
+
+
+def _due() -> QuerySet[PendingInbound]:
+    return PendingInbound.objects.filter(
+        Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=timezone.now()),
+        processed_at__isnull=True,
+        handled_at__isnull=True,
     ).order_by("id")
+
+
+def _due_ids(limit: int) -> list[int]:
+    return list(_due().values_list("id", flat=True)[:limit])
+
+
+def _locked_pending(limit: int) -> list[PendingInbound]:
+    queryset = _due()
     # SQLite's IMMEDIATE transaction already holds the only write lock; PostgreSQL lets several
     # drains run side by side, each on rows the others have not locked.
     if connection.features.has_select_for_update_skip_locked:
         queryset = queryset.select_for_update(skip_locked=True)
     return list(queryset[:limit])
+
+
+def _failed(row: PendingInbound, error: str, now: datetime) -> None:
+    """Count a failed try of `row` and schedule the next one (the row is saved by the caller)."""
+    row.attempts += 1
+    row.last_error = error[:500]
+    row.next_attempt_at = now + backoff(row.attempts, base=RETRY_BASE, cap=RETRY_CAP)
+
+
+def _processed(row: PendingInbound, now: datetime) -> None:
+    row.attempts += 1
+    row.processed_at = now
+    row.last_error = ""
+    row.next_attempt_at = None
+
+
+FIELDS = ["processed_at", "attempts", "last_error", "next_attempt_at"]
 
 
 def _drain_batch(limit: int) -> Drained:
@@ -148,62 +252,52 @@ def _drain_batch(limit: int) -> Drained:
         if not rows:
             return Drained(0, 0)
         inbounds = [_inbound(row) for row in rows]
-        outcomes = receive_many(inbounds)
+        outcomes = receive_many(inbounds, accepted=True)
         now = timezone.now()
-        processed: list[PendingInbound] = []
-        failed: list[PendingInbound] = []
+        failed = 0
         for row, outcome in zip(rows, outcomes, strict=True):
-            row.attempts += 1
             if isinstance(outcome, DomainError):
-                row.last_error = outcome.message[:500]
-                failed.append(row)
+                _failed(row, outcome.message, now)
+                failed += 1
             else:
-                row.processed_at = now
-                row.last_error = ""
-                processed.append(row)
-        PendingInbound.objects.bulk_update(
-            processed + failed, ["processed_at", "attempts", "last_error"]
-        )
+                _processed(row, now)
+        PendingInbound.objects.bulk_update(rows, FIELDS)
     if failed:
-        logger.warning("intake queue: %d message(s) refused by intake", len(failed))
-    return Drained(len(processed), len(failed))
+        logger.warning("intake queue: %d message(s) refused by intake", failed)
+    return Drained(len(rows) - failed, failed)
 
 
-def _drain_one_by_one(limit: int, cause: Exception) -> Drained:
+def _drain_one_by_one(ids: list[int], cause: Exception | None) -> Drained:
     from ascolto.channels.intake import receive_many
 
-    ids = list(
-        PendingInbound.objects.filter(processed_at__isnull=True, attempts__lt=MAX_ATTEMPTS)
-        .order_by("id")
-        .values_list("id", flat=True)[:limit]
-    )
     processed = failed = 0
     for row_id in ids:
         try:
             with transaction.atomic():
-                queryset = PendingInbound.objects.filter(pk=row_id, processed_at__isnull=True)
+                queryset = PendingInbound.objects.filter(
+                    pk=row_id, processed_at__isnull=True, handled_at__isnull=True
+                )
                 if connection.features.has_select_for_update_skip_locked:
                     queryset = queryset.select_for_update(skip_locked=True)
                 row = queryset.first()
                 if row is None:
                     continue
-                outcome = receive_many([_inbound(row)])[0]
-                row.attempts += 1
+                outcome = receive_many([_inbound(row)], accepted=True)[0]
                 if isinstance(outcome, DomainError):
-                    row.last_error = outcome.message[:500]
+                    _failed(row, outcome.message, timezone.now())
                     failed += 1
                 else:
-                    row.processed_at = timezone.now()
-                    row.last_error = ""
+                    _processed(row, timezone.now())
                     processed += 1
-                row.save(update_fields=["processed_at", "attempts", "last_error"])
+                row.save(update_fields=FIELDS)
         except Exception as exc:
             failed += 1
-            PendingInbound.objects.filter(pk=row_id).update(
-                attempts=F("attempts") + 1, last_error=f"{type(exc).__name__}: {exc}"[:500]
-            )
+            row = PendingInbound.objects.filter(pk=row_id).first()
+            if row is not None:
+                _failed(row, f"{type(exc).__name__}: {exc}", timezone.now())
+                row.save(update_fields=["attempts", "last_error", "next_attempt_at"])
             logger.exception("intake queue: pending message %s failed", row_id)
-    if not ids:
+    if not ids and cause is not None:
         logger.error("intake queue: drain failed (%s) with nothing left to try", type(cause))
     return Drained(processed, failed)
 

@@ -10,8 +10,21 @@ from ascolto.core.models import OutboxEvent
 
 @admin.register(OutboxEvent)
 class OutboxEventAdmin(admin.ModelAdmin[OutboxEvent]):
-    list_display = ["id", "topic", "created_at", "processed_at", "attempts", "last_error"]
-    list_filter = ["topic", ("processed_at", admin.EmptyFieldListFilter)]
+    list_display = [
+        "id",
+        "topic",
+        "created_at",
+        "processed_at",
+        "attempts",
+        "next_attempt_at",
+        "failed_at",
+        "last_error",
+    ]
+    list_filter = [
+        "topic",
+        ("processed_at", admin.EmptyFieldListFilter),
+        ("failed_at", admin.EmptyFieldListFilter),
+    ]
     search_fields = ["topic", "last_error"]
     readonly_fields = [f.name for f in OutboxEvent._meta.fields]
     actions = ["retry"]

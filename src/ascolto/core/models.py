@@ -19,6 +19,10 @@ class OutboxEvent(models.Model):
     processed_at = models.DateTimeField("elaborato il", null=True, blank=True)
     attempts = models.PositiveSmallIntegerField("tentativi", default=0)
     last_error = models.TextField("ultimo errore", blank=True)
+    # Backoff: not tried again before this time (null: due now); see core/outbox.py.
+    next_attempt_at = models.DateTimeField("prossimo tentativo", null=True, blank=True)
+    # Still failing when its retry window closed: no longer tried (the admin can retry it).
+    failed_at = models.DateTimeField("non riuscito il", null=True, blank=True)
 
     class Meta:
         verbose_name = "evento in uscita"

@@ -25,6 +25,7 @@ from ascolto.channels.models import Channel, Conversation, Message
 from ascolto.citizens.models import Citizen, Identity
 from ascolto.core import access, outbox
 from ascolto.core.errors import DomainError, InvalidInput, NotFound
+from ascolto.core.text import header_text
 from ascolto.organisation.models import Office, Team, User
 from ascolto.tickets import codes
 from ascolto.tickets.intake import build_ticket
@@ -371,7 +372,7 @@ def _reply(ticket: Ticket, text: str, actor: Actor) -> Message:
         _main_conversation(ticket),
         text,
         author=actor,
-        subject=f"[{ticket.code}] {ticket.subject}"[:255],
+        subject=header_text(f"[{ticket.code}] {ticket.subject}", 255),
     )
     if ticket.first_response_at is None:
         ticket.first_response_at = message.sent_at
@@ -379,6 +380,30 @@ def _reply(ticket: Ticket, text: str, actor: Actor) -> Message:
         _move(ticket, Status.OPEN, actor)
     _event(ticket, TicketEvent.Kind.REPLIED, actor, at=message.sent_at, message=message.pk)
     return message
+
+
+@transaction.atomic
+def resend_reply(ticket: Ticket, message: Message | int, *, actor: Actor) -> Message:
+    """Send again a reply of this case that could not be delivered (marked failed after its
+    tries, with the reason). Allowed whatever the case's status: the citizen never got it; not
+    on a merged duplicate, whose conversations go on in the kept case (resend it there)."""
+    ticket = _locked(ticket)
+    _not_merged(ticket)
+    message_id = message.pk if isinstance(message, Message) else message
+    failed = Message.objects.filter(
+        pk=message_id,
+        conversation__tickets=ticket,
+        direction=Message.Direction.OUTBOUND,
+        status=Message.Status.FAILED,
+    ).exists()
+    if not failed:
+        raise InvalidInput(
+            _("La risposta scelta non è tra quelle non consegnate di questo caso."),
+            field="message",
+        )
+    resent = channel_actions.resend_message(message_id)
+    _event(ticket, TicketEvent.Kind.REPLIED, actor, message=resent.pk, resent=True)
+    return resent
 
 
 @transaction.atomic

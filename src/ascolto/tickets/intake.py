@@ -90,12 +90,13 @@ class TicketIntake:
     def validate(self, items: Sequence[Item]) -> dict[int, DomainError]:
         themes = {i.inbound.hints.theme for i in items if i.inbound.hints.theme}
         campaigns = {i.inbound.hints.campaign for i in items if i.inbound.hints.campaign}
-        known_themes = (
-            set(
-                Theme.objects.filter(code__in=themes, is_active=True).values_list("code", flat=True)
-            )
+        # A category switched off after the message was accepted (the citizen holds its code)
+        # does not refuse it: `thread` files it under the nearest active category above, or
+        # leaves it for triage. A message arriving now is told the category is unknown.
+        found = (
+            dict(Theme.objects.filter(code__in=themes).values_list("code", "is_active"))
             if themes
-            else set()
+            else {}
         )
         known_campaigns = (
             set(Campaign.objects.filter(code__in=campaigns).values_list("code", flat=True))
@@ -109,7 +110,9 @@ class TicketIntake:
                 errors[item.index] = InvalidInput(
                     f"Unknown kind of request '{hints.kind}'.", field="kind"
                 )
-            elif hints.theme and hints.theme not in known_themes:
+            elif hints.theme and not (
+                found.get(hints.theme) or (item.accepted and hints.theme in found)
+            ):
                 errors[item.index] = InvalidInput(
                     f"Unknown category '{hints.theme}'.", field="theme"
                 )
@@ -129,7 +132,7 @@ class TicketIntake:
 
     def thread(self, items: Sequence[Item]) -> None:
         current = self._latest_tickets(items)
-        themes = self._by_code(Theme, {i.inbound.hints.theme for i in items})
+        themes = self._active_themes({i.inbound.hints.theme for i in items})
         campaigns = self._by_code(Campaign, {i.inbound.hints.campaign for i in items})
         rules: list[RoutingRule] | None = None
         new: list[Ticket] = []
@@ -218,6 +221,24 @@ class TicketIntake:
         for item in items:
             opened = outcome.get(item.index)
             item.ticket_id = opened.pk if opened is not None else None
+
+    @staticmethod
+    def _active_themes(wanted: set[str]) -> dict[str, Theme | None]:
+        """The theme of each code; for a theme switched off, its nearest active ancestor (a
+        deactivated service falls back to its area), or None (triage) when there is none."""
+        wanted.discard("")
+        if not wanted:
+            return {}
+        found = {t.code: t for t in Theme.objects.filter(code__in=wanted)}
+        out: dict[str, Theme | None] = {c: t for c, t in found.items() if t.is_active}
+        inactive = [t for t in found.values() if not t.is_active]
+        if inactive:
+            ancestors = {code for t in inactive for code in t.path.strip("/").split("/")}
+            active = {t.code: t for t in Theme.objects.filter(code__in=ancestors, is_active=True)}
+            for theme in inactive:
+                above = theme.path.strip("/").split("/")[:-1]
+                out[theme.code] = next((active[c] for c in reversed(above) if c in active), None)
+        return out
 
     @staticmethod
     def _by_code(model: Any, wanted: set[str]) -> dict[str, Any]:

@@ -19,6 +19,7 @@ from ascolto.channels.models import Message
 from ascolto.citizens.signals import citizens_merged
 from ascolto.core import outbox
 from ascolto.core.models import OutboxEvent
+from ascolto.core.text import header_text
 from ascolto.tickets import actions
 from ascolto.tickets.models import Ticket
 
@@ -93,7 +94,7 @@ def notify_office(event: OutboxEvent) -> None:
     if ticket.due_at:
         text += f" Scadenza: {timezone.localtime(ticket.due_at):%d/%m/%Y}."
     send_mail(
-        subject=f"[{ticket.code}] Nuovo caso per {ticket.office.name}",
+        subject=header_text(f"[{ticket.code}] Nuovo caso per {ticket.office.name}"),
         message=text,
         from_email=None,
         recipient_list=[ticket.office.email],

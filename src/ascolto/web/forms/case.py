@@ -63,6 +63,15 @@ class ReplyForm(CaseActionForm):
     text = _text(_("Risposta al cittadino"), rows=6)
 
 
+class ResendForm(CaseActionForm):
+    """Send again a reply that was not delivered (the button next to it in the thread)."""
+
+    message = forms.IntegerField(
+        widget=forms.HiddenInput,
+        error_messages={"required": _("Scegli la risposta da inviare di nuovo.")},
+    )
+
+
 class NoteForm(CaseActionForm):
     text = _text(_("Nota interna (visibile solo agli operatori)"))
 

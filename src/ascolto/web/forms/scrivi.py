@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from ascolto.citizens.handles import normalise_phone
 from ascolto.core.errors import InvalidInput
+from ascolto.core.text import one_newline_style
 from ascolto.tickets import codes
 from ascolto.tickets.models import Theme, Ticket
 
@@ -207,6 +208,10 @@ class RequestForm(forms.Form):
         if service and self.tree.area_of(service) is None:
             raise forms.ValidationError(_("Scegli uno dei servizi proposti."))
         return service
+
+    def clean_description(self) -> str:
+        # Browsers send line breaks as CRLF: one character each, as the page counted them.
+        return one_newline_style(self.cleaned_data.get("description", ""))
 
     def clean_phone(self) -> str:
         raw: str = self.cleaned_data.get("phone", "").strip()

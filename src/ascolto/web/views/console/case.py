@@ -49,6 +49,8 @@ class Action:
     question: Any  # asked before the action is carried out
     done: Any  # said once it was
     run: Run
+    # Offered next to what it acts on (a failed reply in the thread), not in the side panel.
+    inline: bool = False
 
 
 def _merge(ticket: Ticket, data: dict[str, Any], user: User) -> Ticket:
@@ -75,6 +77,16 @@ ACTIONS: dict[str, Action] = {
             gettext_lazy("Inviare la risposta al cittadino?"),
             gettext_lazy("Risposta inviata al cittadino."),
             lambda t, d, u: actions.reply_to_ticket(t, d["text"], actor=u),
+        ),
+        Action(
+            "resend",
+            case_forms.ResendForm,
+            gettext_lazy("Reinvia la risposta"),
+            gettext_lazy("Reinvia"),
+            gettext_lazy("Inviare di nuovo la risposta al cittadino?"),
+            gettext_lazy("Risposta rimessa in coda di invio."),
+            lambda t, d, u: actions.resend_reply(t, d["message"], actor=u),
+            inline=True,
         ),
         Action(
             "note",
@@ -278,6 +290,8 @@ def describe(event: TicketEvent) -> str:
     if kind == K.MESSAGE:
         return _("Il cittadino ha scritto.")
     if kind == K.REPLIED:
+        if data.get("resent"):
+            return _("Risposta inviata di nuovo al cittadino.")
         return _("Risposta inviata al cittadino.")
     if kind == K.NOTE:
         return _("Nota interna aggiunta.")
@@ -343,6 +357,8 @@ def _panels(
     offered: list[dict[str, Any]] = []
     refused: list[dict[str, Any]] = []
     for action in ACTIONS.values():
+        if action.inline:
+            continue
         reason = actions.action_refusal(ticket, action.name)
         if not reason and action.name == "reply" and reply_refusal:
             reason = reply_refusal
@@ -397,6 +413,12 @@ def _render_case(
         # The kept case of a merged duplicate is linked only for those who may open it.
         "parent_visible": ticket.parent is not None
         and access.may_see_office(request.user, ticket.parent.office),
+        "failed_replies": [
+            m
+            for m in thread
+            if m.direction == Message.Direction.OUTBOUND and m.status == Message.Status.FAILED
+        ],
+        "resend": ACTIONS["resend"],
     }
     return render(request, "web/console/case/page.html", context, status=status)
 

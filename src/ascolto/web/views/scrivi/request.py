@@ -8,8 +8,12 @@ is created by the drain that follows, with the tracking code shown here.
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import logging
+import os
 import uuid
+from collections.abc import Iterable
 from pathlib import PurePath
 
 from django.core import signing
@@ -52,6 +56,14 @@ RATE_LIMIT_DEFAULT = "20/h"
 CONFIRMATION_SALT = "ascolto.scrivi.confirmation"
 
 
+SUBMISSION_SALT = "ascolto.scrivi.submission"
+
+
+def submission_token() -> str:
+    """A new one-time token for the form (a random id, signed so no one can choose it)."""
+    return signing.Signer(salt=SUBMISSION_SALT).sign(uuid.uuid4().hex)
+
+
 def channel_code() -> str:
     return setting("ASCOLTO_SCRIVI_CHANNEL", "scrivi")
 
@@ -69,30 +81,56 @@ def _active_channel() -> Channel | None:
     return _channel[1]
 
 
-def _context(form: RequestForm, **extra: object) -> dict[str, object]:
+def _context(form: RequestForm, submission: str = "", **extra: object) -> dict[str, object]:
     return {
         "title": _("Scrivi al Comune"),
         "form": form,
         "max_request": MAX_REQUEST_CHARS,
         "max_complaint": MAX_COMPLAINT_CHARS,
+        # The one-time token of this filling of the form: a POST sent again carries the same.
+        "submission": submission or submission_token(),
         **extra,
     }
 
 
+def _submission_id(token: str) -> str | None:
+    """The id a submission token carries; "" when the POST has none (a client that is not the
+    form page: it gets a fresh id and no replay protection); None when it is forged."""
+    if not token:
+        return ""
+    try:
+        value = signing.Signer(salt=SUBMISSION_SALT).unsign(token)
+    except signing.BadSignature:
+        return None
+    return value if len(value) == 32 and value.isalnum() else None
+
+
 @require_http_methods(["GET", "POST"])
 def home(request: HttpRequest) -> HttpResponse:
-    """The request form; a valid POST is accepted and answered with the confirmation."""
+    """The request form; a valid POST is accepted and answered with the confirmation. The same
+    POST sent again (a double click, a browser resending it) is answered with the first one's
+    confirmation, and nothing is stored twice."""
     if request.method != "POST":
         return render(request, "web/scrivi/request.html", _context(RequestForm()))
     form = RequestForm(request.POST, request.FILES)
+    token = request.POST.get("submission", "")[:200]
+    submission = _submission_id(token)
     if over_limit(request, "scrivi", RATE_LIMIT_SETTING, RATE_LIMIT_DEFAULT):
         error = _(
             "Hai inviato troppe richieste in poco tempo. Riprova più tardi: quello che hai "
             "scritto è ancora qui."
         )
-        return render(request, "web/scrivi/request.html", _context(form, error=error), status=429)
+        return render(
+            request, "web/scrivi/request.html", _context(form, token, error=error), status=429
+        )
+    if submission is None:
+        error = _(
+            "Il modulo è scaduto o non è valido: controlla i dati e invialo di nuovo. Quello "
+            "che hai scritto è ancora qui."
+        )
+        return render(request, "web/scrivi/request.html", _context(form, error=error), status=400)
     if not form.is_valid():
-        return render(request, "web/scrivi/request.html", _context(form), status=400)
+        return render(request, "web/scrivi/request.html", _context(form, token), status=400)
     code = codes.new_code()
     if form.is_spam:
         # A robot filled the hidden field: it gets what a person would, and nothing is stored.
@@ -100,53 +138,94 @@ def home(request: HttpRequest) -> HttpResponse:
     channel = _active_channel()
     if channel is None:
         error = _("Il modulo non è disponibile in questo momento. Riprova più tardi.")
-        return render(request, "web/scrivi/request.html", _context(form, error=error), status=503)
+        return render(
+            request, "web/scrivi/request.html", _context(form, token, error=error), status=503
+        )
     data = form.cleaned_data
-    inbound = InboundMessage(
-        channel=channel_code(),
-        external_id=f"scrivi-{uuid.uuid4()}",
-        handle_kind=Identity.Kind.EMAIL,
-        handle=data["email"],
-        text=data["description"].strip(),
-        sent_at=timezone.now(),
-        display_name=f"{data['first_name']} {data['last_name']}".strip()[:200],
-        attachments=_store_attachments(data["attachments"]),
-        sender=SenderDetails(
-            first_name=data["first_name"].strip(),
-            last_name=data["last_name"].strip(),
-            email=data["email"],
-            phone=data["phone"],
-            privacy_consent=True,
-        ),
-        hints=CaseHints(
-            kind=data["kind"], theme=form.theme_code, place=data["place"].strip(), code=code
-        ),
-    )
+    external_id = f"scrivi-{uuid.UUID(hex=submission) if submission else uuid.uuid4()}"
+    # The files are written, then the row: if the row is not stored, they are removed again.
+    attachments = _store_attachments(data["attachments"])
     try:
-        queue.accept(inbound, code, channel)
+        inbound = InboundMessage(
+            channel=channel_code(),
+            external_id=external_id,
+            handle_kind=Identity.Kind.EMAIL,
+            handle=data["email"],
+            text=data["description"].strip(),
+            sent_at=timezone.now(),
+            display_name=f"{data['first_name']} {data['last_name']}".strip()[:200],
+            attachments=attachments,
+            sender=SenderDetails(
+                first_name=data["first_name"].strip(),
+                last_name=data["last_name"].strip(),
+                email=data["email"],
+                phone=data["phone"],
+                privacy_consent=True,
+            ),
+            hints=CaseHints(
+                kind=data["kind"], theme=form.theme_code, place=data["place"].strip(), code=code
+            ),
+        )
+        try:
+            queue.accept(inbound, code, channel)
+        except queue.AlreadyAccepted as earlier:
+            if earlier.same:
+                raise
+            # The form was sent, then changed and sent again (the browser's Back): a new request.
+            fresh = dataclasses.replace(inbound, external_id=f"scrivi-{uuid.uuid4()}")
+            queue.accept(fresh, code, channel)
+    except queue.AlreadyAccepted as replay:
+        _remove_attachments(attachments)
+        return _confirm(replay.code)
     except DomainError as exc:
+        _remove_attachments(attachments)
         logger.warning("scrivi: submission refused (%s)", exc.field)
         error = _("La richiesta non è stata registrata: riprova.")
-        return render(request, "web/scrivi/request.html", _context(form, error=error), status=409)
+        return render(
+            request, "web/scrivi/request.html", _context(form, token, error=error), status=409
+        )
+    except BaseException:
+        _remove_attachments(attachments)  # the database is down: leave no orphan file behind
+        raise
     return _confirm(code)
 
 
 def _store_attachments(files: list[UploadedFile]) -> tuple[Attachment, ...]:
     stored: list[Attachment] = []
-    for upload in files:
-        name = get_valid_filename(PurePath(upload.name or "allegato").name)[:100] or "allegato"
-        saved = default_storage.save(f"scrivi/{uuid.uuid4().hex}/{name}", upload)
-        stored.append(
-            Attachment(
-                name=name,
-                content_type=upload.content_type or "application/octet-stream",
-                size=upload.size or 0,
-                # Not a public URL: citizens' files are personal data, served to staff only by
-                # the case page's access-checked download (web/views/console/case.py).
-                url=f"{STORED}{saved}",
+    try:
+        for upload in files:
+            name = get_valid_filename(PurePath(upload.name or "allegato").name)[:100]
+            saved = default_storage.save(f"scrivi/{uuid.uuid4().hex}/{name or 'allegato'}", upload)
+            stored.append(
+                Attachment(
+                    name=name or "allegato",
+                    content_type=upload.content_type or "application/octet-stream",
+                    size=upload.size or 0,
+                    # Not a public URL: citizens' files are personal data, served to staff only
+                    # by the case page's access-checked download (web/views/console/case.py).
+                    url=f"{STORED}{saved}",
+                )
             )
-        )
+    except BaseException:
+        _remove_attachments(stored)  # a full disk on the third file: the first two go too
+        raise
     return tuple(stored)
+
+
+def _remove_attachments(attachments: Iterable[Attachment]) -> None:
+    """Delete stored files of a submission that was not accepted (and their folder)."""
+    for attachment in attachments:
+        name = attachment.url.removeprefix(STORED)
+        try:
+            default_storage.delete(name)
+            folder = default_storage.path(str(PurePath(name).parent))
+        except NotImplementedError:
+            continue  # a storage without local paths has no folders to remove
+        except Exception:
+            logger.exception("scrivi: could not remove an attachment of a refused submission")
+            continue
+        with contextlib.suppress(OSError):
+            os.rmdir(folder)  # only when empty
 
 
 def _confirm(code: str) -> HttpResponse:
