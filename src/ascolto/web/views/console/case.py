@@ -27,7 +27,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from ascolto.channels.adapters import OutboundUnavailable, get_adapter
 from ascolto.channels.inbound import STORED
-from ascolto.channels.models import Conversation
+from ascolto.channels.models import Conversation, Message
 from ascolto.core import access
 from ascolto.core.errors import DomainError
 from ascolto.organisation.models import User
