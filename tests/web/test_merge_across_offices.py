@@ -103,3 +103,31 @@ def test_the_kept_case_is_linked_for_those_who_may_open_it(cast: personas.Cast) 
     duplicate, kept = _merged_into_the_anagrafe(cast)
     page = _client(cast.supervisor).get(reverse("console:case", args=[duplicate.code]))
     assert f'href="/console/cases/{kept.code}/"' in page.content.decode()
+
+
+def test_a_closed_case_does_not_show_the_later_case_its_thread_opened(
+    cast: personas.Cast,
+) -> None:
+    """The citizen writes again on the thread of a closed TARI case: a new case opens on the
+    same conversation and goes to the Anagrafe. The TARI case's page keeps to what was its own."""
+    with time_machine.travel(MONDAY, tick=False):
+        old = factories.ticket_in(
+            S.CLOSED, actor=cast.operator, office=cast.tari, level=2, text="Rimborso TARI 2025"
+        )
+    with time_machine.travel(MONDAY + timedelta(days=10), tick=False):
+        received = factories.citizen_answers(old, "Ora devo cambiare la residenza.")
+        new = Ticket.objects.get(pk=received.ticket_id)
+        assert new.pk != old.pk
+        assert set(new.conversations.all()) == set(old.conversations.all())  # one thread
+        new = actions.escalate_ticket(new, cast.anagrafe, actor=cast.operator)
+        actions.add_ticket_note(new, "Residenza: nota interna dell'Anagrafe.", actor=None)
+
+    lucia = _client(cast.office_operator).get(reverse("console:case", args=[old.code]))
+    page = lucia.content.decode()
+    assert lucia.status_code == 200 and "Rimborso TARI 2025" in page
+    assert "Ora devo cambiare la residenza" not in page
+    assert (
+        "nota interna dell&#x27;Anagrafe" not in page and "nota interna dell'Anagrafe" not in page
+    )
+    sara = _client(cast.anagrafe_operator).get(reverse("console:case", args=[new.code]))
+    assert "Ora devo cambiare la residenza" in sara.content.decode()

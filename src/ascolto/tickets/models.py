@@ -439,11 +439,25 @@ class Ticket(models.Model):
         the kept case's, and must not show on the duplicate to whoever could see only the
         duplicate. The cut is on `created_at` (when we recorded the message), not `sent_at`
         (what the channel claims), so a late-delivered email is not backdated into it.
+
+        Likewise a conversation that opened a later case (the citizen wrote again on the thread
+        of this case once it was closed) goes on in that case, which may be another office's:
+        its messages from the later case's opening on are not this case's. Cases merged into
+        this one are not "later cases": what they hold is this case's.
         """
         messages = Message.objects.filter(conversation__tickets=self)
         if self.parent_id is not None and self.closed_at is not None:
             messages = messages.filter(created_at__lte=self.closed_at)
-        return messages
+        later = (
+            Ticket.objects.filter(
+                conversations=models.OuterRef("conversation"),
+                created_at__gt=self.created_at,
+                created_at__lte=models.OuterRef("created_at"),
+            )
+            .exclude(pk=self.pk)
+            .exclude(parent_id=self.pk)
+        )
+        return messages.exclude(models.Exists(later))
 
 
 def why_not(current: str, requested: str) -> str:
