@@ -35,7 +35,11 @@ def citizen_writes(page: Page) -> str:
     page.locator("#id_area").select_option("tributi")
     expect(page.locator("#id_service optgroup")).to_have_count(0)  # narrowed by HTMX
     page.locator("#id_service").select_option("tari")
-    page.locator("#id_description").fill(QUESTION)
+    # The self-help suggestions appear half a second after typing and push the form down: wait
+    # for them, or a click below may land where the box was.
+    with page.expect_response(lambda r: "/scrivi/suggerimenti/" in r.url):
+        page.locator("#id_description").fill(QUESTION)
+    page.wait_for_load_state("networkidle")
     page.locator("#id_first_name").fill("Maria")
     page.locator("#id_last_name").fill("Rossi")
     page.locator("#id_email").fill(personas.MARIA_EMAIL)
