@@ -132,6 +132,7 @@ def add_note(conversation: Conversation, text: str, *, author: Any) -> Message:
     )
 
 
+@transaction.atomic  # its own unit when called directly; a savepoint inside the outbox's
 def deliver_message(message_id: int, *, attempt: int = 1, last_attempt: bool = False) -> None:
     """Send one queued outbound message through its channel's adapter (outbox handler).
 
