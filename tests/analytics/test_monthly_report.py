@@ -72,7 +72,7 @@ def test_the_period_bounds_the_figures(hand_built: HandBuilt) -> None:
     assert last_week.cases == 10  # D (60 days), E (120) and C (20) opened earlier
     assert last_week.calls.offered == 11
     assert sum(m["cases"] for m in last_week.months) == 10
-    earlier = monthly_report(hand_built.period.shifted_to(today.year - 1))
+    earlier = monthly_report(hand_built.period.shifted_to(hand_built.period.start.year - 1))
     assert (earlier.cases, earlier.calls.offered, earlier.callers) == (0, 0, 0)
     assert earlier.resolved_share is None
 
