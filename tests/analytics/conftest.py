@@ -3,10 +3,13 @@ in the tests (see the numbers in `hand_built`)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from django.utils import timezone
 
 from ascolto.analytics.period import Period
@@ -56,6 +59,15 @@ def _phone_case(number: str, theme: str) -> Ticket:
     )
     assert received.ticket_id is not None
     return Ticket.objects.get(pk=received.ticket_id)
+
+
+@pytest.fixture(autouse=True)
+def _pinned_clock() -> Iterator[None]:
+    """The small city is built "now", its figures read over "this year" and "today": the clock
+    stands on a Wednesday of June at 10:00, far from a year's, month's or day's edge (on
+    1 January at 00:30 a call "an hour ago" is last year's)."""
+    with time_machine.travel(datetime(2026, 6, 17, 10, 0, tzinfo=ZoneInfo("Europe/Rome"))):
+        yield
 
 
 @pytest.fixture

@@ -18,13 +18,18 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def _some_activity(cast: personas.Cast) -> None:
+    """Cases and calls of this year (the report's default period) at any hour of any day: on
+    1 January at 00:30, "two hours ago" is last year. (The browser's clock cannot be pinned with
+    the server's: the session cookie would expire for it.)"""
     now = timezone.now()
+    start_of_day = timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
+    start_of_year = start_of_day.replace(month=1, day=1)
     for i, theme in enumerate(["tari-dichiarazione", "cie-rinnovo", "cie-rinnovo"]):
         received = factories.submit_scrivi(
             f"Richiesta {i}",
             email=f"p{i}@example.org",
             theme=theme,
-            sent_at=now - timedelta(days=i * 3),
+            sent_at=max(now - timedelta(days=i * 3), start_of_year),
         )
         actions.resolve_ticket(
             factories.refresh(factories.Ticket.objects.get(pk=received.ticket_id)),
@@ -35,7 +40,7 @@ def _some_activity(cast: personas.Cast) -> None:
         record_call(
             external_id=f"b-{i}",
             queue="generale",
-            arrived_at=now - timedelta(hours=2, minutes=i),
+            arrived_at=max(now - timedelta(hours=2), start_of_day) + timedelta(seconds=i),
             wait_seconds=30 + i,
             talk_seconds=0 if i == 3 else 200,
             abandoned=i == 3,
