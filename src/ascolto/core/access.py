@@ -8,8 +8,6 @@
   cases of every office; for an office operator, only the citizens with a case in their scope
   (`visible_citizens`). Looking a caller up by phone or fiscal code finds no one else.
 - The admin (`/admin/`) is for administrators only (decision 0008): `administers`.
-- A citizen's record (a merge suggestion about it) is reached through their cases: an office
-  operator sees it when a case of that citizen is in their offices.
 
 The functions take a queryset and the name of the field that holds the office, so this module
 stays below the apps it protects. A case outside a user's scope answers 404 (not 403): its
@@ -18,7 +16,7 @@ existence is not disclosed either.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar
 
@@ -132,21 +130,6 @@ def administers(user: Any) -> bool:
     if getattr(user, "is_superuser", False):
         return True
     return _role(user) == ADMINISTRATOR and bool(getattr(user, "is_staff", False))
-
-
-def visible_through_cases(
-    queryset: QuerySet[M], user: Any, fields: Sequence[str], cases: QuerySet[Any], key: str
-) -> QuerySet[M]:
-    """`queryset` narrowed to the rows whose every one of `fields` names a record `user` reaches
-    through a case they may see: `cases` is the whole queryset of cases, `key` its field naming
-    the record. A citizen is reached so by an office operator when one of their cases is in the
-    operator's offices; those who see every office see every row."""
-    if _role(user) in ALL_OFFICES:
-        return queryset
-    reachable = visible(cases, user).values(key)
-    for name in fields:
-        queryset = queryset.filter(**{f"{name}__in": reachable})
-    return queryset
 
 
 def may_see_office(user: Any, office: Any) -> bool:

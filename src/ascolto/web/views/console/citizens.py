@@ -4,7 +4,7 @@ A handle typed on a public form that belongs to another citizen, or a match that
 contradict, opens a separate record and a suggestion; here an operator reads the evidence and
 merges the two records or keeps them apart (`citizens.actions`). First-level operators and
 supervisors see every suggestion; an office operator only those about citizens with a case in
-their offices (`core.access.visible_through_cases`).
+their offices (`core.access.visible_citizens`).
 """
 
 from __future__ import annotations
@@ -26,7 +26,6 @@ from ascolto.citizens.batch import FISCAL_CODE
 from ascolto.citizens.models import Citizen, Identity, MergeSuggestion
 from ascolto.core import access
 from ascolto.core.errors import DomainError
-from ascolto.tickets.models import Ticket
 
 PAGE_SIZE = 50
 DISAGREED = {
@@ -37,13 +36,11 @@ DISAGREED = {
 
 
 def suggestions_for(user: Any) -> QuerySet[MergeSuggestion]:
-    """The open merge suggestions `user` may decide: both citizens within their reach."""
-    return access.visible_through_cases(
-        MergeSuggestion.objects.filter(status=MergeSuggestion.Status.OPEN),
-        user,
-        ["first", "second"],
-        Ticket.objects.all(),
-        "citizen_id",
+    """The open merge suggestions `user` may decide: both citizens within their reach
+    (`core.access.visible_citizens`, the rule of the call form too)."""
+    reachable = access.visible_citizens(Citizen.objects.all(), user).values("pk")
+    return MergeSuggestion.objects.filter(
+        status=MergeSuggestion.Status.OPEN, first__in=reachable, second__in=reachable
     )
 
 
