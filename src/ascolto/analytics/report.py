@@ -167,10 +167,6 @@ def call_figures(period: Period) -> CallFigures:
     )
 
 
-def _round(value: float | None) -> float | None:
-    return None if value is None else round(float(value), 1)
-
-
 def repeat_window(period: Period) -> Period:
     """Over which days the repeat-contact figures count: "in the year", as the city's report
     says — from 1 January of the period's last day to that day, whatever the period."""

@@ -560,8 +560,3 @@ def format_coverage(plan: ShiftPlan, *, only_open: bool = True) -> str:
         f" operator-intervals; cost {plan.cost:.2f} EUR; {plan.status}"
     )
     return "\n".join(lines)
-
-
-def print_coverage(plan: ShiftPlan, *, only_open: bool = True) -> None:
-    """Print `format_coverage(plan)` to standard output."""
-    print(format_coverage(plan, only_open=only_open))  # noqa: T201
