@@ -10,7 +10,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from ascolto.citizens.batch import Details, find_or_create_citizens, live_citizen
+from ascolto.citizens.batch import Details, find_or_create_citizens
 from ascolto.citizens.handles import (
     normalise_email,
     normalise_fiscal_code,
@@ -83,7 +83,7 @@ def find_or_create_citizen(
 
 def link_identity(identity: Identity, citizen: Citizen) -> Identity:
     """Point an identity at a citizen (first contact of a known person, or an operator's choice)."""
-    citizen = live_citizen(citizen)
+    citizen = citizen.live()
     if identity.citizen_id != citizen.pk:
         identity.citizen = citizen
         identity.save(update_fields=["citizen"])
@@ -172,7 +172,7 @@ def accept_merge_suggestion(suggestion: MergeSuggestion, *, actor: Any) -> Citiz
     """Merge the two citizens of an open suggestion (the newer record into the older one, with
     `merge_citizens`) and record who decided; return the kept citizen."""
     suggestion = _open_suggestion(suggestion)
-    first, second = live_citizen(suggestion.first), live_citizen(suggestion.second)
+    first, second = suggestion.first.live(), suggestion.second.live()
     if first.pk == second.pk:
         kept = first  # merged some other way meanwhile
     else:

@@ -93,7 +93,7 @@ def find_or_create_citizens(people: Sequence[Details]) -> list[Citizen]:
     records: dict[int, Citizen] = {}  # one instance per stored citizen, so fills are not lost
 
     def record(citizen: Citizen) -> Citizen:
-        citizen = live_citizen(citizen)
+        citizen = citizen.live()
         return records.setdefault(citizen.pk, citizen)
 
     codes = {p.fiscal_code for p in people if p.fiscal_code}
@@ -290,12 +290,3 @@ def identities_by_handle(
     if with_citizen:
         queryset = queryset.select_related("citizen")
     return {(i.kind, i.value): i for i in queryset if (i.kind, i.value) in keys}
-
-
-def live_citizen(citizen: Citizen) -> Citizen:
-    """Follow `merged_into` to the record that is kept."""
-    seen: set[int] = set()
-    while citizen.merged_into_id is not None and citizen.pk not in seen:
-        seen.add(citizen.pk)
-        citizen = Citizen.objects.get(pk=citizen.merged_into_id)
-    return citizen

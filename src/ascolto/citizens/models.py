@@ -48,6 +48,15 @@ class Citizen(models.Model):
         name = f"{self.first_name} {self.last_name}".strip()
         return name or f"Cittadino #{self.pk}"
 
+    def live(self) -> Citizen:
+        """The record that is kept: this one, or the one it was merged into (followed through
+        every merge)."""
+        citizen, seen = self, set()
+        while citizen.merged_into_id is not None and citizen.pk not in seen:
+            seen.add(citizen.pk)
+            citizen = Citizen.objects.get(pk=citizen.merged_into_id)
+        return citizen
+
     @property
     def full_name(self) -> str:
         return f"{self.first_name} {self.last_name}".strip()

@@ -25,7 +25,6 @@ from ascolto.channels.actions import receive, start_conversation
 from ascolto.channels.inbound import CaseHints, InboundMessage, SenderDetails
 from ascolto.channels.models import Channel, Conversation
 from ascolto.citizens.actions import link_identity, resolve_identity
-from ascolto.citizens.batch import live_citizen
 from ascolto.citizens.handles import normalise_email, normalise_fiscal_code, normalise_phone
 from ascolto.citizens.models import Citizen, Identity
 from ascolto.contactcenter import forecasting, history, scheduling, staffing
@@ -716,7 +715,7 @@ def log_call(
     fiscal_code = normalise_fiscal_code(fiscal_code) if fiscal_code.strip() else ""
     email = normalise_email(email) if email.strip() else ""
     if citizen is not None:
-        citizen = live_citizen(citizen)
+        citizen = citizen.live()
         if citizen.fiscal_code and fiscal_code and citizen.fiscal_code != fiscal_code:
             raise InvalidInput(
                 _("Il codice fiscale è diverso da quello del cittadino scelto."),

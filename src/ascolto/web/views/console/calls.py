@@ -23,7 +23,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from ascolto.citizens.batch import live_citizen
 from ascolto.citizens.handles import normalise_fiscal_code, normalise_phone
 from ascolto.citizens.models import Citizen, Identity
 from ascolto.contactcenter.actions import log_call
@@ -75,7 +74,7 @@ def find_callers(user: Any, phone: str = "", fiscal_code: str = "") -> tuple[lis
         ).select_related("citizen")
         for identity in identities:
             if identity.citizen is not None:
-                citizen = live_citizen(identity.citizen)
+                citizen = identity.citizen.live()
                 if access.may_see_citizen(user, citizen):
                     citizens.setdefault(citizen.pk, citizen)
             else:
