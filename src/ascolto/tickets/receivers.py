@@ -12,6 +12,7 @@ from typing import Any
 from django.conf import settings
 from django.core.mail import send_mail
 from django.dispatch import receiver
+from django.urls import reverse
 from django.utils import timezone
 
 from ascolto.channels import actions as channel_actions
@@ -49,7 +50,8 @@ def acknowledgement_text(
         code=code,
         due=due,
         municipality=municipality or settings.ASCOLTO_MUNICIPALITY,
-        status_url=f"{settings.ASCOLTO_PUBLIC_URL}/scrivi/pratica/{code}/",
+        # By the route's name: the web app owns the address of the status page.
+        status_url=settings.ASCOLTO_PUBLIC_URL + reverse("scrivi:status", args=[code]),
     )
 
 
