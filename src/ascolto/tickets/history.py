@@ -103,9 +103,11 @@ def _ancestor(theme: Theme | None, level: int) -> Theme | None:
     return theme if theme.code == code else Theme.objects.filter(code=code).first()
 
 
-def repeat_contacts(ticket: Ticket, now: datetime | None = None) -> RepeatContacts:
+def citizen_repeat_contacts(ticket: Ticket, now: datetime | None = None) -> RepeatContacts:
     """The contacts of the case's citizen (or, for an unknown citizen, of its identity) this
-    calendar year: in all, on the case's area and on its theme. One aggregate query."""
+    calendar year: in all, on the case's area and on its theme. One aggregate query. (The case
+    page's flag. The monthly report counts per identity on the channel instead:
+    `analytics.report.repeat_contacts`.)"""
     start, end = _year_bounds(now or timezone.now())
     area = _ancestor(ticket.theme, Theme.Level.AREA)
     theme = _ancestor(ticket.theme, Theme.Level.THEME)
@@ -178,5 +180,5 @@ def citizen_history(ticket: Ticket, user: Any, now: datetime | None = None) -> C
         hidden_cases=(counts["total"] or 0) - (counts["shown"] or 0),
         conversations=conversations,
         conversation_count=conversations_qs.count(),
-        repeat=repeat_contacts(ticket, now),
+        repeat=citizen_repeat_contacts(ticket, now),
     )
