@@ -27,7 +27,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 
-from ascolto.contactcenter import scheduling, staffing  # noqa: E402
+from ascolto.contactcenter.numerics import scheduling, staffing  # noqa: E402
 
 QUARTER = 15
 SLOTS = 24 * 60 // QUARTER

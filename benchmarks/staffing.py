@@ -30,7 +30,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 
-from ascolto.contactcenter import staffing  # noqa: E402
+from ascolto.contactcenter.numerics import staffing  # noqa: E402
 
 AHT = 277.0
 INTERVAL = 900

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from ascolto.contactcenter.scheduling import (
+from ascolto.contactcenter.numerics.scheduling import (
     InfeasiblePlan,
     OperatorPool,
     ShiftTemplate,

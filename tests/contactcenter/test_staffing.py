@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 from scipy.linalg import expm
 
-from ascolto.contactcenter import staffing
+from ascolto.contactcenter.numerics import staffing
 
 # ------------------------------------------------------------------------------------------
 # Slow, obviously correct references
@@ -293,7 +293,7 @@ def test_the_published_erlang_c_worked_example() -> None:
     3-minute handling time (10 Erlangs), 80 % within 20 s → 14 agents (probability of waiting
     17.4 %, service level 88.8 %), 20 rostered with 30 % shrinkage; with 11–13 agents the
     probability of waiting is 68.2 %, 44.9 % and 28.5 %."""
-    from ascolto.contactcenter import staffing
+    from ascolto.contactcenter.numerics import staffing
 
     waits = [float(staffing.erlang_c(10.0, n)) for n in (11, 12, 13, 14)]
     assert [round(w, 3) for w in waits] == [0.682, 0.449, 0.285, 0.174]

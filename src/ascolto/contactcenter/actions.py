@@ -27,7 +27,7 @@ from ascolto.channels.models import Channel, Conversation
 from ascolto.citizens.actions import link_identity, resolve_identity
 from ascolto.citizens.handles import normalise_email, normalise_fiscal_code, normalise_phone
 from ascolto.citizens.models import Citizen, Identity
-from ascolto.contactcenter import forecasting, history, scheduling, staffing
+from ascolto.contactcenter import forecasting, history
 from ascolto.contactcenter.forecasting import Forecaster, OperatingCalendar
 from ascolto.contactcenter.models import (
     CalendarSettings,
@@ -37,7 +37,8 @@ from ascolto.contactcenter.models import (
     ForecastPoint,
     ForecastRun,
 )
-from ascolto.contactcenter.staffing import StaffingRequirement
+from ascolto.contactcenter.numerics import scheduling, staffing
+from ascolto.contactcenter.numerics.staffing import StaffingRequirement
 from ascolto.core import access
 from ascolto.core.errors import DomainError, InvalidInput, NotFound
 from ascolto.organisation.models import Office, User

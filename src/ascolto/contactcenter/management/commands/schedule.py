@@ -9,9 +9,10 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
-from ascolto.contactcenter import actions, scheduling
+from ascolto.contactcenter import actions
 from ascolto.contactcenter.export import write_table
 from ascolto.contactcenter.models import ForecastRun
+from ascolto.contactcenter.numerics import scheduling
 from ascolto.core.errors import DomainError
 
 DAYS = ("lun", "mar", "mer", "gio", "ven", "sab", "dom")
