@@ -15,7 +15,7 @@ from django.test import Client
 from django.utils import timezone
 
 from ascolto.contactcenter import actions, history
-from ascolto.contactcenter.actions import request_forecast, run_forecast_job
+from ascolto.contactcenter.actions import planning, request_forecast, run_forecast_job
 from ascolto.contactcenter.forecasting import OperatingCalendar, SeasonalNaive
 from ascolto.contactcenter.models import CallRecord, ForecastJob, ForecastRun
 from tests import personas
@@ -273,7 +273,7 @@ def test_a_forecast_runs_in_the_background_and_the_page_follows_its_progress(
     assert signed_in(cast.operator).get(URL + f"forecast/{job.pk}/").status_code == 403
 
     seen: list[tuple[int, str]] = []
-    original = actions.forecast_calls
+    original = planning.forecast_calls
 
     def watching(**kwargs: Any) -> ForecastRun:
         def progress(name: str) -> None:
@@ -287,11 +287,11 @@ def test_a_forecast_runs_in_the_background_and_the_page_follows_its_progress(
         kwargs_progress = kwargs.pop("progress")
         return original(progress=progress, **kwargs)
 
-    actions.forecast_calls = watching  # type: ignore[assignment]
+    planning.forecast_calls = watching  # type: ignore[assignment]
     try:
         run_forecast_job(job.pk)
     finally:
-        actions.forecast_calls = original  # type: ignore[assignment]
+        planning.forecast_calls = original  # type: ignore[assignment]
 
     assert [step for step, _ in seen] == list(range(1, job.steps))
     assert seen[0][1] == "SeasonalNaive(day)"

@@ -1,0 +1,295 @@
+"""Calls: a call record from the telephony system, and a call an operator logs in the console."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from ascolto.channels.actions import receive
+from ascolto.channels.inbound import CaseHints, InboundMessage, SenderDetails
+from ascolto.channels.models import Channel, Conversation
+from ascolto.citizens.actions import link_identity, resolve_identity
+from ascolto.citizens.handles import normalise_email, normalise_fiscal_code, normalise_phone
+from ascolto.citizens.models import Citizen, Identity
+from ascolto.contactcenter.models import (
+    CallRecord,
+)
+from ascolto.core import access
+from ascolto.core.errors import DomainError, InvalidInput, NotFound
+from ascolto.organisation.models import Office, User
+from ascolto.tickets.actions import (
+    add_ticket_note,
+    assign_ticket,
+    escalate_ticket,
+    resolve_ticket,
+)
+from ascolto.tickets.models import Theme, Ticket
+
+
+def record_call(
+    *,
+    external_id: str,
+    queue: str,
+    arrived_at: datetime,
+    wait_seconds: int,
+    talk_seconds: int = 0,
+    abandoned: bool = False,
+    caller_phone: str = "",
+    ivr_path: str = "",
+    conversation: Conversation | None = None,
+    operator: User | None = None,
+) -> CallRecord:
+    """Store a call as the telephony system reports it; idempotent on the call's id."""
+    if not external_id.strip() or len(external_id) > 64:
+        raise InvalidInput("A call needs its telephony id (at most 64 characters).", field="id")
+    if wait_seconds < 0 or talk_seconds < 0:
+        raise InvalidInput("Waiting and talk times cannot be negative.", field="seconds")
+    if abandoned and talk_seconds:
+        raise InvalidInput("An abandoned call has no talk time.", field="talk_seconds")
+    if timezone.is_naive(arrived_at):
+        raise InvalidInput("The arrival time has no time zone.", field="arrived_at")
+    existing = CallRecord.objects.filter(external_id=external_id).first()
+    if existing is not None:
+        return existing
+    caller = resolve_identity(Identity.Kind.PHONE, caller_phone) if caller_phone else None
+    answered = None if abandoned else arrived_at + timedelta(seconds=wait_seconds)
+    return CallRecord.objects.create(
+        external_id=external_id,
+        queue=queue,
+        arrived_at=arrived_at,
+        answered_at=answered,
+        ended_at=arrived_at + timedelta(seconds=wait_seconds + talk_seconds),
+        wait_seconds=wait_seconds,
+        talk_seconds=talk_seconds,
+        abandoned=abandoned,
+        caller=caller,
+        ivr_path=ivr_path,
+        conversation=conversation,
+        operator=operator,
+    )
+
+
+# --- Calls logged by operators --------------------------------------------------------------
+
+RESOLVE, ESCALATE = "resolve", "escalate"
+CALL_OUTCOMES = (RESOLVE, ESCALATE)
+MAX_CALL_SECONDS = 4 * 3600  # a call logged as longer than this was left open, not talked through
+ANSWER_NOTE = "Risposta data durante la chiamata:\n{answer}"
+
+
+@dataclass(frozen=True)
+class LoggedCall:
+    """What `log_call` stored: the case opened on the phone channel and the call record."""
+
+    ticket: Ticket
+    call: CallRecord
+    escalated: bool
+
+
+@transaction.atomic
+def log_call(
+    *,
+    operator: User,
+    question: str,
+    outcome: str,
+    answer: str = "",
+    phone: str = "",
+    first_name: str = "",
+    last_name: str = "",
+    fiscal_code: str = "",
+    email: str = "",
+    citizen: Citizen | None = None,
+    kind: str = Ticket.Kind.INFORMATION,
+    theme: Theme | None = None,
+    office: Office | None = None,
+    note: str = "",
+    started_at: datetime | None = None,
+    call_id: str = "",
+    channel: Channel | None = None,
+) -> LoggedCall:
+    """Log a call an operator has just answered, in one transaction.
+
+    What the citizen asked goes through intake as a message on the phone channel (a thread of
+    its own, so it opens a case of its own even when the caller called earlier today), with the
+    details the operator collected, so intake finds or creates the citizen and links the
+    caller's number to them. Then, with `outcome` RESOLVE, the case is resolved with the answer
+    given (resolution at first contact); with ESCALATE it is handed to `office` with `note`
+    (the answer given so far, if any, is kept as an internal note). A call record is stored for
+    the call, or the telephony system's record `call_id` is linked to the case's conversation.
+
+    Nothing is written when any check fails; every error names the field that is wrong.
+    """
+    if outcome not in CALL_OUTCOMES:
+        raise InvalidInput(
+            _("Esito sconosciuto: scegli se risolvere o inoltrare."), field="outcome"
+        )
+    question = (question or "").strip()
+    answer = (answer or "").strip()
+    note = (note or "").strip()
+    if not question:
+        raise InvalidInput(_("Scrivi che cosa ha chiesto il cittadino."), field="question")
+    if outcome == RESOLVE and not answer:
+        raise InvalidInput(
+            _("Scrivi la risposta data per risolvere al primo contatto."), field="answer"
+        )
+    if outcome == ESCALATE:
+        if office is None:
+            raise InvalidInput(_("Scegli l'ufficio a cui inoltrare il caso."), field="office")
+        if not note:
+            raise InvalidInput(_("Scrivi una nota per l'ufficio."), field="note")
+    if kind not in Ticket.Kind.values or kind == Ticket.Kind.CALLBACK:
+        raise InvalidInput(_("Tipo di richiesta sconosciuto."), field="kind")
+    call_id = (call_id or "").strip()
+    if len(call_id) > 60:
+        raise InvalidInput(_("L'ID della chiamata è più lungo di 60 caratteri."), field="call_id")
+    phone = normalise_phone(phone) if phone.strip() else ""
+    fiscal_code = normalise_fiscal_code(fiscal_code) if fiscal_code.strip() else ""
+    email = normalise_email(email) if email.strip() else ""
+    if citizen is not None:
+        citizen = citizen.live()
+        if citizen.fiscal_code and fiscal_code and citizen.fiscal_code != fiscal_code:
+            raise InvalidInput(
+                _("Il codice fiscale è diverso da quello del cittadino scelto."),
+                field="fiscal_code",
+            )
+        fiscal_code = fiscal_code or citizen.fiscal_code
+        first_name = first_name.strip() or citizen.first_name
+        last_name = last_name.strip() or citizen.last_name
+    handle_kind, handle = _caller_handle(phone, email, citizen)
+    channel = channel or Channel.objects.filter(kind=Channel.Kind.PHONE, is_active=True).first()
+    if channel is None or channel.kind != Channel.Kind.PHONE:
+        raise NotFound(_("Non è configurato nessun canale telefonico attivo."), field="channel")
+    now = timezone.now()
+    if started_at is None or not (now - timedelta(seconds=MAX_CALL_SECONDS) <= started_at <= now):
+        started_at = now
+    if citizen is not None:
+        # The number (or address) the citizen called from becomes theirs before intake runs, so
+        # the case is opened for them even when they gave no detail intake could match.
+        link_identity(resolve_identity(handle_kind, handle), citizen)
+    reference = call_id or uuid.uuid4().hex
+    received = receive(
+        InboundMessage(
+            channel=channel.code,
+            external_id=f"call-{reference}",
+            handle_kind=handle_kind,
+            handle=handle,
+            text=question,
+            sent_at=started_at,
+            thread_id=f"call-{reference}",
+            display_name=f"{first_name} {last_name}".strip(),
+            sender=SenderDetails(
+                first_name=first_name.strip(),
+                last_name=last_name.strip(),
+                email=email,
+                phone=phone,
+                fiscal_code=fiscal_code,
+            ),
+            hints=CaseHints(kind=kind, theme=theme.code if theme else "", open_case=True),
+        )
+    )
+    if received.duplicate:
+        raise InvalidInput(
+            _("La chiamata %(id)s è già stata registrata.") % {"id": call_id}, field="call_id"
+        )
+    if received.ticket_id is None:  # open_case=True: intake always opens one
+        raise DomainError(_("La chiamata non ha aperto nessun caso."))
+    ticket = Ticket.objects.get(pk=received.ticket_id)
+    escalated = outcome == ESCALATE
+    if escalated:
+        assert office is not None  # noqa: S101 (checked above)
+        if answer:
+            add_ticket_note(ticket, ANSWER_NOTE.format(answer=answer), actor=operator)
+        if ticket.status == Ticket.Status.OFFICE and ticket.office_id == office.pk:
+            add_ticket_note(ticket, note, actor=operator)  # routing already put it there
+        else:
+            ticket = escalate_ticket(ticket, office, actor=operator, note=note)
+    else:
+        if (
+            ticket.level == Ticket.Level.FIRST
+            and ticket.assignee_id is None
+            and access.may_see_office(operator, ticket.office)
+        ):
+            # Not to an office operator taking a call: the first-level case is not theirs to
+            # hold (assign_ticket refuses an assignee who could not see the case).
+            ticket = assign_ticket(ticket, actor=operator, assignee=operator)
+        ticket = resolve_ticket(ticket, answer, actor=operator)
+    call = _call_record(
+        call_id, channel, ticket, received.conversation, received.identity, operator, started_at
+    )
+    return LoggedCall(ticket=ticket, call=call, escalated=escalated)
+
+
+def _caller_handle(phone: str, email: str, citizen: Citizen | None) -> tuple[str, str]:
+    """The handle the call is recorded under: the number the citizen called from; failing that,
+    a number or address already known for the citizen, or the email they gave."""
+    if phone:
+        return Identity.Kind.PHONE, phone
+    if citizen is not None:
+        known = (
+            Identity.objects.filter(
+                citizen=citizen, kind__in=(Identity.Kind.PHONE, Identity.Kind.EMAIL)
+            )
+            .order_by("kind", "-last_seen_at")  # 'email' < 'phone': prefer a phone below
+            .values_list("kind", "value")
+        )
+        handles = dict(reversed(list(known)))
+        if Identity.Kind.PHONE in handles:
+            return Identity.Kind.PHONE, handles[Identity.Kind.PHONE]
+        if citizen.phone:
+            return Identity.Kind.PHONE, citizen.phone
+        if Identity.Kind.EMAIL in handles:
+            return Identity.Kind.EMAIL, handles[Identity.Kind.EMAIL]
+        email = email or citizen.email
+    if email:
+        return Identity.Kind.EMAIL, email
+    raise InvalidInput(
+        _("Serve il numero di telefono del chiamante (oppure un'email, o un cittadino già noto)."),
+        field="phone",
+    )
+
+
+def _call_record(
+    call_id: str,
+    channel: Channel,
+    ticket: Ticket,
+    conversation: Conversation,
+    identity: Identity,
+    operator: User,
+    started_at: datetime,
+) -> CallRecord:
+    """The telephony system's record of the call, linked to the case's conversation; or, when
+    the telephony system has not reported it (or there is none), a record of the logged call.
+    Its queue is the theme's area when the line has such a queue, so volumes stay per queue."""
+    if call_id:
+        existing = CallRecord.objects.select_for_update().filter(external_id=call_id).first()
+        if existing is not None:
+            if existing.conversation_id is not None:
+                raise InvalidInput(
+                    _("La chiamata %(id)s è già collegata a un altro caso.") % {"id": call_id},
+                    field="call_id",
+                )
+            existing.conversation = conversation
+            existing.operator = existing.operator or operator
+            if existing.caller_id is None and identity.kind == Identity.Kind.PHONE:
+                existing.caller = identity
+            existing.save(update_fields=["conversation", "operator", "caller"])
+            return existing
+    queues = [str(q) for q in channel.config.get("queues") or []]
+    area = ticket.theme.area_code() if ticket.theme is not None else ""
+    queue = area if area in queues else ("generale" if "generale" in queues else channel.code)
+    talk = max(0, int((timezone.now() - started_at).total_seconds()))
+    return record_call(
+        external_id=call_id or f"op-{uuid.uuid4().hex}",
+        queue=queue,
+        arrived_at=started_at,
+        wait_seconds=0,
+        talk_seconds=talk,
+        caller_phone=identity.value if identity.kind == Identity.Kind.PHONE else "",
+        conversation=conversation,
+        operator=operator,
+    )
