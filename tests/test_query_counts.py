@@ -1,0 +1,298 @@
+"""Query-count guards on the pages that read many rows: each builds a small city with N items and
+then with 3N, and the number of SQL queries a request makes must not grow with N (a loop that
+queries per row, an N+1, makes it grow), and must stay under a bound a little above today's
+count (a new query per request is a choice, not an accident: raise the bound on purpose).
+
+- the console inbox (`/console/inbox/`, default view and a few filters): N cases per channel,
+  escalated, assigned, tagged, linked to a campaign;
+- the case page (`/console/cases/<code>/`): a case whose thread has N notes, N replies and
+  N citizen answers, whose citizen has N other cases;
+- the Scrivi submission (POST `/scrivi/`, the accepted path, intake included): the citizen has
+  N earlier cases and the city N other open ones;
+- the monthly report (`/console/reports/`): N units of web, phone and call activity in the month.
+
+A request is measured after a first one of the same kind, so caches warmed once (the taxonomy,
+content types, the session) count in neither measure.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+from django.core.cache import cache
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from ascolto.channels.actions import receive
+from ascolto.contactcenter.actions import record_call
+from ascolto.tickets import actions
+from ascolto.tickets.models import Campaign, Tag, Theme, Ticket
+from ascolto.web.forms.scrivi import forget_taxonomy
+from ascolto.web.views.scrivi.request import submission_token
+from tests import factories, personas
+from tests.personas import MARIA_EMAIL, MARIA_FISCAL_CODE
+
+pytestmark = pytest.mark.django_db
+
+N = 2  # 3N cases of each of four kinds still fit on the inbox's first page (25 rows)
+
+# Today's counts (N and 3N alike: inbox 7-8, case page 24, Scrivi 53, report 42 refreshing and
+# 37 steady) plus a margin of two or three.
+MAX_INBOX = 10
+MAX_CASE_PAGE = 27
+MAX_SCRIVI = 56
+MAX_REPORT = 45
+
+Measure = Callable[[int, Callable[[], Any]], int]
+
+
+@pytest.fixture(autouse=True)
+def _pinned_clock() -> Iterator[None]:
+    """A Wednesday of June at 10:00: the month's report and the SLA clocks are far from an edge."""
+    with time_machine.travel(datetime(2026, 6, 17, 10, 0, tzinfo=ZoneInfo("Europe/Rome"))):
+        yield
+
+
+@pytest.fixture
+def measure(django_assert_max_num_queries: Any) -> Measure:
+    """The number of queries `request` makes, failing above `bound`."""
+
+    def run(bound: int, request: Callable[[], Any]) -> int:
+        with django_assert_max_num_queries(bound) as captured:
+            request()
+        return len(captured)
+
+    return run
+
+
+def _client(user: object) -> Client:
+    client = Client()
+    client.force_login(user)  # type: ignore[arg-type]
+    return client
+
+
+def _ok(response: Any, status: int = 200) -> Any:
+    assert response.status_code == status, response.content[:500]
+    return response
+
+
+# The inbox.
+
+
+def _inbox_cases(cast: personas.Cast, count: int, campaign: Campaign, tag: Tag) -> None:
+    """`count` cases of each kind: from Scrivi with a theme, by phone, by email escalated to the
+    TARI office (assigned, tagged, in the campaign), and closed."""
+    for _ in range(count):
+        factories.submit_scrivi(
+            "Non riesco a presentare la dichiarazione TARI.",
+            email=f"{factories.new_id('web')}@example.it",
+            theme="tari-dichiarazione",
+            kind="information",
+        )
+        receive(factories.phone_message("Orari dell'anagrafe?", number=_phone_number()))
+        mail = factories.open_case(
+            "Avviso TARI sbagliato.", email=f"{factories.new_id('mail')}@example.it"
+        )
+        actions.assign_ticket(mail, actor=cast.operator, assignee=cast.operator)
+        actions.tag_ticket(mail, actor=cast.operator, add=[tag])
+        actions.link_campaign(mail, campaign, actor=cast.operator)
+        actions.escalate_ticket(mail, cast.tari, actor=cast.operator)
+        factories.ticket_in(
+            "closed",
+            actor=cast.operator,
+            office=None,
+            email=f"{factories.new_id('closed')}@example.it",
+        )
+
+
+_numbers = iter(range(3331000000, 3332000000))
+
+
+def _phone_number() -> str:
+    return f"+39{next(_numbers)}"
+
+
+def test_the_inbox_queries_do_not_grow_with_the_cases(
+    cast: personas.Cast, measure: Measure
+) -> None:
+    campaign = Campaign.objects.create(
+        code="tari-2026", name="TARI 2026", starts_on="2026-01-01", ends_on="2026-12-31"
+    )
+    tag = Tag.objects.create(name="Buoni spesa", slug="buoni-spesa")
+    views: list[dict[str, Any]] = [
+        {},
+        {"status": "all"},
+        {"channel": cast.phone.pk},
+        {"theme": Theme.objects.get(code="tributi").pk},
+        {"office": cast.tari.pk, "tag": tag.pk, "campaign": campaign.pk},
+        {"assignee": "me", "sort": "due"},
+        {"q": "TARI"},
+    ]
+    client = _client(cast.operator)
+    _inbox_cases(cast, N, campaign, tag)
+    _ok(client.get("/console/inbox/"))
+
+    def counts(rows: int) -> list[int]:
+        result = [
+            measure(MAX_INBOX, lambda params=params: _ok(client.get("/console/inbox/", params)))
+            for params in views
+        ]
+        assert len(_ok(client.get("/console/inbox/", {"status": "all"})).context["rows"]) == rows
+        return result
+
+    small = counts(4 * N)
+    _inbox_cases(cast, 2 * N, campaign, tag)
+    large = counts(4 * 3 * N)
+    assert large == small, f"inbox queries grow with N: per view, N={N}: {small}; 3N: {large}"
+
+
+# The case page.
+
+
+def _grow_case(cast: personas.Cast, ticket: Ticket, first: int, count: int) -> None:
+    """`count` more notes, replies and citizen answers on the case (numbered from `first`), and
+    `count` more cases of its citizen."""
+    for i in range(first, first + count):
+        actions.add_ticket_note(ticket, f"Nota {i}.", actor=cast.operator)
+        actions.reply_to_ticket(ticket, f"Risposta {i}.", actor=cast.operator)
+        factories.citizen_answers(ticket, f"Risposta della cittadina {i}.")
+        factories.submit_scrivi(
+            f"Un'altra richiesta {i}.", email=MARIA_EMAIL, fiscal_code=MARIA_FISCAL_CODE
+        )
+
+
+def test_the_case_page_queries_do_not_grow_with_the_thread(
+    cast: personas.Cast, measure: Measure
+) -> None:
+    ticket = factories.open_case("Non ho ricevuto l'avviso TARI.", email=MARIA_EMAIL)
+    url = reverse("console:case", args=[ticket.code])
+    client = _client(cast.operator)
+    _grow_case(cast, ticket, 0, N)
+    _ok(client.get(url))
+
+    small = measure(MAX_CASE_PAGE, lambda: _ok(client.get(url)))
+    _grow_case(cast, ticket, N, 2 * N)
+    page = _ok(client.get(url)).content.decode()
+    assert f"Nota {3 * N - 1}." in page and f"Risposta della cittadina {3 * N - 1}." in page
+    large = measure(MAX_CASE_PAGE, lambda: _ok(client.get(url)))
+    assert large == small, f"case page queries grow with N: N={N}: {small}; 3N: {large}"
+
+
+# The Scrivi submission.
+
+
+def _form() -> dict[str, Any]:
+    return {
+        "kind": "information",
+        "area": "tributi",
+        "service": "tari",
+        "description": "Vorrei sapere come pagare la TARI di quest'anno.",
+        "first_name": "Maria",
+        "last_name": "Rossi",
+        "email": MARIA_EMAIL,
+        "phone": "",
+        "place": "",
+        "privacy": "on",
+        "website": "",
+        "submission": submission_token(),
+    }
+
+
+def _earlier_cases(count: int) -> None:
+    for i in range(count):
+        factories.submit_scrivi(f"Richiesta precedente {i}.", email=MARIA_EMAIL)
+        factories.open_case(f"Altro caso {i}.", email=f"{factories.new_id('other')}@example.it")
+
+
+def test_the_scrivi_submission_queries_do_not_grow_with_the_citizen_history(
+    cast: personas.Cast, measure: Measure, django_capture_on_commit_callbacks: Any
+) -> None:
+    forget_taxonomy()
+
+    def submit() -> None:
+        cache.clear()  # the rate limit forgets the earlier submissions
+        data = _form()
+        with django_capture_on_commit_callbacks(execute=True):
+            _ok(Client().post(reverse("scrivi:home"), data), status=303)
+
+    _earlier_cases(N)
+    submit()
+    small = measure(MAX_SCRIVI, submit)
+    _earlier_cases(2 * N)
+    large = measure(MAX_SCRIVI, submit)
+    assert Ticket.objects.filter(citizen__email=MARIA_EMAIL).count() == 3 * N + 3
+    assert large == small, f"Scrivi queries grow with N: N={N}: {small}; 3N: {large}"
+
+
+# The monthly report.
+
+
+def _month_activity(cast: personas.Cast, count: int) -> None:
+    """`count` units of the month's activity: a Scrivi case resolved, a complaint left open, a
+    phone case escalated and resolved, a case cancelled, two calls (one abandoned)."""
+    now = timezone.now()
+    for i in range(count):
+        web = factories.submit_scrivi(
+            f"Richiesta {i}.",
+            email=f"{factories.new_id('web')}@example.org",
+            sent_at=now - timedelta(days=3),
+            theme="cie-rinnovo",
+        )
+        assert web.ticket_id is not None
+        actions.resolve_ticket(
+            Ticket.objects.get(pk=web.ticket_id), "Risposta data.", actor=cast.operator
+        )
+        factories.submit_scrivi(
+            f"Reclamo {i}.",
+            email=f"{factories.new_id('web')}@example.org",
+            theme="tari-dichiarazione",
+            kind="complaint",
+        )
+        number = _phone_number()
+        phone = receive(factories.phone_message("Chiamata registrata.", number=number))
+        assert phone.ticket_id is not None
+        ticket = actions.escalate_ticket(
+            Ticket.objects.get(pk=phone.ticket_id), cast.tari, actor=cast.operator
+        )
+        actions.resolve_ticket(ticket, "Risolto al telefono.", actor=cast.operator)
+        cancelled = factories.open_case("Doppione.", email=f"{factories.new_id('mail')}@example.it")
+        actions.cancel_ticket(cancelled, actor=cast.operator, reason="Doppione.")
+        for abandoned in (False, True):
+            record_call(
+                external_id=factories.new_id("call"),
+                queue="tributi",
+                arrived_at=now - timedelta(hours=1, minutes=i),
+                wait_seconds=30,
+                talk_seconds=0 if abandoned else 200,
+                abandoned=abandoned,
+                caller_phone=number,
+            )
+
+
+def test_the_monthly_report_queries_do_not_grow_with_the_activity(
+    cast: personas.Cast, measure: Measure
+) -> None:
+    """The first request after new calls also brings the report's daily rollups up to date (a
+    few batched queries more); the next ones only read. Both are measured."""
+    client = _client(cast.analyst)
+    url = "/console/reports/?periodo=mese&mese=2026-06"
+    _ok(client.get(url))
+
+    def requests() -> tuple[int, int]:
+        refreshing = measure(MAX_REPORT, lambda: _ok(client.get(url)))
+        steady = measure(MAX_REPORT, lambda: _ok(client.get(url)))
+        return refreshing, steady
+
+    _month_activity(cast, N)
+    small = requests()
+    _month_activity(cast, 2 * N)
+    large = requests()
+    assert large == small, (
+        f"monthly report queries grow with N: (refreshing, steady), N={N}: {small}; 3N: {large}"
+    )
