@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -42,7 +43,9 @@ def test_operator_logs_a_call_resolved_at_first_contact(
     expect(lookup).to_contain_text("Maria Rossi")  # found by HTMX as the number was typed
     # Posted with the CSRF token: the number never appears in a URL (nor in access logs).
     assert lookups and all(method == "POST" for method, _url in lookups), lookups
-    assert not any("340" in url or "phone" in url for _method, url in lookups), lookups
+    # (Path and query only: the test server's random port may contain "340".)
+    addresses = [urlsplit(url).path + "?" + urlsplit(url).query for _method, url in lookups]
+    assert not any("340" in a or "phone" in a for a in addresses), lookups
     assert earlier.ticket_id is not None
     code = Ticket.objects.get(pk=earlier.ticket_id).code
     expect(lookup).to_contain_text(code)
