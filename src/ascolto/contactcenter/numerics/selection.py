@@ -140,19 +140,20 @@ def select_model(
     """
     if not candidates:
         raise ValueError("no candidates")
-    rows = []
+    # The folds are the same for every candidate: split the data once.
+    scored: list[tuple[pd.Timestamp, pd.DataFrame, pd.DataFrame]] = []
     dropped: list[tuple[pd.Timestamp, str]] = []
-    cutoffs = origins(df, horizon, n_origins, step)
+    for cutoff in origins(df, horizon, n_origins, step):
+        train, test = split(df, cutoff, horizon)
+        if len(train) and len(test):
+            scored.append((cutoff, train, test))
+        else:
+            dropped.append((cutoff, "no calls in its window" if len(train) else "no history"))
+    rows = []
     for name, proto in candidates.items():
         if progress:
             progress(name)
-        for cutoff in cutoffs:
-            train, test = split(df, cutoff, horizon)
-            if not len(test) or not len(train):
-                if name == next(iter(candidates)):
-                    reason = "no calls in its window" if len(train) else "no history before it"
-                    dropped.append((cutoff, reason))
-                continue
+        for cutoff, train, test in scored:
             started = time.perf_counter()
             try:
                 start = (cutoff + pd.Timedelta(days=1)).date()

@@ -92,6 +92,13 @@ class CalendarForm(forms.Form):
         help_text=gettext_lazy("Uno per riga: giorni aperti anche se festivi o di chiusura."),
     )
 
+    def text_fields(self) -> list[forms.BoundField]:
+        """The one-line fields, in the order the page shows them."""
+        return [self[name] for name in ("country", "subdivision", "patron_day")]
+
+    def date_lists(self) -> list[forms.BoundField]:
+        return [self[name] for name in ("closed_dates", "open_dates")]
+
     @classmethod
     def initial_from(cls, calendar: OperatingCalendar) -> dict[str, Any]:
         patron = calendar.patron_day
