@@ -26,21 +26,16 @@ from django.db.models import Model, Q, QuerySet
 from django.http import Http404, HttpRequest
 from django.http.response import HttpResponseBase
 
+from ascolto.core.roles import Role
+
 M = TypeVar("M", bound=Model)
 View = Callable[..., HttpResponseBase]
 
-# The values of `organisation.User.Role` (core sits below organisation, so it names them).
-FIRST_LEVEL, OFFICE, SUPERVISOR, ANALYST, ADMINISTRATOR = (
-    "first_level",
-    "office",
-    "supervisor",
-    "analyst",
-    "administrator",
-)
-CASE_HANDLERS = frozenset({FIRST_LEVEL, OFFICE, SUPERVISOR, ADMINISTRATOR})
-ALL_OFFICES = frozenset({FIRST_LEVEL, SUPERVISOR, ADMINISTRATOR})
-SUPERVISION = frozenset({SUPERVISOR, ADMINISTRATOR})
-ANALYSIS = frozenset({ANALYST, SUPERVISOR, ADMINISTRATOR})
+# What each role may do; the roles themselves are `core.roles.Role` (`organisation.User.Role`).
+CASE_HANDLERS = frozenset({Role.FIRST_LEVEL, Role.OFFICE, Role.SUPERVISOR, Role.ADMINISTRATOR})
+ALL_OFFICES = frozenset({Role.FIRST_LEVEL, Role.SUPERVISOR, Role.ADMINISTRATOR})
+SUPERVISION = frozenset({Role.SUPERVISOR, Role.ADMINISTRATOR})
+ANALYSIS = frozenset({Role.ANALYST, Role.SUPERVISOR, Role.ADMINISTRATOR})
 
 
 def _role(user: Any) -> str:
@@ -71,7 +66,7 @@ def visible(queryset: QuerySet[M], user: Any, office_field: str = "office") -> Q
     role = _role(user)
     if role in ALL_OFFICES:
         return queryset
-    if role == OFFICE and getattr(user, "office_id", None):
+    if role == Role.OFFICE and getattr(user, "office_id", None):
         prefix = user.office.path
         return queryset.filter(**{f"{office_field}__path__startswith": prefix})
     return queryset.none()
@@ -102,7 +97,7 @@ def visible_citizens(
     role = _role(user)
     if role in ALL_OFFICES:
         return queryset
-    if role == OFFICE and getattr(user, "office_id", None):
+    if role == Role.OFFICE and getattr(user, "office_id", None):
         prefix = user.office.path
         within = Q()
         for path in cases:
@@ -129,7 +124,7 @@ def administers(user: Any) -> bool:
         return False
     if getattr(user, "is_superuser", False):
         return True
-    return _role(user) == ADMINISTRATOR and bool(getattr(user, "is_staff", False))
+    return _role(user) == Role.ADMINISTRATOR and bool(getattr(user, "is_staff", False))
 
 
 def may_see_office(user: Any, office: Any) -> bool:
@@ -137,7 +132,7 @@ def may_see_office(user: Any, office: Any) -> bool:
     role = _role(user)
     if role in ALL_OFFICES:
         return True
-    if role == OFFICE and getattr(user, "office_id", None) and office is not None:
+    if role == Role.OFFICE and getattr(user, "office_id", None) and office is not None:
         return bool(office.path.startswith(user.office.path))
     return False
 

@@ -11,6 +11,8 @@ from django.db.models import Value
 from django.db.models.functions import Concat, Substr
 from django.utils.translation import gettext_lazy
 
+from ascolto.core.roles import Role
+
 
 class Office(models.Model):
     """An organisational unit of the municipality: a department (Direzione), an area, a business
@@ -86,12 +88,8 @@ class User(AbstractUser):
     """A member of staff who uses the console: an operator, a supervisor, an analyst or an
     administrator. Citizens are not users; they are `citizens.Citizen`."""
 
-    class Role(models.TextChoices):
-        FIRST_LEVEL = "first_level", gettext_lazy("Operatore di primo livello")
-        OFFICE = "office", gettext_lazy("Operatore d'ufficio")
-        SUPERVISOR = "supervisor", gettext_lazy("Supervisore")
-        ANALYST = "analyst", gettext_lazy("Analista")
-        ADMINISTRATOR = "administrator", gettext_lazy("Amministratore")
+    # The enum lives in core, where the access rules read it; `User.Role` is its name here.
+    Role = Role
 
     role = models.CharField("ruolo", max_length=20, choices=Role.choices, default=Role.FIRST_LEVEL)
     office = models.ForeignKey(

@@ -40,7 +40,7 @@ class _OperatorChoice(forms.ModelChoiceField):  # type: ignore[type-arg]
 
 def operators() -> QuerySet[User]:
     return User.objects.filter(
-        is_active=True, role__in=sorted(access.CASE_HANDLERS - {access.SUPERVISOR})
+        is_active=True, role__in=sorted(access.CASE_HANDLERS - {User.Role.SUPERVISOR})
     ).order_by("last_name", "first_name", "username")
 
 
