@@ -7,8 +7,9 @@ is still pending. Handlers must be idempotent: an event may be handled more than
 times. A failing event is retried with exponential backoff for RETRY_FOR (48 hours), then marked
 failed (`failed_at`, with its `last_error`).
 
-Apps register handlers in their `AppConfig.ready()` with `register(topic, handler)`; the list of
-topics and their handlers is in docs/architecture.md.
+An app writes its handlers in its `receivers.py` and registers them in its `AppConfig.ready()`
+with `register(topic, handler)`, nowhere else; the list of topics and their handlers is in
+docs/architecture.md.
 """
 
 from __future__ import annotations

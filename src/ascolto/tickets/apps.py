@@ -6,8 +6,15 @@ class TicketsConfig(AppConfig):
     verbose_name = "Casi"
 
     def ready(self) -> None:
+        # Every app wires its listeners here, and only here (docs/architecture.md).
         from ascolto.channels.intake import set_case_handler
-        from ascolto.tickets import receivers  # noqa: F401  (connects signals and outbox handlers)
+        from ascolto.citizens.signals import citizens_merged
+        from ascolto.core import outbox
+        from ascolto.tickets import receivers
         from ascolto.tickets.intake import TicketIntake
 
         set_case_handler(TicketIntake())
+        citizens_merged.connect(receivers.reassign_citizen, dispatch_uid="tickets.reassign_citizen")
+        outbox.register("ticket.opened", receivers.send_acknowledgement)
+        outbox.register("ticket.opened", receivers.notify_office)
+        outbox.register("ticket.escalated", receivers.notify_office)

@@ -1,6 +1,7 @@
 """Where the tickets app listens: signals from the apps below it and outbox topics.
 
-Listed in docs/architecture.md. Connected in `TicketsConfig.ready()`.
+Listed in docs/architecture.md. Connected and registered in `TicketsConfig.ready()`, the one
+place that says which function listens to what.
 """
 
 from __future__ import annotations
@@ -11,14 +12,11 @@ from typing import Any
 
 from django.conf import settings
 from django.core.mail import send_mail
-from django.dispatch import receiver
 from django.urls import reverse
 from django.utils import timezone
 
 from ascolto.channels import actions as channel_actions
 from ascolto.channels.models import Message
-from ascolto.citizens.signals import citizens_merged
-from ascolto.core import outbox
 from ascolto.core.models import OutboxEvent
 from ascolto.core.text import header_text
 from ascolto.tickets import actions
@@ -27,8 +25,8 @@ from ascolto.tickets.models import Ticket
 logger = logging.getLogger(__name__)
 
 
-@receiver(citizens_merged, dispatch_uid="tickets.reassign_citizen")
-def _on_citizens_merged(sender: Any, **kwargs: Any) -> None:
+def reassign_citizen(sender: Any, **kwargs: Any) -> None:
+    """Cases follow a merged citizen to the record kept (`citizens_merged`)."""
     actions.reassign_citizen(kwargs["source"], kwargs["target"], actor=kwargs.get("actor"))
 
 
@@ -101,8 +99,3 @@ def notify_office(event: OutboxEvent) -> None:
         from_email=None,
         recipient_list=[ticket.office.email],
     )
-
-
-outbox.register("ticket.opened", send_acknowledgement)
-outbox.register("ticket.opened", notify_office)
-outbox.register("ticket.escalated", notify_office)

@@ -1,0 +1,19 @@
+"""Where the channels app listens: outbox topics.
+
+Listed in docs/architecture.md. Registered in `ChannelsConfig.ready()`.
+"""
+
+from __future__ import annotations
+
+from ascolto.channels.actions import deliver_message
+from ascolto.core import outbox
+from ascolto.core.models import OutboxEvent
+
+
+def deliver(event: OutboxEvent) -> None:
+    """Send a queued reply through its channel's adapter (`message.outbound`)."""
+    deliver_message(
+        event.payload["message_id"],
+        attempt=event.attempts,
+        last_attempt=outbox.is_last_attempt(event),
+    )
