@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import csv
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from io import StringIO
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.core.management import CommandError, call_command
 
 from ascolto.channels.actions import start_conversation
 from ascolto.citizens.actions import resolve_identity
@@ -96,8 +100,37 @@ def test_costs_are_split_by_month_and_use_the_configured_price(budgets: personas
 
 
 def test_a_period_that_ends_before_it_starts_is_refused(cast: personas.Cast) -> None:
-    with pytest.raises(ValueError, match="ends .* before it starts"):
+    with pytest.raises(InvalidInput, match="finisce .* prima di cominciare"):
         allocate_call_costs(date(2026, 3, 1), date(2026, 2, 1))
+
+
+def test_the_command_writes_the_cost_lines_for_the_finance_office(
+    budgets: personas.Cast, tmp_path: Path
+) -> None:
+    for _ in range(3):
+        _call(budgets, datetime(2026, 3, 10, 10, 0, tzinfo=ROME), "tari")
+    _call(budgets, datetime(2026, 4, 1, 10, 0, tzinfo=ROME), None)
+    out = StringIO()
+
+    call_command(
+        "call_costs", "--year", "2026", "--output", str(tmp_path / "costi.csv"), stdout=out
+    )
+
+    with (tmp_path / "costi.csv").open(encoding="utf-8") as handle:
+        rows = list(csv.reader(handle))
+    assert rows == [
+        ["mese", "capitolo", "ufficio", "chiamate", "costo (EUR)"],
+        ["2026-03", "TRIB-01", "Direzione Tributi", "3", "6.00"],
+        ["2026-04", UNALLOCATED, "", "1", "2.00"],
+    ]
+    assert "4 calls, 8.00 EUR" in out.getvalue()
+
+
+def test_the_command_refuses_a_period_that_ends_before_it_starts(cast: personas.Cast) -> None:
+    with pytest.raises(CommandError, match="prima di cominciare"):
+        call_command(
+            "call_costs", "--start", "2026-03-01", "--end", "2026-02-01", stdout=StringIO()
+        )
 
 
 def test_a_call_is_recorded_once_and_checked(cast: personas.Cast) -> None:

@@ -6,6 +6,8 @@ the budget line of the department that owns it: the theme's competent office (or
 theme's), walking up the office tree to the first office with a budget line. Calls with no case
 or no theme, and themes with no owner, go to the line "non attribuito", so the total always
 equals calls × cost.
+
+The finance office reads it with `python -m ascolto call_costs` (docs/contact-center.md).
 """
 
 from __future__ import annotations
@@ -18,8 +20,10 @@ from django.conf import settings
 from django.db.models import Count
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from ascolto.contactcenter.models import CallRecord
+from ascolto.core.errors import InvalidInput
 from ascolto.organisation.models import Office
 from ascolto.tickets.models import Theme
 
@@ -41,10 +45,14 @@ def allocate_call_costs(
     """Calls answered from `start` to `end` (inclusive) and their cost, per month and budget
     line, sorted by month then budget line. One aggregate query over the call records."""
     if end < start:
-        raise ValueError(f"The period ends ({end}) before it starts ({start}).")
+        raise InvalidInput(
+            _("Il periodo finisce (%(end)s) prima di cominciare (%(start)s).")
+            % {"end": f"{end:%d/%m/%Y}", "start": f"{start:%d/%m/%Y}"},
+            field="end",
+        )
     price = Decimal(settings.ASCOLTO_COST_PER_CALL) if cost_per_call is None else cost_per_call
     if price < 0:
-        raise ValueError("The cost per call cannot be negative.")
+        raise InvalidInput(_("Il costo di una chiamata non può essere negativo."), field="cost")
     zone = timezone.get_current_timezone()
     since = datetime.combine(start, time.min, tzinfo=zone)
     until = datetime.combine(end, time.max, tzinfo=zone)
