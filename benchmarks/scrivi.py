@@ -140,7 +140,11 @@ def _prepare(env: dict[str, str]) -> None:
         env,
         "shell",
         "-c",
-        "from ascolto.channels.actions import create_channel as c\n"
+        "from ascolto.channels.models import Channel\n"
+        "def c(kind, code, name, config=None):\n"
+        "    channel = Channel(kind=kind, code=code, name=name, config=config or {})\n"
+        "    channel.full_clean()\n"
+        "    channel.save()\n"
         "from ascolto.tickets.models import SlaPolicy, RoutingRule\n"
         "from ascolto.organisation.models import Office\n"
         "crm = Office.objects.create(name='Contact Center', code='cc', kind='unit')\n"

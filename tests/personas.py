@@ -12,8 +12,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
-from ascolto.channels.actions import create_channel
 from ascolto.channels.models import Channel
 from ascolto.organisation.models import Office, Team, User
 
@@ -44,6 +44,15 @@ class Cast:
     mailbox: Channel
     phone: Channel
     whatsapp: Channel
+
+
+def make_channel(kind: str, code: str, name: str, config: dict[str, Any] | None = None) -> Channel:
+    """A channel configured as an administrator does it in the admin: `full_clean()` checks the
+    config against its kind's schema (and completes it with defaults), then it is saved."""
+    channel = Channel(kind=kind, code=code, name=name, config=config or {})
+    channel.full_clean()
+    channel.save()
+    return channel
 
 
 def _user(username: str, first: str, last: str, role: str, office: Office | None) -> User:
@@ -111,12 +120,12 @@ def build_cast() -> Cast:
         anagrafe_operator=anagrafe_operator,
         analyst=analyst,
         administrator=administrator,
-        scrivi=create_channel("web", "scrivi", "Scrivi al Comune"),
-        mailbox=create_channel(
+        scrivi=make_channel("web", "scrivi", "Scrivi al Comune"),
+        mailbox=make_channel(
             "email", "buoni-spesa", "Casella buoni spesa", {"address": "buonispesa@comune.it"}
         ),
-        phone=create_channel("phone", "020202", "020202", {"number": "020202"}),
-        whatsapp=create_channel(
+        phone=make_channel("phone", "020202", "020202", {"number": "020202"}),
+        whatsapp=make_channel(
             "whatsapp", "whatsapp", "WhatsApp del Comune", {"phone_number_id": "1234567890"}
         ),
     )

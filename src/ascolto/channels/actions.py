@@ -13,7 +13,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ascolto.channels.adapters import OutboundUnavailable, get_adapter
-from ascolto.channels.config import validate_config
 from ascolto.channels.inbound import InboundMessage
 from ascolto.channels.intake import Received, receive_many
 from ascolto.channels.models import Channel, Conversation, Message
@@ -22,18 +21,6 @@ from ascolto.core import outbox
 from ascolto.core.errors import DomainError, InvalidInput
 
 logger = logging.getLogger(__name__)
-
-
-def create_channel(
-    kind: str, code: str, name: str, config: dict[str, Any] | None = None
-) -> Channel:
-    """Configure a channel; its config is validated against the schema of its kind."""
-    checked = validate_config(kind, config or {})
-    if Channel.objects.filter(code=code).exists():
-        raise InvalidInput(
-            _("Esiste già un canale con il codice «%(code)s».") % {"code": code}, field="code"
-        )
-    return Channel.objects.create(kind=kind, code=code, name=name, config=checked)
 
 
 def receive(inbound: InboundMessage) -> Received:

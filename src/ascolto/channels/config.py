@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from ascolto.core.errors import InvalidInput
@@ -71,18 +73,40 @@ SCHEMAS: dict[str, type[_Config]] = {
 }
 
 
+# Pydantic's own wording is English; the problems an administrator meets most, in Italian.
+_PROBLEMS = {
+    "missing": gettext_lazy("campo obbligatorio"),
+    "extra_forbidden": gettext_lazy("campo non previsto"),
+    "string_pattern_mismatch": gettext_lazy("formato non valido"),
+    "value_error": gettext_lazy("valore non valido"),
+    "greater_than_equal": gettext_lazy("valore troppo piccolo"),
+    "less_than_equal": gettext_lazy("valore troppo grande"),
+    "string_too_short": gettext_lazy("testo troppo corto"),
+    "string_too_long": gettext_lazy("testo troppo lungo"),
+    "string_type": gettext_lazy("deve essere un testo"),
+    "int_parsing": gettext_lazy("deve essere un numero intero"),
+    "bool_parsing": gettext_lazy("deve essere vero o falso"),
+    "list_type": gettext_lazy("deve essere un elenco"),
+}
+
+
 def validate_config(kind: str, config: dict[str, Any]) -> dict[str, Any]:
     """Return `config` completed with defaults; raise `InvalidInput` naming each wrong field."""
     schema = SCHEMAS.get(kind)
     if schema is None:
-        raise InvalidInput(f"Unknown channel kind '{kind}'.", field="kind")
+        raise InvalidInput(
+            _("Tipo di canale sconosciuto: «%(kind)s».") % {"kind": kind}, field="kind"
+        )
     try:
         return schema.model_validate(config or {}).model_dump(mode="json")
     except ValidationError as exc:
         problems = "; ".join(
-            f"{'.'.join(str(p) for p in err['loc']) or 'config'}: {err['msg']}"
+            f"{'.'.join(str(p) for p in err['loc']) or 'config'}: "
+            f"{_PROBLEMS.get(err['type'], err['msg'])}"
             for err in exc.errors()
         )
         raise InvalidInput(
-            f"Invalid {kind} channel configuration: {problems}", field="config"
+            _("Configurazione del canale %(kind)s non valida: %(problems)s")
+            % {"kind": kind, "problems": problems},
+            field="config",
         ) from exc
