@@ -35,36 +35,36 @@ def _hints(**hints: object) -> InboundMessage:
 
 
 CASES: list[tuple[str, Callable[[], InboundMessage], type[DomainError], str]] = [
-    ("unknown channel", lambda: _scrivi(channel="fax"), NotFound, "Unknown channel 'fax'."),
+    ("unknown channel", lambda: _scrivi(channel="fax"), NotFound, "Canale sconosciuto: «fax»."),
     (
         "no external id",
         lambda: _scrivi(external_id="  "),
         InvalidInput,
-        "The message has no external id: it could not be de-duplicated.",
+        "Il messaggio non ha un identificativo esterno: non se ne possono riconoscere i duplicati.",
     ),
     (
         "external id too long",
         lambda: _scrivi(external_id="x" * 256),
         InvalidInput,
-        "The external id is longer than 255 characters.",
+        "L'identificativo esterno supera i 255 caratteri.",
     ),
     (
         "empty text",
         lambda: _scrivi(text=""),
         InvalidInput,
-        "The message is empty: no text and no attachment.",
+        "Il messaggio è vuoto: né testo né allegati.",
     ),
     (
         "only blanks and NULs",
         lambda: _scrivi(text=" \x00\n\t\x00 "),
         InvalidInput,
-        "The message is empty: no text and no attachment.",
+        "Il messaggio è vuoto: né testo né allegati.",
     ),
     (
         "text too long",
         lambda: _scrivi(text="x" * 20_001),
         InvalidInput,
-        "The message is 20001 characters long; at most 20000 are accepted.",
+        "Il messaggio è lungo 20001 caratteri; se ne accettano al massimo 20000.",
     ),
     (
         "too many attachments",
@@ -72,80 +72,80 @@ CASES: list[tuple[str, Callable[[], InboundMessage], type[DomainError], str]] = 
             attachments=tuple(Attachment(f"{i}.pdf", "application/pdf", 10) for i in range(21))
         ),
         InvalidInput,
-        "At most 20 attachments per message.",
+        "Al massimo 20 allegati per messaggio.",
     ),
     (
         "subject too long",
         lambda: _scrivi(subject="s" * 256),
         InvalidInput,
-        "The subject is longer than 255 characters.",
+        "L'oggetto supera i 255 caratteri.",
     ),
     (
         "naive time",
         lambda: _scrivi(sent_at=datetime(2025, 3, 10, 9, 0)),  # noqa: DTZ001
         InvalidInput,
-        "The message time has no time zone.",
+        "L'ora del messaggio non ha il fuso orario.",
     ),
     (
         "unknown handle kind",
         lambda: _scrivi(handle_kind="fax"),
         InvalidInput,
-        "Unknown handle kind 'fax'.",
+        "Tipo di recapito sconosciuto: «fax».",
     ),
     (
         "malformed phone handle",
         lambda: factories.phone_message("Chiamata", number="333"),
         InvalidInput,
-        "'333' is not a valid phone number.",
+        "«333» non è un numero di telefono valido.",
     ),
     (
         "letters for a phone number",
         lambda: factories.phone_message("Chiamata", number="chiamami"),
         InvalidInput,
-        "'chiamami' is not a phone number",
+        "«chiamami» non è un numero di telefono.",
     ),
     (
         "malformed email handle",
         lambda: _scrivi(handle="maria.rossi"),
         InvalidInput,
-        "'maria.rossi' is not a valid email address.",
+        "«maria.rossi» non è un indirizzo email valido.",
     ),
     (
         "email handle too long to store",
         lambda: _scrivi(handle=LONG_EMAIL),
         InvalidInput,
-        "The email address is 259 characters long; at most 254.",
+        "L'indirizzo email è lungo 259 caratteri; al massimo 254.",
     ),
     (
         "invalid fiscal code in sender details",
         lambda: _sender(fiscal_code="RSSMRA80C52F205X"),
         InvalidInput,
-        "'RSSMRA80C52F205X' is not a valid fiscal code "
-        "(16 characters, with a matching check letter).",
+        "«RSSMRA80C52F205X» non è un codice fiscale valido "
+        "(16 caratteri, con il carattere di controllo corrispondente).",
     ),
     (
         "malformed email in sender details",
         lambda: _sender(email="maria@"),
         InvalidInput,
-        "'maria@' is not a valid email address.",
+        "«maria@» non è un indirizzo email valido.",
     ),
     (
         "sender email too long to store",
         lambda: _sender(email=LONG_EMAIL),
         InvalidInput,
-        "The email address is 259 characters long; at most 254.",
+        "L'indirizzo email è lungo 259 caratteri; al massimo 254.",
     ),
     (
         "malformed phone in sender details",
         lambda: _sender(phone="12"),
         InvalidInput,
-        "'12' is not a valid phone number.",
+        "«12» non è un numero di telefono valido.",
     ),
     (
         "first name too long",
         lambda: _sender(first_name="M" * 101),
         InvalidInput,
-        "A first or last name is longer than 100 characters.",
+        "Il nome o il cognome supera i 100 caratteri.",
     ),
     ("unknown theme hint", lambda: _hints(theme="ztl"), InvalidInput, "Unknown category 'ztl'."),
     (
@@ -209,7 +209,7 @@ def test_an_inactive_channel_takes_nothing_in(cast: personas.Cast) -> None:
     with pytest.raises(NotFound) as caught:
         factories.submit_scrivi("Il modulo è ancora online?")
 
-    assert caught.value.message == "Channel 'scrivi' is not active."
+    assert caught.value.message == "Il canale «scrivi» non è attivo."
     assert caught.value.field == "channel"
     assert counts() == before
 
@@ -218,7 +218,9 @@ def test_the_length_limit_is_a_setting(cast: personas.Cast, settings) -> None:
     settings.ASCOLTO_MAX_MESSAGE_CHARS = 10
     before = counts()
 
-    with pytest.raises(InvalidInput, match="The message is 11 characters long; at most 10"):
+    with pytest.raises(
+        InvalidInput, match="Il messaggio è lungo 11 caratteri; se ne accettano al massimo 10"
+    ):
         factories.submit_scrivi("x" * 11)
     assert counts() == before
 

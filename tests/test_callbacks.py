@@ -112,7 +112,7 @@ def test_a_full_slot_is_refused_and_a_made_callback_frees_nothing_twice(
         book_callback(phone=f"+3933312340{i}", slot_start=_tomorrow_at(11), via="ivr")
         for i in range(3)
     ]
-    with pytest.raises(InvalidInput, match="is full: choose another"):
+    with pytest.raises(InvalidInput, match="è piena: scegline un'altra"):
         book_callback(phone="+393331234099", slot_start=_tomorrow_at(11), via="ivr")
 
     actions.cancel_ticket(bookings[0].ticket, actor=cast.operator, reason="Non più necessaria.")
@@ -122,17 +122,17 @@ def test_a_full_slot_is_refused_and_a_made_callback_frees_nothing_twice(
 
 def test_no_shift_plan_no_slot(cast: personas.Cast) -> None:
     assert callback_slots(_tomorrow_at(9).date()) == []
-    with pytest.raises(NotFound, match="no spare capacity"):
+    with pytest.raises(NotFound, match="non lascia capacità libera"):
         book_callback(phone="+393331234567", slot_start=_tomorrow_at(9), via="operator")
     assert CallbackBooking.objects.count() == 0 and Ticket.objects.count() == 0
 
 
 def test_bad_bookings_say_what_is_wrong(plan: ForecastRun) -> None:
     past = timezone.now() - timedelta(hours=1)
-    with pytest.raises(InvalidInput, match="already begun"):
+    with pytest.raises(InvalidInput, match="già cominciata"):
         book_callback(phone="+393331234567", slot_start=past, via="operator")
-    with pytest.raises(InvalidInput, match="not a valid phone number"):
+    with pytest.raises(InvalidInput, match="non è un numero di telefono valido"):
         book_callback(phone="12", slot_start=_tomorrow_at(9), via="operator")
-    with pytest.raises(InvalidInput, match="Unknown way of requesting"):
+    with pytest.raises(InvalidInput, match="Modo di richiedere una richiamata sconosciuto"):
         book_callback(phone="+393331234567", slot_start=_tomorrow_at(9), via="fax")
     assert CallbackBooking.objects.count() == 0

@@ -94,7 +94,7 @@ def test_a_citizen_cannot_be_merged_with_itself(cast: personas.Cast) -> None:
     citizen = find_or_create_citizen(email="luca@example.it")
     before = counts()
 
-    with pytest.raises(DomainError, match="A citizen cannot be merged with itself"):
+    with pytest.raises(DomainError, match="Un cittadino non può essere unito a sé stesso"):
         merge_citizens(citizen, citizen, actor=cast.supervisor)
 
     citizen.refresh_from_db()
@@ -108,11 +108,12 @@ def test_an_absorbed_citizen_cannot_be_merged_again(cast: personas.Cast) -> None
     merge_citizens(source, target, actor=cast.supervisor)
 
     with pytest.raises(
-        DomainError, match=f"Citizen #{source.pk} was already merged into #{target.pk}"
+        DomainError, match=f"Il cittadino n. {source.pk} è già stato unito al n. {target.pk}"
     ):
         merge_citizens(source, third, actor=cast.supervisor)
     with pytest.raises(
-        DomainError, match=f"Citizen #{source.pk} was merged into #{target.pk}; merge into that one"
+        DomainError,
+        match=f"Il cittadino n. {source.pk} è stato unito al n. {target.pk}: unisci a quello",
     ):
         merge_citizens(third, source, actor=cast.supervisor)
 
@@ -127,7 +128,7 @@ def test_citizens_with_different_fiscal_codes_are_not_merged(cast: personas.Cast
     factories.submit_scrivi("Richiesta di Luca", email="luca@example.it")
     before = counts()
 
-    with pytest.raises(DomainError, match="different fiscal codes: they are not the same person"):
+    with pytest.raises(DomainError, match="codici fiscali diversi: non sono la stessa persona"):
         merge_citizens(luca, maria, actor=cast.supervisor)
 
     luca.refresh_from_db()
@@ -141,7 +142,7 @@ def test_citizens_with_different_fiscal_codes_are_not_merged(cast: personas.Cast
 def test_consent_purposes_are_checked() -> None:
     citizen = find_or_create_citizen(email="luca@example.it")
 
-    with pytest.raises(InvalidInput, match="Unknown consent purpose 'marketing'"):
+    with pytest.raises(InvalidInput, match="Finalità del consenso sconosciuta: «marketing»"):
         record_consent(citizen, "marketing", True)
 
     assert Consent.objects.count() == 0

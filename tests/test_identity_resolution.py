@@ -55,7 +55,7 @@ def test_malformed_phone_numbers_are_refused(bad: str) -> None:
         resolve_identity(Identity.Kind.PHONE, bad)
 
     assert caught.value.field == "handle"
-    assert "phone number" in caught.value.message
+    assert "numero di telefono" in caught.value.message
     assert Identity.objects.count() == 0
 
 
@@ -69,7 +69,7 @@ def test_email_addresses_are_lower_cased_and_trimmed() -> None:
 
 @pytest.mark.parametrize("bad", ["maria", "maria@", "@example.it", "maria rossi@example.it"])
 def test_malformed_email_addresses_are_refused(bad: str) -> None:
-    with pytest.raises(InvalidInput, match="is not a valid email address"):
+    with pytest.raises(InvalidInput, match="non è un indirizzo email valido"):
         resolve_identity(Identity.Kind.EMAIL, bad)
 
 
@@ -96,25 +96,27 @@ def test_whatsapp_business_scoped_user_ids_are_accepted(bsuid: str) -> None:
 
 @pytest.mark.parametrize("bad", ["1349120865", "it.1349120865", "IT-1349120865", "IT.", "IT.ab c"])
 def test_malformed_business_scoped_user_ids_are_refused(bad: str) -> None:
-    with pytest.raises(InvalidInput, match="is not a WhatsApp business-scoped user id"):
+    with pytest.raises(InvalidInput, match="non è un identificativo utente WhatsApp"):
         normalise_handle("whatsapp_bsuid", bad)
 
 
 def test_facebook_and_instagram_ids_must_be_digits() -> None:
     assert normalise_handle("facebook_psid", " 24681357 ") == "24681357"
     assert normalise_handle("instagram_id", "17841400000000000") == "17841400000000000"
-    with pytest.raises(InvalidInput, match="'abc123' is not a facebook_psid: it must be digits"):
+    with pytest.raises(
+        InvalidInput, match="«abc123» non è un facebook_psid: deve essere fatto di sole cifre"
+    ):
         normalise_handle("facebook_psid", "abc123")
 
 
 def test_login_subjects_cannot_contain_spaces() -> None:
     assert normalise_handle("login", "TINIT-RSSMRA80C52F205L") == "TINIT-RSSMRA80C52F205L"
-    with pytest.raises(InvalidInput, match="A login subject cannot contain spaces"):
+    with pytest.raises(InvalidInput, match="L'identificativo di accesso non può contenere spazi"):
         normalise_handle("login", "TINIT RSSMRA80C52F205L")
 
 
 def test_unknown_handle_kind_is_refused() -> None:
-    with pytest.raises(InvalidInput, match="Unknown handle kind 'fax'"):
+    with pytest.raises(InvalidInput, match="Tipo di recapito sconosciuto: «fax»"):
         normalise_handle("fax", "0212345678")
 
 
@@ -141,8 +143,8 @@ def test_an_invalid_fiscal_code_is_refused(bad: str) -> None:
         normalise_fiscal_code(bad)
 
     assert caught.value.field == "fiscal_code"
-    assert ("is not a valid fiscal code" in caught.value.message) or (
-        "is empty" in caught.value.message
+    assert ("non è un codice fiscale valido" in caught.value.message) or (
+        "è vuoto" in caught.value.message
     )
 
 
@@ -219,7 +221,7 @@ def test_known_details_fill_blanks_but_never_overwrite() -> None:
 
 
 def test_an_invalid_detail_writes_nothing() -> None:
-    with pytest.raises(InvalidInput, match="is not a valid fiscal code"):
+    with pytest.raises(InvalidInput, match="non è un codice fiscale valido"):
         find_or_create_citizen(first_name="Luca", email="luca@example.it", fiscal_code="XYZ")
 
     assert Citizen.objects.count() == 0

@@ -190,9 +190,9 @@ def test_ticket_events_cannot_be_changed_or_deleted(cast: personas.Cast) -> None
     event = ticket.events.get(kind=TicketEvent.Kind.STATUS)
 
     event.to_value = "closed"
-    with pytest.raises(DomainError, match="append-only: they cannot be changed"):
+    with pytest.raises(DomainError, match="si aggiungono soltanto: non si modificano"):
         event.save()
-    with pytest.raises(DomainError, match="append-only: they cannot be deleted"):
+    with pytest.raises(DomainError, match="si aggiungono soltanto: non si cancellano"):
         event.delete()
 
     stored = TicketEvent.objects.get(pk=event.pk)

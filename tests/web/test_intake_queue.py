@@ -134,7 +134,7 @@ def test_what_intake_would_refuse_is_refused_at_accept_not_at_the_drain(
     too_long = factories.scrivi_message(
         "Una richiesta molto più lunga di cinquanta caratteri, davvero."
     )
-    with pytest.raises(InvalidInput, match="at most 50"):
+    with pytest.raises(InvalidInput, match="al massimo 50"):
         queue.accept(too_long, codes.new_code())
     unknown = dataclasses.replace(factories.scrivi_message(), channel="no-such-channel")
     with pytest.raises(NotFound):

@@ -26,6 +26,7 @@ from typing import Protocol
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from ascolto.channels.inbound import InboundMessage, SenderDetails, without_nul
 from ascolto.channels.models import Channel, Conversation, Message
@@ -187,39 +188,57 @@ def _prepare(index: int, inbound: InboundMessage, channels: dict[str, Channel]) 
     """Validate one message without touching the database; raise what is wrong with it."""
     channel = channels.get(inbound.channel)
     if channel is None:
-        raise NotFound(f"Unknown channel '{inbound.channel}'.", field="channel")
+        raise NotFound(
+            _("Canale sconosciuto: «%(channel)s».") % {"channel": inbound.channel},
+            field="channel",
+        )
     if not channel.is_active:
-        raise NotFound(f"Channel '{inbound.channel}' is not active.", field="channel")
+        raise NotFound(
+            _("Il canale «%(channel)s» non è attivo.") % {"channel": inbound.channel},
+            field="channel",
+        )
     external_id = (inbound.external_id or "").strip()
     if not external_id:
         raise InvalidInput(
-            "The message has no external id: it could not be de-duplicated.", field="external_id"
+            _(
+                "Il messaggio non ha un identificativo esterno: non se ne possono riconoscere "
+                "i duplicati."
+            ),
+            field="external_id",
         )
     if len(external_id) > MAX_EXTERNAL_ID:
         raise InvalidInput(
-            f"The external id is longer than {MAX_EXTERNAL_ID} characters.", field="external_id"
+            _("L'identificativo esterno supera i %(max)d caratteri.") % {"max": MAX_EXTERNAL_ID},
+            field="external_id",
         )
     text = (inbound.text or "").replace("\x00", "").strip()
     if not text and not inbound.attachments:
-        raise InvalidInput("The message is empty: no text and no attachment.", field="text")
+        raise InvalidInput(_("Il messaggio è vuoto: né testo né allegati."), field="text")
     limit = settings.ASCOLTO_MAX_MESSAGE_CHARS
     if len(text) > limit:
         raise InvalidInput(
-            f"The message is {len(text)} characters long; at most {limit} are accepted.",
+            _("Il messaggio è lungo %(n)d caratteri; se ne accettano al massimo %(max)d.")
+            % {"n": len(text), "max": limit},
             field="text",
         )
     if len(inbound.attachments) > MAX_ATTACHMENTS:
         raise InvalidInput(
-            f"At most {MAX_ATTACHMENTS} attachments per message.", field="attachments"
+            _("Al massimo %(max)d allegati per messaggio.") % {"max": MAX_ATTACHMENTS},
+            field="attachments",
         )
     if len(inbound.subject) > MAX_SUBJECT:
-        raise InvalidInput(f"The subject is longer than {MAX_SUBJECT} characters.", field="subject")
+        raise InvalidInput(
+            _("L'oggetto supera i %(max)d caratteri.") % {"max": MAX_SUBJECT}, field="subject"
+        )
     if len(inbound.display_name) > 200:
-        raise InvalidInput("The sender's name is longer than 200 characters.", field="display_name")
+        raise InvalidInput(_("Il nome del mittente supera i 200 caratteri."), field="display_name")
     if inbound.sent_at is not None and timezone.is_naive(inbound.sent_at):
-        raise InvalidInput("The message time has no time zone.", field="sent_at")
+        raise InvalidInput(_("L'ora del messaggio non ha il fuso orario."), field="sent_at")
     if inbound.handle_kind not in Identity.Kind.values:
-        raise InvalidInput(f"Unknown handle kind '{inbound.handle_kind}'.", field="handle_kind")
+        raise InvalidInput(
+            _("Tipo di recapito sconosciuto: «%(kind)s».") % {"kind": inbound.handle_kind},
+            field="handle_kind",
+        )
     handle = normalise_handle(inbound.handle_kind, inbound.handle)
     sender = _sender(inbound.sender)
     return Item(
@@ -239,7 +258,7 @@ def _sender(sender: SenderDetails) -> SenderDetails | None:
     if not (sender.fiscal_code or sender.email or sender.phone):
         return None
     if len(sender.first_name) > 100 or len(sender.last_name) > 100:
-        raise InvalidInput("A first or last name is longer than 100 characters.", field="name")
+        raise InvalidInput(_("Il nome o il cognome supera i 100 caratteri."), field="name")
     return SenderDetails(
         first_name=sender.first_name.strip(),
         last_name=sender.last_name.strip(),

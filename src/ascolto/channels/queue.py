@@ -25,6 +25,7 @@ from django.core.cache import cache
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from ascolto.channels import intake
 from ascolto.channels.inbound import InboundMessage, from_json, to_json, without_nul
@@ -90,7 +91,10 @@ def accept(inbound: InboundMessage, code: str, channel: Channel | None = None) -
     if channel is None:
         channel = Channel.objects.filter(code=inbound.channel).first()
         if channel is None:
-            raise NotFound(f"Unknown channel '{inbound.channel}'.", field="channel")
+            raise NotFound(
+                _("Canale sconosciuto: «%(channel)s».") % {"channel": inbound.channel},
+                field="channel",
+            )
     intake.check(inbound, channel)
     if inbound.hints.code != code:
         inbound = dataclasses.replace(inbound, hints=dataclasses.replace(inbound.hints, code=code))
@@ -113,7 +117,9 @@ def accept(inbound: InboundMessage, code: str, channel: Channel | None = None) -
         if first is not None:
             same = _what_it_says(first[1]) == _what_it_says(row.payload)
             raise AlreadyAccepted(first[0], same) from exc
-        raise InvalidInput("This tracking code was already given.", field="code") from exc
+        raise InvalidInput(
+            _("Questo codice di pratica è già stato assegnato."), field="code"
+        ) from exc
     return row
 
 

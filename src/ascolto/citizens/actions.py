@@ -77,7 +77,7 @@ def find_or_create_citizen(
         phone=normalise_phone(phone) if phone else "",
     )
     if len(details.first_name) > 100 or len(details.last_name) > 100:
-        raise InvalidInput("A first or last name is longer than 100 characters.", field="name")
+        raise InvalidInput(_("Il nome o il cognome supera i 100 caratteri."), field="name")
     return find_or_create_citizens([details.all_verified()])[0]
 
 
@@ -101,16 +101,20 @@ def merge_citizens(source: Citizen, target: Citizen, *, actor: object | None = N
     source = Citizen.objects.select_for_update().get(pk=source.pk)
     target = Citizen.objects.select_for_update().get(pk=target.pk)
     if source.pk == target.pk:
-        raise DomainError("A citizen cannot be merged with itself.")
+        raise DomainError(_("Un cittadino non può essere unito a sé stesso."))
     if source.merged_into_id is not None:
-        raise DomainError(f"Citizen #{source.pk} was already merged into #{source.merged_into_id}.")
+        raise DomainError(
+            _("Il cittadino n. %(source)s è già stato unito al n. %(target)s.")
+            % {"source": source.pk, "target": source.merged_into_id}
+        )
     if target.merged_into_id is not None:
         raise DomainError(
-            f"Citizen #{target.pk} was merged into #{target.merged_into_id}; merge into that one."
+            _("Il cittadino n. %(source)s è stato unito al n. %(target)s: unisci a quello.")
+            % {"source": target.pk, "target": target.merged_into_id}
         )
     if source.fiscal_code and target.fiscal_code and source.fiscal_code != target.fiscal_code:
         raise DomainError(
-            "These citizens have different fiscal codes: they are not the same person."
+            _("I due cittadini hanno codici fiscali diversi: non sono la stessa persona.")
         )
 
     fiscal_code = source.fiscal_code
@@ -213,7 +217,10 @@ def _open_suggestion(suggestion: MergeSuggestion) -> MergeSuggestion:
 def record_consent(citizen: Citizen, purpose: str, granted: bool, *, source: str = "") -> Consent:
     """Record that a citizen gave (or withdrew) a consent."""
     if purpose not in Consent.Purpose.values:
-        raise InvalidInput(f"Unknown consent purpose '{purpose}'.", field="purpose")
+        raise InvalidInput(
+            _("Finalità del consenso sconosciuta: «%(purpose)s».") % {"purpose": purpose},
+            field="purpose",
+        )
     return Consent.objects.create(
         citizen=citizen, purpose=purpose, granted=granted, source=source[:100]
     )

@@ -15,6 +15,7 @@ from codicefiscale import codicefiscale
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
+from django.utils.translation import gettext as _
 
 from ascolto.core.errors import InvalidInput
 
@@ -28,17 +29,21 @@ def normalise_phone(raw: str, *, field: str = "phone") -> str:
     """Return the number in E.164 (`+393331234567`); raise `InvalidInput` if it is not valid."""
     text = (raw or "").strip()
     if not text:
-        raise InvalidInput("The phone number is empty.", field=field)
+        raise InvalidInput(_("Il numero di telefono è vuoto."), field=field)
     if len(text) > 40:
-        raise InvalidInput("The phone number is too long to be a phone number.", field=field)
+        raise InvalidInput(_("Il numero di telefono è troppo lungo."), field=field)
     if text.startswith("00"):
         text = "+" + text[2:]
     try:
         number = phonenumbers.parse(text, settings.ASCOLTO_PHONE_REGION)
     except phonenumbers.NumberParseException as exc:
-        raise InvalidInput(f"'{raw}' is not a phone number ({exc}).", field=field) from exc
+        raise InvalidInput(
+            _("«%(raw)s» non è un numero di telefono.") % {"raw": raw}, field=field
+        ) from exc
     if not phonenumbers.is_valid_number(number):
-        raise InvalidInput(f"'{raw}' is not a valid phone number.", field=field)
+        raise InvalidInput(
+            _("«%(raw)s» non è un numero di telefono valido.") % {"raw": raw}, field=field
+        )
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
@@ -46,18 +51,21 @@ def normalise_email(raw: str, *, field: str = "email") -> str:
     """Return the address lower-cased; raise `InvalidInput` if it is not an email address."""
     text = (raw or "").strip().lower()
     if not text:
-        raise InvalidInput("The email address is empty.", field=field)
+        raise InvalidInput(_("L'indirizzo email è vuoto."), field=field)
     if len(text) > MAX_EMAIL_LENGTH:
         # Django's validator lets 320 characters through; no mail server delivers to more than
         # 254, and the columns that store an address hold no more.
         raise InvalidInput(
-            f"The email address is {len(text)} characters long; at most {MAX_EMAIL_LENGTH}.",
+            _("L'indirizzo email è lungo %(n)d caratteri; al massimo %(max)d.")
+            % {"n": len(text), "max": MAX_EMAIL_LENGTH},
             field=field,
         )
     try:
         validate_email(text)
     except ValidationError as exc:
-        raise InvalidInput(f"'{raw}' is not a valid email address.", field=field) from exc
+        raise InvalidInput(
+            _("«%(raw)s» non è un indirizzo email valido.") % {"raw": raw}, field=field
+        ) from exc
     return text
 
 
@@ -65,10 +73,14 @@ def normalise_fiscal_code(raw: str, *, field: str = "fiscal_code") -> str:
     """Return the Italian fiscal code upper-cased; raise `InvalidInput` if it is not valid."""
     text = re.sub(r"\s+", "", raw or "").upper()
     if not text:
-        raise InvalidInput("The fiscal code is empty.", field=field)
+        raise InvalidInput(_("Il codice fiscale è vuoto."), field=field)
     if len(text) != 16 or not codicefiscale.is_valid(text):
         raise InvalidInput(
-            f"'{raw}' is not a valid fiscal code (16 characters, with a matching check letter).",
+            _(
+                "«%(raw)s» non è un codice fiscale valido (16 caratteri, con il carattere di "
+                "controllo corrispondente)."
+            )
+            % {"raw": raw},
             field=field,
         )
     return text
@@ -86,25 +98,35 @@ def normalise_handle(kind: str, raw: str) -> str:
     if kind == Identity.Kind.EMAIL:
         return normalise_email(text, field="handle")
     if not text:
-        raise InvalidInput(f"The {kind} handle is empty.", field="handle")
+        raise InvalidInput(_("Il recapito %(kind)s è vuoto.") % {"kind": kind}, field="handle")
     if len(text) > MAX_HANDLE_LENGTH:
         raise InvalidInput(
-            f"The {kind} handle is {len(text)} characters long; at most {MAX_HANDLE_LENGTH}.",
+            _("Il recapito %(kind)s è lungo %(n)d caratteri; al massimo %(max)d.")
+            % {"kind": kind, "n": len(text), "max": MAX_HANDLE_LENGTH},
             field="handle",
         )
     if kind == Identity.Kind.WHATSAPP_BSUID:
         if not _BSUID.match(text):
             raise InvalidInput(
-                f"'{text}' is not a WhatsApp business-scoped user id (like 'IT.1349120865').",
+                _("«%(text)s» non è un identificativo utente WhatsApp (come «IT.1349120865»).")
+                % {"text": text},
                 field="handle",
             )
         return text
     if kind in (Identity.Kind.FACEBOOK_PSID, Identity.Kind.INSTAGRAM_ID):
         if not _DIGITS.match(text):
-            raise InvalidInput(f"'{text}' is not a {kind}: it must be digits.", field="handle")
+            raise InvalidInput(
+                _("«%(text)s» non è un %(kind)s: deve essere fatto di sole cifre.")
+                % {"text": text, "kind": kind},
+                field="handle",
+            )
         return text
     if kind == Identity.Kind.LOGIN:
         if any(ch.isspace() or not ch.isprintable() for ch in text):
-            raise InvalidInput("A login subject cannot contain spaces.", field="handle")
+            raise InvalidInput(
+                _("L'identificativo di accesso non può contenere spazi."), field="handle"
+            )
         return text
-    raise InvalidInput(f"Unknown handle kind '{kind}'.", field="handle")
+    raise InvalidInput(
+        _("Tipo di recapito sconosciuto: «%(kind)s».") % {"kind": kind}, field="handle"
+    )

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
+from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
@@ -50,7 +51,9 @@ def write_table(
         sheet.freeze_panes = "A2"
         book.save(path)
     else:
-        raise InvalidInput(f"Write a .csv or an .xlsx file, not {path.name}.", field="output")
+        raise InvalidInput(
+            _("Scrivi un file .csv o .xlsx, non %(name)s.") % {"name": path.name}, field="output"
+        )
     out.write(f"{len(rows)} rows written to {path}\n")
 
 

@@ -13,6 +13,7 @@ import pandas as pd
 from django.db.models import Count, F
 from django.db.models.functions import ExtractMinute, TruncHour
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from ascolto.contactcenter.models import CallRecord
 from ascolto.core.errors import InvalidInput
@@ -28,9 +29,17 @@ def call_arrivals(
     """Calls arriving per interval from `start` to `end` inclusive, one series for the whole
     line (`020202`) or one per queue, in long format (`series_id, ds, y`)."""
     if interval_minutes not in INTERVALS:
-        raise InvalidInput(f"The interval must be one of {INTERVALS} minutes.", field="interval")
+        raise InvalidInput(
+            _("L'intervallo è di %(choices)s minuti.")
+            % {"choices": ", ".join(str(m) for m in INTERVALS)},
+            field="interval",
+        )
     if end < start:
-        raise InvalidInput(f"The history ends ({end}) before it starts ({start}).", field="start")
+        raise InvalidInput(
+            _("Lo storico finisce (%(end)s) prima di cominciare (%(start)s).")
+            % {"end": f"{end:%d/%m/%Y}", "start": f"{start:%d/%m/%Y}"},
+            field="start",
+        )
     zone = timezone.get_current_timezone()
     since = datetime.combine(start, time.min, tzinfo=zone)
     until = datetime.combine(end + timedelta(days=1), time.min, tzinfo=zone)
@@ -65,18 +74,24 @@ def read_csv(path: Path) -> pd.DataFrame:
     try:
         frame = pd.read_csv(path)
     except (OSError, ValueError) as exc:
-        raise InvalidInput(f"Cannot read {path}: {exc}", field="csv") from exc
+        raise InvalidInput(
+            _("Impossibile leggere %(path)s: %(error)s") % {"path": path, "error": exc},
+            field="csv",
+        ) from exc
     missing = {"series_id", "ds", "y"} - set(frame.columns)
     if missing:
         raise InvalidInput(
-            f"{path} lacks the column(s) {', '.join(sorted(missing))}: the long format is "
-            "series_id, ds, y.",
+            _("In %(path)s mancano le colonne %(columns)s: il formato lungo è series_id, ds, y.")
+            % {"path": path, "columns": ", ".join(sorted(missing))},
             field="csv",
         )
     try:
         frame["ds"] = pd.to_datetime(frame["ds"])
     except (ValueError, TypeError) as exc:
-        raise InvalidInput(f"{path}: column ds holds something that is not a time.") from exc
+        raise InvalidInput(
+            _("%(path)s: la colonna ds contiene valori che non sono date e ore.") % {"path": path},
+            field="csv",
+        ) from exc
     if frame["ds"].dt.tz is not None:
         frame["ds"] = (
             frame["ds"].dt.tz_convert(timezone.get_current_timezone()).dt.tz_localize(None)
@@ -84,9 +99,14 @@ def read_csv(path: Path) -> pd.DataFrame:
     frame["y"] = pd.to_numeric(frame["y"], errors="coerce")
     if frame["y"].isna().any():
         row = int(frame.index[frame["y"].isna()][0]) + 2
-        raise InvalidInput(f"{path}, line {row}: y is not a number.", field="csv")
+        raise InvalidInput(
+            _("%(path)s, riga %(row)d: y non è un numero.") % {"path": path, "row": row},
+            field="csv",
+        )
     if (frame["y"] < 0).any():
-        raise InvalidInput(f"{path}: y holds negative counts.", field="csv")
+        raise InvalidInput(
+            _("%(path)s: y contiene conteggi negativi.") % {"path": path}, field="csv"
+        )
     frame["series_id"] = frame["series_id"].astype(str)
     return frame[["series_id", "ds", "y"]].sort_values(["series_id", "ds"]).reset_index(drop=True)
 

@@ -1,11 +1,15 @@
 """Errors raised by action functions.
 
 Every error carries a message a person can act on: what was wrong and, where it helps, what was
-expected. Views and the API turn them into form errors or 400 responses; nothing is half-written
-when one is raised, because actions raise before their first write or inside their transaction.
+expected. Messages are Italian source strings marked for translation (`gettext`), like every
+other string a person reads. Views and the API turn them into form errors or 400 responses;
+nothing is half-written when one is raised, because actions raise before their first write or
+inside their transaction.
 """
 
 from __future__ import annotations
+
+from django.utils.translation import gettext as _
 
 
 class DomainError(Exception):
@@ -32,9 +36,12 @@ class InvalidTransition(DomainError):
         self, current: str, requested: str, reason: str = "", *, message: str = ""
     ) -> None:
         """`message` is the sentence shown to people (the tickets app builds it in Italian with
-        the statuses' names); without it, a plain English one naming both codes."""
+        the statuses' names); without it, one naming both codes."""
         if not message:
-            message = f"Cannot move a case from '{current}' to '{requested}'"
+            message = _("Il caso non può passare da «%(current)s» a «%(requested)s»") % {
+                "current": current,
+                "requested": requested,
+            }
             message += f": {reason}" if reason else "."
         super().__init__(message, field="status")
         self.current = current

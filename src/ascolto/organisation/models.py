@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Value
 from django.db.models.functions import Concat, Substr
+from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from ascolto.core.roles import Role
@@ -73,7 +74,7 @@ class Office(models.Model):
 
     def clean(self) -> None:
         if self.pk and self.parent_id and self.parent and self.parent.is_within(self):
-            raise ValidationError({"parent": "Un ufficio non può stare sotto sé stesso."})
+            raise ValidationError({"parent": _("Un ufficio non può stare sotto sé stesso.")})
 
     def subtree(self) -> models.QuerySet[Office]:
         """This office and every office below it."""

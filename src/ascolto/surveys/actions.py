@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from ascolto.core.errors import InvalidInput, NotFound
 from ascolto.surveys.models import PageRating
@@ -13,7 +14,9 @@ MAX_PAGE = 300
 def _page(page: str) -> str:
     path = (page or "").split("?", 1)[0].split("#", 1)[0].strip()
     if not path.startswith("/") or len(path) > MAX_PAGE:
-        raise InvalidInput("The rated page must be a path of this site.", field="page")
+        raise InvalidInput(
+            _("La pagina valutata deve essere un percorso di questo sito."), field="page"
+        )
     return path
 
 
@@ -33,7 +36,7 @@ def complete_rating(rating_id: int, *, reason: str = "", comment: str = "") -> P
     """Add the follow-up answer and/or the comment to a rating given a moment ago."""
     rating = PageRating.objects.filter(pk=rating_id).first()
     if rating is None:
-        raise NotFound("That rating does not exist.", field="rating")
+        raise NotFound(_("Questa valutazione non esiste."), field="rating")
     _fill(rating, rating.score, reason or rating.reason, comment or rating.comment)
     rating.save(update_fields=["reason", "comment"])
     return rating
@@ -41,13 +44,13 @@ def complete_rating(rating_id: int, *, reason: str = "", comment: str = "") -> P
 
 def _fill(rating: PageRating, score: int, reason: str, comment: str) -> None:
     if score not in range(1, 6):
-        raise InvalidInput("The score goes from 1 to 5 stars.", field="score")
+        raise InvalidInput(_("Il punteggio va da 1 a 5 stelle."), field="score")
     allowed = PageRating.POSITIVE if score >= 4 else PageRating.NEGATIVE
     if reason and reason not in allowed:
-        raise InvalidInput("That answer does not belong to this score.", field="reason")
+        raise InvalidInput(_("Questa risposta non corrisponde al punteggio."), field="reason")
     comment = (comment or "").strip()
     if len(comment) > PageRating.MAX_COMMENT:
-        raise InvalidInput("The comment is longer than 200 characters.", field="comment")
+        raise InvalidInput(_("Il commento supera i 200 caratteri."), field="comment")
     rating.score = score
     rating.reason = reason
     rating.comment = comment

@@ -62,7 +62,7 @@ class Theme(models.Model):
     def save(self, *args: Any, **kwargs: Any) -> None:
         parent = self.parent
         if parent is not None and parent.level >= Theme.Level.TOPIC:
-            raise DomainError("A topic cannot have topics below it.")
+            raise DomainError(_("Un argomento non può avere argomenti sotto di sé."))
         self.level = parent.level + 1 if parent is not None else Theme.Level.AREA
         self.path = f"{parent.path if parent is not None else '/'}{self.code}/"
         super().save(*args, **kwargs)
@@ -552,8 +552,8 @@ class TicketEvent(models.Model):
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         if self.pk is not None and not kwargs.get("force_insert"):
-            raise DomainError("Ticket events are append-only: they cannot be changed.")
+            raise DomainError(_("Gli eventi di un caso si aggiungono soltanto: non si modificano."))
         super().save(*args, **kwargs)
 
     def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
-        raise DomainError("Ticket events are append-only: they cannot be deleted.")
+        raise DomainError(_("Gli eventi di un caso si aggiungono soltanto: non si cancellano."))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
+
 from ascolto.core.errors import NotFound
 from ascolto.organisation.models import User
 from ascolto.web.models import SavedView
@@ -9,7 +11,9 @@ from ascolto.web.models import SavedView
 
 def save_view(user: User, name: str, query: str) -> SavedView:
     """Save (or replace) `user`'s view `name` with the inbox query string `query`."""
-    view, _ = SavedView.objects.update_or_create(user=user, name=name, defaults={"query": query})
+    view, _created = SavedView.objects.update_or_create(
+        user=user, name=name, defaults={"query": query}
+    )
     return view
 
 
@@ -17,6 +21,6 @@ def delete_view(user: User, pk: int) -> SavedView:
     """Delete `user`'s saved view `pk`; another user's view is not found."""
     view = SavedView.objects.filter(pk=pk, user=user).first()
     if view is None:
-        raise NotFound("no such saved view", field="pk")
+        raise NotFound(_("Vista salvata inesistente."), field="pk")
     view.delete()
     return view

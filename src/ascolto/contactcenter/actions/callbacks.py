@@ -10,6 +10,7 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from ascolto.channels.actions import start_conversation
 from ascolto.channels.models import Channel
@@ -53,7 +54,9 @@ def callback_slots(day: date, *, slot_minutes: int = SLOT_MINUTES) -> list[Callb
     never promised on capacity nobody planned.
     """
     if slot_minutes <= 0 or (24 * 60) % slot_minutes:
-        raise InvalidInput("A slot must divide the day: 15, 30 or 60 minutes.", field="slot")
+        raise InvalidInput(
+            _("Una fascia deve dividere la giornata: 15, 30 o 60 minuti."), field="slot"
+        )
     zone = timezone.get_current_timezone()
     since = datetime.combine(day, time.min, tzinfo=zone)
     until = since + timedelta(days=1)
@@ -122,13 +125,16 @@ def book_callback(
     """Book a callback in a slot with free capacity: a case of kind callback, due at the slot's
     end, on the phone channel, for the number given."""
     if via not in CallbackBooking.Via.values:
-        raise InvalidInput(f"Unknown way of requesting a callback '{via}'.", field="via")
+        raise InvalidInput(
+            _("Modo di richiedere una richiamata sconosciuto: «%(via)s».") % {"via": via},
+            field="via",
+        )
     if timezone.is_naive(slot_start):
-        raise InvalidInput("The slot time has no time zone.", field="slot")
+        raise InvalidInput(_("L'ora della fascia non ha il fuso orario."), field="slot")
     if slot_start <= timezone.now():
-        raise InvalidInput("The slot has already begun: choose a later one.", field="slot")
+        raise InvalidInput(_("La fascia è già cominciata: scegline una successiva."), field="slot")
     if len(note) > 2000:
-        raise InvalidInput("The note is longer than 2000 characters.", field="note")
+        raise InvalidInput(_("La nota supera i 2000 caratteri."), field="note")
     identity = resolve_identity(Identity.Kind.PHONE, phone)
     local = timezone.localtime(slot_start)
     # Lock the day's plan so two bookings cannot both take the last place of a slot.
@@ -143,17 +149,24 @@ def book_callback(
     )
     if slot is None:
         raise NotFound(
-            f"No callback slot starts at {local:%d/%m/%Y %H:%M}: the shift plan leaves no spare "
-            "capacity then.",
+            _(
+                "Nessuna fascia di richiamata comincia il %(when)s: il piano dei turni non "
+                "lascia capacità libera a quell'ora."
+            )
+            % {"when": f"{local:%d/%m/%Y %H:%M}"},
             field="slot",
         )
     if slot.free <= 0:
         raise InvalidInput(
-            f"The slot {local:%H:%M}–{slot.end:%H:%M} is full: choose another.", field="slot"
+            _("La fascia %(start)s–%(end)s è piena: scegline un'altra.")
+            % {"start": f"{local:%H:%M}", "end": f"{slot.end:%H:%M}"},
+            field="slot",
         )
     channel = Channel.objects.filter(kind=Channel.Kind.PHONE, is_active=True).first()
     if channel is None:
-        raise NotFound("No active phone channel is configured to call back from.", field="channel")
+        raise NotFound(
+            _("Non è configurato un canale telefonico attivo da cui richiamare."), field="channel"
+        )
     if citizen is not None:
         link_identity(identity, citizen)
     conversation = start_conversation(channel, identity, subject="Richiamata")

@@ -333,7 +333,9 @@ def compute_staffing(run: ForecastRun, targets: StaffingTargets) -> StaffingRequ
     Erlang C), stored on its points; returns the requirement arrays in point order."""
     points = list(run.points.order_by("series", "start"))
     if not points:
-        raise InvalidInput(f"Forecast {run.pk} has no points.", field="run")
+        raise InvalidInput(
+            _("La previsione n. %(run)s non ha punti.") % {"run": run.pk}, field="run"
+        )
     requirement = staffing.agents_required(
         np.array([p.calls for p in points]),
         run.interval_minutes * 60,
@@ -382,15 +384,25 @@ def make_shift_plan(
     `week_start` (a Monday); the operators in turn are stored on the points, which is where
     callback slots find spare capacity."""
     if week_start.weekday() != 0:
-        raise InvalidInput(f"{week_start} is not a Monday: a plan covers Monday to Sunday.")
+        raise InvalidInput(
+            _("Il %(day)s non è un lunedì: un piano va da lunedì a domenica.")
+            % {"day": f"{week_start:%d/%m/%Y}"},
+            field="week",
+        )
     if run.interval_minutes != 15:
-        raise InvalidInput("Shift plans need a forecast in 15-minute intervals.", field="run")
+        raise InvalidInput(
+            _("Il piano dei turni richiede una previsione a intervalli di 15 minuti."), field="run"
+        )
     zone = timezone.get_current_timezone()
     since = datetime.combine(week_start, time.min, tzinfo=zone)
     points = list(run.points.filter(start__gte=since, start__lt=since + timedelta(days=7)))
     if not points or any(p.rostered is None for p in points):
         raise InvalidInput(
-            f"Forecast {run.pk} has no staffing for the week of {week_start}: run staffing first.",
+            _(
+                "La previsione n. %(run)s non ha il fabbisogno di operatori per la settimana del "
+                "%(day)s: calcolalo prima (staffing)."
+            )
+            % {"run": run.pk, "day": f"{week_start:%d/%m/%Y}"},
             field="run",
         )
     requirement = np.zeros((7, 96), dtype=np.int64)
