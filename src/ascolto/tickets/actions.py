@@ -448,6 +448,31 @@ def resolve_ticket(
 
 
 @transaction.atomic
+def resolve_at_first_contact(ticket: Ticket, resolution: str, *, actor: User) -> Ticket:
+    """Resolve a case with the answer the operator gave while the citizen was still there (a
+    logged call): one lock, one status event (`cause` 'first_contact').
+
+    The case becomes the operator's when it is a first-level case nobody holds and they could
+    open it (`core.access`): an office operator who takes a call does not hold a first-level
+    case, as `assign_ticket` would refuse them. The event's `assignee` says who holds it."""
+    ticket = _locked(ticket)
+    resolution = _require_text(resolution, "resolution")
+    if (
+        ticket.level == Ticket.Level.FIRST
+        and ticket.assignee_id is None
+        and actor.is_active
+        and access.handles_cases(actor)
+        and access.may_see_office(actor, ticket.office)
+    ):
+        ticket.assignee = actor
+    _move(ticket, Status.RESOLVED, actor, cause="first_contact", assignee=ticket.assignee_id)
+    ticket.resolution = resolution
+    ticket.save()
+    outbox.publish("ticket.resolved", ticket_id=ticket.pk)
+    return ticket
+
+
+@transaction.atomic
 def close_ticket(ticket: Ticket, *, actor: Actor) -> Ticket:
     """Close a resolved case: no further work is expected."""
     ticket = _locked(ticket)
