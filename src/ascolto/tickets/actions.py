@@ -144,8 +144,9 @@ def open_ticket(
 ) -> Ticket:
     """Open a case for a conversation, routed by the routing rules, with its SLA due time.
 
-    For cases started on our side (an operator logging a call, a callback booked); what arrives
-    from a channel is opened by intake (`tickets.intake`), from the same `build_ticket`.
+    The one way a case started on our side opens (decision 0011): a call an operator logs
+    (`contactcenter.actions.log_call`), a callback booked (`book_callback`). What arrives from a
+    channel is opened by intake (`tickets.intake`), from the same `build_ticket`.
     """
     ticket, details = build_ticket(
         channel=channel,
