@@ -9,7 +9,9 @@ count (a new query per request is a choice, not an accident: raise the bound on 
   N citizen answers, whose citizen has N other cases;
 - the Scrivi submission (POST `/scrivi/`, the accepted path, intake included): the citizen has
   N earlier cases and the city N other open ones;
-- the monthly report (`/console/reports/`): N units of web, phone and call activity in the month.
+- the monthly report (`/console/reports/`): N units of web, phone and call activity in the month;
+- logging a call (POST `/console/calls/new/`, resolved at first contact and escalated): the
+  caller has N earlier calls and the city N other open cases.
 
 A request is measured after a first one of the same kind, so caches warmed once (the taxonomy,
 content types, the session) count in neither measure.
@@ -30,7 +32,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from ascolto.channels.actions import receive
-from ascolto.contactcenter.actions import record_call
+from ascolto.contactcenter.actions import ESCALATE, RESOLVE, log_call, record_call
 from ascolto.tickets import actions
 from ascolto.tickets.models import Campaign, Tag, Theme, Ticket
 from ascolto.web.forms.scrivi import forget_taxonomy
@@ -43,11 +45,13 @@ pytestmark = pytest.mark.django_db
 N = 2  # 3N cases of each of four kinds still fit on the inbox's first page (25 rows)
 
 # Today's counts (N and 3N alike: inbox 7-8, case page 24, Scrivi 53, report 42 refreshing and
-# 37 steady) plus a margin of two or three.
+# 37 steady, a logged call 47 resolved and 60 escalated) plus a margin of two or three.
 MAX_INBOX = 10
 MAX_CASE_PAGE = 27
 MAX_SCRIVI = 56
 MAX_REPORT = 45
+MAX_CALL_RESOLVED = 50
+MAX_CALL_ESCALATED = 63
 
 Measure = Callable[[int, Callable[[], Any]], int]
 
@@ -296,3 +300,71 @@ def test_the_monthly_report_queries_do_not_grow_with_the_activity(
     assert large == small, (
         f"monthly report queries grow with N: (refreshing, steady), N={N}: {small}; 3N: {large}"
     )
+
+
+# Logging a call.
+
+
+def _call_form(outcome: str, office: str = "") -> dict[str, Any]:
+    return {
+        "phone": "333 123 4567",
+        "fiscal_code": personas.LUCA_FISCAL_CODE,
+        "first_name": "Luca",
+        "last_name": "Bianchi",
+        "email": "",
+        "citizen": "",
+        "started_at": "",
+        "call_id": "",
+        "kind": "information",
+        "theme": "tari-pagamento",
+        "question": "Come pago la seconda rata della TARI?",
+        "answer": "Con il modello F24 allegato all'avviso.",
+        "outcome": outcome,
+        "office": office,
+        "note": "Verificare il pagamento della prima rata." if outcome == ESCALATE else "",
+        "action": "save",
+    }
+
+
+def _earlier_calls(cast: personas.Cast, count: int) -> None:
+    """`count` earlier calls of Luca, resolved and escalated in turn, and `count` other cases."""
+    for i in range(count):
+        log_call(
+            operator=cast.operator,
+            question=f"Domanda {i}.",
+            outcome=ESCALATE if i % 2 else RESOLVE,
+            answer=f"Risposta {i}.",
+            phone=personas.LUCA_PHONE,
+            first_name="Luca",
+            last_name="Bianchi",
+            fiscal_code=personas.LUCA_FISCAL_CODE,
+            office=cast.tari,
+            note=f"Nota {i}.",
+        )
+        factories.open_case(f"Altro caso {i}.", email=f"{factories.new_id('other')}@example.it")
+
+
+def test_logging_a_call_queries_do_not_grow_with_the_callers_history(
+    cast: personas.Cast, measure: Measure, django_capture_on_commit_callbacks: Any
+) -> None:
+    client = _client(cast.operator)
+    forms = [
+        (MAX_CALL_RESOLVED, _call_form(RESOLVE)),
+        (MAX_CALL_ESCALATED, _call_form(ESCALATE, office=str(cast.tari.pk))),
+    ]
+
+    def post(data: dict[str, Any]) -> None:
+        with django_capture_on_commit_callbacks(execute=True):
+            _ok(client.post("/console/calls/new/", data), status=302)
+
+    def counts() -> list[int]:
+        return [measure(bound, lambda data=data: post(data)) for bound, data in forms]
+
+    for _bound, data in forms:
+        post(data)
+    _earlier_calls(cast, N)
+    small = counts()
+    _earlier_calls(cast, 2 * N)
+    large = counts()
+    assert Ticket.objects.filter(channel=cast.phone).count() == 3 * N + 6
+    assert large == small, f"logged call queries grow with N: N={N}: {small}; 3N: {large}"

@@ -484,6 +484,62 @@ def test_resolving_without_notify_sends_nothing_and_needs_a_resolution(
     assert refresh(ticket).status == S.RESOLVED
 
 
+def test_resolving_at_first_contact_gives_the_case_to_the_operator_in_one_event(
+    cast: personas.Cast,
+) -> None:
+    ticket = factories.open_case()
+    before = TicketEvent.objects.filter(ticket=ticket).count()
+
+    actions.resolve_at_first_contact(ticket, " Risposto al telefono. ", actor=cast.operator)
+
+    stored = refresh(ticket)
+    assert (stored.status, stored.assignee) == (S.RESOLVED, cast.operator)
+    assert stored.resolution == "Risposto al telefono."
+    assert stored.resolved_at is not None
+    event = TicketEvent.objects.filter(ticket=ticket).order_by("pk").last()
+    assert TicketEvent.objects.filter(ticket=ticket).count() == before + 1
+    assert event is not None
+    assert (event.kind, event.from_value, event.to_value) == (
+        TicketEvent.Kind.STATUS,
+        "new",
+        "resolved",
+    )
+    assert event.actor == cast.operator
+    assert event.data == {"cause": "first_contact", "assignee": cast.operator.pk}
+    assert OutboxEvent.objects.filter(topic="ticket.resolved").count() == 1
+
+
+def test_an_office_operator_resolving_at_first_contact_does_not_hold_a_first_level_case(
+    cast: personas.Cast,
+) -> None:
+    """An office operator who takes a call could not open a first-level case of no office: it
+    is resolved, and stays nobody's (an assignment would hide it from its holder)."""
+    ticket = factories.open_case()
+
+    actions.resolve_at_first_contact(ticket, "Risposto.", actor=cast.office_operator)
+
+    stored = refresh(ticket)
+    assert (stored.status, stored.assignee) == (S.RESOLVED, None)
+    assert stored.events.get(kind=TicketEvent.Kind.STATUS).data == {
+        "cause": "first_contact",
+        "assignee": None,
+    }
+
+
+def test_resolving_at_first_contact_needs_an_answer_and_an_active_case(
+    cast: personas.Cast,
+) -> None:
+    ticket = factories.open_case()
+    with pytest.raises(InvalidInput, match="La risoluzione è vuota"):
+        actions.resolve_at_first_contact(ticket, " ", actor=cast.operator)
+    cancelled = factories.ticket_in(S.CANCELLED, actor=cast.operator, office=None)
+    before = counts()
+    with pytest.raises(InvalidTransition):
+        actions.resolve_at_first_contact(cancelled, "Risposto.", actor=cast.operator)
+    assert counts() == before
+    assert (refresh(ticket).status, refresh(cancelled).assignee) == (S.NEW, None)
+
+
 def test_closing_a_resolved_case_records_when(cast: personas.Cast) -> None:
     ticket = factories.ticket_in(S.RESOLVED, actor=cast.operator, office=cast.tari)
 

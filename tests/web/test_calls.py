@@ -8,7 +8,9 @@ from typing import Any
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
+from ascolto.channels import actions as channel_actions
 from ascolto.channels.models import Conversation, Message
 from ascolto.citizens.models import Citizen, Identity
 from ascolto.contactcenter import actions as cc_actions
@@ -137,8 +139,16 @@ def test_resolve_at_first_contact(cast: personas.Cast) -> None:
     assert call.conversation.tickets.get() == ticket
     question = Message.objects.get(direction=Message.Direction.INBOUND)
     assert question.text == "Come pago la seconda rata della TARI?"
+    assert question.conversation == call.conversation
+    # Opened by the operator, then resolved at first contact: one status event, no assignment.
+    events = list(ticket.events.order_by("pk").values_list("kind", "actor", "to_value"))
+    assert events == [
+        (TicketEvent.Kind.OPENED, cast.operator.pk, Ticket.Status.NEW),
+        (TicketEvent.Kind.STATUS, cast.operator.pk, Ticket.Status.RESOLVED),
+    ]
     follow = client.get(URL)
     assert ticket.code in follow.content.decode()  # the success message
+    assert "(al primo contatto)" in client.get(response["Location"]).content.decode()
 
 
 def test_escalate_to_an_office_with_a_note(cast: personas.Cast) -> None:
@@ -262,9 +272,38 @@ def test_log_call_writes_nothing_when_the_escalation_fails(cast: personas.Cast) 
     assert Conversation.objects.count() == 0
 
 
-def test_a_telephony_call_record_is_linked_not_duplicated(cast: personas.Cast) -> None:
-    from django.utils import timezone
+def test_the_question_of_a_call_is_stored_once(cast: personas.Cast) -> None:
+    """Two operators logging the same telephony call at once: the second copy of its question
+    is refused by the message's unique id, not stored twice."""
+    identity = Identity.objects.create(kind=Identity.Kind.PHONE, value=personas.LUCA_PHONE)
+    conversation = channel_actions.start_conversation(cast.phone, identity)
+    now = timezone.now()
+    channel_actions.record_inbound(conversation, "Domanda.", at=now, external_id="call-pbx-9")
+    with pytest.raises(InvalidInput) as refused:
+        channel_actions.record_inbound(conversation, "Domanda.", at=now, external_id="call-pbx-9")
+    assert refused.value.field == "external_id"
+    assert Message.objects.filter(conversation=conversation).count() == 1
 
+
+def test_log_call_refuses_a_theme_switched_off(cast: personas.Cast) -> None:
+    theme = Theme.objects.get(code="tari-pagamento")
+    theme.is_active = False
+    theme.save(update_fields=["is_active"])
+    before = factories.counts()
+    with pytest.raises(InvalidInput) as refused:
+        cc_actions.log_call(
+            operator=cast.operator,
+            question="Come pago la TARI?",
+            outcome=cc_actions.RESOLVE,
+            answer="Con il modello F24.",
+            phone=personas.LUCA_PHONE,
+            theme=theme,
+        )
+    assert refused.value.field == "theme"
+    assert factories.counts() == before
+
+
+def test_a_telephony_call_record_is_linked_not_duplicated(cast: personas.Cast) -> None:
     record = cc_actions.record_call(
         external_id="pbx-778",
         queue="tributi",

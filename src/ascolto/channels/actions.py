@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -41,11 +41,43 @@ def receive(inbound: InboundMessage) -> Received:
 def start_conversation(
     channel: Channel, identity: Identity, *, subject: str = "", at: datetime | None = None
 ) -> Conversation:
-    """Open a conversation started on our side (an operator logging a call, an outbound contact)."""
+    """Open a conversation started on our side (a call an operator logs, a callback booked);
+    what arrives from a channel is threaded into one by intake."""
     at = at or timezone.now()
     return Conversation.objects.create(
         channel=channel, identity=identity, subject=subject[:255], started_at=at, last_message_at=at
     )
+
+
+def record_inbound(
+    conversation: Conversation, text: str, *, at: datetime, external_id: str = ""
+) -> Message:
+    """Store what the citizen said on a conversation started on our side, as an inbound message
+    (the question of a call an operator logs). Like intake's, unique on the channel's
+    `external_id`: the same message stored twice raises `InvalidInput`."""
+    text = (text or "").replace("\x00", "").strip()
+    if not text:
+        raise InvalidInput(_("Il messaggio è vuoto."), field="text")
+    if len(text) > settings.ASCOLTO_MAX_MESSAGE_CHARS:
+        raise InvalidInput(_("Il messaggio è troppo lungo."), field="text")
+    message = Message(
+        conversation=conversation,
+        channel=conversation.channel,
+        external_id=external_id[:255],
+        direction=Message.Direction.INBOUND,
+        text=text,
+        sent_at=at,
+        status=Message.Status.RECEIVED,
+    )
+    try:
+        with transaction.atomic():  # a savepoint: a copy stored meanwhile fails this one alone
+            message.save(force_insert=True)
+    except IntegrityError as exc:
+        raise InvalidInput(
+            _("Il messaggio %(id)s è già stato registrato.") % {"id": external_id},
+            field="external_id",
+        ) from exc
+    return message
 
 
 def send_message(

@@ -22,7 +22,7 @@ def _one_newline_style(instance: object, *names: str) -> None:
 
 @dataclass(frozen=True)
 class SenderDetails:
-    """What the sender told us about themselves (a web form, a logged call); all optional."""
+    """What the sender told us about themselves (a web form, say); all optional."""
 
     first_name: str = ""
     last_name: str = ""

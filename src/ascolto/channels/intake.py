@@ -386,7 +386,7 @@ def _resolve_identities(items: list[Item]) -> None:
 
 
 def _link_citizens(items: list[Item]) -> None:
-    """Resolve the citizen each sender says they are (web forms, logged calls) and link the
+    """Resolve the citizen each sender says they are (a web form's details) and link the
     sender's handle to them, by the rule of decision 0009: a handle the channel does not prove
     never moves away from another citizen, and a request goes to another person's record only
     when nothing stronger disagrees (else a new record and a merge suggestion)."""

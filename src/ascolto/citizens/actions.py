@@ -31,7 +31,16 @@ def resolve_identity(
     are one identity. Safe under concurrent first contacts: the loser of the insert race reads
     the winner's row.
     """
-    value = normalise_handle(kind, handle)
+    return resolve_normalised_identity(
+        kind, normalise_handle(kind, handle), display_name=display_name, seen_at=seen_at
+    )
+
+
+def resolve_normalised_identity(
+    kind: str, value: str, *, display_name: str = "", seen_at: datetime | None = None
+) -> Identity:
+    """`resolve_identity` for a handle its caller has already normalised (`handles.py`), so a
+    value checked once at the boundary (a form, a logged call) is not parsed again."""
     seen_at = seen_at or timezone.now()
     identity = Identity.objects.filter(kind=kind, value=value).first()
     if identity is None:
@@ -43,12 +52,14 @@ def resolve_identity(
         except IntegrityError:
             identity = Identity.objects.get(kind=kind, value=value)
         return identity
+    fields = []
     if identity.last_seen_at is None or identity.last_seen_at < seen_at:
         identity.last_seen_at = seen_at
-        fields = ["last_seen_at"]
-        if display_name and not identity.display_name:
-            identity.display_name = display_name[:200]
-            fields.append("display_name")
+        fields.append("last_seen_at")
+    if display_name and not identity.display_name:  # as intake does: a name fills a blank
+        identity.display_name = display_name[:200]
+        fields.append("display_name")
+    if fields:
         identity.save(update_fields=fields)
     return identity
 

@@ -144,8 +144,9 @@ def open_ticket(
 ) -> Ticket:
     """Open a case for a conversation, routed by the routing rules, with its SLA due time.
 
-    For cases started on our side (an operator logging a call, a callback booked); what arrives
-    from a channel is opened by intake (`tickets.intake`), from the same `build_ticket`.
+    The one way a case started on our side opens (decision 0011): a call an operator logs
+    (`contactcenter.actions.log_call`), a callback booked (`book_callback`). What arrives from a
+    channel is opened by intake (`tickets.intake`), from the same `build_ticket`.
     """
     ticket, details = build_ticket(
         channel=channel,
@@ -441,6 +442,31 @@ def resolve_ticket(
     if notify:
         _reply(ticket, resolution, actor)
     _move(ticket, Status.RESOLVED, actor)
+    ticket.resolution = resolution
+    ticket.save()
+    outbox.publish("ticket.resolved", ticket_id=ticket.pk)
+    return ticket
+
+
+@transaction.atomic
+def resolve_at_first_contact(ticket: Ticket, resolution: str, *, actor: User) -> Ticket:
+    """Resolve a case with the answer the operator gave while the citizen was still there (a
+    logged call): one lock, one status event (`cause` 'first_contact').
+
+    The case becomes the operator's when it is a first-level case nobody holds and they could
+    open it (`core.access`): an office operator who takes a call does not hold a first-level
+    case, as `assign_ticket` would refuse them. The event's `assignee` says who holds it."""
+    ticket = _locked(ticket)
+    resolution = _require_text(resolution, "resolution")
+    if (
+        ticket.level == Ticket.Level.FIRST
+        and ticket.assignee_id is None
+        and actor.is_active
+        and access.handles_cases(actor)
+        and access.may_see_office(actor, ticket.office)
+    ):
+        ticket.assignee = actor
+    _move(ticket, Status.RESOLVED, actor, cause="first_contact", assignee=ticket.assignee_id)
     ticket.resolution = resolution
     ticket.save()
     outbox.publish("ticket.resolved", ticket_id=ticket.pk)

@@ -123,7 +123,8 @@ def book_callback(
     actor: User | None = None,
 ) -> CallbackBooking:
     """Book a callback in a slot with free capacity: a case of kind callback, due at the slot's
-    end, on the phone channel, for the number given."""
+    end, on the phone channel, for the number given; opened by `open_ticket` on a conversation
+    started on our side, as every case we start is (decision 0011)."""
     if via not in CallbackBooking.Via.values:
         raise InvalidInput(
             _("Modo di richiedere una richiamata sconosciuto: «%(via)s».") % {"via": via},

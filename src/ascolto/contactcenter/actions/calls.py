@@ -10,23 +10,21 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from ascolto.channels.actions import receive
-from ascolto.channels.inbound import CaseHints, InboundMessage, SenderDetails
-from ascolto.channels.models import Channel, Conversation
-from ascolto.citizens.actions import link_identity, resolve_identity
+from ascolto.channels.actions import record_inbound, start_conversation
+from ascolto.channels.models import Channel, Conversation, Message
+from ascolto.channels.verification import sender_verified
+from ascolto.citizens.actions import link_identity, resolve_identity, resolve_normalised_identity
+from ascolto.citizens.batch import Details, find_or_create_citizens
 from ascolto.citizens.handles import normalise_email, normalise_fiscal_code, normalise_phone
 from ascolto.citizens.models import Citizen, Identity
-from ascolto.contactcenter.models import (
-    CallRecord,
-)
-from ascolto.core import access
-from ascolto.core.errors import DomainError, InvalidInput, NotFound
+from ascolto.contactcenter.models import CallRecord
+from ascolto.core.errors import InvalidInput, NotFound
 from ascolto.organisation.models import Office, User
 from ascolto.tickets.actions import (
     add_ticket_note,
-    assign_ticket,
     escalate_ticket,
-    resolve_ticket,
+    open_ticket,
+    resolve_at_first_contact,
 )
 from ascolto.tickets.models import Theme, Ticket
 
@@ -43,8 +41,10 @@ def record_call(
     ivr_path: str = "",
     conversation: Conversation | None = None,
     operator: User | None = None,
+    caller: Identity | None = None,
 ) -> CallRecord:
-    """Store a call as the telephony system reports it; idempotent on the call's id."""
+    """Store a call as the telephony system reports it; idempotent on the call's id. The caller
+    is `caller` when already resolved (a logged call), else the identity of `caller_phone`."""
     if not external_id.strip() or len(external_id) > 64:
         raise InvalidInput("A call needs its telephony id (at most 64 characters).", field="id")
     if wait_seconds < 0 or talk_seconds < 0:
@@ -56,7 +56,8 @@ def record_call(
     existing = CallRecord.objects.filter(external_id=external_id).first()
     if existing is not None:
         return existing
-    caller = resolve_identity(Identity.Kind.PHONE, caller_phone) if caller_phone else None
+    if caller is None and caller_phone:
+        caller = resolve_identity(Identity.Kind.PHONE, caller_phone)
     answered = None if abandoned else arrived_at + timedelta(seconds=wait_seconds)
     return CallRecord.objects.create(
         external_id=external_id,
@@ -114,13 +115,15 @@ def log_call(
 ) -> LoggedCall:
     """Log a call an operator has just answered, in one transaction.
 
-    What the citizen asked goes through intake as a message on the phone channel (a thread of
-    its own, so it opens a case of its own even when the caller called earlier today), with the
-    details the operator collected, so intake finds or creates the citizen and links the
-    caller's number to them. Then, with `outcome` RESOLVE, the case is resolved with the answer
-    given (resolution at first contact); with ESCALATE it is handed to `office` with `note`
-    (the answer given so far, if any, is kept as an internal note). A call record is stored for
-    the call, or the telephony system's record `call_id` is linked to the case's conversation.
+    A case started on our side, opened the way every such case is (decision 0011): the caller's
+    handle and details are normalised once, here; the citizen is found or created from them by
+    the rule of decision 0009 (the handle the operator records is verified, the rest typed); a
+    conversation of its own is started on the phone channel with what the citizen asked as its
+    message, and `tickets.actions.open_ticket` opens the case on it. Then, with `outcome`
+    RESOLVE, `resolve_at_first_contact` resolves it with the answer given; with ESCALATE it is
+    handed to `office` with `note` (the answer given so far, if any, is kept as an internal
+    note). A call record is stored for the call, or the telephony system's record `call_id` is
+    linked to the case's conversation.
 
     Nothing is written when any check fails; every error names the field that is wrong.
     """
@@ -144,9 +147,15 @@ def log_call(
             raise InvalidInput(_("Scrivi una nota per l'ufficio."), field="note")
     if kind not in Ticket.Kind.values or kind == Ticket.Kind.CALLBACK:
         raise InvalidInput(_("Tipo di richiesta sconosciuto."), field="kind")
+    if theme is not None and not theme.is_active:
+        raise InvalidInput(_("Il tema scelto non è più attivo."), field="theme")
     call_id = (call_id or "").strip()
     if len(call_id) > 60:
         raise InvalidInput(_("L'ID della chiamata è più lungo di 60 caratteri."), field="call_id")
+    first_name, last_name = first_name.strip(), last_name.strip()
+    if len(first_name) > 100 or len(last_name) > 100:
+        raise InvalidInput(_("Il nome o il cognome è più lungo di 100 caratteri."), field="name")
+    # The one normalisation of what the operator typed: every value below is canonical.
     phone = normalise_phone(phone) if phone.strip() else ""
     fiscal_code = normalise_fiscal_code(fiscal_code) if fiscal_code.strip() else ""
     email = normalise_email(email) if email.strip() else ""
@@ -158,47 +167,38 @@ def log_call(
                 field="fiscal_code",
             )
         fiscal_code = fiscal_code or citizen.fiscal_code
-        first_name = first_name.strip() or citizen.first_name
-        last_name = last_name.strip() or citizen.last_name
+        first_name = first_name or citizen.first_name
+        last_name = last_name or citizen.last_name
     handle_kind, handle = _caller_handle(phone, email, citizen)
     channel = channel or Channel.objects.filter(kind=Channel.Kind.PHONE, is_active=True).first()
     if channel is None or channel.kind != Channel.Kind.PHONE:
         raise NotFound(_("Non è configurato nessun canale telefonico attivo."), field="channel")
-    now = timezone.now()
-    if started_at is None or not (now - timedelta(seconds=MAX_CALL_SECONDS) <= started_at <= now):
-        started_at = now
-    if citizen is not None:
-        # The number (or address) the citizen called from becomes theirs before intake runs, so
-        # the case is opened for them even when they gave no detail intake could match.
-        link_identity(resolve_identity(handle_kind, handle), citizen)
-    reference = call_id or uuid.uuid4().hex
-    received = receive(
-        InboundMessage(
-            channel=channel.code,
-            external_id=f"call-{reference}",
-            handle_kind=handle_kind,
-            handle=handle,
-            text=question,
-            sent_at=started_at,
-            thread_id=f"call-{reference}",
-            display_name=f"{first_name} {last_name}".strip(),
-            sender=SenderDetails(
-                first_name=first_name.strip(),
-                last_name=last_name.strip(),
-                email=email,
-                phone=phone,
-                fiscal_code=fiscal_code,
-            ),
-            hints=CaseHints(kind=kind, theme=theme.code if theme else "", open_case=True),
-        )
-    )
-    if received.duplicate:
+    external_id = f"call-{call_id}" if call_id else f"call-{uuid.uuid4().hex}"
+    if call_id and Message.objects.filter(channel=channel, external_id=external_id).exists():
         raise InvalidInput(
             _("La chiamata %(id)s è già stata registrata.") % {"id": call_id}, field="call_id"
         )
-    if received.ticket_id is None:  # open_case=True: intake always opens one
-        raise DomainError(_("La chiamata non ha aperto nessun caso."))
-    ticket = Ticket.objects.get(pk=received.ticket_id)
+    now = timezone.now()
+    if started_at is None or not (now - timedelta(seconds=MAX_CALL_SECONDS) <= started_at <= now):
+        started_at = now
+    identity = resolve_normalised_identity(
+        handle_kind, handle, display_name=f"{first_name} {last_name}".strip(), seen_at=started_at
+    )
+    caller = _caller(identity, citizen, first_name, last_name, fiscal_code, email, phone, channel)
+    conversation = start_conversation(channel, identity, at=started_at)
+    message = record_inbound(conversation, question, at=started_at, external_id=external_id)
+    ticket = open_ticket(
+        channel=channel,
+        conversation=conversation,
+        identity=identity,
+        citizen=caller,
+        kind=kind,
+        theme=theme,
+        subject=message.summary(60),
+        description=message.text,
+        actor=operator,
+        at=started_at,
+    )
     escalated = outcome == ESCALATE
     if escalated:
         assert office is not None  # noqa: S101 (checked above)
@@ -209,19 +209,47 @@ def log_call(
         else:
             ticket = escalate_ticket(ticket, office, actor=operator, note=note)
     else:
-        if (
-            ticket.level == Ticket.Level.FIRST
-            and ticket.assignee_id is None
-            and access.may_see_office(operator, ticket.office)
-        ):
-            # Not to an office operator taking a call: the first-level case is not theirs to
-            # hold (assign_ticket refuses an assignee who could not see the case).
-            ticket = assign_ticket(ticket, actor=operator, assignee=operator)
-        ticket = resolve_ticket(ticket, answer, actor=operator)
-    call = _call_record(
-        call_id, channel, ticket, received.conversation, received.identity, operator, started_at
-    )
+        ticket = resolve_at_first_contact(ticket, answer, actor=operator)
+    call = _call_record(call_id, channel, ticket, conversation, identity, operator, started_at)
     return LoggedCall(ticket=ticket, call=call, escalated=escalated)
+
+
+def _caller(
+    identity: Identity,
+    citizen: Citizen | None,
+    first_name: str,
+    last_name: str,
+    fiscal_code: str,
+    email: str,
+    phone: str,
+    channel: Channel,
+) -> Citizen | None:
+    """The citizen the case is for: the one the operator chose (the number they called from
+    becomes theirs), or the one the caller's details name by the rule of decision 0009, found
+    or created; None when the caller gave nothing that could find them again."""
+    if citizen is not None:
+        link_identity(identity, citizen)
+    if not (fiscal_code or email or phone):
+        return citizen or identity.citizen
+    key = (identity.kind, identity.value)
+    verified = sender_verified(channel.kind, identity.kind)
+    found = find_or_create_citizens(
+        [
+            Details(
+                first_name=first_name,
+                last_name=last_name,
+                fiscal_code=fiscal_code,
+                email=email,
+                phone=phone,
+                handle=key,
+                verified=frozenset({key}) if verified else frozenset(),
+                source=channel.code,
+            )
+        ]
+    )[0]
+    if identity.citizen_id is None:  # the batch linked the free handle: mirror it here
+        identity.citizen = found
+    return found
 
 
 def _caller_handle(phone: str, email: str, citizen: Citizen | None) -> tuple[str, str]:
@@ -289,7 +317,7 @@ def _call_record(
         arrived_at=started_at,
         wait_seconds=0,
         talk_seconds=talk,
-        caller_phone=identity.value if identity.kind == Identity.Kind.PHONE else "",
         conversation=conversation,
         operator=operator,
+        caller=identity if identity.kind == Identity.Kind.PHONE else None,
     )

@@ -302,6 +302,8 @@ def describe(event: TicketEvent) -> str:
         }
         if data.get("cause") == "merged":
             text += " " + _("(unito a un altro caso)")
+        elif data.get("cause") == "first_contact":
+            text += " " + _("(al primo contatto)")
         if data.get("reason"):
             text += " " + _("Motivo: %(reason)s") % {"reason": data["reason"]}
         return text
