@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
-from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -27,7 +26,7 @@ from ascolto.core import access, outbox
 from ascolto.core.errors import DomainError, InvalidInput, NotFound
 from ascolto.core.text import header_text
 from ascolto.organisation.models import Office, Team, User
-from ascolto.tickets import codes
+from ascolto.tickets import codes, events
 from ascolto.tickets.intake import build_ticket
 from ascolto.tickets.models import (
     Campaign,
@@ -55,27 +54,6 @@ _TEXT_NAMES = {
 }
 
 
-def _event(
-    ticket: Ticket,
-    kind: str,
-    actor: Actor,
-    *,
-    at: datetime | None = None,
-    from_value: Any = "",
-    to_value: Any = "",
-    **data: Any,
-) -> TicketEvent:
-    return TicketEvent.objects.create(
-        ticket=ticket,
-        kind=kind,
-        actor=actor,
-        at=at or timezone.now(),
-        from_value=str(from_value or "")[:255],
-        to_value=str(to_value or "")[:255],
-        data=data,
-    )
-
-
 def _locked(ticket: Ticket) -> Ticket:
     """Re-read the case under a row lock, so two operators acting at once are serialised."""
     try:
@@ -84,14 +62,12 @@ def _locked(ticket: Ticket) -> Ticket:
         raise NotFound(_("Il caso %(pk)s non esiste.") % {"pk": ticket.pk}) from exc
 
 
-def _move(ticket: Ticket, status: str, actor: Actor, **data: Any) -> None:
+def _move(ticket: Ticket, status: str, actor: Actor, *, reason: str | None = None) -> None:
     if not ticket.can_transition_to(status):
         raise refusal(ticket.status, status, why_not(ticket.status, status))
     now = timezone.now()
     previous = ticket.apply_status(status, now)
-    _event(
-        ticket, TicketEvent.Kind.STATUS, actor, at=now, from_value=previous, to_value=status, **data
-    )
+    events.status_event(previous, status, reason=reason).record(ticket, actor, now)
 
 
 def _merged_reason(ticket: Ticket) -> str:
@@ -147,7 +123,7 @@ def open_ticket(
     For cases started on our side (an operator logging a call, a callback booked); what arrives
     from a channel is opened by intake (`tickets.intake`), from the same `build_ticket`.
     """
-    ticket, details = build_ticket(
+    ticket, opened = build_ticket(
         channel=channel,
         identity=identity,
         citizen=citizen,
@@ -176,14 +152,7 @@ def open_ticket(
             tag_list.append(campaign.tag)
         if tag_list:
             ticket.tags.add(*tag_list)
-        _event(
-            ticket,
-            TicketEvent.Kind.OPENED,
-            actor,
-            at=ticket.created_at,
-            to_value=ticket.status,
-            **details,
-        )
+        opened.record(ticket, actor, ticket.created_at)
         outbox.publish("ticket.opened", ticket_id=ticket.pk)
     return ticket
 
@@ -221,22 +190,9 @@ def assign_ticket(
         _check_assignee_sees(ticket, assignee)
     if team is not None:
         ticket.team = team
+    events.assigned_event(ticket.assignee, assignee, team).record(ticket, actor, timezone.now())
     if assignee is not None:
-        previous = ticket.assignee
         ticket.assignee = assignee
-        _event(
-            ticket,
-            TicketEvent.Kind.ASSIGNED,
-            actor,
-            from_value=previous or "",
-            to_value=assignee,
-            assignee=assignee.pk,
-            team=team.pk if team else None,
-        )
-    else:
-        _event(
-            ticket, TicketEvent.Kind.ASSIGNED, actor, to_value=team, team=team.pk if team else None
-        )
     if ticket.status == Status.NEW:
         _move(ticket, Status.OPEN, actor)
     ticket.save()
@@ -308,15 +264,7 @@ def escalate_ticket(
         None,
         Ticket.Level.SECOND,
     )
-    _event(
-        ticket,
-        TicketEvent.Kind.ESCALATED,
-        actor,
-        from_value=previous or "",
-        to_value=office,
-        office=office.pk,
-        note=note,
-    )
+    events.escalated_event(previous, office, note).record(ticket, actor, timezone.now())
     if note:
         channel_actions.add_note(_main_conversation(ticket), note, author=actor)
     ticket.save()
@@ -341,14 +289,7 @@ def send_back_ticket(
     previous = ticket.office
     ticket.level, ticket.assignee = Ticket.Level.FIRST, None
     ticket.office = office or _first_level_office(ticket)
-    _event(
-        ticket,
-        TicketEvent.Kind.SENT_BACK,
-        actor,
-        from_value=previous or "",
-        to_value=ticket.office or "",
-        reason=reason,
-    )
+    events.sent_back_event(previous, ticket.office, reason).record(ticket, actor, timezone.now())
     channel_actions.add_note(_main_conversation(ticket), reason, author=actor)
     ticket.save()
     return ticket
@@ -378,7 +319,7 @@ def _reply(ticket: Ticket, text: str, actor: Actor) -> Message:
         ticket.first_response_at = message.sent_at
     if ticket.status == Status.NEW:
         _move(ticket, Status.OPEN, actor)
-    _event(ticket, TicketEvent.Kind.REPLIED, actor, at=message.sent_at, message=message.pk)
+    events.replied_event(message.pk).record(ticket, actor, message.sent_at)
     return message
 
 
@@ -402,7 +343,7 @@ def resend_reply(ticket: Ticket, message: Message | int, *, actor: Actor) -> Mes
             field="message",
         )
     resent = channel_actions.resend_message(message_id)
-    _event(ticket, TicketEvent.Kind.REPLIED, actor, message=resent.pk, resent=True)
+    events.replied_event(resent.pk, resent=True).record(ticket, actor, timezone.now())
     return resent
 
 
@@ -413,7 +354,7 @@ def add_ticket_note(ticket: Ticket, text: str, *, actor: Actor) -> Message:
     _not_merged(ticket)
     text = _require_text(text, "note", settings.ASCOLTO_MAX_MESSAGE_CHARS)
     message = channel_actions.add_note(_main_conversation(ticket), text, author=actor)
-    _event(ticket, TicketEvent.Kind.NOTE, actor, at=message.sent_at, message=message.pk)
+    events.note_event(message.pk).record(ticket, actor, message.sent_at)
     return message
 
 
@@ -521,16 +462,10 @@ def merge_tickets(duplicate: Ticket, into: Ticket, *, actor: Actor) -> Ticket:
     previous = duplicate.status
     duplicate.status, duplicate.parent, duplicate.closed_at = Status.CLOSED, into, timezone.now()
     duplicate.save()
-    _event(
-        duplicate,
-        TicketEvent.Kind.STATUS,
-        actor,
-        from_value=previous,
-        to_value=Status.CLOSED,
-        cause="merged",
-    )
-    _event(duplicate, TicketEvent.Kind.MERGED, actor, to_value=into.code, into=into.pk)
-    _event(into, TicketEvent.Kind.MERGED, actor, from_value=duplicate.code, duplicate=duplicate.pk)
+    now = timezone.now()
+    events.status_event(previous, Status.CLOSED, cause="merged").record(duplicate, actor, now)
+    events.merged_into_event(into).record(duplicate, actor, now)
+    events.merged_from_event(duplicate).record(into, actor, now)
     if into.citizen_id is None and duplicate.citizen_id is not None:
         into.citizen_id = duplicate.citizen_id
     into.save()
@@ -545,7 +480,7 @@ def set_theme(ticket: Ticket, theme: Theme, *, actor: Actor) -> Ticket:
     ticket = _locked(ticket)
     _not_merged(ticket)
     if ticket.theme_id != theme.pk:
-        _event(ticket, TicketEvent.Kind.THEME, actor, from_value=ticket.theme or "", to_value=theme)
+        events.theme_event(ticket.theme, theme).record(ticket, actor, timezone.now())
         ticket.theme = theme
         ticket.save()
     return ticket
@@ -560,7 +495,7 @@ def set_kind(ticket: Ticket, kind: str, *, actor: Actor) -> Ticket:
             _("Tipo di richiesta sconosciuto: «%(kind)s».") % {"kind": kind}, field="kind"
         )
     if ticket.kind != kind:
-        _event(ticket, TicketEvent.Kind.KIND, actor, from_value=ticket.kind, to_value=kind)
+        events.kind_event(ticket.kind, kind).record(ticket, actor, timezone.now())
         ticket.kind = kind
         ticket.save()
     return ticket
@@ -578,12 +513,8 @@ def tag_ticket(
     if removed:
         ticket.tags.remove(*removed)
     if added or removed:
-        _event(
-            ticket,
-            TicketEvent.Kind.TAGGED,
-            actor,
-            added=[t.slug for t in added],
-            removed=[t.slug for t in removed],
+        events.tagged_event([t.slug for t in added], [t.slug for t in removed]).record(
+            ticket, actor, timezone.now()
         )
     return ticket
 
@@ -593,13 +524,7 @@ def link_campaign(ticket: Ticket, campaign: Campaign | None, *, actor: Actor) ->
     ticket = _locked(ticket)
     _not_merged(ticket)
     if ticket.campaign_id != (campaign.pk if campaign else None):
-        _event(
-            ticket,
-            TicketEvent.Kind.CAMPAIGN,
-            actor,
-            from_value=ticket.campaign or "",
-            to_value=campaign or "",
-        )
+        events.campaign_event(ticket.campaign, campaign).record(ticket, actor, timezone.now())
         ticket.campaign = campaign
         ticket.save()
         if campaign is not None and campaign.tag is not None:
@@ -718,7 +643,7 @@ def reassign_citizen(source: Citizen, target: Citizen, *, actor: Actor) -> int:
     for ticket in Ticket.objects.select_for_update().filter(citizen=source):
         ticket.citizen = target
         ticket.save(update_fields=["citizen", "updated_at"])
-        _event(ticket, TicketEvent.Kind.CITIZEN, actor, from_value=source.pk, to_value=target.pk)
+        events.citizen_event(source.pk, target.pk).record(ticket, actor, timezone.now())
         count += 1
     return count
 
@@ -742,13 +667,7 @@ def check_sla_breaches(now: datetime | None = None) -> int:
                 continue
             ticket.sla_breached_at = now
             ticket.save(update_fields=["sla_breached_at", "updated_at"])
-            _event(
-                ticket,
-                TicketEvent.Kind.SLA_BREACHED,
-                None,
-                at=now,
-                to_value=ticket.due_at.isoformat() if ticket.due_at else "",
-            )
+            events.sla_breached_event(ticket.due_at).record(ticket, None, now)
             outbox.publish("ticket.sla_breached", ticket_id=ticket.pk)
             count += 1
     return count
