@@ -1,14 +1,17 @@
 """Actions on cases: the one write path for tickets.
 
-Every function here runs in one transaction, locks the case row it changes, checks the move
-against `Ticket.TRANSITIONS`, records a `TicketEvent` with the actor and the time, and schedules
-follow-up work through the outbox (processed after commit). Views, the API, channel adapters,
+Every function here runs in one transaction, locks the case row it changes, asks its guard
+whether the case allows it now (`may_*`, from the moves of `Ticket.MOVES`; the case page asks
+the same guards through `action_refusal`), records its `TicketEvent`s (built in
+`tickets/events.py`) with the actor and the time, and schedules follow-up work through the
+outbox (processed after commit). Views, the API, channel adapters,
 the chatbot, commands, tasks and tests all call these; nobody else saves a ticket.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from datetime import datetime
 
 from django.conf import settings
@@ -70,18 +73,9 @@ def _move(ticket: Ticket, status: str, actor: Actor, *, reason: str | None = Non
     events.status_event(previous, status, reason=reason).record(ticket, actor, now)
 
 
-def _merged_reason(ticket: Ticket) -> str:
-    return _("è stato unito al caso %(code)s: lavora su quello") % {"code": ticket.parent}
-
-
-def _not_merged(ticket: Ticket) -> None:
-    """Refuse any write on a merged duplicate. Its conversations go on in the kept case, maybe
-    another office's: a note written here would land there, past that office's scope check."""
-    if ticket.parent_id is not None:
-        raise DomainError(
-            _("Il caso %(code)s non si può più modificare: %(reason)s.")
-            % {"code": ticket.code, "reason": _merged_reason(ticket)}
-        )
+def _check(refused: Refusal | None) -> None:
+    if refused is not None:
+        raise refused.error
 
 
 def _require_text(text: str, what: str, limit: int = MAX_RESOLUTION) -> str:
@@ -96,6 +90,133 @@ def _require_text(text: str, what: str, limit: int = MAX_RESOLUTION) -> str:
             field=what,
         )
     return text
+
+
+# --- Guards: may this action be taken on this case now? ----------------------------------------
+#
+# One guard per action, read by the action (which raises the refusal's error) and by
+# `action_refusal` (which gives the case page the refusal's reason), so what the page offers is
+# what the action accepts. Guards look at the case only; what depends on the action's input
+# (which office, which assignee, the texts) is checked by the action itself.
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """Why an action is refused now: `reason`, a few words the case page shows next to the
+    action, and `error`, what the action raises (its message built from the reason)."""
+
+    reason: str
+    error: DomainError
+
+
+def _refused_move(ticket: Ticket, requested: str, reason: str) -> Refusal:
+    return Refusal(reason, refusal(ticket.status, requested, reason))
+
+
+def may_write(ticket: Ticket) -> Refusal | None:
+    """Any write on a merged duplicate is refused. Its conversations go on in the kept case,
+    maybe another office's: a note written here would land there, past that office's scope
+    check."""
+    if ticket.parent_id is None:
+        return None
+    reason = _("è stato unito al caso %(code)s: lavora su quello") % {"code": ticket.parent}
+    return Refusal(
+        reason,
+        DomainError(
+            _("Il caso %(code)s non si può più modificare: %(reason)s.")
+            % {"code": ticket.code, "reason": reason}
+        ),
+    )
+
+
+def _while_active(ticket: Ticket, requested: str, reopen_first: str) -> Refusal | None:
+    """For the actions on an active case only: `reopen_first` says why to a resolved or closed
+    case."""
+    if ticket.is_active():
+        return None
+    if ticket.status == Status.CANCELLED:
+        return _refused_move(ticket, requested, why_not(ticket.status, requested))
+    return _refused_move(ticket, requested, reopen_first)
+
+
+def _inactive_reason(ticket: Ticket) -> str:
+    return _("il caso è %(status)s: riaprilo prima") % {
+        "status": status_label(ticket.status).lower()
+    }
+
+
+def _moving(ticket: Ticket, move: str, target: str) -> Refusal | None:
+    """For the actions that are one move of `Ticket.MOVES`, to `target`."""
+    if ticket.may(move):
+        return None
+    reason = why_not(ticket.status, target) or _(
+        "un caso «%(status)s» non può diventare «%(target)s»"
+    ) % {"status": status_label(ticket.status), "target": status_label(target)}
+    return _refused_move(ticket, target, reason)
+
+
+def may_reply(ticket: Ticket) -> Refusal | None:
+    return may_write(ticket) or _while_active(
+        ticket, "replied", _("riapri il caso per scrivere al cittadino")
+    )
+
+
+def may_assign(ticket: Ticket) -> Refusal | None:
+    return may_write(ticket) or _while_active(ticket, "assigned", _inactive_reason(ticket))
+
+
+def may_escalate(ticket: Ticket) -> Refusal | None:
+    return may_write(ticket) or _while_active(ticket, Status.OFFICE, _inactive_reason(ticket))
+
+
+def may_send_back(ticket: Ticket) -> Refusal | None:
+    if ticket.may("send_back"):
+        return may_write(ticket)
+    reason = _("solo un caso assegnato a un ufficio può essere restituito")
+    return may_write(ticket) or _refused_move(ticket, Status.OPEN, reason)
+
+
+def may_wait(ticket: Ticket) -> Refusal | None:
+    return may_write(ticket) or _moving(ticket, "wait", Status.WAITING)
+
+
+def may_resolve(ticket: Ticket) -> Refusal | None:
+    return may_write(ticket) or _moving(ticket, "resolve", Status.RESOLVED)
+
+
+def may_close(ticket: Ticket) -> Refusal | None:
+    return may_write(ticket) or _moving(ticket, "close", Status.CLOSED)
+
+
+def may_cancel(ticket: Ticket) -> Refusal | None:
+    return may_write(ticket) or _moving(ticket, "cancel", Status.CANCELLED)
+
+
+def _reopen_target(ticket: Ticket) -> str:
+    """A case is reopened at the level that last worked on it."""
+    return Status.OFFICE if ticket.level == Ticket.Level.SECOND else Status.OPEN
+
+
+def may_reopen(ticket: Ticket) -> Refusal | None:
+    target = _reopen_target(ticket)
+    if ticket.parent_id is not None:
+        reason = _("è stato unito al caso %(code)s: riapri quello") % {"code": ticket.parent}
+        return _refused_move(ticket, "open", reason)
+    if ticket.may("reopen"):
+        return None
+    if ticket.status == Status.CANCELLED:
+        return _refused_move(ticket, target, why_not(ticket.status, target))
+    return _refused_move(ticket, target, _("solo un caso risolto o chiuso può essere riaperto"))
+
+
+def may_merge(duplicate: Ticket) -> Refusal | None:
+    """For the case merged into another (what the kept case must be is checked by
+    `merge_tickets`, which knows both)."""
+    if duplicate.status in Ticket.FINAL:
+        return may_write(duplicate) or _refused_move(
+            duplicate, Status.CLOSED, _("si può unire solo un caso attivo o risolto")
+        )
+    return may_write(duplicate)
 
 
 # --- Opening --------------------------------------------------------------------------------
@@ -166,8 +287,7 @@ def assign_ticket(
 ) -> Ticket:
     """Give the case to an operator and/or a team; a new case becomes 'open'."""
     ticket = _locked(ticket)
-    if not ticket.is_active():
-        raise refusal(ticket.status, "assigned", _("solo un caso attivo può essere assegnato"))
+    _check(may_assign(ticket))
     if assignee is None and team is None:
         raise InvalidInput(
             _("Scegli un operatore o un team a cui assegnare il caso."), field="assignee"
@@ -193,7 +313,7 @@ def assign_ticket(
     events.assigned_event(ticket.assignee, assignee, team).record(ticket, actor, timezone.now())
     if assignee is not None:
         ticket.assignee = assignee
-    if ticket.status == Status.NEW:
+    if ticket.may("take"):
         _move(ticket, Status.OPEN, actor)
     ticket.save()
     return ticket
@@ -241,6 +361,7 @@ def escalate_ticket(
 ) -> Ticket:
     """Hand the case to an office (second level); it leaves the first-level operator's queue."""
     ticket = _locked(ticket)
+    _check(may_escalate(ticket))
     if not office.is_active:
         raise InvalidInput(
             _("L'ufficio %(office)s non è attivo.") % {"office": office}, field="office"
@@ -279,12 +400,7 @@ def send_back_ticket(
     """Return a second-level case to the first level, saying why (not competent, missing data)."""
     ticket = _locked(ticket)
     reason = _require_text(reason, "reason", 2000)
-    if ticket.status != Status.OFFICE:
-        raise refusal(
-            ticket.status,
-            Status.OPEN,
-            _("solo un caso assegnato a un ufficio può essere restituito"),
-        )
+    _check(may_send_back(ticket))
     _move(ticket, Status.OPEN, actor)
     previous = ticket.office
     ticket.level, ticket.assignee = Ticket.Level.FIRST, None
@@ -305,9 +421,7 @@ def reply_to_ticket(ticket: Ticket, text: str, *, actor: Actor) -> Message:
 
 
 def _reply(ticket: Ticket, text: str, actor: Actor) -> Message:
-    _not_merged(ticket)
-    if not ticket.is_active():
-        raise refusal(ticket.status, "replied", _("riapri il caso per scrivere al cittadino"))
+    _check(may_reply(ticket))
     text = _require_text(text, "reply", settings.ASCOLTO_MAX_MESSAGE_CHARS)
     message = channel_actions.send_message(
         _main_conversation(ticket),
@@ -317,7 +431,7 @@ def _reply(ticket: Ticket, text: str, actor: Actor) -> Message:
     )
     if ticket.first_response_at is None:
         ticket.first_response_at = message.sent_at
-    if ticket.status == Status.NEW:
+    if ticket.may("take"):
         _move(ticket, Status.OPEN, actor)
     events.replied_event(message.pk).record(ticket, actor, message.sent_at)
     return message
@@ -329,7 +443,7 @@ def resend_reply(ticket: Ticket, message: Message | int, *, actor: Actor) -> Mes
     tries, with the reason). Allowed whatever the case's status: the citizen never got it; not
     on a merged duplicate, whose conversations go on in the kept case (resend it there)."""
     ticket = _locked(ticket)
-    _not_merged(ticket)
+    _check(may_write(ticket))
     message_id = message.pk if isinstance(message, Message) else message
     failed = Message.objects.filter(
         pk=message_id,
@@ -351,7 +465,7 @@ def resend_reply(ticket: Ticket, message: Message | int, *, actor: Actor) -> Mes
 def add_ticket_note(ticket: Ticket, text: str, *, actor: Actor) -> Message:
     """Leave an internal note on the case (any status; never sent to the citizen)."""
     ticket = _locked(ticket)
-    _not_merged(ticket)
+    _check(may_write(ticket))
     text = _require_text(text, "note", settings.ASCOLTO_MAX_MESSAGE_CHARS)
     message = channel_actions.add_note(_main_conversation(ticket), text, author=actor)
     events.note_event(message.pk).record(ticket, actor, message.sent_at)
@@ -362,6 +476,7 @@ def add_ticket_note(ticket: Ticket, text: str, *, actor: Actor) -> Message:
 def wait_for_citizen(ticket: Ticket, *, actor: Actor, question: str = "") -> Ticket:
     """Put the case on hold until the citizen answers; with `question`, ask it on their channel."""
     ticket = _locked(ticket)
+    _check(may_wait(ticket))
     if question:
         _reply(ticket, question, actor)
     _move(ticket, Status.WAITING, actor)
@@ -377,8 +492,7 @@ def resolve_ticket(
     to the citizen as a reply (the usual way a Scrivi request is answered)."""
     ticket = _locked(ticket)
     resolution = _require_text(resolution, "resolution")
-    if not ticket.can_transition_to(Status.RESOLVED):
-        raise refusal(ticket.status, Status.RESOLVED, why_not(ticket.status, Status.RESOLVED))
+    _check(may_resolve(ticket))
     if notify:
         _reply(ticket, resolution, actor)
     _move(ticket, Status.RESOLVED, actor)
@@ -392,6 +506,7 @@ def resolve_ticket(
 def close_ticket(ticket: Ticket, *, actor: Actor) -> Ticket:
     """Close a resolved case: no further work is expected."""
     ticket = _locked(ticket)
+    _check(may_close(ticket))
     _move(ticket, Status.CLOSED, actor)
     ticket.save()
     return ticket
@@ -401,16 +516,8 @@ def close_ticket(ticket: Ticket, *, actor: Actor) -> Ticket:
 def reopen_ticket(ticket: Ticket, *, actor: Actor, reason: str = "") -> Ticket:
     """Reopen a resolved or closed case at the level that last worked on it."""
     ticket = _locked(ticket)
-    target = Status.OFFICE if ticket.level == Ticket.Level.SECOND else Status.OPEN
-    if ticket.parent_id is not None:
-        raise refusal(
-            ticket.status,
-            "open",
-            _("è stato unito al caso %(code)s: riapri quello") % {"code": ticket.parent},
-        )
-    if ticket.is_active():
-        raise refusal(ticket.status, target, _("solo un caso risolto o chiuso può essere riaperto"))
-    _move(ticket, Status.OFFICE if ticket.level == 2 else Status.OPEN, actor, reason=reason)
+    _check(may_reopen(ticket))
+    _move(ticket, _reopen_target(ticket), actor, reason=reason)
     ticket.save()
     return ticket
 
@@ -420,6 +527,7 @@ def cancel_ticket(ticket: Ticket, *, actor: Actor, reason: str) -> Ticket:
     """Cancel a case opened by mistake or withdrawn by the citizen."""
     ticket = _locked(ticket)
     reason = _require_text(reason, "reason", 2000)
+    _check(may_cancel(ticket))
     _move(ticket, Status.CANCELLED, actor, reason=reason)
     ticket.save()
     return ticket
@@ -435,7 +543,7 @@ def merge_tickets(duplicate: Ticket, into: Ticket, *, actor: Actor) -> Ticket:
     The conversations stay linked to the duplicate too (it was opened from them; reports count
     them), but from now on they are the kept case's, which may be another office's: the
     duplicate shows only the messages it held when merged (`Ticket.thread`), and every write on
-    it is refused (`_not_merged`), so nothing said in the kept case shows or lands here.
+    it is refused (`may_write`), so nothing said in the kept case shows or lands here.
     """
     if duplicate.pk == into.pk:
         raise DomainError(_("Un caso non può essere unito a sé stesso."))
@@ -449,10 +557,7 @@ def merge_tickets(duplicate: Ticket, into: Ticket, *, actor: Actor) -> Ticket:
         )
     if into.status == Status.CANCELLED:
         raise refusal(into.status, "merged", _("non si può unire a un caso annullato"))
-    if duplicate.status in Ticket.FINAL:
-        raise refusal(
-            duplicate.status, Status.CLOSED, _("si può unire solo un caso attivo o risolto")
-        )
+    _check(may_merge(duplicate))
     if into.citizen_id and duplicate.citizen_id and into.citizen_id != duplicate.citizen_id:
         raise DomainError(
             _("Questi casi appartengono a cittadini diversi: unisci prima i cittadini.")
@@ -478,7 +583,7 @@ def merge_tickets(duplicate: Ticket, into: Ticket, *, actor: Actor) -> Ticket:
 @transaction.atomic
 def set_theme(ticket: Ticket, theme: Theme, *, actor: Actor) -> Ticket:
     ticket = _locked(ticket)
-    _not_merged(ticket)
+    _check(may_write(ticket))
     if ticket.theme_id != theme.pk:
         events.theme_event(ticket.theme, theme).record(ticket, actor, timezone.now())
         ticket.theme = theme
@@ -489,7 +594,7 @@ def set_theme(ticket: Ticket, theme: Theme, *, actor: Actor) -> Ticket:
 @transaction.atomic
 def set_kind(ticket: Ticket, kind: str, *, actor: Actor) -> Ticket:
     ticket = _locked(ticket)
-    _not_merged(ticket)
+    _check(may_write(ticket))
     if kind not in Ticket.Kind.values:
         raise InvalidInput(
             _("Tipo di richiesta sconosciuto: «%(kind)s».") % {"kind": kind}, field="kind"
@@ -506,7 +611,7 @@ def tag_ticket(
     ticket: Ticket, *, actor: Actor, add: Iterable[Tag] = (), remove: Iterable[Tag] = ()
 ) -> Ticket:
     ticket = _locked(ticket)
-    _not_merged(ticket)
+    _check(may_write(ticket))
     added, removed = list(add), list(remove)
     if added:
         ticket.tags.add(*added)
@@ -522,7 +627,7 @@ def tag_ticket(
 @transaction.atomic
 def link_campaign(ticket: Ticket, campaign: Campaign | None, *, actor: Actor) -> Ticket:
     ticket = _locked(ticket)
-    _not_merged(ticket)
+    _check(may_write(ticket))
     if ticket.campaign_id != (campaign.pk if campaign else None):
         events.campaign_event(ticket.campaign, campaign).record(ticket, actor, timezone.now())
         ticket.campaign = campaign
@@ -574,67 +679,34 @@ def ensure_tags(names: Iterable[str]) -> list[Tag]:
     return tags
 
 
-# Which workflow actions a case in each status allows; `action_refusal` explains the others.
-ACTIONS = (
-    "reply",
-    "note",
-    "assign",
-    "escalate",
-    "send_back",
-    "wait",
-    "resolve",
-    "close",
-    "reopen",
-    "cancel",
-    "merge",
-    "tag",
-    "campaign",
-    "classify",
-)
+# The guard of each action of the case page, by the page's name for it.
+GUARDS: dict[str, Callable[[Ticket], Refusal | None]] = {
+    "reply": may_reply,
+    "note": may_write,
+    "assign": may_assign,
+    "escalate": may_escalate,
+    "send_back": may_send_back,
+    "wait": may_wait,
+    "resolve": may_resolve,
+    "close": may_close,
+    "reopen": may_reopen,
+    "cancel": may_cancel,
+    "merge": may_merge,
+    "tag": may_write,
+    "campaign": may_write,
+    "classify": may_write,
+}
+ACTIONS = tuple(GUARDS)
 
 
 def action_refusal(ticket: Ticket, action: str) -> str:
     """Why `action` is not available on `ticket` now, in Italian; "" when it is.
 
-    The same rules the actions enforce, asked beforehand, so a page can offer only what will be
-    accepted and say why the rest is not."""
-    status = ticket.status
-    if ticket.parent_id is not None and action != "reopen":
-        return _merged_reason(ticket)
-    if action in ("reply", "assign", "escalate"):
-        if ticket.is_active():
-            return ""
-        if status == Status.CANCELLED:
-            return why_not(status, Status.OPEN)
-        return _("il caso è %(status)s: riaprilo prima") % {"status": status_label(status).lower()}
-    if action == "send_back":
-        if status == Status.OFFICE:
-            return ""
-        return _("solo un caso assegnato a un ufficio può essere restituito")
-    if action == "reopen":
-        if ticket.parent_id is not None:
-            return _("è stato unito al caso %(code)s: riapri quello") % {"code": ticket.parent}
-        if status in (Status.RESOLVED, Status.CLOSED):
-            return ""
-        return _("solo un caso risolto o chiuso può essere riaperto")
-    if action == "merge":
-        if status in Ticket.FINAL:
-            return _("si può unire solo un caso attivo o risolto")
-        return ""
-    targets = {
-        "wait": Status.WAITING,
-        "resolve": Status.RESOLVED,
-        "close": Status.CLOSED,
-        "cancel": Status.CANCELLED,
-    }
-    if action in targets:
-        target = targets[action]
-        if ticket.can_transition_to(target):
-            return ""
-        return why_not(status, target) or _(
-            "un caso «%(status)s» non può diventare «%(target)s»"
-        ) % {"status": status_label(status), "target": status_label(target)}
-    return ""
+    The action's own guard, asked beforehand, so a page offers only what will be accepted and
+    says why the rest is not, in the words the action would use."""
+    guard = GUARDS.get(action)
+    refused = guard(ticket) if guard is not None else None
+    return refused.reason if refused is not None else ""
 
 
 def reassign_citizen(source: Citizen, target: Citizen, *, actor: Actor) -> int:

@@ -140,7 +140,7 @@ class TicketIntake:
             ticket = current.get(conversation.pk)
             if ticket is not None and ticket.status not in Ticket.FINAL:
                 back = Status.OFFICE if ticket.level == Ticket.Level.SECOND else Status.OPEN
-                if ticket.status in (Status.WAITING, Status.RESOLVED):
+                if ticket.may("citizen_writes"):
                     cause = (
                         "citizen_replied"
                         if ticket.status == Status.WAITING
