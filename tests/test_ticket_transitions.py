@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import itertools
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from django.utils import timezone
@@ -197,3 +198,39 @@ def test_ticket_events_cannot_be_changed_or_deleted(cast: personas.Cast) -> None
 
     stored = TicketEvent.objects.get(pk=event.pk)
     assert stored.to_value == "open"
+
+
+# The case page's actions, as the page calls them (see `web/views/console/case.py`).
+PAGE_ACTIONS: dict[str, Any] = {
+    "reply": lambda t, c: actions.reply_to_ticket(t, "Ecco la risposta.", actor=c.operator),
+    "note": lambda t, c: actions.add_ticket_note(t, "Da verificare.", actor=c.operator),
+    "assign": lambda t, c: actions.assign_ticket(t, actor=c.operator, assignee=c.supervisor),
+    "escalate": lambda t, c: actions.escalate_ticket(t, c.anagrafe, actor=c.operator),
+    "send_back": lambda t, c: actions.send_back_ticket(
+        t, actor=c.office_operator, reason="Non di nostra competenza."
+    ),
+    "wait": lambda t, c: actions.wait_for_citizen(t, actor=c.operator),
+    "resolve": lambda t, c: actions.resolve_ticket(t, "Risolto.", actor=c.operator),
+    "close": lambda t, c: actions.close_ticket(t, actor=c.operator),
+    "reopen": lambda t, c: actions.reopen_ticket(t, actor=c.operator, reason="Richiamato."),
+    "cancel": lambda t, c: actions.cancel_ticket(t, actor=c.operator, reason="Ritirata."),
+}
+GUARDED = list(itertools.product(STATUSES, PAGE_ACTIONS))
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("status", "name"), GUARDED, ids=[f"{s}-{n}" for s, n in GUARDED])
+def test_the_page_offers_an_action_exactly_when_the_action_accepts_it(
+    status: str, name: str, cast: personas.Cast
+) -> None:
+    ticket = factories.ticket_in(
+        status, actor=cast.operator, office=cast.tari, level=2 if status == S.OFFICE else 1
+    )
+    reason = actions.action_refusal(ticket, name)
+
+    if reason:
+        with pytest.raises(DomainError) as caught:
+            PAGE_ACTIONS[name](ticket, cast)
+        assert caught.value.message.endswith(reason), (caught.value.message, reason)
+    else:
+        PAGE_ACTIONS[name](ticket, cast)

@@ -71,10 +71,15 @@ def test_an_inactive_case_cannot_be_assigned(status: str, cast: personas.Cast) -
     with pytest.raises(InvalidTransition) as caught:
         actions.assign_ticket(ticket, actor=cast.supervisor, assignee=cast.operator)
 
-    assert str(caught.value) == (
-        f"Il caso non può passare da «{Ticket.Status(status).label}» a «Assegnato»: "
-        "solo un caso attivo può essere assegnato"
+    # The same reason the case page gives for not offering the action (one guard for both).
+    label = Ticket.Status(status).label
+    reason = (
+        "un caso annullato non può più cambiare"
+        if status == S.CANCELLED
+        else f"il caso è {label.lower()}: riaprilo prima"
     )
+    assert str(caught.value) == f"Il caso non può passare da «{label}» a «Assegnato»: {reason}"
+    assert actions.action_refusal(ticket, "assign") == reason
     assert counts() == before
 
 

@@ -89,7 +89,8 @@ def test_the_page_offers_only_allowed_actions_and_says_why_not(cast: personas.Ca
     assert 'id="action-reply"' not in page
     assert 'id="action-resolve"' not in page
     refused = page[page.index('id="refused-actions"') :]
-    assert "Rispondi al cittadino</span>: il caso è chiuso: riaprilo prima" in refused
+    assert "Rispondi al cittadino</span>: riapri il caso per scrivere al cittadino" in refused
+    assert "Assegna</span>: il caso è chiuso: riaprilo prima" in refused
     assert "Restituisci al primo livello</span>: solo un caso assegnato a un ufficio" in refused
     assert "Risolvi</span>: riapri prima il caso" in refused
 

@@ -4,8 +4,9 @@ have written, built in memory for bulk insertion.
 Each method mirrors one action (`open_ticket`, `assign_ticket`, `escalate_ticket`,
 `reply_to_ticket`, `wait_for_citizen`, `TicketIntake.thread`, `resolve_ticket`, `close_ticket`,
 `tag_ticket`, `check_sla_breaches`): the same status moves (checked against
-`Ticket.TRANSITIONS`), the same fields set, the same `TicketEvent`s with the same `from_value`,
-`to_value` and `data`, the same messages. Times are the simulated ones (epoch seconds), not the
+`Ticket.TRANSITIONS`), the same fields set, the same messages, and the same `TicketEvent`s,
+built by the same constructors (`tickets/events.py`); `tests/test_event_parity.py` drives a
+case both ways and compares what they record. Times are the simulated ones (epoch seconds), not the
 clock. A step that would happen after the window's horizon raises `Beyond`: the case stays as it
 was at the horizon, still open if it had not been resolved.
 
@@ -16,19 +17,18 @@ and the delivery of replies, is written directly as its result) and the message'
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from ascolto.channels.models import Channel, Conversation, Message
 from ascolto.demo.timeline import to_datetime
 from ascolto.demo.writer import Ids, Sink, TicketConversations, TicketTags
-from ascolto.tickets import sla
+from ascolto.tickets import events, sla
 from ascolto.tickets.models import Campaign, Ticket, TicketEvent
 from ascolto.tickets.receivers import acknowledgement_text
 from ascolto.tickets.routing import Route
 
 Status = Ticket.Status
-EventKind = TicketEvent.Kind
 SLA_CHECK_EVERY = 300  # `manage.py check_sla` runs every five minutes (README)
 
 
@@ -43,6 +43,13 @@ class Staff:
     id: int
     name: str
 
+    @property
+    def pk(self) -> int:
+        return self.id
+
+    def __str__(self) -> str:  # as an event names them
+        return self.name
+
 
 @dataclass(frozen=True)
 class Desk:
@@ -52,6 +59,13 @@ class Desk:
     name: str
     team_id: int | None
     staff: tuple[Staff, ...]
+
+    @property
+    def pk(self) -> int:
+        return self.id
+
+    def __str__(self) -> str:  # as an event names it
+        return self.name
 
 
 @dataclass(slots=True)
@@ -139,26 +153,11 @@ class Replay:
 
     # --- building blocks ------------------------------------------------------------------
 
-    def _event(
-        self,
-        case: Case,
-        kind: str,
-        actor: Staff | None,
-        at: int,
-        from_value: Any = "",
-        to_value: Any = "",
-        **data: Any,
-    ) -> None:
+    def _event(self, case: Case, event: events.Event, actor: Staff | None, at: int) -> None:
         self.sink.values(
             TicketEvent,
             id=self.ids.take(TicketEvent),
-            ticket_id=case.ticket.id,
-            kind=kind,
-            actor_id=actor.id if actor else None,
-            at=to_datetime(at),
-            from_value=str(from_value or "")[:255],
-            to_value=str(to_value or "")[:255],
-            data=data,
+            **event.values(case.ticket.id, actor.id if actor else None, to_datetime(at)),
         )
 
     def _step(self, case: Case, at: int) -> int:
@@ -180,16 +179,11 @@ class Replay:
             return
         ticket.sla_breached_at = to_datetime(due)
         case.saved_at = due
-        self._event(
-            case,
-            EventKind.SLA_BREACHED,
-            None,
-            due,
-            # The action formats the due time as read back from the database: in UTC.
-            to_value=ticket.due_at.astimezone(UTC).isoformat() if ticket.due_at else "",
-        )
+        self._event(case, events.sla_breached_event(ticket.due_at), None, due)
 
-    def _move(self, case: Case, status: str, actor: Staff | None, at: int, **data: Any) -> None:
+    def _move(
+        self, case: Case, status: str, actor: Staff | None, at: int, *, cause: str | None = None
+    ) -> None:
         ticket = case.ticket
         previous = ticket.status
         if status not in Ticket.TRANSITIONS[previous]:
@@ -202,7 +196,7 @@ class Replay:
         elif previous in (Status.RESOLVED, Status.CLOSED):
             ticket.resolved_at = None
             ticket.closed_at = None
-        self._event(case, EventKind.STATUS, actor, at, previous, status, **data)
+        self._event(case, events.status_event(previous, status, cause=cause), actor, at)
 
     def message(
         self,
@@ -309,18 +303,7 @@ class Replay:
         if due is not None:
             due_epoch = int(due.timestamp())
             case.breach_at = (due_epoch // SLA_CHECK_EVERY + 1) * SLA_CHECK_EVERY
-        self._event(
-            case,
-            EventKind.OPENED,
-            actor,
-            at,
-            to_value=Status.NEW,
-            channel=channel.code,
-            office=route.office.pk if route.office else None,
-            team=route.team.pk if route.team else None,
-            level=route.level,
-            rule=route.rule.pk if route.rule else None,
-        )
+        self._event(case, events.opened_event(channel_code=channel.code, route=route), actor, at)
         return case
 
     def acknowledge(self, case: Case, at: int) -> None:
@@ -342,16 +325,7 @@ class Replay:
         at = self._step(case, at)
         ticket = case.ticket
         ticket.assignee_id = assignee.id
-        self._event(
-            case,
-            EventKind.ASSIGNED,
-            actor,
-            at,
-            case.assignee_name,
-            assignee.name,
-            assignee=assignee.id,
-            team=None,
-        )
+        self._event(case, events.assigned_event(case.assignee_name, assignee, None), actor, at)
         case.assignee_name = assignee.name
         if ticket.status == Status.NEW:
             self._move(case, Status.OPEN, actor, at)
@@ -370,9 +344,7 @@ class Replay:
             Ticket.Level.SECOND,
         )
         case.office_name, case.assignee_name = desk.name, ""
-        self._event(
-            case, EventKind.ESCALATED, actor, at, previous, desk.name, office=desk.id, note=note
-        )
+        self._event(case, events.escalated_event(previous, desk, note), actor, at)
         if note:
             self.message(case.conversation, Message.Direction.NOTE, at, note, author=actor)
         case.saved_at = at
@@ -397,7 +369,7 @@ class Replay:
             ticket.first_response_at = to_datetime(at)
         if ticket.status == Status.NEW:
             self._move(case, Status.OPEN, actor, at)
-        self._event(case, EventKind.REPLIED, actor, at, message=message)
+        self._event(case, events.replied_event(message), actor, at)
 
     def wait(self, case: Case, at: int, actor: Staff | None, question: str) -> None:
         """`wait_for_citizen`, asking `question` on the case's channel."""
@@ -431,7 +403,7 @@ class Replay:
             self._move(case, back, None, at, cause="citizen_replied")
         elif ticket.status == Status.RESOLVED:
             self._move(case, back, None, at, cause="citizen_wrote_after_resolution")
-        self._event(case, EventKind.MESSAGE, None, at, message=message)
+        self._event(case, events.message_event(message), None, at)
         case.saved_at = at
 
     def resolve(
@@ -456,15 +428,13 @@ class Replay:
         at = self._step(case, at)
         for tag_id, _slug in tags:
             self.sink.values(TicketTags, ticket_id=case.ticket.id, tag_id=tag_id)
-        self._event(
-            case, EventKind.TAGGED, actor, at, added=[slug for _id, slug in tags], removed=[]
-        )
+        self._event(case, events.tagged_event([slug for _id, slug in tags], []), actor, at)
 
     def link_campaign(self, case: Case, at: int, actor: Staff | None, campaign: Campaign) -> None:
         """`link_campaign`: the case joins a campaign and gets its tag."""
         at = self._step(case, at)
         ticket = case.ticket
-        self._event(case, EventKind.CAMPAIGN, actor, at, "", campaign.name)
+        self._event(case, events.campaign_event(None, campaign), actor, at)
         ticket.campaign_id = campaign.id
         case.saved_at = at
         if campaign.tag_id is not None:

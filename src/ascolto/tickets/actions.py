@@ -1,16 +1,18 @@
 """Actions on cases: the one write path for tickets.
 
-Every function here runs in one transaction, locks the case row it changes, checks the move
-against `Ticket.TRANSITIONS`, records a `TicketEvent` with the actor and the time, and schedules
-follow-up work through the outbox (processed after commit). Views, the API, channel adapters,
+Every function here runs in one transaction, locks the case row it changes, asks its guard
+whether the case allows it now (`may_*`, from the moves of `Ticket.MOVES`; the case page asks
+the same guards through `action_refusal`), records its `TicketEvent`s (built in
+`tickets/events.py`) with the actor and the time, and schedules follow-up work through the
+outbox (processed after commit). Views, the API, channel adapters,
 the chatbot, commands, tasks and tests all call these; nobody else saves a ticket.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -27,7 +29,7 @@ from ascolto.core import access, outbox
 from ascolto.core.errors import DomainError, InvalidInput, NotFound
 from ascolto.core.text import header_text
 from ascolto.organisation.models import Office, Team, User
-from ascolto.tickets import codes
+from ascolto.tickets import codes, events
 from ascolto.tickets.intake import build_ticket
 from ascolto.tickets.models import (
     Campaign,
@@ -55,27 +57,6 @@ _TEXT_NAMES = {
 }
 
 
-def _event(
-    ticket: Ticket,
-    kind: str,
-    actor: Actor,
-    *,
-    at: datetime | None = None,
-    from_value: Any = "",
-    to_value: Any = "",
-    **data: Any,
-) -> TicketEvent:
-    return TicketEvent.objects.create(
-        ticket=ticket,
-        kind=kind,
-        actor=actor,
-        at=at or timezone.now(),
-        from_value=str(from_value or "")[:255],
-        to_value=str(to_value or "")[:255],
-        data=data,
-    )
-
-
 def _locked(ticket: Ticket) -> Ticket:
     """Re-read the case under a row lock, so two operators acting at once are serialised."""
     try:
@@ -84,28 +65,17 @@ def _locked(ticket: Ticket) -> Ticket:
         raise NotFound(_("Il caso %(pk)s non esiste.") % {"pk": ticket.pk}) from exc
 
 
-def _move(ticket: Ticket, status: str, actor: Actor, **data: Any) -> None:
+def _move(ticket: Ticket, status: str, actor: Actor, *, reason: str | None = None) -> None:
     if not ticket.can_transition_to(status):
         raise refusal(ticket.status, status, why_not(ticket.status, status))
     now = timezone.now()
     previous = ticket.apply_status(status, now)
-    _event(
-        ticket, TicketEvent.Kind.STATUS, actor, at=now, from_value=previous, to_value=status, **data
-    )
+    events.status_event(previous, status, reason=reason).record(ticket, actor, now)
 
 
-def _merged_reason(ticket: Ticket) -> str:
-    return _("è stato unito al caso %(code)s: lavora su quello") % {"code": ticket.parent}
-
-
-def _not_merged(ticket: Ticket) -> None:
-    """Refuse any write on a merged duplicate. Its conversations go on in the kept case, maybe
-    another office's: a note written here would land there, past that office's scope check."""
-    if ticket.parent_id is not None:
-        raise DomainError(
-            _("Il caso %(code)s non si può più modificare: %(reason)s.")
-            % {"code": ticket.code, "reason": _merged_reason(ticket)}
-        )
+def _check(refused: Refusal | None) -> None:
+    if refused is not None:
+        raise refused.error
 
 
 def _require_text(text: str, what: str, limit: int = MAX_RESOLUTION) -> str:
@@ -120,6 +90,133 @@ def _require_text(text: str, what: str, limit: int = MAX_RESOLUTION) -> str:
             field=what,
         )
     return text
+
+
+# --- Guards: may this action be taken on this case now? ----------------------------------------
+#
+# One guard per action, read by the action (which raises the refusal's error) and by
+# `action_refusal` (which gives the case page the refusal's reason), so what the page offers is
+# what the action accepts. Guards look at the case only; what depends on the action's input
+# (which office, which assignee, the texts) is checked by the action itself.
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """Why an action is refused now: `reason`, a few words the case page shows next to the
+    action, and `error`, what the action raises (its message built from the reason)."""
+
+    reason: str
+    error: DomainError
+
+
+def _refused_move(ticket: Ticket, requested: str, reason: str) -> Refusal:
+    return Refusal(reason, refusal(ticket.status, requested, reason))
+
+
+def may_write(ticket: Ticket) -> Refusal | None:
+    """Any write on a merged duplicate is refused. Its conversations go on in the kept case,
+    maybe another office's: a note written here would land there, past that office's scope
+    check."""
+    if ticket.parent_id is None:
+        return None
+    reason = _("è stato unito al caso %(code)s: lavora su quello") % {"code": ticket.parent}
+    return Refusal(
+        reason,
+        DomainError(
+            _("Il caso %(code)s non si può più modificare: %(reason)s.")
+            % {"code": ticket.code, "reason": reason}
+        ),
+    )
+
+
+def _while_active(ticket: Ticket, requested: str, reopen_first: str) -> Refusal | None:
+    """For the actions on an active case only: `reopen_first` says why to a resolved or closed
+    case."""
+    if ticket.is_active():
+        return None
+    if ticket.status == Status.CANCELLED:
+        return _refused_move(ticket, requested, why_not(ticket.status, requested))
+    return _refused_move(ticket, requested, reopen_first)
+
+
+def _inactive_reason(ticket: Ticket) -> str:
+    return _("il caso è %(status)s: riaprilo prima") % {
+        "status": status_label(ticket.status).lower()
+    }
+
+
+def _moving(ticket: Ticket, move: str, target: str) -> Refusal | None:
+    """For the actions that are one move of `Ticket.MOVES`, to `target`."""
+    if ticket.may(move):
+        return None
+    reason = why_not(ticket.status, target) or _(
+        "un caso «%(status)s» non può diventare «%(target)s»"
+    ) % {"status": status_label(ticket.status), "target": status_label(target)}
+    return _refused_move(ticket, target, reason)
+
+
+def may_reply(ticket: Ticket) -> Refusal | None:
+    return may_write(ticket) or _while_active(
+        ticket, "replied", _("riapri il caso per scrivere al cittadino")
+    )
+
+
+def may_assign(ticket: Ticket) -> Refusal | None:
+    return may_write(ticket) or _while_active(ticket, "assigned", _inactive_reason(ticket))
+
+
+def may_escalate(ticket: Ticket) -> Refusal | None:
+    return may_write(ticket) or _while_active(ticket, Status.OFFICE, _inactive_reason(ticket))
+
+
+def may_send_back(ticket: Ticket) -> Refusal | None:
+    if ticket.may("send_back"):
+        return may_write(ticket)
+    reason = _("solo un caso assegnato a un ufficio può essere restituito")
+    return may_write(ticket) or _refused_move(ticket, Status.OPEN, reason)
+
+
+def may_wait(ticket: Ticket) -> Refusal | None:
+    return may_write(ticket) or _moving(ticket, "wait", Status.WAITING)
+
+
+def may_resolve(ticket: Ticket) -> Refusal | None:
+    return may_write(ticket) or _moving(ticket, "resolve", Status.RESOLVED)
+
+
+def may_close(ticket: Ticket) -> Refusal | None:
+    return may_write(ticket) or _moving(ticket, "close", Status.CLOSED)
+
+
+def may_cancel(ticket: Ticket) -> Refusal | None:
+    return may_write(ticket) or _moving(ticket, "cancel", Status.CANCELLED)
+
+
+def _reopen_target(ticket: Ticket) -> str:
+    """A case is reopened at the level that last worked on it."""
+    return Status.OFFICE if ticket.level == Ticket.Level.SECOND else Status.OPEN
+
+
+def may_reopen(ticket: Ticket) -> Refusal | None:
+    target = _reopen_target(ticket)
+    if ticket.parent_id is not None:
+        reason = _("è stato unito al caso %(code)s: riapri quello") % {"code": ticket.parent}
+        return _refused_move(ticket, "open", reason)
+    if ticket.may("reopen"):
+        return None
+    if ticket.status == Status.CANCELLED:
+        return _refused_move(ticket, target, why_not(ticket.status, target))
+    return _refused_move(ticket, target, _("solo un caso risolto o chiuso può essere riaperto"))
+
+
+def may_merge(duplicate: Ticket) -> Refusal | None:
+    """For the case merged into another (what the kept case must be is checked by
+    `merge_tickets`, which knows both)."""
+    if duplicate.status in Ticket.FINAL:
+        return may_write(duplicate) or _refused_move(
+            duplicate, Status.CLOSED, _("si può unire solo un caso attivo o risolto")
+        )
+    return may_write(duplicate)
 
 
 # --- Opening --------------------------------------------------------------------------------
@@ -148,7 +245,7 @@ def open_ticket(
     (`contactcenter.actions.log_call`), a callback booked (`book_callback`). What arrives from a
     channel is opened by intake (`tickets.intake`), from the same `build_ticket`.
     """
-    ticket, details = build_ticket(
+    ticket, opened = build_ticket(
         channel=channel,
         identity=identity,
         citizen=citizen,
@@ -177,14 +274,7 @@ def open_ticket(
             tag_list.append(campaign.tag)
         if tag_list:
             ticket.tags.add(*tag_list)
-        _event(
-            ticket,
-            TicketEvent.Kind.OPENED,
-            actor,
-            at=ticket.created_at,
-            to_value=ticket.status,
-            **details,
-        )
+        opened.record(ticket, actor, ticket.created_at)
         outbox.publish("ticket.opened", ticket_id=ticket.pk)
     return ticket
 
@@ -198,8 +288,7 @@ def assign_ticket(
 ) -> Ticket:
     """Give the case to an operator and/or a team; a new case becomes 'open'."""
     ticket = _locked(ticket)
-    if not ticket.is_active():
-        raise refusal(ticket.status, "assigned", _("solo un caso attivo può essere assegnato"))
+    _check(may_assign(ticket))
     if assignee is None and team is None:
         raise InvalidInput(
             _("Scegli un operatore o un team a cui assegnare il caso."), field="assignee"
@@ -222,23 +311,10 @@ def assign_ticket(
         _check_assignee_sees(ticket, assignee)
     if team is not None:
         ticket.team = team
+    events.assigned_event(ticket.assignee, assignee, team).record(ticket, actor, timezone.now())
     if assignee is not None:
-        previous = ticket.assignee
         ticket.assignee = assignee
-        _event(
-            ticket,
-            TicketEvent.Kind.ASSIGNED,
-            actor,
-            from_value=previous or "",
-            to_value=assignee,
-            assignee=assignee.pk,
-            team=team.pk if team else None,
-        )
-    else:
-        _event(
-            ticket, TicketEvent.Kind.ASSIGNED, actor, to_value=team, team=team.pk if team else None
-        )
-    if ticket.status == Status.NEW:
+    if ticket.may("take"):
         _move(ticket, Status.OPEN, actor)
     ticket.save()
     return ticket
@@ -286,6 +362,7 @@ def escalate_ticket(
 ) -> Ticket:
     """Hand the case to an office (second level); it leaves the first-level operator's queue."""
     ticket = _locked(ticket)
+    _check(may_escalate(ticket))
     if not office.is_active:
         raise InvalidInput(
             _("L'ufficio %(office)s non è attivo.") % {"office": office}, field="office"
@@ -309,15 +386,7 @@ def escalate_ticket(
         None,
         Ticket.Level.SECOND,
     )
-    _event(
-        ticket,
-        TicketEvent.Kind.ESCALATED,
-        actor,
-        from_value=previous or "",
-        to_value=office,
-        office=office.pk,
-        note=note,
-    )
+    events.escalated_event(previous, office, note).record(ticket, actor, timezone.now())
     if note:
         channel_actions.add_note(_main_conversation(ticket), note, author=actor)
     ticket.save()
@@ -332,24 +401,12 @@ def send_back_ticket(
     """Return a second-level case to the first level, saying why (not competent, missing data)."""
     ticket = _locked(ticket)
     reason = _require_text(reason, "reason", 2000)
-    if ticket.status != Status.OFFICE:
-        raise refusal(
-            ticket.status,
-            Status.OPEN,
-            _("solo un caso assegnato a un ufficio può essere restituito"),
-        )
+    _check(may_send_back(ticket))
     _move(ticket, Status.OPEN, actor)
     previous = ticket.office
     ticket.level, ticket.assignee = Ticket.Level.FIRST, None
     ticket.office = office or _first_level_office(ticket)
-    _event(
-        ticket,
-        TicketEvent.Kind.SENT_BACK,
-        actor,
-        from_value=previous or "",
-        to_value=ticket.office or "",
-        reason=reason,
-    )
+    events.sent_back_event(previous, ticket.office, reason).record(ticket, actor, timezone.now())
     channel_actions.add_note(_main_conversation(ticket), reason, author=actor)
     ticket.save()
     return ticket
@@ -365,9 +422,7 @@ def reply_to_ticket(ticket: Ticket, text: str, *, actor: Actor) -> Message:
 
 
 def _reply(ticket: Ticket, text: str, actor: Actor) -> Message:
-    _not_merged(ticket)
-    if not ticket.is_active():
-        raise refusal(ticket.status, "replied", _("riapri il caso per scrivere al cittadino"))
+    _check(may_reply(ticket))
     text = _require_text(text, "reply", settings.ASCOLTO_MAX_MESSAGE_CHARS)
     message = channel_actions.send_message(
         _main_conversation(ticket),
@@ -377,9 +432,9 @@ def _reply(ticket: Ticket, text: str, actor: Actor) -> Message:
     )
     if ticket.first_response_at is None:
         ticket.first_response_at = message.sent_at
-    if ticket.status == Status.NEW:
+    if ticket.may("take"):
         _move(ticket, Status.OPEN, actor)
-    _event(ticket, TicketEvent.Kind.REPLIED, actor, at=message.sent_at, message=message.pk)
+    events.replied_event(message.pk).record(ticket, actor, message.sent_at)
     return message
 
 
@@ -389,7 +444,7 @@ def resend_reply(ticket: Ticket, message: Message | int, *, actor: Actor) -> Mes
     tries, with the reason). Allowed whatever the case's status: the citizen never got it; not
     on a merged duplicate, whose conversations go on in the kept case (resend it there)."""
     ticket = _locked(ticket)
-    _not_merged(ticket)
+    _check(may_write(ticket))
     message_id = message.pk if isinstance(message, Message) else message
     failed = Message.objects.filter(
         pk=message_id,
@@ -403,7 +458,7 @@ def resend_reply(ticket: Ticket, message: Message | int, *, actor: Actor) -> Mes
             field="message",
         )
     resent = channel_actions.resend_message(message_id)
-    _event(ticket, TicketEvent.Kind.REPLIED, actor, message=resent.pk, resent=True)
+    events.replied_event(resent.pk, resent=True).record(ticket, actor, timezone.now())
     return resent
 
 
@@ -411,10 +466,10 @@ def resend_reply(ticket: Ticket, message: Message | int, *, actor: Actor) -> Mes
 def add_ticket_note(ticket: Ticket, text: str, *, actor: Actor) -> Message:
     """Leave an internal note on the case (any status; never sent to the citizen)."""
     ticket = _locked(ticket)
-    _not_merged(ticket)
+    _check(may_write(ticket))
     text = _require_text(text, "note", settings.ASCOLTO_MAX_MESSAGE_CHARS)
     message = channel_actions.add_note(_main_conversation(ticket), text, author=actor)
-    _event(ticket, TicketEvent.Kind.NOTE, actor, at=message.sent_at, message=message.pk)
+    events.note_event(message.pk).record(ticket, actor, message.sent_at)
     return message
 
 
@@ -422,6 +477,7 @@ def add_ticket_note(ticket: Ticket, text: str, *, actor: Actor) -> Message:
 def wait_for_citizen(ticket: Ticket, *, actor: Actor, question: str = "") -> Ticket:
     """Put the case on hold until the citizen answers; with `question`, ask it on their channel."""
     ticket = _locked(ticket)
+    _check(may_wait(ticket))
     if question:
         _reply(ticket, question, actor)
     _move(ticket, Status.WAITING, actor)
@@ -437,8 +493,7 @@ def resolve_ticket(
     to the citizen as a reply (the usual way a Scrivi request is answered)."""
     ticket = _locked(ticket)
     resolution = _require_text(resolution, "resolution")
-    if not ticket.can_transition_to(Status.RESOLVED):
-        raise refusal(ticket.status, Status.RESOLVED, why_not(ticket.status, Status.RESOLVED))
+    _check(may_resolve(ticket))
     if notify:
         _reply(ticket, resolution, actor)
     _move(ticket, Status.RESOLVED, actor)
@@ -458,6 +513,7 @@ def resolve_at_first_contact(ticket: Ticket, resolution: str, *, actor: User) ->
     case, as `assign_ticket` would refuse them. The event's `assignee` says who holds it."""
     ticket = _locked(ticket)
     resolution = _require_text(resolution, "resolution")
+    _check(may_resolve(ticket))
     if (
         ticket.level == Ticket.Level.FIRST
         and ticket.assignee_id is None
@@ -466,7 +522,9 @@ def resolve_at_first_contact(ticket: Ticket, resolution: str, *, actor: User) ->
         and access.may_see_office(actor, ticket.office)
     ):
         ticket.assignee = actor
-    _move(ticket, Status.RESOLVED, actor, cause="first_contact", assignee=ticket.assignee_id)
+    now = timezone.now()
+    previous = ticket.apply_status(Status.RESOLVED, now)
+    events.first_contact_event(previous, ticket.assignee).record(ticket, actor, now)
     ticket.resolution = resolution
     ticket.save()
     outbox.publish("ticket.resolved", ticket_id=ticket.pk)
@@ -477,6 +535,7 @@ def resolve_at_first_contact(ticket: Ticket, resolution: str, *, actor: User) ->
 def close_ticket(ticket: Ticket, *, actor: Actor) -> Ticket:
     """Close a resolved case: no further work is expected."""
     ticket = _locked(ticket)
+    _check(may_close(ticket))
     _move(ticket, Status.CLOSED, actor)
     ticket.save()
     return ticket
@@ -486,16 +545,8 @@ def close_ticket(ticket: Ticket, *, actor: Actor) -> Ticket:
 def reopen_ticket(ticket: Ticket, *, actor: Actor, reason: str = "") -> Ticket:
     """Reopen a resolved or closed case at the level that last worked on it."""
     ticket = _locked(ticket)
-    target = Status.OFFICE if ticket.level == Ticket.Level.SECOND else Status.OPEN
-    if ticket.parent_id is not None:
-        raise refusal(
-            ticket.status,
-            "open",
-            _("è stato unito al caso %(code)s: riapri quello") % {"code": ticket.parent},
-        )
-    if ticket.is_active():
-        raise refusal(ticket.status, target, _("solo un caso risolto o chiuso può essere riaperto"))
-    _move(ticket, Status.OFFICE if ticket.level == 2 else Status.OPEN, actor, reason=reason)
+    _check(may_reopen(ticket))
+    _move(ticket, _reopen_target(ticket), actor, reason=reason)
     ticket.save()
     return ticket
 
@@ -505,6 +556,7 @@ def cancel_ticket(ticket: Ticket, *, actor: Actor, reason: str) -> Ticket:
     """Cancel a case opened by mistake or withdrawn by the citizen."""
     ticket = _locked(ticket)
     reason = _require_text(reason, "reason", 2000)
+    _check(may_cancel(ticket))
     _move(ticket, Status.CANCELLED, actor, reason=reason)
     ticket.save()
     return ticket
@@ -520,7 +572,7 @@ def merge_tickets(duplicate: Ticket, into: Ticket, *, actor: Actor) -> Ticket:
     The conversations stay linked to the duplicate too (it was opened from them; reports count
     them), but from now on they are the kept case's, which may be another office's: the
     duplicate shows only the messages it held when merged (`Ticket.thread`), and every write on
-    it is refused (`_not_merged`), so nothing said in the kept case shows or lands here.
+    it is refused (`may_write`), so nothing said in the kept case shows or lands here.
     """
     if duplicate.pk == into.pk:
         raise DomainError(_("Un caso non può essere unito a sé stesso."))
@@ -534,10 +586,7 @@ def merge_tickets(duplicate: Ticket, into: Ticket, *, actor: Actor) -> Ticket:
         )
     if into.status == Status.CANCELLED:
         raise refusal(into.status, "merged", _("non si può unire a un caso annullato"))
-    if duplicate.status in Ticket.FINAL:
-        raise refusal(
-            duplicate.status, Status.CLOSED, _("si può unire solo un caso attivo o risolto")
-        )
+    _check(may_merge(duplicate))
     if into.citizen_id and duplicate.citizen_id and into.citizen_id != duplicate.citizen_id:
         raise DomainError(
             _("Questi casi appartengono a cittadini diversi: unisci prima i cittadini.")
@@ -547,16 +596,10 @@ def merge_tickets(duplicate: Ticket, into: Ticket, *, actor: Actor) -> Ticket:
     previous = duplicate.status
     duplicate.status, duplicate.parent, duplicate.closed_at = Status.CLOSED, into, timezone.now()
     duplicate.save()
-    _event(
-        duplicate,
-        TicketEvent.Kind.STATUS,
-        actor,
-        from_value=previous,
-        to_value=Status.CLOSED,
-        cause="merged",
-    )
-    _event(duplicate, TicketEvent.Kind.MERGED, actor, to_value=into.code, into=into.pk)
-    _event(into, TicketEvent.Kind.MERGED, actor, from_value=duplicate.code, duplicate=duplicate.pk)
+    now = timezone.now()
+    events.status_event(previous, Status.CLOSED, cause="merged").record(duplicate, actor, now)
+    events.merged_into_event(into).record(duplicate, actor, now)
+    events.merged_from_event(duplicate).record(into, actor, now)
     if into.citizen_id is None and duplicate.citizen_id is not None:
         into.citizen_id = duplicate.citizen_id
     into.save()
@@ -569,9 +612,9 @@ def merge_tickets(duplicate: Ticket, into: Ticket, *, actor: Actor) -> Ticket:
 @transaction.atomic
 def set_theme(ticket: Ticket, theme: Theme, *, actor: Actor) -> Ticket:
     ticket = _locked(ticket)
-    _not_merged(ticket)
+    _check(may_write(ticket))
     if ticket.theme_id != theme.pk:
-        _event(ticket, TicketEvent.Kind.THEME, actor, from_value=ticket.theme or "", to_value=theme)
+        events.theme_event(ticket.theme, theme).record(ticket, actor, timezone.now())
         ticket.theme = theme
         ticket.save()
     return ticket
@@ -580,13 +623,13 @@ def set_theme(ticket: Ticket, theme: Theme, *, actor: Actor) -> Ticket:
 @transaction.atomic
 def set_kind(ticket: Ticket, kind: str, *, actor: Actor) -> Ticket:
     ticket = _locked(ticket)
-    _not_merged(ticket)
+    _check(may_write(ticket))
     if kind not in Ticket.Kind.values:
         raise InvalidInput(
             _("Tipo di richiesta sconosciuto: «%(kind)s».") % {"kind": kind}, field="kind"
         )
     if ticket.kind != kind:
-        _event(ticket, TicketEvent.Kind.KIND, actor, from_value=ticket.kind, to_value=kind)
+        events.kind_event(ticket.kind, kind).record(ticket, actor, timezone.now())
         ticket.kind = kind
         ticket.save()
     return ticket
@@ -597,19 +640,15 @@ def tag_ticket(
     ticket: Ticket, *, actor: Actor, add: Iterable[Tag] = (), remove: Iterable[Tag] = ()
 ) -> Ticket:
     ticket = _locked(ticket)
-    _not_merged(ticket)
+    _check(may_write(ticket))
     added, removed = list(add), list(remove)
     if added:
         ticket.tags.add(*added)
     if removed:
         ticket.tags.remove(*removed)
     if added or removed:
-        _event(
-            ticket,
-            TicketEvent.Kind.TAGGED,
-            actor,
-            added=[t.slug for t in added],
-            removed=[t.slug for t in removed],
+        events.tagged_event([t.slug for t in added], [t.slug for t in removed]).record(
+            ticket, actor, timezone.now()
         )
     return ticket
 
@@ -617,15 +656,9 @@ def tag_ticket(
 @transaction.atomic
 def link_campaign(ticket: Ticket, campaign: Campaign | None, *, actor: Actor) -> Ticket:
     ticket = _locked(ticket)
-    _not_merged(ticket)
+    _check(may_write(ticket))
     if ticket.campaign_id != (campaign.pk if campaign else None):
-        _event(
-            ticket,
-            TicketEvent.Kind.CAMPAIGN,
-            actor,
-            from_value=ticket.campaign or "",
-            to_value=campaign or "",
-        )
+        events.campaign_event(ticket.campaign, campaign).record(ticket, actor, timezone.now())
         ticket.campaign = campaign
         ticket.save()
         if campaign is not None and campaign.tag is not None:
@@ -675,67 +708,34 @@ def ensure_tags(names: Iterable[str]) -> list[Tag]:
     return tags
 
 
-# Which workflow actions a case in each status allows; `action_refusal` explains the others.
-ACTIONS = (
-    "reply",
-    "note",
-    "assign",
-    "escalate",
-    "send_back",
-    "wait",
-    "resolve",
-    "close",
-    "reopen",
-    "cancel",
-    "merge",
-    "tag",
-    "campaign",
-    "classify",
-)
+# The guard of each action of the case page, by the page's name for it.
+GUARDS: dict[str, Callable[[Ticket], Refusal | None]] = {
+    "reply": may_reply,
+    "note": may_write,
+    "assign": may_assign,
+    "escalate": may_escalate,
+    "send_back": may_send_back,
+    "wait": may_wait,
+    "resolve": may_resolve,
+    "close": may_close,
+    "reopen": may_reopen,
+    "cancel": may_cancel,
+    "merge": may_merge,
+    "tag": may_write,
+    "campaign": may_write,
+    "classify": may_write,
+}
+ACTIONS = tuple(GUARDS)
 
 
 def action_refusal(ticket: Ticket, action: str) -> str:
     """Why `action` is not available on `ticket` now, in Italian; "" when it is.
 
-    The same rules the actions enforce, asked beforehand, so a page can offer only what will be
-    accepted and say why the rest is not."""
-    status = ticket.status
-    if ticket.parent_id is not None and action != "reopen":
-        return _merged_reason(ticket)
-    if action in ("reply", "assign", "escalate"):
-        if ticket.is_active():
-            return ""
-        if status == Status.CANCELLED:
-            return why_not(status, Status.OPEN)
-        return _("il caso è %(status)s: riaprilo prima") % {"status": status_label(status).lower()}
-    if action == "send_back":
-        if status == Status.OFFICE:
-            return ""
-        return _("solo un caso assegnato a un ufficio può essere restituito")
-    if action == "reopen":
-        if ticket.parent_id is not None:
-            return _("è stato unito al caso %(code)s: riapri quello") % {"code": ticket.parent}
-        if status in (Status.RESOLVED, Status.CLOSED):
-            return ""
-        return _("solo un caso risolto o chiuso può essere riaperto")
-    if action == "merge":
-        if status in Ticket.FINAL:
-            return _("si può unire solo un caso attivo o risolto")
-        return ""
-    targets = {
-        "wait": Status.WAITING,
-        "resolve": Status.RESOLVED,
-        "close": Status.CLOSED,
-        "cancel": Status.CANCELLED,
-    }
-    if action in targets:
-        target = targets[action]
-        if ticket.can_transition_to(target):
-            return ""
-        return why_not(status, target) or _(
-            "un caso «%(status)s» non può diventare «%(target)s»"
-        ) % {"status": status_label(status), "target": status_label(target)}
-    return ""
+    The action's own guard, asked beforehand, so a page offers only what will be accepted and
+    says why the rest is not, in the words the action would use."""
+    guard = GUARDS.get(action)
+    refused = guard(ticket) if guard is not None else None
+    return refused.reason if refused is not None else ""
 
 
 def reassign_citizen(source: Citizen, target: Citizen, *, actor: Actor) -> int:
@@ -744,7 +744,7 @@ def reassign_citizen(source: Citizen, target: Citizen, *, actor: Actor) -> int:
     for ticket in Ticket.objects.select_for_update().filter(citizen=source):
         ticket.citizen = target
         ticket.save(update_fields=["citizen", "updated_at"])
-        _event(ticket, TicketEvent.Kind.CITIZEN, actor, from_value=source.pk, to_value=target.pk)
+        events.citizen_event(source.pk, target.pk).record(ticket, actor, timezone.now())
         count += 1
     return count
 
@@ -768,13 +768,7 @@ def check_sla_breaches(now: datetime | None = None) -> int:
                 continue
             ticket.sla_breached_at = now
             ticket.save(update_fields=["sla_breached_at", "updated_at"])
-            _event(
-                ticket,
-                TicketEvent.Kind.SLA_BREACHED,
-                None,
-                at=now,
-                to_value=ticket.due_at.isoformat() if ticket.due_at else "",
-            )
+            events.sla_breached_event(ticket.due_at).record(ticket, None, now)
             outbox.publish("ticket.sla_breached", ticket_id=ticket.pk)
             count += 1
     return count

@@ -20,7 +20,7 @@ from ascolto.channels.models import Channel, Conversation
 from ascolto.citizens.models import Citizen, Identity
 from ascolto.core import outbox
 from ascolto.core.errors import DomainError, InvalidInput
-from ascolto.tickets import codes, sla
+from ascolto.tickets import codes, events, sla
 from ascolto.tickets.models import Campaign, RoutingRule, Theme, Ticket, TicketEvent
 from ascolto.tickets.routing import route
 
@@ -42,9 +42,9 @@ def build_ticket(
     rules: Sequence[RoutingRule] | None = None,
     due_at: datetime | None = None,
     code: str = "",
-) -> tuple[Ticket, dict[str, Any]]:
-    """A new, unsaved case routed by the rules, with its code and SLA due time, and the details
-    of its 'opened' event. Shared by `open_ticket` and batch intake. An explicit `due_at` (a
+) -> tuple[Ticket, events.Event]:
+    """A new, unsaved case routed by the rules, with its code and SLA due time, and its
+    'opened' event. Shared by `open_ticket` and batch intake. An explicit `due_at` (a
     callback's booked slot) overrides the SLA policy's; an explicit `code` (pre-assigned by the
     intake queue and already shown to the citizen) replaces a fresh one."""
     if kind not in Ticket.Kind.values:
@@ -74,14 +74,7 @@ def build_ticket(
         created_at=at,
         due_at=due_at or (sla.due_at(target.sla_policy, at) if target.sla_policy else None),
     )
-    details = {
-        "channel": channel.code,
-        "office": target.office.pk if target.office else None,
-        "team": target.team.pk if target.team else None,
-        "level": target.level,
-        "rule": target.rule.pk if target.rule else None,
-    }
-    return ticket, details
+    return ticket, events.opened_event(channel_code=channel.code, route=target)
 
 
 class TicketIntake:
@@ -138,7 +131,7 @@ class TicketIntake:
         new: list[Ticket] = []
         links: list[tuple[Ticket, Conversation]] = []
         changed: dict[int, Ticket] = {}
-        events: list[TicketEvent] = []
+        rows: list[TicketEvent] = []
         outcome: dict[int, Ticket | None] = {}
         now = timezone.now()
         for item in items:
@@ -147,7 +140,7 @@ class TicketIntake:
             ticket = current.get(conversation.pk)
             if ticket is not None and ticket.status not in Ticket.FINAL:
                 back = Status.OFFICE if ticket.level == Ticket.Level.SECOND else Status.OPEN
-                if ticket.status in (Status.WAITING, Status.RESOLVED):
+                if ticket.may("citizen_writes"):
                     cause = (
                         "citizen_replied"
                         if ticket.status == Status.WAITING
@@ -155,26 +148,12 @@ class TicketIntake:
                     )
                     previous = ticket.apply_status(back, now)
                     ticket.updated_at = now
-                    events.append(
-                        TicketEvent(
-                            ticket=ticket,
-                            kind=TicketEvent.Kind.STATUS,
-                            at=now,
-                            from_value=previous,
-                            to_value=back,
-                            data={"cause": cause},
-                        )
+                    rows.append(
+                        events.status_event(previous, back, cause=cause).row(ticket, None, now)
                     )
                     if ticket.pk is not None:
                         changed[ticket.pk] = ticket
-                events.append(
-                    TicketEvent(
-                        ticket=ticket,
-                        kind=TicketEvent.Kind.MESSAGE,
-                        at=message.sent_at,
-                        data={"message": message.pk},
-                    )
-                )
+                rows.append(events.message_event(message.pk).row(ticket, None, message.sent_at))
                 outcome[item.index] = ticket
                 continue
             hints = item.inbound.hints
@@ -189,7 +168,7 @@ class TicketIntake:
                     )
                 )
             identity = item.identity
-            ticket, details = build_ticket(
+            ticket, opening = build_ticket(
                 channel=item.channel,
                 identity=identity,
                 citizen=item.citizen
@@ -207,17 +186,9 @@ class TicketIntake:
             new.append(ticket)
             links.append((ticket, conversation))
             current[conversation.pk] = ticket
-            events.append(
-                TicketEvent(
-                    ticket=ticket,
-                    kind=TicketEvent.Kind.OPENED,
-                    at=message.sent_at,
-                    to_value=ticket.status,
-                    data=details,
-                )
-            )
+            rows.append(opening.row(ticket, None, message.sent_at))
             outcome[item.index] = ticket
-        self._write(new, links, changed, events)
+        self._write(new, links, changed, rows)
         for item in items:
             opened = outcome.get(item.index)
             item.ticket_id = opened.pk if opened is not None else None
@@ -288,7 +259,7 @@ class TicketIntake:
         new: list[Ticket],
         links: list[tuple[Ticket, Conversation]],
         changed: dict[int, Ticket],
-        events: list[TicketEvent],
+        rows: list[TicketEvent],
     ) -> None:
         if new:
             Ticket.objects.bulk_create(new)
@@ -309,6 +280,6 @@ class TicketIntake:
             Ticket.objects.bulk_update(
                 list(changed.values()), ["status", "resolved_at", "closed_at", "updated_at"]
             )
-        if events:
-            TicketEvent.objects.bulk_create(events)
+        if rows:
+            TicketEvent.objects.bulk_create(rows)
         outbox.publish_many([("ticket.opened", {"ticket_id": t.pk}) for t in new])

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.conf import settings
 from django.db import models
@@ -227,6 +228,26 @@ class RoutingRule(models.Model):
         return self.name
 
 
+class Move(NamedTuple):
+    """One move of the case workflow: the statuses a case may be in to make it, and the
+    statuses it may lead to (several when it depends on the case: a reopened case goes back to
+    the level that last worked on it)."""
+
+    sources: frozenset[str]
+    targets: frozenset[str]
+
+
+def _follows(moves: Mapping[str, Move]) -> dict[str, frozenset[str]]:
+    """Which status may follow which: every (source, target) pair of the moves."""
+    statuses = {status for move in moves.values() for status in move.sources | move.targets}
+    return {
+        status: frozenset(
+            t for move in moves.values() if status in move.sources for t in move.targets
+        )
+        for status in statuses
+    }
+
+
 class Ticket(models.Model):
     """A case: one request of a citizen, from the first message to its answer.
 
@@ -357,21 +378,35 @@ class Ticket(models.Model):
     ACTIVE = (Status.NEW, Status.OPEN, Status.OFFICE, Status.WAITING)
     FINAL = (Status.CLOSED, Status.CANCELLED)
 
-    # Which status each status may move to; the actions check this table, and the error names
-    # both ends of a refused move. A case is closed only once resolved; merging a duplicate is the
-    # one way an active case is closed (see `merge_tickets`).
+    # The workflow as data: each move, from which statuses it may be made and where it leads.
+    # The actions' guards (`tickets.actions`) check a case against its move before acting, and
+    # the case page asks the same guards which actions to offer (`action_refusal`). Merging a
+    # duplicate is not a move: it closes any case not yet final (see `merge_tickets`).
+    MOVES: dict[str, Move] = {
+        # the first assignment or reply of a new case
+        "take": Move(frozenset({Status.NEW}), frozenset({Status.OPEN})),
+        "escalate": Move(frozenset(ACTIVE), frozenset({Status.OFFICE})),
+        "send_back": Move(frozenset({Status.OFFICE}), frozenset({Status.OPEN})),
+        "wait": Move(
+            frozenset({Status.NEW, Status.OPEN, Status.OFFICE}), frozenset({Status.WAITING})
+        ),
+        # the citizen writes on a case waiting for them, or resolved: back to its level
+        "citizen_writes": Move(
+            frozenset({Status.WAITING, Status.RESOLVED}), frozenset({Status.OPEN, Status.OFFICE})
+        ),
+        "resolve": Move(frozenset(ACTIVE), frozenset({Status.RESOLVED})),
+        "close": Move(frozenset({Status.RESOLVED}), frozenset({Status.CLOSED})),
+        "reopen": Move(
+            frozenset({Status.RESOLVED, Status.CLOSED}), frozenset({Status.OPEN, Status.OFFICE})
+        ),
+        "cancel": Move(frozenset(ACTIVE), frozenset({Status.CANCELLED})),
+    }
+    # Which status may follow which (every move's pairs); `apply_status` checks it, and the error
+    # names both ends of a refused move. A case is closed only once resolved; nothing leads back
+    # to new, and a cancelled case never moves again.
     TRANSITIONS: dict[str, frozenset[str]] = {
-        Status.NEW: frozenset(
-            {Status.OPEN, Status.OFFICE, Status.WAITING, Status.RESOLVED, Status.CANCELLED}
-        ),
-        Status.OPEN: frozenset({Status.OFFICE, Status.WAITING, Status.RESOLVED, Status.CANCELLED}),
-        Status.OFFICE: frozenset(
-            {Status.OFFICE, Status.OPEN, Status.WAITING, Status.RESOLVED, Status.CANCELLED}
-        ),
-        Status.WAITING: frozenset({Status.OPEN, Status.OFFICE, Status.RESOLVED, Status.CANCELLED}),
-        Status.RESOLVED: frozenset({Status.CLOSED, Status.OPEN, Status.OFFICE}),
-        Status.CLOSED: frozenset({Status.OPEN, Status.OFFICE}),
-        Status.CANCELLED: frozenset(),
+        **dict.fromkeys(Status.values, frozenset()),
+        **_follows(MOVES),
     }
 
     class Meta:
@@ -408,6 +443,10 @@ class Ticket(models.Model):
 
     def can_transition_to(self, status: str) -> bool:
         return status in self.TRANSITIONS.get(self.status, frozenset())
+
+    def may(self, move: str) -> bool:
+        """Whether this case's status allows `move` (a key of `MOVES`)."""
+        return self.status in self.MOVES[move].sources
 
     def apply_status(self, status: str, at: datetime) -> str:
         """Move this row to `status` (checked against TRANSITIONS), keeping the resolution and
