@@ -72,7 +72,7 @@ def build_ticket(
         place=place,
         sla_policy=target.sla_policy,
         created_at=at,
-        due_at=due_at or (sla.due_at(target.sla_policy, at) if target.sla_policy else None),
+        due_at=sla.promised_due_at(target.sla_policy, at, booked=due_at),
     )
     details = {
         "channel": channel.code,
