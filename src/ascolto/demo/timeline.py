@@ -71,9 +71,7 @@ class Calendar:
         weekday = np.array([d.weekday() for d in days], dtype=np.int64)
         working = np.array([is_working_day(d) for d in days], dtype=np.bool_)
         # A Saturday holiday (25 April, 15 August...) closes the contact center too.
-        saturday = np.array(
-            [d.weekday() == 5 and not is_holiday(d) for d in days], dtype=np.bool_
-        )
+        saturday = np.array([d.weekday() == 5 and not is_holiday(d) for d in days], dtype=np.bool_)
         midnight = np.array(
             [int(datetime.combine(d, datetime.min.time(), ROME).timestamp()) for d in days],
             dtype=np.int64,
