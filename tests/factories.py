@@ -44,12 +44,14 @@ def scrivi_message(
     kind: str = "",
     theme: str = "",
     campaign: str = "",
+    code: str = "",
     external_id: str | None = None,
     sent_at: datetime | None = None,
     channel: str = "scrivi",
 ) -> InboundMessage:
     """What the Scrivi web form hands to intake: the sender's email is their handle, and the
-    details they typed come along."""
+    details they typed come along (with `code`, the tracking code shown to the citizen, when the
+    message goes through the intake queue)."""
     return InboundMessage(
         channel=channel,
         external_id=external_id or new_id("scrivi"),
@@ -67,7 +69,7 @@ def scrivi_message(
             fiscal_code=fiscal_code,
             privacy_consent=True,
         ),
-        hints=CaseHints(kind=kind, theme=theme, campaign=campaign),
+        hints=CaseHints(kind=kind, theme=theme, campaign=campaign, code=code),
     )
 
 

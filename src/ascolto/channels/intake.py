@@ -90,7 +90,8 @@ class CaseHandler(Protocol):
 
     def validate(self, items: Sequence[Item]) -> dict[int, DomainError]:
         """Errors for items whose case hints are wrong (unknown category, campaign), by index.
-        An `accepted` item is not refused for what changed since it was accepted."""
+        Run at accept (`check`) and at intake; an `accepted` item is never refused for what
+        changed since it was accepted, so what `check` let through is taken in."""
         ...
 
     def thread(self, items: Sequence[Item]) -> None:
@@ -123,12 +124,17 @@ def receive_many(
 
 
 def check(inbound: InboundMessage, channel: Channel) -> None:
-    """Raise what intake would refuse in `inbound` on `channel`, without touching the database.
+    """Raise what intake would refuse in `inbound` on `channel`, writing nothing: the message as
+    `_prepare` checks it, and its case hints as the case handler checks them (one query).
 
     A queue that accepts messages now and takes them in later (`channels.queue.accept`) calls it
     first, so that nothing it accepts is refused when it is drained.
     """
-    _prepare(0, without_nul(inbound), {channel.code: channel})
+    item = _prepare(0, without_nul(inbound), {channel.code: channel})
+    if _case_handler is not None:
+        errors = _case_handler.validate([item])
+        if errors:
+            raise errors[item.index]
 
 
 def _receive_chunk(

@@ -167,13 +167,13 @@ def home(request: HttpRequest) -> HttpResponse:
             ),
         )
         try:
-            queue.accept(inbound, code, channel)
+            queue.accept(inbound, channel)
         except queue.AlreadyAccepted as earlier:
             if earlier.same:
                 raise
             # The form was sent, then changed and sent again (the browser's Back): a new request.
             fresh = dataclasses.replace(inbound, external_id=f"scrivi-{uuid.uuid4()}")
-            queue.accept(fresh, code, channel)
+            queue.accept(fresh, channel)
     except queue.AlreadyAccepted as replay:
         _remove_attachments(attachments)
         return _confirm(replay.code)
