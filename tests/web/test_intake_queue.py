@@ -362,3 +362,18 @@ def test_acting_on_the_queue_needs_the_right_to_change_it_not_only_to_view_it(
     assert not {"retry_now", "mark_handled"} & set(model_admin.get_actions(request))
     request.user = cast.administrator
     assert {"retry_now", "mark_handled"} <= set(model_admin.get_actions(request))
+
+
+def test_a_row_queued_before_consents_were_recorded_is_still_taken_in(
+    cast: personas.Cast,
+) -> None:
+    code = codes.new_code()
+    row = queue.accept(factories.scrivi_message(code=code))
+    old = dict(row.payload)
+    old["sender"] = {**old["sender"], "privacy_consent": True}  # the bare flag of those rows
+    del old["privacy_notice"]
+    PendingInbound.objects.filter(pk=row.pk).update(payload=old)
+
+    assert queue.drain() == queue.Drained(1, 0)
+
+    assert Ticket.objects.get(code=code).citizen is not None

@@ -27,17 +27,13 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from ascolto.channels.inbound import InboundMessage, SenderDetails, without_nul
+from ascolto.channels.inbound import InboundMessage, without_nul
 from ascolto.channels.models import Channel, Conversation, Message
 from ascolto.channels.verification import sender_verified
-from ascolto.citizens.batch import Details, find_or_create_citizens, identities_by_handle
-from ascolto.citizens.handles import (
-    normalise_email,
-    normalise_fiscal_code,
-    normalise_handle,
-    normalise_phone,
-)
-from ascolto.citizens.models import Citizen, Identity
+from ascolto.citizens.batch import Claim, find_or_create_citizens, identities_by_handle
+from ascolto.citizens.handles import normalise_handle
+from ascolto.citizens.models import Citizen, Consent, Identity
+from ascolto.citizens.sender import Sender
 from ascolto.core.errors import DomainError, InvalidInput, NotFound
 
 logger = logging.getLogger(__name__)
@@ -45,6 +41,7 @@ logger = logging.getLogger(__name__)
 MAX_EXTERNAL_ID = 255
 MAX_SUBJECT = 255
 MAX_ATTACHMENTS = 20
+MAX_NOTICE_VERSION = 40
 MAX_BATCH = 1000
 RETRIES = 3
 
@@ -72,7 +69,8 @@ class Item:
     text: str
     handle: str
     sent_at: datetime
-    sender: SenderDetails | None
+    # The sender's details (normalised when the message was built), when they name someone.
+    sender: Sender | None
     # Already accepted (the intake queue answered the citizen with its code): what changed since
     # in the taxonomy must not refuse it (see `CaseHandler.validate`).
     accepted: bool = False
@@ -226,8 +224,13 @@ def _prepare(index: int, inbound: InboundMessage, channels: dict[str, Channel]) 
         raise InvalidInput("The message time has no time zone.", field="sent_at")
     if inbound.handle_kind not in Identity.Kind.values:
         raise InvalidInput(f"Unknown handle kind '{inbound.handle_kind}'.", field="handle_kind")
+    if len(inbound.privacy_notice) > MAX_NOTICE_VERSION:
+        raise InvalidInput(
+            f"The privacy notice version is longer than {MAX_NOTICE_VERSION} characters.",
+            field="privacy_notice",
+        )
     handle = normalise_handle(inbound.handle_kind, inbound.handle)
-    sender = _sender(inbound.sender)
+    sender = inbound.sender if inbound.sender.names_someone() else None
     return Item(
         index,
         inbound,
@@ -237,22 +240,6 @@ def _prepare(index: int, inbound: InboundMessage, channels: dict[str, Channel]) 
         handle,
         inbound.sent_at or timezone.now(),
         sender,
-    )
-
-
-def _sender(sender: SenderDetails) -> SenderDetails | None:
-    """Normalised sender details, or None when they name nobody we could find again."""
-    if not (sender.fiscal_code or sender.email or sender.phone):
-        return None
-    if len(sender.first_name) > 100 or len(sender.last_name) > 100:
-        raise InvalidInput("A first or last name is longer than 100 characters.", field="name")
-    return SenderDetails(
-        first_name=sender.first_name.strip(),
-        last_name=sender.last_name.strip(),
-        email=normalise_email(sender.email) if sender.email else "",
-        phone=normalise_phone(sender.phone) if sender.phone else "",
-        fiscal_code=normalise_fiscal_code(sender.fiscal_code) if sender.fiscal_code else "",
-        privacy_consent=sender.privacy_consent,
     )
 
 
@@ -266,6 +253,7 @@ def _store(items: list[Item]) -> dict[int, Received]:
         return out
     _resolve_identities(fresh)
     _link_citizens(fresh)
+    _record_consents(fresh)
     _thread_conversations(fresh)
     messages = [
         Message(
@@ -380,19 +368,15 @@ def _link_citizens(items: list[Item]) -> None:
     senders = [item for item in items if item.sender is not None and item.identity is not None]
     if not senders:
         return
-    people: list[Details] = []
+    people: list[Claim] = []
     for item in senders:
         sender = item.sender
         assert sender is not None  # noqa: S101 (filtered above)
         handle = (item.inbound.handle_kind, item.handle)
         verified = sender_verified(item.channel.kind, item.inbound.handle_kind)
         people.append(
-            Details(
-                first_name=sender.first_name,
-                last_name=sender.last_name,
-                fiscal_code=sender.fiscal_code,
-                email=sender.email,
-                phone=sender.phone,
+            Claim(
+                sender,
                 handle=handle,
                 verified=frozenset({handle}) if verified else frozenset(),
                 source=item.channel.code,
@@ -408,6 +392,34 @@ def _link_citizens(items: list[Item]) -> None:
         # instance: as in the batch, the first one claims it.
         if identity.citizen_id is None:
             identity.citizen = citizen
+
+
+def _record_consents(items: list[Item]) -> None:
+    """Record the privacy notice each sender accepted with their message (the Scrivi form's
+    checkbox) as a consent of the citizen they were resolved to, at the time they sent it: one
+    insert for the batch. A message whose sender is no known citizen records none (a consent
+    belongs to a citizen); a re-delivered message never reaches here, so none is recorded twice.
+    """
+    consents = []
+    for item in items:
+        if not item.inbound.privacy_notice:
+            continue
+        identity = item.identity
+        citizen = item.citizen or (identity.citizen if identity and identity.citizen_id else None)
+        if citizen is None:
+            continue
+        consents.append(
+            Consent(
+                citizen=citizen,
+                purpose=Consent.Purpose.PRIVACY,
+                granted=True,
+                source=item.channel.code[:100],
+                notice_version=item.inbound.privacy_notice,
+                recorded_at=item.sent_at,
+            )
+        )
+    if consents:
+        Consent.objects.bulk_create(consents)
 
 
 def _thread_conversations(items: list[Item]) -> None:

@@ -101,9 +101,7 @@ class TicketIntake:
         campaigns = {i.inbound.hints.campaign for i in fresh if i.inbound.hints.campaign}
         active_themes = (
             set(
-                Theme.objects.filter(code__in=themes, is_active=True).values_list(
-                    "code", flat=True
-                )
+                Theme.objects.filter(code__in=themes, is_active=True).values_list("code", flat=True)
             )
             if themes
             else set()

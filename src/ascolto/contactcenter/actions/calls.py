@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -11,11 +12,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ascolto.channels.actions import receive
-from ascolto.channels.inbound import CaseHints, InboundMessage, SenderDetails
+from ascolto.channels.inbound import CaseHints, InboundMessage
 from ascolto.channels.models import Channel, Conversation
 from ascolto.citizens.actions import link_identity, resolve_identity
-from ascolto.citizens.handles import normalise_email, normalise_fiscal_code, normalise_phone
 from ascolto.citizens.models import Citizen, Identity
+from ascolto.citizens.sender import Sender
 from ascolto.contactcenter.models import (
     CallRecord,
 )
@@ -147,20 +148,28 @@ def log_call(
     call_id = (call_id or "").strip()
     if len(call_id) > 60:
         raise InvalidInput(_("L'ID della chiamata è più lungo di 60 caratteri."), field="call_id")
-    phone = normalise_phone(phone) if phone.strip() else ""
-    fiscal_code = normalise_fiscal_code(fiscal_code) if fiscal_code.strip() else ""
-    email = normalise_email(email) if email.strip() else ""
+    # What the operator took down, normalised once (a malformed value names its field).
+    sender = Sender(
+        first_name=first_name,
+        last_name=last_name,
+        fiscal_code=fiscal_code,
+        email=email,
+        phone=phone,
+    )
     if citizen is not None:
         citizen = citizen.live()
-        if citizen.fiscal_code and fiscal_code and citizen.fiscal_code != fiscal_code:
+        if citizen.fiscal_code and sender.fiscal_code and citizen.fiscal_code != sender.fiscal_code:
             raise InvalidInput(
                 _("Il codice fiscale è diverso da quello del cittadino scelto."),
                 field="fiscal_code",
             )
-        fiscal_code = fiscal_code or citizen.fiscal_code
-        first_name = first_name.strip() or citizen.first_name
-        last_name = last_name.strip() or citizen.last_name
-    handle_kind, handle = _caller_handle(phone, email, citizen)
+        sender = dataclasses.replace(
+            sender,
+            fiscal_code=sender.fiscal_code or citizen.fiscal_code,
+            first_name=sender.first_name or citizen.first_name,
+            last_name=sender.last_name or citizen.last_name,
+        )
+    handle_kind, handle = _caller_handle(sender.phone, sender.email, citizen)
     channel = channel or Channel.objects.filter(kind=Channel.Kind.PHONE, is_active=True).first()
     if channel is None or channel.kind != Channel.Kind.PHONE:
         raise NotFound(_("Non è configurato nessun canale telefonico attivo."), field="channel")
@@ -181,14 +190,8 @@ def log_call(
             text=question,
             sent_at=started_at,
             thread_id=f"call-{reference}",
-            display_name=f"{first_name} {last_name}".strip(),
-            sender=SenderDetails(
-                first_name=first_name.strip(),
-                last_name=last_name.strip(),
-                email=email,
-                phone=phone,
-                fiscal_code=fiscal_code,
-            ),
+            display_name=f"{sender.first_name} {sender.last_name}".strip(),
+            sender=sender,
             hints=CaseHints(kind=kind, theme=theme.code if theme else "", open_case=True),
         )
     )
