@@ -145,9 +145,7 @@ def test_the_same_person_with_a_new_email_is_still_recognised(cast: personas.Cas
         question="Orari dell'anagrafe?",
         outcome="resolve",
         answer="Dal lunedì al venerdì, 9-12.",
-        phone="333 123 4567",
-        first_name="Maria",
-        last_name="Rossi",
+        sender=Sender(phone="333 123 4567", first_name="Maria", last_name="Rossi"),
     )
     maria = call.ticket.citizen
     assert maria is not None

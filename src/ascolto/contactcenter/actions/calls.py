@@ -99,11 +99,7 @@ def log_call(
     question: str,
     outcome: str,
     answer: str = "",
-    phone: str = "",
-    first_name: str = "",
-    last_name: str = "",
-    fiscal_code: str = "",
-    email: str = "",
+    sender: Sender | None = None,
     citizen: Citizen | None = None,
     kind: str = Ticket.Kind.INFORMATION,
     theme: Theme | None = None,
@@ -117,11 +113,12 @@ def log_call(
 
     What the citizen asked goes through intake as a message on the phone channel (a thread of
     its own, so it opens a case of its own even when the caller called earlier today), with the
-    details the operator collected, so intake finds or creates the citizen and links the
-    caller's number to them. Then, with `outcome` RESOLVE, the case is resolved with the answer
-    given (resolution at first contact); with ESCALATE it is handed to `office` with `note`
-    (the answer given so far, if any, is kept as an internal note). A call record is stored for
-    the call, or the telephony system's record `call_id` is linked to the case's conversation.
+    details the operator collected (`sender`, normalised as the call form built it), so intake
+    finds or creates the citizen and links the caller's number to them. Then, with `outcome`
+    RESOLVE, the case is resolved with the answer given (resolution at first contact); with
+    ESCALATE it is handed to `office` with `note` (the answer given so far, if any, is kept as
+    an internal note). A call record is stored for the call, or the telephony system's record
+    `call_id` is linked to the case's conversation.
 
     Nothing is written when any check fails; every error names the field that is wrong.
     """
@@ -148,14 +145,7 @@ def log_call(
     call_id = (call_id or "").strip()
     if len(call_id) > 60:
         raise InvalidInput(_("L'ID della chiamata è più lungo di 60 caratteri."), field="call_id")
-    # What the operator took down, normalised once (a malformed value names its field).
-    sender = Sender(
-        first_name=first_name,
-        last_name=last_name,
-        fiscal_code=fiscal_code,
-        email=email,
-        phone=phone,
-    )
+    sender = sender or Sender()
     if citizen is not None:
         citizen = citizen.live()
         if citizen.fiscal_code and sender.fiscal_code and citizen.fiscal_code != sender.fiscal_code:
