@@ -86,7 +86,8 @@ def _prepare(env: dict[str, str]) -> None:
 
 
 def _messages(worker: int, count: int, seed: int) -> list[object]:
-    from ascolto.channels.inbound import CaseHints, InboundMessage, SenderDetails
+    from ascolto.channels.inbound import CaseHints, InboundMessage
+    from ascolto.citizens.sender import Sender
 
     rng = random.Random(seed * 1000 + worker)  # noqa: S311
     start = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
@@ -106,13 +107,13 @@ def _messages(worker: int, count: int, seed: int) -> list[object]:
                     subject="Richiesta informazioni",
                     text="Buongiorno, vorrei sapere come pagare la TARI di quest'anno. " * 3,
                     sent_at=at,
-                    sender=SenderDetails(
+                    sender=Sender(
                         first_name="Maria",
                         last_name=f"Rossi {n}",
                         email=f"cittadino{n}@example.org",
-                        privacy_consent=True,
                     ),
                     hints=CaseHints(kind="information", theme=rng.choice(themes)),
+                    privacy_notice="2026-11-22",
                 )
             )
         elif roll < 0.75:

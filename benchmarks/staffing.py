@@ -24,13 +24,13 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-import holidays
 import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 
 from ascolto.contactcenter.numerics import staffing  # noqa: E402
+from ascolto.core.calendar import municipal_holidays  # noqa: E402
 
 AHT = 277.0
 INTERVAL = 900
@@ -47,7 +47,7 @@ def milan_year(seed: int = 1) -> np.ndarray:
     )
     weekday_mask = (hours >= 8) & (hours < 20)
     saturday_mask = (hours >= 8) & (hours < 14)
-    closed = set(holidays.country_holidays("IT", subdiv="MI", years=2025))
+    closed = municipal_holidays(2025)
     out = []
     day = dt.date(2025, 1, 1)
     for _ in range(365):

@@ -8,10 +8,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from django.conf import settings
+
 from ascolto.channels.actions import Received, receive
-from ascolto.channels.inbound import CaseHints, InboundMessage, SenderDetails
+from ascolto.channels.inbound import CaseHints, InboundMessage
 from ascolto.channels.models import Conversation, Message
 from ascolto.citizens.models import Citizen, Consent, Identity
+from ascolto.citizens.sender import Sender
 from ascolto.core.models import OutboxEvent
 from ascolto.organisation.models import User
 from ascolto.tickets import actions
@@ -44,12 +47,14 @@ def scrivi_message(
     kind: str = "",
     theme: str = "",
     campaign: str = "",
+    code: str = "",
     external_id: str | None = None,
     sent_at: datetime | None = None,
     channel: str = "scrivi",
 ) -> InboundMessage:
     """What the Scrivi web form hands to intake: the sender's email is their handle, and the
-    details they typed come along."""
+    details they typed come along (with `code`, the tracking code shown to the citizen, when the
+    message goes through the intake queue)."""
     return InboundMessage(
         channel=channel,
         external_id=external_id or new_id("scrivi"),
@@ -59,15 +64,15 @@ def scrivi_message(
         sent_at=sent_at,
         display_name=f"{first_name} {last_name}".strip(),
         subject=subject,
-        sender=SenderDetails(
+        sender=Sender(
             first_name=first_name,
             last_name=last_name,
             email=email,
             phone=phone,
             fiscal_code=fiscal_code,
-            privacy_consent=True,
         ),
-        hints=CaseHints(kind=kind, theme=theme, campaign=campaign),
+        hints=CaseHints(kind=kind, theme=theme, campaign=campaign, code=code),
+        privacy_notice=settings.ASCOLTO_PRIVACY_NOTICE_VERSION,
     )
 
 

@@ -9,8 +9,9 @@ from datetime import datetime
 import pytest
 
 from ascolto.channels.actions import receive
-from ascolto.channels.inbound import Attachment, CaseHints, InboundMessage, SenderDetails
+from ascolto.channels.inbound import Attachment, CaseHints, InboundMessage
 from ascolto.channels.models import Channel
+from ascolto.citizens.sender import Sender
 from ascolto.core.errors import DomainError, InvalidInput, NotFound
 from ascolto.tickets.models import Theme
 from tests import factories, personas
@@ -26,7 +27,7 @@ def _scrivi(**changes: object) -> InboundMessage:
 
 
 def _sender(**details: object) -> InboundMessage:
-    base = SenderDetails(first_name="Maria", last_name="Rossi", email="maria@example.it")
+    base = Sender(first_name="Maria", last_name="Rossi", email="maria@example.it")
     return _scrivi(sender=dataclasses.replace(base, **details))
 
 
@@ -191,15 +192,28 @@ def test_bad_input_is_refused_and_writes_nothing(
         is_active=False,
     )
     factories.submit_scrivi("Una richiesta che c'era già.", email="gia@example.it")
-    inbound = build()
     before = counts()
 
     with pytest.raises(DomainError) as caught:
-        receive(inbound)
+        receive(build())  # sender details are refused already as the message is built
 
     assert type(caught.value) is error
     assert message in caught.value.message
     assert counts() == before
+
+
+def test_sender_details_are_normalised_once_where_the_message_is_built() -> None:
+    sender = Sender(
+        first_name=" Maria\r\n", email=" Maria@Example.IT ", phone="02 1234 5678", fiscal_code=""
+    )
+    assert (sender.first_name, sender.email, sender.phone) == (
+        "Maria",
+        "maria@example.it",
+        "+390212345678",
+    )
+    assert Sender(**vars(sender)) == sender  # read back from the queue: unchanged
+    with pytest.raises(InvalidInput, match="'maria@' is not a valid email address."):
+        _sender(email="maria@")
 
 
 def test_an_inactive_channel_takes_nothing_in(cast: personas.Cast) -> None:

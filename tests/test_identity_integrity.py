@@ -16,7 +16,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from ascolto.channels.actions import receive
-from ascolto.channels.inbound import CaseHints, InboundMessage, SenderDetails
+from ascolto.channels.inbound import CaseHints, InboundMessage
 from ascolto.channels.intake import receive_many
 from ascolto.channels.verification import sender_verified
 from ascolto.citizens.actions import (
@@ -28,6 +28,7 @@ from ascolto.citizens.actions import (
     resolve_identity,
 )
 from ascolto.citizens.models import Citizen, Identity, MergeSuggestion
+from ascolto.citizens.sender import Sender
 from ascolto.contactcenter.actions import log_call
 from ascolto.core.errors import DomainError
 from ascolto.tickets.models import Ticket
@@ -144,9 +145,7 @@ def test_the_same_person_with_a_new_email_is_still_recognised(cast: personas.Cas
         question="Orari dell'anagrafe?",
         outcome="resolve",
         answer="Dal lunedì al venerdì, 9-12.",
-        phone="333 123 4567",
-        first_name="Maria",
-        last_name="Rossi",
+        sender=Sender(phone="333 123 4567", first_name="Maria", last_name="Rossi"),
     )
     maria = call.ticket.citizen
     assert maria is not None
@@ -189,7 +188,7 @@ def test_a_mail_from_her_address_still_reaches_her_record(cast: personas.Cast) -
             handle_kind=Identity.Kind.EMAIL,
             handle=MARIA_EMAIL,
             text="Rispondo alla vostra mail: ecco il nuovo numero.",
-            sender=SenderDetails(first_name="M.", phone="340 111 2233"),
+            sender=Sender(first_name="M.", phone="340 111 2233"),
         )
     )
 
@@ -209,7 +208,7 @@ def test_a_whatsapp_id_linked_to_her_still_reaches_her_record(cast: personas.Cas
             handle_kind=Identity.Kind.WHATSAPP,
             handle="393331234567",
             text="Buongiorno, sono la figlia.",
-            sender=SenderDetails(first_name="Giulia", email="giulia@example.it"),
+            sender=Sender(first_name="Giulia", email="giulia@example.it"),
             hints=CaseHints(open_case=True),
         )
     )

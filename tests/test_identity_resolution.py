@@ -7,10 +7,11 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from ascolto.channels.actions import receive
-from ascolto.channels.inbound import InboundMessage, SenderDetails
+from ascolto.channels.inbound import InboundMessage
 from ascolto.citizens.actions import find_or_create_citizen, resolve_identity
 from ascolto.citizens.handles import normalise_fiscal_code, normalise_handle
 from ascolto.citizens.models import Citizen, Identity
+from ascolto.citizens.sender import Sender
 from ascolto.core.errors import InvalidInput
 from ascolto.tickets.models import Ticket
 from tests import factories, personas
@@ -191,7 +192,7 @@ def test_a_caller_who_gives_the_email_they_wrote_from_is_the_same_citizen(
             handle_kind=Identity.Kind.PHONE,
             handle="02 8845 1234",
             text="Chiamata: la signora chiede lo stato della richiesta.",
-            sender=SenderDetails(fiscal_code=MARIA_FISCAL_CODE.lower()),
+            sender=Sender(fiscal_code=MARIA_FISCAL_CODE.lower()),
         )
     )
 

@@ -32,6 +32,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from ascolto.channels.actions import receive
+from ascolto.citizens.sender import Sender
 from ascolto.contactcenter.actions import ESCALATE, RESOLVE, log_call, record_call
 from ascolto.tickets import actions
 from ascolto.tickets.models import Campaign, Tag, Theme, Ticket
@@ -334,10 +335,12 @@ def _earlier_calls(cast: personas.Cast, count: int) -> None:
             question=f"Domanda {i}.",
             outcome=ESCALATE if i % 2 else RESOLVE,
             answer=f"Risposta {i}.",
-            phone=personas.LUCA_PHONE,
-            first_name="Luca",
-            last_name="Bianchi",
-            fiscal_code=personas.LUCA_FISCAL_CODE,
+            sender=Sender(
+                phone=personas.LUCA_PHONE,
+                first_name="Luca",
+                last_name="Bianchi",
+                fiscal_code=personas.LUCA_FISCAL_CODE,
+            ),
             office=cast.tari,
             note=f"Nota {i}.",
         )

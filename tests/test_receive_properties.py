@@ -17,10 +17,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from ascolto.channels.actions import receive
-from ascolto.channels.inbound import CaseHints, InboundMessage, SenderDetails
+from ascolto.channels.inbound import CaseHints, InboundMessage
 from ascolto.channels.models import Conversation, Message
 from ascolto.citizens.handles import normalise_handle
 from ascolto.citizens.models import Identity
+from ascolto.citizens.sender import Sender
 from ascolto.core.errors import InvalidInput, NotFound
 from ascolto.tickets.models import Ticket
 from tests import personas
@@ -151,7 +152,7 @@ def test_any_details_around_the_text(
         text=text,
         subject=subject,
         display_name=display_name,
-        sender=SenderDetails(first_name=first_name, email="proprieta@example.it"),
+        sender=Sender(first_name=first_name, email="proprieta@example.it"),
         hints=CaseHints(place=place),
         raw={"text": text, **payload},
     )
@@ -214,7 +215,7 @@ def test_nul_characters_are_dropped_from_everything_a_channel_hands_over(
             text="Buon\x00giorno",
             subject="Ogg\x00etto",
             display_name="Maria\x00 Rossi",
-            sender=SenderDetails(first_name="Ma\x00ria", email="maria.rossi@example.it"),
+            sender=Sender(first_name="Ma\x00ria", email="maria.rossi@example.it"),
             hints=CaseHints(place="Via Dante\x00 1"),
             raw={"entry\x00": ["te\x00sto", {"k": "v\x00"}], "n": 1},
         )

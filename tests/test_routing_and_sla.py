@@ -7,9 +7,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from ascolto.contactcenter.numerics.calendar import OperatingCalendar
+from ascolto.core.calendar import is_holiday, is_working_day
 from ascolto.tickets.models import RoutingRule, SlaPolicy, Theme, Ticket
 from ascolto.tickets.routing import route
-from ascolto.tickets.sla import due_at, is_working_day, sla_state
+from ascolto.tickets.sla import due_at, promised_due_at, sla_state
 from tests import factories, personas
 
 pytestmark = pytest.mark.django_db
@@ -221,6 +223,23 @@ def test_which_days_are_working_days() -> None:
     assert is_working_day(date(2025, 8, 15)) is False  # Ferragosto
     assert is_working_day(date(2025, 8, 14)) is True
     assert is_working_day(date(2025, 3, 15)) is False  # a Saturday
+
+
+def test_the_sla_and_the_contact_center_read_one_holiday_calendar() -> None:
+    first, last = date(2025, 1, 1), date(2027, 12, 31)
+    days = [first + timedelta(days=n) for n in range((last - first).days + 1)]
+
+    assert OperatingCalendar().holidays_between(first, last) == {d for d in days if is_holiday(d)}
+
+
+def test_the_promised_due_date_is_a_booked_time_else_the_policys_else_none() -> None:
+    policy = SlaPolicy(code="p", name="p", resolution_days=5, working_days=True)
+    opened = _rome(2025, 12, 4, 16, 0)
+    booked = _rome(2025, 12, 4, 17, 30)
+
+    assert promised_due_at(policy, opened) == due_at(policy, opened) == _rome(2025, 12, 12, 16, 0)
+    assert promised_due_at(policy, opened, booked=booked) == booked
+    assert promised_due_at(None, opened) is None
 
 
 def test_sla_states() -> None:

@@ -13,6 +13,7 @@ from django.utils import timezone
 from ascolto.channels import actions as channel_actions
 from ascolto.channels.models import Conversation, Message
 from ascolto.citizens.models import Citizen, Identity
+from ascolto.citizens.sender import Sender
 from ascolto.contactcenter import actions as cc_actions
 from ascolto.contactcenter.models import CallRecord
 from ascolto.core.errors import InvalidInput
@@ -232,7 +233,7 @@ def test_office_operator_sees_only_their_office_history(cast: personas.Cast) -> 
         operator=cast.operator,
         question="Devo cambiare residenza.",
         outcome=cc_actions.ESCALATE,
-        phone=personas.LUCA_PHONE,
+        sender=Sender(phone=personas.LUCA_PHONE),
         citizen=luca,
         office=cast.anagrafe,
         note="Appuntamento per il cambio di residenza.",
@@ -262,8 +263,7 @@ def test_log_call_writes_nothing_when_the_escalation_fails(cast: personas.Cast) 
             operator=cast.operator,
             question="Devo cambiare residenza.",
             outcome=cc_actions.ESCALATE,
-            phone=personas.LUCA_PHONE,
-            first_name="Luca",
+            sender=Sender(phone=personas.LUCA_PHONE, first_name="Luca"),
             office=cast.anagrafe,
             note="Appuntamento.",
         )
@@ -296,7 +296,7 @@ def test_log_call_refuses_a_theme_switched_off(cast: personas.Cast) -> None:
             question="Come pago la TARI?",
             outcome=cc_actions.RESOLVE,
             answer="Con il modello F24.",
-            phone=personas.LUCA_PHONE,
+            sender=Sender(phone=personas.LUCA_PHONE),
             theme=theme,
         )
     assert refused.value.field == "theme"

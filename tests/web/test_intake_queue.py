@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
@@ -14,10 +14,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from ascolto.channels import intake, queue
-from ascolto.channels.models import PendingInbound
+from ascolto.channels.models import Channel, PendingInbound
 from ascolto.core.errors import InvalidInput, NotFound
 from ascolto.tickets import codes
-from ascolto.tickets.models import Theme, Ticket
+from ascolto.tickets.models import Campaign, Theme, Ticket
 from tests import factories, personas
 
 pytestmark = pytest.mark.django_db
@@ -26,7 +26,7 @@ pytestmark = pytest.mark.django_db
 def test_a_drain_takes_in_the_queue_with_the_pre_assigned_codes(cast: personas.Cast) -> None:
     wanted = [codes.new_code() for _ in range(3)]
     for code in wanted:
-        queue.accept(factories.scrivi_message(theme="tari"), code)
+        queue.accept(factories.scrivi_message(theme="tari", code=code))
     assert queue.pending() == 3
 
     done = queue.drain()
@@ -40,7 +40,7 @@ def test_an_accepted_submission_survives_a_failing_drain(
     cast: personas.Cast, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     code = codes.new_code()
-    queue.accept(factories.scrivi_message(), code)
+    queue.accept(factories.scrivi_message(code=code))
     real = intake._store
 
     def crash(items: Any) -> Any:
@@ -65,9 +65,8 @@ def test_an_accepted_submission_survives_a_failing_drain(
 
 
 def test_draining_twice_creates_one_case(cast: personas.Cast) -> None:
-    inbound = factories.scrivi_message()
     code = codes.new_code()
-    queue.accept(inbound, code)
+    queue.accept(factories.scrivi_message(code=code))
     assert queue.drain().processed == 1
     # The same row processed again (a worker that died after committing and was retried).
     PendingInbound.objects.update(processed_at=None)
@@ -77,23 +76,82 @@ def test_draining_twice_creates_one_case(cast: personas.Cast) -> None:
 
 
 def test_the_same_message_is_accepted_once(cast: personas.Cast) -> None:
-    inbound = factories.scrivi_message()
-    queue.accept(inbound, codes.new_code())
-    with pytest.raises(InvalidInput):
-        queue.accept(inbound, codes.new_code())
+    inbound = factories.scrivi_message(code=codes.new_code())
+    queue.accept(inbound)
+    again = dataclasses.replace(
+        inbound, hints=dataclasses.replace(inbound.hints, code=codes.new_code())
+    )
+    with pytest.raises(queue.AlreadyAccepted):
+        queue.accept(again)
+
+
+def test_the_message_carries_its_tracking_code_through_the_queue(cast: personas.Cast) -> None:
+    code = codes.new_code()
+    row = queue.accept(factories.scrivi_message(code=code))
+    assert row.code == row.payload["hints"]["code"] == code
+    with pytest.raises(InvalidInput, match="tracking code"):
+        queue.accept(factories.scrivi_message())  # no code shown to the citizen: not queued
+    assert PendingInbound.objects.count() == 1
 
 
 def test_a_message_intake_refuses_stays_pending_with_its_reason(cast: personas.Cast) -> None:
-    queue.accept(factories.scrivi_message(theme="no-such-theme"), codes.new_code())
-    queue.accept(factories.scrivi_message(), codes.new_code())
+    queue.accept(factories.scrivi_message(code=codes.new_code(), channel="buoni-spesa"))
+    queue.accept(factories.scrivi_message(code=codes.new_code()))
+    Channel.objects.filter(code="buoni-spesa").update(is_active=False)
     done = queue.drain()
     assert (done.processed, done.failed) == (1, 1)
     refused = PendingInbound.objects.get(processed_at__isnull=True)
-    assert "Unknown category" in refused.last_error
+    assert "is not active" in refused.last_error
+
+
+@pytest.mark.parametrize(
+    ("hints", "error"),
+    [
+        ({"theme": "no-such-theme"}, "Unknown category"),
+        ({"theme": "altro-generico-disattivato"}, "Unknown category"),
+        ({"campaign": "bonus-2019"}, "Unknown campaign"),
+        ({"kind": "lamentela"}, "Unknown kind"),
+        ({"code": "ABCD"}, "Malformed tracking code"),
+    ],
+)
+def test_case_hints_intake_would_refuse_are_refused_at_accept(
+    cast: personas.Cast, hints: dict[str, str], error: str
+) -> None:
+    Theme.objects.create(
+        code="altro-generico-disattivato",
+        name="Disattivato",
+        parent=Theme.objects.get(code="altro"),
+        is_active=False,
+    )
+    inbound = factories.scrivi_message(code=codes.new_code())
+    inbound = dataclasses.replace(inbound, hints=dataclasses.replace(inbound.hints, **hints))
+    with pytest.raises(InvalidInput, match=error):
+        queue.accept(inbound)
+    assert not PendingInbound.objects.exists()
+
+
+def test_an_accepted_request_is_not_refused_for_a_category_or_campaign_removed_since(
+    cast: personas.Cast,
+) -> None:
+    campaign = Campaign.objects.create(
+        code="bonus-2026", name="Bonus 2026", starts_on=date(2026, 1, 1), ends_on=date(2026, 12, 31)
+    )
+    theme = Theme.objects.create(
+        code="bonus-casa", name="Bonus casa", parent=Theme.objects.get(code="altro")
+    )
+    code = codes.new_code()
+    queue.accept(factories.scrivi_message(theme=theme.code, campaign=campaign.code, code=code))
+    campaign.delete()
+    theme.delete()
+
+    assert queue.drain() == queue.Drained(1, 0)
+
+    ticket = Ticket.objects.get(code=code)
+    assert (ticket.theme, ticket.campaign) == (None, None)
 
 
 def test_the_command_drains_the_queue(cast: personas.Cast, capsys: Any) -> None:
-    queue.accept(factories.scrivi_message(), codes.new_code())
+    queue.accept(factories.scrivi_message(code=codes.new_code()))
     call_command("drain_inbound")
     assert "1 queued message(s) taken in" in capsys.readouterr().out
     assert Ticket.objects.count() == 1
@@ -104,7 +162,7 @@ def test_accepting_enqueues_a_drain_after_commit(
 ) -> None:
     code = codes.new_code()
     with django_capture_on_commit_callbacks(execute=True):
-        queue.accept(factories.scrivi_message(), code)
+        queue.accept(factories.scrivi_message(code=code))
     assert Ticket.objects.get().code == code  # the immediate backend drained inline
 
 
@@ -119,7 +177,7 @@ def test_with_a_worker_backend_the_drain_is_enqueued_once_a_second_and_deferred(
     queue._last_scheduled = 0.0
     for _ in range(3):
         with django_capture_on_commit_callbacks(execute=True):
-            queue.accept(factories.scrivi_message(), codes.new_code())
+            queue.accept(factories.scrivi_message(code=codes.new_code()))
     drains = DBTaskResult.objects.filter(task_path="ascolto.channels.tasks.drain_inbound")
     assert drains.count() == 1
     assert drains.get().run_after is not None
@@ -132,13 +190,15 @@ def test_what_intake_would_refuse_is_refused_at_accept_not_at_the_drain(
 ) -> None:
     settings.ASCOLTO_MAX_MESSAGE_CHARS = 50
     too_long = factories.scrivi_message(
-        "Una richiesta molto più lunga di cinquanta caratteri, davvero."
+        "Una richiesta molto più lunga di cinquanta caratteri, davvero.", code=codes.new_code()
     )
     with pytest.raises(InvalidInput, match="al massimo 50"):
-        queue.accept(too_long, codes.new_code())
-    unknown = dataclasses.replace(factories.scrivi_message(), channel="no-such-channel")
+        queue.accept(too_long)
+    unknown = dataclasses.replace(
+        factories.scrivi_message(code=codes.new_code()), channel="no-such-channel"
+    )
     with pytest.raises(NotFound):
-        queue.accept(unknown, codes.new_code())
+        queue.accept(unknown)
     assert not PendingInbound.objects.exists()
 
 
@@ -157,7 +217,7 @@ def test_a_failing_row_backs_off_exponentially_and_is_never_given_up(
 ) -> None:
     with time_machine.travel(T0, tick=False) as clock:
         code = codes.new_code()
-        queue.accept(factories.scrivi_message(), code)
+        queue.accept(factories.scrivi_message(code=code))
         _failing_intake(monkeypatch)
         delays: list[float] = []
         for attempt in range(1, 16):
@@ -191,7 +251,7 @@ def test_a_row_is_flagged_for_administrators_after_a_few_failures(
     cast: personas.Cast, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     with time_machine.travel(T0, tick=False) as clock:
-        queue.accept(factories.scrivi_message(), codes.new_code())
+        queue.accept(factories.scrivi_message(code=codes.new_code()))
         _failing_intake(monkeypatch)
         for _ in range(queue.FLAG_AFTER - 1):
             queue.drain()
@@ -205,8 +265,8 @@ def test_a_request_accepted_under_a_category_deactivated_since_falls_back_to_its
     cast: personas.Cast,
 ) -> None:
     first, second = codes.new_code(), codes.new_code()
-    queue.accept(factories.scrivi_message(theme="tari"), first)
-    queue.accept(factories.scrivi_message(theme="tari", email="luca@example.it"), second)
+    queue.accept(factories.scrivi_message(theme="tari", code=first))
+    queue.accept(factories.scrivi_message(theme="tari", email="luca@example.it", code=second))
     Theme.objects.filter(code="tari").update(is_active=False)
 
     assert queue.drain().processed == 2
@@ -219,7 +279,7 @@ def test_a_request_whose_whole_branch_was_deactivated_goes_to_triage(
     cast: personas.Cast,
 ) -> None:
     code = codes.new_code()
-    queue.accept(factories.scrivi_message(theme="tari-dichiarazione"), code)
+    queue.accept(factories.scrivi_message(theme="tari-dichiarazione", code=code))
     Theme.objects.filter(path__startswith="/tributi/").update(is_active=False)
 
     assert queue.drain().processed == 1
@@ -241,7 +301,7 @@ def test_an_administrator_sees_a_stuck_request_with_its_error_and_retries_it_now
 ) -> None:
     with time_machine.travel(T0, tick=False) as clock:
         code = codes.new_code()
-        queue.accept(factories.scrivi_message(), code)
+        queue.accept(factories.scrivi_message(code=code))
         _flagged(monkeypatch, clock, code)
         row = PendingInbound.objects.get(code=code)
         clock.shift(-queue.RETRY_CAP * 2)  # not yet due again
@@ -265,7 +325,7 @@ def test_an_administrator_marks_a_stuck_request_handled_by_hand(
 ) -> None:
     with time_machine.travel(T0, tick=False) as clock:
         code = codes.new_code()
-        queue.accept(factories.scrivi_message(), code)
+        queue.accept(factories.scrivi_message(code=code))
         _flagged(monkeypatch, clock, code)
         row = PendingInbound.objects.get(code=code)
         client.force_login(cast.administrator)
@@ -302,3 +362,18 @@ def test_acting_on_the_queue_needs_the_right_to_change_it_not_only_to_view_it(
     assert not {"retry_now", "mark_handled"} & set(model_admin.get_actions(request))
     request.user = cast.administrator
     assert {"retry_now", "mark_handled"} <= set(model_admin.get_actions(request))
+
+
+def test_a_row_queued_before_consents_were_recorded_is_still_taken_in(
+    cast: personas.Cast,
+) -> None:
+    code = codes.new_code()
+    row = queue.accept(factories.scrivi_message(code=code))
+    old = dict(row.payload)
+    old["sender"] = {**old["sender"], "privacy_consent": True}  # the bare flag of those rows
+    del old["privacy_notice"]
+    PendingInbound.objects.filter(pk=row.pk).update(payload=old)
+
+    assert queue.drain() == queue.Drained(1, 0)
+
+    assert Ticket.objects.get(code=code).citizen is not None

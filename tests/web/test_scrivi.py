@@ -13,7 +13,9 @@ from django.db import OperationalError
 from django.test import Client, override_settings
 from django.urls import reverse
 
+from ascolto.channels import queue
 from ascolto.channels.models import Message, PendingInbound
+from ascolto.citizens.models import Consent
 from ascolto.knowledge.models import Article
 from ascolto.tickets.models import Theme, Ticket
 from ascolto.web.forms.scrivi import forget_taxonomy
@@ -102,6 +104,41 @@ def test_a_submission_gets_a_code_and_becomes_a_case_with_that_code(
     assert row.processed_at is not None
     # The acknowledgement by email carries the same code (sent once).
     assert [m.subject for m in mailoutbox] == [f"[{code}] Richiesta ricevuta"]
+
+
+def test_the_privacy_consent_is_stored_with_the_notice_version_the_form_showed(
+    client: Client,
+    scrivi: Any,
+    django_capture_on_commit_callbacks: Any,
+    settings: Any,
+    time_machine: Any,
+) -> None:
+    settings.ASCOLTO_PRIVACY_NOTICE_VERSION = "2026-12-01"
+    time_machine.move_to("2026-12-03 10:00:00+01:00", tick=False)
+    page = client.get(reverse("scrivi:home")).content.decode()
+    assert "(versione 2026-12-01)" in page
+    assert "Versione 2026-12-01" in client.get(reverse("scrivi:privacy")).content.decode()
+
+    # Accepted into the queue: the consent travels in the queued message, no row yet.
+    code = code_of(client.post(reverse("scrivi:home"), form()), client)
+    row = PendingInbound.objects.get(code=code)
+    assert row.payload["privacy_notice"] == "2026-12-01"
+    assert not Consent.objects.exists()
+
+    time_machine.shift(60)  # the drain comes later
+    with django_capture_on_commit_callbacks(execute=True):
+        queue.schedule_drain()
+
+    ticket = Ticket.objects.get(code=code)
+    consent = Consent.objects.get()
+    assert consent.citizen == ticket.citizen
+    assert (consent.purpose, consent.granted, consent.source, consent.notice_version) == (
+        Consent.Purpose.PRIVACY,
+        True,
+        "scrivi",
+        "2026-12-01",
+    )
+    assert consent.recorded_at == row.accepted_at == ticket.created_at  # when it was sent
 
 
 def test_the_confirmation_link_cannot_be_forged(client: Client, scrivi: Any) -> None:

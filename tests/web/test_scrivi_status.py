@@ -78,8 +78,8 @@ def test_a_request_still_in_the_queue_shows_as_received_with_its_expected_date(
     client: Client, cast: personas.Cast, sla: SlaPolicy
 ) -> None:
     code = codes.new_code()
-    inbound = factories.scrivi_message(theme="tari", kind="information")
-    queue.accept(inbound, code)  # no drain: the test's transaction never commits
+    inbound = factories.scrivi_message(theme="tari", kind="information", code=code)
+    queue.accept(inbound)  # no drain: the test's transaction never commits
 
     page = client.get(reverse("scrivi:status", args=[code]))
     html = page.content.decode()

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, TypeVar, cast
 
+from ascolto.citizens.sender import Sender
 from ascolto.core.text import one_newline_style
 
 T = TypeVar("T")
@@ -18,21 +19,6 @@ def _one_newline_style(instance: object, *names: str) -> None:
         value = getattr(instance, name)
         if isinstance(value, str) and "\r" in value:
             object.__setattr__(instance, name, one_newline_style(value))
-
-
-@dataclass(frozen=True)
-class SenderDetails:
-    """What the sender told us about themselves (a web form, say); all optional."""
-
-    first_name: str = ""
-    last_name: str = ""
-    email: str = ""
-    phone: str = ""
-    fiscal_code: str = ""
-    privacy_consent: bool = False
-
-    def __post_init__(self) -> None:
-        _one_newline_style(self, "first_name", "last_name")
 
 
 # An attachment's `url` starting with this names a file in Django's default storage (a citizen's
@@ -78,7 +64,12 @@ class InboundMessage:
     channel (a WhatsApp wamid, a Messenger mid, an email Message-ID, a form submission's uuid, a
     call id). `handle_kind` is an `Identity.Kind` value and `handle` the sender's handle on it.
     `thread_id`, when the channel has one (an email thread, a comment thread, a call), keeps
-    messages of one thread in one conversation. `raw` is the payload as received, kept for audit.
+    messages of one thread in one conversation. `sender` is what the sender told us about
+    themselves (a web form, a logged call), normalised as it is built (`citizens.sender.Sender`).
+    `privacy_notice` is the version of the privacy notice the sender accepted with this message
+    (the Scrivi form's `ASCOLTO_PRIVACY_NOTICE_VERSION`), "" when the channel shows none: intake
+    records it as a `citizens.Consent` of the citizen it resolves. `raw` is the payload as
+    received, kept for audit.
 
     Line endings of the citizen's text (CRLF from browsers and mail, lone CR) are made LF here,
     however the message is built, so no adapter can forget it (`raw` is kept as received).
@@ -94,8 +85,9 @@ class InboundMessage:
     thread_id: str = ""
     subject: str = ""
     attachments: tuple[Attachment, ...] = ()
-    sender: SenderDetails = field(default_factory=SenderDetails)
+    sender: Sender = field(default_factory=Sender)
     hints: CaseHints = field(default_factory=CaseHints)
+    privacy_notice: str = ""
     raw: dict[str, Any] | None = None
 
     def __post_init__(self) -> None:
@@ -116,7 +108,10 @@ def from_json(data: dict[str, Any]) -> InboundMessage:
     sent_at = values.get("sent_at")
     values["sent_at"] = datetime.fromisoformat(sent_at) if sent_at else None
     values["attachments"] = tuple(Attachment(**a) for a in values.get("attachments") or ())
-    values["sender"] = SenderDetails(**(values.get("sender") or {}))
+    sender = dict(values.get("sender") or {})
+    # Rows queued before the consent was recorded carried a bare flag, with no notice version.
+    sender.pop("privacy_consent", None)
+    values["sender"] = Sender(**sender)
     values["hints"] = CaseHints(**(values.get("hints") or {}))
     return InboundMessage(**values)
 

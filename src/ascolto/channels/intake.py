@@ -28,17 +28,13 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from ascolto.channels.inbound import InboundMessage, SenderDetails, without_nul
+from ascolto.channels.inbound import InboundMessage, without_nul
 from ascolto.channels.models import Channel, Conversation, Message
 from ascolto.channels.verification import sender_verified
-from ascolto.citizens.batch import Details, find_or_create_citizens, identities_by_handle
-from ascolto.citizens.handles import (
-    normalise_email,
-    normalise_fiscal_code,
-    normalise_handle,
-    normalise_phone,
-)
-from ascolto.citizens.models import Citizen, Identity
+from ascolto.citizens.batch import Claim, find_or_create_citizens, identities_by_handle
+from ascolto.citizens.handles import normalise_handle
+from ascolto.citizens.models import Citizen, Consent, Identity
+from ascolto.citizens.sender import Sender
 from ascolto.core.errors import DomainError, InvalidInput, NotFound
 
 logger = logging.getLogger(__name__)
@@ -46,6 +42,7 @@ logger = logging.getLogger(__name__)
 MAX_EXTERNAL_ID = 255
 MAX_SUBJECT = 255
 MAX_ATTACHMENTS = 20
+MAX_NOTICE_VERSION = 40
 MAX_BATCH = 1000
 RETRIES = 3
 
@@ -73,7 +70,8 @@ class Item:
     text: str
     handle: str
     sent_at: datetime
-    sender: SenderDetails | None
+    # The sender's details (normalised when the message was built), when they name someone.
+    sender: Sender | None
     # Already accepted (the intake queue answered the citizen with its code): what changed since
     # in the taxonomy must not refuse it (see `CaseHandler.validate`).
     accepted: bool = False
@@ -91,7 +89,8 @@ class CaseHandler(Protocol):
 
     def validate(self, items: Sequence[Item]) -> dict[int, DomainError]:
         """Errors for items whose case hints are wrong (unknown category, campaign), by index.
-        An `accepted` item is not refused for what changed since it was accepted."""
+        Run at accept (`check`) and at intake; an `accepted` item is never refused for what
+        changed since it was accepted, so what `check` let through is taken in."""
         ...
 
     def thread(self, items: Sequence[Item]) -> None:
@@ -124,12 +123,17 @@ def receive_many(
 
 
 def check(inbound: InboundMessage, channel: Channel) -> None:
-    """Raise what intake would refuse in `inbound` on `channel`, without touching the database.
+    """Raise what intake would refuse in `inbound` on `channel`, writing nothing: the message as
+    `_prepare` checks it, and its case hints as the case handler checks them (one query).
 
     A queue that accepts messages now and takes them in later (`channels.queue.accept`) calls it
     first, so that nothing it accepts is refused when it is drained.
     """
-    _prepare(0, without_nul(inbound), {channel.code: channel})
+    item = _prepare(0, without_nul(inbound), {channel.code: channel})
+    if _case_handler is not None:
+        errors = _case_handler.validate([item])
+        if errors:
+            raise errors[item.index]
 
 
 def _receive_chunk(
@@ -239,8 +243,14 @@ def _prepare(index: int, inbound: InboundMessage, channels: dict[str, Channel]) 
             _("Tipo di recapito sconosciuto: «%(kind)s».") % {"kind": inbound.handle_kind},
             field="handle_kind",
         )
+    if len(inbound.privacy_notice) > MAX_NOTICE_VERSION:
+        raise InvalidInput(
+            _("La versione dell'informativa supera i %(max)d caratteri.")
+            % {"max": MAX_NOTICE_VERSION},
+            field="privacy_notice",
+        )
     handle = normalise_handle(inbound.handle_kind, inbound.handle)
-    sender = _sender(inbound.sender)
+    sender = inbound.sender if inbound.sender.names_someone() else None
     return Item(
         index,
         inbound,
@@ -250,22 +260,6 @@ def _prepare(index: int, inbound: InboundMessage, channels: dict[str, Channel]) 
         handle,
         inbound.sent_at or timezone.now(),
         sender,
-    )
-
-
-def _sender(sender: SenderDetails) -> SenderDetails | None:
-    """Normalised sender details, or None when they name nobody we could find again."""
-    if not (sender.fiscal_code or sender.email or sender.phone):
-        return None
-    if len(sender.first_name) > 100 or len(sender.last_name) > 100:
-        raise InvalidInput(_("Il nome o il cognome supera i 100 caratteri."), field="name")
-    return SenderDetails(
-        first_name=sender.first_name.strip(),
-        last_name=sender.last_name.strip(),
-        email=normalise_email(sender.email) if sender.email else "",
-        phone=normalise_phone(sender.phone) if sender.phone else "",
-        fiscal_code=normalise_fiscal_code(sender.fiscal_code) if sender.fiscal_code else "",
-        privacy_consent=sender.privacy_consent,
     )
 
 
@@ -279,6 +273,7 @@ def _store(items: list[Item]) -> dict[int, Received]:
         return out
     _resolve_identities(fresh)
     _link_citizens(fresh)
+    _record_consents(fresh)
     _thread_conversations(fresh)
     messages = [
         Message(
@@ -393,19 +388,15 @@ def _link_citizens(items: list[Item]) -> None:
     senders = [item for item in items if item.sender is not None and item.identity is not None]
     if not senders:
         return
-    people: list[Details] = []
+    people: list[Claim] = []
     for item in senders:
         sender = item.sender
         assert sender is not None  # noqa: S101 (filtered above)
         handle = (item.inbound.handle_kind, item.handle)
         verified = sender_verified(item.channel.kind, item.inbound.handle_kind)
         people.append(
-            Details(
-                first_name=sender.first_name,
-                last_name=sender.last_name,
-                fiscal_code=sender.fiscal_code,
-                email=sender.email,
-                phone=sender.phone,
+            Claim(
+                sender,
                 handle=handle,
                 verified=frozenset({handle}) if verified else frozenset(),
                 source=item.channel.code,
@@ -421,6 +412,34 @@ def _link_citizens(items: list[Item]) -> None:
         # instance: as in the batch, the first one claims it.
         if identity.citizen_id is None:
             identity.citizen = citizen
+
+
+def _record_consents(items: list[Item]) -> None:
+    """Record the privacy notice each sender accepted with their message (the Scrivi form's
+    checkbox) as a consent of the citizen they were resolved to, at the time they sent it: one
+    insert for the batch. A message whose sender is no known citizen records none (a consent
+    belongs to a citizen); a re-delivered message never reaches here, so none is recorded twice.
+    """
+    consents = []
+    for item in items:
+        if not item.inbound.privacy_notice:
+            continue
+        identity = item.identity
+        citizen = item.citizen or (identity.citizen if identity and identity.citizen_id else None)
+        if citizen is None:
+            continue
+        consents.append(
+            Consent(
+                citizen=citizen,
+                purpose=Consent.Purpose.PRIVACY,
+                granted=True,
+                source=item.channel.code[:100],
+                notice_version=item.inbound.privacy_notice,
+                recorded_at=item.sent_at,
+            )
+        )
+    if consents:
+        Consent.objects.bulk_create(consents)
 
 
 def _thread_conversations(items: list[Item]) -> None:

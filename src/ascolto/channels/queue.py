@@ -1,19 +1,20 @@
 """The intake queue: accept a message with one insert now, take it in with a batch later.
 
-`accept(inbound, code)` is what a public form calls while the citizen waits: one INSERT of the
-serialised message and its pre-assigned tracking code, one commit, and a debounced `drain_inbound`
-task after commit. `drain(limit)` hands the oldest pending rows to `intake.receive_many` in one
-batch and marks them processed in the same transaction, so a row is processed exactly when its
-case exists; a crash anywhere before that commit leaves it pending for the next drain (the task,
-`python -m ascolto drain_inbound`, or the scheduler). Intake is idempotent on
-`(channel, external_id)`, so draining twice creates one case. A row that fails is retried with
-exponential backoff, never given up, and shown to administrators after a few failures
-(`needs_attention`, `retry_now`, `mark_handled`). See docs/decisions/0007-intake-queue.md.
+`accept(inbound)` is what a public form calls while the citizen waits: one INSERT of the
+serialised message, which carries the tracking code already shown to the citizen
+(`inbound.hints.code`, the one place the code travels; the row's `code` column is a copy for the
+status page's lookup and uniqueness, never read back into the message), one commit, and a
+debounced `drain_inbound` task after commit. `drain(limit)` hands the oldest pending rows to
+`intake.receive_many` in one batch and marks them processed in the same transaction, so a row is
+processed exactly when its case exists; a crash anywhere before that commit leaves it pending
+for the next drain (the task, `python -m ascolto drain_inbound`, or the scheduler). Intake is
+idempotent on `(channel, external_id)`, so draining twice creates one case. A row that fails is
+retried with exponential backoff, never given up, and shown to administrators after a few
+failures (`needs_attention`, `retry_now`, `mark_handled`). See docs/decisions/0007-intake-queue.md.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 import time
 from collections.abc import Iterable
@@ -78,16 +79,23 @@ class Drained:
     failed: int
 
 
-def accept(inbound: InboundMessage, code: str, channel: Channel | None = None) -> PendingInbound:
-    """Queue `inbound` for intake under the tracking code `code` (one insert, one commit).
+def accept(inbound: InboundMessage, channel: Channel | None = None) -> PendingInbound:
+    """Queue `inbound` for intake under its tracking code, `inbound.hints.code` (one insert, one
+    commit).
 
-    The message is first checked as intake will check it (`intake.check`), so an accepted
-    message is not refused at the drain. `channel` is the message's channel when the caller
-    already holds it (the public form keeps it in memory); otherwise it is read.
-    Raises `DomainError` for an invalid message, `AlreadyAccepted` (with the first one's code)
-    when the same message (channel, external id) was already accepted, `InvalidInput` when the
-    code was already given. The case is created by the next drain, with `code`.
+    The message is first checked as intake will check it, its case hints included
+    (`intake.check`), so an accepted message is not refused at the drain. `channel` is the
+    message's channel when the caller already holds it (the public form keeps it in memory);
+    otherwise it is read. Raises `DomainError` for an invalid message or one without a code,
+    `AlreadyAccepted` (with the first one's code) when the same message (channel, external id)
+    was already accepted, `InvalidInput` when the code was already given. The case is created by
+    the next drain, with that code.
     """
+    code = inbound.hints.code
+    if not code:
+        raise InvalidInput(
+            "A queued message needs the tracking code shown to the citizen.", field="code"
+        )
     if channel is None:
         channel = Channel.objects.filter(code=inbound.channel).first()
         if channel is None:
@@ -96,8 +104,6 @@ def accept(inbound: InboundMessage, code: str, channel: Channel | None = None) -
                 field="channel",
             )
     intake.check(inbound, channel)
-    if inbound.hints.code != code:
-        inbound = dataclasses.replace(inbound, hints=dataclasses.replace(inbound.hints, code=code))
     row = PendingInbound(
         channel=inbound.channel,
         external_id=inbound.external_id,
@@ -309,9 +315,4 @@ def _drain_one_by_one(ids: list[int], cause: Exception | None) -> Drained:
 
 
 def _inbound(row: PendingInbound) -> InboundMessage:
-    inbound = from_json(row.payload)
-    if inbound.hints.code != row.code:
-        inbound = dataclasses.replace(
-            inbound, hints=dataclasses.replace(inbound.hints, code=row.code)
-        )
-    return inbound
+    return from_json(row.payload)

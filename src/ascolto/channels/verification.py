@@ -35,7 +35,7 @@ ALWAYS_VERIFIED: frozenset[str] = frozenset({Kind.LOGIN})
 
 def sender_verified(channel_kind: str, handle_kind: str) -> bool:
     """Whether a message's sender handle of `handle_kind` is proven by a channel of
-    `channel_kind`. The extra details a message carries (`SenderDetails`) never are."""
+    `channel_kind`. The extra details a message carries (its `Sender`) never are."""
     return handle_kind in ALWAYS_VERIFIED or handle_kind in VERIFIED_SENDER.get(
         channel_kind, frozenset()
     )

@@ -10,14 +10,10 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from ascolto.citizens.batch import Details, find_or_create_citizens
-from ascolto.citizens.handles import (
-    normalise_email,
-    normalise_fiscal_code,
-    normalise_handle,
-    normalise_phone,
-)
+from ascolto.citizens.batch import Claim, find_or_create_citizens
+from ascolto.citizens.handles import normalise_handle
 from ascolto.citizens.models import Citizen, Consent, Identity, MergeSuggestion
+from ascolto.citizens.sender import Sender
 from ascolto.citizens.signals import citizens_merged
 from ascolto.core.errors import DomainError, InvalidInput
 
@@ -80,16 +76,14 @@ def find_or_create_citizen(
     `batch.find_or_create_citizens`, which intake uses for many senders at once; here every value
     counts as verified (decision 0009): it is an operator's entry, not a public form's.
     """
-    details = Details(
-        first_name=first_name.strip(),
-        last_name=last_name.strip(),
-        fiscal_code=normalise_fiscal_code(fiscal_code) if fiscal_code else "",
-        email=normalise_email(email) if email else "",
-        phone=normalise_phone(phone) if phone else "",
+    sender = Sender(
+        first_name=first_name,
+        last_name=last_name,
+        fiscal_code=fiscal_code,
+        email=email,
+        phone=phone,
     )
-    if len(details.first_name) > 100 or len(details.last_name) > 100:
-        raise InvalidInput(_("Il nome o il cognome supera i 100 caratteri."), field="name")
-    return find_or_create_citizens([details.all_verified()])[0]
+    return find_or_create_citizens([Claim(sender).all_verified()])[0]
 
 
 def link_identity(identity: Identity, citizen: Citizen) -> Identity:

@@ -1,7 +1,7 @@
 """Set-based citizen resolution: find or create the citizens a batch of senders say they are.
 
-The one implementation behind `actions.find_or_create_citizen` (a batch of one) and intake. Input
-values must already be normalised (`handles.normalise_*`).
+The one implementation behind `actions.find_or_create_citizen` (a batch of one) and intake. Each
+entry is a `Claim` around a `citizens.sender.Sender`, whose values are normalised as it is built.
 
 The rule of decision 0009: a handle is *verified* when the channel proves it (a WhatsApp id, the
 From of a mail to our mailbox, the line of a call, a signed-in subject) or an operator entered
@@ -14,11 +14,13 @@ pair goes on the operators' list of `MergeSuggestion`s, with the evidence.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from ascolto.citizens.models import Citizen, Identity, MergeSuggestion
+from ascolto.citizens.sender import Sender
 
 _FIELDS = ("first_name", "last_name", "fiscal_code", "email", "phone")
 FISCAL_CODE = "fiscal_code"
@@ -27,18 +29,13 @@ Key = tuple[str, str]  # (Identity.Kind value or FISCAL_CODE, normalised value)
 
 
 @dataclass(frozen=True)
-class Details:
-    """Who a sender says they are; values normalised, empty when not given.
+class Claim:
+    """One sender to resolve: who they say they are (`sender`, normalised as it was built), the
+    sender's own handle on the channel when it is to be linked too, the keys the channel or an
+    operator vouches for (`verified`, see the module docstring), and where the claim came from
+    (`source`, a channel code, recorded in the evidence of a merge suggestion)."""
 
-    `handle` is the sender's own handle on the channel, when it is to be linked too; `verified`
-    the keys the channel or an operator vouches for (see the module docstring); `source` where the
-    details came from (a channel code), recorded in the evidence of a merge suggestion."""
-
-    first_name: str = ""
-    last_name: str = ""
-    fiscal_code: str = ""
-    email: str = ""
-    phone: str = ""
+    sender: Sender
     handle: Key | None = None
     verified: frozenset[Key] = field(default_factory=frozenset)
     source: str = ""
@@ -46,28 +43,20 @@ class Details:
     def keys(self) -> list[Key]:
         """What may identify the sender, strongest first: the fiscal code, the sender's handle,
         the email, the phone."""
-        keys: list[Key] = [(FISCAL_CODE, self.fiscal_code)] if self.fiscal_code else []
+        sender = self.sender
+        keys: list[Key] = [(FISCAL_CODE, sender.fiscal_code)] if sender.fiscal_code else []
         for key in (
             self.handle,
-            (Identity.Kind.EMAIL, self.email) if self.email else None,
-            (Identity.Kind.PHONE, self.phone) if self.phone else None,
+            (Identity.Kind.EMAIL, sender.email) if sender.email else None,
+            (Identity.Kind.PHONE, sender.phone) if sender.phone else None,
         ):
             if key is not None and key not in keys:
                 keys.append(key)
         return keys
 
-    def all_verified(self) -> Details:
-        """These details with every key vouched for (an operator's entry)."""
-        return Details(
-            self.first_name,
-            self.last_name,
-            self.fiscal_code,
-            self.email,
-            self.phone,
-            self.handle,
-            frozenset(self.keys()),
-            self.source,
-        )
+    def all_verified(self) -> Claim:
+        """This claim with every key vouched for (an operator's entry)."""
+        return dataclasses.replace(self, verified=frozenset(self.keys()))
 
 
 @dataclass
@@ -82,7 +71,7 @@ class _Conflict:
     source: str
 
 
-def find_or_create_citizens(people: Sequence[Details]) -> list[Citizen]:
+def find_or_create_citizens(people: Sequence[Claim]) -> list[Citizen]:
     """The citizen of each entry, in order, by the rule in the module docstring: the owner of a
     verified key; else the owner of the strongest typed key (fiscal code, handle, email, phone)
     when name, email and fiscal code agree; else a new citizen. Entries of the batch are matched
@@ -96,7 +85,7 @@ def find_or_create_citizens(people: Sequence[Details]) -> list[Citizen]:
         citizen = citizen.live()
         return records.setdefault(citizen.pk, citizen)
 
-    codes = {p.fiscal_code for p in people if p.fiscal_code}
+    codes = {p.sender.fiscal_code for p in people if p.sender.fiscal_code}
     known: dict[Key, Citizen] = {}  # whose each key is: stored, then claimed within the batch
     if codes:
         for citizen in Citizen.objects.filter(fiscal_code__in=codes, merged_into=None):
@@ -149,7 +138,7 @@ def find_or_create_citizens(people: Sequence[Details]) -> list[Citizen]:
 
 
 def _choose(
-    person: Details, keys: list[Key], known: dict[Key, Citizen]
+    person: Claim, keys: list[Key], known: dict[Key, Citizen]
 ) -> tuple[Citizen | None, dict[int, list[str]]]:
     """The citizen `person` is (None: a new one), and what disagreed in each citizen a typed key
     matched and that was passed over (by id of the citizen)."""
@@ -168,21 +157,20 @@ def _choose(
     return None, disagreeing
 
 
-def _disagreements(person: Details, citizen: Citizen, known: dict[Key, Citizen]) -> list[str]:
+def _disagreements(person: Claim, citizen: Citizen, known: dict[Key, Citizen]) -> list[str]:
     """The stronger identifiers of `person` that say they are not `citizen`."""
+    given = person.sender
     out: list[str] = []
-    if person.fiscal_code and citizen.fiscal_code and person.fiscal_code != citizen.fiscal_code:
+    if given.fiscal_code and citizen.fiscal_code and given.fiscal_code != citizen.fiscal_code:
         out.append("fiscal_code")
     if (
-        person.email
+        given.email
         and citizen.email
-        and person.email != citizen.email
-        and known.get((Identity.Kind.EMAIL, person.email)) is not citizen
+        and given.email != citizen.email
+        and known.get((Identity.Kind.EMAIL, given.email)) is not citizen
     ):
         out.append("email")
-    if _differ(person.first_name, citizen.first_name) or _differ(
-        person.last_name, citizen.last_name
-    ):
+    if _differ(given.first_name, citizen.first_name) or _differ(given.last_name, citizen.last_name):
         out.append("name")
     return out
 
@@ -195,7 +183,7 @@ def _differ(given: str, stored: str) -> bool:
 
 
 def _fill_blanks(
-    citizen: Citizen, person: Details, known: dict[Key, Citizen], changed: dict[int, Citizen]
+    citizen: Citizen, person: Claim, known: dict[Key, Citizen], changed: dict[int, Citizen]
 ) -> None:
     """Copy the details `person` gave into the blanks of `citizen`: a name always, a fiscal
     code, email or phone only when it is now the citizen's (not another citizen's)."""
@@ -205,7 +193,7 @@ def _fill_blanks(
         "phone": Identity.Kind.PHONE,
     }
     for name in _FIELDS:
-        value = getattr(person, name)
+        value = getattr(person.sender, name)
         if not value or getattr(citizen, name):
             continue
         kind = keyed.get(name)

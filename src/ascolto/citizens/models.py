@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
 
@@ -105,7 +106,10 @@ class Identity(models.Model):
 class Consent(models.Model):
     """A consent a citizen gave or withdrew: the privacy notice of a form, being contacted for
     satisfaction surveys, being answered on a given channel. Append-only: the latest row for a
-    purpose is the one in force."""
+    purpose is the one in force. `notice_version` is the version of the text the citizen was
+    shown (the Scrivi form's privacy notice: `ASCOLTO_PRIVACY_NOTICE_VERSION`); `recorded_at`
+    when they gave it (for a form, when they sent it, not when the queued request was taken in).
+    """
 
     class Purpose(models.TextChoices):
         PRIVACY = "privacy", gettext_lazy("Informativa privacy")
@@ -118,7 +122,8 @@ class Consent(models.Model):
     purpose = models.CharField("finalità", max_length=20, choices=Purpose.choices)
     granted = models.BooleanField("concesso")
     source = models.CharField("dove", max_length=100, blank=True)
-    recorded_at = models.DateTimeField("registrato il", auto_now_add=True)
+    notice_version = models.CharField("versione dell'informativa", max_length=40, blank=True)
+    recorded_at = models.DateTimeField("registrato il", default=timezone.now, editable=False)
 
     class Meta:
         verbose_name = "consenso"

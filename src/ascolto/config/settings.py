@@ -261,6 +261,9 @@ ASCOLTO_PUBLIC_URL = (env("ASCOLTO_PUBLIC_URL", "http://127.0.0.1:8000") or "").
 ASCOLTO_SCRIVI_CHANNEL = env("ASCOLTO_SCRIVI_CHANNEL", "scrivi") or "scrivi"
 ASCOLTO_SCRIVI_RATE_LIMIT = env("ASCOLTO_SCRIVI_RATE_LIMIT", "20/h") or "20/h"
 ASCOLTO_RATING_RATE_LIMIT = env("ASCOLTO_RATING_RATE_LIMIT", "30/h") or "30/h"
+# The version of the privacy notice the Scrivi form shows (web/scrivi/privacy.html): stored with
+# each citizen's consent, so change it whenever the notice's text changes.
+ASCOLTO_PRIVACY_NOTICE_VERSION = env("ASCOLTO_PRIVACY_NOTICE_VERSION", "2026-11-22") or "2026-11-22"
 # Name of the municipality, shown to citizens and used in tracking-code prefixes.
 ASCOLTO_MUNICIPALITY = env("ASCOLTO_MUNICIPALITY", "Comune di Milano") or "Comune di Milano"
 

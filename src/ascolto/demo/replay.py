@@ -268,7 +268,7 @@ class Replay:
             raise Beyond
         opened = to_datetime(at)
         policy = route.sla_policy
-        due = due_at or (sla.due_at(policy, opened) if policy else None)
+        due = sla.promised_due_at(policy, opened, booked=due_at)
         ticket = TicketRow(
             id=self.ids.take(Ticket),
             code=code,

@@ -10,15 +10,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-import holidays
 import numpy as np
 import numpy.typing as npt
 
+from ascolto.core.calendar import is_holiday, is_working_day
 from ascolto.demo.reference import CampaignSpec
-from ascolto.tickets.sla import is_working_day
 
 ROME = ZoneInfo("Europe/Rome")
 DAYS = 365
@@ -73,23 +71,13 @@ class Calendar:
         weekday = np.array([d.weekday() for d in days], dtype=np.int64)
         working = np.array([is_working_day(d) for d in days], dtype=np.bool_)
         # A Saturday holiday (25 April, 15 August...) closes the contact center too.
-        saturday = np.array(
-            [d.weekday() == 5 and d not in _holidays(d.year) for d in days], dtype=np.bool_
-        )
+        saturday = np.array([d.weekday() == 5 and not is_holiday(d) for d in days], dtype=np.bool_)
         midnight = np.array(
             [int(datetime.combine(d, datetime.min.time(), ROME).timestamp()) for d in days],
             dtype=np.int64,
         )
         month = np.array([d.month for d in days], dtype=np.int64)
         return cls(window, weekday, working, saturday, midnight, month)
-
-
-@lru_cache(maxsize=8)
-def _holidays(year: int) -> frozenset[date]:
-    # The rule of tickets/sla.py: Italian holidays, Milan's subdivision, and Sant'Ambrogio.
-    days = set(holidays.country_holidays("IT", subdiv="MI", years=year).keys())
-    days.add(date(year, 12, 7))
-    return frozenset(days)
 
 
 def season(calendar: Calendar) -> FloatArray:

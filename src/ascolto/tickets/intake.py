@@ -72,7 +72,7 @@ def build_ticket(
         place=place,
         sla_policy=target.sla_policy,
         created_at=at,
-        due_at=due_at or (sla.due_at(target.sla_policy, at) if target.sla_policy else None),
+        due_at=sla.promised_due_at(target.sla_policy, at, booked=due_at),
     )
     return ticket, events.opened_event(channel_code=channel.code, route=target)
 
@@ -81,15 +81,23 @@ class TicketIntake:
     """The case handler of intake (see `channels.intake.CaseHandler`)."""
 
     def validate(self, items: Sequence[Item]) -> dict[int, DomainError]:
-        themes = {i.inbound.hints.theme for i in items if i.inbound.hints.theme}
-        campaigns = {i.inbound.hints.campaign for i in items if i.inbound.hints.campaign}
-        # A category switched off after the message was accepted (the citizen holds its code)
-        # does not refuse it: `thread` files it under the nearest active category above, or
-        # leaves it for triage. A message arriving now is told the category is unknown.
-        found = (
-            dict(Theme.objects.filter(code__in=themes).values_list("code", "is_active"))
+        """The one check of the case hints, run when a message is accepted into the intake queue
+        (`channels.intake.check`) and again when it is taken in.
+
+        A message arriving now is told a category or campaign is unknown (or switched off). An
+        `accepted` one (the citizen holds its code) is checked only for what cannot change after
+        it was accepted (kind, code, place): a category or campaign switched off or removed since
+        does not refuse it, `thread` files it under the nearest active category above, or leaves
+        it for triage, without the campaign. So what was accepted is never refused here."""
+        fresh = [i for i in items if not i.accepted]
+        themes = {i.inbound.hints.theme for i in fresh if i.inbound.hints.theme}
+        campaigns = {i.inbound.hints.campaign for i in fresh if i.inbound.hints.campaign}
+        active_themes = (
+            set(
+                Theme.objects.filter(code__in=themes, is_active=True).values_list("code", flat=True)
+            )
             if themes
-            else {}
+            else set()
         )
         known_campaigns = (
             set(Campaign.objects.filter(code__in=campaigns).values_list("code", flat=True))
@@ -99,17 +107,16 @@ class TicketIntake:
         errors: dict[int, DomainError] = {}
         for item in items:
             hints = item.inbound.hints
+            strict = not item.accepted
             if hints.kind and hints.kind not in Ticket.Kind.values:
                 errors[item.index] = InvalidInput(
                     f"Unknown kind of request '{hints.kind}'.", field="kind"
                 )
-            elif hints.theme and not (
-                found.get(hints.theme) or (item.accepted and hints.theme in found)
-            ):
+            elif strict and hints.theme and hints.theme not in active_themes:
                 errors[item.index] = InvalidInput(
                     f"Unknown category '{hints.theme}'.", field="theme"
                 )
-            elif hints.campaign and hints.campaign not in known_campaigns:
+            elif strict and hints.campaign and hints.campaign not in known_campaigns:
                 errors[item.index] = InvalidInput(
                     f"Unknown campaign '{hints.campaign}'.", field="campaign"
                 )

@@ -2,34 +2,22 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
-from functools import lru_cache
+from datetime import datetime, timedelta
 
-import holidays
 from django.utils import timezone
 
+from ascolto.core.calendar import is_working_day
 from ascolto.tickets.models import SlaPolicy
 
 DUE_SOON = timedelta(hours=48)
-
-
-@lru_cache(maxsize=64)
-def _italian_holidays(year: int) -> frozenset[date]:
-    # Italy's national holidays plus Milan's patron saint (Sant'Ambrogio, 7 December).
-    days = set(holidays.country_holidays("IT", subdiv="MI", years=year).keys())
-    days.add(date(year, 12, 7))
-    return frozenset(days)
-
-
-def is_working_day(day: date) -> bool:
-    return day.weekday() < 5 and day not in _italian_holidays(day.year)
 
 
 def due_at(policy: SlaPolicy, opened_at: datetime) -> datetime:
     """The time by which a case opened at `opened_at` must be resolved under `policy`.
 
     Calendar days: opened_at plus that many days. Working days: that many working days after the
-    day it was opened (weekends and Italian and Milanese holidays skipped), at the same time.
+    day it was opened (weekends and the municipality's holidays skipped, `core.calendar`), at the
+    same time.
     Days are counted on the municipality's calendar (TIME_ZONE), whatever zone `opened_at` is in:
     a case opened at 00:30 on a Friday in Milan is a Friday case, not a Thursday one in UTC.
     """
@@ -43,6 +31,18 @@ def due_at(policy: SlaPolicy, opened_at: datetime) -> datetime:
         if is_working_day(current.date()):
             remaining -= 1
     return current
+
+
+def promised_due_at(
+    policy: SlaPolicy | None, opened_at: datetime, *, booked: datetime | None = None
+) -> datetime | None:
+    """The due time a case opened at `opened_at` is given, the date the citizen is promised: a
+    booked time when there is one (a callback's slot), else what the case's SLA policy gives
+    (`due_at`), else none. The one rule for a new case, a queued request's status page and the
+    demo city."""
+    if booked is not None:
+        return booked
+    return due_at(policy, opened_at) if policy is not None else None
 
 
 def sla_state(due: datetime | None, now: datetime, *, active: bool = True) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -14,9 +15,9 @@ from ascolto.channels.actions import record_inbound, start_conversation
 from ascolto.channels.models import Channel, Conversation, Message
 from ascolto.channels.verification import sender_verified
 from ascolto.citizens.actions import link_identity, resolve_identity, resolve_normalised_identity
-from ascolto.citizens.batch import Details, find_or_create_citizens
-from ascolto.citizens.handles import normalise_email, normalise_fiscal_code, normalise_phone
+from ascolto.citizens.batch import Claim, find_or_create_citizens
 from ascolto.citizens.models import Citizen, Identity
+from ascolto.citizens.sender import Sender
 from ascolto.contactcenter.models import CallRecord
 from ascolto.core.errors import InvalidInput, NotFound
 from ascolto.organisation.models import Office, User
@@ -99,11 +100,7 @@ def log_call(
     question: str,
     outcome: str,
     answer: str = "",
-    phone: str = "",
-    first_name: str = "",
-    last_name: str = "",
-    fiscal_code: str = "",
-    email: str = "",
+    sender: Sender | None = None,
     citizen: Citizen | None = None,
     kind: str = Ticket.Kind.INFORMATION,
     theme: Theme | None = None,
@@ -116,14 +113,14 @@ def log_call(
     """Log a call an operator has just answered, in one transaction.
 
     A case started on our side, opened the way every such case is (decision 0011): the caller's
-    handle and details are normalised once, here; the citizen is found or created from them by
-    the rule of decision 0009 (the handle the operator records is verified, the rest typed); a
-    conversation of its own is started on the phone channel with what the citizen asked as its
-    message, and `tickets.actions.open_ticket` opens the case on it. Then, with `outcome`
-    RESOLVE, `resolve_at_first_contact` resolves it with the answer given; with ESCALATE it is
-    handed to `office` with `note` (the answer given so far, if any, is kept as an internal
-    note). A call record is stored for the call, or the telephony system's record `call_id` is
-    linked to the case's conversation.
+    details come as one `Sender`, normalised once when the call form built it; the citizen is
+    found or created from them by the rule of decision 0009 (the handle the operator records is
+    verified, the rest typed); a conversation of its own is started on the phone channel with
+    what the citizen asked as its message, and `tickets.actions.open_ticket` opens the case on
+    it. Then, with `outcome` RESOLVE, `resolve_at_first_contact` resolves it with the answer
+    given; with ESCALATE it is handed to `office` with `note` (the answer given so far, if any,
+    is kept as an internal note). A call record is stored for the call, or the telephony
+    system's record `call_id` is linked to the case's conversation.
 
     Nothing is written when any check fails; every error names the field that is wrong.
     """
@@ -152,24 +149,22 @@ def log_call(
     call_id = (call_id or "").strip()
     if len(call_id) > 60:
         raise InvalidInput(_("L'ID della chiamata è più lungo di 60 caratteri."), field="call_id")
-    first_name, last_name = first_name.strip(), last_name.strip()
-    if len(first_name) > 100 or len(last_name) > 100:
-        raise InvalidInput(_("Il nome o il cognome è più lungo di 100 caratteri."), field="name")
-    # The one normalisation of what the operator typed: every value below is canonical.
-    phone = normalise_phone(phone) if phone.strip() else ""
-    fiscal_code = normalise_fiscal_code(fiscal_code) if fiscal_code.strip() else ""
-    email = normalise_email(email) if email.strip() else ""
+    # The sender was normalised when it was built (`Sender`): every value below is canonical.
+    sender = sender or Sender()
     if citizen is not None:
         citizen = citizen.live()
-        if citizen.fiscal_code and fiscal_code and citizen.fiscal_code != fiscal_code:
+        if citizen.fiscal_code and sender.fiscal_code and citizen.fiscal_code != sender.fiscal_code:
             raise InvalidInput(
                 _("Il codice fiscale è diverso da quello del cittadino scelto."),
                 field="fiscal_code",
             )
-        fiscal_code = fiscal_code or citizen.fiscal_code
-        first_name = first_name or citizen.first_name
-        last_name = last_name or citizen.last_name
-    handle_kind, handle = _caller_handle(phone, email, citizen)
+        sender = dataclasses.replace(
+            sender,
+            fiscal_code=sender.fiscal_code or citizen.fiscal_code,
+            first_name=sender.first_name or citizen.first_name,
+            last_name=sender.last_name or citizen.last_name,
+        )
+    handle_kind, handle = _caller_handle(sender.phone, sender.email, citizen)
     channel = channel or Channel.objects.filter(kind=Channel.Kind.PHONE, is_active=True).first()
     if channel is None or channel.kind != Channel.Kind.PHONE:
         raise NotFound(_("Non è configurato nessun canale telefonico attivo."), field="channel")
@@ -182,9 +177,12 @@ def log_call(
     if started_at is None or not (now - timedelta(seconds=MAX_CALL_SECONDS) <= started_at <= now):
         started_at = now
     identity = resolve_normalised_identity(
-        handle_kind, handle, display_name=f"{first_name} {last_name}".strip(), seen_at=started_at
+        handle_kind,
+        handle,
+        display_name=f"{sender.first_name} {sender.last_name}".strip(),
+        seen_at=started_at,
     )
-    caller = _caller(identity, citizen, first_name, last_name, fiscal_code, email, phone, channel)
+    caller = _caller(identity, citizen, sender, channel)
     conversation = start_conversation(channel, identity, at=started_at)
     message = record_inbound(conversation, question, at=started_at, external_id=external_id)
     ticket = open_ticket(
@@ -217,11 +215,7 @@ def log_call(
 def _caller(
     identity: Identity,
     citizen: Citizen | None,
-    first_name: str,
-    last_name: str,
-    fiscal_code: str,
-    email: str,
-    phone: str,
+    sender: Sender,
     channel: Channel,
 ) -> Citizen | None:
     """The citizen the case is for: the one the operator chose (the number they called from
@@ -229,18 +223,14 @@ def _caller(
     or created; None when the caller gave nothing that could find them again."""
     if citizen is not None:
         link_identity(identity, citizen)
-    if not (fiscal_code or email or phone):
+    if not sender.names_someone():
         return citizen or identity.citizen
     key = (identity.kind, identity.value)
     verified = sender_verified(channel.kind, identity.kind)
     found = find_or_create_citizens(
         [
-            Details(
-                first_name=first_name,
-                last_name=last_name,
-                fiscal_code=fiscal_code,
-                email=email,
-                phone=phone,
+            Claim(
+                sender,
                 handle=key,
                 verified=frozenset({key}) if verified else frozenset(),
                 source=channel.code,

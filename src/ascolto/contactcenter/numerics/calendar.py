@@ -8,14 +8,14 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import functools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-import holidays
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
+
+from ascolto.core import calendar as municipal
 
 FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
@@ -29,9 +29,10 @@ class OperatingCalendar:
 
     - `weekdays`: the days of the week it opens (0 = Monday); None learns them from the data
       (a weekday is open if it has data in most of the last eight weeks);
-    - `country`/`subdiv`: public holidays from the `holidays` package; the default is Italy
-      with the Milan subdivision, which adds 7 December (Sant'Ambrogio); country None for no
-      public holidays (`subdiv` is then ignored);
+    - `country`/`subdiv`: public holidays from the `holidays` package (through
+      `ascolto.core.calendar`, the project's one holiday calendar); the default is the
+      municipality's, Italy with the Milan subdivision, which adds 7 December (Sant'Ambrogio);
+      country None for no public holidays (`subdiv` is then ignored);
     - `patron_day`: the city's patron saint as (month, day), a holiday every year (for a city
       whose patron the package does not know, or with `subdiv` None);
     - `closed_on_holidays`: holidays are closed days (zero forecast, left out of fitting);
@@ -47,8 +48,8 @@ class OperatingCalendar:
     """
 
     weekdays: tuple[int, ...] | None = None
-    country: str | None = "IT"
-    subdiv: str | None = "MI"
+    country: str | None = municipal.COUNTRY
+    subdiv: str | None = municipal.SUBDIVISION
     closed_on_holidays: bool = True
     closed_dates: tuple[dt.date, ...] = ()
     extra_holidays: tuple[dt.date, ...] = ()
@@ -67,7 +68,7 @@ class OperatingCalendar:
                 raise ValueError(f"the patron day {month}-{day} is not a date") from exc
         if self.country:
             try:
-                holidays.country_holidays(self.country, subdiv=self.subdiv, years=2024)
+                municipal.public_holidays(self.country, self.subdiv, 2024)
             except NotImplementedError as exc:
                 raise ValueError(
                     f"no public holidays known for country {self.country!r}"
@@ -82,7 +83,7 @@ class OperatingCalendar:
             for year in years:
                 out |= {
                     d
-                    for d in _public_holidays(self.country, self.subdiv, year)
+                    for d in municipal.public_holidays(self.country, self.subdiv, year)
                     if first <= d <= last
                 }
         if self.patron_day is not None:
@@ -95,13 +96,6 @@ class OperatingCalendar:
                 if first <= patron <= last:
                     out.add(patron)
         return out
-
-
-@functools.lru_cache(maxsize=256)
-def _public_holidays(country: str, subdiv: str | None, year: int) -> frozenset[dt.date]:
-    """One year of a country's holidays (the package builds its tables in milliseconds, and a
-    model selection asks for the same years dozens of times)."""
-    return frozenset(holidays.country_holidays(country, subdiv=subdiv, years=year))
 
 
 def model_weekday(weekday: int, weekdays: Sequence[int]) -> int:

@@ -28,15 +28,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from ascolto.channels import queue
-from ascolto.channels.inbound import (
-    STORED,
-    Attachment,
-    CaseHints,
-    InboundMessage,
-    SenderDetails,
-)
+from ascolto.channels.inbound import STORED, Attachment, CaseHints, InboundMessage
 from ascolto.channels.models import Channel
 from ascolto.citizens.models import Identity
+from ascolto.citizens.sender import Sender
 from ascolto.core.errors import DomainError
 from ascolto.knowledge.actions import public_article, suggest_articles
 from ascolto.tickets import codes
@@ -81,10 +76,16 @@ def _active_channel() -> Channel | None:
     return _channel[1]
 
 
+def privacy_notice() -> str:
+    """The version of the privacy notice the form shows, and the citizen accepts by sending it."""
+    return setting("ASCOLTO_PRIVACY_NOTICE_VERSION", "")
+
+
 def _context(form: RequestForm, submission: str = "", **extra: object) -> dict[str, object]:
     return {
         "title": _("Scrivi al Comune"),
         "form": form,
+        "privacy_notice": privacy_notice(),
         "max_request": MAX_REQUEST_CHARS,
         "max_complaint": MAX_COMPLAINT_CHARS,
         # The one-time token of this filling of the form: a POST sent again carries the same.
@@ -155,25 +156,26 @@ def home(request: HttpRequest) -> HttpResponse:
             sent_at=timezone.now(),
             display_name=f"{data['first_name']} {data['last_name']}".strip()[:200],
             attachments=attachments,
-            sender=SenderDetails(
-                first_name=data["first_name"].strip(),
-                last_name=data["last_name"].strip(),
+            sender=Sender(
+                first_name=data["first_name"],
+                last_name=data["last_name"],
                 email=data["email"],
                 phone=data["phone"],
-                privacy_consent=True,
             ),
             hints=CaseHints(
                 kind=data["kind"], theme=form.theme_code, place=data["place"].strip(), code=code
             ),
+            # The form cannot be sent without ticking the notice: the citizen accepted it.
+            privacy_notice=privacy_notice(),
         )
         try:
-            queue.accept(inbound, code, channel)
+            queue.accept(inbound, channel)
         except queue.AlreadyAccepted as earlier:
             if earlier.same:
                 raise
             # The form was sent, then changed and sent again (the browser's Back): a new request.
             fresh = dataclasses.replace(inbound, external_id=f"scrivi-{uuid.uuid4()}")
-            queue.accept(fresh, code, channel)
+            queue.accept(fresh, channel)
     except queue.AlreadyAccepted as replay:
         _remove_attachments(attachments)
         return _confirm(replay.code)
@@ -286,7 +288,11 @@ def article(request: HttpRequest, slug: str) -> HttpResponse:
 
 @require_GET
 def privacy(request: HttpRequest) -> HttpResponse:
-    return render(request, "web/scrivi/privacy.html", {"title": _("Informativa sulla privacy")})
+    return render(
+        request,
+        "web/scrivi/privacy.html",
+        {"title": _("Informativa sulla privacy"), "privacy_notice": privacy_notice()},
+    )
 
 
 urlpatterns: list[URLPattern] = [

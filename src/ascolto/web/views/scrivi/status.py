@@ -99,9 +99,7 @@ def _from_queue(row: PendingInbound) -> Summary:
     due: datetime | None = None
     channel = Channel.objects.filter(code=row.channel).first()
     if channel is not None:
-        target = route(channel.kind, theme, kind)
-        if target.sla_policy is not None:
-            due = sla.due_at(target.sla_policy, row.accepted_at)
+        due = sla.promised_due_at(route(channel.kind, theme, kind).sla_policy, row.accepted_at)
     return Summary(
         code=row.code,
         status="received",
