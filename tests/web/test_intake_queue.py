@@ -101,7 +101,7 @@ def test_a_message_intake_refuses_stays_pending_with_its_reason(cast: personas.C
     done = queue.drain()
     assert (done.processed, done.failed) == (1, 1)
     refused = PendingInbound.objects.get(processed_at__isnull=True)
-    assert "is not active" in refused.last_error
+    assert "non è attivo" in refused.last_error
 
 
 @pytest.mark.parametrize(
