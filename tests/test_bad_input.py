@@ -148,30 +148,35 @@ CASES: list[tuple[str, Callable[[], InboundMessage], type[DomainError], str]] = 
         InvalidInput,
         "Il nome o il cognome supera i 100 caratteri.",
     ),
-    ("unknown theme hint", lambda: _hints(theme="ztl"), InvalidInput, "Unknown category 'ztl'."),
+    (
+        "unknown theme hint",
+        lambda: _hints(theme="ztl"),
+        InvalidInput,
+        "Categoria sconosciuta: «ztl».",
+    ),
     (
         "inactive theme hint",
         lambda: _hints(theme="altro-generico-disattivato"),
         InvalidInput,
-        "Unknown category 'altro-generico-disattivato'.",
+        "Categoria sconosciuta: «altro-generico-disattivato».",
     ),
     (
         "unknown campaign hint",
         lambda: _hints(campaign="bonus-2019"),
         InvalidInput,
-        "Unknown campaign 'bonus-2019'.",
+        "Campagna sconosciuta: «bonus-2019».",
     ),
     (
         "unknown kind hint",
         lambda: _hints(kind="lamentela"),
         InvalidInput,
-        "Unknown kind of request 'lamentela'.",
+        "Tipo di richiesta sconosciuto: «lamentela».",
     ),
     (
         "place too long",
         lambda: _hints(place="via " * 64),
         InvalidInput,
-        "The place is longer than 255 characters.",
+        "Il luogo supera i 255 caratteri.",
     ),
 ]
 

@@ -144,7 +144,7 @@ def test_a_call_is_recorded_once_and_checked(cast: personas.Cast) -> None:
 
     assert first.pk == again.pk
     assert first.ended_at - first.arrived_at == timedelta(seconds=230)
-    with pytest.raises(InvalidInput, match="abandoned call has no talk time"):
+    with pytest.raises(InvalidInput, match="abbandonata non ha tempo di conversazione"):
         record_call(
             external_id="c-2",
             queue="q",
@@ -153,5 +153,5 @@ def test_a_call_is_recorded_once_and_checked(cast: personas.Cast) -> None:
             talk_seconds=5,
             abandoned=True,
         )
-    with pytest.raises(InvalidInput, match="cannot be negative"):
+    with pytest.raises(InvalidInput, match="non possono essere negativi"):
         record_call(external_id="c-3", queue="q", arrived_at=at, wait_seconds=-1)

@@ -107,11 +107,11 @@ def test_a_message_intake_refuses_stays_pending_with_its_reason(cast: personas.C
 @pytest.mark.parametrize(
     ("hints", "error"),
     [
-        ({"theme": "no-such-theme"}, "Unknown category"),
-        ({"theme": "altro-generico-disattivato"}, "Unknown category"),
-        ({"campaign": "bonus-2019"}, "Unknown campaign"),
-        ({"kind": "lamentela"}, "Unknown kind"),
-        ({"code": "ABCD"}, "Malformed tracking code"),
+        ({"theme": "no-such-theme"}, "Categoria sconosciuta"),
+        ({"theme": "altro-generico-disattivato"}, "Categoria sconosciuta"),
+        ({"campaign": "bonus-2019"}, "Campagna sconosciuta"),
+        ({"kind": "lamentela"}, "Tipo di richiesta sconosciuto"),
+        ({"code": "ABCD"}, "Codice di tracciamento non valido"),
     ],
 )
 def test_case_hints_intake_would_refuse_are_refused_at_accept(

@@ -94,7 +94,7 @@ def accept(inbound: InboundMessage, channel: Channel | None = None) -> PendingIn
     code = inbound.hints.code
     if not code:
         raise InvalidInput(
-            "A queued message needs the tracking code shown to the citizen.", field="code"
+            _("Un messaggio in coda ha bisogno del codice mostrato al cittadino."), field="code"
         )
     if channel is None:
         channel = Channel.objects.filter(code=inbound.channel).first()

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.utils.translation import gettext as _
+
 from ascolto.citizens.handles import normalise_email, normalise_fiscal_code, normalise_phone
 from ascolto.core.errors import InvalidInput
 from ascolto.core.text import one_newline_style
@@ -36,7 +38,8 @@ class Sender:
         last = one_newline_style(self.last_name.replace("\x00", "")).strip()
         if len(first) > MAX_NAME or len(last) > MAX_NAME:
             raise InvalidInput(
-                f"A first or last name is longer than {MAX_NAME} characters.", field="name"
+                _("Il nome o il cognome supera i %(max)d caratteri.") % {"max": MAX_NAME},
+                field="name",
             )
         values = {"first_name": first, "last_name": last}
         for name, normalise in (

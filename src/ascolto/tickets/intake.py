@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from ascolto.channels.intake import Item
 from ascolto.channels.models import Channel, Conversation
@@ -25,6 +26,22 @@ from ascolto.tickets.models import Campaign, RoutingRule, Theme, Ticket, TicketE
 from ascolto.tickets.routing import route
 
 Status = Ticket.Status
+
+
+def _unknown_kind(kind: str) -> InvalidInput:
+    return InvalidInput(
+        _("Tipo di richiesta sconosciuto: «%(kind)s».") % {"kind": kind}, field="kind"
+    )
+
+
+def _place_too_long() -> InvalidInput:
+    return InvalidInput(_("Il luogo supera i %(max)d caratteri.") % {"max": 255}, field="place")
+
+
+def _malformed_code(code: str) -> InvalidInput:
+    return InvalidInput(
+        _("Codice di tracciamento non valido: «%(code)s».") % {"code": code}, field="code"
+    )
 
 
 def build_ticket(
@@ -48,13 +65,15 @@ def build_ticket(
     callback's booked slot) overrides the SLA policy's; an explicit `code` (pre-assigned by the
     intake queue and already shown to the citizen) replaces a fresh one."""
     if kind not in Ticket.Kind.values:
-        raise InvalidInput(f"Unknown kind of request '{kind}'.", field="kind")
+        raise _unknown_kind(kind)
     if len(subject) > 255:
-        raise InvalidInput("The subject is longer than 255 characters.", field="subject")
+        raise InvalidInput(
+            _("L'oggetto supera i %(max)d caratteri.") % {"max": 255}, field="subject"
+        )
     if len(place) > 255:
-        raise InvalidInput("The place is longer than 255 characters.", field="place")
+        raise _place_too_long()
     if code and not codes.is_code(code):
-        raise InvalidInput(f"Malformed tracking code '{code}'.", field="code")
+        raise _malformed_code(code)
     target = route(channel.kind, theme, kind, rules=rules)
     ticket = Ticket(
         code=code or codes.new_code(),
@@ -109,25 +128,20 @@ class TicketIntake:
             hints = item.inbound.hints
             strict = not item.accepted
             if hints.kind and hints.kind not in Ticket.Kind.values:
-                errors[item.index] = InvalidInput(
-                    f"Unknown kind of request '{hints.kind}'.", field="kind"
-                )
+                errors[item.index] = _unknown_kind(hints.kind)
             elif strict and hints.theme and hints.theme not in active_themes:
                 errors[item.index] = InvalidInput(
-                    f"Unknown category '{hints.theme}'.", field="theme"
+                    _("Categoria sconosciuta: «%(code)s».") % {"code": hints.theme}, field="theme"
                 )
             elif strict and hints.campaign and hints.campaign not in known_campaigns:
                 errors[item.index] = InvalidInput(
-                    f"Unknown campaign '{hints.campaign}'.", field="campaign"
+                    _("Campagna sconosciuta: «%(code)s».") % {"code": hints.campaign},
+                    field="campaign",
                 )
             elif hints.code and not codes.is_code(hints.code):
-                errors[item.index] = InvalidInput(
-                    f"Malformed tracking code '{hints.code}'.", field="code"
-                )
+                errors[item.index] = _malformed_code(hints.code)
             elif len(hints.place) > 255:
-                errors[item.index] = InvalidInput(
-                    "The place is longer than 255 characters.", field="place"
-                )
+                errors[item.index] = _place_too_long()
         return errors
 
     def thread(self, items: Sequence[Item]) -> None:

@@ -47,13 +47,21 @@ def record_call(
     """Store a call as the telephony system reports it; idempotent on the call's id. The caller
     is `caller` when already resolved (a logged call), else the identity of `caller_phone`."""
     if not external_id.strip() or len(external_id) > 64:
-        raise InvalidInput("A call needs its telephony id (at most 64 characters).", field="id")
+        raise InvalidInput(
+            _("Una chiamata ha bisogno del suo id del centralino (al massimo 64 caratteri)."),
+            field="id",
+        )
     if wait_seconds < 0 or talk_seconds < 0:
-        raise InvalidInput("Waiting and talk times cannot be negative.", field="seconds")
+        raise InvalidInput(
+            _("I tempi di attesa e di conversazione non possono essere negativi."),
+            field="seconds",
+        )
     if abandoned and talk_seconds:
-        raise InvalidInput("An abandoned call has no talk time.", field="talk_seconds")
+        raise InvalidInput(
+            _("Una chiamata abbandonata non ha tempo di conversazione."), field="talk_seconds"
+        )
     if timezone.is_naive(arrived_at):
-        raise InvalidInput("The arrival time has no time zone.", field="arrived_at")
+        raise InvalidInput(_("L'ora di arrivo non ha il fuso orario."), field="arrived_at")
     existing = CallRecord.objects.filter(external_id=external_id).first()
     if existing is not None:
         return existing
