@@ -16,6 +16,7 @@ from ascolto.web.views.console import (
     inbox,
     overview,
     reports,
+    screenpop,
 )
 from ascolto.web.views.scrivi import rating, request, status
 
@@ -25,6 +26,7 @@ console_patterns = [
     *case.urlpatterns,
     *overview.urlpatterns,
     *calls.urlpatterns,
+    *screenpop.urlpatterns,
     *citizens.urlpatterns,
     *contactcenter.urlpatterns,
     *reports.urlpatterns,
