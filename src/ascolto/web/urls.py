@@ -16,6 +16,7 @@ from ascolto.web.views.console import (
     inbox,
     overview,
     reports,
+    reports_ivr,
     screenpop,
 )
 from ascolto.web.views.scrivi import rating, request, status
@@ -30,6 +31,7 @@ console_patterns = [
     *citizens.urlpatterns,
     *contactcenter.urlpatterns,
     *reports.urlpatterns,
+    *reports_ivr.urlpatterns,
 ]
 scrivi_patterns = [*request.urlpatterns, *status.urlpatterns, *rating.urlpatterns]
 
