@@ -172,3 +172,11 @@ def test_only_operators_with_an_extension_poll(ringing: personas.Cast) -> None:
     assert 'id="screen-pop"' in signed_in(ringing.operator).get("/console/inbox/").content.decode()
     page = signed_in(ringing.supervisor).get("/console/inbox/").content.decode()
     assert 'id="screen-pop"' not in page
+
+
+def test_a_signed_out_page_stops_polling(ringing: personas.Cast) -> None:
+    """No redirect to the sign-in page (HTMX would swap it into the panel): 286 stops it."""
+    post_hook(payload())
+    assert Client().post(POLL).status_code == 286
+    assert signed_in(ringing.analyst).post(POLL).status_code == 286
+    assert IncomingCall.objects.get().seen_at is None

@@ -19,11 +19,16 @@ from ascolto.contactcenter.actions import take_incoming_call
 from ascolto.core import access
 from ascolto.web.views.console.calls import find_callers
 
+# HTMX stops polling on this status: a signed-out (or no longer operator) page asks no more,
+# instead of having the sign-in page a redirect would bring swapped into the panel's place.
+STOP_POLLING = 286
+
 
 @require_POST
-@access.require(access.handles_cases)
 def incoming_call(request: HttpRequest) -> HttpResponse:
     """The panel of the call just announced on the user's extension, or 204 (nothing new)."""
+    if not access.handles_cases(request.user):
+        return HttpResponse(status=STOP_POLLING)
     incoming = take_incoming_call(request.user)  # type: ignore[arg-type]
     if incoming is None:
         return HttpResponse(status=204)
