@@ -11,7 +11,7 @@ from django.core.management import call_command
 from django.db.models import Count, Q
 
 from ascolto.channels.models import Channel
-from ascolto.contactcenter.models import CallRecord, ForecastRun
+from ascolto.contactcenter.models import CallRecord, ForecastRun, IvrNode
 from ascolto.organisation.models import User
 from ascolto.tickets.models import Ticket, TicketEvent
 from tests import factories
@@ -61,6 +61,11 @@ def test_the_demo_builds_a_city_and_prints_working_passwords() -> None:
         by_area[area] = by_area.get(area, 0) + row["n"]
     assert max(by_area, key=by_area.__getitem__) == "anagrafe"
     assert {c.kind for c in Channel.objects.all()} >= {"web", "email", "phone", "whatsapp"}
+    # Every call went through the seeded IVR menu to the queue its choice transfers to.
+    menu = dict(IvrNode.objects.values_list("path", "transfer"))
+    paths = set(CallRecord.objects.values_list("ivr_path", "queue").distinct())
+    assert paths and all(menu.get(path) == queue for path, queue in paths), paths - menu.items()
+    assert User.objects.get(username="operatore").extension  # the screen-pop can be tried
 
     again = StringIO()
     call_command("demo", "--no-serve", "--scale", SCALE, stdout=again)

@@ -19,6 +19,7 @@ PAGES = [
     "/console/reports/social/",
     "/console/reports/chatbot/",
     "/console/reports/ratings/",
+    "/console/reports/ivr/",
     "/console/reports/complaints/",
     "/console/reports/open-data/",
 ]

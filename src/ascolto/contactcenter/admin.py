@@ -3,7 +3,14 @@ from __future__ import annotations
 from django.contrib import admin
 from django.http import HttpRequest
 
-from ascolto.contactcenter.models import CallbackBooking, CallRecord, ForecastPoint, ForecastRun
+from ascolto.contactcenter.models import (
+    CallbackBooking,
+    CallRecord,
+    ForecastPoint,
+    ForecastRun,
+    IncomingCall,
+    IvrNode,
+)
 
 
 @admin.register(CallRecord)
@@ -77,4 +84,31 @@ class CallbackBookingAdmin(admin.ModelAdmin[CallbackBooking]):
     readonly_fields = ["ticket", "phone", "slot_start", "slot_end", "requested_via", "created_at"]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+
+@admin.register(IvrNode)
+class IvrNodeAdmin(admin.ModelAdmin[IvrNode]):
+    """The IVR menu of 020202, one choice a row (also loaded from a file: `load_ivr`)."""
+
+    list_display = ["path", "label", "transfer"]
+    search_fields = ["path", "label", "transfer"]
+    list_filter = ["transfer"]
+    readonly_fields = ["path"]
+    autocomplete_fields = ["parent"]
+    fields = ["parent", "code", "label", "transfer", "path"]
+
+
+@admin.register(IncomingCall)
+class IncomingCallAdmin(admin.ModelAdmin[IncomingCall]):
+    """Screen-pops announced by the telephony system; read, not edited."""
+
+    list_display = ["created_at", "call_id", "operator", "queue", "seen_at"]
+    search_fields = ["=call_id"]
+    list_select_related = ["operator"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return False

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
+from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy
@@ -313,3 +316,97 @@ class CallbackBooking(models.Model):
 
     def __str__(self) -> str:
         return f"Richiamata {self.slot_start:%d/%m %H:%M}"
+
+
+class IncomingCall(models.Model):
+    """A call ringing on an operator's extension, as the telephony system announced it ("call
+    started"): the console of that operator opens the caller's panel once (screen-pop) and the
+    call form starts from this number and call id. `seen_at` is set when the console has
+    shown it."""
+
+    call_id = models.CharField("id della chiamata", max_length=64, unique=True)
+    operator = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="operatore",
+        on_delete=models.CASCADE,
+        related_name="incoming_calls",
+    )
+    phone = models.CharField("numero del chiamante", max_length=40, blank=True)
+    queue = models.CharField("coda", max_length=64, blank=True)
+    started_at = models.DateTimeField("inizio della chiamata")
+    created_at = models.DateTimeField("ricevuta il", auto_now_add=True)
+    seen_at = models.DateTimeField("mostrata il", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "chiamata in arrivo"
+        verbose_name_plural = "chiamate in arrivo"
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["operator", "seen_at", "created_at"], name="incoming_pending_idx")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.call_id} → {self.operator}"
+
+
+class IvrNode(models.Model):
+    """One choice of the IVR menu of 020202 ("premi 1 per l'anagrafe"): the key the caller
+    presses (`code`), what the recorded voice says (`label`), the menu it belongs to (`parent`)
+    and where the call goes from there: deeper into the menu (nothing), to a queue of operators,
+    to any operator, or the end of the call (the recording answered the question). `path` is
+    the keys from the top joined by ">", as the telephony system writes `CallRecord.ivr_path`
+    ("1>3"); kept by `save()`."""
+
+    OPERATOR = "operator"
+    END = "end"
+
+    code = models.CharField(
+        "tasto",
+        max_length=8,
+        validators=[RegexValidator(r"^[0-9*#]+$", "Un tasto del telefono: cifre, * o #.")],
+    )
+    label = models.CharField("voce", max_length=200)
+    parent = models.ForeignKey(
+        "self",
+        verbose_name="menu superiore",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="children",
+    )
+    transfer = models.CharField(
+        "trasferisce a",
+        max_length=64,
+        blank=True,
+        help_text=(
+            'il nome di una coda, "operator" (qualunque operatore) o "end" (fine della '
+            "chiamata: la registrazione risponde); vuoto per un menu con altre voci"
+        ),
+    )
+    path = models.CharField("percorso", max_length=255, unique=True, editable=False)
+
+    class Meta:
+        verbose_name = "voce del risponditore (IVR)"
+        verbose_name_plural = "voci del risponditore (IVR)"
+        ordering = ["path"]
+        constraints = [
+            models.UniqueConstraint(fields=["parent", "code"], name="ivr_node_code_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.path} · {self.label}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        old_path = self.path
+        self.path = f"{self.parent.path}{IVR_SEPARATOR}{self.code}" if self.parent else self.code
+        super().save(*args, **kwargs)
+        if old_path and old_path != self.path:
+            # A key changed or the choice moved: its whole submenu moves with it.
+            for child in self.children.all():
+                child.save()
+
+    def depth(self) -> int:
+        return self.path.count(IVR_SEPARATOR) + 1
+
+
+IVR_SEPARATOR = ">"  # as in CallRecord.ivr_path: the keys pressed, from the top menu down

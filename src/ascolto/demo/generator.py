@@ -27,6 +27,7 @@ from ascolto.core.errors import DomainError
 from ascolto.demo.city import load_city
 from ascolto.demo.flows import Codes, Run, write_calls, write_web
 from ascolto.demo.flows_online import write_emails, write_social, write_whatsapp
+from ascolto.demo.ivr import seed_ivr
 from ascolto.demo.listening import write_ratings
 from ascolto.demo.plan import plan_calls, plan_emails, plan_web
 from ascolto.demo.population import Names
@@ -117,6 +118,7 @@ def generate(*, seed: int, scale: float, end: date, wipe_first: bool, say: Say) 
     seed_reference(end, reset_passwords=False)
     window = Window.ending(end)
     city = load_city(window)
+    seed_ivr(city)  # the IVR menu the calls' paths go through
     phases.end("reference data", f"window {window.start:%d/%m/%Y}–{window.end:%d/%m/%Y}")
 
     streams = [np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(8)]

@@ -330,6 +330,7 @@ class DemoUserSpec:
     role: str
     office: str | None
     teams: tuple[str, ...]
+    extension: str = ""  # the telephony extension: calls ringing there pop in the console
 
 
 DEMO_USERS: tuple[DemoUserSpec, ...] = (
@@ -340,6 +341,7 @@ DEMO_USERS: tuple[DemoUserSpec, ...] = (
         "first_level",
         "crm-customer-operations",
         (FIRST_LEVEL_TEAM, SCRIVI_TEAM),
+        extension="201",
     ),
     DemoUserSpec(
         "ufficio",

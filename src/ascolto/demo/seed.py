@@ -154,6 +154,7 @@ def _demo_users(
                 "email": f"{spec.username}@{ref.MAIL_DOMAIN}",
                 "role": spec.role,
                 "office": offices[spec.office] if spec.office else None,
+                "extension": spec.extension,
                 "is_staff": spec.role == User.Role.ADMINISTRATOR,
                 "is_superuser": spec.role == User.Role.ADMINISTRATOR,
                 "is_active": True,

@@ -26,15 +26,23 @@ class TeamAdmin(admin.ModelAdmin[Team]):
 
 @admin.register(User)
 class UserAdmin(BaseUserAdmin[User]):
-    list_display = ["username", "first_name", "last_name", "role", "office", "is_active"]
+    list_display = [
+        "username",
+        "first_name",
+        "last_name",
+        "role",
+        "office",
+        "extension",
+        "is_active",
+    ]
     list_filter = ["role", "is_active", "is_staff", "office"]
     search_fields = ["username", "first_name", "last_name", "email"]
     autocomplete_fields = ["office"]
     fieldsets = (
         *(BaseUserAdmin.fieldsets or ()),
-        ("Ruolo nell'ente", {"fields": ("role", "office")}),
+        ("Ruolo nell'ente", {"fields": ("role", "office", "extension")}),
     )
     add_fieldsets = (
         *BaseUserAdmin.add_fieldsets,
-        ("Ruolo nell'ente", {"fields": ("role", "office")}),
+        ("Ruolo nell'ente", {"fields": ("role", "office", "extension")}),
     )

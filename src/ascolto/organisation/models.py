@@ -106,9 +106,26 @@ class User(AbstractUser):
         ),
     )
 
+    extension = models.CharField(
+        "interno telefonico",
+        max_length=20,
+        blank=True,
+        help_text=(
+            "l'interno del centralino su cui l'operatore risponde: le chiamate in arrivo "
+            "su questo interno aprono la scheda del chiamante nella sua console"
+        ),
+    )
+
     class Meta:
         verbose_name = "operatore"
         verbose_name_plural = "operatori"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["extension"],
+                condition=~models.Q(extension=""),
+                name="user_extension_unique",
+            )
+        ]
 
     def __str__(self) -> str:
         return self.get_full_name() or self.username

@@ -16,6 +16,8 @@ from ascolto.web.views.console import (
     inbox,
     overview,
     reports,
+    reports_ivr,
+    screenpop,
 )
 from ascolto.web.views.scrivi import rating, request, status
 
@@ -25,9 +27,11 @@ console_patterns = [
     *case.urlpatterns,
     *overview.urlpatterns,
     *calls.urlpatterns,
+    *screenpop.urlpatterns,
     *citizens.urlpatterns,
     *contactcenter.urlpatterns,
     *reports.urlpatterns,
+    *reports_ivr.urlpatterns,
 ]
 scrivi_patterns = [*request.urlpatterns, *status.urlpatterns, *rating.urlpatterns]
 

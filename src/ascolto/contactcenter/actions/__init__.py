@@ -1,5 +1,6 @@
 """Actions of the contact center, by what they serve: `calls` (call records, calls logged by
-operators), `callbacks` (slots and bookings) and `planning` (the operating calendar, forecasts,
+operators), `callbacks` (slots and bookings), `screenpop` (calls ringing on an
+operator's extension) and `planning` (the operating calendar, forecasts,
 staffing, shift plans). Callers import them from here."""
 
 from ascolto.contactcenter.actions.callbacks import (
@@ -34,8 +35,20 @@ from ascolto.contactcenter.actions.planning import (
     run_forecast_job,
     set_operating_calendar,
 )
+from ascolto.contactcenter.actions.screenpop import (
+    POP_TTL,
+    announce_call,
+    incoming_call_for,
+    parse_call_started,
+    take_incoming_call,
+)
 
 __all__ = [
+    "POP_TTL",
+    "announce_call",
+    "incoming_call_for",
+    "parse_call_started",
+    "take_incoming_call",
     "ANSWER_NOTE",
     "CALL_OUTCOMES",
     "DEFAULT_TEMPLATES",

@@ -25,7 +25,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from ascolto.citizens.handles import normalise_fiscal_code, normalise_phone
 from ascolto.citizens.models import Citizen, Identity
-from ascolto.contactcenter.actions import log_call
+from ascolto.contactcenter.actions import incoming_call_for, log_call
 from ascolto.contactcenter.models import CallRecord
 from ascolto.core import access
 from ascolto.core.errors import DomainError, InvalidInput
@@ -167,7 +167,17 @@ def call_new(request: HttpRequest) -> HttpResponse:
     problem = ""
     searched = False
     if request.method == "GET":
-        form = CallForm(initial={"started_at": timezone.now().isoformat()}, user=request.user)
+        initial = {"started_at": timezone.now().isoformat()}
+        # From the screen-pop: the call announced on the operator's extension fills the form.
+        pop = _int(request.GET.get("incoming"))
+        incoming = incoming_call_for(request.user, pop) if pop else None  # type: ignore[arg-type]
+        if incoming is not None:
+            initial.update(call_id=incoming.call_id, started_at=incoming.started_at.isoformat())
+            if incoming.phone:
+                initial["phone"] = incoming.phone
+                searched = True
+                callers, problem = find_callers(request.user, incoming.phone)
+        form = CallForm(initial=initial, user=request.user)
     elif "select_citizen" in request.POST:
         # "Usa questo cittadino" (or "Cambia"): keep everything, fill the blanks from the record.
         # Only a citizen the user may see: anyone else's name and contacts stay where they are.

@@ -1,7 +1,8 @@
 """Reports and transparency in the console (issue 5): the monthly report, the dashboards
-(themes and trends, campaigns, social, chatbot, page ratings), the complaints report and the
-open data, each with CSV, XLSX (and for the reports PDF) exports. Analysts, supervisors and
-administrators only (`access.analyses`); every figure is aggregated, no case is shown.
+(themes and trends, campaigns, social, chatbot, page ratings; the IVR paths in `reports_ivr`),
+the complaints report and the open data, each with CSV, XLSX (and for the reports PDF)
+exports. Analysts, supervisors and administrators only (`access.analyses`); every figure is
+aggregated, no case is shown.
 
 The public complaints page lives in `web/views/public_reports.py`, mounted at /trasparenza/.
 """
@@ -39,6 +40,7 @@ SECTIONS = [
     ("console:reports-social", "social", gettext_noop("Social")),
     ("console:reports-chatbot", "chatbot", gettext_noop("Chatbot")),
     ("console:reports-ratings", "ratings", gettext_noop("Valutazioni delle pagine")),
+    ("console:reports-ivr", "ivr", gettext_noop("Percorsi IVR")),
     ("console:reports-complaints", "complaints", gettext_noop("Reclami")),
     ("console:reports-opendata", "opendata", gettext_noop("Open data")),
 ]
@@ -101,7 +103,7 @@ def page(
     return render(request, TEMPLATE, context)
 
 
-def _period_board(
+def period_board(
     request: HttpRequest, section: str, build: Any, *, pdf: bool = False
 ) -> HttpResponse:
     form = period_form(request.GET)
@@ -124,27 +126,27 @@ def monthly(request: HttpRequest) -> HttpResponse:
     def build(period: Period, data: dict[str, Any]) -> Dashboard:
         return as_dashboard(monthly_report(period, compare_year=data.get("confronto")))
 
-    return _period_board(request, "report", build, pdf=True)
+    return period_board(request, "report", build, pdf=True)
 
 
 @access.require(access.analyses)
 def themes(request: HttpRequest) -> HttpResponse:
-    return _period_board(request, "themes", lambda p, _d: dashboards.themes(p))
+    return period_board(request, "themes", lambda p, _d: dashboards.themes(p))
 
 
 @access.require(access.analyses)
 def social(request: HttpRequest) -> HttpResponse:
-    return _period_board(request, "social", lambda p, _d: dashboards.social(p))
+    return period_board(request, "social", lambda p, _d: dashboards.social(p))
 
 
 @access.require(access.analyses)
 def chatbot(request: HttpRequest) -> HttpResponse:
-    return _period_board(request, "chatbot", lambda p, _d: dashboards.chatbot(p))
+    return period_board(request, "chatbot", lambda p, _d: dashboards.chatbot(p))
 
 
 @access.require(access.analyses)
 def ratings(request: HttpRequest) -> HttpResponse:
-    return _period_board(request, "ratings", lambda p, _d: dashboards.ratings(p))
+    return period_board(request, "ratings", lambda p, _d: dashboards.ratings(p))
 
 
 @access.require(access.analyses)
