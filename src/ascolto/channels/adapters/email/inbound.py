@@ -347,10 +347,10 @@ def clean_html(value: str) -> str:
 def sanitise(value: str) -> str:
     """The HTML part as the console may show it: sanitised by `nh3`, the quoted history (the
     first blockquote, Gmail's and Outlook's quote blocks) folded under a `<details>`."""
-    clean = clean_html(value)
-    match = _HTML_QUOTE.search(clean)
+    # Found in the mail's own markup: the classes and ids that mark a quote are not kept.
+    match = _HTML_QUOTE.search(value)
     if match is None:
-        return clean
-    head, tail = clean[: match.start()], clean[match.start() :]
+        return clean_html(value).strip()
+    head, tail = value[: match.start()], value[match.start() :]
     summary = html.escape(_("Testo citato"))
-    return clean_html(f"{head}<details><summary>{summary}</summary>{tail}</details>")
+    return clean_html(f"{head}<details><summary>{summary}</summary>{tail}</details>").strip()

@@ -30,6 +30,7 @@ from pathlib import PurePath
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
+from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.text import get_valid_filename
 from django.utils.translation import gettext as _
@@ -174,9 +175,9 @@ def _inbound(channel: Channel, item: Fetched, mail: Mail, thread_id: str) -> Inb
     if item.oversized:
         limit = int(channel.config.get("max_message_bytes", 0))
         text = _(
-            "Messaggio troppo grande (%(size)s MB, il limite è %(limit)s MB): non è stato "
+            "Messaggio troppo grande (%(size)s, il limite è %(limit)s): non è stato "
             "importato. È rimasto nella casella, dove si può leggere."
-        ) % {"size": round(item.size / 1048576, 1), "limit": round(limit / 1048576, 1)}
+        ) % {"size": filesizeformat(item.size), "limit": filesizeformat(limit)}
         head = attachments[0]
         attachments[0] = Attachment("intestazioni.eml", head.content_type, head.size, head.url)
     for index, part in enumerate(mail.attachments):
