@@ -8,7 +8,7 @@ returns which mails are done (taken in, or nothing to take in) and which intake 
 poller marks the first seen (or moves them) only after this returns, so a crash in between
 delivers them again, and intake's idempotency on (channel, Message-ID) keeps each once.
 
-Threading, in this order (decision 0014):
+Threading, in this order (decision 0011):
 1. In-Reply-To and References against the Message-IDs of the mailbox's conversations (ours,
    stored as the outbound messages' external ids, and the citizen's own);
 2. a reply token (`[#c<id>-<signature>]` in the subject, or `+c<id>-<signature>@` in the
