@@ -15,6 +15,7 @@ new mail wakes it at once), otherwise it sleeps the mailbox's `poll_seconds`.
 from __future__ import annotations
 
 import logging
+import re
 import ssl
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -29,9 +30,9 @@ from imap_tools import (
     MailBox,
     MailBoxStartTls,
     MailBoxUnencrypted,
-    MailMessage,
 )
 from imap_tools.consts import MailMessageFlags
+from imap_tools.errors import MailboxFetchError
 
 from ascolto.channels.adapters.email.receive import Fetched, Outcome, take_in
 from ascolto.channels.config import secret
@@ -45,12 +46,8 @@ BATCH = 200
 TIMEOUT = 60
 
 
-class _RawMessage(MailMessage):
-    """imap-tools' message that also keeps the bytes the server sent (the .eml we store)."""
-
-    def __init__(self, fetch_data: list) -> None:  # type: ignore[type-arg]
-        super().__init__(fetch_data)
-        self.raw: bytes = self._get_message_data_parts(fetch_data)[0]
+_UID = re.compile(rb"\bUID (\d+)")
+_SIZE = re.compile(rb"\bRFC822\.SIZE (\d+)")
 
 
 @dataclass
@@ -88,7 +85,6 @@ def connect(channel: Channel) -> Iterator[BaseMailBox]:
         box = MailBoxStartTls(host, port, timeout=TIMEOUT, ssl_context=ssl.create_default_context())
     else:
         box = MailBoxUnencrypted(host, port, timeout=TIMEOUT)
-    box.email_message_class = _RawMessage
     user = str(config.get("imap_user") or config.get("address"))
     with box.login(user, secret(str(config.get("imap_password_env") or "")), initial_folder=None):
         processed = str(config.get("processed_folder") or "")
@@ -108,32 +104,40 @@ def pending_uids(box: BaseMailBox, channel: Channel) -> list[str]:
     return sorted(box.uids(criteria), key=int)
 
 
+def _fetch(box: BaseMailBox, uids: Sequence[str], parts: str) -> dict[str, tuple[int, bytes]]:
+    """`UID FETCH` of `parts` for these UIDs: each one's size and bytes (empty without a body
+    part). Read from imaplib's answer directly: imap-tools would parse every message again."""
+    typ, data = box.client.uid("FETCH", ",".join(uids), f"(UID RFC822.SIZE {parts})".strip())
+    if typ != "OK":
+        raise MailboxFetchError(command_result=(typ, data), expected="OK")
+    out: dict[str, tuple[int, bytes]] = {}
+    for item in data:
+        head, body = (item[0], item[1]) if isinstance(item, tuple) else (item, b"")
+        if not isinstance(head, bytes):
+            continue
+        uid = _UID.search(head)
+        size = _SIZE.search(head)
+        if uid:
+            out[uid.group(1).decode()] = (int(size.group(1)) if size else 0, body or b"")
+    return out
+
+
 def fetch(box: BaseMailBox, channel: Channel, uids: Sequence[str]) -> list[Fetched]:
     """The mails with these UIDs (without marking them seen); one over the mailbox's size limit
     is fetched as its header only, marked `oversized`."""
     limit = int(channel.config.get("max_message_bytes") or 25 * 1024 * 1024)
-    heads = {
-        m.uid: m
-        for m in box.fetch(uid_list=list(uids), headers_only=True, mark_seen=False, bulk=True)
-        if m.uid
-    }
-    small = [uid for uid in uids if uid in heads and heads[uid].size_rfc822 <= limit]
-    bodies: dict[str, bytes] = {}
-    if small:
-        for message in box.fetch(uid_list=small, mark_seen=False, bulk=True):
-            assert isinstance(message, _RawMessage)  # noqa: S101 (set in connect)
-            if message.uid:
-                bodies[message.uid] = message.raw
+    sizes = {uid: size for uid, (size, _) in _fetch(box, uids, "").items()}
+    small = [uid for uid in uids if 0 < sizes.get(uid, limit + 1) <= limit]
+    large = [uid for uid in uids if uid in sizes and uid not in small]
+    bodies = _fetch(box, small, "BODY.PEEK[]") if small else {}
+    heads = _fetch(box, large, "BODY.PEEK[HEADER]") if large else {}
     out: list[Fetched] = []
     for uid in uids:
-        head = heads.get(uid)
-        if head is None:
-            continue  # expunged meanwhile by someone else
-        assert isinstance(head, _RawMessage)  # noqa: S101 (set in connect)
         if uid in bodies:
-            out.append(Fetched(uid, bodies[uid], head.size_rfc822))
-        else:
-            out.append(Fetched(uid, head.raw, head.size_rfc822, oversized=True))
+            out.append(Fetched(uid, bodies[uid][1], sizes[uid]))
+        elif uid in heads:
+            out.append(Fetched(uid, heads[uid][1], sizes[uid], oversized=True))
+        # else: expunged meanwhile by someone else
     return out
 
 
