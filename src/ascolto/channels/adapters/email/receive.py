@@ -38,7 +38,7 @@ from django.utils.translation import gettext as _
 from ascolto.channels import actions
 from ascolto.channels.adapters.email.inbound import Mail, parse, verified_conversation
 from ascolto.channels.files import MAX_FILE_BYTES, MAX_FILES, accepted_type
-from ascolto.channels.inbound import STORED, Attachment, CaseHints, InboundMessage, SenderDetails
+from ascolto.channels.inbound import STORED, Attachment, CaseHints, InboundMessage
 from ascolto.channels.intake import receive_many
 from ascolto.channels.models import Channel, Conversation, Message
 from ascolto.citizens.models import Identity
@@ -153,7 +153,7 @@ def _threads(channel: Channel, mails: list[Mail]) -> dict[str, str]:
 def _store(channel: Channel, mail: Mail, name: str, data: bytes) -> str:
     """Save `data` under a name fixed by the mail's id, so a re-delivery writes no second copy."""
     digest = hashlib.sha256(f"{channel.code}\0{mail.message_id}".encode()).hexdigest()
-    path = f"{FOLDER}/{channel.code}/{digest[:2]}/{digest}/{name}"
+    path = f"{FOLDER}/{channel.code}/{digest[:2]}/{digest[2:]}-{name}"
     if not default_storage.exists(path):
         path = default_storage.save(path, ContentFile(data))
     return path
@@ -215,7 +215,8 @@ def _inbound(channel: Channel, item: Fetched, mail: Mail, thread_id: str) -> Inb
         thread_id=thread_id,
         subject=mail.subject[:255],
         attachments=tuple(attachments),
-        sender=SenderDetails(email=mail.sender),
+        # No sender details: the From address is the identity (proven by the channel, decision
+        # 0009), and its citizen, when it has one, is the case's.
         hints=CaseHints(
             theme=str(channel.config.get("theme", "")),
             campaign=str(channel.config.get("campaign", "")),
