@@ -2,12 +2,12 @@
 UV := ./scripts/uv
 RUN := UV_PYTHON_DOWNLOADS=never $(UV) run --frozen
 
-.PHONY: demo test lint types migrations check bench assets browser messages
+.PHONY: demo test lint types migrations check bench assets browser mailserver messages
 
 demo: assets ## run the product: database, demo city, users, server at http://127.0.0.1:8000
 	$(RUN) python -m ascolto demo
 
-test: assets browser ## run the test suite (SQLite; set DATABASE_URL for PostgreSQL)
+test: assets browser mailserver ## run the test suite (SQLite; set DATABASE_URL for PostgreSQL)
 	$(RUN) pytest
 
 lint:        ## ruff lint and format check
@@ -24,6 +24,9 @@ assets:      ## front-end packages (npm ci) copied into the app's static files
 
 browser:     ## Debian's Chromium for the browser tests (apt-get, once)
 	./scripts/browser
+
+mailserver:  ## Debian's Dovecot for the mailbox tests (apt-get, once)
+	./scripts/mailserver
 
 messages:    ## update the English catalogue from the templates and code, and compile it
 	cd src/ascolto && UV_PYTHON_DOWNLOADS=never ../../scripts/uv run --frozen python -m ascolto makemessages -l en --no-obsolete -i "web/static/vendor/*" -i "demo/*"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -195,3 +196,89 @@ def _fail(message: Message, reason: str) -> None:
     message.status = Message.Status.FAILED
     message.last_error = reason[:500]
     message.save(update_fields=["status", "attempts", "last_error"])
+
+
+def thread_keys(conversation_ids: set[int]) -> dict[int, str]:
+    """The thread id of each conversation, giving one (`conversation-<id>`) to those that have
+    none, so a later message can name the conversation it continues (a mail answering one of
+    ours: `channels/adapters/email`)."""
+    if not conversation_ids:
+        return {}
+    keys = dict(
+        Conversation.objects.filter(pk__in=conversation_ids).values_list("pk", "external_thread_id")
+    )
+    missing = [pk for pk, key in keys.items() if not key]
+    if missing:
+        with transaction.atomic():
+            for pk in missing:
+                Conversation.objects.filter(pk=pk, external_thread_id="").update(
+                    external_thread_id=f"conversation-{pk}"
+                )
+        keys.update(
+            Conversation.objects.filter(pk__in=missing).values_list("pk", "external_thread_id")
+        )
+    return keys
+
+
+@dataclass(frozen=True)
+class DeliveryReport:
+    """What a mail server or a program said about a message of ours: a bounce, a PEC receipt,
+    an out-of-office. `about` lists the Message-IDs it may concern, the likeliest first."""
+
+    external_id: str
+    kind: str  # "bounce", "receipt", "auto_reply"
+    about: tuple[str, ...]
+    summary: str
+    failed: bool = False
+    delivered: bool = False
+
+
+def record_delivery_reports(reports: list[DeliveryReport]) -> int:
+    """Attach each report to the conversation of the message it concerns, as an internal note
+    (never a new case); a failure marks that outbound message failed with the reason, a delivery
+    receipt marks it delivered. Idempotent on the report's id. Returns how many were attached;
+    a report about nothing we know is only logged."""
+    wanted = {about for report in reports for about in report.about}
+    if not wanted:
+        return 0
+    known = {
+        m.external_id: m
+        for m in Message.objects.filter(external_id__in=wanted).select_related(
+            "conversation__channel"
+        )
+    }
+    attached = 0
+    with transaction.atomic():
+        for report in reports:
+            message = next((known[a] for a in report.about if a in known), None)
+            if message is None:
+                logger.info("delivery report %s concerns no message of ours", report.kind)
+                continue
+            conversation = message.conversation
+            key = f"report:{report.external_id}"[:255]
+            if Message.objects.filter(channel=conversation.channel, external_id=key).exists():
+                continue
+            labels = {
+                "bounce": _("Mancata consegna"),
+                "receipt": _("Ricevuta PEC"),
+                "auto_reply": _("Risposta automatica"),
+            }
+            Message.objects.create(
+                conversation=conversation,
+                channel=conversation.channel,
+                external_id=key,
+                direction=Message.Direction.NOTE,
+                text=f"{labels.get(report.kind, report.kind)}: {report.summary}".strip()[:2000],
+                sent_at=timezone.now(),
+                status=Message.Status.RECEIVED,
+            )
+            if message.direction == Message.Direction.OUTBOUND:
+                if report.failed:
+                    message.status = Message.Status.FAILED
+                    message.last_error = report.summary[:500]
+                    message.save(update_fields=["status", "last_error"])
+                elif report.delivered and message.status == Message.Status.SENT:
+                    message.status = Message.Status.DELIVERED
+                    message.save(update_fields=["status"])
+            attached += 1
+    return attached

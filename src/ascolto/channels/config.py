@@ -3,12 +3,15 @@
 One `Channel` table holds every configured channel; its `config` JSON is checked against the
 schema of its kind here, so a typo in a WhatsApp phone-number id is refused when it is saved, not
 discovered when the first message is lost. Secrets (tokens, app secrets) are never stored here:
-the config names the environment variable that holds them.
+the config names the environment variable that holds them, read by `secret()` from the variable
+or from the file named by the variable with `_FILE` appended (Docker and systemd credentials).
 """
 
 from __future__ import annotations
 
-from typing import Any
+import os
+from pathlib import Path
+from typing import Any, Literal
 
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -31,8 +34,53 @@ class WebConfig(_Config):
     """Scrivi, the web request form; replies go to the citizen's email address."""
 
 
+_ADDRESS = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
+_ENV_NAME = r"^[A-Z_][A-Z0-9_]{0,100}$"
+# ssl: TLS from the first byte (IMAPS 993, SMTPS 465); starttls: plain, then STARTTLS (143,
+# 587); none: no encryption at all, only for a server on the loopback (the tests).
+TlsMode = Literal["ssl", "starttls", "none"]
+
+
 class EmailConfig(_Config):
-    address: str = Field(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", max_length=254)
+    """A mailbox: its address, where its mail is read (IMAP) and how replies leave (SMTP).
+
+    Without `imap_host` the mailbox is not polled (replies still go out from its address). The
+    passwords are never here: `imap_password_env` and `smtp_password_env` name the environment
+    variables (or, with `_FILE` appended, the files) that hold them.
+    """
+
+    address: str = Field(pattern=_ADDRESS, max_length=254)
+    imap_host: str = Field(default="", max_length=253)
+    imap_port: int = Field(default=993, ge=1, le=65535)
+    imap_tls: TlsMode = "ssl"
+    imap_user: str = Field(default="", max_length=254)
+    imap_password_env: str = Field(default="", pattern=r"^$|" + _ENV_NAME)
+    folder: str = Field(default="INBOX", min_length=1, max_length=200)
+    # Where a message goes once taken in; empty: it stays in `folder`, marked seen.
+    processed_folder: str = Field(default="", max_length=200)
+    smtp_host: str = Field(default="", max_length=253)  # empty: the server of ASCOLTO_EMAIL_URL
+    smtp_port: int = Field(default=587, ge=1, le=65535)
+    smtp_tls: TlsMode = "starttls"
+    smtp_user: str = Field(default="", max_length=254)
+    smtp_password_env: str = Field(default="", pattern=r"^$|" + _ENV_NAME)
+    # Case hints of every message this mailbox opens a case for (a campaign's own address).
+    theme: str = Field(default="", max_length=64)
+    campaign: str = Field(default="", max_length=64)
+    # Seconds between two polls of a server that has no IMAP IDLE (and IDLE's own timeout).
+    poll_seconds: int = Field(default=60, ge=5, le=3600)
+    # A message larger than this is not read: it becomes a case that says so (default 25 MB).
+    max_message_bytes: int = Field(default=25 * 1024 * 1024, ge=1024, le=200 * 1024 * 1024)
+
+
+def secret(env_name: str) -> str:
+    """The secret held by the environment variable `env_name`, or by the file that
+    `env_name + "_FILE"` names; empty when neither is set."""
+    if not env_name:
+        return ""
+    path = os.environ.get(f"{env_name}_FILE")
+    if path:
+        return Path(path).read_text(encoding="utf-8").strip()
+    return os.environ.get(env_name, "")
 
 
 class PhoneConfig(_Config):

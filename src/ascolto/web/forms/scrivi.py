@@ -7,11 +7,11 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-import filetype
 from django import forms
 from django.core.files.uploadedfile import UploadedFile
 from django.utils.translation import gettext_lazy as _
 
+from ascolto.channels.files import MAX_FILE_BYTES, MAX_FILES, accepted_type
 from ascolto.citizens.handles import normalise_phone
 from ascolto.core.errors import InvalidInput
 from ascolto.core.text import one_newline_style
@@ -20,16 +20,7 @@ from ascolto.tickets.models import Theme, Ticket
 
 MAX_REQUEST_CHARS = 600  # Designers Italia: free text of at most 600 characters
 MAX_COMPLAINT_CHARS = 4000  # a complaint tells a story: longer
-MAX_FILE_BYTES = 10 * 1024 * 1024
-MAX_FILES = 5
-# Checked on the file's content (its magic bytes), not on the name the browser sent.
-ALLOWED_TYPES = {
-    "image/jpeg": "JPEG",
-    "image/png": "PNG",
-    "image/gif": "GIF",
-    "image/webp": "WebP",
-    "application/pdf": "PDF",
-}
+# Files are checked on their content (channels/files.py, shared with the mailboxes).
 
 KIND_CHOICES = [
     (Ticket.Kind.INFORMATION.value, _("Richiesta di informazioni o verifica")),
@@ -107,10 +98,7 @@ def sniff(upload: UploadedFile) -> str | None:
     upload.seek(0)
     head = upload.read(262)
     upload.seek(0)
-    kind = filetype.guess(head)
-    if kind is None or kind.mime not in ALLOWED_TYPES:
-        return None
-    return str(kind.mime)
+    return accepted_type(head)
 
 
 class RequestForm(forms.Form):

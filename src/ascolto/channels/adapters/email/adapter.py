@@ -1,33 +1,65 @@
 """Email adapter: replies by email, for mailboxes and for the Scrivi web form.
 
 Outbound mail goes through Django's email backend (SMTP in production, the console in the demo,
-an in-memory outbox in tests). Each reply carries a Message-ID of ours and In-Reply-To of the
-citizen's last message, so the citizen's mail client threads it and their answer comes back to
-the same conversation. Every header made of text a citizen wrote (the subject quotes their
-request) is built by `core.text.header_text`: one line, bounded.
+an in-memory outbox in tests), or through the mailbox's own SMTP server when its configuration
+names one. A reply on a mailbox leaves from the mailbox's address. Each reply carries a
+Message-ID of ours (stored as the message's external id), In-Reply-To the citizen's last message
+and References its thread, so the citizen's mail client threads it and their answer comes back
+to the same conversation (`receive.py`); on a mailbox read over IMAP the subject also carries a
+signed reply token, for the clients that drop those headers. Every reply carries
+`X-Ascolto-Loop` (a mail of ours that comes back is dropped, never taken in), and replies no
+person wrote (the acknowledgement) `Auto-Submitted: auto-replied`, so a citizen's out-of-office
+does not answer them (RFC 3834). Every header made of text a citizen wrote (the subject quotes
+their request) is built by `core.text.header_text`: one line, bounded.
 """
 
 from __future__ import annotations
 
 import re
+from email.utils import formataddr
+from typing import Any
 
 from django.conf import settings
-from django.core.mail import EmailMessage
+from django.core.mail import EmailMessage, get_connection
 from django.core.mail.message import make_msgid
 from django.utils.translation import gettext as _
 
 from ascolto.channels.adapters import OutboundUnavailable
-from ascolto.channels.models import Message
+from ascolto.channels.adapters.email.inbound import LOOP_HEADER, message_ids, reply_token
+from ascolto.channels.config import secret
+from ascolto.channels.models import Channel, Message
 from ascolto.citizens.models import Identity
-from ascolto.core.text import header_text
+from ascolto.core.text import HEADER_LIMIT, header_text
 
 # A Message-ID as mail clients send it; anything else (whitespace, line breaks) is not threaded on.
 _MESSAGE_ID = re.compile(r"<[^\s<>]{1,250}>")
+MAX_REFERENCES = 20
+
+
+def _connection(channel: Channel) -> Any:
+    """The mailbox's own SMTP server, when its configuration names one; else None (Django's)."""
+    config = channel.config
+    host = str(config.get("smtp_host") or "") if channel.kind == Channel.Kind.EMAIL else ""
+    if not host:
+        return None
+    mode = config.get("smtp_tls", "starttls")
+    return get_connection(
+        "django.core.mail.backends.smtp.EmailBackend",
+        host=host,
+        port=int(config.get("smtp_port") or 587),
+        username=str(config.get("smtp_user") or "") or None,
+        password=secret(str(config.get("smtp_password_env") or "")) or None,
+        use_tls=mode == "starttls",
+        use_ssl=mode == "ssl",
+        timeout=30,
+        fail_silently=False,
+    )
 
 
 class EmailAdapter:
     def send(self, message: Message) -> str:
-        identity = message.conversation.identity
+        conversation = message.conversation
+        identity = conversation.identity
         address = identity.value if identity.kind == Identity.Kind.EMAIL else ""
         if not address and identity.citizen is not None:
             address = identity.citizen.email
@@ -35,23 +67,43 @@ class EmailAdapter:
             raise OutboundUnavailable(
                 _("Il cittadino non ha lasciato un indirizzo email a cui rispondere.")
             )
-        last_inbound = (
-            message.conversation.messages.filter(direction=Message.Direction.INBOUND)
+        channel = message.channel
+        mailbox = str(channel.config.get("address") or "") if channel.kind == "email" else ""
+        parent = (
+            conversation.messages.filter(direction=Message.Direction.INBOUND)
             .exclude(external_id="")
-            .order_by("-sent_at")
-            .values_list("external_id", flat=True)
+            .order_by("-sent_at", "-pk")
+            .values_list("external_id", "raw")
             .first()
         )
-        message_id = make_msgid(domain="ascolto.local")
-        headers = {"Message-ID": message_id}
-        if last_inbound and _MESSAGE_ID.fullmatch(last_inbound):
-            headers["In-Reply-To"] = last_inbound
-            headers["References"] = last_inbound
+        domain = mailbox.rpartition("@")[2] or "ascolto.local"
+        message_id = make_msgid(domain=domain)
+        headers = {"Message-ID": message_id, LOOP_HEADER: mailbox or domain}
+        if message.author_id is None:
+            headers["Auto-Submitted"] = "auto-replied"
+        if parent and _MESSAGE_ID.fullmatch(parent[0]):
+            raw = parent[1] if isinstance(parent[1], dict) else {}
+            earlier = message_ids(
+                str((raw.get("email") or {}).get("headers", {}).get("References"))
+            )
+            chain = [*earlier[-(MAX_REFERENCES - 1) :], parent[0]]
+            headers["In-Reply-To"] = parent[0]
+            headers["References"] = " ".join(dict.fromkeys(chain))
         # The subject quotes what the citizen wrote: one clean line, never a header break.
-        subject = header_text(
-            message.subject or message.conversation.subject or settings.ASCOLTO_MUNICIPALITY
-        )
-        EmailMessage(subject=subject, body=message.text, to=[address], headers=headers).send(
-            fail_silently=False
-        )
+        subject = message.subject or conversation.subject or settings.ASCOLTO_MUNICIPALITY
+        token = f"[#{reply_token(conversation.pk)}]"
+        if mailbox and channel.config.get("imap_host") and token not in subject:
+            # The token ends the subject, so no cut of a long subject drops it.
+            subject = f"{header_text(subject, HEADER_LIMIT - len(token) - 1)} {token}"
+        else:
+            subject = header_text(subject)
+        from_email = formataddr((settings.ASCOLTO_MUNICIPALITY, mailbox)) if mailbox else None
+        EmailMessage(
+            subject=subject,
+            body=message.text,
+            from_email=from_email,
+            to=[address],
+            headers=headers,
+            connection=_connection(channel),
+        ).send(fail_silently=False)
         return message_id

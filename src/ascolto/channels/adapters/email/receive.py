@@ -1,0 +1,232 @@
+"""Mails fetched from a mailbox, handed to intake: threading, files, reports.
+
+`take_in(channel, fetched)` is the part of a poll that needs no IMAP server: it parses each mail
+(`inbound.parse`), drops our own mail come back (loops), attaches bounces, PEC receipts and
+auto-replies to the conversation they concern (`channels.actions.record_delivery_reports`, never
+a case), and hands every citizen's mail to `channels.intake.receive_many`, in one batch. It
+returns which mails are done (taken in, or nothing to take in) and which intake refused: the
+poller marks the first seen (or moves them) only after this returns, so a crash in between
+delivers them again, and intake's idempotency on (channel, Message-ID) keeps each once.
+
+Threading, in this order (decision 0013):
+1. In-Reply-To and References against the Message-IDs of the mailbox's conversations (ours,
+   stored as the outbound messages' external ids, and the citizen's own);
+2. a reply token (`[#c<id>-<signature>]` in the subject, or `+c<id>-<signature>@` in the
+   address it was sent to), verified over its whole length;
+3. otherwise no thread id, and intake's own rule applies: the sender's open conversation within
+   the channel's session window, or a new one.
+A conversation found by 1 or 2 gets a thread id if it had none (`channels.actions.thread_keys`)
+and the mail carries it as `InboundMessage.thread_id`: intake threads it there.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import PurePath
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.template.defaultfilters import filesizeformat
+from django.utils import timezone
+from django.utils.text import get_valid_filename
+from django.utils.translation import gettext as _
+
+from ascolto.channels import actions
+from ascolto.channels.adapters.email.inbound import Mail, parse, verified_conversation
+from ascolto.channels.files import MAX_FILE_BYTES, MAX_FILES, accepted_type
+from ascolto.channels.inbound import STORED, Attachment, CaseHints, InboundMessage
+from ascolto.channels.intake import receive_many
+from ascolto.channels.models import Channel, Conversation, Message
+from ascolto.citizens.models import Identity
+from ascolto.core.errors import DomainError
+
+logger = logging.getLogger(__name__)
+
+FOLDER = "email"  # raw messages and attachments, in the default storage (personal data)
+
+
+@dataclass(frozen=True)
+class Fetched:
+    """One mail as the server gave it: its UID, its bytes (only the header when it was too
+    large to fetch) and its size."""
+
+    uid: str
+    raw: bytes
+    size: int
+    oversized: bool = False
+
+
+@dataclass
+class Outcome:
+    done: list[str] = field(default_factory=list)  # UIDs to mark seen (or move)
+    refused: list[str] = field(default_factory=list)  # UIDs intake refused (left unseen)
+    cases: int = 0  # messages taken in
+    duplicates: int = 0
+    reports: int = 0  # bounces, receipts, auto-replies
+    loops: int = 0
+
+
+def take_in(channel: Channel, fetched: Sequence[Fetched]) -> Outcome:
+    """Parse, thread and hand to intake a batch of mails of `channel` (see the module doc)."""
+    outcome = Outcome()
+    address = str(channel.config.get("address", ""))
+    mails: list[tuple[Fetched, Mail]] = []
+    reports: list[actions.DeliveryReport] = []
+    for item in fetched:
+        mail = parse(item.raw, address)
+        if mail.kind == "loop":
+            logger.info("mailbox %s: dropped a mail of ours come back (loop)", channel.code)
+            outcome.loops += 1
+            outcome.done.append(item.uid)
+        elif mail.kind == "message" or item.oversized:
+            mails.append((item, mail))
+        else:
+            reports.append(
+                actions.DeliveryReport(
+                    external_id=mail.message_id,
+                    kind=mail.kind,
+                    about=tuple(dict.fromkeys(filter(None, (mail.original_id, *mail.references)))),
+                    summary=mail.reason or mail.subject,
+                    failed=mail.failed,
+                    delivered=mail.kind == "receipt" and not mail.failed,
+                )
+            )
+            outcome.done.append(item.uid)
+    if reports:
+        outcome.reports = actions.record_delivery_reports(reports)
+    if not mails:
+        return outcome
+    threads = _threads(channel, [mail for _, mail in mails])
+    inbounds = [
+        _inbound(channel, item, mail, threads.get(mail.message_id, "")) for item, mail in mails
+    ]
+    for (item, _mail), result in zip(mails, receive_many(inbounds), strict=True):
+        if isinstance(result, DomainError):
+            logger.warning(
+                "mailbox %s: intake refused UID %s (%s: %s)",
+                channel.code,
+                item.uid,
+                result.field,
+                result.message,
+            )
+            outcome.refused.append(item.uid)
+            continue
+        outcome.done.append(item.uid)
+        if result.duplicate:
+            outcome.duplicates += 1
+        else:
+            outcome.cases += 1
+    return outcome
+
+
+def _threads(channel: Channel, mails: list[Mail]) -> dict[str, str]:
+    """The thread id each mail continues (by Message-ID), by rules 1 and 2."""
+    references = {ref for mail in mails for ref in mail.references}
+    by_reference: dict[str, int] = {}
+    if references:
+        by_reference = dict(
+            Message.objects.filter(channel=channel, external_id__in=references)
+            .exclude(external_id="")
+            .values_list("external_id", "conversation_id")
+        )
+    tokens = {m.message_id: verified_conversation(m.token) for m in mails if m.token}
+    valid = set(
+        Conversation.objects.filter(
+            pk__in={c for c in tokens.values() if c is not None}, channel=channel
+        ).values_list("pk", flat=True)
+    )
+    chosen: dict[str, int] = {}
+    for mail in mails:
+        found = next((by_reference[r] for r in mail.references if r in by_reference), None)
+        if found is None and tokens.get(mail.message_id) in valid:
+            found = tokens[mail.message_id]
+        if found is not None:
+            chosen[mail.message_id] = found
+    keys = actions.thread_keys(set(chosen.values()))
+    return {message_id: keys[pk] for message_id, pk in chosen.items() if pk in keys}
+
+
+def _store(channel: Channel, mail: Mail, name: str, data: bytes) -> str:
+    """Save `data` under a name fixed by the mail's id, so a re-delivery writes no second copy."""
+    digest = hashlib.sha256(f"{channel.code}\0{mail.message_id}".encode()).hexdigest()
+    path = f"{FOLDER}/{channel.code}/{digest[:2]}/{digest[2:]}-{name}"
+    if not default_storage.exists(path):
+        path = default_storage.save(path, ContentFile(data))
+    return path
+
+
+def _inbound(channel: Channel, item: Fetched, mail: Mail, thread_id: str) -> InboundMessage:
+    notes: list[str] = []
+    attachments: list[Attachment] = []
+    eml = "messaggio.eml"
+    attachments.append(
+        Attachment(
+            eml,
+            "message/rfc822",
+            len(item.raw),
+            f"{STORED}{_store(channel, mail, eml, item.raw)}",
+        )
+    )
+    text = mail.text
+    if item.oversized:
+        limit = int(channel.config.get("max_message_bytes", 0))
+        text = _(
+            "Messaggio troppo grande (%(size)s, il limite è %(limit)s): non è stato "
+            "importato. È rimasto nella casella, dove si può leggere."
+        ) % {"size": filesizeformat(item.size), "limit": filesizeformat(limit)}
+        head = attachments[0]
+        attachments[0] = Attachment("intestazioni.eml", head.content_type, head.size, head.url)
+    for index, part in enumerate(mail.attachments):
+        name = get_valid_filename(PurePath(part.name).name)[:100] or "allegato"
+        mime = accepted_type(part.data)
+        if len(attachments) > MAX_FILES:
+            notes.append(_("Allegato «%(name)s» non importato: troppi allegati.") % {"name": name})
+        elif len(part.data) > MAX_FILE_BYTES:
+            notes.append(_("Allegato «%(name)s» non importato: più di 10 MB.") % {"name": name})
+        elif mime is None:
+            notes.append(
+                _("Allegato «%(name)s» non importato: non è un'immagine o un PDF.") % {"name": name}
+            )
+        else:
+            path = _store(channel, mail, f"{index}-{name}", part.data)
+            attachments.append(Attachment(name, mime, len(part.data), f"{STORED}{path}"))
+    limit = settings.ASCOLTO_MAX_MESSAGE_CHARS
+    if notes:
+        text = f"{text}\n\n" + "\n".join(f"[{note}]" for note in notes)
+    if len(text) > limit:
+        cut = _("[Testo troncato: il messaggio completo è nel file allegato.]")
+        text = text[: limit - len(cut) - 2].rstrip() + "\n\n" + cut
+    if not text.strip():
+        text = _("(messaggio senza testo)")
+    return InboundMessage(
+        channel=channel.code,
+        external_id=mail.message_id,
+        handle_kind=Identity.Kind.EMAIL,
+        handle=mail.sender,
+        text=text,
+        # When the municipality received it (SLA clocks run from here); the sender's Date
+        # header, which anyone can write, is kept with the headers.
+        sent_at=timezone.now(),
+        display_name=mail.display_name,
+        thread_id=thread_id,
+        subject=mail.subject[:255],
+        attachments=tuple(attachments),
+        # No sender details: the From address is the identity (proven by the channel, decision
+        # 0009), and its citizen, when it has one, is the case's.
+        hints=CaseHints(
+            theme=str(channel.config.get("theme", "")),
+            campaign=str(channel.config.get("campaign", "")),
+        ),
+        raw={
+            "email": {
+                "uid": item.uid,
+                "headers": mail.headers,
+                "html": mail.html,
+                "quoted": mail.quoted,
+            }
+        },
+    )
