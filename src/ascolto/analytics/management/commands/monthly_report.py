@@ -39,9 +39,9 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         try:
             period = self._period(options)
+            board = as_dashboard(monthly_report(period, compare_year=options["compare"]))
         except (ValueError, DomainError) as exc:
             raise CommandError(str(exc)) from exc
-        board = as_dashboard(monthly_report(period, compare_year=options["compare"]))
         self.stdout.write(f"{board.title} · {board.subtitle}")
         for figure in board.figures:
             self.stdout.write(f"  {figure.label:<48} {figure.text()}")
