@@ -8,16 +8,23 @@ second row is withheld whole ("–"), chosen by the open data's rule (`opendata.
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
-from django.db.models import Avg, Count, F, Q
+from django.db.models import Avg, Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ascolto.analytics.opendata import SMALL, is_small, secondary, suppress
 from ascolto.analytics.period import Period
-from ascolto.analytics.report import BUCKETS, bucket_of, cases_in, days, resolution_time, resolved
+from ascolto.analytics.queries import (
+    BUCKETS,
+    bucket_counts,
+    cases_in,
+    days,
+    resolution_time,
+    resolved,
+    resolved_within,
+)
 from ascolto.analytics.tables import Dashboard, Figure, Table, share
 from ascolto.analytics.taxonomy import area_name, area_of, areas
 from ascolto.tickets.models import Ticket
@@ -26,7 +33,7 @@ ANSWER_DAYS = 30
 
 
 def _within() -> Q:
-    return resolved() & Q(resolved_at__lt=F("created_at") + timedelta(days=ANSWER_DAYS))
+    return resolved_within(ANSWER_DAYS)
 
 
 def _within_column() -> str:
@@ -176,13 +183,7 @@ def complaints_report(year: int) -> Dashboard:
             plotted=(2,),
         )
     )
-    times = (
-        complaints.filter(resolved())
-        .annotate(bucket=bucket_of())
-        .values("bucket")
-        .annotate(n=Count("id"))
-    )
-    counts = {r["bucket"]: r["n"] for r in times}
+    counts = bucket_counts(complaints)
     board.tables.append(
         Table(
             "answer_time",
@@ -191,7 +192,7 @@ def complaints_report(year: int) -> Dashboard:
             [
                 [c["label"], _count(c), _of(c, share(c["n"], totals["answered"]))]
                 for c in _protect(
-                    [{"label": _(label), "n": counts.get(key, 0)} for key, label, _b in BUCKETS],
+                    [{"label": _(b.label), "n": counts.get(b.key, 0)} for b in BUCKETS],
                     totals["answered"],
                 )
             ],

@@ -11,16 +11,16 @@ from django.utils.translation import gettext as _
 from ascolto.analytics import summaries
 from ascolto.analytics.models import CaseDay
 from ascolto.analytics.period import Period
-from ascolto.analytics.report import (
+from ascolto.analytics.queries import (
     BUCKETS,
-    bucket_of,
+    bucket_counts,
     case_days,
     cases_in,
     days,
-    parent_name,
     resolution_time,
     resolved,
 )
+from ascolto.analytics.report import parent_name
 from ascolto.analytics.tables import Dashboard, Figure, Table, share
 from ascolto.analytics.taxonomy import NO_AREA, area_name, area_of, areas
 from ascolto.channels.models import Channel, Conversation, Message
@@ -231,13 +231,7 @@ def campaign(item: Campaign) -> Dashboard:
             chart="pie",
         )
     )
-    rows = (
-        cases.filter(resolved())
-        .annotate(bucket=bucket_of())
-        .values("bucket")
-        .annotate(n=Count("id"))
-    )
-    counts = {r["bucket"]: r["n"] for r in rows}
+    counts = bucket_counts(cases)
     whole = sum(counts.values())
     board.tables.append(
         Table(
@@ -245,8 +239,8 @@ def campaign(item: Campaign) -> Dashboard:
             _("Tempi di risoluzione"),
             [_("Fascia"), _("Casi"), _("Quota (%)")],
             [
-                [_(label), counts.get(key, 0), share(counts.get(key, 0), whole)]
-                for key, label, _bound in BUCKETS
+                [_(b.label), counts.get(b.key, 0), share(counts.get(b.key, 0), whole)]
+                for b in BUCKETS
             ],
             chart="bar",
         )

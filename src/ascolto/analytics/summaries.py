@@ -28,13 +28,14 @@ from datetime import date, datetime, timedelta
 from datetime import time as clock
 
 from django.db import OperationalError, connection, transaction
-from django.db.models import Count, F, Max, Q, Sum
+from django.db.models import Count, Max, Q, Sum
 from django.db.models.functions import ExtractYear, TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ascolto.analytics import contacts
 from ascolto.analytics.models import CallDay, CaseDay, ContactYear, SummaryState
+from ascolto.analytics.queries import BUCKETS, counted, in_bucket, resolved
 from ascolto.channels.models import Channel
 from ascolto.contactcenter.models import CallRecord
 from ascolto.core.errors import DomainError
@@ -62,29 +63,16 @@ def _local_day() -> TruncDate:
     return TruncDate("created_at", tzinfo=timezone.get_current_timezone())
 
 
-def _resolved() -> Q:
-    return Q(resolved_at__isnull=False) & Q(parent__isnull=True)
-
-
-def _within(days: int) -> Q:
-    return Q(resolved_at__lt=F("created_at") + timedelta(days=days))
-
-
 def _case_rows(where: Q) -> list[CaseDay]:
-    resolved = _resolved()
     rows = (
         Ticket.objects.filter(where)
         .annotate(day=_local_day())
         .values("day", "channel__kind", "theme_id", "office_id", "level", "kind")
         .annotate(
             cases=Count("id"),
-            counted=Count("id", filter=~Q(status=Ticket.Status.CANCELLED) & Q(parent__isnull=True)),
-            resolved=Count("id", filter=resolved),
-            b_day=Count("id", filter=resolved & _within(1)),
-            b_week=Count("id", filter=resolved & _within(7) & ~_within(1)),
-            b_month=Count("id", filter=resolved & _within(30) & ~_within(7)),
-            b_quarter=Count("id", filter=resolved & _within(90) & ~_within(30)),
-            b_over=Count("id", filter=resolved & ~_within(90)),
+            counted=Count("id", filter=counted()),
+            resolved=Count("id", filter=resolved()),
+            **{b.field: Count("id", filter=in_bucket(b)) for b in BUCKETS},
         )
         .order_by()
     )
@@ -96,19 +84,7 @@ def _case_rows(where: Q) -> list[CaseDay]:
             office_id=r["office_id"],
             level=r["level"],
             kind=r["kind"],
-            **{
-                k: r[k]
-                for k in (
-                    "cases",
-                    "counted",
-                    "resolved",
-                    "b_day",
-                    "b_week",
-                    "b_month",
-                    "b_quarter",
-                    "b_over",
-                )
-            },
+            **{k: r[k] for k in ("cases", "counted", "resolved", *(b.field for b in BUCKETS))},
         )
         for r in rows
     ]
