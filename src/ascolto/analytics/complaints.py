@@ -25,8 +25,8 @@ from ascolto.analytics.queries import (
     resolved,
     resolved_within,
 )
-from ascolto.analytics.tables import Dashboard, Figure, Table, share
 from ascolto.analytics.taxonomy import area_name, area_of, areas
+from ascolto.core.tables import Dashboard, Figure, Table, share
 from ascolto.tickets.models import Ticket
 
 ANSWER_DAYS = 30

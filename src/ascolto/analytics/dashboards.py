@@ -21,9 +21,9 @@ from ascolto.analytics.queries import (
     resolved,
 )
 from ascolto.analytics.report import parent_name
-from ascolto.analytics.tables import Dashboard, Figure, Table, share
 from ascolto.analytics.taxonomy import NO_AREA, area_name, area_of, areas
 from ascolto.channels.models import Channel, Conversation, Message
+from ascolto.core.tables import Dashboard, Figure, Table, share
 from ascolto.organisation.models import Office
 from ascolto.surveys.models import PageRating
 from ascolto.tickets.models import Campaign, Theme, Ticket

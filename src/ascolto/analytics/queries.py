@@ -35,10 +35,10 @@ from django.utils.translation import gettext_noop
 from ascolto.analytics import contacts
 from ascolto.analytics.models import CallDay, CaseDay
 from ascolto.analytics.period import Period
-from ascolto.analytics.tables import share
 from ascolto.analytics.taxonomy import area_of
 from ascolto.channels.models import Channel
 from ascolto.contactcenter.models import CallRecord
+from ascolto.core.tables import share
 from ascolto.organisation.models import Office
 from ascolto.tickets.models import Theme, Ticket
 

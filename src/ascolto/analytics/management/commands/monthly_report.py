@@ -14,6 +14,7 @@ from django.utils import timezone
 from ascolto.analytics import exports
 from ascolto.analytics.period import Period
 from ascolto.analytics.report import as_dashboard, monthly_report
+from ascolto.core import tables
 from ascolto.core.errors import DomainError
 
 
@@ -51,9 +52,9 @@ class Command(BaseCommand):
             for row in table.rows:
                 self.stdout.write("  " + " | ".join("–" if v is None else str(v) for v in row))
         if options["xlsx"]:
-            options["xlsx"].write_bytes(exports.dashboard_xlsx(board))
+            options["xlsx"].write_bytes(tables.dashboard_xlsx(board))
         if options["csv"]:
-            options["csv"].write_text(exports.dashboard_csv(board), encoding="utf-8")
+            options["csv"].write_text(tables.dashboard_csv(board), encoding="utf-8")
         if options["pdf"]:
             options["pdf"].write_bytes(
                 exports.dashboard_pdf(board, municipality=settings.ASCOLTO_MUNICIPALITY)

@@ -23,9 +23,9 @@ from ascolto.analytics import dashboards, exports, opendata
 from ascolto.analytics.complaints import complaints_report
 from ascolto.analytics.period import Period
 from ascolto.analytics.report import as_dashboard, monthly_report
-from ascolto.analytics.tables import Dashboard
-from ascolto.core import access
+from ascolto.core import access, tables
 from ascolto.core.errors import DomainError
+from ascolto.core.tables import Dashboard
 from ascolto.tickets.models import Campaign
 from ascolto.web.views.console.reports_forms import PeriodForm, period_form
 
@@ -54,14 +54,14 @@ def export(request: HttpRequest, board: Dashboard, name: str) -> HttpResponse | 
     if fmt == "csv":
         key = request.GET.get("tabella", "")
         try:
-            text = exports.table_csv(board.table(key)) if key else exports.dashboard_csv(board)
+            text = tables.table_csv(board.table(key)) if key else tables.dashboard_csv(board)
         except KeyError as exc:
             raise Http404("unknown table") from exc
         response = HttpResponse(text, content_type="text/csv; charset=utf-8")
         filename = f"{name}-{key}.csv" if key else f"{name}.csv"
     elif fmt == "xlsx":
         response = HttpResponse(
-            exports.dashboard_xlsx(board),
+            tables.dashboard_xlsx(board),
             content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         )
         filename = f"{name}.xlsx"
