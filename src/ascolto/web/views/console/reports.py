@@ -8,6 +8,7 @@ The public complaints page lives in `web/views/public_reports.py`, mounted at /t
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
@@ -101,8 +102,12 @@ def page(
     return render(request, TEMPLATE, context)
 
 
+BuildBoard = Callable[[Period, dict[str, Any]], Dashboard]
+"""Makes a page's dashboard from the chosen period and the period form's cleaned data."""
+
+
 def _period_board(
-    request: HttpRequest, section: str, build: Any, *, pdf: bool = False
+    request: HttpRequest, section: str, build: BuildBoard, *, pdf: bool = False
 ) -> HttpResponse:
     form = period_form(request.GET)
     board = None
