@@ -11,17 +11,20 @@ docs/reports.md defines each figure.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from django.db import connection, transaction
 from django.db.models import (
+    Avg,
     Case,
     CharField,
     Count,
     DurationField,
     ExpressionWrapper,
     F,
+    Max,
+    Min,
     Q,
     QuerySet,
     Sum,
@@ -29,18 +32,20 @@ from django.db.models import (
     When,
 )
 from django.db.models.expressions import CombinedExpression
-from django.db.models.functions import TruncMonth
+from django.db.models.functions import TruncDate, TruncMonth
+from django.utils import timezone
 from django.utils.translation import gettext_noop
 
 from ascolto.analytics import contacts
 from ascolto.analytics.models import CallDay, CaseDay
 from ascolto.analytics.period import Period
 from ascolto.analytics.taxonomy import area_of
-from ascolto.channels.models import Channel
+from ascolto.channels.models import Channel, Conversation, Message
 from ascolto.contactcenter.models import CallRecord
 from ascolto.core.tables import share
 from ascolto.organisation.models import Office
-from ascolto.tickets.models import Theme, Ticket
+from ascolto.surveys.models import PageRating
+from ascolto.tickets.models import Campaign, Theme, Ticket
 
 REPEAT_THRESHOLD = 2  # "more than twice"
 
@@ -380,3 +385,316 @@ def _repeat_contacts(period: Period) -> tuple[int, int, int]:
         .aggregate(identities=Count("identity_id", distinct=True))
     )
     return per_caller["callers"], per_caller["repeat"], same_area["identities"]
+
+
+# The dashboards around the monthly report.
+
+SOCIAL = (Channel.Kind.FACEBOOK, Channel.Kind.INSTAGRAM, Channel.Kind.MESSENGER)
+# The chatbot app does not exist yet: its overview reads the WhatsApp conversations.
+CHATBOT = (Channel.Kind.WHATSAPP,)
+MENU_LETTERS = tuple("ABCDEFGHIJKLM")
+
+
+def _month(field: str) -> TruncMonth:
+    return TruncMonth(field, tzinfo=timezone.get_current_timezone())
+
+
+def cases_per_month_and(period: Period, column: str) -> dict[tuple[date, str], int]:
+    """Cases opened per calendar month and area (`column` "area") or channel kind
+    ("channel_kind"), from the daily summaries."""
+    rows = case_days(period).annotate(month=TruncMonth("day"))
+    if column == "area":
+        rows = rows.annotate(area=area_of())
+    grid = rows.values("month", column).annotate(t_n=Sum("cases"))
+    return {(r["month"], r[column]): r["t_n"] for r in grid}
+
+
+def theme_changes(period: Period, limit: int) -> list[tuple[Theme, int, int]]:
+    """The `limit` themes whose cases moved most against the period of the same length just
+    before: (theme, cases in the period, cases in the one before), largest change first."""
+    before = period.previous()
+    rows = list(
+        CaseDay.objects.filter(day__gte=before.start, day__lte=period.end, theme_id__isnull=False)
+        .values("theme_id")
+        .annotate(
+            now=Sum("cases", filter=Q(day__gte=period.start), default=0),
+            then=Sum("cases", filter=Q(day__lt=period.start), default=0),
+        )
+    )
+    ranked = sorted(rows, key=lambda r: (-abs(r["now"] - r["then"]), r["theme_id"]))[:limit]
+    found = Theme.objects.filter(pk__in=[r["theme_id"] for r in ranked]).select_related("parent")
+    named = {t.pk: t for t in found}
+    return [(named[r["theme_id"]], r["now"], r["then"]) for r in ranked]
+
+
+def campaigns() -> list[dict[str, object]]:
+    """Every campaign with its number of cases (one query)."""
+    return list(
+        Campaign.objects.annotate(n=Count("tickets")).values(
+            "code", "name", "starts_on", "ends_on", "n"
+        )
+    )
+
+
+@dataclass
+class CampaignFigures:
+    """`totals`: n, mean (resolution time), first_day, last_day, level1 (never at the second
+    level, not cancelled) and one count per outcome (cancelled, first, task_force, office,
+    active); `daily`: (day, cases opened);
+    `per_team`: team__name, n and one count per outcome; `buckets`: resolution-time buckets."""
+
+    totals: dict[str, Any]
+    daily: list[tuple[date, int]]
+    per_team: list[dict[str, Any]]
+    buckets: dict[str, int]
+
+
+def campaign_figures(item: Campaign) -> CampaignFigures:
+    cases = Ticket.objects.filter(campaign=item)
+    task_force = item.task_force
+    in_task_force = (
+        Q(
+            office_id__in=list(
+                Office.objects.filter(path__startswith=task_force.path).values_list("pk", flat=True)
+            )
+        )
+        if task_force is not None
+        else Q(pk__in=[])
+    )
+    outcome = {
+        "cancelled": Q(status=Ticket.Status.CANCELLED),
+        "first": resolved() & Q(level=Ticket.Level.FIRST),
+        "task_force": resolved() & Q(level=Ticket.Level.SECOND) & in_task_force,
+        "office": ~Q(status=Ticket.Status.CANCELLED)
+        & Q(level=Ticket.Level.SECOND)
+        & ~in_task_force,
+        "active": Q(status__in=Ticket.ACTIVE) & (Q(level=Ticket.Level.FIRST) | in_task_force),
+    }
+    totals = cases.aggregate(
+        n=Count("id"),
+        mean=Avg(resolution_time(), filter=resolved()),
+        first_day=Min("created_at"),
+        last_day=Max("created_at"),
+        level1=Count("id", filter=~Q(status=Ticket.Status.CANCELLED) & Q(level=Ticket.Level.FIRST)),
+        **{key: Count("id", filter=q) for key, q in outcome.items()},
+    )
+    daily = (
+        cases.annotate(day=TruncDate("created_at", tzinfo=timezone.get_current_timezone()))
+        .values("day")
+        .annotate(n=Count("id"))
+        .order_by("day")
+    )
+    per_team = (
+        cases.values("team__name")
+        .annotate(n=Count("id"), **{key: Count("id", filter=q) for key, q in outcome.items()})
+        .order_by("-n", "team__name")
+    )
+    return CampaignFigures(
+        totals=totals,
+        daily=[(r["day"], r["n"]) for r in daily],
+        per_team=list(per_team),
+        buckets=bucket_counts(cases),
+    )
+
+
+@dataclass
+class SocialFigures:
+    """`messages`: inbound messages per channel kind; `threads`: per kind, conversations
+    ("n") and those with a case ("handled"); `monthly`: (month, inbound messages);
+    `handled_monthly`: month → conversations with a case; `areas`: (area code, cases)."""
+
+    messages: dict[str, int]
+    threads: dict[str, dict[str, Any]]
+    monthly: list[tuple[date, int]]
+    handled_monthly: dict[date, int]
+    areas: list[tuple[str, int]]
+
+
+def social_figures(period: Period) -> SocialFigures:
+    inbound = Message.objects.filter(
+        channel__kind__in=SOCIAL,
+        direction=Message.Direction.INBOUND,
+        sent_at__gte=period.since,
+        sent_at__lt=period.until,
+    )
+    threads = Conversation.objects.filter(
+        channel__kind__in=SOCIAL, started_at__gte=period.since, started_at__lt=period.until
+    )
+    per_kind = inbound.values("channel__kind").annotate(n=Count("id"))
+    thread_rows = threads.values("channel__kind").annotate(
+        n=Count("id", distinct=True),
+        handled=Count("id", distinct=True, filter=Q(tickets__isnull=False)),
+    )
+    monthly = (
+        inbound.annotate(month=_month("sent_at"))
+        .values("month")
+        .annotate(n=Count("id"))
+        .order_by("month")
+    )
+    handled_monthly = (
+        threads.filter(tickets__isnull=False)
+        .annotate(month=_month("started_at"))
+        .values("month")
+        .annotate(n=Count("id", distinct=True))
+    )
+    areas_rows = (
+        cases_in(period)
+        .filter(channel__kind__in=SOCIAL)
+        .annotate(area=area_of())
+        .values("area")
+        .annotate(n=Count("id"))
+        .order_by("-n", "area")
+    )
+    return SocialFigures(
+        messages={r["channel__kind"]: r["n"] for r in per_kind},
+        threads={r["channel__kind"]: r for r in thread_rows},
+        monthly=[(r["month"], r["n"]) for r in monthly],
+        handled_monthly={r["month"]: r["n"] for r in handled_monthly},
+        areas=[(r["area"], r["n"]) for r in areas_rows],
+    )
+
+
+@dataclass
+class ChatbotFigures:
+    """`months`: per month, messages received and sent, active users, sessions; `totals`: the
+    same over the period; `handoffs`: conversations passed to an operator (with a case);
+    `menu`: (menu letter, times chosen), most chosen first."""
+
+    months: list[dict[str, Any]]
+    totals: dict[str, int]
+    handoffs: int
+    menu: list[tuple[str, int]]
+
+
+def chatbot_figures(period: Period) -> ChatbotFigures:
+    messages = Message.objects.filter(
+        channel__kind__in=CHATBOT, sent_at__gte=period.since, sent_at__lt=period.until
+    ).exclude(direction=Message.Direction.NOTE)
+    inbound = Q(direction=Message.Direction.INBOUND)
+    measures = {
+        "received": Count("id", filter=inbound),
+        "sent": Count("id", filter=~inbound),
+        "users": Count("conversation__identity_id", distinct=True, filter=inbound),
+        "sessions": Count("conversation_id", distinct=True),
+    }
+    monthly = (
+        messages.annotate(month=_month("sent_at"))
+        .values("month")
+        .annotate(**measures)
+        .order_by("month")
+    )
+    months = list(monthly)
+    totals = messages.aggregate(**measures)
+    handoffs = (
+        Conversation.objects.filter(
+            channel__kind__in=CHATBOT,
+            started_at__gte=period.since,
+            started_at__lt=period.until,
+            tickets__isnull=False,
+        )
+        .distinct()
+        .count()
+    )
+    menu = (
+        messages.filter(inbound, text__in=MENU_LETTERS)
+        .values("text")
+        .annotate(n=Count("id"))
+        .order_by("-n", "text")
+    )
+    return ChatbotFigures(
+        months=months, totals=totals, handoffs=handoffs, menu=[(r["text"], r["n"]) for r in menu]
+    )
+
+
+@dataclass
+class RatingFigures:
+    """`totals`: ratings (n), mean score, pages rated; `pages`: the `top` most rated pages
+    (page, n, mean, low = scores 1–3); `worst`: the lowest mean among pages with at least
+    `min_ratings`; `reasons`: (answer, times); `scores`: (score, ratings)."""
+
+    totals: dict[str, Any]
+    pages: list[dict[str, Any]]
+    worst: list[dict[str, Any]]
+    reasons: list[tuple[str, int]]
+    scores: list[tuple[int, int]]
+
+
+def rating_figures(period: Period, *, top: int, worst: int, min_ratings: int) -> RatingFigures:
+    rated = PageRating.objects.filter(created_at__gte=period.since, created_at__lt=period.until)
+    totals = rated.aggregate(n=Count("id"), mean=Avg("score"), pages=Count("page", distinct=True))
+    pages = rated.values("page").annotate(
+        n=Count("id"), mean=Avg("score"), low=Count("id", filter=Q(score__lte=3))
+    )
+    by_page = list(pages.order_by("-n", "page")[:top])
+    lowest = list(pages.filter(n__gte=min_ratings).order_by("mean", "-n", "page")[:worst])
+    reasons = (
+        rated.exclude(reason="").values("reason").annotate(n=Count("id")).order_by("-n", "reason")
+    )
+    scores = rated.values("score").annotate(n=Count("id")).order_by("score")
+    return RatingFigures(
+        totals=totals,
+        pages=by_page,
+        worst=lowest,
+        reasons=[(r["reason"], r["n"]) for r in reasons],
+        scores=[(r["score"], r["n"]) for r in scores],
+    )
+
+
+# The annual complaints report.
+
+
+def complaint_years() -> list[int]:
+    """The years (Rome time, up to this one) in which complaints were opened: the years that
+    have a complaints report to publish."""
+    this_year = timezone.localdate().year
+    opened = Ticket.objects.filter(kind=Ticket.Kind.COMPLAINT, parent__isnull=True)
+    years = opened.datetimes("created_at", "year")  # the report's cases, by year
+    return [moment.year for moment in years if 2000 <= moment.year <= this_year]
+
+
+@dataclass
+class ComplaintFigures:
+    """The complaints opened in a period (merged ones left out). `totals`: n, answered, within
+    (answered within the answer days), mean (answer time); `areas`: area, n, within;
+    `offices`: office__name, n, within, mean; `outcome`: status, n; `buckets`: answer-time
+    buckets."""
+
+    totals: dict[str, Any]
+    areas: list[dict[str, Any]]
+    offices: list[dict[str, Any]]
+    outcome: list[dict[str, Any]]
+    buckets: dict[str, int]
+
+
+def complaint_figures(period: Period, *, answer_days: int) -> ComplaintFigures:
+    complaints = cases_in(period).filter(kind=Ticket.Kind.COMPLAINT, parent__isnull=True)
+    within = resolved_within(answer_days)
+    totals = complaints.aggregate(
+        n=Count("id"),
+        answered=Count("id", filter=resolved()),
+        within=Count("id", filter=within),
+        mean=Avg(resolution_time(), filter=resolved()),
+    )
+    per_area = (
+        complaints.annotate(area=area_of())
+        .values("area")
+        .annotate(n=Count("id"), within=Count("id", filter=within))
+        .order_by("-n", "area")
+    )
+    per_office = (
+        complaints.values("office__name")
+        .annotate(
+            n=Count("id"),
+            within=Count("id", filter=within),
+            mean=Avg(resolution_time(), filter=resolved()),
+        )
+        .order_by("-n", "office__name")
+    )
+    outcome = complaints.values("status").annotate(n=Count("id")).order_by("-n", "status")
+    return ComplaintFigures(
+        totals=totals,
+        areas=list(per_area),
+        offices=list(per_office),
+        outcome=list(outcome),
+        buckets=bucket_counts(complaints),
+    )

@@ -19,7 +19,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from ascolto.analytics import exports
-from ascolto.analytics.complaints import complaint_years, complaints_report
+from ascolto.analytics.complaints import complaints_report
+from ascolto.analytics.queries import complaint_years
 from ascolto.core import tables
 
 

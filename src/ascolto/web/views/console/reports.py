@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-from ascolto.analytics import dashboards, exports, opendata
+from ascolto.analytics import dashboards, exports, opendata, queries
 from ascolto.analytics.complaints import complaints_report
 from ascolto.analytics.period import Period
 from ascolto.analytics.report import as_dashboard, monthly_report
@@ -154,7 +154,7 @@ def ratings(request: HttpRequest) -> HttpResponse:
 
 @access.require(access.analyses)
 def campaign_list(request: HttpRequest) -> HttpResponse:
-    return page(request, "campaigns", None, campaigns=dashboards.campaigns(), title=_("Campagne"))
+    return page(request, "campaigns", None, campaigns=queries.campaigns(), title=_("Campagne"))
 
 
 @access.require(access.analyses)
