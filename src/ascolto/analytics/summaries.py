@@ -148,7 +148,11 @@ def locked(wait: float | None = None) -> Iterator[bool]:
             try:
                 with _busy_timeout(wait):
                     stack.enter_context(transaction.atomic())
-            except OperationalError:  # "database is locked": another writer, past `wait`
+            except OperationalError as exc:
+                # "database is locked" (or "table is locked" on a shared-cache database):
+                # another writer held it past `wait`. Any other failure is not ours to hide.
+                if "locked" not in str(exc):
+                    raise
                 got = False
             else:
                 got = True
