@@ -51,7 +51,8 @@ def child(repeat: int) -> dict[str, Any]:
     from ascolto.analytics import dashboards, opendata
     from ascolto.analytics.complaints import complaints_report
     from ascolto.analytics.period import Period
-    from ascolto.analytics.report import as_dashboard, exact_repeat_contacts, monthly_report
+    from ascolto.analytics.queries import exact_repeat_contacts
+    from ascolto.analytics.report import as_dashboard, monthly_report
     from ascolto.tickets.models import Campaign, Ticket
 
     last = Ticket.objects.aggregate(last=Max("created_at"))["last"]

@@ -14,7 +14,8 @@ from django.core.management import call_command
 
 from ascolto.analytics import contacts
 from ascolto.analytics.period import Period
-from ascolto.analytics.report import exact_repeat_contacts, monthly_report
+from ascolto.analytics.queries import exact_repeat_contacts
+from ascolto.analytics.report import monthly_report
 from ascolto.contactcenter.models import CallRecord
 from ascolto.demo import plan
 from ascolto.surveys.models import PageRating

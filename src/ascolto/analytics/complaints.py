@@ -8,25 +8,18 @@ second row is withheld whole ("–"), chosen by the open data's rule (`opendata.
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
-from django.db.models import Avg, Count, F, Q
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ascolto.analytics.opendata import SMALL, is_small, secondary, suppress
 from ascolto.analytics.period import Period
-from ascolto.analytics.report import BUCKETS, bucket_of, cases_in, days, resolution_time, resolved
-from ascolto.analytics.tables import Dashboard, Figure, Table, share
-from ascolto.analytics.taxonomy import area_name, area_of, areas
+from ascolto.analytics.queries import BUCKETS, complaint_figures, days
+from ascolto.analytics.taxonomy import area_name, areas
+from ascolto.core.tables import Dashboard, Figure, Table, share
 from ascolto.tickets.models import Ticket
 
 ANSWER_DAYS = 30
-
-
-def _within() -> Q:
-    return resolved() & Q(resolved_at__lt=F("created_at") + timedelta(days=ANSWER_DAYS))
 
 
 def _within_column() -> str:
@@ -59,24 +52,10 @@ def _of(cell: dict[str, Any], value: Any) -> Any:
     return None if _hidden(cell) else value
 
 
-def complaint_years() -> list[int]:
-    """The years (Rome time, up to this one) in which complaints were opened: the years that
-    have a complaints report to publish."""
-    this_year = timezone.localdate().year
-    opened = Ticket.objects.filter(kind=Ticket.Kind.COMPLAINT, parent__isnull=True)
-    years = opened.datetimes("created_at", "year")  # the report's cases, by year
-    return [moment.year for moment in years if 2000 <= moment.year <= this_year]
-
-
 def complaints_report(year: int) -> Dashboard:
     period = Period.year(year)
-    complaints = cases_in(period).filter(kind=Ticket.Kind.COMPLAINT, parent__isnull=True)
-    totals = complaints.aggregate(
-        n=Count("id"),
-        answered=Count("id", filter=resolved()),
-        within=Count("id", filter=_within()),
-        mean=Avg(resolution_time(), filter=resolved()),
-    )
+    found = complaint_figures(period, answer_days=ANSWER_DAYS)
+    totals = found.totals
     board = Dashboard("complaints", _("Reclami %(year)s") % {"year": year}, period.label())
     board.figures = [
         Figure(_("Reclami ricevuti"), None if is_small(totals["n"]) else totals["n"]),
@@ -104,12 +83,6 @@ def complaints_report(year: int) -> Dashboard:
         % {"largest": SMALL - 1, "small": SMALL}
     )
     names = areas()
-    per_area = (
-        complaints.annotate(area=area_of())
-        .values("area")
-        .annotate(n=Count("id"), within=Count("id", filter=_within()))
-        .order_by("-n", "area")
-    )
     board.tables.append(
         Table(
             "areas",
@@ -118,21 +91,12 @@ def complaints_report(year: int) -> Dashboard:
             [
                 [c["label"], _count(c), _of(c, share(c["within"], c["n"]))]
                 for c in _protect(
-                    [{**r, "label": area_name(r["area"], names)} for r in per_area], totals["n"]
+                    [{**r, "label": area_name(r["area"], names)} for r in found.areas], totals["n"]
                 )
             ],
             chart="bar",
             plotted=(2,),
         )
-    )
-    per_office = (
-        complaints.values("office__name")
-        .annotate(
-            n=Count("id"),
-            within=Count("id", filter=_within()),
-            mean=Avg(resolution_time(), filter=resolved()),
-        )
-        .order_by("-n", "office__name")
     )
     board.tables.append(
         Table(
@@ -152,14 +116,16 @@ def complaints_report(year: int) -> Dashboard:
                     _of(c, days(c["mean"])),
                 ]
                 for c in _protect(
-                    [{**r, "label": r["office__name"] or _("Non assegnato")} for r in per_office],
+                    [
+                        {**r, "label": r["office__name"] or _("Non assegnato")}
+                        for r in found.offices
+                    ],
                     totals["n"],
                 )
             ],
         )
     )
     status_labels = dict(Ticket.Status.choices)
-    outcome = complaints.values("status").annotate(n=Count("id")).order_by("-n", "status")
     board.tables.append(
         Table(
             "outcome",
@@ -168,7 +134,10 @@ def complaints_report(year: int) -> Dashboard:
             [
                 [c["label"], _count(c), _of(c, share(c["n"], totals["n"]))]
                 for c in _protect(
-                    [{**r, "label": status_labels.get(r["status"], r["status"])} for r in outcome],
+                    [
+                        {**r, "label": status_labels.get(r["status"], r["status"])}
+                        for r in found.outcome
+                    ],
                     totals["n"],
                 )
             ],
@@ -176,13 +145,7 @@ def complaints_report(year: int) -> Dashboard:
             plotted=(2,),
         )
     )
-    times = (
-        complaints.filter(resolved())
-        .annotate(bucket=bucket_of())
-        .values("bucket")
-        .annotate(n=Count("id"))
-    )
-    counts = {r["bucket"]: r["n"] for r in times}
+    counts = found.buckets
     board.tables.append(
         Table(
             "answer_time",
@@ -191,7 +154,7 @@ def complaints_report(year: int) -> Dashboard:
             [
                 [c["label"], _count(c), _of(c, share(c["n"], totals["answered"]))]
                 for c in _protect(
-                    [{"label": _(label), "n": counts.get(key, 0)} for key, label, _b in BUCKETS],
+                    [{"label": _(b.label), "n": counts.get(b.key, 0)} for b in BUCKETS],
                     totals["answered"],
                 )
             ],

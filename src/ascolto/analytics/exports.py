@@ -1,18 +1,14 @@
-"""Exports of every report and dashboard: CSV (one table), XLSX (one sheet per table, with the
-headline figures first) and a printable PDF (reportlab)."""
+"""The printable PDF (reportlab) of every report and dashboard. Their CSV and XLSX exports are
+the shared table kit's (`core.tables`)."""
 
 from __future__ import annotations
 
-import csv
 import io
-import re
 from collections.abc import Sequence
 from typing import Any
 
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
-from openpyxl import Workbook
-from openpyxl.styles import Font
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import getSampleStyleSheet
@@ -20,67 +16,7 @@ from reportlab.lib.units import cm
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, TableStyle
 from reportlab.platypus import Table as PdfTable
 
-from ascolto.analytics.tables import Dashboard, Table
-
-
-def table_csv(table: Table) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(table.columns)
-    writer.writerows(["" if v is None else v for v in row] for row in table.rows)
-    return out.getvalue()
-
-
-def dashboard_csv(board: Dashboard) -> str:
-    """Every table of the dashboard in one CSV, each after a line with its title."""
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow([_("Misura"), _("Valore")])
-    for figure in board.figures:
-        writer.writerow([figure.label, "" if figure.value is None else figure.value])
-    for table in board.tables:
-        writer.writerow([])
-        writer.writerow([table.title])
-        writer.writerow(table.columns)
-        writer.writerows(["" if v is None else v for v in row] for row in table.rows)
-    return out.getvalue()
-
-
-def _sheet_name(title: str, used: set[str]) -> str:
-    name = re.sub(r"[\[\]:*?/\\]", " ", title)[:28].strip() or _("Foglio")
-    base, n = name, 2
-    while name in used:
-        name = f"{base[:25]} {n}"
-        n += 1
-    used.add(name)
-    return name
-
-
-def dashboard_xlsx(board: Dashboard) -> bytes:
-    book = Workbook()
-    sheet = book.active or book.create_sheet()
-    used = {_("Sintesi")}
-    sheet.title = _("Sintesi")
-    sheet.append([board.title])
-    sheet.append([board.subtitle])
-    sheet["A1"].font = Font(bold=True, size=14)
-    sheet.append([])
-    sheet.append([_("Misura"), _("Valore"), _("Unità")])
-    for figure in board.figures:
-        sheet.append([figure.label, figure.value, figure.unit])
-    for table in board.tables:
-        ws = book.create_sheet(_sheet_name(table.title, used))
-        ws.append([table.title])
-        ws["A1"].font = Font(bold=True)
-        ws.append(table.columns)
-        for cell in ws[2]:
-            cell.font = Font(bold=True)
-        for row in table.rows:
-            ws.append(list(row))
-        ws.column_dimensions["A"].width = 40
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+from ascolto.core.tables import Dashboard
 
 
 def dashboard_pdf(board: Dashboard, *, municipality: str = "") -> bytes:

@@ -16,19 +16,18 @@ from __future__ import annotations
 import csv
 import json
 from dataclasses import dataclass
-from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db.models import Avg, Count, F, Q
+from django.db.models import Avg, Count, Q
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from ascolto.analytics.period import Period
-from ascolto.analytics.report import calls_in, cases_in, resolved
+from ascolto.analytics.queries import calls_in, cases_in, resolved, resolved_within
 from ascolto.analytics.taxonomy import area_of
 from ascolto.channels.models import Channel
 
@@ -179,9 +178,7 @@ def build(year: int) -> OpenData:
         .annotate(
             cases=Count("id"),
             resolved=Count("id", filter=resolved()),
-            resolved_within_30_days=Count(
-                "id", filter=resolved() & Q(resolved_at__lt=F("created_at") + timedelta(days=30))
-            ),
+            resolved_within_30_days=Count("id", filter=resolved_within(30)),
         )
         .order_by("month", "channel__kind", "area")
     )

@@ -11,25 +11,34 @@ Every read of a report calls `refresh()` first, which:
 4. recomputes the per-year contact rows (`ContactYear`) of the identities of those calls and
    of the changed phone cases.
 
-A day is rebuilt whole (delete, then one aggregate query for it), in one transaction holding a
-row lock on the state, so two readers never add a day twice. The demo generator writes rows
-without the ORM and calls `forget()`; `python -m ascolto refresh_summaries --all` rebuilds
-everything by hand.
+A day is rebuilt whole (delete, then one aggregate query for it), in one transaction holding the
+summaries' lock (`locked`), so two readers never add a day twice. A reader waits for that lock
+`WAIT` seconds at most: past that, another reader is refreshing and it reads the summaries as
+the last refresh committed them (decision 0012 says why the refresh stays on the read). The
+demo generator writes rows without the ORM and calls `forget()`;
+`python -m ascolto refresh_summaries --all` rebuilds everything by hand.
 """
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+import time
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from datetime import date, datetime, timedelta
+from datetime import time as clock
 
-from django.db import connection, transaction
-from django.db.models import Count, F, Max, Q, Sum
+from django.db import OperationalError, connection, transaction
+from django.db.models import Count, Max, Q, Sum
 from django.db.models.functions import ExtractYear, TruncDate
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from ascolto.analytics import contacts
 from ascolto.analytics.models import CallDay, CaseDay, ContactYear, SummaryState
+from ascolto.analytics.queries import BUCKETS, counted, in_bucket, resolved
 from ascolto.channels.models import Channel
 from ascolto.contactcenter.models import CallRecord
+from ascolto.core.errors import DomainError
 from ascolto.tickets.models import Ticket
 
 MARGIN = timedelta(minutes=10)
@@ -38,8 +47,8 @@ CHUNK = 31  # days rebuilt per query
 
 
 def _bounds(day: date) -> tuple[datetime, datetime]:
-    start = timezone.make_aware(datetime.combine(day, time.min))
-    return start, timezone.make_aware(datetime.combine(day + timedelta(days=1), time.min))
+    start = timezone.make_aware(datetime.combine(day, clock.min))
+    return start, timezone.make_aware(datetime.combine(day + timedelta(days=1), clock.min))
 
 
 def _in_days(field: str, days: list[date]) -> Q:
@@ -54,29 +63,16 @@ def _local_day() -> TruncDate:
     return TruncDate("created_at", tzinfo=timezone.get_current_timezone())
 
 
-def _resolved() -> Q:
-    return Q(resolved_at__isnull=False) & Q(parent__isnull=True)
-
-
-def _within(days: int) -> Q:
-    return Q(resolved_at__lt=F("created_at") + timedelta(days=days))
-
-
 def _case_rows(where: Q) -> list[CaseDay]:
-    resolved = _resolved()
     rows = (
         Ticket.objects.filter(where)
         .annotate(day=_local_day())
         .values("day", "channel__kind", "theme_id", "office_id", "level", "kind")
         .annotate(
             cases=Count("id"),
-            counted=Count("id", filter=~Q(status=Ticket.Status.CANCELLED) & Q(parent__isnull=True)),
-            resolved=Count("id", filter=resolved),
-            b_day=Count("id", filter=resolved & _within(1)),
-            b_week=Count("id", filter=resolved & _within(7) & ~_within(1)),
-            b_month=Count("id", filter=resolved & _within(30) & ~_within(7)),
-            b_quarter=Count("id", filter=resolved & _within(90) & ~_within(30)),
-            b_over=Count("id", filter=resolved & ~_within(90)),
+            counted=Count("id", filter=counted()),
+            resolved=Count("id", filter=resolved()),
+            **{b.field: Count("id", filter=in_bucket(b)) for b in BUCKETS},
         )
         .order_by()
     )
@@ -88,19 +84,7 @@ def _case_rows(where: Q) -> list[CaseDay]:
             office_id=r["office_id"],
             level=r["level"],
             kind=r["kind"],
-            **{
-                k: r[k]
-                for k in (
-                    "cases",
-                    "counted",
-                    "resolved",
-                    "b_day",
-                    "b_week",
-                    "b_month",
-                    "b_quarter",
-                    "b_over",
-                )
-            },
+            **{k: r[k] for k in ("cases", "counted", "resolved", *(b.field for b in BUCKETS))},
         )
         for r in rows
     ]
@@ -138,98 +122,169 @@ def _rebuild_call_days(days: list[date]) -> None:
         CallDay.objects.bulk_create(_call_rows(_in_days("arrived_at", chunk)), batch_size=5_000)
 
 
-LOCK_KEY = 0x5EA5C0  # PostgreSQL advisory lock: one full build at a time
+LOCK_KEY = 0x5EA5C0  # PostgreSQL advisory lock: one refresh at a time
+WAIT = 2.0  # seconds a report waits for another reader's refresh before reading what is there
+POLL = 0.05  # seconds between two tries of the lock on PostgreSQL
 
 
-def _lock_build() -> None:
-    """Serialise full builds: two first readers must not both insert every day. SQLite has one
-    writer at a time already."""
-    if connection.vendor == "postgresql":
+class SummariesBusy(DomainError):
+    """The summaries are being built from scratch by another reader: there is nothing to read
+    yet, and waiting would hold the page for the whole build."""
+
+
+@contextmanager
+def locked(wait: float | None = None) -> Iterator[bool]:
+    """One transaction holding the summaries' lock, so two refreshes never add a day twice.
+
+    With `wait` (seconds) the lock is tried for that long only, and the block gets False when
+    another refresh still holds it: it must then write nothing (it may read what the summaries
+    hold, the last committed refresh). With no `wait`, it waits as long as it takes (commands).
+    PostgreSQL: a transaction-level advisory lock, polled with `pg_try_advisory_xact_lock`.
+    SQLite: the database's write lock, taken at BEGIN (`transaction_mode` IMMEDIATE) with the
+    busy timeout lowered to `wait` for that statement; readers are not blocked by it (WAL).
+    """
+    if connection.vendor == "sqlite" and wait is not None and not connection.in_atomic_block:
+        with ExitStack() as stack:
+            try:
+                with _busy_timeout(wait):
+                    stack.enter_context(transaction.atomic())
+            except OperationalError as exc:
+                # "database is locked" (or "table is locked" on a shared-cache database):
+                # another writer held it past `wait`. Any other failure is not ours to hide.
+                if "locked" not in str(exc):
+                    raise
+                got = False
+            else:
+                got = True
+            yield got
+        return
+    with transaction.atomic():
+        yield _advisory_lock(wait) if connection.vendor == "postgresql" else True
+
+
+@contextmanager
+def _busy_timeout(seconds: float) -> Iterator[None]:
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA busy_timeout")
+        (previous,) = cursor.fetchone()
+        cursor.execute(f"PRAGMA busy_timeout = {int(seconds * 1000)}")
+    try:
+        yield
+    finally:
         with connection.cursor() as cursor:
+            cursor.execute(f"PRAGMA busy_timeout = {int(previous)}")
+
+
+def _advisory_lock(wait: float | None) -> bool:
+    with connection.cursor() as cursor:
+        if wait is None:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [LOCK_KEY])
+            return True
+        deadline = time.monotonic() + wait
+        while True:
+            cursor.execute("SELECT pg_try_advisory_xact_lock(%s)", [LOCK_KEY])
+            if cursor.fetchone()[0]:
+                return True
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(POLL)
+
+
+def _build_all() -> SummaryState:
+    now = timezone.now()
+    SummaryState.objects.all().delete()
+    CaseDay.objects.all().delete()
+    CallDay.objects.all().delete()
+    CaseDay.objects.bulk_create(_case_rows(Q()), batch_size=5_000)
+    CallDay.objects.bulk_create(_call_rows(Q()), batch_size=5_000)
+    contacts.rebuild_all()
+    top = CallRecord.objects.aggregate(top=Max("id"))["top"] or 0
+    return SummaryState.objects.create(cases_checked_at=now, calls_max_id=top)
 
 
 def rebuild_all() -> SummaryState:
-    """Summaries of every day, from scratch."""
-    with transaction.atomic():
-        _lock_build()
-        now = timezone.now()
-        SummaryState.objects.all().delete()
-        CaseDay.objects.all().delete()
-        CallDay.objects.all().delete()
-        CaseDay.objects.bulk_create(_case_rows(Q()), batch_size=5_000)
-        CallDay.objects.bulk_create(_call_rows(Q()), batch_size=5_000)
-        contacts.rebuild_all()
-        top = CallRecord.objects.aggregate(top=Max("id"))["top"] or 0
-        return SummaryState.objects.create(cases_checked_at=now, calls_max_id=top)
+    """Summaries of every day, from scratch (waits for a refresh in progress)."""
+    with locked():
+        return _build_all()
 
 
-def refresh() -> int:
-    """Bring the summaries up to date; returns how many days were rebuilt."""
-    state = SummaryState.objects.first()
-    if state is None:
-        with transaction.atomic():
-            _lock_build()
-            if not SummaryState.objects.exists():  # not built meanwhile by another reader
-                rebuild_all()
-        return -1
-    with transaction.atomic():
-        state = SummaryState.objects.select_for_update().get(pk=state.pk)
-        now = timezone.now()
-        tz = timezone.get_current_timezone()
-        # `order_by()`: the cases' default ordering would make SQLite walk the whole
-        # created_at index instead of the few rows the updated_at index finds.
-        changed = Ticket.objects.filter(updated_at__gte=state.cases_checked_at - MARGIN).order_by()
-        case_days = sorted(
+def refresh(*, wait: float | None = WAIT) -> int:
+    """Bring the summaries up to date; returns how many days were rebuilt (-1: all of them).
+
+    A reader never waits more than `wait` seconds for another reader's refresh: past it, it
+    reads the summaries as the last refresh left them (and returns 0), or, when there is none
+    yet, raises `SummariesBusy` (decision 0012)."""
+    with locked(wait) as got:
+        if not got:
+            if not SummaryState.objects.exists():
+                raise SummariesBusy(
+                    _("I riepiloghi dei report sono in preparazione: riprova tra qualche minuto.")
+                )
+            return 0
+        state = SummaryState.objects.first()
+        if state is None:
+            _build_all()
+            return -1
+        return _catch_up(state)
+
+
+def _catch_up(state: SummaryState) -> int:
+    """Rebuild the days changed since `state` was written (the summaries' lock is held)."""
+    now = timezone.now()
+    tz = timezone.get_current_timezone()
+    # `order_by()`: the cases' default ordering would make SQLite walk the whole
+    # created_at index instead of the few rows the updated_at index finds.
+    changed = Ticket.objects.filter(updated_at__gte=state.cases_checked_at - MARGIN).order_by()
+    case_days = sorted(
+        set(
+            changed.annotate(day=TruncDate("created_at", tzinfo=tz))
+            .values_list("day", flat=True)
+            .distinct()
+        )
+    )
+    _rebuild_case_days(case_days)
+    touched: dict[int, set[int]] = {}
+    phone_cases = changed.filter(channel__kind=Channel.Kind.PHONE, identity__isnull=False)
+    for year, identity in (
+        phone_cases.annotate(year=ExtractYear("created_at", tzinfo=tz))
+        .values_list("year", "identity_id")
+        .distinct()
+    ):
+        touched.setdefault(year, set()).add(identity)
+    top = CallRecord.objects.aggregate(top=Max("id"))["top"] or 0
+    call_days: list[date] = []
+    if top > state.calls_max_id:
+        # New calls: rebuild their days, and those of the few ids below the last one seen
+        # (a call whose transaction committed after the last check).
+        calls = CallRecord.objects.filter(
+            id__gt=max(state.calls_max_id - CALL_MARGIN, 0)
+        ).order_by()
+        call_days = sorted(
             set(
-                changed.annotate(day=TruncDate("created_at", tzinfo=tz))
+                calls.annotate(day=TruncDate("arrived_at", tzinfo=tz))
                 .values_list("day", flat=True)
                 .distinct()
             )
         )
-        _rebuild_case_days(case_days)
-        touched: dict[int, set[int]] = {}
-        phone_cases = changed.filter(channel__kind=Channel.Kind.PHONE, identity__isnull=False)
+        _rebuild_call_days(call_days)
         for year, identity in (
-            phone_cases.annotate(year=ExtractYear("created_at", tzinfo=tz))
-            .values_list("year", "identity_id")
+            calls.filter(caller__isnull=False)
+            .annotate(year=ExtractYear("arrived_at", tzinfo=tz))
+            .values_list("year", "caller_id")
             .distinct()
         ):
             touched.setdefault(year, set()).add(identity)
-        top = CallRecord.objects.aggregate(top=Max("id"))["top"] or 0
-        call_days: list[date] = []
-        if top > state.calls_max_id:
-            # New calls: rebuild their days, and those of the few ids below the last one seen
-            # (a call whose transaction committed after the last check).
-            calls = CallRecord.objects.filter(
-                id__gt=max(state.calls_max_id - CALL_MARGIN, 0)
-            ).order_by()
-            call_days = sorted(
-                set(
-                    calls.annotate(day=TruncDate("arrived_at", tzinfo=tz))
-                    .values_list("day", flat=True)
-                    .distinct()
-                )
-            )
-            _rebuild_call_days(call_days)
-            for year, identity in (
-                calls.filter(caller__isnull=False)
-                .annotate(year=ExtractYear("arrived_at", tzinfo=tz))
-                .values_list("year", "caller_id")
-                .distinct()
-            ):
-                touched.setdefault(year, set()).add(identity)
-            state.calls_max_id = top
-        for year, identities in sorted(touched.items()):
-            contacts.rebuild(year, identities)
-        state.cases_checked_at = now
-        state.save()
+        state.calls_max_id = top
+    for year, identities in sorted(touched.items()):
+        contacts.rebuild(year, identities)
+    state.cases_checked_at = now
+    state.save()
     return len(case_days) + len(call_days)
 
 
 def forget() -> None:
     """Drop every summary: the next report rebuilds them (after rows written without the ORM)."""
-    with transaction.atomic():
+    with locked():
         SummaryState.objects.all().delete()
         CaseDay.objects.all().delete()
         CallDay.objects.all().delete()

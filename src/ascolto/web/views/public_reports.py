@@ -19,7 +19,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from ascolto.analytics import exports
-from ascolto.analytics.complaints import complaint_years, complaints_report
+from ascolto.analytics.complaints import complaints_report
+from ascolto.analytics.queries import complaint_years
+from ascolto.core import tables
 
 
 @require_GET
@@ -51,9 +53,7 @@ def complaints(request: HttpRequest, year: int) -> HttpResponse:
         response["Content-Disposition"] = f'inline; filename="reclami-{year}.pdf"'
         return response
     if fmt == "csv":
-        response = HttpResponse(
-            exports.dashboard_csv(board), content_type="text/csv; charset=utf-8"
-        )
+        response = HttpResponse(tables.dashboard_csv(board), content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="reclami-{year}.csv"'
         return response
     return render(

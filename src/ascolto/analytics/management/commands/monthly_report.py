@@ -14,6 +14,7 @@ from django.utils import timezone
 from ascolto.analytics import exports
 from ascolto.analytics.period import Period
 from ascolto.analytics.report import as_dashboard, monthly_report
+from ascolto.core import tables
 from ascolto.core.errors import DomainError
 
 
@@ -39,9 +40,9 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         try:
             period = self._period(options)
+            board = as_dashboard(monthly_report(period, compare_year=options["compare"]))
         except (ValueError, DomainError) as exc:
             raise CommandError(str(exc)) from exc
-        board = as_dashboard(monthly_report(period, compare_year=options["compare"]))
         self.stdout.write(f"{board.title} · {board.subtitle}")
         for figure in board.figures:
             self.stdout.write(f"  {figure.label:<48} {figure.text()}")
@@ -51,9 +52,9 @@ class Command(BaseCommand):
             for row in table.rows:
                 self.stdout.write("  " + " | ".join("–" if v is None else str(v) for v in row))
         if options["xlsx"]:
-            options["xlsx"].write_bytes(exports.dashboard_xlsx(board))
+            options["xlsx"].write_bytes(tables.dashboard_xlsx(board))
         if options["csv"]:
-            options["csv"].write_text(exports.dashboard_csv(board), encoding="utf-8")
+            options["csv"].write_text(tables.dashboard_csv(board), encoding="utf-8")
         if options["pdf"]:
             options["pdf"].write_bytes(
                 exports.dashboard_pdf(board, municipality=settings.ASCOLTO_MUNICIPALITY)

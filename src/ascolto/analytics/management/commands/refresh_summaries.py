@@ -26,6 +26,6 @@ class Command(BaseCommand):
             summaries.rebuild_all()
             self.stdout.write(f"summaries rebuilt in {time.monotonic() - started:.1f} s")
         else:
-            days = summaries.refresh()
+            days = summaries.refresh(wait=None)  # a command may wait for a reader's refresh
             what = "built from scratch" if days < 0 else f"{days} day(s) rebuilt"
             self.stdout.write(f"summaries: {what} in {time.monotonic() - started:.1f} s")

@@ -11,8 +11,8 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
 from ascolto.contactcenter.costs import allocate_call_costs
-from ascolto.contactcenter.export import write_table
 from ascolto.core.errors import DomainError
+from ascolto.core.tables import write_table
 
 
 class Command(BaseCommand):

@@ -13,10 +13,10 @@ from django.utils import timezone
 from tqdm import tqdm
 
 from ascolto.contactcenter import actions, history
-from ascolto.contactcenter.export import write_table
 from ascolto.contactcenter.forecasting import OperatingCalendar, default_candidates
 from ascolto.contactcenter.models import ForecastRun
 from ascolto.core.errors import DomainError
+from ascolto.core.tables import write_table
 
 
 class Command(BaseCommand):

@@ -11,9 +11,9 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
 from ascolto.contactcenter import actions
-from ascolto.contactcenter.export import write_table
 from ascolto.contactcenter.models import ForecastRun
 from ascolto.core.errors import DomainError
+from ascolto.core.tables import write_table
 
 
 class Command(BaseCommand):

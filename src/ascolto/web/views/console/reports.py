@@ -9,6 +9,7 @@ The public complaints page lives in `web/views/public_reports.py`, mounted at /t
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
@@ -20,13 +21,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-from ascolto.analytics import dashboards, exports, opendata
+from ascolto.analytics import dashboards, exports, opendata, queries
 from ascolto.analytics.complaints import complaints_report
 from ascolto.analytics.period import Period
 from ascolto.analytics.report import as_dashboard, monthly_report
-from ascolto.analytics.tables import Dashboard
-from ascolto.core import access
+from ascolto.core import access, tables
 from ascolto.core.errors import DomainError
+from ascolto.core.tables import Dashboard
 from ascolto.tickets.models import Campaign
 from ascolto.web.views.console.reports_forms import PeriodForm, period_form
 
@@ -56,14 +57,14 @@ def export(request: HttpRequest, board: Dashboard, name: str) -> HttpResponse | 
     if fmt == "csv":
         key = request.GET.get("tabella", "")
         try:
-            text = exports.table_csv(board.table(key)) if key else exports.dashboard_csv(board)
+            text = tables.table_csv(board.table(key)) if key else tables.dashboard_csv(board)
         except KeyError as exc:
             raise Http404("unknown table") from exc
         response = HttpResponse(text, content_type="text/csv; charset=utf-8")
         filename = f"{name}-{key}.csv" if key else f"{name}.csv"
     elif fmt == "xlsx":
         response = HttpResponse(
-            exports.dashboard_xlsx(board),
+            tables.dashboard_xlsx(board),
             content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         )
         filename = f"{name}.xlsx"
@@ -103,8 +104,12 @@ def page(
     return render(request, TEMPLATE, context)
 
 
+BuildBoard = Callable[[Period, dict[str, Any]], Dashboard]
+"""Makes a page's dashboard from the chosen period and the period form's cleaned data."""
+
+
 def period_board(
-    request: HttpRequest, section: str, build: Any, *, pdf: bool = False
+    request: HttpRequest, section: str, build: BuildBoard, *, pdf: bool = False
 ) -> HttpResponse:
     form = period_form(request.GET)
     board = None
@@ -151,7 +156,7 @@ def ratings(request: HttpRequest) -> HttpResponse:
 
 @access.require(access.analyses)
 def campaign_list(request: HttpRequest) -> HttpResponse:
-    return page(request, "campaigns", None, campaigns=dashboards.campaigns(), title=_("Campagne"))
+    return page(request, "campaigns", None, campaigns=queries.campaigns(), title=_("Campagne"))
 
 
 @access.require(access.analyses)

@@ -13,7 +13,6 @@ from django.urls import URLPattern, path
 from django.utils.translation import gettext as _
 
 from ascolto.analytics.period import Period
-from ascolto.analytics.tables import Dashboard, Figure, Table, share
 from ascolto.contactcenter.ivr import (
     MIN_TRANSFERS,
     SHORT_TALK_SECONDS,
@@ -23,6 +22,7 @@ from ascolto.contactcenter.ivr import (
 )
 from ascolto.contactcenter.models import IvrNode
 from ascolto.core import access
+from ascolto.core.tables import Dashboard, Figure, Table, share
 from ascolto.web.views.console.reports import period_board
 
 
