@@ -217,7 +217,7 @@ def test_sender_details_are_normalised_once_where_the_message_is_built() -> None
         "+390212345678",
     )
     assert Sender(**vars(sender)) == sender  # read back from the queue: unchanged
-    with pytest.raises(InvalidInput, match="'maria@' is not a valid email address."):
+    with pytest.raises(InvalidInput, match="«maria@» non è un indirizzo email valido."):
         _sender(email="maria@")
 
 

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from django.conf import settings
 from django.test import Client
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from ascolto.core.testing import CHROMIUM, CHROMIUM_FLAGS
 
@@ -72,3 +72,13 @@ def serious_violations(page: Page) -> list[dict[str, Any]]:
         for v in result["violations"]
         if v["impact"] in {"serious", "critical"}
     ]
+
+
+def tick_privacy(page: Page) -> None:
+    """Tick the Scrivi form's privacy box as a citizen does: on the box Bootstrap Italia draws at
+    the start of the label (the input itself is hidden under it). Clicking the input's centre
+    with `force` could land on the notice's link in the label when the text wraps, which opens
+    the notice instead of ticking the box."""
+    box = page.locator("label[for=id_privacy]")
+    box.click(position={"x": 6, "y": 6})
+    expect(page.locator("#id_privacy")).to_be_checked()

@@ -16,6 +16,7 @@ from playwright.sync_api import Browser, Page, expect
 from ascolto.tickets.models import Ticket
 from ascolto.web.forms.scrivi import forget_taxonomy
 from tests import personas
+from tests.browser.conftest import tick_privacy
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -43,7 +44,7 @@ def citizen_writes(page: Page) -> str:
     page.locator("#id_first_name").fill("Maria")
     page.locator("#id_last_name").fill("Rossi")
     page.locator("#id_email").fill(personas.MARIA_EMAIL)
-    page.get_by_label("Ho letto e compreso").check(force=True)
+    tick_privacy(page)
     page.get_by_role("button", name="Invia la richiesta").click()
     expect(page.get_by_role("heading", name="Richiesta inviata")).to_be_visible()
     return page.locator("#tracking-code").inner_text().strip()

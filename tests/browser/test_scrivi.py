@@ -15,7 +15,7 @@ from ascolto.surveys.models import PageRating
 from ascolto.tickets.models import Ticket
 from ascolto.web.forms.scrivi import forget_taxonomy
 from tests import personas
-from tests.browser.conftest import serious_violations
+from tests.browser.conftest import serious_violations, tick_privacy
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -47,9 +47,7 @@ def test_a_citizen_submits_the_form_and_follows_the_request(page: Page, cast: An
     expect(page.locator("#suggestions")).to_contain_text("TARI: come pagare la tassa rifiuti")
     expect(page.locator("#description-count")).to_contain_text("Caratteri rimanenti")
     fill_identity(page)
-    page.get_by_label("Ho letto e compreso").check(
-        force=True
-    )  # Bootstrap Italia draws the box over the input
+    tick_privacy(page)
     page.get_by_role("button", name="Invia la richiesta").click()
 
     expect(page.get_by_role("heading", name="Richiesta inviata")).to_be_visible()

@@ -89,7 +89,7 @@ def test_the_message_carries_its_tracking_code_through_the_queue(cast: personas.
     code = codes.new_code()
     row = queue.accept(factories.scrivi_message(code=code))
     assert row.code == row.payload["hints"]["code"] == code
-    with pytest.raises(InvalidInput, match="tracking code"):
+    with pytest.raises(InvalidInput, match="codice mostrato al cittadino"):
         queue.accept(factories.scrivi_message())  # no code shown to the citizen: not queued
     assert PendingInbound.objects.count() == 1
 
