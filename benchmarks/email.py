@@ -85,17 +85,16 @@ def _run(
     call_command("migrate", verbosity=0)
     from tests.email.servers import Account
 
-    from ascolto.channels.actions import create_channel
     from ascolto.channels.adapters.email import mailbox
-    from ascolto.channels.models import Message
+    from ascolto.channels.models import Channel, Message
     from ascolto.tickets.models import Ticket
 
     imap = Account(account["host"], account["port"], account["user"], account["password"])
-    channel = create_channel(
-        "email",
-        "email-urp",
-        "URP",
-        {
+    channel = Channel(
+        kind="email",
+        code="email-urp",
+        name="URP",
+        config={
             "address": ADDRESS,
             "imap_host": imap.host,
             "imap_port": imap.port,
@@ -104,6 +103,8 @@ def _run(
             "imap_password_env": "BENCH_MAILBOX_PASSWORD",
         },
     )
+    channel.full_clean()  # as the admin does: the config is checked against the kind's schema
+    channel.save()
     seeds = [
         _mail(n, f"Richiesta iniziale {n}: segnalo una buca in via Padova.") for n in range(SEEDED)
     ]

@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 from aiosmtpd.controller import Controller
 
-from ascolto.channels.actions import create_channel
 from ascolto.channels.models import Channel
+from tests import personas
 from tests.email.servers import Account, Dovecot, Recorder, dovecot_installed, free_port
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "email"
@@ -59,7 +59,7 @@ def mailbox(
 ) -> Channel:
     """The voucher campaign's mailbox, read from Dovecot, replying through aiosmtpd."""
     monkeypatch.setenv("TEST_MAILBOX_PASSWORD", account.password)
-    return create_channel(
+    return personas.make_channel(
         "email",
         "casella-test",
         "Casella di prova",
