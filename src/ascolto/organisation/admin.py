@@ -32,9 +32,9 @@ class UserAdmin(BaseUserAdmin[User]):
     autocomplete_fields = ["office"]
     fieldsets = (
         *(BaseUserAdmin.fieldsets or ()),
-        ("Ruolo nell'ente", {"fields": ("role", "office")}),
+        ("Ruolo nell'ente", {"fields": ("role", "office", "extension")}),
     )
     add_fieldsets = (
         *BaseUserAdmin.add_fieldsets,
-        ("Ruolo nell'ente", {"fields": ("role", "office")}),
+        ("Ruolo nell'ente", {"fields": ("role", "office", "extension")}),
     )

@@ -107,9 +107,26 @@ class User(AbstractUser):
         ),
     )
 
+    extension = models.CharField(
+        "interno telefonico",
+        max_length=32,
+        blank=True,
+        help_text=(
+            "l'interno o l'identificativo dell'operatore nel centralino: le chiamate importate "
+            "dal sistema telefonico lo nominano così"
+        ),
+    )
+
     class Meta:
         verbose_name = "operatore"
         verbose_name_plural = "operatori"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["extension"],
+                condition=~models.Q(extension=""),
+                name="user_unique_extension",
+            )
+        ]
 
     def __str__(self) -> str:
         return self.get_full_name() or self.username
