@@ -9,6 +9,7 @@ from django.views.generic import RedirectView
 from ascolto.web.views import public_reports
 from ascolto.web.views.console import (
     auth,
+    callrecords,
     calls,
     case,
     citizens,
@@ -27,6 +28,7 @@ console_patterns = [
     *calls.urlpatterns,
     *citizens.urlpatterns,
     *contactcenter.urlpatterns,
+    *callrecords.urlpatterns,
     *reports.urlpatterns,
 ]
 scrivi_patterns = [*request.urlpatterns, *status.urlpatterns, *rating.urlpatterns]
