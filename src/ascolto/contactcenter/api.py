@@ -18,6 +18,7 @@ from typing import Any
 from django.conf import settings
 from django.http import HttpRequest
 from ninja import Router, Schema
+from ninja.responses import Status
 
 from ascolto.contactcenter.actions import import_call_records, payload_records
 from ascolto.core import webhooks
@@ -37,7 +38,7 @@ class Refused(Schema):
 
 
 @router.post("/calls", auth=None, response={200: Stored, 201: Stored, 400: Refused, 401: Refused})
-def call_finished(request: HttpRequest) -> tuple[int, dict[str, Any]]:
+def call_finished(request: HttpRequest) -> Status[dict[str, Any]]:
     """Store one finished call as the telephony system reports it; idempotent on `call_id`."""
     body = request.body
     if not webhooks.signature_ok(
@@ -48,18 +49,21 @@ def call_finished(request: HttpRequest) -> tuple[int, dict[str, Any]]:
         tolerance=settings.ASCOLTO_TELEPHONY_TOLERANCE,
     ):
         log.warning("telephony webhook: bad signature or timestamp, request refused")
-        return 401, {"detail": "Invalid signature."}
+        return Status(401, {"detail": "Invalid signature."})
     try:
         payload = json.loads(body)
     except (ValueError, UnicodeDecodeError):
-        return 400, {"detail": "The body is not JSON."}
+        return Status(400, {"detail": "The body is not JSON."})
     if not isinstance(payload, dict):
-        return 400, {"detail": "The body must be one JSON object: one call."}
+        return Status(400, {"detail": "The body must be one JSON object: one call."})
     report = import_call_records(payload_records(payload))
     if not report.ok:
         error = report.errors[0]
-        return 400, {"detail": error.message, "field": error.column}
-    return (201 if report.created else 200), {
-        "call_id": str(payload.get("call_id", payload.get("id_chiamata", ""))),
-        "stored": bool(report.created),
-    }
+        return Status(400, {"detail": error.message, "field": error.column})
+    return Status(
+        201 if report.created else 200,
+        {
+            "call_id": str(payload.get("call_id", payload.get("id_chiamata", ""))),
+            "stored": bool(report.created),
+        },
+    )
