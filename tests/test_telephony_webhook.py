@@ -112,3 +112,9 @@ def test_a_body_that_is_not_one_call_is_refused(cast: personas.Cast) -> None:
     assert post(b"[1, 2]").status_code == 400
     assert post(b"not json").status_code == 400
     assert not CallRecord.objects.exists()
+
+
+def test_the_documented_example_signature_is_what_sign_computes() -> None:
+    expected = "sha256=0a7975a3033acfb46c0b78af40653ec25534a571351f63ae335c038d969ecbfd"
+
+    assert sign("s3cret", 1772438700, b'{"call_id": "X"}') == expected
