@@ -197,3 +197,16 @@ def test_the_command_imports_and_refuses_a_bad_file(
     with pytest.raises(CommandError, match="1 bad rows out of 1: nothing imported"):
         call_command("import_calls", str(bad))
     assert "line 2, arrived_at" in capsys.readouterr().err
+
+
+def test_a_file_that_is_not_utf8_is_reported_not_crashed_on(
+    cast: personas.Cast, tmp_path: Path
+) -> None:
+    path = tmp_path / "c.csv"
+    header = ",".join(HEADER)
+    path.write_bytes(f"{header}\nA-1,qualità,".encode() + "è".encode("latin-1") + b"\n")
+
+    report = import_call_records(csv_records(path))
+
+    assert not report.ok and "UTF-8" in report.errors[0].message
+    assert not CallRecord.objects.exists()

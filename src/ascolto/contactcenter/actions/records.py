@@ -1,12 +1,13 @@
 """Call records from the telephony system: a CSV or XLSX export, or one finished call posted to
 the webhook. Both go through `import_call_records`.
 
-The import reads its source twice. The first pass checks every row without writing anything and
-collects every bad row with its line and reason; a file with one bad row imports nothing. The
-second pass writes the rows in batches (`bulk_create`) inside one transaction. A call already
-stored (same call id: a file imported again, a webhook delivered twice, a call listed twice) is
-left as it is. Caller numbers are normalised like every phone handle (`citizens.handles`) and
-become phone identities; agents are matched to operators by extension or username.
+Every row is checked, and the calls are written batch by batch inside one transaction as the
+rows are read (each row parsed once). At the first bad row the writing stops, the rest of the
+file is still checked so that every bad row is reported with its line and reason, and the
+transaction is rolled back: a file with one bad row imports nothing. A call already stored
+(same call id: a file imported again, a webhook delivered twice, a call listed twice) is left as
+it is. Caller numbers are normalised like every phone handle (`citizens.handles`) and become
+phone identities; agents are matched to operators by extension or username.
 
 The columns are `COLUMNS` (documented in docs/contact-center.md); Italian names are accepted
 too. Sources stream: a million rows never sit in memory.
@@ -136,15 +137,28 @@ def csv_records(path: Path | str) -> Records:
 
     def rows() -> Iterator[tuple[int, Row]]:
         with open(path, encoding="utf-8-sig", newline="") as handle:
-            first = handle.readline()
+            try:
+                first = handle.readline()
+            except UnicodeDecodeError:
+                raise InvalidInput(
+                    _("Il file non è in UTF-8: salvalo come «CSV UTF-8» e riprova.")
+                ) from None
             delimiter = max(",;\t", key=first.count)
             reader = csv.reader(io.StringIO(first), delimiter=delimiter)
             names = header_names(next(reader, []))
             reader = csv.reader(handle, delimiter=delimiter)
-            for values in reader:
-                if not any(values):
-                    continue
-                yield reader.line_num + 1, dict(zip(names, values, strict=False))
+            try:
+                for values in reader:
+                    if any(values):
+                        yield reader.line_num + 1, dict(zip(names, values, strict=False))
+            except UnicodeDecodeError:
+                raise InvalidInput(
+                    _("Il file non è in UTF-8: salvalo come «CSV UTF-8» e riprova.")
+                ) from None
+            except csv.Error as exc:
+                raise InvalidInput(
+                    _("Il file non è un CSV leggibile: %(reason)s") % {"reason": exc}
+                ) from None
 
     return rows
 
