@@ -13,7 +13,7 @@ import pytest
 from django.test import override_settings
 from playwright.sync_api import Page, expect
 
-from ascolto.core.signing import sign_webhook
+from ascolto.core.webhooks import sign
 from ascolto.tickets.models import Ticket
 from tests import factories, personas
 from tests.browser.conftest import serious_violations
@@ -46,17 +46,18 @@ def test_the_callers_panel_pops_in_the_open_console(
             "started_at": "2026-12-06T10:15:00+01:00",
         }
     ).encode()
+    stamp = str(int(time.time()))
     request = urllib.request.Request(  # noqa: S310 (the live server, over http on loopback)
-        f"{live_server.url}/telephony/call-started/",
+        f"{live_server.url}/api/v1/telephony/call-started",
         data=body,
         method="POST",
         headers={
             "Content-Type": "application/json",
-            "X-Ascolto-Signature": sign_webhook(body, SECRET),
-            "X-Ascolto-Timestamp": str(int(time.time())),
+            "X-Ascolto-Signature": sign(SECRET, stamp, body),
+            "X-Ascolto-Timestamp": stamp,
         },
     )
-    with override_settings(ASCOLTO_TELEPHONY_WEBHOOK_SECRET=SECRET):
+    with override_settings(ASCOLTO_TELEPHONY_SECRET=SECRET):
         with urllib.request.urlopen(request) as answer:  # noqa: S310
             assert answer.status == 202
 

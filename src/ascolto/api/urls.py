@@ -9,9 +9,11 @@ from django.db import connection
 from django.http import HttpRequest
 from ninja import NinjaAPI, Schema
 
+from ascolto.contactcenter.api import router as telephony
 from ascolto.core.errors import DomainError, NotFound
 
 api = NinjaAPI(title="ascolto API", version="1", urls_namespace="api-v1")
+api.add_router("/telephony", telephony)
 
 
 class Health(Schema):

@@ -271,8 +271,10 @@ ASCOLTO_MUNICIPALITY = env("ASCOLTO_MUNICIPALITY", "Comune di Milano") or "Comun
 ASCOLTO_COST_PER_CALL = env("ASCOLTO_COST_PER_CALL", "2.00") or "2.00"
 # Average handling time of a callback in seconds, for the capacity of callback slots.
 ASCOLTO_CALLBACK_AHT_SECONDS = int(env("ASCOLTO_CALLBACK_AHT_SECONDS", "300") or 300)
-# Shared secret of the telephony system's webhooks (HMAC-SHA256); empty: they are refused.
-ASCOLTO_TELEPHONY_WEBHOOK_SECRET = env("ASCOLTO_TELEPHONY_WEBHOOK_SECRET", "") or ""
+# The secret the telephony system signs its webhooks with (finished calls; calls ringing, for the
+# screen-pop); empty: they refuse every request. And how far their timestamp may be from now (s).
+ASCOLTO_TELEPHONY_SECRET = env("ASCOLTO_TELEPHONY_SECRET", "") or ""
+ASCOLTO_TELEPHONY_TOLERANCE = int(env("ASCOLTO_TELEPHONY_TOLERANCE", "300") or 300)
 
 # --- Logging --------------------------------------------------------------------------------
 # Log lines carry ids, never names, handles or message text (see docs/privacy.md). The line of a

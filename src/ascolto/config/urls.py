@@ -1,16 +1,14 @@
-"""URL map of the project: the admin, the API, the telephony system's webhooks, the console and
-the citizen pages; the error pages (web/views/errors.py)."""
+"""URL map of the project: the admin, the API (with the telephony system's webhooks), the console
+and the citizen pages; the error pages (web/views/errors.py)."""
 
 from django.contrib import admin
 from django.urls import include, path
 
 from ascolto.api.urls import api
-from ascolto.contactcenter import webhooks
 
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
-    path("telephony/", include((webhooks.urlpatterns, "telephony"))),
     path("", include("ascolto.web.urls")),
 ]
 

@@ -6,16 +6,20 @@ operator would have taken (replay.py), then lets the sink write the rows in batc
 
 from __future__ import annotations
 
+import csv
 import random
+import tempfile
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
 from ascolto.channels.models import Conversation, Message
-from ascolto.contactcenter.actions import SLOT_MINUTES
+from ascolto.contactcenter.actions import COLUMNS, SLOT_MINUTES, csv_records, import_call_records
 from ascolto.contactcenter.models import CallbackBooking, CallRecord
+from ascolto.core.errors import DomainError
 from ascolto.demo import reference as ref
 from ascolto.demo.city import KINDS, CampaignInfo, City
 from ascolto.demo.plan import DAY, WEB_BUCKETS, Calls, Web
@@ -24,6 +28,7 @@ from ascolto.demo.replay import Beyond, Case, ConversationRow, Desk, Replay, Sta
 from ascolto.demo.texts import Topic, Writer, greeting
 from ascolto.demo.timeline import ROME, office_hours_after, to_datetime
 from ascolto.demo.writer import Ids, Sink
+from ascolto.organisation.models import User
 from ascolto.tickets.codes import ALPHABET
 
 Progress = Callable[[str, int], None]
@@ -114,58 +119,84 @@ class Run:
 
 
 def write_calls(run: Run, calls: Calls, progress: Progress) -> int:
-    """Call records for every call; a conversation and a case for every answered one."""
+    """Call records for every call; a conversation and a case for every answered one.
+
+    The call records arrive as the telephony system's would: written to a CSV export and
+    imported through `contactcenter.actions.import_call_records`, the same import a supervisor
+    runs, so the demo exercises it. The conversation of each answered call is then linked to
+    its record, as `log_call` does when the operator gives the call's id."""
     city, sink = run.city, run.sink
     channel = city.channels["tel-020202"]
     operators = city.staff[ref.FIRST_LEVEL_TEAM]
+    usernames = dict(
+        User.objects.filter(pk__in=[o.id for o in operators]).values_list("pk", "username")
+    )
     queue_of = [QUEUES.get(city.areas[int(a)], GENERAL_QUEUE) for a in city.leaf_area]
     position = [
         int(np.sum(city.leaf_area[:i] == city.leaf_area[i])) + 1 for i in range(len(city.leaves))
     ]
     cases = 0
-    for i in range(len(calls.at)):
-        at, wait, talk = int(calls.at[i]), int(calls.wait[i]), int(calls.talk[i])
-        person, leaf = int(calls.person[i]), int(calls.leaf[i])
-        identity = int(run.registry.phone_identity[person])
-        queue, digit = queue_of[leaf]
-        record: dict[str, object] = {
-            "id": run.ids.take(CallRecord),
-            "external_id": f"{at}.{i}",
-            "conversation_id": None,
-            "caller_id": None if calls.withheld[i] else identity,
-            "queue": queue,
-            "ivr_path": f"{digit}>{position[leaf]}",
-            "arrived_at": to_datetime(at),
-            "answered_at": None,
-            "ended_at": to_datetime(at + wait),
-            "wait_seconds": wait,
-            "talk_seconds": 0,
-            "abandoned": bool(calls.abandoned[i]),
-            "operator_id": None,
-        }
-        if not calls.abandoned[i]:
-            answered, ended = at + wait, at + wait + talk
-            operator = operators[int(calls.operator[i]) % len(operators)]
-            conversation = ConversationRow(
-                id=run.ids.take(Conversation),
-                channel=channel,
-                identity_id=identity,
-                started_at=to_datetime(answered),
-                last_message_at=to_datetime(answered),
-            )
-            record["conversation_id"] = conversation.id
-            record["answered_at"] = to_datetime(answered)
-            record["ended_at"] = to_datetime(ended)
-            record["talk_seconds"] = talk
-            record["operator_id"] = operator.id
-            _phone_case(run, calls, i, conversation, operator, answered, ended)
-            sink.add(conversation, Conversation)
-            cases += 1
-        sink.values(CallRecord, **record)
-        if i % 2_000 == 0:
-            sink.maybe_flush()
-            progress("calls", i)
-    sink.flush()
+    links: dict[str, int] = {}  # call id -> conversation id
+    with tempfile.TemporaryDirectory() as folder:
+        export = Path(folder) / "chiamate-020202.csv"
+        with export.open("w", newline="", encoding="utf-8") as handle:
+            out = csv.writer(handle)
+            out.writerow([column.name for column in COLUMNS])
+            for i in range(len(calls.at)):
+                at, wait, talk = int(calls.at[i]), int(calls.wait[i]), int(calls.talk[i])
+                person, leaf = int(calls.person[i]), int(calls.leaf[i])
+                identity = int(run.registry.phone_identity[person])
+                queue, digit = queue_of[leaf]
+                external_id = f"{at}.{i}"
+                answered_at, ended, agent = "", at + wait, ""
+                if not calls.abandoned[i]:
+                    answered, ended = at + wait, at + wait + talk
+                    operator = operators[int(calls.operator[i]) % len(operators)]
+                    conversation = ConversationRow(
+                        id=run.ids.take(Conversation),
+                        channel=channel,
+                        identity_id=identity,
+                        started_at=to_datetime(answered),
+                        last_message_at=to_datetime(answered),
+                    )
+                    links[external_id] = conversation.id
+                    answered_at, agent = to_datetime(answered).isoformat(), usernames[operator.id]
+                    _phone_case(run, calls, i, conversation, operator, answered, ended)
+                    sink.add(conversation, Conversation)
+                    cases += 1
+                out.writerow(
+                    [
+                        external_id,
+                        queue,
+                        to_datetime(at).isoformat(),
+                        answered_at,
+                        to_datetime(ended).isoformat(),
+                        wait,
+                        0 if calls.abandoned[i] else talk,
+                        int(calls.abandoned[i]),
+                        "" if calls.withheld[i] else run.registry.phone_number(person),
+                        f"{digit}>{position[leaf]}",
+                        agent,
+                    ]
+                )
+                if i % 2_000 == 0:
+                    sink.maybe_flush()
+                    progress("calls", i)
+        sink.flush()
+        report = import_call_records(csv_records(export))
+    if not report.ok:
+        first = report.errors[0]
+        raise DomainError(
+            f"The demo's call records were refused: line {first.line}, {first.column}: "
+            f"{first.message} ({report.error_count} bad rows)"
+        )
+    sink.written[CallRecord] += report.created
+    pairs = CallRecord.objects.values_list("external_id", "pk").iterator(chunk_size=20_000)
+    sink.update(
+        CallRecord,
+        "conversation_id",
+        [(links[external_id], pk) for external_id, pk in pairs if external_id in links],
+    )
     return cases
 
 

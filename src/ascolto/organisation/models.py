@@ -108,11 +108,12 @@ class User(AbstractUser):
 
     extension = models.CharField(
         "interno telefonico",
-        max_length=20,
+        max_length=32,
         blank=True,
         help_text=(
-            "l'interno del centralino su cui l'operatore risponde: le chiamate in arrivo "
-            "su questo interno aprono la scheda del chiamante nella sua console"
+            "l'interno o l'identificativo dell'operatore nel centralino: le chiamate in arrivo "
+            "su questo interno aprono la scheda del chiamante nella sua console, e le chiamate "
+            "importate dal sistema telefonico lo nominano così"
         ),
     )
 

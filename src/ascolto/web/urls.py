@@ -9,6 +9,7 @@ from django.views.generic import RedirectView
 from ascolto.web.views import public_reports
 from ascolto.web.views.console import (
     auth,
+    callrecords,
     calls,
     case,
     citizens,
@@ -30,6 +31,7 @@ console_patterns = [
     *screenpop.urlpatterns,
     *citizens.urlpatterns,
     *contactcenter.urlpatterns,
+    *callrecords.urlpatterns,
     *reports.urlpatterns,
     *reports_ivr.urlpatterns,
 ]

@@ -1,7 +1,8 @@
 """Actions of the contact center, by what they serve: `calls` (call records, calls logged by
-operators), `callbacks` (slots and bookings), `screenpop` (calls ringing on an
-operator's extension) and `planning` (the operating calendar, forecasts,
-staffing, shift plans). Callers import them from here."""
+operators), `records` (importing the telephony system's call records: files and the webhook),
+`callbacks` (slots and bookings), `screenpop` (calls ringing on an operator's extension) and
+`planning` (the operating calendar, forecasts, staffing, shift plans). Callers import them from
+here."""
 
 from ascolto.contactcenter.actions.callbacks import (
     SLOT_MINUTES,
@@ -35,6 +36,16 @@ from ascolto.contactcenter.actions.planning import (
     run_forecast_job,
     set_operating_calendar,
 )
+from ascolto.contactcenter.actions.records import (
+    COLUMNS,
+    CallImport,
+    RowError,
+    csv_records,
+    file_records,
+    import_call_records,
+    payload_records,
+    xlsx_records,
+)
 from ascolto.contactcenter.actions.screenpop import (
     POP_TTL,
     announce_call,
@@ -51,28 +62,36 @@ __all__ = [
     "take_incoming_call",
     "ANSWER_NOTE",
     "CALL_OUTCOMES",
+    "COLUMNS",
     "DEFAULT_TEMPLATES",
     "ESCALATE",
     "HOURLY_COST",
     "MAX_CALL_SECONDS",
     "RESOLVE",
     "SLOT_MINUTES",
+    "CallImport",
     "CallbackSlot",
     "LoggedCall",
+    "RowError",
     "StaffingTargets",
     "book_callback",
     "callback_slots",
     "callbacks_due",
     "compute_staffing",
+    "csv_records",
+    "file_records",
     "forecast_calls",
     "forecast_notes",
+    "import_call_records",
     "log_call",
     "make_shift_plan",
     "measured_targets",
     "operating_calendar",
+    "payload_records",
     "record_call",
     "request_forecast",
     "run_forecast",
     "run_forecast_job",
     "set_operating_calendar",
+    "xlsx_records",
 ]

@@ -15,8 +15,8 @@ class Migration(migrations.Migration):
             name="extension",
             field=models.CharField(
                 blank=True,
-                help_text="l'interno del centralino su cui l'operatore risponde: le chiamate in arrivo su questo interno aprono la scheda del chiamante nella sua console",
-                max_length=20,
+                help_text="l'interno o l'identificativo dell'operatore nel centralino: le chiamate in arrivo su questo interno aprono la scheda del chiamante nella sua console, e le chiamate importate dal sistema telefonico lo nominano così",
+                max_length=32,
                 verbose_name="interno telefonico",
             ),
         ),
