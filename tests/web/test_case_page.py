@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from ascolto.channels.actions import receive
 from ascolto.channels.models import Message
-from ascolto.tickets import actions, history
+from ascolto.tickets import actions, citizen_history
 from ascolto.tickets.models import Theme, Ticket
 from tests import factories, personas
 from tests.personas import MARIA_EMAIL, MARIA_FISCAL_CODE
@@ -174,7 +174,7 @@ def test_a_third_contact_in_the_year_raises_the_repeat_flag(cast: personas.Cast)
 def test_more_than_twice_on_the_same_theme_is_flagged(cast: personas.Cast) -> None:
     for text in ("TARI: avviso.", "TARI: rimborso.", "TARI: dichiarazione."):
         last = _maria_writes(text, theme="tari")
-    repeat = history.citizen_repeat_contacts(last)
+    repeat = citizen_history.citizen_repeat_contacts(last)
     assert (repeat.total, repeat.same_area, repeat.same_theme) == (3, 3, 3)
     assert repeat.area is not None and repeat.area.level == Theme.Level.AREA
     assert repeat.flagged and repeat.repeat_on_theme
@@ -189,6 +189,6 @@ def test_contacts_of_last_year_do_not_count(cast: personas.Cast) -> None:
     for text in ("TARI: avviso.", "TARI: rimborso."):
         _maria_writes(text, theme="tari", sent_at=last_year)
     current = _maria_writes("TARI: dichiarazione.", theme="tari")
-    repeat = history.citizen_repeat_contacts(current)
+    repeat = citizen_history.citizen_repeat_contacts(current)
     assert (repeat.total, repeat.same_area) == (1, 1)
     assert not repeat.flagged

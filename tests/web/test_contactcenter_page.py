@@ -14,7 +14,7 @@ import time_machine
 from django.test import Client
 from django.utils import timezone
 
-from ascolto.contactcenter import actions, history
+from ascolto.contactcenter import actions, arrivals
 from ascolto.contactcenter.actions import planning, request_forecast, run_forecast_job
 from ascolto.contactcenter.forecasting import OperatingCalendar, SeasonalNaive
 from ascolto.contactcenter.models import CallRecord, ForecastJob, ForecastRun
@@ -72,7 +72,7 @@ def calls_history(weeks: int, per_hour: float = 6.0) -> None:
 def quick_run(horizon_days: int = 7) -> ForecastRun:
     """A forecast from the call records with one cheap model, and its staffing."""
     today = timezone.localdate()
-    data = history.call_arrivals(
+    data = arrivals.call_arrivals(
         today - timedelta(days=60), today - timedelta(days=1), interval_minutes=60
     )
     calendar = OperatingCalendar(weekdays=(0, 1, 2, 3, 4))

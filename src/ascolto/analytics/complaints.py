@@ -12,10 +12,10 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
+from ascolto.analytics.areas import area_name, areas
 from ascolto.analytics.opendata import SMALL, is_small, secondary, suppress
 from ascolto.analytics.period import Period
 from ascolto.analytics.queries import BUCKETS, complaint_figures, days
-from ascolto.analytics.taxonomy import area_name, areas
 from ascolto.core.tables import Dashboard, Figure, Table, share
 from ascolto.tickets.models import Ticket
 

@@ -11,9 +11,9 @@ from django.db.models import F, Window
 from django.db.models.functions import RowNumber, TruncDate
 from django.utils import timezone
 
+from ascolto.analytics.areas import area_of
 from ascolto.analytics.models import ContactYear
 from ascolto.analytics.period import Period
-from ascolto.analytics.taxonomy import area_of
 from ascolto.channels.models import Channel
 from ascolto.contactcenter.models import CallRecord
 from ascolto.tickets.models import Ticket

@@ -7,10 +7,10 @@ from __future__ import annotations
 from django.utils.translation import gettext as _
 
 from ascolto.analytics import queries, summaries
+from ascolto.analytics.areas import NO_AREA, area_name, areas
 from ascolto.analytics.period import Period
 from ascolto.analytics.queries import BUCKETS, SOCIAL, days
 from ascolto.analytics.report import parent_name
-from ascolto.analytics.taxonomy import NO_AREA, area_name, areas
 from ascolto.channels.models import Channel
 from ascolto.core.tables import Dashboard, Figure, Table, share
 from ascolto.surveys.models import PageRating

@@ -26,9 +26,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from ascolto.analytics.areas import area_of
 from ascolto.analytics.period import Period
 from ascolto.analytics.queries import calls_in, cases_in, resolved, resolved_within
-from ascolto.analytics.taxonomy import area_of
 from ascolto.channels.models import Channel
 
 if TYPE_CHECKING:

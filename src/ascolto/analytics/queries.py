@@ -37,9 +37,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_noop
 
 from ascolto.analytics import contacts
+from ascolto.analytics.areas import area_of
 from ascolto.analytics.models import CallDay, CaseDay
 from ascolto.analytics.period import Period
-from ascolto.analytics.taxonomy import area_of
 from ascolto.channels.models import Channel, Conversation, Message
 from ascolto.contactcenter.models import CallRecord
 from ascolto.core.tables import share

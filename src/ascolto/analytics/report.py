@@ -15,9 +15,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
 from ascolto.analytics import queries, summaries
+from ascolto.analytics.areas import NO_AREA, area_name, areas
 from ascolto.analytics.period import Period
 from ascolto.analytics.queries import BUCKETS, CallFigures
-from ascolto.analytics.taxonomy import NO_AREA, area_name, areas
 from ascolto.channels.models import Channel
 from ascolto.core.tables import Dashboard, Figure, Table, share
 from ascolto.tickets.models import Theme

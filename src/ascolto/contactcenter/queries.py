@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from ascolto.contactcenter import history
+from ascolto.contactcenter import arrivals
 from ascolto.contactcenter.actions import callbacks_due
 from ascolto.contactcenter.models import CallRecord, ForecastJob, ForecastPoint, ForecastRun
 from ascolto.core.tables import Table
@@ -130,10 +130,10 @@ def intervals_table(run: ForecastRun, day: date) -> Table:
         )
         .order_by("start")
     )
-    arrivals = history.call_arrivals(day, day, interval_minutes=run.interval_minutes)
+    frame = arrivals.call_arrivals(day, day, interval_minutes=run.interval_minutes)
     arrived = {
         (ds.hour, ds.minute): int(y)
-        for ds, y in zip(arrivals["ds"], arrivals["y"], strict=True)
+        for ds, y in zip(frame["ds"], frame["y"], strict=True)
         if ds.date() == day
     }
     rows = []

@@ -30,7 +30,6 @@ from ascolto.core.errors import DomainError, InvalidInput, NotFound
 from ascolto.core.text import header_text
 from ascolto.organisation.models import Office, Team, User
 from ascolto.tickets import codes, events
-from ascolto.tickets.intake import build_ticket
 from ascolto.tickets.models import (
     Campaign,
     Tag,
@@ -41,6 +40,7 @@ from ascolto.tickets.models import (
     status_label,
     why_not,
 )
+from ascolto.tickets.threading import build_ticket
 
 Status = Ticket.Status
 Actor = User | None
@@ -243,7 +243,7 @@ def open_ticket(
 
     The one way a case started on our side opens (decision 0011): a call an operator logs
     (`contactcenter.actions.log_call`), a callback booked (`book_callback`). What arrives from a
-    channel is opened by intake (`tickets.intake`), from the same `build_ticket`.
+    channel is opened by intake (`tickets.threading`), from the same `build_ticket`.
     """
     ticket, opened = build_ticket(
         channel=channel,

@@ -11,7 +11,7 @@ class TicketsConfig(AppConfig):
         from ascolto.citizens.signals import citizens_merged
         from ascolto.core import outbox
         from ascolto.tickets import receivers
-        from ascolto.tickets.intake import TicketIntake
+        from ascolto.tickets.threading import TicketIntake
 
         set_case_handler(TicketIntake())
         citizens_merged.connect(receivers.reassign_citizen, dispatch_uid="tickets.reassign_citizen")

@@ -6,7 +6,7 @@ writers use them, each turning the `Event` into a row its own way:
 
 - the actions (`tickets/actions.py`), one case at a time: `event.record(ticket, actor, at)`
   saves the row now;
-- intake (`tickets.intake.TicketIntake`), a batch at a time: `event.row(ticket, actor, at)` is
+- intake (`tickets.threading.TicketIntake`), a batch at a time: `event.row(ticket, actor, at)` is
   an unsaved `TicketEvent` for one `bulk_create`;
 - the demo's generator (`demo/replay.py`), millions of events: `event.values(ticket_id,
   actor_id, at)` are the field values its sink inserts, without the model instance that would

@@ -19,7 +19,7 @@ from django.db.models import Avg, Count, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from ascolto.contactcenter import forecasting, history
+from ascolto.contactcenter import arrivals, forecasting
 from ascolto.contactcenter.forecasting import Forecaster, OperatingCalendar
 from ascolto.contactcenter.models import (
     CalendarSettings,
@@ -444,7 +444,7 @@ def forecast_calls(
         raise InvalidInput(_("Lo storico va da 28 giorni a 3 anni."), field="history_days")
     today = timezone.localdate()
     start = today - timedelta(days=history_days)
-    data = history.call_arrivals(
+    data = arrivals.call_arrivals(
         start, today - timedelta(days=1), interval_minutes=interval_minutes
     )
     if data.empty:
@@ -453,7 +453,7 @@ def forecast_calls(
             % {"days": history_days},
             field="history",
         )
-    events = history.campaign_events(start, today + timedelta(days=horizon_days))
+    events = arrivals.campaign_events(start, today + timedelta(days=horizon_days))
     return run_forecast(
         data,
         horizon_days=horizon_days,
@@ -472,7 +472,7 @@ def request_forecast(
     """Record a forecast to be made in the background (`run_forecast_job`) and enqueue it once
     the request's transaction commits. Returns the job and whether it is new: a job already
     queued or running is returned instead of starting a second one."""
-    if not 1 <= horizon_days <= 186 or interval_minutes not in history.INTERVALS:
+    if not 1 <= horizon_days <= 186 or interval_minutes not in arrivals.INTERVALS:
         raise InvalidInput(
             _("Scegli un orizzonte da 1 a 186 giorni e un intervallo di 15, 30 o 60 minuti."),
             field="horizon",

@@ -12,7 +12,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 from tqdm import tqdm
 
-from ascolto.contactcenter import actions, history
+from ascolto.contactcenter import actions, arrivals
 from ascolto.contactcenter.forecasting import OperatingCalendar, default_candidates
 from ascolto.contactcenter.models import ForecastRun
 from ascolto.core.errors import DomainError
@@ -64,18 +64,18 @@ class Command(BaseCommand):
         interval = options["interval"]
         try:
             if options["csv"]:
-                data = history.read_csv(options["csv"])
+                data = arrivals.read_csv(options["csv"])
                 source, events = ForecastRun.Source.CSV, None
             else:
                 today = timezone.localdate()
                 start = today - timedelta(days=options["history_days"])
-                data = history.call_arrivals(
+                data = arrivals.call_arrivals(
                     start,
                     today - timedelta(days=1),
                     interval_minutes=interval,
                     by_queue=options["by_queue"],
                 )
-                events = history.campaign_events(start, today + timedelta(days=options["horizon"]))
+                events = arrivals.campaign_events(start, today + timedelta(days=options["horizon"]))
                 source = ForecastRun.Source.CALL_RECORDS
             calendar = _calendar(actions.operating_calendar(), options)
             first_day = options["start"] or (None if options["csv"] else timezone.localdate())

@@ -31,7 +31,7 @@ from ascolto.channels.models import Conversation, Message
 from ascolto.core import access
 from ascolto.core.errors import DomainError
 from ascolto.organisation.models import User
-from ascolto.tickets import actions, history, sla
+from ascolto.tickets import actions, citizen_history, sla
 from ascolto.tickets.models import Ticket, TicketEvent
 from ascolto.web.forms import case as case_forms
 
@@ -405,7 +405,7 @@ def _render_case(
         "thread": thread,
         "events": events,
         "clock": _clock(ticket, now),
-        "history": history.citizen_history(ticket, request.user, now),
+        "history": citizen_history.citizen_history(ticket, request.user, now),
         "reply_conversation": conversation,
         "reply_refusal": reply_refusal,
         "offered": offered,
