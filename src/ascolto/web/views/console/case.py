@@ -25,9 +25,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
-from ascolto.channels.adapters import OutboundUnavailable, get_adapter
 from ascolto.channels.inbound import STORED
-from ascolto.channels.models import Conversation, Message
+from ascolto.channels.models import Message
 from ascolto.core import access
 from ascolto.core.errors import DomainError
 from ascolto.organisation.models import User
@@ -231,23 +230,10 @@ def _case(request: HttpRequest, code: str) -> Ticket:
     return access.get_visible_or_404(queryset, request.user, code=code)
 
 
-def _reply_channel(ticket: Ticket) -> tuple[Conversation | None, str]:
-    """The conversation a reply goes to, and why a reply cannot go there ("" when it can)."""
-    conversation = (
-        ticket.conversations.select_related("channel", "identity")
-        .order_by("-last_message_at")
-        .first()
-    )
-    if conversation is None:
-        return None, _("il caso non ha una conversazione su cui rispondere")
-    try:
-        get_adapter(conversation.channel.kind)
-    except OutboundUnavailable:
-        return conversation, _(
-            "le risposte sul canale %(channel)s non sono ancora disponibili: contatta il "
-            "cittadino in un altro modo e registralo con una nota"
-        ) % {"channel": conversation.channel.get_kind_display()}
-    return conversation, ""
+def _reply_channel(ticket: Ticket) -> tuple[actions.ReplyRoute, str]:
+    """Where a reply goes (`tickets.actions.reply_route`), and why it cannot ("" when it can)."""
+    route = actions.reply_route(ticket)
+    return route, route.refusal
 
 
 def _clock(ticket: Ticket, now: datetime) -> dict[str, Any]:
@@ -385,7 +371,7 @@ def _render_case(
     status: int = 200,
 ) -> HttpResponse:
     now = timezone.now()
-    conversation, reply_refusal = _reply_channel(ticket)
+    route, reply_refusal = _reply_channel(ticket)
     can_reply = not reply_refusal
     offered, refused = _panels(ticket, request.user, can_reply, reply_refusal, failed)
     thread = list(
@@ -406,7 +392,8 @@ def _render_case(
         "events": events,
         "clock": _clock(ticket, now),
         "history": citizen_history.citizen_history(ticket, request.user, now),
-        "reply_conversation": conversation,
+        "reply_route": route,
+        "reply_conversation": route.conversation,
         "reply_refusal": reply_refusal,
         "offered": offered,
         "refused": refused,
@@ -438,7 +425,7 @@ def case_action(request: HttpRequest, code: str, name: str) -> HttpResponse:
     action = ACTIONS.get(name)
     if action is None:
         raise Http404("no such action")
-    _conversation, reply_refusal = _reply_channel(ticket)
+    _route, reply_refusal = _reply_channel(ticket)
     form = action.form(request.POST, ticket=ticket, user=request.user, can_reply=not reply_refusal)
     if not form.is_valid():
         message = _("Controlla i dati inseriti: «%(action)s» non è stato eseguito.") % {
