@@ -13,11 +13,13 @@ from ascolto.channels.models import Channel, Message
 from ascolto.citizens.models import Citizen, Identity
 from ascolto.citizens.sender import Sender
 from ascolto.contactcenter import actions as cc_actions
-from ascolto.core.errors import InvalidInput
+from ascolto.contactcenter.models import CallbackBooking, ForecastRun
+from ascolto.core.errors import DomainError, InvalidInput
 from ascolto.tickets import actions
 from ascolto.tickets.models import Ticket
 from tests import factories, personas
 from tests.factories import counts
+from tests.test_callbacks import _plan, _tomorrow_at
 
 pytestmark = pytest.mark.django_db
 
@@ -61,6 +63,7 @@ def test_a_phone_case_with_an_address_is_answered_by_email(
     page = _page(client, ticket)
     assert "Rispondi via email a luca@example.it" in page
     assert 'id="reply-by-email"' in page
+    assert 'id="action-callback"' not in page
 
     with django_capture_on_commit_callbacks(execute=True):
         response = _reply(client, ticket, "La seconda rata scade il 16 dicembre.")
@@ -120,6 +123,9 @@ def test_a_phone_case_without_an_address_refuses_a_written_reply(
     page = _page(client, ticket)
     assert 'id="action-reply"' not in page
     assert "il cittadino non ha lasciato un indirizzo email a cui rispondere" in page
+    # No shift plan leaves room for a callback either: the page says so.
+    assert 'id="action-callback"' not in page
+    assert "nessuna fascia di richiamata libera nei prossimi 7 giorni" in page
 
     before = counts()
     with pytest.raises(InvalidInput) as refused:
@@ -148,3 +154,54 @@ def test_an_email_case_is_still_answered_by_email_to_its_sender(
     reply = Message.objects.get(direction=Message.Direction.OUTBOUND)
     assert reply.status == Message.Status.SENT
     assert ticket.conversations.count() == 1
+
+
+@pytest.fixture
+def plan(cast: personas.Cast) -> ForecastRun:
+    # Tomorrow 09:00-09:30: 2 spare operators, 12 callbacks of 300 s.
+    return _plan([(_tomorrow_at(9, 0), 3, 5), (_tomorrow_at(9, 15), 3, 5)])
+
+
+def test_a_phone_case_without_an_address_is_answered_by_a_callback(
+    cast: personas.Cast, plan: ForecastRun
+) -> None:
+    ticket = _phone_case(cast)
+    client = _client(cast.operator)
+
+    page = _page(client, ticket)
+    assert 'id="action-callback"' in page
+    assert f'value="{_tomorrow_at(9).isoformat()}"' in page
+    assert "Il cittadino sarà richiamato al numero +393331234567." in page
+
+    url = reverse("console:case-action", args=[ticket.code, "callback"])
+    response = client.post(url, {"slot": _tomorrow_at(9).isoformat(), "confirmed": "True"})
+    assert response.status_code == 302, response.content.decode()[:2000]
+
+    booking = CallbackBooking.objects.get()
+    assert (booking.phone, booking.slot_start) == (personas.LUCA_PHONE, _tomorrow_at(9))
+    assert booking.requested_via == CallbackBooking.Via.OPERATOR
+    assert booking.ticket.kind == Ticket.Kind.CALLBACK
+    note = Message.objects.get(
+        conversation__tickets=ticket,
+        direction=Message.Direction.NOTE,
+        text__startswith="Richiamata prenotata per il",
+    )
+    assert booking.ticket.code in note.text
+
+    # A slot that is not offered is refused next to the field, with nothing written.
+    before = counts()
+    later = _tomorrow_at(15).isoformat()
+    response = client.post(url, {"slot": later, "confirmed": "True"})
+    assert response.status_code == 400
+    assert "La fascia scelta non è più libera" in response.content.decode()
+    assert counts() == before
+
+
+def test_a_callback_is_refused_on_a_closed_case(cast: personas.Cast, plan: ForecastRun) -> None:
+    ticket = _phone_case(cast)
+    actions.cancel_ticket(ticket, actor=cast.operator, reason="Doppio.")
+    page = _page(_client(cast.operator), ticket)
+    assert 'id="action-callback"' not in page
+    with pytest.raises(DomainError):
+        cc_actions.book_callback_for_case(ticket, _tomorrow_at(9), actor=cast.operator)
+    assert not CallbackBooking.objects.exists()

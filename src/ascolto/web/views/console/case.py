@@ -27,6 +27,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from ascolto.channels.inbound import STORED
 from ascolto.channels.models import Message
+from ascolto.contactcenter import actions as cc_actions
 from ascolto.core import access
 from ascolto.core.errors import DomainError
 from ascolto.organisation.models import User
@@ -76,6 +77,15 @@ ACTIONS: dict[str, Action] = {
             gettext_lazy("Inviare la risposta al cittadino?"),
             gettext_lazy("Risposta inviata al cittadino."),
             lambda t, d, u: actions.reply_to_ticket(t, d["text"], actor=u),
+        ),
+        Action(
+            "callback",
+            case_forms.CallbackForm,
+            gettext_lazy("Prenota una richiamata"),
+            gettext_lazy("Prenota la richiamata"),
+            gettext_lazy("Prenotare la richiamata nella fascia scelta?"),
+            gettext_lazy("Richiamata prenotata: è tra le richiamate del contact center."),
+            lambda t, d, u: cc_actions.book_callback_for_case(t, d["slot"], actor=u),
         ),
         Action(
             "resend",
@@ -337,17 +347,26 @@ def describe(event: TicketEvent) -> str:
 def _panels(
     ticket: Ticket,
     user: Any,
-    can_reply: bool,
-    reply_refusal: str,
+    route: actions.ReplyRoute,
     failed: tuple[str, case_forms.CaseActionForm] | None,
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """The actions offered on this case (with their forms) and the ones that are not, with why."""
     offered: list[dict[str, Any]] = []
     refused: list[dict[str, Any]] = []
+    reply_refusal = route.refusal
+    can_reply = not reply_refusal
     for action in ACTIONS.values():
         if action.inline:
             continue
-        reason = actions.action_refusal(ticket, action.name)
+        if action.name == "callback":
+            # The answer to a call that cannot be answered by email; not offered elsewhere.
+            if not route.is_phone or route.by_email:
+                continue
+            reason = cc_actions.case_callback_refusal(
+                ticket, slots=cc_actions.free_callback_slots()
+            )
+        else:
+            reason = actions.action_refusal(ticket, action.name)
         if not reason and action.name == "reply" and reply_refusal:
             reason = reply_refusal
         if failed is not None and failed[0] == action.name:
@@ -372,8 +391,7 @@ def _render_case(
 ) -> HttpResponse:
     now = timezone.now()
     route, reply_refusal = _reply_channel(ticket)
-    can_reply = not reply_refusal
-    offered, refused = _panels(ticket, request.user, can_reply, reply_refusal, failed)
+    offered, refused = _panels(ticket, request.user, route, failed)
     thread = list(
         ticket.thread()
         .select_related("channel", "author", "conversation__identity")
