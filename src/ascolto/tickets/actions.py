@@ -445,7 +445,9 @@ class ReplyRoute:
 
     @property
     def is_phone(self) -> bool:
-        return self.conversation is not None and self.conversation.channel.kind == "phone"
+        return (
+            self.conversation is not None and self.conversation.channel.kind == Channel.Kind.PHONE
+        )
 
 
 def reply_route(ticket: Ticket) -> ReplyRoute:
