@@ -139,13 +139,13 @@ def test_an_empty_reply_is_an_error_next_to_the_field(cast: personas.Cast) -> No
     assert counts() == before
 
 
-def test_reply_on_a_channel_without_adapter_is_explained(cast: personas.Cast) -> None:
+def test_a_call_without_an_address_to_answer_is_explained(cast: personas.Cast) -> None:
     call = receive(factories.phone_message("Info TARI", number="+393331234567"))
     ticket = Ticket.objects.get(pk=_id(call.ticket_id))
     client = _client(cast.operator)
     page = _page(client.get(reverse("console:case", args=[ticket.code])))
     assert 'id="action-reply"' not in page
-    assert "le risposte sul canale Telefono non sono ancora disponibili" in page
+    assert "il cittadino non ha lasciato un indirizzo email a cui rispondere" in page
     # The resolution cannot be sent there either: the form does not offer it.
     assert 'name="notify"' not in page
 

@@ -23,7 +23,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from ascolto.channels import actions as channel_actions
+from ascolto.channels.adapters import OutboundUnavailable, get_adapter
 from ascolto.channels.models import Channel, Conversation, Message
+from ascolto.citizens.actions import link_identity, resolve_identity
 from ascolto.citizens.models import Citizen, Identity
 from ascolto.core import access, outbox
 from ascolto.core.errors import DomainError, InvalidInput, NotFound
@@ -414,18 +416,141 @@ def send_back_ticket(
 
 @transaction.atomic
 def reply_to_ticket(ticket: Ticket, text: str, *, actor: Actor) -> Message:
-    """Answer the citizen on the channel of the case's latest conversation."""
+    """Answer the citizen on the channel of the case's latest conversation; a phone case by
+    email to the address the citizen left (`reply_route`), refused when they left none."""
     ticket = _locked(ticket)
     message = _reply(ticket, text, actor)
     ticket.save()
     return message
 
 
+@dataclass(frozen=True)
+class ReplyRoute:
+    """Where a reply to the citizen of a case goes (`reply_route`).
+
+    On `conversation` itself when its channel has an adapter (an email or Scrivi case); on a
+    call, by email to `address` from the mailbox `channel`, on a conversation of that mailbox
+    with the citizen's address. `refusal` says, in Italian, why no reply can go ("" when one
+    can); the case page shows it instead of the reply box."""
+
+    conversation: Conversation | None
+    channel: Channel | None = None
+    address: str = ""
+    refusal: str = ""
+
+    @property
+    def by_email(self) -> bool:
+        """The reply leaves by email from another channel than the case's (a phone case)."""
+        return bool(self.address)
+
+    @property
+    def is_phone(self) -> bool:
+        return (
+            self.conversation is not None and self.conversation.channel.kind == Channel.Kind.PHONE
+        )
+
+
+def reply_route(ticket: Ticket) -> ReplyRoute:
+    """The one rule for where a reply to this case goes; the case page and `reply_to_ticket`
+    both ask it. The case's latest conversation carries the reply when its channel has an
+    adapter. A phone case is answered by email when the citizen left an address (the call's own
+    email handle, their `Citizen.email`, or an email handle of theirs), from the first active
+    mailbox, or else the Scrivi channel (the server's default sender); without an address it
+    cannot be answered in writing: the operator books a callback instead."""
+    conversation = (
+        ticket.conversations.select_related("channel", "identity__citizen")
+        .order_by("-last_message_at", "-pk")
+        .first()
+    )
+    if conversation is None:
+        return ReplyRoute(None, refusal=_("il caso non ha una conversazione su cui rispondere"))
+    kind = conversation.channel.kind
+    try:
+        get_adapter(kind)
+    except OutboundUnavailable:
+        pass
+    else:
+        return ReplyRoute(conversation)
+    if kind != Channel.Kind.PHONE:
+        return ReplyRoute(
+            conversation,
+            refusal=_(
+                "le risposte sul canale %(channel)s non sono ancora disponibili: contatta il "
+                "cittadino in un altro modo e registralo con una nota"
+            )
+            % {"channel": conversation.channel.get_kind_display()},
+        )
+    address = _citizen_email(ticket, conversation)
+    if not address:
+        return ReplyRoute(
+            conversation,
+            refusal=_(
+                "il cittadino non ha lasciato un indirizzo email a cui rispondere; prenota una "
+                "richiamata"
+            ),
+        )
+    mailbox = (
+        Channel.objects.filter(kind=Channel.Kind.EMAIL, is_active=True).order_by("pk").first()
+        or Channel.objects.filter(kind=Channel.Kind.WEB, is_active=True).order_by("pk").first()
+    )
+    if mailbox is None:
+        return ReplyRoute(
+            conversation,
+            refusal=_("non è configurata nessuna casella email da cui rispondere"),
+        )
+    return ReplyRoute(conversation, channel=mailbox, address=address)
+
+
+def _citizen_email(ticket: Ticket, conversation: Conversation) -> str:
+    identity = conversation.identity
+    if identity.kind == Identity.Kind.EMAIL:
+        return identity.value
+    citizen = ticket.citizen or identity.citizen
+    if citizen is None:
+        return ""
+    if citizen.email:
+        return citizen.email
+    handle = (
+        Identity.objects.filter(citizen=citizen, kind=Identity.Kind.EMAIL)
+        .order_by("-last_seen_at", "-pk")
+        .values_list("value", flat=True)
+        .first()
+    )
+    return handle or ""
+
+
+def _reply_conversation(ticket: Ticket) -> Conversation:
+    """The conversation a reply is sent on (`reply_route`): a phone case's reply by email goes
+    on a conversation of the mailbox with the citizen's address, linked to the case (later
+    replies continue it, and the citizen's answer threads back to the case)."""
+    route = reply_route(ticket)
+    if route.conversation is None:
+        return _main_conversation(ticket)  # raises, with the reason
+    if route.refusal and route.is_phone:
+        raise InvalidInput(
+            _("Non è possibile rispondere per iscritto: %(reason)s.") % {"reason": route.refusal},
+            field="text",
+        )
+    if not route.by_email:
+        # A channel with no adapter yet: queued, then marked failed with the reason (resend).
+        return route.conversation
+    assert route.channel is not None  # noqa: S101 (by_email has a mailbox)
+    identity = resolve_identity(Identity.Kind.EMAIL, route.address)
+    citizen = ticket.citizen or route.conversation.identity.citizen
+    if identity.citizen_id is None and citizen is not None:
+        link_identity(identity, citizen)
+    conversation = channel_actions.start_conversation(
+        route.channel, identity, subject=header_text(f"[{ticket.code}] {ticket.subject}", 255)
+    )
+    ticket.conversations.add(conversation)
+    return conversation
+
+
 def _reply(ticket: Ticket, text: str, actor: Actor) -> Message:
     _check(may_reply(ticket))
     text = _require_text(text, "reply", settings.ASCOLTO_MAX_MESSAGE_CHARS)
     message = channel_actions.send_message(
-        _main_conversation(ticket),
+        _reply_conversation(ticket),
         text,
         author=actor,
         subject=header_text(f"[{ticket.code}] {ticket.subject}", 255),

@@ -21,14 +21,20 @@ from ascolto.contactcenter.models import (
     ForecastPoint,
     ForecastRun,
 )
-from ascolto.core.errors import InvalidInput, NotFound
+from ascolto.core.errors import DomainError, InvalidInput, NotFound
 from ascolto.organisation.models import User
 from ascolto.tickets.actions import (
+    add_ticket_note,
+    may_write,
     open_ticket,
 )
 from ascolto.tickets.models import Theme, Ticket
 
 SLOT_MINUTES = 30
+# How far ahead the case page offers callback slots.
+CALLBACK_DAYS = 7
+# The note left on a case answered by a callback (stored text, like the call's answer note).
+CALLBACK_NOTE = "Richiamata prenotata per il {when}: caso {code}."
 
 
 @dataclass(frozen=True)
@@ -201,3 +207,87 @@ def callbacks_due(*, until: datetime, assignee: User | None = None) -> QuerySet[
     if assignee is not None:
         queryset = queryset.filter(Q(ticket__assignee=assignee) | Q(ticket__assignee__isnull=True))
     return queryset.order_by("slot_start")
+
+
+# --- A callback for an existing case (the answer to a call that left no email) ---------------
+
+
+def callback_phone(ticket: Ticket) -> str:
+    """The number to call the citizen of `ticket` back on: the one the case's call came from,
+    else the citizen's phone, else their latest phone handle; "" when none is known."""
+    conversation = (
+        ticket.conversations.select_related("identity__citizen")
+        .order_by("-last_message_at", "-pk")
+        .first()
+    )
+    identity = conversation.identity if conversation is not None else ticket.identity
+    if identity is not None and identity.kind == Identity.Kind.PHONE:
+        return identity.value
+    citizen = ticket.citizen or (identity.citizen if identity is not None else None)
+    if citizen is None:
+        return ""
+    if citizen.phone:
+        return citizen.phone
+    handle = (
+        Identity.objects.filter(citizen=citizen, kind=Identity.Kind.PHONE)
+        .order_by("-last_seen_at", "-pk")
+        .values_list("value", flat=True)
+        .first()
+    )
+    return handle or ""
+
+
+def free_callback_slots(*, days: int = CALLBACK_DAYS) -> list[CallbackSlot]:
+    """The slots not yet begun with a place free, from today for `days` days, earliest first."""
+    now = timezone.now()
+    today = timezone.localdate()
+    return [
+        slot
+        for offset in range(days)
+        for slot in callback_slots(today + timedelta(days=offset))
+        if slot.free > 0 and slot.start > now
+    ]
+
+
+def case_callback_refusal(ticket: Ticket, *, slots: list[CallbackSlot] | None = None) -> str:
+    """Why no callback can be booked to answer `ticket` now, in Italian; "" when one can.
+    With `slots` (the free ones, `free_callback_slots`), also when none is free."""
+    refused = may_write(ticket)
+    if refused is not None:
+        return refused.reason
+    if not ticket.is_active():
+        return _("il caso non è aperto: riaprilo prima")
+    if not callback_phone(ticket):
+        return _("non c'è un numero di telefono a cui richiamare il cittadino")
+    if slots is not None and not slots:
+        return _(
+            "nessuna fascia di richiamata libera nei prossimi %(days)d giorni: il piano dei "
+            "turni non lascia capacità"
+        ) % {"days": CALLBACK_DAYS}
+    return ""
+
+
+@transaction.atomic
+def book_callback_for_case(ticket: Ticket, slot_start: datetime, *, actor: User) -> CallbackBooking:
+    """Answer a case by calling the citizen back: book a callback (`book_callback`, a case of
+    its own in the contact center's queue) on the case's number, for the case's citizen and
+    theme, and note it on the case with the callback's code."""
+    ticket = Ticket.objects.select_for_update().get(pk=ticket.pk)  # as it is now, and held
+    reason = case_callback_refusal(ticket)
+    if reason:
+        raise DomainError(
+            _("Non è possibile prenotare una richiamata: %(reason)s.") % {"reason": reason}
+        )
+    booking = book_callback(
+        phone=callback_phone(ticket),
+        slot_start=slot_start,
+        via=CallbackBooking.Via.OPERATOR,
+        theme=ticket.theme,
+        note=f"Per il caso {ticket.code}: {ticket.subject}"[:2000],
+        citizen=ticket.citizen,
+        actor=actor,
+    )
+    when = timezone.localtime(booking.slot_start)
+    note = CALLBACK_NOTE.format(when=f"{when:%d/%m/%Y %H:%M}", code=booking.ticket.code)
+    add_ticket_note(ticket, note, actor=actor)
+    return booking

@@ -7,11 +7,13 @@ The forms check the input; the rules of the workflow stay in `tickets.actions`.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from django import forms
 from django.conf import settings
 from django.db.models import QuerySet
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from ascolto.core import access
@@ -61,6 +63,46 @@ class CaseActionForm(forms.Form):
 
 class ReplyForm(CaseActionForm):
     text = _text(_("Risposta al cittadino"), rows=6)
+
+
+class CallbackForm(CaseActionForm):
+    """A slot in which to call the citizen back: the answer to a call that left no email."""
+
+    slot = forms.ChoiceField(
+        label=_("Fascia di richiamata"),
+        error_messages={
+            "required": _("Scegli la fascia in cui richiamare il cittadino."),
+            "invalid_choice": _("La fascia scelta non è più libera: scegline un'altra."),
+        },
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        from ascolto.contactcenter.actions import callback_phone, free_callback_slots
+
+        super().__init__(*args, **kwargs)
+        field = self.fields["slot"]
+        assert isinstance(field, forms.ChoiceField)  # noqa: S101 (declared above)
+        field.choices = [
+            (
+                slot.start.isoformat(),
+                _("%(day)s, %(start)s–%(end)s (%(free)d posti liberi)")
+                % {
+                    "day": f"{timezone.localtime(slot.start):%d/%m}",
+                    "start": f"{timezone.localtime(slot.start):%H:%M}",
+                    "end": f"{timezone.localtime(slot.end):%H:%M}",
+                    "free": slot.free,
+                },
+            )
+            for slot in free_callback_slots()
+        ]
+        field.widget.attrs["class"] = "form-select"
+        field.help_text = _("Il cittadino sarà richiamato al numero %(phone)s.") % {
+            "phone": callback_phone(self.ticket)
+        }
+        field.widget.attrs["aria-describedby"] = self["slot"].auto_id + "-help"
+
+    def clean_slot(self) -> datetime:
+        return datetime.fromisoformat(self.cleaned_data["slot"])
 
 
 class ResendForm(CaseActionForm):

@@ -25,9 +25,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
-from ascolto.channels.adapters import OutboundUnavailable, get_adapter
 from ascolto.channels.inbound import STORED
-from ascolto.channels.models import Conversation, Message
+from ascolto.channels.models import Message
+from ascolto.contactcenter import actions as cc_actions
 from ascolto.core import access
 from ascolto.core.errors import DomainError
 from ascolto.organisation.models import User
@@ -77,6 +77,15 @@ ACTIONS: dict[str, Action] = {
             gettext_lazy("Inviare la risposta al cittadino?"),
             gettext_lazy("Risposta inviata al cittadino."),
             lambda t, d, u: actions.reply_to_ticket(t, d["text"], actor=u),
+        ),
+        Action(
+            "callback",
+            case_forms.CallbackForm,
+            gettext_lazy("Prenota una richiamata"),
+            gettext_lazy("Prenota la richiamata"),
+            gettext_lazy("Prenotare la richiamata nella fascia scelta?"),
+            gettext_lazy("Richiamata prenotata: è tra le richiamate del contact center."),
+            lambda t, d, u: cc_actions.book_callback_for_case(t, d["slot"], actor=u),
         ),
         Action(
             "resend",
@@ -231,23 +240,10 @@ def _case(request: HttpRequest, code: str) -> Ticket:
     return access.get_visible_or_404(queryset, request.user, code=code)
 
 
-def _reply_channel(ticket: Ticket) -> tuple[Conversation | None, str]:
-    """The conversation a reply goes to, and why a reply cannot go there ("" when it can)."""
-    conversation = (
-        ticket.conversations.select_related("channel", "identity")
-        .order_by("-last_message_at")
-        .first()
-    )
-    if conversation is None:
-        return None, _("il caso non ha una conversazione su cui rispondere")
-    try:
-        get_adapter(conversation.channel.kind)
-    except OutboundUnavailable:
-        return conversation, _(
-            "le risposte sul canale %(channel)s non sono ancora disponibili: contatta il "
-            "cittadino in un altro modo e registralo con una nota"
-        ) % {"channel": conversation.channel.get_kind_display()}
-    return conversation, ""
+def _reply_channel(ticket: Ticket) -> tuple[actions.ReplyRoute, str]:
+    """Where a reply goes (`tickets.actions.reply_route`), and why it cannot ("" when it can)."""
+    route = actions.reply_route(ticket)
+    return route, route.refusal
 
 
 def _clock(ticket: Ticket, now: datetime) -> dict[str, Any]:
@@ -351,17 +347,26 @@ def describe(event: TicketEvent) -> str:
 def _panels(
     ticket: Ticket,
     user: Any,
-    can_reply: bool,
-    reply_refusal: str,
+    route: actions.ReplyRoute,
     failed: tuple[str, case_forms.CaseActionForm] | None,
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """The actions offered on this case (with their forms) and the ones that are not, with why."""
     offered: list[dict[str, Any]] = []
     refused: list[dict[str, Any]] = []
+    reply_refusal = route.refusal
+    can_reply = not reply_refusal
     for action in ACTIONS.values():
         if action.inline:
             continue
-        reason = actions.action_refusal(ticket, action.name)
+        if action.name == "callback":
+            # The answer to a call that cannot be answered by email; not offered elsewhere.
+            if not route.is_phone or route.by_email:
+                continue
+            reason = cc_actions.case_callback_refusal(
+                ticket, slots=cc_actions.free_callback_slots()
+            )
+        else:
+            reason = actions.action_refusal(ticket, action.name)
         if not reason and action.name == "reply" and reply_refusal:
             reason = reply_refusal
         if failed is not None and failed[0] == action.name:
@@ -385,9 +390,8 @@ def _render_case(
     status: int = 200,
 ) -> HttpResponse:
     now = timezone.now()
-    conversation, reply_refusal = _reply_channel(ticket)
-    can_reply = not reply_refusal
-    offered, refused = _panels(ticket, request.user, can_reply, reply_refusal, failed)
+    route, reply_refusal = _reply_channel(ticket)
+    offered, refused = _panels(ticket, request.user, route, failed)
     thread = list(
         ticket.thread()
         .select_related("channel", "author", "conversation__identity")
@@ -406,7 +410,8 @@ def _render_case(
         "events": events,
         "clock": _clock(ticket, now),
         "history": citizen_history.citizen_history(ticket, request.user, now),
-        "reply_conversation": conversation,
+        "reply_route": route,
+        "reply_conversation": route.conversation,
         "reply_refusal": reply_refusal,
         "offered": offered,
         "refused": refused,
@@ -438,7 +443,7 @@ def case_action(request: HttpRequest, code: str, name: str) -> HttpResponse:
     action = ACTIONS.get(name)
     if action is None:
         raise Http404("no such action")
-    _conversation, reply_refusal = _reply_channel(ticket)
+    _route, reply_refusal = _reply_channel(ticket)
     form = action.form(request.POST, ticket=ticket, user=request.user, can_reply=not reply_refusal)
     if not form.is_valid():
         message = _("Controlla i dati inseriti: «%(action)s» non è stato eseguito.") % {
