@@ -131,8 +131,12 @@ service anvil {{
         )
 
     def start(self) -> None:
+        # The mail server is another system, on the real clock: a suite run under faketime
+        # (to test another date) pins our process's clock, not Dovecot's.
+        environment = {k: v for k, v in os.environ.items() if k not in {"LD_PRELOAD", "FAKETIME"}}
         self.process = subprocess.Popen(  # noqa: S603
             [DOVECOT, "-F", "-c", str(self.folder / "dovecot.conf")],
+            env=environment,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
         )

@@ -607,6 +607,7 @@ def test_the_command_polls_every_mailbox(mailbox: Channel, account: Account) -> 
     assert Ticket.objects.count() == 1
 
 
+@pytest.mark.django_db(transaction=True)  # the watcher closes stale connections, as a daemon does
 def test_the_watcher_takes_in_mail_as_it_arrives(mailbox: Channel, account: Account) -> None:
     account.append(mail("Prima."))
     rounds = iter(range(2))
