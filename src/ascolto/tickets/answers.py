@@ -88,12 +88,16 @@ def check_answer_token(code: str, token: str) -> Answerable:
         raise _refused(
             _("Il link per rispondere non è valido: usa il link completo ricevuto per email.")
         ) from exc
-    if not isinstance(data, dict) or data.get("code") != code:
+    if (
+        not isinstance(data, dict)
+        or data.get("code") != code
+        or not isinstance(data.get("conversation"), int)
+    ):
         raise _refused(_("Il link per rispondere non è di questa pratica."))
     ticket = Ticket.objects.filter(code=code).first()
     conversation = (
         Conversation.objects.select_related("channel", "identity")
-        .filter(pk=data.get("conversation"), tickets=ticket)
+        .filter(pk=int(data["conversation"]), tickets=ticket)
         .first()
         if ticket is not None
         else None
