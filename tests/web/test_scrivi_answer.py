@@ -247,6 +247,28 @@ def test_the_same_answer_sent_twice_is_stored_once(
         sent = client.post(reverse("scrivi:answer", args=[ticket.code]), data)
         assert sent.status_code == 303
     assert PendingInbound.objects.filter(external_id__startswith="answer-").count() == 1
+    # Sent, then changed and sent again with the same form: a second answer, not a lost one.
+    changed = client.post(
+        reverse("scrivi:answer", args=[ticket.code]), {**data, "text": "Anzi, il 14."}
+    )
+    assert changed.status_code == 303
+    assert PendingInbound.objects.filter(external_id__startswith="answer-").count() == 2
+
+
+def test_a_double_click_after_the_answer_was_taken_in_is_not_refused(
+    client: Client, cast: personas.Cast, django_capture_on_commit_callbacks: Any, mailoutbox: Any
+) -> None:
+    ticket = waiting_case(cast, django_capture_on_commit_callbacks)
+    token = token_of(link_in(mailoutbox[-1].body))
+    submission = submission_token()
+    for _ in range(2):
+        sent = answer(
+            client, ticket.code, token, django_capture_on_commit_callbacks, submission=submission
+        )
+        assert sent.status_code == 303
+    ticket.refresh_from_db()
+    assert ticket.status == Ticket.Status.OPEN
+    assert PendingInbound.objects.filter(external_id__startswith="answer-").count() == 1
 
 
 def test_a_question_on_an_email_case_carries_no_link(

@@ -230,9 +230,14 @@ def answer(request: HttpRequest, code: str) -> HttpResponse:
             ),
             429,
         )
+    external_id = f"answer-{uuid.UUID(hex=submission) if submission else uuid.uuid4()}"
     try:
         answers.check_answer_token(summary.code, token)
     except InvalidInput as exc:
+        if submission and PendingInbound.objects.filter(external_id=external_id).exists():
+            # This form was sent before (a double click) and its answer already put the case
+            # back to work: the first one stands.
+            return _answered(request, summary.code)
         # Nothing to answer here: no form, only the reason.
         return _page(request, summary, 403, answer_error=exc.message)
     if submission is None:
@@ -246,16 +251,19 @@ def answer(request: HttpRequest, code: str) -> HttpResponse:
         )
     if not form.is_valid():
         return _page(request, summary, 400, **context)
-    external_id = f"answer-{uuid.UUID(hex=submission) if submission else uuid.uuid4()}"
     stored = store_attachments(form.cleaned_data["attachments"])
+    text = form.cleaned_data["text"]
     try:
-        actions.accept_answer(
-            summary.code,
-            token,
-            form.cleaned_data["text"],
-            external_id=external_id,
-            attachments=stored,
-        )
+        try:
+            actions.accept_answer(
+                summary.code, token, text, external_id=external_id, attachments=stored
+            )
+        except queue.AlreadyAccepted as earlier:
+            if earlier.same:
+                raise
+            # Sent, then changed and sent again (the browser's Back): a second answer.
+            fresh = f"answer-{uuid.uuid4()}"
+            actions.accept_answer(summary.code, token, text, external_id=fresh, attachments=stored)
     except queue.AlreadyAccepted:
         remove_attachments(stored)  # the same answer sent twice: the first one stands
     except DomainError as exc:
@@ -270,10 +278,14 @@ def answer(request: HttpRequest, code: str) -> HttpResponse:
     except BaseException:
         remove_attachments(stored)
         raise
+    return _answered(request, summary.code)
+
+
+def _answered(request: HttpRequest, code: str) -> HttpResponse:
     messages.success(
         request, _("Grazie: la tua risposta è stata inviata e la pratica torna in lavorazione.")
     )
-    return HttpResponseRedirect(reverse("scrivi:status", args=[summary.code]), status=303)
+    return HttpResponseRedirect(reverse("scrivi:status", args=[code]), status=303)
 
 
 urlpatterns: list[URLPattern] = [
