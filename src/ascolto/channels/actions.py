@@ -82,10 +82,20 @@ def record_inbound(
 
 
 def send_message(
-    conversation: Conversation, text: str, *, author: Any = None, subject: str = ""
+    conversation: Conversation,
+    text: str,
+    *,
+    author: Any = None,
+    subject: str = "",
+    postscript: str = "",
 ) -> Message:
     """Queue a reply to the citizen on the conversation's channel; it is sent after commit by the
-    channel's adapter, retried by the outbox relay if sending fails."""
+    channel's adapter, retried by the outbox relay if sending fails.
+
+    `postscript` is sent after the text (an email adapter adds it to the mail's body) but is not
+    part of the message shown in the case's thread or on the status page: it is kept in the
+    message's `raw` (`{"postscript": ...}`) for the adapter. The answer link of a question is
+    one (`tickets.answers`): it must reach only the citizen's mailbox."""
     text = (text or "").strip()
     if not text:
         raise InvalidInput(_("La risposta è vuota."), field="text")
@@ -102,6 +112,7 @@ def send_message(
             text=text,
             sent_at=now,
             status=Message.Status.QUEUED,
+            raw={"postscript": postscript} if postscript else None,
         )
         Conversation.objects.filter(pk=conversation.pk).update(last_message_at=now)
         outbox.publish("message.outbound", message_id=message.pk)

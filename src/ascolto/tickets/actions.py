@@ -23,15 +23,17 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from ascolto.channels import actions as channel_actions
+from ascolto.channels import queue
 from ascolto.channels.adapters import OutboundUnavailable, get_adapter
-from ascolto.channels.models import Channel, Conversation, Message
+from ascolto.channels.inbound import Attachment, CaseHints, InboundMessage
+from ascolto.channels.models import Channel, Conversation, Message, PendingInbound
 from ascolto.citizens.actions import link_identity, resolve_identity
 from ascolto.citizens.models import Citizen, Identity
 from ascolto.core import access, outbox
 from ascolto.core.errors import DomainError, InvalidInput, NotFound
 from ascolto.core.text import header_text
 from ascolto.organisation.models import Office, Team, User
-from ascolto.tickets import codes, events
+from ascolto.tickets import answers, codes, events
 from ascolto.tickets.models import (
     Campaign,
     Tag,
@@ -546,14 +548,22 @@ def _reply_conversation(ticket: Ticket) -> Conversation:
     return conversation
 
 
-def _reply(ticket: Ticket, text: str, actor: Actor) -> Message:
+def _reply(ticket: Ticket, text: str, actor: Actor, *, question: bool = False) -> Message:
     _check(may_reply(ticket))
     text = _require_text(text, "reply", settings.ASCOLTO_MAX_MESSAGE_CHARS)
+    conversation = _reply_conversation(ticket)
+    # A question on a Scrivi case carries, in the mail only, the link to answer it on the web.
+    postscript = (
+        answers.answer_postscript(ticket, conversation)
+        if question and answers.offers_link(conversation)
+        else ""
+    )
     message = channel_actions.send_message(
-        _reply_conversation(ticket),
+        conversation,
         text,
         author=actor,
         subject=header_text(f"[{ticket.code}] {ticket.subject}", 255),
+        postscript=postscript,
     )
     if ticket.first_response_at is None:
         ticket.first_response_at = message.sent_at
@@ -604,10 +614,44 @@ def wait_for_citizen(ticket: Ticket, *, actor: Actor, question: str = "") -> Tic
     ticket = _locked(ticket)
     _check(may_wait(ticket))
     if question:
-        _reply(ticket, question, actor)
+        _reply(ticket, question, actor, question=True)
     _move(ticket, Status.WAITING, actor)
     ticket.save()
     return ticket
+
+
+def accept_answer(
+    code: str,
+    token: str,
+    text: str,
+    *,
+    external_id: str,
+    attachments: Iterable[Attachment] = (),
+) -> PendingInbound:
+    """Accept the citizen's answer to a question, written on the status page with the link the
+    question's mail carried (`tickets.answers`), into the intake queue: intake threads it into
+    the conversation the question went out on, and the waiting case goes back to work, as for
+    any message of the citizen (`threading.TicketIntake`). A bad, expired or other case's token,
+    or a case no longer waiting, raises `InvalidInput` (Italian) and nothing is stored;
+    `queue.AlreadyAccepted` when the same answer (its `external_id`) was accepted before."""
+    target = answers.check_answer_token(code, token)
+    conversation = target.conversation
+    text = _require_text(text, "reply", settings.ASCOLTO_MAX_MESSAGE_CHARS)
+    thread_id = channel_actions.thread_keys({conversation.pk})[conversation.pk]
+    inbound = InboundMessage(
+        channel=conversation.channel.code,
+        external_id=external_id,
+        handle_kind=conversation.identity.kind,
+        handle=conversation.identity.value,
+        text=text,
+        sent_at=timezone.now(),
+        thread_id=thread_id,
+        attachments=tuple(attachments),
+        # A code of its own: the queue needs one, and should the case be closed before the
+        # drain, the answer opens a new case under it rather than being lost.
+        hints=CaseHints(code=codes.new_code()),
+    )
+    return queue.accept(inbound, conversation.channel)
 
 
 @transaction.atomic

@@ -101,6 +101,31 @@ def sniff(upload: UploadedFile) -> str | None:
     return accepted_type(head)
 
 
+def check_attachments(files: list[UploadedFile]) -> list[UploadedFile]:
+    """The uploads of a citizen's form, checked by number, size and content (`channels.files`);
+    each one's content type is set to the type read from its bytes."""
+    if len(files) > MAX_FILES:
+        raise forms.ValidationError(_("Puoi allegare al massimo %(n)d file.") % {"n": MAX_FILES})
+    for upload in files:
+        name = upload.name or ""
+        if (upload.size or 0) > MAX_FILE_BYTES:
+            raise forms.ValidationError(
+                _("Il file «%(name)s» è più grande di 10 MB.") % {"name": name}
+            )
+        mime = sniff(upload)
+        if mime is None:
+            raise forms.ValidationError(
+                _("Il file «%(name)s» non è un'immagine o un PDF.") % {"name": name}
+            )
+        upload.content_type = mime
+    return files
+
+
+def text_limit(kind: str) -> int:
+    """How long a citizen's text may be: a complaint tells a story, the rest is short."""
+    return MAX_COMPLAINT_CHARS if kind == Ticket.Kind.COMPLAINT else MAX_REQUEST_CHARS
+
+
 class RequestForm(forms.Form):
     """What the citizen writes to the municipality."""
 
@@ -213,30 +238,13 @@ class RequestForm(forms.Form):
             ) from exc
 
     def clean_attachments(self) -> list[UploadedFile]:
-        files: list[UploadedFile] = self.cleaned_data.get("attachments") or []
-        if len(files) > MAX_FILES:
-            raise forms.ValidationError(
-                _("Puoi allegare al massimo %(n)d file.") % {"n": MAX_FILES}
-            )
-        for upload in files:
-            name = upload.name or ""
-            if (upload.size or 0) > MAX_FILE_BYTES:
-                raise forms.ValidationError(
-                    _("Il file «%(name)s» è più grande di 10 MB.") % {"name": name}
-                )
-            mime = sniff(upload)
-            if mime is None:
-                raise forms.ValidationError(
-                    _("Il file «%(name)s» non è un'immagine o un PDF.") % {"name": name}
-                )
-            upload.content_type = mime
-        return files
+        return check_attachments(self.cleaned_data.get("attachments") or [])
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         kind = data.get("kind")
         description: str = data.get("description", "")
-        limit = MAX_COMPLAINT_CHARS if kind == Ticket.Kind.COMPLAINT else MAX_REQUEST_CHARS
+        limit = text_limit(str(kind or ""))
         if description and len(description) > limit:
             self.add_error(
                 "description",
@@ -276,6 +284,42 @@ class CodeForm(forms.Form):
                 _("Il codice non ha la forma attesa: 12 caratteri, come K7Q2-9XHD-3FPA.")
             )
         return code
+
+
+class AnswerForm(forms.Form):
+    """The citizen's answer to a question of the city, on the status page: as long as the
+    Scrivi form allows for the case's kind, with the same attachments."""
+
+    text = forms.CharField(
+        label=_("La tua risposta"),
+        widget=forms.Textarea(attrs={"rows": 5}),
+        max_length=MAX_COMPLAINT_CHARS,
+        error_messages={
+            "required": _("Scrivi la tua risposta."),
+            "max_length": _("Il testo è troppo lungo: al massimo %(limit_value)d caratteri."),
+        },
+    )
+    attachments = MultipleFileField(
+        label=_("Allegati (facoltativi)"),
+        required=False,
+        help_text=_("Immagini (JPEG, PNG, GIF, WebP) o PDF, al massimo 10 MB ciascuno, fino a 5."),
+    )
+
+    def __init__(self, *args: Any, kind: str = "", **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.limit = text_limit(kind)
+
+    def clean_text(self) -> str:
+        text = one_newline_style(self.cleaned_data.get("text", ""))
+        if len(text) > self.limit:
+            raise forms.ValidationError(
+                _("Il testo è lungo %(n)d caratteri: al massimo %(limit)d.")
+                % {"n": len(text), "limit": self.limit}
+            )
+        return text
+
+    def clean_attachments(self) -> list[UploadedFile]:
+        return check_attachments(self.cleaned_data.get("attachments") or [])
 
 
 SCORE_CHOICES = [(str(n), str(n)) for n in range(1, 6)]

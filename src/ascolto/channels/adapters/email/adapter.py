@@ -98,9 +98,14 @@ class EmailAdapter:
         else:
             subject = header_text(subject)
         from_email = formataddr((settings.ASCOLTO_MUNICIPALITY, mailbox)) if mailbox else None
+        body = message.text
+        postscript = message.raw.get("postscript") if isinstance(message.raw, dict) else None
+        if postscript:
+            # Only in the mail (the answer link of a question): never in the stored text.
+            body = f"{body}\n\n{postscript}"
         EmailMessage(
             subject=subject,
-            body=message.text,
+            body=body,
             from_email=from_email,
             to=[address],
             headers=headers,

@@ -94,7 +94,7 @@ def _context(form: RequestForm, submission: str = "", **extra: object) -> dict[s
     }
 
 
-def _submission_id(token: str) -> str | None:
+def submission_id(token: str) -> str | None:
     """The id a submission token carries; "" when the POST has none (a client that is not the
     form page: it gets a fresh id and no replay protection); None when it is forged."""
     if not token:
@@ -115,7 +115,7 @@ def home(request: HttpRequest) -> HttpResponse:
         return render(request, "web/scrivi/request.html", _context(RequestForm()))
     form = RequestForm(request.POST, request.FILES)
     token = request.POST.get("submission", "")[:200]
-    submission = _submission_id(token)
+    submission = submission_id(token)
     if over_limit(request, "scrivi", RATE_LIMIT_SETTING, RATE_LIMIT_DEFAULT):
         error = _(
             "Hai inviato troppe richieste in poco tempo. Riprova più tardi: quello che hai "
@@ -145,7 +145,7 @@ def home(request: HttpRequest) -> HttpResponse:
     data = form.cleaned_data
     external_id = f"scrivi-{uuid.UUID(hex=submission) if submission else uuid.uuid4()}"
     # The files are written, then the row: if the row is not stored, they are removed again.
-    attachments = _store_attachments(data["attachments"])
+    attachments = store_attachments(data["attachments"])
     try:
         inbound = InboundMessage(
             channel=channel_code(),
@@ -177,22 +177,22 @@ def home(request: HttpRequest) -> HttpResponse:
             fresh = dataclasses.replace(inbound, external_id=f"scrivi-{uuid.uuid4()}")
             queue.accept(fresh, channel)
     except queue.AlreadyAccepted as replay:
-        _remove_attachments(attachments)
+        remove_attachments(attachments)
         return _confirm(replay.code)
     except DomainError as exc:
-        _remove_attachments(attachments)
+        remove_attachments(attachments)
         logger.warning("scrivi: submission refused (%s)", exc.field)
         error = _("La richiesta non è stata registrata: riprova.")
         return render(
             request, "web/scrivi/request.html", _context(form, token, error=error), status=409
         )
     except BaseException:
-        _remove_attachments(attachments)  # the database is down: leave no orphan file behind
+        remove_attachments(attachments)  # the database is down: leave no orphan file behind
         raise
     return _confirm(code)
 
 
-def _store_attachments(files: list[UploadedFile]) -> tuple[Attachment, ...]:
+def store_attachments(files: list[UploadedFile]) -> tuple[Attachment, ...]:
     stored: list[Attachment] = []
     try:
         for upload in files:
@@ -209,12 +209,12 @@ def _store_attachments(files: list[UploadedFile]) -> tuple[Attachment, ...]:
                 )
             )
     except BaseException:
-        _remove_attachments(stored)  # a full disk on the third file: the first two go too
+        remove_attachments(stored)  # a full disk on the third file: the first two go too
         raise
     return tuple(stored)
 
 
-def _remove_attachments(attachments: Iterable[Attachment]) -> None:
+def remove_attachments(attachments: Iterable[Attachment]) -> None:
     """Delete stored files of a submission that was not accepted (and their folder)."""
     for attachment in attachments:
         name = attachment.url.removeprefix(STORED)

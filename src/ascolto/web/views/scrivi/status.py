@@ -3,26 +3,49 @@
 The page shows what the code alone may reveal: kind, theme, dates, status and the replies sent to
 the citizen. Never a name, an address, a phone number, nor the citizen's own text (all personal),
 nor internal notes. A request still waiting in the intake queue shows as received.
+
+A case waiting for the citizen offers a reply box, but only to whoever opens the page with the
+link the question's mail carried (`tickets.answers`: a signed token, `?risposta=`); the code
+alone never lets anyone write into a case. The answer has the Scrivi form's limits, attachments
+and rate limit, and goes through the intake queue like a Scrivi request (`actions.accept_answer`).
+The page shows nothing more of the case with the token than without it.
 """
 
 from __future__ import annotations
 
+import logging
+import uuid
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
+from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import URLPattern, path, reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 
+from ascolto.channels import queue
 from ascolto.channels.inbound import from_json
 from ascolto.channels.models import Channel, Message, PendingInbound
-from ascolto.tickets import codes, sla
+from ascolto.core.errors import DomainError, InvalidInput
+from ascolto.tickets import actions, answers, codes, sla
 from ascolto.tickets.models import Theme, Ticket
 from ascolto.tickets.routing import route
-from ascolto.web.forms.scrivi import KIND_CHOICES, CodeForm
+from ascolto.web.forms.scrivi import KIND_CHOICES, AnswerForm, CodeForm
+from ascolto.web.views.scrivi.protection import over_limit
+from ascolto.web.views.scrivi.request import (
+    RATE_LIMIT_DEFAULT,
+    RATE_LIMIT_SETTING,
+    remove_attachments,
+    store_attachments,
+    submission_id,
+    submission_token,
+)
+
+logger = logging.getLogger(__name__)
 
 Status = Ticket.Status
 
@@ -142,24 +165,131 @@ def status(request: HttpRequest, code: str) -> HttpResponse:
     normalised = codes.normalise_code(code)
     summary = find(normalised) if codes.is_code(normalised) else None
     if summary is None:
-        return render(
-            request,
-            "web/scrivi/lookup.html",
-            {
-                "title": _("Richiesta non trovata"),
-                "form": CodeForm(initial={"codice": code[:40]}),
-                "not_found": True,
-            },
-            status=404,
-        )
+        return _not_found(request, code)
+    token = request.GET.get(answers.PARAMETER, "")[:1000]
+    if not token:
+        return _page(request, summary)
+    try:
+        target = answers.check_answer_token(summary.code, token)
+    except InvalidInput as exc:
+        return _page(request, summary, answer_error=exc.message)
+    form = AnswerForm(kind=target.ticket.kind)
+    return _page(request, summary, form=form, token=token, submission=submission_token())
+
+
+def _not_found(request: HttpRequest, code: str) -> HttpResponse:
+    return render(
+        request,
+        "web/scrivi/lookup.html",
+        {
+            "title": _("Richiesta non trovata"),
+            "form": CodeForm(initial={"codice": code[:40]}),
+            "not_found": True,
+        },
+        status=404,
+    )
+
+
+def _page(request: HttpRequest, summary: Summary, status: int = 200, **extra: Any) -> HttpResponse:
     return render(
         request,
         "web/scrivi/status.html",
-        {"title": _("Stato della richiesta %(code)s") % {"code": summary.code}, "s": summary},
+        {
+            "title": _("Stato della richiesta %(code)s") % {"code": summary.code},
+            "s": summary,
+            **extra,
+        },
+        status=status,
     )
+
+
+@require_POST
+def answer(request: HttpRequest, code: str) -> HttpResponse:
+    """The citizen's answer from the status page's reply box: the token of the link sent by
+    email is checked again, then the answer is accepted into the intake queue. A refused answer
+    shows the page again with the reason, and with what was typed."""
+    normalised = codes.normalise_code(code)
+    summary = find(normalised) if codes.is_code(normalised) else None
+    if summary is None:
+        return _not_found(request, code)
+    token = request.POST.get("token", "")[:1000]
+    submission_raw = request.POST.get("submission", "")[:200]
+    submission = submission_id(submission_raw)
+    ticket = Ticket.objects.filter(code=summary.code).only("kind").first()
+    form = AnswerForm(request.POST, request.FILES, kind=ticket.kind if ticket else "")
+    context: dict[str, Any] = {"form": form, "token": token, "submission": submission_raw}
+
+    def again(error: str, status: int) -> HttpResponse:
+        return _page(request, summary, status, answer_error=error, **context)
+
+    if over_limit(request, "scrivi-answer", RATE_LIMIT_SETTING, RATE_LIMIT_DEFAULT):
+        return again(
+            _(
+                "Hai inviato troppe risposte in poco tempo. Riprova più tardi: quello che hai "
+                "scritto è ancora qui."
+            ),
+            429,
+        )
+    external_id = f"answer-{uuid.UUID(hex=submission) if submission else uuid.uuid4()}"
+    try:
+        answers.check_answer_token(summary.code, token)
+    except InvalidInput as exc:
+        if submission and PendingInbound.objects.filter(external_id=external_id).exists():
+            # This form was sent before (a double click) and its answer already put the case
+            # back to work: the first one stands.
+            return _answered(request, summary.code)
+        # Nothing to answer here: no form, only the reason.
+        return _page(request, summary, 403, answer_error=exc.message)
+    if submission is None:
+        context["submission"] = submission_token()
+        return again(
+            _(
+                "Il modulo è scaduto o non è valido: invia di nuovo la risposta. Quello che hai "
+                "scritto è ancora qui."
+            ),
+            400,
+        )
+    if not form.is_valid():
+        return _page(request, summary, 400, **context)
+    stored = store_attachments(form.cleaned_data["attachments"])
+    text = form.cleaned_data["text"]
+    try:
+        try:
+            actions.accept_answer(
+                summary.code, token, text, external_id=external_id, attachments=stored
+            )
+        except queue.AlreadyAccepted as earlier:
+            if earlier.same:
+                raise
+            # Sent, then changed and sent again (the browser's Back): a second answer.
+            fresh = f"answer-{uuid.uuid4()}"
+            actions.accept_answer(summary.code, token, text, external_id=fresh, attachments=stored)
+    except queue.AlreadyAccepted:
+        remove_attachments(stored)  # the same answer sent twice: the first one stands
+    except DomainError as exc:
+        remove_attachments(stored)
+        logger.warning("scrivi: answer refused (%s)", exc.field)
+        return again(
+            exc.message
+            if exc.field == "token"
+            else _("La risposta non è stata registrata: riprova."),
+            409,
+        )
+    except BaseException:
+        remove_attachments(stored)
+        raise
+    return _answered(request, summary.code)
+
+
+def _answered(request: HttpRequest, code: str) -> HttpResponse:
+    messages.success(
+        request, _("Grazie: la tua risposta è stata inviata e la pratica torna in lavorazione.")
+    )
+    return HttpResponseRedirect(reverse("scrivi:status", args=[code]), status=303)
 
 
 urlpatterns: list[URLPattern] = [
     path("pratica/", lookup, name="lookup"),
     path("pratica/<str:code>/", status, name="status"),
+    path("pratica/<str:code>/rispondi/", answer, name="answer"),
 ]
