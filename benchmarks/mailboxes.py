@@ -1,6 +1,6 @@
 """Mails per second from a real IMAP mailbox into cases (`poll_mailboxes`), SQLite and PostgreSQL.
 
-    python benchmarks/email.py [--mails 1000] [--databases sqlite,postgres]
+    python benchmarks/mailboxes.py [--mails 1000] [--databases sqlite,postgres]
 
 Starts a throwaway Dovecot on the loopback (as the tests do: Debian's dovecot-imapd), and for
 each database a fresh one (a temporary SQLite file; PostgreSQL database `ascolto_bench_email`,
@@ -19,24 +19,18 @@ run). Budget: >= 200 mails/s on PostgreSQL on this machine.
 
 from __future__ import annotations
 
+import argparse
+import multiprocessing as mp
+import os
+import subprocess
 import sys
+import tempfile
+import time
+from email.message import EmailMessage
+from email.policy import SMTP
+from email.utils import format_datetime, make_msgid
 from pathlib import Path
-
-# This file is named like the standard library's `email` package: run as a script, its folder
-# comes first on the path and would hide that package. Take the folder off first.
-HERE = Path(__file__).resolve().parent
-sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != HERE]
-
-import argparse  # noqa: E402
-import multiprocessing as mp  # noqa: E402
-import os  # noqa: E402
-import subprocess  # noqa: E402
-import tempfile  # noqa: E402
-import time  # noqa: E402
-from email.message import EmailMessage  # noqa: E402
-from email.policy import SMTP  # noqa: E402
-from email.utils import format_datetime, make_msgid  # noqa: E402
-from typing import Any  # noqa: E402
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
