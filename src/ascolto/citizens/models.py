@@ -58,6 +58,20 @@ class Citizen(models.Model):
             citizen = Citizen.objects.get(pk=citizen.merged_into_id)
         return citizen
 
+    def contact(self, kind: str) -> str:
+        """Where to reach the citizen by `kind` ('email' or 'phone'): the address or number on
+        their record, else their handle of that kind seen last; "" when none is known."""
+        own = self.email if kind == "email" else self.phone if kind == "phone" else ""
+        if own:
+            return own
+        latest = (
+            Identity.objects.filter(citizen=self, kind=kind)
+            .order_by("-last_seen_at", "-pk")
+            .values_list("value", flat=True)
+            .first()
+        )
+        return latest or ""
+
     @property
     def full_name(self) -> str:
         return f"{self.first_name} {self.last_name}".strip()

@@ -508,17 +508,7 @@ def _citizen_email(ticket: Ticket, conversation: Conversation) -> str:
     if identity.kind == Identity.Kind.EMAIL:
         return identity.value
     citizen = ticket.citizen or identity.citizen
-    if citizen is None:
-        return ""
-    if citizen.email:
-        return citizen.email
-    handle = (
-        Identity.objects.filter(citizen=citizen, kind=Identity.Kind.EMAIL)
-        .order_by("-last_seen_at", "-pk")
-        .values_list("value", flat=True)
-        .first()
-    )
-    return handle or ""
+    return citizen.contact(Identity.Kind.EMAIL) if citizen is not None else ""
 
 
 def _reply_conversation(ticket: Ticket) -> Conversation:

@@ -224,17 +224,7 @@ def callback_phone(ticket: Ticket) -> str:
     if identity is not None and identity.kind == Identity.Kind.PHONE:
         return identity.value
     citizen = ticket.citizen or (identity.citizen if identity is not None else None)
-    if citizen is None:
-        return ""
-    if citizen.phone:
-        return citizen.phone
-    handle = (
-        Identity.objects.filter(citizen=citizen, kind=Identity.Kind.PHONE)
-        .order_by("-last_seen_at", "-pk")
-        .values_list("value", flat=True)
-        .first()
-    )
-    return handle or ""
+    return citizen.contact(Identity.Kind.PHONE) if citizen is not None else ""
 
 
 def free_callback_slots(*, days: int = CALLBACK_DAYS) -> list[CallbackSlot]:
