@@ -24,13 +24,10 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import random
 import re
 import shutil
-import socket
 import subprocess
-import sys
 import tempfile
 import time
 import urllib.error
@@ -39,10 +36,9 @@ import urllib.request
 from http.cookiejar import CookieJar
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-PG_BASE = os.environ.get("BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432")
+import served
+
 PG_NAME = "ascolto_bench_scrivi"
-CACHE_URL = os.environ.get("BENCH_CACHE_URL", "redis://127.0.0.1:6379/1")
 
 LUA = r"""
 local counter = 0
@@ -96,47 +92,9 @@ end
 """
 
 
-def _env(url: str) -> dict[str, str]:
-    env = dict(os.environ)
-    env.update(
-        DATABASE_URL=url,
-        ASCOLTO_CACHE_URL=CACHE_URL,
-        ASCOLTO_DEBUG="false",
-        ASCOLTO_TASK_BACKEND="database",
-        ASCOLTO_BEHIND_PROXY="true",
-        ASCOLTO_LOG_LEVEL="WARNING",
-        ASCOLTO_ALLOWED_HOSTS="127.0.0.1,localhost",
-        PYTHONPATH=str(ROOT / "src"),
-    )
-    env.pop("ASCOLTO_SCRIVI_RATE_LIMIT", None)  # the default limit, as deployed
-    return env
-
-
-def _psql(sql: str) -> None:
-    subprocess.run(  # noqa: S603
-        ["psql", f"{PG_BASE}/postgres", "-v", "ON_ERROR_STOP=1", "-q", "-c", sql],  # noqa: S607
-        check=True,
-        stdout=subprocess.DEVNULL,
-    )
-
-
-def _manage(env: dict[str, str], *args: str, capture: bool = False) -> str:
-    done = subprocess.run(  # noqa: S603
-        [sys.executable, "-m", "ascolto", *args],
-        env=env,
-        check=True,
-        cwd=ROOT,
-        capture_output=capture,
-        text=True,
-    )
-    return done.stdout if capture else ""
-
-
 def _prepare(env: dict[str, str]) -> None:
-    _psql(f"DROP DATABASE IF EXISTS {PG_NAME} WITH (FORCE)")
-    _psql(f"CREATE DATABASE {PG_NAME}")
-    _manage(env, "migrate", "-v0")
-    _manage(
+    served.fresh_database(env, PG_NAME)
+    served.manage(
         env,
         "shell",
         "-c",
@@ -153,23 +111,6 @@ def _prepare(env: dict[str, str]) -> None:
         " sla_policy=sla)\n"
         "c('web', 'scrivi', 'Scrivi')\n",
     )
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _wait(port: int, timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/scrivi/", timeout=2):  # noqa: S310
-                return
-        except OSError:
-            time.sleep(0.3)
-    raise SystemExit("gunicorn did not answer in time")
 
 
 def _csrf(port: int) -> tuple[str, str]:
@@ -215,7 +156,7 @@ def _warm_up(port: int, cookie: str, token: str, count: int) -> None:
 
 
 def _count(env: dict[str, str]) -> tuple[int, int, int]:
-    out = _manage(
+    out = served.manage(
         env,
         "shell",
         "-c",
@@ -242,34 +183,20 @@ def main() -> None:
     if not shutil.which("wrk"):
         raise SystemExit("wrk is not installed (apt-get install wrk)")
 
-    env = _env(f"{PG_BASE}/{PG_NAME}")
+    env = served.app_env(PG_NAME)
+    env.pop("ASCOLTO_SCRIVI_RATE_LIMIT", None)  # the default limit, as deployed
     print(f"preparing {PG_NAME} …", flush=True)
     _prepare(env)
-    port = _free_port()
-    server = subprocess.Popen(  # noqa: S603
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "ascolto.config.wsgi",
-            "--workers",
-            str(args.workers),
-            "--worker-class",
-            args.worker_class,
-            "--threads",
-            str(args.worker_threads),
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--log-level",
-            "warning",
-            "--backlog",
-            "2048",
-        ],
-        env=env,
-        cwd=ROOT,
+    port = served.free_port()
+    server = served.gunicorn(
+        env,
+        port,
+        workers=args.workers,
+        worker_class=args.worker_class,
+        threads=args.worker_threads,
     )
     try:
-        _wait(port)
+        served.wait_until_served(port, "/scrivi/")
         cookie, token = _csrf(port)
         _warm_up(port, cookie, token, args.warmup)
         with tempfile.TemporaryDirectory() as tmp:
@@ -314,7 +241,7 @@ def main() -> None:
     stored, pending, _ = _count(env)
     print(f"queue: {stored} accepted rows, {pending} pending")
     started = time.perf_counter()
-    _manage(env, "drain_inbound", "--limit", "500")
+    served.manage(env, "drain_inbound", "--limit", "500")
     took = time.perf_counter() - started
     stored, pending, cases = _count(env)
     print(

@@ -1,9 +1,9 @@
 """Screen-pop: the caller's panel opens by itself in the console of the operator whose extension
 is ringing (the telephony system's "call started" webhook, `contactcenter.webhooks`).
 
-Every console page of an operator with an extension asks about once a second (HTMX POST, so the
-answer is never cached and the CSRF token goes with it) whether a call has come in; the answer is
-empty (204) until one has, then the panel: who the caller may be, their open cases and earlier
+Every console page of an operator with an extension asks every 0.8 s (HTMX POST, so the answer
+is never cached and the CSRF token goes with it; 0.8 s so that the panel opens within a second
+of the webhook) whether a call has come in; the answer is empty (204) until one has, then the panel: who the caller may be, their open cases and earlier
 calls within the operator's scope (the call form's own lookup, `calls.find_callers`), and a
 button to the call form already filled with the number and the call id. Each pop opens once.
 """

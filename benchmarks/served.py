@@ -1,0 +1,139 @@
+"""What the benchmarks that load the app over HTTP share: a fresh PostgreSQL database, the
+app's commands run against it, and gunicorn serving it on a free loopback port.
+
+Not a benchmark itself; `scrivi.py`, `screenpop.py` and `webhooks.py` import it (they run as
+`python benchmarks/<name>.py`, so this folder is on their path).
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PG_BASE = os.environ.get("BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432")
+CACHE_URL = os.environ.get("BENCH_CACHE_URL", "redis://127.0.0.1:6379/1")
+
+
+def app_env(database: str, **extra: str) -> dict[str, str]:
+    """The environment of the app as deployed (DEBUG off, the shared Redis cache, the database
+    task backend, behind a proxy) on the PostgreSQL database `database`."""
+    env = dict(os.environ)
+    env.update(
+        DATABASE_URL=f"{PG_BASE}/{database}",
+        ASCOLTO_CACHE_URL=CACHE_URL,
+        ASCOLTO_DEBUG="false",
+        ASCOLTO_TASK_BACKEND="database",
+        ASCOLTO_BEHIND_PROXY="true",
+        ASCOLTO_LOG_LEVEL="WARNING",
+        ASCOLTO_ALLOWED_HOSTS="127.0.0.1,localhost",
+        PYTHONPATH=str(ROOT / "src"),
+    )
+    env.update(extra)
+    return env
+
+
+def psql(sql: str) -> None:
+    subprocess.run(  # noqa: S603
+        ["psql", f"{PG_BASE}/postgres", "-v", "ON_ERROR_STOP=1", "-q", "-c", sql],  # noqa: S607
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
+
+
+def fresh_database(env: dict[str, str], name: str) -> None:
+    """Drop and re-create the database `name`, and migrate it."""
+    psql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+    psql(f"CREATE DATABASE {name}")
+    manage(env, "migrate", "-v0")
+
+
+def manage(env: dict[str, str], *args: str, capture: bool = False) -> str:
+    """Run `python -m ascolto <args>`; its output when `capture`."""
+    done = subprocess.run(  # noqa: S603
+        [sys.executable, "-m", "ascolto", *args],
+        env=env,
+        check=True,
+        cwd=ROOT,
+        capture_output=capture,
+        text=True,
+    )
+    return done.stdout if capture else ""
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def gunicorn(
+    env: dict[str, str], port: int, *, workers: int = 2, worker_class: str = "gthread",
+    threads: int = 4,
+) -> subprocess.Popen[bytes]:  # fmt: skip
+    """gunicorn serving the app on 127.0.0.1:`port` (the caller terminates it)."""
+    return subprocess.Popen(  # noqa: S603
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "ascolto.config.wsgi",
+            "--workers",
+            str(workers),
+            "--worker-class",
+            worker_class,
+            "--threads",
+            str(threads),
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--log-level",
+            "warning",
+            "--backlog",
+            "2048",
+        ],  # fmt: skip
+        env=env,
+        cwd=ROOT,
+    )
+
+
+def wait_until_served(port: int, path: str = "/api/v1/health", timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=2):  # noqa: S310
+                return
+        except urllib.error.HTTPError:
+            return  # it answers
+        except OSError:
+            time.sleep(0.3)
+    raise SystemExit("gunicorn did not answer in time")
+
+
+def children_cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of the process `pid`'s children now alive (gunicorn's
+    workers), read from /proc."""
+    total = 0.0
+    tick = os.sysconf("SC_CLK_TCK")
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            total += (int(fields[11]) + int(fields[12])) / tick
+    return total
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    if not ordered:
+        return float("nan")
+    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
