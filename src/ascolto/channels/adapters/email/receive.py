@@ -181,10 +181,16 @@ def _threads(channel: Channel, mails: list[Mail]) -> dict[str, tuple[str, int | 
     by_reference: dict[str, _Found] = {}
     references = {ref for mail in mails for ref in mail.references}
     if references:
+        # By channel ids, not a join on the channel's kind: (channel, external id) is the unique
+        # index, and PostgreSQL uses it only when given its first column.
+        mail_channels = list(
+            Channel.objects.filter(kind__in=MAIL_KINDS).values_list("pk", flat=True)
+        )
         rows = (
-            Message.objects.filter(channel__kind__in=MAIL_KINDS, external_id__in=references)
+            Message.objects.filter(channel_id__in=mail_channels, external_id__in=references)
             .exclude(external_id="")  # the unique index's predicate, so PostgreSQL uses it
             .exclude(direction=Message.Direction.NOTE)
+            .order_by()
             .values_list(
                 "external_id",
                 "channel_id",
@@ -214,7 +220,12 @@ def _threads(channel: Channel, mails: list[Mail]) -> dict[str, tuple[str, int | 
         if token is not None and token in by_token:
             candidates.append(by_token[token])
         found = next(
-            (f for f in candidates if f.channel == channel.pk or f.party == mail.sender), None
+            (
+                f
+                for f in candidates
+                if f.channel == channel.pk or (f.party and f.party == mail.sender)
+            ),
+            None,
         )
         if found is not None:
             chosen[mail.message_id] = found
