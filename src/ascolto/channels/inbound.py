@@ -51,6 +51,10 @@ class CaseHints:
     # The public tracking code the case must get, when the channel already showed one to the
     # citizen (the Scrivi form shows it before the queued submission is taken in).
     code: str = ""
+    # A conversation of another channel whose case this message continues (a mail answering
+    # one that case sent from another channel: the Scrivi acknowledgement, a phone case's reply
+    # by email). The message's own conversation is linked to that case when it has none.
+    continues: int | None = None
 
     def __post_init__(self) -> None:
         _one_newline_style(self, "place")

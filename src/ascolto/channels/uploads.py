@@ -1,16 +1,20 @@
-"""Files citizens uploaded that no accepted message refers to: removed by `sweep_uploads`.
+"""Files citizens sent that no accepted message refers to: removed by `sweep_uploads`.
 
-The Scrivi form writes a submission's attachments, then its intake-queue row, and removes the
-files again when the row is not stored (`web/views/scrivi/request.py`). A process killed between
-the two (a worker timed out while the database hung) cannot clean up: its files stay, referred
-to by nothing. The sweep finds them: files under the upload folder older than a grace period
+Two folders of the default storage hold them:
+- `scrivi/`: the Scrivi form writes a submission's attachments, then its intake-queue row, and
+  removes the files again when the row is not stored (`web/views/scrivi/request.py`). A process
+  killed between the two (a worker timed out while the database hung) cannot clean up.
+- `email/`: a mailbox poll writes each mail (its `.eml` and attachments) before handing it to
+  intake (`channels/adapters/email/receive.py`). A mail intake refused stays in the mailbox,
+  flagged, for a person to read there, and a process killed before intake left its files too;
+  neither is named by any message.
+The sweep finds such files: those under these folders (at any depth) older than a grace period
 that neither a queued submission (`PendingInbound.payload`, never deleted) nor a stored message
-(`Message.attachments`) names.
+(`Message.attachments`) names. A refused mail taken in again later writes its files anew.
 """
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import os
 from collections.abc import Iterable
@@ -27,6 +31,8 @@ from ascolto.channels.models import Message, PendingInbound
 logger = logging.getLogger(__name__)
 
 UPLOADS = "scrivi"  # the folder of the form's uploads in the default storage
+MAILBOXES = "email"  # the mailboxes' mails and attachments (`receive.FOLDER`)
+FOLDERS = (UPLOADS, MAILBOXES)
 GRACE = timedelta(days=1)
 
 
@@ -51,34 +57,48 @@ def referenced() -> set[str]:
     return names
 
 
-def orphans(*, grace: timedelta = GRACE, folder: str = UPLOADS) -> list[str]:
-    """Files under `folder` older than `grace` that nothing refers to."""
-    if not default_storage.exists(folder):
-        return []
-    cutoff = timezone.now() - grace
+def _files(folder: str) -> list[str]:
+    """Every file under `folder`, at any depth."""
     subfolders, files = default_storage.listdir(folder)
-    candidates = [f"{folder}/{name}" for name in files]
+    found = [f"{folder}/{name}" for name in files]
     for sub in subfolders:
-        candidates += [
-            f"{folder}/{sub}/{name}" for name in default_storage.listdir(f"{folder}/{sub}")[1]
-        ]
-    old = [name for name in candidates if default_storage.get_modified_time(name) < cutoff]
+        found += _files(f"{folder}/{sub}")
+    return found
+
+
+def orphans(*, grace: timedelta = GRACE, folders: Iterable[str] = FOLDERS) -> list[str]:
+    """Files under `folders` older than `grace` that nothing refers to."""
+    cutoff = timezone.now() - grace
+    old = [
+        name
+        for folder in folders
+        if default_storage.exists(folder)
+        for name in _files(folder)
+        if default_storage.get_modified_time(name) < cutoff
+    ]
     if not old:
         return []
     known = referenced()
     return sorted(name for name in old if name not in known)
 
 
-def sweep(*, grace: timedelta = GRACE, folder: str = UPLOADS, dry_run: bool = False) -> list[str]:
-    """Delete the orphan files (and their emptied folders); return their names."""
-    found = orphans(grace=grace, folder=folder)
+def sweep(
+    *, grace: timedelta = GRACE, folders: Iterable[str] = FOLDERS, dry_run: bool = False
+) -> list[str]:
+    """Delete the orphan files (and the folders they leave empty); return their names."""
+    folders = tuple(folders)
+    found = orphans(grace=grace, folders=folders)
     if dry_run:
         return found
     for name in found:
         default_storage.delete(name)
-        parent = str(PurePosixPath(name).parent)
-        with contextlib.suppress(NotImplementedError, OSError):
-            os.rmdir(default_storage.path(parent))  # only when empty
+        parent = PurePosixPath(name).parent
+        while str(parent) not in folders and str(parent) != ".":
+            try:
+                os.rmdir(default_storage.path(str(parent)))  # only when empty
+            except (NotImplementedError, OSError):
+                break
+            parent = parent.parent
     if found:
         logger.info("uploads: %d orphan file(s) removed", len(found))
     return found

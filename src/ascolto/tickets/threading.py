@@ -3,7 +3,9 @@
 Registered with `channels.intake.set_case_handler` in `TicketsConfig.ready()`. For each message,
 in batch order: an active case of its conversation continues (a case waiting for the citizen goes
 back to whoever was working on it), a resolved one is reopened, and otherwise a new case is
-opened when the channel opens cases (or the adapter says so for the message). Writes are
+opened when the channel opens cases (or the adapter says so for the message). A new conversation
+that continues a conversation of another channel (`CaseHints.continues`: a mail answering the
+Scrivi acknowledgement) joins that conversation's active case instead. Writes are
 set-based: the batch's new cases, their links, events and outbox events are one insert each.
 """
 
@@ -159,6 +161,14 @@ class TicketIntake:
             conversation, message = item.conversation, item.message
             assert conversation is not None and message is not None  # noqa: S101
             ticket = current.get(conversation.pk)
+            continued = item.inbound.hints.continues
+            if ticket is None and continued is not None:
+                # A conversation of another channel's case (a mail answering the Scrivi
+                # acknowledgement): this conversation joins that case.
+                ticket = current.get(continued)
+                if ticket is not None and ticket.status not in Ticket.FINAL:
+                    links.append((ticket, conversation))
+                    current[conversation.pk] = ticket
             if ticket is not None and ticket.status not in Ticket.FINAL:
                 back = Status.OFFICE if ticket.level == Ticket.Level.SECOND else Status.OPEN
                 if ticket.may("citizen_writes"):
@@ -244,10 +254,11 @@ class TicketIntake:
 
     @staticmethod
     def _latest_tickets(items: Sequence[Item]) -> dict[int, Ticket]:
-        """The latest case of each conversation that existed before this batch, locked."""
+        """The latest case of each conversation that existed before this batch, and of each
+        conversation of another channel a message continues (`CaseHints.continues`), locked."""
         conversation_ids = {
             i.conversation.pk for i in items if i.conversation and not i.conversation_created
-        }
+        } | {i.inbound.hints.continues for i in items if i.inbound.hints.continues is not None}
         if not conversation_ids:
             return {}
         through = Ticket.conversations.through
@@ -284,12 +295,14 @@ class TicketIntake:
     ) -> None:
         if new:
             Ticket.objects.bulk_create(new)
+        if links:
             Ticket.conversations.through.objects.bulk_create(
                 [
                     Ticket.conversations.through(ticket_id=t.pk, conversation_id=c.pk)
                     for t, c in links
                 ]
             )
+        if new:
             tags = [
                 Ticket.tags.through(ticket_id=t.pk, tag_id=t.campaign.tag_id)
                 for t in new

@@ -3,9 +3,10 @@
 Outbound mail goes through Django's email backend (SMTP in production, the console in the demo,
 an in-memory outbox in tests), or through the mailbox's own SMTP server when its configuration
 names one. A reply on a mailbox leaves from the mailbox's address. Each reply carries a
-Message-ID of ours (stored as the message's external id), In-Reply-To the citizen's last message
-and References its thread, so the citizen's mail client threads it and their answer comes back
-to the same conversation (`receive.py`); on a mailbox read over IMAP the subject also carries a
+Message-ID of ours, made unguessable (`new_message_id`) and stored as the message's external id,
+In-Reply-To the citizen's last message and References its thread, so the citizen's mail client
+threads it and their answer comes back to the same case, whichever mailbox it reaches
+(`receive.py`); on a mailbox read over IMAP the subject also carries a
 signed reply token, for the clients that drop those headers. Every reply carries
 `X-Ascolto-Loop` (a mail of ours that comes back is dropped, never taken in), and replies no
 person wrote (the acknowledgement) `Auto-Submitted: auto-replied`, so a citizen's out-of-office
@@ -16,12 +17,12 @@ their request) is built by `core.text.header_text`: one line, bounded.
 from __future__ import annotations
 
 import re
+import secrets
 from email.utils import formataddr
 from typing import Any
 
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
-from django.core.mail.message import make_msgid
 from django.utils.translation import gettext as _
 
 from ascolto.channels.adapters import OutboundUnavailable
@@ -56,13 +57,31 @@ def _connection(channel: Channel) -> Any:
     )
 
 
+def new_message_id(domain: str) -> str:
+    """A Message-ID no one can guess: 192 random bits from the operating system's CSPRNG.
+
+    Not `email.utils.make_msgid`: its 64 bits come from `random` (a Mersenne Twister, whose
+    state can be rebuilt from outputs a citizen receives) beside a timestamp and a process id.
+    A reply naming one of our Message-IDs threads into the case that sent it (`receive.py`):
+    knowing one must mean having received the mail."""
+    return f"<{secrets.token_urlsafe(24)}@{domain}>"
+
+
+def recipient(kind: str, value: str, citizen_email: str | None) -> str:
+    """The address mail of a conversation goes to: its email handle, else its citizen's email
+    (`citizen_email`, None when the handle has no citizen); "" when there is none."""
+    return (value if kind == Identity.Kind.EMAIL else "") or citizen_email or ""
+
+
 class EmailAdapter:
     def send(self, message: Message) -> str:
         conversation = message.conversation
         identity = conversation.identity
-        address = identity.value if identity.kind == Identity.Kind.EMAIL else ""
-        if not address and identity.citizen is not None:
-            address = identity.citizen.email
+        address = recipient(
+            identity.kind,
+            identity.value,
+            identity.citizen.email if identity.citizen is not None else None,
+        )
         if not address:
             raise OutboundUnavailable(
                 _("Il cittadino non ha lasciato un indirizzo email a cui rispondere.")
@@ -77,7 +96,7 @@ class EmailAdapter:
             .first()
         )
         domain = mailbox.rpartition("@")[2] or "ascolto.local"
-        message_id = make_msgid(domain=domain)
+        message_id = new_message_id(domain)
         headers = {"Message-ID": message_id, LOOP_HEADER: mailbox or domain}
         if message.author_id is None:
             headers["Auto-Submitted"] = "auto-replied"

@@ -9,14 +9,28 @@ poller marks the first seen (or moves them) only after this returns, so a crash 
 delivers them again, and intake's idempotency on (channel, Message-ID) keeps each once.
 
 Threading, in this order (decision 0013):
-1. In-Reply-To and References against the Message-IDs of the mailbox's conversations (ours,
-   stored as the outbound messages' external ids, and the citizen's own);
+1. In-Reply-To and References against the Message-IDs of every message a case sent or received
+   by email, whatever channel it went on (ours, stored as the outbound messages' external ids:
+   a mailbox's reply, the Scrivi acknowledgement, a phone case's reply by email; and the
+   citizen's own), the newest reference first;
 2. a reply token (`[#c<id>-<signature>]` in the subject, or `+c<id>-<signature>@` in the
    address it was sent to), verified over its whole length;
 3. otherwise no thread id, and intake's own rule applies: the sender's open conversation within
    the channel's session window, or a new one.
-A conversation found by 1 or 2 gets a thread id if it had none (`channels.actions.thread_keys`)
-and the mail carries it as `InboundMessage.thread_id`: intake threads it there.
+A conversation of this mailbox found by 1 or 2 gets a thread id if it had none
+(`channels.actions.thread_keys`) and the mail carries it as `InboundMessage.thread_id`: intake
+threads it there, whoever sent it (replies still go to the conversation's own address). A
+conversation X of another channel is taken only when the mail comes from the address X's mail
+goes to (`adapter.recipient`): the mail then carries the thread id `conversation-X` (on this
+mailbox, the conversation continuing X; no conversation of the mailbox has X's id) and
+`CaseHints.continues` = X, so intake starts (or continues) that conversation of the mailbox, the
+sender's, and links it to X's case. From another address it threads nothing there: replies would
+go to that address, and a stranger holding one of our Message-IDs must not receive the case's
+answers.
+
+The lookups are one query per batch. Mails of a batch that answer one another (a citizen's mail
+and their second thoughts, fetched together) are taken in in turns: a mail whose references name
+a mail of the batch still to take in waits for the next turn, when rule 1 finds it stored.
 """
 
 from __future__ import annotations
@@ -36,6 +50,7 @@ from django.utils.text import get_valid_filename
 from django.utils.translation import gettext as _
 
 from ascolto.channels import actions
+from ascolto.channels.adapters.email.adapter import recipient
 from ascolto.channels.adapters.email.inbound import Mail, parse, verified_conversation
 from ascolto.channels.files import MAX_FILE_BYTES, MAX_FILES, accepted_type
 from ascolto.channels.inbound import STORED, Attachment, CaseHints, InboundMessage
@@ -46,7 +61,12 @@ from ascolto.core.errors import DomainError
 
 logger = logging.getLogger(__name__)
 
-FOLDER = "email"  # raw messages and attachments, in the default storage (personal data)
+# Raw messages and attachments, in the default storage (personal data); the files of a mail
+# intake refused are removed by `sweep_uploads` (`channels.uploads`).
+FOLDER = "email"
+# The channels whose messages are mail (`channels.adapters.get_adapter`): a mailbox, and the
+# Scrivi form, whose acknowledgement and replies go by email.
+MAIL_KINDS = (Channel.Kind.EMAIL, Channel.Kind.WEB)
 
 
 @dataclass(frozen=True)
@@ -98,11 +118,28 @@ def take_in(channel: Channel, fetched: Sequence[Fetched]) -> Outcome:
             outcome.done.append(item.uid)
     if reports:
         outcome.reports = actions.record_delivery_reports(reports)
-    if not mails:
-        return outcome
+    # Turns: a mail that answers another mail of the batch waits until that one is stored.
+    pending = mails
+    while pending:
+        waiting = {mail.message_id for _, mail in pending}
+        turn = [
+            (item, mail)
+            for item, mail in pending
+            if not waiting.intersection(mail.references) - {mail.message_id}
+        ]
+        if not turn:  # references in a circle (only forged mail has them): all together
+            turn = pending
+        taken = {item.uid for item, _ in turn}
+        pending = [(item, mail) for item, mail in pending if item.uid not in taken]
+        _take_turn(channel, turn, outcome)
+    return outcome
+
+
+def _take_turn(channel: Channel, mails: list[tuple[Fetched, Mail]], outcome: Outcome) -> None:
     threads = _threads(channel, [mail for _, mail in mails])
     inbounds = [
-        _inbound(channel, item, mail, threads.get(mail.message_id, "")) for item, mail in mails
+        _inbound(channel, item, mail, *threads.get(mail.message_id, ("", None)))
+        for item, mail in mails
     ]
     for (item, _mail), result in zip(mails, receive_many(inbounds), strict=True):
         if isinstance(result, DomainError):
@@ -120,34 +157,86 @@ def take_in(channel: Channel, fetched: Sequence[Fetched]) -> Outcome:
             outcome.duplicates += 1
         else:
             outcome.cases += 1
-    return outcome
 
 
-def _threads(channel: Channel, mails: list[Mail]) -> dict[str, str]:
-    """The thread id each mail continues (by Message-ID), by rules 1 and 2."""
+@dataclass(frozen=True)
+class _Found:
+    """A conversation a mail may continue: its id, its channel, the address its mail goes to."""
+
+    conversation: int
+    channel: int
+    party: str
+
+
+def _found(conversation: int, channel: int, kind: str, value: str, email: str | None) -> _Found:
+    return _Found(conversation, channel, recipient(kind, value, email).lower())
+
+
+_PARTY = ("identity__kind", "identity__value", "identity__citizen__email")
+
+
+def _threads(channel: Channel, mails: list[Mail]) -> dict[str, tuple[str, int | None]]:
+    """The thread id each mail continues, and the conversation of another channel whose case it
+    continues (None on this mailbox's own), by Message-ID, by rules 1 and 2."""
+    by_reference: dict[str, _Found] = {}
     references = {ref for mail in mails for ref in mail.references}
-    by_reference: dict[str, int] = {}
     if references:
-        by_reference = dict(
-            Message.objects.filter(channel=channel, external_id__in=references)
-            .exclude(external_id="")
-            .values_list("external_id", "conversation_id")
+        # By channel ids, not a join on the channel's kind: (channel, external id) is the unique
+        # index, and PostgreSQL uses it only when given its first column.
+        mail_channels = list(
+            Channel.objects.filter(kind__in=MAIL_KINDS).values_list("pk", flat=True)
         )
+        rows = (
+            Message.objects.filter(channel_id__in=mail_channels, external_id__in=references)
+            .exclude(external_id="")  # the unique index's predicate, so PostgreSQL uses it
+            .exclude(direction=Message.Direction.NOTE)
+            .order_by()
+            .values_list(
+                "external_id",
+                "channel_id",
+                "conversation_id",
+                "conversation__channel_id",
+                *(f"conversation__{name}" for name in _PARTY),
+            )
+        )
+        # One Message-ID may be stored on two channels (a mail sent to two mailboxes): this
+        # mailbox's copy wins.
+        for external_id, _channel, *found in sorted(rows, key=lambda r: r[1] == channel.pk):
+            by_reference[external_id] = _found(*found)
     tokens = {m.message_id: verified_conversation(m.token) for m in mails if m.token}
-    valid = set(
-        Conversation.objects.filter(
-            pk__in={c for c in tokens.values() if c is not None}, channel=channel
-        ).values_list("pk", flat=True)
-    )
-    chosen: dict[str, int] = {}
+    by_token: dict[int, _Found] = {}
+    if any(tokens.values()):
+        by_token = {
+            row[0]: _found(*row)
+            for row in Conversation.objects.filter(
+                pk__in={c for c in tokens.values() if c is not None},
+                channel__kind__in=MAIL_KINDS,
+            ).values_list("pk", "channel_id", *_PARTY)
+        }
+    chosen: dict[str, _Found] = {}
     for mail in mails:
-        found = next((by_reference[r] for r in mail.references if r in by_reference), None)
-        if found is None and tokens.get(mail.message_id) in valid:
-            found = tokens[mail.message_id]
+        candidates = [by_reference[r] for r in mail.references if r in by_reference]
+        token = tokens.get(mail.message_id)
+        if token is not None and token in by_token:
+            candidates.append(by_token[token])
+        found = next(
+            (
+                f
+                for f in candidates
+                if f.channel == channel.pk or (f.party and f.party == mail.sender)
+            ),
+            None,
+        )
         if found is not None:
             chosen[mail.message_id] = found
-    keys = actions.thread_keys(set(chosen.values()))
-    return {message_id: keys[pk] for message_id, pk in chosen.items() if pk in keys}
+    keys = actions.thread_keys({f.conversation for f in chosen.values() if f.channel == channel.pk})
+    out: dict[str, tuple[str, int | None]] = {}
+    for message_id, found in chosen.items():
+        if found.channel != channel.pk:
+            out[message_id] = (f"conversation-{found.conversation}", found.conversation)
+        elif found.conversation in keys:
+            out[message_id] = (keys[found.conversation], None)
+    return out
 
 
 def _store(channel: Channel, mail: Mail, name: str, data: bytes) -> str:
@@ -159,7 +248,9 @@ def _store(channel: Channel, mail: Mail, name: str, data: bytes) -> str:
     return path
 
 
-def _inbound(channel: Channel, item: Fetched, mail: Mail, thread_id: str) -> InboundMessage:
+def _inbound(
+    channel: Channel, item: Fetched, mail: Mail, thread_id: str, continues: int | None
+) -> InboundMessage:
     notes: list[str] = []
     attachments: list[Attachment] = []
     eml = "messaggio.eml"
@@ -220,6 +311,7 @@ def _inbound(channel: Channel, item: Fetched, mail: Mail, thread_id: str) -> Inb
         hints=CaseHints(
             theme=str(channel.config.get("theme", "")),
             campaign=str(channel.config.get("campaign", "")),
+            continues=continues,
         ),
         raw={
             "email": {

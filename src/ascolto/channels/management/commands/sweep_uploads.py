@@ -12,8 +12,9 @@ from ascolto.channels import uploads
 
 class Command(BaseCommand):
     help = (
-        "Delete files under the Scrivi upload folder that no queued submission nor stored "
-        "message refers to (left by a process killed mid-request), older than a grace period."
+        "Delete files under the Scrivi upload and mailbox folders that no queued submission nor "
+        "stored message refers to (left by a process killed mid-request, or by a mail intake "
+        "refused), older than a grace period."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
