@@ -17,6 +17,7 @@ from django.urls import reverse
 from ascolto.channels import actions as channel_actions
 from ascolto.channels.actions import Choice
 from ascolto.channels.adapters.meta.sandbox import GraphSandbox
+from ascolto.channels.config import validate_config
 from ascolto.channels.models import Channel, Message
 from ascolto.channels.windows import reply_window
 from ascolto.core import outbox
@@ -331,3 +332,20 @@ def test_instagram_replies_only_within_24_hours_without_human_agent(
     assert request.body["messaging_type"] == "RESPONSE"
     reply.refresh_from_db()
     assert reply.status == Message.Status.SENT
+
+
+@pytest.mark.parametrize(
+    ("templates", "field"),
+    [
+        ([{"name": "a", "body": "Pratica {{1}} e {{3}}"}], "templates.0.body"),
+        ([{"name": "Nome Con Spazi", "body": "x"}], "templates.0.name"),
+        ([{"name": "a", "body": "x"}, {"name": "a", "body": "y"}], "templates"),
+        ([{"name": "a", "language": "italiano", "body": "x"}], "templates.0.language"),
+    ],
+)
+def test_wrong_templates_are_refused_when_the_channel_is_saved(
+    templates: list[dict[str, str]], field: str
+) -> None:
+    with pytest.raises(InvalidInput) as refused:
+        validate_config("whatsapp", {"phone_number_id": "1234567890", "templates": templates})
+    assert f"{field}: " in refused.value.message
