@@ -18,6 +18,7 @@ from ascolto.channels import actions as channel_actions
 from ascolto.channels.actions import Choice
 from ascolto.channels.adapters.meta.sandbox import GraphSandbox
 from ascolto.channels.config import validate_config
+from ascolto.channels.inbound import InboundMessage
 from ascolto.channels.models import Channel, Message
 from ascolto.channels.windows import reply_window
 from ascolto.core import outbox
@@ -349,3 +350,30 @@ def test_wrong_templates_are_refused_when_the_channel_is_saved(
     with pytest.raises(InvalidInput) as refused:
         validate_config("whatsapp", {"phone_number_id": "1234567890", "templates": templates})
     assert f"{field}: " in refused.value.message
+
+
+def test_a_comment_thread_has_no_messaging_window(cast: personas.Cast) -> None:
+    instagram = personas.make_channel(
+        "instagram", "instagram", "Instagram del Comune", {"page_id": PAGE_ID, "opens_cases": True}
+    )
+    with time_machine.travel(T0, tick=False) as clock:
+        received = channel_actions.receive(
+            InboundMessage(
+                channel=instagram.code,
+                external_id="17890001",
+                handle_kind="instagram_id",
+                handle="17841400000",
+                text="Quando riapre il parco?",
+                thread_id="17890001",
+                raw={"social": {"comment_id": "17890001"}},
+            )
+        )
+        conversation = received.conversation
+        clock.shift(timedelta(days=30))
+        assert reply_window(conversation) is None
+        # Nor does a comment open the window of the citizen's direct messages.
+        dm = write(instagram, "instagram_id", "17841400000", "Ciao", "ig_DM1")
+        clock.shift(timedelta(hours=25))
+        window = reply_window(dm.conversations.get())
+        assert window is not None and not window.is_open
+        assert window.last_inbound_at == T0 + timedelta(days=30)
