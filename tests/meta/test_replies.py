@@ -377,3 +377,31 @@ def test_a_comment_thread_has_no_messaging_window(cast: personas.Cast) -> None:
         window = reply_window(dm.conversations.get())
         assert window is not None and not window.is_open
         assert window.last_inbound_at == T0 + timedelta(days=30)
+
+
+def test_a_reply_on_a_comment_thread_is_left_to_the_comments_adapter(
+    cast: personas.Cast, graph_sandbox: GraphSandbox, django_capture_on_commit_callbacks: Any
+) -> None:
+    instagram = personas.make_channel(
+        "instagram", "instagram", "Instagram del Comune", {"page_id": PAGE_ID, "opens_cases": True}
+    )
+    with time_machine.travel(T0, tick=False):
+        received = channel_actions.receive(
+            InboundMessage(
+                channel=instagram.code,
+                external_id="17890002",
+                handle_kind="instagram_id",
+                handle="17841400000",
+                text="Il parco è chiuso?",
+                thread_id="17890002",
+                raw={"social": {"comment_id": "17890002"}},
+            )
+        )
+        assert received.ticket_id is not None
+        ticket = Ticket.objects.get(pk=received.ticket_id)
+        reply = _reply(ticket, "Riapre domani.", cast.operator, django_capture_on_commit_callbacks)
+    reply.refresh_from_db()
+    # Not sent as a direct message: on this branch no comments adapter is registered.
+    assert reply.status == Message.Status.FAILED
+    assert "coda dei social" in reply.last_error
+    assert graph_sandbox.requests == []
