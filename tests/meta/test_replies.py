@@ -401,7 +401,49 @@ def test_a_reply_on_a_comment_thread_is_left_to_the_comments_adapter(
         ticket = Ticket.objects.get(pk=received.ticket_id)
         reply = _reply(ticket, "Riapre domani.", cast.operator, django_capture_on_commit_callbacks)
     reply.refresh_from_db()
-    # Not sent as a direct message: on this branch no comments adapter is registered.
-    assert reply.status == Message.Status.FAILED
-    assert "coda dei social" in reply.last_error
+    # Never a direct message: the comments adapter (the social triage's) answers under the
+    # comment; without one registered, the reply fails with the reason.
+    assert graph_sandbox.sent("/messages") == []
+    if reply.status == Message.Status.FAILED:
+        assert "coda dei social" in reply.last_error
+    else:
+        assert reply.status == Message.Status.SENT
+        assert [r.path for r in graph_sandbox.sent("/replies")] == ["/v23.0/17890002/replies"]
+
+
+class _Recorder:
+    """A comments adapter that records what it was handed."""
+
+    def __init__(self) -> None:
+        self.handed: list[int] = []
+
+    def send(self, message: Message) -> str:
+        self.handed.append(message.pk)
+        return "17890099"
+
+
+def test_the_meta_adapter_hands_comment_replies_to_the_comments_adapter(
+    cast: personas.Cast, graph_sandbox: GraphSandbox, django_capture_on_commit_callbacks: Any
+) -> None:
+    from ascolto.channels.adapters.meta.adapter import MetaAdapter
+
+    instagram = personas.make_channel(
+        "instagram", "instagram", "Instagram del Comune", {"page_id": PAGE_ID, "opens_cases": True}
+    )
+    with time_machine.travel(T0, tick=False):
+        received = channel_actions.receive(
+            InboundMessage(
+                channel=instagram.code,
+                external_id="17890003",
+                handle_kind="instagram_id",
+                handle="17841400000",
+                text="Il parco è chiuso?",
+                thread_id="17890003",
+                raw={"social": {"comment_id": "17890003"}},
+            )
+        )
+        message = channel_actions.send_message(received.conversation, "Riapre domani.")
+    comments = _Recorder()
+    assert MetaAdapter(comments=comments).send(message) == "17890099"
+    assert comments.handed == [message.pk]
     assert graph_sandbox.requests == []
