@@ -378,7 +378,27 @@ CHANNELS: tuple[ChannelSpec, ...] = (
         "whatsapp",
         "whatsapp",
         "WhatsApp – assistente virtuale",
-        {"phone_number_id": "104857600020202", "display_phone_number": "+39 02 0202"},
+        {
+            "phone_number_id": "104857600020202",
+            "display_phone_number": "+39 02 0202",
+            # Approved in WhatsApp Manager: what the console offers once the 24 hours are over.
+            "templates": [
+                {
+                    "name": "aggiornamento_richiesta",
+                    "language": "it",
+                    "label": "Aggiornamento sulla richiesta",
+                    "body": "Gentile cittadino, sulla tua richiesta {{1}} il Comune ti "
+                    "scrive: {{2}}. Puoi rispondere a questo messaggio.",
+                },
+                {
+                    "name": "richiesta_risolta",
+                    "language": "it",
+                    "label": "Richiesta risolta",
+                    "body": "La tua richiesta {{1}} è stata risolta. Grazie per aver scritto al "
+                    "Comune.",
+                },
+            ],
+        },
     ),
     ChannelSpec("facebook", "facebook", "Facebook – commenti", {"page_id": "160600020202"}),
     ChannelSpec("messenger", "messenger", "Facebook Messenger", {"page_id": "160600020202"}),
