@@ -28,8 +28,14 @@ class Adapter(Protocol):
 
 def get_adapter(kind: str) -> Adapter:
     from ascolto.channels.adapters.email.adapter import EmailAdapter
+    from ascolto.channels.adapters.meta.comments import CommentReplies
 
-    adapters: dict[str, Adapter] = {"email": EmailAdapter(), "web": EmailAdapter()}
+    adapters: dict[str, Adapter] = {
+        "email": EmailAdapter(),
+        "web": EmailAdapter(),
+        "facebook": CommentReplies(),  # the page's comment threads (decision 0015)
+        "instagram": CommentReplies(),
+    }
     adapter = adapters.get(kind)
     if adapter is None:
         raise OutboundUnavailable(
