@@ -24,7 +24,7 @@ def page_channel() -> Channel:
         "facebook",
         "facebook",
         "Pagina Facebook del Comune",
-        {"page_id": PAGE_ID, "access_token_env": "ASCOLTO_TEST_META_TOKEN"},
+        {"page_id": PAGE_ID},
     )
 
 
@@ -33,7 +33,7 @@ def instagram_channel() -> Channel:
         "instagram",
         "instagram",
         "Instagram del Comune",
-        {"page_id": INSTAGRAM_ID, "access_token_env": "ASCOLTO_TEST_META_TOKEN"},
+        {"page_id": INSTAGRAM_ID},
     )
 
 

@@ -84,7 +84,7 @@ def test_a_visitor_post_is_a_thread_of_its_own(cast: personas.Cast) -> None:
     page = page_channel()
     [inbound] = parse(page, "feed_visitor_post")
     assert inbound.external_id == inbound.thread_id == "1234567890_555000999"
-    assert inbound.sent_at == datetime(2026, 12, 6, 10, 13, 20, tzinfo=UTC)
+    assert inbound.sent_at == datetime(2025, 12, 6, 6, 53, 20, tzinfo=UTC)
     assert inbound.raw and inbound.raw["social"]["kind"] == "post"
     assert replay(page, "feed_visitor_post")[0].ticket_id is None
 
