@@ -9,9 +9,8 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
-from ascolto.channels.models import Message
-
 from ascolto.channels.adapters.meta.sandbox import GraphSandbox
+from ascolto.channels.models import Message
 from ascolto.social import actions, queue
 from ascolto.social.models import SocialThread
 from ascolto.tickets import actions as ticket_actions

@@ -9,7 +9,6 @@ from typing import Any
 
 import pytest
 import time_machine
-from django.utils import timezone
 
 from ascolto.channels.adapters.meta.sandbox import GraphSandbox
 from ascolto.channels.models import Message

@@ -56,10 +56,9 @@ def _may_triage(actor: User) -> None:
 
 def _claimed_message(thread: SocialThread) -> str:
     until = timezone.localtime(thread.claimed_until) if thread.claimed_until else None
+    holder = thread.claimed_by
     return _("Il thread è in carico a %(name)s fino alle %(time)s.") % {
-        "name": thread.claimed_by.get_full_name() or thread.claimed_by  # type: ignore[union-attr]
-        if thread.claimed_by
-        else "?",
+        "name": (holder.get_full_name() or holder.username) if holder else "?",
         "time": f"{until:%H:%M}" if until else "?",
     }
 

@@ -122,7 +122,7 @@ def _facebook(channel: Channel, entry_id: str, value: dict[str, Any]) -> list[In
         text = _attachment_text(value)
     if not text:
         return []
-    post = value.get("post") if isinstance(value.get("post"), dict) else {}
+    post: dict[str, Any] = value["post"] if isinstance(value.get("post"), dict) else {}
     permalink = str(value.get("permalink_url") or post.get("permalink_url") or "")
     social = {
         "network": "facebook",
@@ -167,7 +167,7 @@ def _instagram(
     text = str(value.get("text") or "").strip()
     if not text:
         return []
-    media = value.get("media") if isinstance(value.get("media"), dict) else {}
+    media: dict[str, Any] = value["media"] if isinstance(value.get("media"), dict) else {}
     parent_id = str(value.get("parent_id") or "").strip()
     social = {
         "network": "instagram",

@@ -5,6 +5,7 @@ then answered, turned into a case, forwarded to an office, set aside or hidden. 
 from __future__ import annotations
 
 from datetime import timedelta
+
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
