@@ -34,7 +34,8 @@ def _comments() -> QuerySet[Message]:
 
 def sync(now: datetime | None = None) -> int:
     """Add the missing threads to the queue and put back those with new interactions; return
-    how many rows were added. Idempotent, and safe when two run at once."""
+    how many threads were missing (a concurrent sync may have added some of them first).
+    Idempotent, and safe when two run at once."""
     now = now or timezone.now()
     missing = list(
         Conversation.objects.filter(channel__kind__in=SOCIAL_KINDS, social_thread__isnull=True)
