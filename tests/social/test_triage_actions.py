@@ -199,3 +199,14 @@ def test_a_reply_from_the_case_page_goes_under_the_threads_first_comment(
     assert Message.objects.get(pk=reply.pk).status == Message.Status.SENT
     [sent] = graph_sandbox.sent("/comments")
     assert sent.path.endswith("/555000111_700000001/comments")
+
+
+def test_a_thread_whose_channel_opened_a_case_is_not_in_the_queue(cast: personas.Cast) -> None:
+    page = page_channel()
+    page.config["opens_cases"] = True
+    page.save()
+    [received] = replay(page, "feed_comment_add")
+    assert received.ticket_id is not None
+    queue.sync()
+    thread = SocialThread.objects.get()
+    assert (thread.state, thread.ticket_id) == (State.CASE, received.ticket_id)
