@@ -30,13 +30,16 @@ class Adapter(Protocol):
 def get_adapter(kind: str) -> Adapter:
     from ascolto.channels.adapters.email.adapter import EmailAdapter
     from ascolto.channels.adapters.meta.adapter import MetaAdapter
+    from ascolto.channels.adapters.meta.comments import CommentReplies
 
     adapters: dict[str, Adapter] = {
         "email": EmailAdapter(),
         "web": EmailAdapter(),
         "whatsapp": MetaAdapter(),
         "messenger": MetaAdapter(),
-        "instagram": MetaAdapter(),
+        # Instagram carries both direct messages and comment threads (decision 0015).
+        "instagram": MetaAdapter(comments=CommentReplies()),
+        "facebook": CommentReplies(),  # the page's comment threads
     }
     adapter = adapters.get(kind)
     if adapter is None:
