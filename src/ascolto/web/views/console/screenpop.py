@@ -3,9 +3,10 @@ is ringing (the telephony system's "call started" webhook, `contactcenter.webhoo
 
 Every console page of an operator with an extension asks every 0.8 s (HTMX POST, so the answer
 is never cached and the CSRF token goes with it; 0.8 s so that the panel opens within a second
-of the webhook) whether a call has come in; the answer is empty (204) until one has, then the panel: who the caller may be, their open cases and earlier
-calls within the operator's scope (the call form's own lookup, `calls.find_callers`), and a
-button to the call form already filled with the number and the call id. Each pop opens once.
+of the webhook) whether a call has come in; the answer is empty (204) until one has, then the
+panel: who the caller may be, their open cases and earlier calls within the operator's scope
+(the call form's own lookup, `calls.find_callers`), and a button to the call form already
+filled with the number and the call id. Each pop opens once.
 """
 
 from __future__ import annotations
