@@ -95,6 +95,8 @@ class WhatsAppConfig(_Config):
     display_phone_number: str = ""
     access_token_env: str = "ASCOLTO_WHATSAPP_TOKEN"  # noqa: S105 (a variable name)
     app_secret_env: str = "ASCOLTO_META_APP_SECRET"  # noqa: S105 (a variable name)
+    # The token typed in the Meta app's webhook settings, echoed back by the verification.
+    verify_token_env: str = Field(default="ASCOLTO_META_VERIFY_TOKEN", pattern=_ENV_NAME)
 
 
 class MetaPageConfig(_Config):
@@ -103,6 +105,7 @@ class MetaPageConfig(_Config):
     page_id: str = Field(pattern=r"^[0-9]{5,32}$")
     access_token_env: str = "ASCOLTO_META_PAGE_TOKEN"  # noqa: S105 (a variable name)
     app_secret_env: str = "ASCOLTO_META_APP_SECRET"  # noqa: S105 (a variable name)
+    verify_token_env: str = Field(default="ASCOLTO_META_VERIFY_TOKEN", pattern=_ENV_NAME)
 
 
 class ApiConfig(_Config):
