@@ -7,32 +7,69 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('channels', '0004_intake_backoff'),
+        ("channels", "0004_intake_backoff"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='WebhookDelivery',
+            name="WebhookDelivery",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('channel', models.CharField(max_length=64, verbose_name='canale')),
-                ('body', models.TextField(verbose_name='contenuto ricevuto')),
-                ('received_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='ricevuto il')),
-                ('processed_at', models.DateTimeField(blank=True, null=True, verbose_name='elaborato il')),
-                ('attempts', models.PositiveSmallIntegerField(default=0, verbose_name='tentativi')),
-                ('last_error', models.CharField(blank=True, max_length=500, verbose_name='ultimo errore')),
-                ('next_attempt_at', models.DateTimeField(blank=True, null=True, verbose_name='prossimo tentativo')),
-                ('handled_at', models.DateTimeField(blank=True, null=True, verbose_name='gestito a mano il')),
-                ('handled_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='gestito da')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("channel", models.CharField(max_length=64, verbose_name="canale")),
+                ("body", models.TextField(verbose_name="contenuto ricevuto")),
+                (
+                    "received_at",
+                    models.DateTimeField(
+                        default=django.utils.timezone.now, verbose_name="ricevuto il"
+                    ),
+                ),
+                (
+                    "processed_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="elaborato il"),
+                ),
+                ("attempts", models.PositiveSmallIntegerField(default=0, verbose_name="tentativi")),
+                (
+                    "last_error",
+                    models.CharField(blank=True, max_length=500, verbose_name="ultimo errore"),
+                ),
+                (
+                    "next_attempt_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="prossimo tentativo"),
+                ),
+                (
+                    "handled_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="gestito a mano il"),
+                ),
+                (
+                    "handled_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="gestito da",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'consegna webhook Meta',
-                'verbose_name_plural': 'consegne webhook Meta',
-                'ordering': ['id'],
-                'indexes': [models.Index(condition=models.Q(('processed_at__isnull', True)), fields=['id'], name='webhook_delivery_todo_idx')],
+                "verbose_name": "consegna webhook Meta",
+                "verbose_name_plural": "consegne webhook Meta",
+                "ordering": ["id"],
+                "indexes": [
+                    models.Index(
+                        condition=models.Q(("processed_at__isnull", True)),
+                        fields=["id"],
+                        name="webhook_delivery_todo_idx",
+                    )
+                ],
             },
         ),
     ]

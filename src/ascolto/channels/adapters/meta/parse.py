@@ -31,8 +31,8 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 from pywa.errors import WhatsAppError
-from pywa.types import Location, MessageStatusType, MessageType
-from pywa.types.others import ContactList
+from pywa.types.message_status import MessageStatusType
+from pywa.types.others import ContactList, Location, MessageType
 
 from ascolto.channels.adapters.meta import comments
 from ascolto.channels.inbound import Attachment, InboundMessage
@@ -293,7 +293,7 @@ def _whatsapp_content(kind: str, message: dict[str, Any]) -> tuple[str, tuple[Me
     errors = _list(message.get("errors"))
     reason = str(errors[0].get("title") or errors[0].get("message") or "") if errors else ""
     return (
-        _("[Messaggio WhatsApp di un tipo non gestito («%(kind)s»)%(reason)s: va letto sul telefono.]")
+        _("[Messaggio WhatsApp di tipo «%(kind)s», non gestito%(reason)s.]")
         % {"kind": kind or "?", "reason": f": {reason}" if reason else ""},
         (),
     )
@@ -380,6 +380,8 @@ def _whatsapp_status(
 
 def _error_text(error: dict[str, Any]) -> str:
     """Meta's error as an operator reads it: its code, title and details."""
+    code: Any
+    details: Any
     try:
         parsed = WhatsAppError.from_dict(error)
         code, details = parsed.code, parsed.details
@@ -420,7 +422,9 @@ def _page_entry(kind: str, entry: dict[str, Any], routes: Routes, parsed: Parsed
                 logger.warning("meta: %s comments for account %s, no active channel", kind, account)
                 parsed.skipped += 1
                 continue
-            parsed.messages.extend(Incoming(m) for m in comments.parse_change(channel, account, change))
+            parsed.messages.extend(
+                Incoming(m) for m in comments.parse_change(channel, account, change)
+            )
 
 
 _ATTACHMENT_TYPES = {
@@ -501,7 +505,7 @@ def _direct_message(
     if not text and labels:
         text = " ".join(labels)
     if not text and message.get("is_unsupported"):
-        text = _("[Messaggio di un tipo non gestito: va letto nella casella della pagina.]")
+        text = _("[Messaggio di un tipo non gestito: si legge nella casella della pagina.]")
     return InboundMessage(
         channel=channel.code,
         external_id=str(message.get("mid") or ""),
