@@ -36,15 +36,22 @@ def _wrong_hex() -> str:
     ("signature", "body"),
     [
         ("", raw("whatsapp_text")),  # missing header
-        ("sha1=" + hmac.new(APP_SECRET.encode(), raw("whatsapp_text"), hashlib.sha1).hexdigest(),
-         raw("whatsapp_text")),  # the legacy header's prefix
+        (
+            "sha1=" + hmac.new(APP_SECRET.encode(), raw("whatsapp_text"), hashlib.sha1).hexdigest(),
+            raw("whatsapp_text"),
+        ),  # the legacy header's prefix
         (sign(APP_SECRET, raw("whatsapp_text")).removeprefix("sha256="), raw("whatsapp_text")),
         (_wrong_hex(), raw("whatsapp_text")),
         ("sha256=zz-not-hex", raw("whatsapp_text")),
         ("sha256=àèìòù", raw("whatsapp_text")),
-        (sign(APP_SECRET, raw("whatsapp_text")), raw("whatsapp_text").replace(b"Padova", b"Milano")),
-        (sign(APP_SECRET, raw("whatsapp_text")),
-         json.dumps(json.loads(raw("whatsapp_text"))).encode()),  # same JSON, other bytes
+        (
+            sign(APP_SECRET, raw("whatsapp_text")),
+            raw("whatsapp_text").replace(b"Padova", b"Milano"),
+        ),
+        (
+            sign(APP_SECRET, raw("whatsapp_text")),
+            json.dumps(json.loads(raw("whatsapp_text"))).encode(),
+        ),  # same JSON, other bytes
         (sign("un-altro-segreto", raw("whatsapp_text")), raw("whatsapp_text")),
     ],
     ids=[

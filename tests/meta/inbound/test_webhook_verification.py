@@ -17,7 +17,11 @@ def _verify(meta: Meta, **params: str) -> tuple[int, str]:
 def test_the_right_token_gets_the_challenge_back(meta: Meta) -> None:
     status, body = _verify(
         meta,
-        **{"hub.mode": "subscribe", "hub.verify_token": VERIFY_TOKEN, "hub.challenge": "1158201444"},
+        **{
+            "hub.mode": "subscribe",
+            "hub.verify_token": VERIFY_TOKEN,
+            "hub.challenge": "1158201444",
+        },
     )
     assert (status, body) == (200, "1158201444")
 
@@ -45,7 +49,9 @@ def test_without_a_configured_token_nothing_is_verified(
     meta: Meta, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.delenv("ASCOLTO_META_VERIFY_TOKEN")
-    status, _ = _verify(meta, **{"hub.mode": "subscribe", "hub.verify_token": "", "hub.challenge": "1"})
+    status, _ = _verify(
+        meta, **{"hub.mode": "subscribe", "hub.verify_token": "", "hub.challenge": "1"}
+    )
     assert status == 403
 
 
