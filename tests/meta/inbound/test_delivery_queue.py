@@ -92,9 +92,7 @@ def test_a_delivery_failing_again_and_again_is_shown_to_administrators_and_retri
 
 
 @pytest.mark.django_db
-def test_an_administrator_marks_a_delivery_handled_by_hand(
-    meta: Meta, client: Client
-) -> None:
+def test_an_administrator_marks_a_delivery_handled_by_hand(meta: Meta, client: Client) -> None:
     meta.deliver(b"{}")  # signed, but no delivery: fails at every drain
     deliveries.drain()
     row = WebhookDelivery.objects.get()
