@@ -18,9 +18,10 @@ A crash anywhere before that commit leaves the deliveries pending for the next d
 idempotent on (channel, message id), so nothing is stored twice. A delivery that fails is tried
 again with exponential backoff, never given up, and shown to administrators after a few
 failures (`needs_attention`, `retry_now`, `mark_handled`), as the intake queue's rows are
-(decision 0007). A media file the Graph API cannot give after `MEDIA_TRIES` tries (Meta down, no token
-configured) is not waited for any longer: the message is taken in with a note saying so (its
-media id stays in `raw`); a file Meta refuses for good (unknown id, too large) is noted at once.
+(decision 0007). A media file the Graph API cannot give after `MEDIA_TRIES` tries (Meta
+down, no token configured) is not waited for any longer: the message is taken in with a note
+saying so (its media id stays in `raw`); a file Meta refuses for good (unknown id, too large)
+is noted at once.
 """
 
 from __future__ import annotations
