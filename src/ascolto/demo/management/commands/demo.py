@@ -69,15 +69,35 @@ class Command(BaseCommand):
         if not options["no_serve"]:
             self._serve(options["addrport"])
 
+    def _meta_sandbox(self) -> dict[str, str]:
+        """Unless ASCOLTO_META_GRAPH_URL names a Graph API, start the local one (a thread of
+        this process) and point the app at it: replies on WhatsApp, Messenger and Instagram
+        then leave and show as sent. Returns the variables that say so, also set here."""
+        if os.environ.get("ASCOLTO_META_GRAPH_URL"):
+            return {}
+        from ascolto.channels.adapters.meta.sandbox import GraphSandbox
+
+        sandbox = GraphSandbox().start()
+        variables = {
+            "ASCOLTO_META_GRAPH_URL": sandbox.url,
+            "ASCOLTO_WHATSAPP_TOKEN": sandbox.token,
+            "ASCOLTO_META_PAGE_TOKEN": sandbox.token,
+        }
+        os.environ.update(variables)
+        settings.ASCOLTO_META_GRAPH_URL = sandbox.url
+        self.stdout.write(f"Meta's Graph API: the local sandbox at {sandbox.url} (meta_sandbox).")
+        return variables
+
     def _serve(self, addrport: str) -> None:
         """Serve the app; with the default inline tasks, serve it as production does instead:
         tasks (a forecast started from the supervisor's page, the intake drain, outgoing mail)
         queued in the database and run by a worker beside the server, so no page waits for
         them."""
+        meta = self._meta_sandbox()
         if settings.TASK_BACKEND != "immediate":
             call_command("runserver", addrport, use_reloader=False)
             return
-        env = {**os.environ, "ASCOLTO_TASK_BACKEND": "database"}
+        env = {**os.environ, **meta, "ASCOLTO_TASK_BACKEND": "database"}
         python = [sys.executable, "-m", "ascolto"]
         self.stdout.write("Background tasks: a worker runs beside the server (db_worker).")
         worker = subprocess.Popen(  # noqa: S603 - our own interpreter and module
