@@ -4,9 +4,11 @@ reason) and never back, in whatever order Meta delivers them."""
 from __future__ import annotations
 
 import copy
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+import time_machine
 
 from ascolto.channels.actions import send_message
 from ascolto.channels.adapters.meta import deliveries
@@ -21,7 +23,9 @@ def _reply(meta: Meta, external_id: str, fixture: str = "whatsapp_text") -> Mess
     meta.deliver(fixture)
     deliveries.drain()
     conversation = Conversation.objects.get(channel=meta.whatsapp)
-    message = send_message(conversation, "Grazie, abbiamo inoltrato la segnalazione.")
+    # An hour after the citizen wrote: inside WhatsApp's 24-hour window for a free reply.
+    with time_machine.travel(datetime.fromtimestamp(1780003600, UTC), tick=False):
+        message = send_message(conversation, "Grazie, abbiamo inoltrato la segnalazione.")
     Message.objects.filter(pk=message.pk).update(external_id=external_id, status="sent")
     return message
 
