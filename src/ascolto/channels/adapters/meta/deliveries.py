@@ -178,6 +178,9 @@ def _prepare(rows: Sequence[Mapping[str, Any]]) -> dict[int, _Prepared]:
             prepared[row["id"]] = _Prepared(parsing.parse(row["body"], routes[code]))
         except parsing.MalformedDelivery as exc:
             prepared[row["id"]] = _Prepared(None, str(exc))
+        except Exception as exc:  # a shape the parser does not expect: this delivery waits
+            logger.exception("meta deliveries: delivery %s could not be parsed", row["id"])
+            prepared[row["id"]] = _Prepared(None, f"parse: {type(exc).__name__}: {exc}")
     _fetch_media(rows, prepared, by_code)
     return prepared
 
@@ -232,6 +235,10 @@ def _fetch_media(
                         incoming = _with_media(incoming, channels, clients, last_try)
                     except GraphError as exc:
                         entry.error = f"media: {exc}"[:500]
+                        break
+                    except Exception as exc:  # the storage refusing, a bug: this one waits
+                        logger.exception("meta deliveries: media of delivery %s", row["id"])
+                        entry.error = f"media: {type(exc).__name__}: {exc}"[:500]
                         break
                 messages.append(incoming)
             if entry.error:
