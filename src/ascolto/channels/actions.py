@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -14,14 +15,26 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ascolto.channels.adapters import OutboundUnavailable, get_adapter
+from ascolto.channels.config import whatsapp_templates
 from ascolto.channels.inbound import InboundMessage
 from ascolto.channels.intake import Received, receive_many
 from ascolto.channels.models import Channel, Conversation, Message
+from ascolto.channels.windows import reply_window, window_refusal
 from ascolto.citizens.models import Identity
 from ascolto.core import outbox
 from ascolto.core.errors import DomainError, InvalidInput
 
 logger = logging.getLogger(__name__)
+
+MAX_BUTTONS = 3  # WhatsApp reply buttons of one message
+MAX_LIST_ROWS = 10  # rows of a WhatsApp list
+MAX_TEMPLATE_PARAMETER = 1024
+# The longest text Meta takes in one message, per channel kind.
+TEXT_LIMITS: dict[str, int] = {
+    Channel.Kind.WHATSAPP: 4096,
+    Channel.Kind.MESSENGER: 2000,
+    Channel.Kind.INSTAGRAM: 1000,
+}
 
 
 def receive(inbound: InboundMessage) -> Received:
@@ -101,6 +114,31 @@ def send_message(
         raise InvalidInput(_("La risposta è vuota."), field="text")
     if len(text) > settings.ASCOLTO_MAX_MESSAGE_CHARS:
         raise InvalidInput(_("La risposta è troppo lunga."), field="text")
+    limit = TEXT_LIMITS.get(conversation.channel.kind)
+    if limit and len(text) > limit:
+        raise InvalidInput(
+            _("La risposta è troppo lunga per %(channel)s: al massimo %(limit)d caratteri.")
+            % {"channel": conversation.channel.get_kind_display(), "limit": limit},
+            field="text",
+        )
+    _check_window(conversation)
+    return _queue(
+        conversation,
+        text,
+        author=author,
+        subject=subject,
+        raw={"postscript": postscript} if postscript else None,
+    )
+
+
+def _queue(
+    conversation: Conversation,
+    text: str,
+    *,
+    author: Any = None,
+    subject: str = "",
+    raw: dict[str, Any] | None = None,
+) -> Message:
     with transaction.atomic():
         now = timezone.now()
         message = Message.objects.create(
@@ -112,11 +150,167 @@ def send_message(
             text=text,
             sent_at=now,
             status=Message.Status.QUEUED,
-            raw={"postscript": postscript} if postscript else None,
+            raw=raw,
         )
         Conversation.objects.filter(pk=conversation.pk).update(last_message_at=now)
         outbox.publish("message.outbound", message_id=message.pk)
     return message
+
+
+def _check_window(conversation: Conversation) -> None:
+    """Refuse a free-form message Meta would refuse: outside the citizen's messaging window on
+    WhatsApp, Messenger or Instagram (`channels.windows`)."""
+    window = reply_window(conversation)
+    if window is not None and not window.is_open:
+        raise DomainError(
+            _("Risposta libera non consentita: %(reason)s.") % {"reason": window_refusal(window)},
+            field="text",
+        )
+
+
+def send_template(
+    conversation: Conversation,
+    name: str,
+    parameters: Sequence[str] = (),
+    *,
+    language: str = "",
+    author: Any = None,
+    subject: str = "",
+) -> Message:
+    """Queue an approved WhatsApp template (from the channel's configuration) with its
+    parameters, allowed also when the 24-hour window is closed. The message's text is the
+    template's body with the parameters in place (what the case shows); its `raw` carries the
+    template's name, language and parameters for the adapter."""
+    channel = conversation.channel
+    if channel.kind != Channel.Kind.WHATSAPP:
+        raise InvalidInput(_("I modelli approvati si inviano solo su WhatsApp."), field="template")
+    template = next(
+        (
+            t
+            for t in whatsapp_templates(channel.config)
+            if t.name == name and (not language or t.language == language)
+        ),
+        None,
+    )
+    if template is None:
+        raise InvalidInput(
+            _("Il modello «%(name)s» non è tra quelli approvati del canale %(channel)s.")
+            % {"name": name, "channel": channel.name},
+            field="template",
+        )
+    values = [" ".join(str(p).split()) for p in parameters]
+    if len(values) != template.parameter_count or not all(values):
+        raise InvalidInput(
+            _("Il modello «%(name)s» chiede %(count)d valori, tutti compilati.")
+            % {"name": template.label or template.name, "count": template.parameter_count},
+            field="parameters",
+        )
+    if any(len(v) > MAX_TEMPLATE_PARAMETER for v in values):
+        raise InvalidInput(
+            _("Un valore del modello è troppo lungo: al massimo %(limit)d caratteri.")
+            % {"limit": MAX_TEMPLATE_PARAMETER},
+            field="parameters",
+        )
+    raw = {"template": {"name": template.name, "language": template.language, "parameters": values}}
+    return _queue(conversation, template.render(values), author=author, subject=subject, raw=raw)
+
+
+@dataclass(frozen=True)
+class Choice:
+    """One choice of an interactive message: the id that comes back, the title shown."""
+
+    id: str
+    title: str
+    description: str = ""
+
+
+def send_interactive(
+    conversation: Conversation,
+    text: str,
+    choices: Sequence[Choice],
+    *,
+    button: str = "",
+    header: str = "",
+    footer: str = "",
+    author: Any = None,
+) -> Message:
+    """Queue a WhatsApp message with choices: up to 3 become reply buttons; with `button` (the
+    label that opens it) up to 10 become a list. The citizen's choice comes back as an inbound
+    message carrying the choice's id. A free-form message: only inside the 24-hour window. The
+    stored text lists the choices, so the case shows what the citizen saw."""
+    if conversation.channel.kind != Channel.Kind.WHATSAPP:
+        raise InvalidInput(_("I messaggi con scelte si inviano solo su WhatsApp."), field="text")
+    text = (text or "").strip()
+    limit = MAX_LIST_ROWS if button else MAX_BUTTONS
+    ids = [c.id for c in choices]
+    if not text or not 1 <= len(choices) <= limit or len(set(ids)) != len(ids):
+        raise InvalidInput(
+            _("Un messaggio con scelte ha un testo e da 1 a %(limit)d scelte diverse.")
+            % {"limit": limit},
+            field="choices",
+        )
+    if any(not c.id or not c.title.strip() for c in choices):
+        raise InvalidInput(_("Ogni scelta ha un identificativo e un titolo."), field="choices")
+    _check_window(conversation)
+    interactive: dict[str, Any] = {
+        "type": "list" if button else "button",
+        "body": text,
+        "choices": [[c.id, c.title, c.description] for c in choices],
+        "button": button,
+        "header": header,
+        "footer": footer,
+    }
+    shown = "\n".join([text, *(f"• {c.title}" for c in choices)])
+    return _queue(conversation, shown, author=author, raw={"interactive": interactive})
+
+
+def mark_read(conversation_ids: Iterable[int]) -> int:
+    """Record that the city has seen the citizen's WhatsApp messages on these conversations (an
+    operator opened their case) and queue, once per message, the read receipt Meta shows the
+    citizen as blue ticks: one per conversation, for its latest message (Meta marks the earlier
+    ones read with it). Sent after commit by the outbox, never blocking the caller. Returns how
+    many messages were marked."""
+    unread = list(
+        Message.objects.filter(
+            conversation_id__in=list(conversation_ids),
+            channel__kind=Channel.Kind.WHATSAPP,
+            direction=Message.Direction.INBOUND,
+            status=Message.Status.RECEIVED,
+        )
+        .exclude(external_id="")
+        .order_by("sent_at", "pk")
+        .values_list("pk", "conversation_id", "external_id")
+    )
+    if not unread:
+        return 0
+    latest = {conversation_id: pk for pk, conversation_id, _external in unread}
+    with transaction.atomic():
+        marked = Message.objects.filter(
+            pk__in=[pk for pk, _c, _e in unread], status=Message.Status.RECEIVED
+        ).update(status=Message.Status.READ)
+        if marked:
+            outbox.publish_many([("message.read", {"message_id": pk}) for pk in latest.values()])
+    return marked
+
+
+def deliver_read_receipt(message_id: int) -> None:
+    """Tell Meta the citizen's message was read (outbox handler of `message.read`). A transient
+    failure is raised, so the outbox tries again; a permanent one is logged and dropped (a read
+    receipt is a courtesy: a closed window or a deleted message must not retry for two days)."""
+    message = (
+        Message.objects.select_related("channel")
+        .filter(pk=message_id, direction=Message.Direction.INBOUND)
+        .first()
+    )
+    if message is None or message.channel.kind != Channel.Kind.WHATSAPP:
+        return
+    from ascolto.channels.adapters.meta.graph import GraphClient, PermanentGraphError
+
+    try:
+        with GraphClient.for_channel(message.channel) as client:
+            client.mark_read(str(message.channel.config["phone_number_id"]), message.external_id)
+    except PermanentGraphError as exc:
+        logger.warning("read receipt of message %s refused by Meta: code %s", message.pk, exc.code)
 
 
 def resend_message(message_id: int) -> Message:

@@ -13,3 +13,4 @@ class ChannelsConfig(AppConfig):
         from ascolto.core import outbox
 
         outbox.register("message.outbound", receivers.deliver)
+        outbox.register("message.read", receivers.read_receipt)

@@ -10,12 +10,14 @@ or from the file named by the variable with `_FILE` appended (Docker and systemd
 from __future__ import annotations
 
 import os
+import re
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Literal
 
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from ascolto.core.errors import InvalidInput
 
@@ -88,6 +90,38 @@ class PhoneConfig(_Config):
     queues: list[str] = Field(default_factory=list)
 
 
+_PLACEHOLDER = re.compile(r"\{\{\s*(\d+)\s*\}\}")
+
+
+class WhatsAppTemplate(BaseModel):
+    """A message template Meta approved for the number (WhatsApp Manager), as the console offers
+    it when the 24-hour window is closed: its `name` and `language` as approved, a `label` for
+    the operators, and its `body` with the {{1}}, {{2}}… placeholders the operator fills in (the
+    text shown on the case; Meta renders its own approved copy)."""
+
+    model_config = ConfigDict(extra="forbid")
+    name: str = Field(pattern=r"^[a-z0-9_]{1,512}$")
+    language: str = Field(default="it", pattern=r"^[a-z]{2,3}(_[A-Z]{2})?$")
+    label: str = Field(default="", max_length=100)
+    body: str = Field(min_length=1, max_length=1024)
+
+    @field_validator("body")
+    @classmethod
+    def _numbered_in_order(cls, body: str) -> str:
+        numbers = sorted({int(n) for n in _PLACEHOLDER.findall(body)})
+        if numbers != list(range(1, len(numbers) + 1)):
+            raise ValueError("placeholders must be {{1}}, {{2}}… without gaps")
+        return body
+
+    @property
+    def parameter_count(self) -> int:
+        return len(set(_PLACEHOLDER.findall(self.body)))
+
+    def render(self, parameters: Sequence[str]) -> str:
+        """The body with its placeholders replaced by `parameters` (as many as it has)."""
+        return _PLACEHOLDER.sub(lambda m: parameters[int(m.group(1)) - 1], self.body)
+
+
 class WhatsAppConfig(_Config):
     session_hours: int = Field(default=24, ge=0, le=24 * 30)
     opens_cases: bool = False
@@ -95,6 +129,18 @@ class WhatsAppConfig(_Config):
     display_phone_number: str = ""
     access_token_env: str = "ASCOLTO_WHATSAPP_TOKEN"  # noqa: S105 (a variable name)
     app_secret_env: str = "ASCOLTO_META_APP_SECRET"  # noqa: S105 (a variable name)
+    # The approved templates the console offers once the 24-hour window is closed.
+    templates: list[WhatsAppTemplate] = Field(default_factory=list, max_length=100)
+
+    @field_validator("templates")
+    @classmethod
+    def _one_per_name_and_language(
+        cls, templates: list[WhatsAppTemplate]
+    ) -> list[WhatsAppTemplate]:
+        keys = [(t.name, t.language) for t in templates]
+        if len(keys) != len(set(keys)):
+            raise ValueError("two templates with the same name and language")
+        return templates
 
 
 class MetaPageConfig(_Config):
@@ -103,6 +149,14 @@ class MetaPageConfig(_Config):
     page_id: str = Field(pattern=r"^[0-9]{5,32}$")
     access_token_env: str = "ASCOLTO_META_PAGE_TOKEN"  # noqa: S105 (a variable name)
     app_secret_env: str = "ASCOLTO_META_APP_SECRET"  # noqa: S105 (a variable name)
+    # The Page has Meta's "Human Agent" permission: a person may answer on Messenger or
+    # Instagram up to 7 days after the citizen's last message (tag HUMAN_AGENT), not only 24 h.
+    human_agent: bool = False
+
+
+def whatsapp_templates(config: dict[str, Any]) -> list[WhatsAppTemplate]:
+    """The approved templates of a WhatsApp channel's (validated) configuration."""
+    return [WhatsAppTemplate.model_validate(t) for t in config.get("templates") or []]
 
 
 class ApiConfig(_Config):
@@ -135,6 +189,7 @@ _PROBLEMS = {
     "int_parsing": gettext_lazy("deve essere un numero intero"),
     "bool_parsing": gettext_lazy("deve essere vero o falso"),
     "list_type": gettext_lazy("deve essere un elenco"),
+    "too_long": gettext_lazy("elenco troppo lungo"),
 }
 
 

@@ -5,7 +5,7 @@ Listed in docs/architecture.md. Registered in `ChannelsConfig.ready()`.
 
 from __future__ import annotations
 
-from ascolto.channels.actions import deliver_message
+from ascolto.channels.actions import deliver_message, deliver_read_receipt
 from ascolto.core import outbox
 from ascolto.core.models import OutboxEvent
 
@@ -17,3 +17,8 @@ def deliver(event: OutboxEvent) -> None:
         attempt=event.attempts,
         last_attempt=outbox.is_last_attempt(event),
     )
+
+
+def read_receipt(event: OutboxEvent) -> None:
+    """Tell Meta a citizen's WhatsApp message was read by the city (`message.read`)."""
+    deliver_read_receipt(event.payload["message_id"])

@@ -278,6 +278,17 @@ ASCOLTO_CALLBACK_AHT_SECONDS = int(env("ASCOLTO_CALLBACK_AHT_SECONDS", "300") or
 ASCOLTO_TELEPHONY_SECRET = env("ASCOLTO_TELEPHONY_SECRET", "") or ""
 ASCOLTO_TELEPHONY_TOLERANCE = int(env("ASCOLTO_TELEPHONY_TOLERANCE", "300") or 300)
 
+# Meta's Graph API, with its version: WhatsApp, Messenger and Instagram replies, media, comment
+# moderation (channels/adapters/meta/graph.py). The tests and the demo point it at the local
+# sandbox (`python -m ascolto meta_sandbox`). The size cap of one downloaded media file (bytes).
+ASCOLTO_META_GRAPH_URL = (
+    env("ASCOLTO_META_GRAPH_URL", "https://graph.facebook.com/v23.0")
+    or "https://graph.facebook.com/v23.0"
+).rstrip("/")
+ASCOLTO_META_MEDIA_MAX_BYTES = int(
+    env("ASCOLTO_META_MEDIA_MAX_BYTES", str(25 * 1024 * 1024)) or 25 * 1024 * 1024
+)
+
 # --- Logging --------------------------------------------------------------------------------
 # Log lines carry ids, never names, handles or message text (see docs/privacy.md). The line of a
 # server error carries the incident id its 500 page showed (core/incidents.py).

@@ -1,9 +1,10 @@
 """Channel adapters: one package per channel kind, registered here by kind.
 
 An adapter turns what its channel delivers into `InboundMessage`s (in its webhook view or
-poller) and sends outbound messages (`send`). Adapters for WhatsApp, Messenger, Facebook and
-Instagram arrive with their issues; until then replies on those channels fail with a clear
-reason instead of being silently dropped.
+poller) and sends outbound messages (`send`): email (mailboxes and the Scrivi form), WhatsApp,
+Messenger and Instagram Direct (`meta/`). A kind without one (a phone line, Facebook comments,
+which the social triage answers through the Graph client) fails a reply with a clear reason
+instead of dropping it silently.
 """
 
 from __future__ import annotations
@@ -28,8 +29,15 @@ class Adapter(Protocol):
 
 def get_adapter(kind: str) -> Adapter:
     from ascolto.channels.adapters.email.adapter import EmailAdapter
+    from ascolto.channels.adapters.meta.adapter import MetaAdapter
 
-    adapters: dict[str, Adapter] = {"email": EmailAdapter(), "web": EmailAdapter()}
+    adapters: dict[str, Adapter] = {
+        "email": EmailAdapter(),
+        "web": EmailAdapter(),
+        "whatsapp": MetaAdapter(),
+        "messenger": MetaAdapter(),
+        "instagram": MetaAdapter(),
+    }
     adapter = adapters.get(kind)
     if adapter is None:
         raise OutboundUnavailable(

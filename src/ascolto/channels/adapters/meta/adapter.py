@@ -1,0 +1,143 @@
+"""The outbound adapter of Meta's channels: a queued reply sent through the Graph API.
+
+WhatsApp: a free-form text, an approved template (`raw["template"]`, `channels.actions
+.send_template`) or a message with choices (`raw["interactive"]`, `send_interactive`) to the
+citizen's number or business-scoped user id. Messenger and Instagram Direct: a text through the
+Send API to the citizen's page-scoped id, as a RESPONSE inside 24 hours or with the HUMAN_AGENT
+tag after them on a Page allowed to (`channels.windows`); or a private reply to a comment
+(`raw["private_reply_to"]`, the comment's id).
+
+The returned id is Meta's (the wamid, the mid), stored as the message's external id so the
+status webhooks find it. The window is checked again here, at sending time: a reply queued in
+time but retried past the window fails with the reason instead of reaching Meta. A transient
+Graph error is raised as is (the outbox tries again); a permanent one becomes
+`OutboundUnavailable` with the reason in Italian, which marks the message failed at once (the
+case page offers "Reinvia").
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils.translation import gettext as _
+
+from ascolto.channels.adapters import OutboundUnavailable
+from ascolto.channels.adapters.meta.graph import (
+    INVALID_PARAMETER,
+    INVALID_TOKEN,
+    WINDOW_CLOSED,
+    GraphClient,
+    PermanentGraphError,
+    Row,
+)
+from ascolto.channels.models import Channel, Message
+from ascolto.channels.windows import reply_window, window_refusal
+from ascolto.citizens.models import Identity
+
+RECIPIENTS: dict[str, tuple[str, ...]] = {
+    Channel.Kind.WHATSAPP: (Identity.Kind.WHATSAPP, Identity.Kind.WHATSAPP_BSUID),
+    Channel.Kind.MESSENGER: (Identity.Kind.FACEBOOK_PSID,),
+    Channel.Kind.INSTAGRAM: (Identity.Kind.INSTAGRAM_ID,),
+}
+
+
+def failure_reason(error: PermanentGraphError) -> str:
+    """What a permanent Graph error means for the operator, in Italian, with Meta's code."""
+    reasons = {
+        WINDOW_CLOSED: _(
+            "sono passate più di 24 ore dall'ultimo messaggio del cittadino: invia un modello "
+            "approvato"
+        ),
+        INVALID_TOKEN: _(
+            "il token di accesso a Meta non è valido o è scaduto: avvisa l'amministratore"
+        ),
+        INVALID_PARAMETER: _("Meta ha rifiutato un dato del messaggio"),
+        10: _("Meta non consente questo messaggio fuori dalla finestra di risposta"),
+        131026: _("il destinatario non può ricevere messaggi WhatsApp"),
+    }
+    reason = reasons.get(error.code, _("Meta ha rifiutato il messaggio"))
+    return _("%(reason)s (codice Meta %(code)s: %(message)s).") % {
+        "reason": reason,
+        "code": error.code or error.status or "—",
+        "message": error.message,
+    }
+
+
+class MetaAdapter:
+    def send(self, message: Message) -> str:
+        channel = message.channel
+        identity = message.conversation.identity
+        if identity.kind not in RECIPIENTS.get(channel.kind, ()):
+            raise OutboundUnavailable(
+                _("Il cittadino non ha un recapito %(channel)s a cui rispondere.")
+                % {"channel": channel.get_kind_display()}
+            )
+        raw: dict[str, Any] = message.raw if isinstance(message.raw, dict) else {}
+        try:
+            client = GraphClient.for_channel(channel)
+        except PermanentGraphError as exc:
+            raise OutboundUnavailable(failure_reason(exc)) from exc
+        try:
+            if channel.kind == Channel.Kind.WHATSAPP:
+                return self._whatsapp(client, message, identity.value, raw)
+            return self._page(client, message, identity.value, raw)
+        except PermanentGraphError as exc:
+            raise OutboundUnavailable(failure_reason(exc)) from exc
+        finally:
+            client.close()
+
+    def _whatsapp(self, client: GraphClient, message: Message, to: str, raw: dict[str, Any]) -> str:
+        phone_number_id = str(message.channel.config["phone_number_id"])
+        template = raw.get("template")
+        if isinstance(template, dict):  # allowed with the window closed
+            return client.send_template(
+                phone_number_id,
+                to,
+                str(template["name"]),
+                str(template["language"]),
+                [str(p) for p in template.get("parameters") or []],
+            )
+        self._check_window(message)
+        interactive = raw.get("interactive")
+        if isinstance(interactive, dict):
+            choices = [(str(c[0]), str(c[1]), str(c[2])) for c in interactive["choices"]]
+            header, footer = (
+                str(interactive.get("header") or ""),
+                str(interactive.get("footer") or ""),
+            )
+            if interactive.get("type") == "list":
+                rows = [Row(cid, title, description) for cid, title, description in choices]
+                return client.send_list(
+                    phone_number_id,
+                    to,
+                    str(interactive["body"]),
+                    str(interactive["button"]),
+                    [("", rows)],
+                    header=header,
+                    footer=footer,
+                )
+            return client.send_buttons(
+                phone_number_id,
+                to,
+                str(interactive["body"]),
+                [(cid, title) for cid, title, _description in choices],
+                header=header,
+                footer=footer,
+            )
+        return client.send_text(phone_number_id, to, message.text)
+
+    def _page(self, client: GraphClient, message: Message, to: str, raw: dict[str, Any]) -> str:
+        page_id = str(message.channel.config["page_id"])
+        comment_id = raw.get("private_reply_to")
+        if comment_id:  # Meta bounds it itself (one private reply, within 7 days)
+            return client.private_reply(page_id, str(comment_id), message.text)
+        window = self._check_window(message)
+        return client.send_page_text(page_id, to, message.text, tag=window.tag if window else "")
+
+    def _check_window(self, message: Message) -> Any:
+        window = reply_window(message.conversation)
+        if window is not None and not window.is_open:
+            raise OutboundUnavailable(
+                _("Non inviato: %(reason)s.") % {"reason": window_refusal(window)}
+            )
+        return window

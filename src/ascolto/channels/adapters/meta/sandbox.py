@@ -1,0 +1,387 @@
+"""A local Graph API server: the endpoints of Meta's Graph API that ascolto calls, on the
+loopback, for the tests and the demo (`python -m ascolto meta_sandbox`).
+
+It is a real HTTP server (stdlib `ThreadingHTTPServer` in a thread), so the client under test
+runs its whole stack: URL building, JSON bodies, the bearer token, status codes, Meta's error
+JSON. It answers with the bodies Meta documents for each endpoint, checks the bearer token,
+refuses what Meta refuses (a missing recipient, more than 3 reply buttons or 10 list rows, a
+Messenger message without `messaging_type`), and records every request it receives
+(`requests`), so a test reads exactly what was sent. `fail_next` makes the next requests fail
+(HTTP 500, or a Meta error such as 131047 "Re-engagement message" or 190 for an invalid token)
+for the retry tests. Media registered with `add_media` is served like Meta's: its metadata
+names a URL of the sandbox itself, whose GET (with the token) returns the bytes.
+
+Endpoints (`{v}` is any `vNN.N` version):
+- `POST /{v}/{phone_number_id}/messages`, WhatsApp Cloud API (body `messaging_product:
+  whatsapp`): text, template, interactive, reaction, image/document/audio/video/sticker by
+  `link` or `id`, and read receipts `{"status": "read", "message_id": ...}`;
+- `POST /{v}/{page_id}/messages`, the Messenger and Instagram Send API (`recipient.id` or
+  `recipient.comment_id`, a private reply to a comment);
+- `GET /{v}/{media_id}` and `GET /media/{media_id}` (the bytes);
+- `POST /{v}/{comment_id}/comments` (Facebook public reply), `POST /{v}/{comment_id}/replies`
+  (Instagram public reply), `POST /{v}/{comment_id}` with `is_hidden` (Facebook) or `hide`
+  (Instagram).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import secrets
+import threading
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
+
+DEFAULT_TOKEN = "sandbox-token"  # noqa: S105 (the sandbox's own, public, token)
+VERSION = "v23.0"
+_VERSION = re.compile(r"^v\d+\.\d+$")
+_ID = re.compile(r"^[A-Za-z0-9_.:=-]{1,200}$")
+MEDIA_TYPES = ("image", "document", "audio", "video", "sticker")
+MAX_BUTTONS = 3
+MAX_ROWS = 10
+
+# Meta's error bodies for the failures the tests ask for (code → HTTP status, type, message).
+ERRORS: dict[int, tuple[int, str, str]] = {
+    1: (500, "OAuthException", "An unknown error occurred"),
+    2: (503, "OAuthException", "Service temporarily unavailable"),
+    4: (400, "OAuthException", "(#4) Application request limit reached"),
+    100: (400, "OAuthException", "(#100) Invalid parameter"),
+    190: (401, "OAuthException", "Invalid OAuth access token - Cannot parse access token"),
+    10: (403, "OAuthException", "(#10) This message is sent outside of allowed window."),
+    130429: (400, "OAuthException", "(#130429) Rate limit hit"),
+    131009: (400, "OAuthException", "(#131009) Parameter value is not valid"),
+    131047: (400, "OAuthException", "(#131047) Re-engagement message"),
+    133004: (503, "OAuthException", "(#133004) Server temporarily unavailable"),
+}
+_DETAILS = {
+    131047: "Message failed to send because more than 24 hours have passed since the customer "
+    "last replied to this number.",
+}
+
+
+def error_body(code: int, message: str = "", *, details: str = "") -> tuple[int, dict[str, Any]]:
+    """The HTTP status and Meta's JSON of a Graph error with `code`."""
+    status, kind, default = ERRORS.get(code, (400, "OAuthException", f"(#{code}) Error"))
+    error: dict[str, Any] = {
+        "message": message or default,
+        "type": kind,
+        "code": code,
+        "fbtrace_id": "A" + secrets.token_hex(10),
+    }
+    details = details or _DETAILS.get(code, "")
+    if details:
+        error["error_data"] = {"messaging_product": "whatsapp", "details": details}
+    if status >= 500 or code in (2, 4, 130429):
+        error["is_transient"] = True
+    return status, {"error": error}
+
+
+@dataclass(frozen=True)
+class Recorded:
+    """One request the sandbox received."""
+
+    method: str
+    path: str  # without the query string
+    query: dict[str, str]
+    headers: dict[str, str]
+    body: Any  # the JSON (or form) body, None without one
+
+    @property
+    def authorization(self) -> str:
+        return self.headers.get("authorization", "")
+
+
+@dataclass
+class Media:
+    data: bytes
+    mime_type: str
+
+
+@dataclass
+class _Failure:
+    status: int
+    body: dict[str, Any] | None
+
+
+@dataclass
+class GraphSandbox:
+    """The server; `start()` it, point `ASCOLTO_META_GRAPH_URL` at `url`, `stop()` it."""
+
+    token: str = DEFAULT_TOKEN
+    host: str = "127.0.0.1"
+    port: int = 0
+    version: str = VERSION
+    requests: list[Recorded] = field(default_factory=list)
+    media: dict[str, Media] = field(default_factory=dict)
+    _failures: list[_Failure] = field(default_factory=list)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+    _server: ThreadingHTTPServer | None = None
+    _thread: threading.Thread | None = None
+
+    # --- lifecycle -------------------------------------------------------------------------
+
+    def start(self) -> GraphSandbox:
+        sandbox = self
+
+        class Handler(_Handler):
+            owner = sandbox
+
+        self._server = ThreadingHTTPServer((self.host, self.port), Handler)
+        self._server.daemon_threads = True
+        self.port = self._server.server_address[1]
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, name="graph-sandbox", daemon=True
+        )
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+
+    def wait(self) -> None:
+        """Block until the server stops (the management command serves this way)."""
+        if self._thread is not None:
+            self._thread.join()
+
+    @property
+    def root(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    @property
+    def url(self) -> str:
+        """The Graph base URL, with its version (the value of `ASCOLTO_META_GRAPH_URL`)."""
+        return f"{self.root}/{self.version}"
+
+    # --- what the tests set and read -----------------------------------------------------------
+
+    def add_media(self, media_id: str, data: bytes, mime_type: str) -> None:
+        with self._lock:
+            self.media[media_id] = Media(data, mime_type)
+
+    def fail_next(
+        self, count: int = 1, *, status: int = 500, code: int | None = None, message: str = ""
+    ) -> None:
+        """The next `count` requests fail: with Meta's error `code` (its HTTP status), or with
+        a bare HTTP `status` (500: Meta's generic unknown error)."""
+        body: dict[str, Any] | None
+        if code is not None:
+            status, body = error_body(code, message)
+        else:
+            body = error_body(1, message)[1] if status >= 500 else None
+        with self._lock:
+            self._failures.extend(_Failure(status, body) for _ in range(count))
+
+    def reset(self) -> None:
+        with self._lock:
+            self.requests.clear()
+            self.media.clear()
+            self._failures.clear()
+
+    def sent(self, suffix: str = "/messages") -> list[Recorded]:
+        """The POSTs received whose path ends with `suffix`."""
+        with self._lock:
+            return [r for r in self.requests if r.method == "POST" and r.path.endswith(suffix)]
+
+    def last(self) -> Recorded:
+        with self._lock:
+            return self.requests[-1]
+
+    # --- the server side -------------------------------------------------------------------
+
+    def _record(self, request: Recorded) -> _Failure | None:
+        with self._lock:
+            self.requests.append(request)
+            return self._failures.pop(0) if self._failures else None
+
+    def handle(self, request: Recorded) -> tuple[int, Any, str]:
+        """The status, body and content type of the answer to `request`."""
+        failure = self._record(request)
+        if failure is not None:
+            return failure.status, failure.body or {"error": "Internal Server Error"}, "json"
+        if request.authorization != f"Bearer {self.token}":
+            return (*error_body(190), "json")
+        parts = [p for p in request.path.split("/") if p]
+        if request.method == "GET" and len(parts) == 2 and parts[0] == "media":
+            media = self.media.get(parts[1])
+            if media is None:
+                return (*error_body(100, "(#100) Media not found"), "json")
+            return 200, media.data, media.mime_type
+        if len(parts) < 2 or not _VERSION.match(parts[0]) or not all(map(_ID.match, parts[1:])):
+            return (*error_body(100, "Unknown path components"), "json")
+        body = request.body if isinstance(request.body, dict) else {}
+        body = {**request.query, **body}
+        if request.method == "GET" and len(parts) == 2:
+            return self._media_info(parts[1])
+        if request.method != "POST":
+            return (*error_body(100, "Unsupported request method"), "json")
+        if len(parts) == 3 and parts[2] == "messages":
+            if body.get("messaging_product") == "whatsapp":
+                return self._whatsapp(body)
+            return self._send_api(parts[1], body)
+        if len(parts) == 3 and parts[2] in ("comments", "replies"):
+            return self._comment_reply(parts[1], body)
+        if len(parts) == 2:
+            return self._moderate(body)
+        return (*error_body(100, "Unknown path components"), "json")
+
+    def _media_info(self, media_id: str) -> tuple[int, Any, str]:
+        media = self.media.get(media_id)
+        if media is None:
+            return (*error_body(100, "(#100) Invalid parameter"), "json")
+        return (
+            200,
+            {
+                "messaging_product": "whatsapp",
+                "url": f"{self.root}/media/{media_id}",
+                "mime_type": media.mime_type,
+                "sha256": hashlib.sha256(media.data).hexdigest(),
+                "file_size": len(media.data),
+                "id": media_id,
+            },
+            "json",
+        )
+
+    def _whatsapp(self, body: dict[str, Any]) -> tuple[int, Any, str]:
+        if body.get("status") == "read":
+            if not body.get("message_id"):
+                return (*error_body(100, "(#100) The parameter message_id is required."), "json")
+            return 200, {"success": True}, "json"
+        to = str(body.get("to") or body.get("recipient") or "")
+        if not to:
+            return (*error_body(100, "(#100) The parameter to is required."), "json")
+        kind = body.get("type", "text")
+        problem = _whatsapp_problem(kind, body)
+        if problem:
+            return (
+                *error_body(131009, f"(#131009) Parameter value is not valid: {problem}"),
+                "json",
+            )
+        wamid = "wamid.HBgM" + secrets.token_urlsafe(30).replace("-", "A").replace("_", "B")
+        contact = {"input": to, "wa_id": to.lstrip("+")}
+        message: dict[str, str] = {"id": wamid}
+        if kind == "template":
+            message["message_status"] = "accepted"
+        return (
+            200,
+            {"messaging_product": "whatsapp", "contacts": [contact], "messages": [message]},
+            "json",
+        )
+
+    def _send_api(self, page_id: str, body: dict[str, Any]) -> tuple[int, Any, str]:
+        recipient = body.get("recipient")
+        if isinstance(recipient, str):  # a form-encoded body carries it as JSON text
+            recipient = _json_or_none(recipient)
+        if not isinstance(recipient, dict) or not (
+            recipient.get("id") or recipient.get("comment_id")
+        ):
+            return (*error_body(100, "(#100) The parameter recipient is required"), "json")
+        message = body.get("message")
+        if isinstance(message, str):
+            message = _json_or_none(message)
+        if not isinstance(message, dict) or not (message.get("text") or message.get("attachment")):
+            return (*error_body(100, "(#100) The parameter message is required"), "json")
+        kind = body.get("messaging_type")
+        if recipient.get("id") and kind not in ("RESPONSE", "UPDATE", "MESSAGE_TAG"):
+            return (*error_body(100, "(#100) Param messaging_type is required"), "json")
+        if kind == "MESSAGE_TAG" and not body.get("tag"):
+            return (*error_body(100, "(#100) Param tag is required with MESSAGE_TAG"), "json")
+        psid = str(recipient.get("id") or str(abs(hash(recipient["comment_id"])))[:16])
+        mid = "m_" + secrets.token_urlsafe(40)
+        return 200, {"recipient_id": psid, "message_id": mid}, "json"
+
+    def _comment_reply(self, comment_id: str, body: dict[str, Any]) -> tuple[int, Any, str]:
+        if not str(body.get("message") or "").strip():
+            return (*error_body(100, "(#100) The parameter message is required"), "json")
+        post = comment_id.partition("_")[0]
+        return 200, {"id": f"{post}_{secrets.randbelow(10**15)}"}, "json"
+
+    def _moderate(self, body: dict[str, Any]) -> tuple[int, Any, str]:
+        if "is_hidden" not in body and "hide" not in body:
+            return (*error_body(100, "(#100) No valid field to update"), "json")
+        return 200, {"success": True}, "json"
+
+
+def _json_or_none(text: str) -> Any:
+    try:
+        return json.loads(text)
+    except ValueError:
+        return None
+
+
+def _whatsapp_problem(kind: Any, body: dict[str, Any]) -> str:
+    """What Meta would refuse in a WhatsApp message body of type `kind`; empty if nothing."""
+    content = body.get(kind) if isinstance(kind, str) else None
+    if not isinstance(content, dict):
+        return f"missing {kind}"
+    if kind == "text" and not str(content.get("body") or "").strip():
+        return "text.body is empty"
+    if kind == "template":
+        language = content.get("language")
+        if not content.get("name") or not isinstance(language, dict) or not language.get("code"):
+            return "template.name and template.language.code are required"
+    if kind == "interactive":
+        action = content.get("action") or {}
+        if content.get("type") == "button":
+            buttons = action.get("buttons") or []
+            if not 1 <= len(buttons) <= MAX_BUTTONS:
+                return f"between 1 and {MAX_BUTTONS} buttons"
+        elif content.get("type") == "list":
+            rows = [row for s in action.get("sections") or [] for row in s.get("rows") or []]
+            if not 1 <= len(rows) <= MAX_ROWS or not action.get("button"):
+                return f"between 1 and {MAX_ROWS} rows and a button"
+        else:
+            return "interactive.type"
+        if not str((content.get("body") or {}).get("text") or "").strip():
+            return "interactive.body.text is required"
+    if kind == "reaction" and not content.get("message_id"):
+        return "reaction.message_id is required"
+    if kind in MEDIA_TYPES and not (content.get("link") or content.get("id")):
+        return f"{kind}.link or {kind}.id is required"
+    return ""
+
+
+class _Handler(BaseHTTPRequestHandler):
+    owner: GraphSandbox
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+        """Silent: the tests read `requests`."""
+
+    def _serve(self) -> None:
+        split = urlsplit(self.path)
+        length = int(self.headers.get("Content-Length") or 0)
+        raw = self.rfile.read(length) if length else b""
+        content_type = self.headers.get("Content-Type", "")
+        body: Any = None
+        if raw and "json" in content_type:
+            body = _json_or_none(raw.decode("utf-8", "replace"))
+        elif raw:
+            body = dict(parse_qsl(raw.decode("utf-8", "replace")))
+        request = Recorded(
+            method=self.command,
+            path=split.path,
+            query=dict(parse_qsl(split.query)),
+            headers={k.lower(): v for k, v in self.headers.items()},
+            body=body,
+        )
+        status, answer, kind = self.owner.handle(request)
+        if kind == "json":
+            data = json.dumps(answer).encode()
+            kind = "application/json"
+        else:
+            data = answer
+        self.send_response(status)
+        self.send_header("Content-Type", kind)
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    do_GET = _serve  # noqa: N815
+    do_POST = _serve  # noqa: N815
+    do_DELETE = _serve  # noqa: N815
