@@ -25,8 +25,10 @@ from django.utils.translation import gettext_lazy
 from ascolto.channels import actions as channel_actions
 from ascolto.channels import queue
 from ascolto.channels.adapters import OutboundUnavailable, get_adapter
+from ascolto.channels.config import WhatsAppTemplate, whatsapp_templates
 from ascolto.channels.inbound import Attachment, CaseHints, InboundMessage
 from ascolto.channels.models import Channel, Conversation, Message, PendingInbound
+from ascolto.channels.windows import ReplyWindow, reply_window, window_refusal
 from ascolto.citizens.actions import link_identity, resolve_identity
 from ascolto.citizens.models import Citizen, Identity
 from ascolto.core import access, outbox
@@ -439,6 +441,15 @@ class ReplyRoute:
     channel: Channel | None = None
     address: str = ""
     refusal: str = ""
+    # On WhatsApp, Messenger and Instagram: whether a free-form reply may go now, until when.
+    window: ReplyWindow | None = None
+
+    @property
+    def templates(self) -> list[WhatsAppTemplate]:
+        """The approved templates that may go on this case's WhatsApp conversation."""
+        if self.conversation is None or self.conversation.channel.kind != Channel.Kind.WHATSAPP:
+            return []
+        return whatsapp_templates(self.conversation.channel.config)
 
     @property
     def by_email(self) -> bool:
@@ -472,7 +483,10 @@ def reply_route(ticket: Ticket) -> ReplyRoute:
     except OutboundUnavailable:
         pass
     else:
-        return ReplyRoute(conversation)
+        window = reply_window(conversation)
+        if window is not None and not window.is_open:
+            return ReplyRoute(conversation, window=window, refusal=window_refusal(window))
+        return ReplyRoute(conversation, window=window)
     if kind != Channel.Kind.PHONE:
         return ReplyRoute(
             conversation,
@@ -555,12 +569,52 @@ def _reply(ticket: Ticket, text: str, actor: Actor, *, question: bool = False) -
         subject=header_text(f"[{ticket.code}] {ticket.subject}", 255),
         postscript=postscript,
     )
+    return _replied(ticket, message, actor)
+
+
+def _replied(ticket: Ticket, message: Message, actor: Actor) -> Message:
+    """What a reply does to its case: its first response, taken up if it was new, the event."""
     if ticket.first_response_at is None:
         ticket.first_response_at = message.sent_at
     if ticket.may("take"):
         _move(ticket, Status.OPEN, actor)
     events.replied_event(message.pk).record(ticket, actor, message.sent_at)
     return message
+
+
+@transaction.atomic
+def reply_with_template(
+    ticket: Ticket, name: str, parameters: Iterable[str], *, actor: Actor, language: str = ""
+) -> Message:
+    """Answer the citizen of a WhatsApp case with an approved template (the channel's
+    configuration) and its parameters: the way to reach them once the 24-hour window of
+    free-form replies is closed (allowed inside it too). Sent through the outbox like any reply;
+    the case shows the template's text with the parameters in place."""
+    ticket = _locked(ticket)
+    _check(may_reply(ticket))
+    route = reply_route(ticket)
+    conversation = route.conversation
+    if conversation is None or conversation.channel.kind != Channel.Kind.WHATSAPP:
+        raise InvalidInput(
+            _("I modelli approvati si inviano solo ai casi nati su WhatsApp."), field="template"
+        )
+    message = channel_actions.send_template(
+        conversation,
+        name,
+        list(parameters),
+        language=language,
+        author=actor,
+        subject=header_text(f"[{ticket.code}] {ticket.subject}", 255),
+    )
+    _replied(ticket, message, actor)
+    ticket.save()
+    return message
+
+
+def mark_case_seen(ticket: Ticket) -> int:
+    """An operator opened the case: the citizen's WhatsApp messages on it are read by the city,
+    and their read receipts go out through the outbox (`channels.actions.mark_read`)."""
+    return channel_actions.mark_read(ticket.conversations.values_list("pk", flat=True))
 
 
 @transaction.atomic
@@ -870,6 +924,7 @@ def ensure_tags(names: Iterable[str]) -> list[Tag]:
 # The guard of each action of the case page, by the page's name for it.
 GUARDS: dict[str, Callable[[Ticket], Refusal | None]] = {
     "reply": may_reply,
+    "template": may_reply,
     "note": may_write,
     "assign": may_assign,
     "escalate": may_escalate,

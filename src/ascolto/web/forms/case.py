@@ -65,6 +65,53 @@ class ReplyForm(CaseActionForm):
     text = _text(_("Risposta al cittadino"), rows=6)
 
 
+class TemplateForm(CaseActionForm):
+    """An approved WhatsApp template and the values of its {{1}}, {{2}}… placeholders: the
+    reply once the 24-hour window of free-form replies is closed."""
+
+    template = forms.ChoiceField(
+        label=_("Modello approvato"),
+        error_messages={
+            "required": _("Scegli il modello da inviare."),
+            "invalid_choice": _("Il modello scelto non è tra quelli approvati."),
+        },
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        from ascolto.tickets.actions import reply_route
+
+        super().__init__(*args, **kwargs)
+        self.templates = reply_route(self.ticket).templates
+        field = self.fields["template"]
+        assert isinstance(field, forms.ChoiceField)  # noqa: S101 (declared above)
+        field.choices = [
+            (f"{t.name}:{t.language}", f"{t.label or t.name} ({t.language}): {t.body}")
+            for t in self.templates
+        ]
+        field.widget.attrs["class"] = "form-select"
+        for number in range(1, max((t.parameter_count for t in self.templates), default=0) + 1):
+            self.fields[f"parameter_{number}"] = forms.CharField(
+                label=_("Valore di {{%(number)d}}") % {"number": number},
+                required=False,
+                max_length=1024,
+                widget=forms.TextInput(attrs={"class": "form-control"}),
+            )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        choice = str(data.get("template") or "")
+        name, _sep, language = choice.partition(":")
+        values = [
+            str(data.get(f"parameter_{n}") or "").strip()
+            for n in range(1, len(self.fields))
+            if f"parameter_{n}" in self.fields
+        ]
+        while values and not values[-1]:
+            values.pop()
+        data.update(name=name, language=language, parameters=values)
+        return data
+
+
 class CallbackForm(CaseActionForm):
     """A slot in which to call the citizen back: the answer to a call that left no email."""
 

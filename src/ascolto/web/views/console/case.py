@@ -79,6 +79,17 @@ ACTIONS: dict[str, Action] = {
             lambda t, d, u: actions.reply_to_ticket(t, d["text"], actor=u),
         ),
         Action(
+            "template",
+            case_forms.TemplateForm,
+            gettext_lazy("Invia un modello approvato (WhatsApp)"),
+            gettext_lazy("Invia il modello"),
+            gettext_lazy("Inviare al cittadino il modello scelto?"),
+            gettext_lazy("Modello messo in coda di invio al cittadino."),
+            lambda t, d, u: actions.reply_with_template(
+                t, d["name"], d["parameters"], actor=u, language=d["language"]
+            ),
+        ),
+        Action(
             "callback",
             case_forms.CallbackForm,
             gettext_lazy("Prenota una richiamata"),
@@ -365,6 +376,16 @@ def _panels(
             reason = cc_actions.case_callback_refusal(
                 ticket, slots=cc_actions.free_callback_slots()
             )
+        elif action.name == "template":
+            # WhatsApp's way to write once the 24-hour window is closed; not offered elsewhere.
+            if route.window is None or not route.window.needs_template:
+                continue
+            reason = actions.action_refusal(ticket, action.name)
+            if not reason and not route.templates:
+                reason = _(
+                    "nessun modello approvato è configurato per questo numero WhatsApp: "
+                    "chiedi all'amministratore di aggiungerne"
+                )
         else:
             reason = actions.action_refusal(ticket, action.name)
         if not reason and action.name == "reply" and reply_refusal:
@@ -433,7 +454,10 @@ def _render_case(
 @require_GET
 @access.require(access.handles_cases)
 def case_page(request: HttpRequest, code: str) -> HttpResponse:
-    return _render_case(request, _case(request, code))
+    ticket = _case(request, code)
+    # An operator sees the citizen's messages: WhatsApp's read receipts go out (outbox).
+    actions.mark_case_seen(ticket)
+    return _render_case(request, ticket)
 
 
 @require_POST
