@@ -129,6 +129,8 @@ class WhatsAppConfig(_Config):
     display_phone_number: str = ""
     access_token_env: str = "ASCOLTO_WHATSAPP_TOKEN"  # noqa: S105 (a variable name)
     app_secret_env: str = "ASCOLTO_META_APP_SECRET"  # noqa: S105 (a variable name)
+    # The token typed in the Meta app's webhook settings, echoed back by the verification.
+    verify_token_env: str = Field(default="ASCOLTO_META_VERIFY_TOKEN", pattern=_ENV_NAME)
     # The approved templates the console offers once the 24-hour window is closed.
     templates: list[WhatsAppTemplate] = Field(default_factory=list, max_length=100)
 
@@ -149,6 +151,7 @@ class MetaPageConfig(_Config):
     page_id: str = Field(pattern=r"^[0-9]{5,32}$")
     access_token_env: str = "ASCOLTO_META_PAGE_TOKEN"  # noqa: S105 (a variable name)
     app_secret_env: str = "ASCOLTO_META_APP_SECRET"  # noqa: S105 (a variable name)
+    verify_token_env: str = Field(default="ASCOLTO_META_VERIFY_TOKEN", pattern=_ENV_NAME)
     # The Page has Meta's "Human Agent" permission: a person may answer on Messenger or
     # Instagram up to 7 days after the citizen's last message (tag HUMAN_AGENT), not only 24 h.
     human_agent: bool = False

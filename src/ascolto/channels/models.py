@@ -232,3 +232,56 @@ class PendingInbound(models.Model):
     @property
     def is_pending(self) -> bool:
         return self.processed_at is None and self.handled_at is None
+
+
+class WebhookDelivery(models.Model):
+    """One signed delivery of Meta's webhooks (WhatsApp, Messenger, Instagram, Page feed), kept
+    as it arrived: the durable intake queue of Meta's channels.
+
+    The webhook checks the signature and stores the body with one insert, so Meta gets its 200
+    at once; `channels.adapters.meta.deliveries.drain` later parses it, hands the messages of all
+    its entries to intake in one batch, applies the status updates it carries and marks it
+    processed in the same transaction. Like `PendingInbound`, a row is never deleted by the
+    queue, is retried with exponential backoff (`next_attempt_at`) without limit when it fails,
+    and is shown to administrators after a few failures until it is taken in or marked handled
+    (`handled_at`). See docs/decisions/0014-meta-webhooks.md.
+    """
+
+    # The code of the channel whose webhook URL received it (its app secret signed it).
+    channel = models.CharField("canale", max_length=64)
+    body = models.TextField("contenuto ricevuto")
+    received_at = models.DateTimeField("ricevuto il", default=timezone.now)
+    processed_at = models.DateTimeField("elaborato il", null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField("tentativi", default=0)
+    last_error = models.CharField("ultimo errore", max_length=500, blank=True)
+    # Backoff: a failed row is not tried again before this time (null: due now).
+    next_attempt_at = models.DateTimeField("prossimo tentativo", null=True, blank=True)
+    # An administrator dealt with it by hand: it is no longer retried.
+    handled_at = models.DateTimeField("gestito a mano il", null=True, blank=True)
+    handled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="gestito da",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = "consegna webhook Meta"
+        verbose_name_plural = "consegne webhook Meta"
+        ordering = ["id"]
+        indexes = [
+            models.Index(
+                fields=["id"],
+                condition=Q(processed_at__isnull=True),
+                name="webhook_delivery_todo_idx",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.channel} · {self.received_at:%d/%m/%Y %H:%M:%S}"
+
+    @property
+    def is_pending(self) -> bool:
+        return self.processed_at is None and self.handled_at is None

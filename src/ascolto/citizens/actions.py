@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -10,7 +11,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from ascolto.citizens.batch import Claim, find_or_create_citizens
+from ascolto.citizens.batch import Claim, Key, find_or_create_citizens, identities_by_handle
 from ascolto.citizens.handles import normalise_handle
 from ascolto.citizens.models import Citizen, Consent, Identity, MergeSuggestion
 from ascolto.citizens.sender import Sender
@@ -93,6 +94,37 @@ def link_identity(identity: Identity, citizen: Citizen) -> Identity:
         identity.citizen = citizen
         identity.save(update_fields=["citizen"])
     return identity
+
+
+def pair_identities(pairs: Sequence[tuple[Key, Key]]) -> int:
+    """Two handles the channel proves belong to one person (a WhatsApp user id and the number
+    Meta delivers with it), each pair normalised: both become identities if they are not, and a
+    citizen known by either becomes known by both. A handle that already belongs to a citizen is
+    never moved: two different citizens stay as they are (an operator may merge them). A few
+    queries for the whole batch (intake's pace); returns how many identities were linked."""
+    if not pairs:
+        return 0
+    keys = {key for pair in pairs for key in pair}
+    found = identities_by_handle(keys)
+    missing = keys - found.keys()
+    if missing:
+        Identity.objects.bulk_create(
+            [Identity(kind=kind, value=value) for kind, value in missing],
+            ignore_conflicts=True,  # a concurrent batch may create the same identity
+        )
+        found.update(identities_by_handle(missing))
+    linked: dict[int, Identity] = {}
+    for first, second in pairs:
+        one, other = found[first], found[second]
+        if one.citizen_id and not other.citizen_id:
+            other.citizen_id = one.citizen_id
+            linked[other.pk] = other
+        elif other.citizen_id and not one.citizen_id:
+            one.citizen_id = other.citizen_id
+            linked[one.pk] = one
+    if linked:
+        Identity.objects.bulk_update(list(linked.values()), ["citizen"])
+    return len(linked)
 
 
 @transaction.atomic

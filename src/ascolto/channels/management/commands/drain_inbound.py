@@ -1,4 +1,5 @@
-"""Take in the messages waiting in the intake queue (run every minute, or `--loop` always)."""
+"""Take in the messages waiting in the intake queue and Meta's webhook deliveries (run every
+minute, or `--loop` always)."""
 
 from __future__ import annotations
 
@@ -8,10 +9,14 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandParser
 
 from ascolto.channels import queue
+from ascolto.channels.adapters.meta import deliveries
 
 
 class Command(BaseCommand):
-    help = "Take in the messages accepted by the public form and still waiting in the queue."
+    help = (
+        "Take in the messages accepted by the public form and the Meta webhook deliveries "
+        "still waiting in their queues."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--limit", type=int, default=500, help="messages per batch")
@@ -26,8 +31,10 @@ class Command(BaseCommand):
         limit: int = options["limit"]
         while True:
             done = queue.drain_all(limit)
-            if done or not options["loop"]:
+            meta = deliveries.drain_all(min(limit, 100))
+            if done or meta or not options["loop"]:
                 self.stdout.write(f"{done} queued message(s) taken in")
+                self.stdout.write(f"{meta} Meta webhook delivery(ies) taken in")
             if not options["loop"]:
                 return
             time.sleep(options["interval"])

@@ -1,0 +1,475 @@
+"""Meta's webhook deliveries: accepted as they arrived with one insert, taken in by a drain.
+
+`accept(channel, body)` is all the webhook does once the signature is good: one INSERT of the
+body as received (`WebhookDelivery`), one commit, and the debounced `drain_inbound` task after
+commit, so Meta gets its 200 in milliseconds whatever the delivery holds.
+
+`drain(limit)` takes the oldest due deliveries and:
+1. parses each (`parse.parse`) against the active channels its entries may go to (those that
+   share the app secret of the channel whose URL received it);
+2. fetches the WhatsApp media of messages not yet stored, OUTSIDE any transaction (a slow Graph
+   API must not hold database locks), each under a name fixed by the channel and media id, so a
+   drain that runs again after a crash finds the file and writes no second copy;
+3. in ONE transaction: locks the deliveries still pending (SKIP LOCKED on PostgreSQL), links
+   the WhatsApp user id and number of each sender (`citizens.actions.pair_identities`), hands
+   every message of every delivery to `intake.receive_many(..., accepted=True)` in one call,
+   applies the status updates (never backwards), and marks the deliveries processed.
+A crash anywhere before that commit leaves the deliveries pending for the next drain; intake is
+idempotent on (channel, message id), so nothing is stored twice. A delivery that fails is tried
+again with exponential backoff, never given up, and shown to administrators after a few
+failures (`needs_attention`, `retry_now`, `mark_handled`), as the intake queue's rows are
+(decision 0007). A media file the Graph API cannot give after `MEDIA_TRIES` tries is not waited
+for any longer: the message is taken in with a note saying so (its media id stays in `raw`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import Any
+
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db import connection, transaction
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+from django.utils.text import get_valid_filename
+from django.utils.translation import gettext as _
+
+from ascolto.channels import intake, queue
+from ascolto.channels.adapters.meta import parse as parsing
+from ascolto.channels.adapters.meta.graph import GraphClient, GraphError
+from ascolto.channels.config import secret
+from ascolto.channels.files import MAX_FILE_BYTES, accepted_type
+from ascolto.channels.inbound import STORED, Attachment
+from ascolto.channels.models import Channel, Message, WebhookDelivery
+from ascolto.channels.queue import FLAG_AFTER, RETRY_BASE, RETRY_CAP, Drained
+from ascolto.citizens.actions import pair_identities
+from ascolto.citizens.models import Identity
+from ascolto.core.errors import DomainError
+from ascolto.core.retry import backoff
+
+logger = logging.getLogger(__name__)
+
+META_KINDS = (
+    Channel.Kind.WHATSAPP,
+    Channel.Kind.MESSENGER,
+    Channel.Kind.FACEBOOK,
+    Channel.Kind.INSTAGRAM,
+)
+MAX_BODY_BYTES = 1024 * 1024  # Meta's deliveries are a few kB; a batch of 1,000 stays below
+MEDIA_TRIES = 3  # a media still failing at the delivery's third try is noted, not waited for
+FOLDER = "meta"  # fetched media, in the default storage (personal data, no public URL)
+# How far a status may move: a lower rank never replaces a higher one. A failure replaces only
+# `sent` (a message Meta later says was delivered or read did reach the citizen).
+RANK: dict[str, int] = {
+    Message.Status.QUEUED: 0,
+    Message.Status.SENT: 1,
+    Message.Status.FAILED: 2,
+    Message.Status.DELIVERED: 3,
+    Message.Status.READ: 4,
+}
+
+
+def accept(channel: str, body: str) -> WebhookDelivery:
+    """Queue a signed delivery for `channel` (a channel code) as it arrived: one insert, and a
+    drain scheduled after commit."""
+    row = WebhookDelivery(channel=channel, body=body)
+    with transaction.atomic():
+        row.save(force_insert=True)
+        transaction.on_commit(queue.schedule_drain)
+    return row
+
+
+def pending() -> int:
+    return WebhookDelivery.objects.filter(
+        processed_at__isnull=True, handled_at__isnull=True
+    ).count()
+
+
+def needs_attention() -> QuerySet[WebhookDelivery]:
+    """Deliveries still not taken in after FLAG_AFTER tries, for an administrator to look at;
+    they keep being retried meanwhile."""
+    return WebhookDelivery.objects.filter(
+        processed_at__isnull=True, handled_at__isnull=True, attempts__gte=FLAG_AFTER
+    ).order_by("id")
+
+
+def drain(limit: int = 100) -> Drained:
+    """Take in up to `limit` due deliveries (see the module docstring); when the batch fails as
+    a whole, each delivery is tried alone, so one cannot hold the others back."""
+    rows = list(_due().values("id", "channel", "body", "attempts")[:limit])
+    if not rows:
+        return Drained(0, 0)
+    prepared = _prepare(rows)
+    try:
+        return _take_in([row["id"] for row in rows], prepared)
+    except Exception:
+        logger.exception("meta deliveries: batch drain failed; trying them one by one")
+        return _one_by_one([row["id"] for row in rows], prepared)
+
+
+def drain_all(limit: int = 100) -> int:
+    """Drain until nothing is due; return the deliveries processed."""
+    total = 0
+    while True:
+        done = drain(limit)
+        total += done.processed
+        if done.processed == 0:
+            return total
+
+
+def retry_now(ids: Iterable[int]) -> Drained:
+    """Try the given pending deliveries at once, whatever their backoff says."""
+    wanted = [int(pk) for pk in ids]
+    WebhookDelivery.objects.filter(pk__in=wanted, processed_at__isnull=True).update(
+        next_attempt_at=None
+    )
+    rows = list(
+        WebhookDelivery.objects.filter(
+            pk__in=wanted, processed_at__isnull=True, handled_at__isnull=True
+        )
+        .order_by("id")
+        .values("id", "channel", "body", "attempts")
+    )
+    return _one_by_one([row["id"] for row in rows], _prepare(rows))
+
+
+def mark_handled(ids: Iterable[int], user: Any) -> int:
+    """Record that an administrator dealt with these deliveries by hand: no more retries."""
+    return WebhookDelivery.objects.filter(
+        pk__in=list(ids), processed_at__isnull=True, handled_at__isnull=True
+    ).update(handled_at=timezone.now(), handled_by=user)
+
+
+# --- the drain's steps ---------------------------------------------------------------------------
+
+
+def _due() -> QuerySet[WebhookDelivery]:
+    return WebhookDelivery.objects.filter(
+        Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=timezone.now()),
+        processed_at__isnull=True,
+        handled_at__isnull=True,
+    ).order_by("id")
+
+
+@dataclass
+class _Prepared:
+    parsed: parsing.Parsed | None
+    error: str = ""
+
+
+def _prepare(rows: Sequence[Mapping[str, Any]]) -> dict[int, _Prepared]:
+    """Parse each delivery and fetch its media (no transaction is open here)."""
+    channels = list(Channel.objects.filter(kind__in=META_KINDS))
+    by_code = {c.code: c for c in channels}
+    routes: dict[str, parsing.Routes] = {}
+    prepared: dict[int, _Prepared] = {}
+    for row in rows:
+        code = row["channel"]
+        if code not in routes:
+            routes[code] = _routes_for(by_code.get(code), channels)
+        try:
+            prepared[row["id"]] = _Prepared(parsing.parse(row["body"], routes[code]))
+        except parsing.MalformedDelivery as exc:
+            prepared[row["id"]] = _Prepared(None, str(exc))
+    _fetch_media(rows, prepared, by_code)
+    return prepared
+
+
+def _routes_for(received_by: Channel | None, channels: list[Channel]) -> parsing.Routes:
+    """The channels a delivery received at `received_by`'s URL may feed: the active Meta
+    channels whose app secret is the one that signed it (one Meta app serves several)."""
+    if received_by is None:
+        return parsing.Routes()
+    signing = secret(str(received_by.config.get("app_secret_env", "")))
+    same_app = [
+        c
+        for c in channels
+        if c.is_active and secret(str(c.config.get("app_secret_env", ""))) == signing
+    ]
+    return parsing.Routes.of(same_app)
+
+
+def _fetch_media(
+    rows: Sequence[Mapping[str, Any]], prepared: dict[int, _Prepared], channels: dict[str, Channel]
+) -> None:
+    """Download, check and store the media of each message not stored yet; replace each such
+    message with one carrying its stored files (and a note for a file refused). A transient
+    failure fails the delivery (it is tried again) until its MEDIA_TRIES-th try."""
+    wanted = [
+        incoming
+        for p in prepared.values()
+        if p.parsed is not None
+        for incoming in p.parsed.messages
+        if incoming.media
+    ]
+    if not wanted:
+        return
+    stored = set(
+        Message.objects.filter(
+            external_id__in={i.inbound.external_id for i in wanted},
+            channel__code__in={i.inbound.channel for i in wanted},
+        ).values_list("channel__code", "external_id")
+    )
+    clients: dict[str, GraphClient] = {}
+    try:
+        for row in rows:
+            entry = prepared[row["id"]]
+            if entry.parsed is None:
+                continue
+            last_try = row["attempts"] + 1 >= MEDIA_TRIES
+            messages = []
+            for incoming in entry.parsed.messages:
+                key = (incoming.inbound.channel, incoming.inbound.external_id)
+                if incoming.media and key not in stored:
+                    try:
+                        incoming = _with_media(incoming, channels, clients, last_try)
+                    except GraphError as exc:
+                        entry.error = f"media: {exc}"[:500]
+                        break
+                messages.append(incoming)
+            if entry.error:
+                entry.parsed = None
+            else:
+                entry.parsed.messages = messages
+    finally:
+        for client in clients.values():
+            client.close()
+
+
+def _with_media(
+    incoming: parsing.Incoming,
+    channels: dict[str, Channel],
+    clients: dict[str, GraphClient],
+    last_try: bool,
+) -> parsing.Incoming:
+    inbound = incoming.inbound
+    channel = channels[inbound.channel]
+    attachments = list(inbound.attachments)
+    notes = []
+    for media in incoming.media:
+        name = _file_name(media)
+        try:
+            client = clients.get(channel.code)
+            if client is None:
+                client = clients[channel.code] = GraphClient.for_channel(channel)
+            fetched = client.download_media(media.id, max_bytes=MAX_FILE_BYTES)
+        except GraphError as exc:
+            if exc.transient and not last_try:
+                raise
+            logger.warning("meta: media of a %s message not fetched (%s)", channel.code, exc.code)
+            notes.append(
+                _("Allegato «%(name)s» non scaricato da WhatsApp: %(reason)s.")
+                % {"name": name, "reason": exc.message}
+            )
+            continue
+        mime = accepted_type(fetched.data, audio=True)
+        if mime is None:
+            notes.append(
+                _("Allegato «%(name)s» non importato: non è un'immagine, un PDF o un audio.")
+                % {"name": name}
+            )
+            continue
+        path = _store(channel, media.id, name, fetched.data)
+        attachments.append(Attachment(name, mime, len(fetched.data), f"{STORED}{path}"))
+    text = inbound.text
+    if notes:
+        text = f"{text}\n\n" + "\n".join(f"[{note}]" for note in notes)
+    return replace(incoming, inbound=replace(inbound, text=text, attachments=tuple(attachments)))
+
+
+def _file_name(media: parsing.Media) -> str:
+    if media.filename:
+        return get_valid_filename(media.filename)[:100] or media.kind
+    extension = {
+        "image/jpeg": ".jpg",
+        "image/png": ".png",
+        "image/webp": ".webp",
+        "application/pdf": ".pdf",
+        "audio/ogg": ".ogg",
+        "audio/mpeg": ".mp3",
+        "audio/mp4": ".m4a",
+        "audio/aac": ".aac",
+        "audio/amr": ".amr",
+    }.get(media.mime_type.split(";")[0].strip(), "")
+    return f"{media.kind}{extension}"
+
+
+def _store(channel: Channel, media_id: str, name: str, data: bytes) -> str:
+    """Save `data` under a name fixed by the channel and media id: a drain run again after a
+    crash finds the file instead of writing a second copy."""
+    digest = hashlib.sha256(f"{channel.code}\0{media_id}".encode()).hexdigest()
+    path = f"{FOLDER}/{channel.code}/{digest[:2]}/{digest[2:]}-{name}"
+    if not default_storage.exists(path):
+        path = default_storage.save(path, ContentFile(data))
+    return path
+
+
+def _locked(ids: list[int]) -> list[WebhookDelivery]:
+    queryset = WebhookDelivery.objects.filter(
+        pk__in=ids, processed_at__isnull=True, handled_at__isnull=True
+    ).order_by("id")
+    # SQLite's IMMEDIATE transaction already holds the only write lock; PostgreSQL lets several
+    # drains run side by side, each on deliveries the others have not locked.
+    if connection.features.has_select_for_update_skip_locked:
+        queryset = queryset.select_for_update(skip_locked=True)
+    return list(queryset)
+
+
+def _failed(row: WebhookDelivery, error: str, now: datetime) -> None:
+    row.attempts += 1
+    row.last_error = error[:500]
+    row.next_attempt_at = now + backoff(row.attempts, base=RETRY_BASE, cap=RETRY_CAP)
+
+
+FIELDS = ["processed_at", "attempts", "last_error", "next_attempt_at"]
+
+
+def _take_in(ids: list[int], prepared: dict[int, _Prepared]) -> Drained:
+    with transaction.atomic():
+        rows = _locked(ids)
+        if not rows:
+            return Drained(0, 0)
+        now = timezone.now()
+        good = [row for row in rows if prepared[row.pk].parsed is not None]
+        incoming = [i for row in good for i in _parsed(prepared, row).messages]
+        pairs = [i.pair for i in incoming if i.pair is not None]
+        if pairs:
+            pair_identities(
+                [((Identity.Kind.WHATSAPP_BSUID, b), (Identity.Kind.WHATSAPP, p)) for b, p in pairs]
+            )
+        outcomes = intake.receive_many([i.inbound for i in incoming], accepted=True)
+        refused: dict[int, str] = {}
+        position = 0
+        for row in good:
+            for _message in _parsed(prepared, row).messages:
+                outcome = outcomes[position]
+                position += 1
+                if isinstance(outcome, DomainError) and row.pk not in refused:
+                    refused[row.pk] = f"{outcome.field}: {outcome.message}"
+        apply_statuses([s for row in good for s in _parsed(prepared, row).statuses])
+        apply_watermarks([w for row in good for w in _parsed(prepared, row).watermarks])
+        failed = 0
+        for row in rows:
+            error = prepared[row.pk].error or refused.get(row.pk, "")
+            if error:
+                _failed(row, error, now)
+                failed += 1
+            else:
+                row.attempts += 1
+                row.processed_at = now
+                row.last_error = ""
+                row.next_attempt_at = None
+        WebhookDelivery.objects.bulk_update(rows, FIELDS)
+    if failed:
+        logger.warning("meta deliveries: %d delivery(ies) not taken in, retried later", failed)
+    return Drained(len(rows) - failed, failed)
+
+
+def _parsed(prepared: dict[int, _Prepared], row: WebhookDelivery) -> parsing.Parsed:
+    parsed = prepared[row.pk].parsed
+    assert parsed is not None  # noqa: S101 (the caller kept only parsed rows)
+    return parsed
+
+
+def _one_by_one(ids: list[int], prepared: dict[int, _Prepared]) -> Drained:
+    processed = failed = 0
+    for row_id in ids:
+        try:
+            done = _take_in([row_id], prepared)
+            processed += done.processed
+            failed += done.failed
+        except Exception as exc:
+            failed += 1
+            row = WebhookDelivery.objects.filter(pk=row_id).first()
+            if row is not None:
+                _failed(row, f"{type(exc).__name__}: {exc}", timezone.now())
+                row.save(update_fields=["attempts", "last_error", "next_attempt_at"])
+            logger.exception("meta deliveries: delivery %s failed", row_id)
+    return Drained(processed, failed)
+
+
+# --- status updates ----------------------------------------------------------------------------
+
+
+def _lower(status: str) -> list[str]:
+    return [s for s, rank in RANK.items() if rank < RANK[status]]
+
+
+def apply_statuses(updates: Sequence[parsing.StatusUpdate]) -> int:
+    """Apply WhatsApp status updates to our outbound messages, by the id our send got back;
+    never backwards, whatever order Meta delivers them in. A failure keeps Meta's error in
+    `last_error`. Returns how many messages changed; an id we never sent is ignored."""
+    if not updates:
+        return 0
+    best: dict[tuple[str, str], parsing.StatusUpdate] = {}
+    for update in updates:
+        key = (update.channel, update.external_id)
+        if key not in best or RANK[update.status] > RANK[best[key].status]:
+            best[key] = update
+    channel_ids = dict(
+        Channel.objects.filter(code__in={c for c, _ in best}).values_list("code", "pk")
+    )
+    outbound = Message.objects.filter(direction=Message.Direction.OUTBOUND).exclude(external_id="")
+    changed = 0
+    groups: dict[tuple[int, str], list[str]] = {}
+    for (code, external_id), update in best.items():
+        if code not in channel_ids:
+            continue
+        if update.status == Message.Status.FAILED:
+            changed += outbound.filter(
+                channel_id=channel_ids[code],
+                external_id=external_id,
+                status__in=_lower(update.status),
+            ).update(status=update.status, last_error=update.error[:500])
+        else:
+            groups.setdefault((channel_ids[code], update.status), []).append(external_id)
+    for (channel_id, status), external_ids in groups.items():
+        changed += outbound.filter(
+            channel_id=channel_id, external_id__in=external_ids, status__in=_lower(status)
+        ).update(status=status, last_error="")
+    return changed
+
+
+def apply_watermarks(watermarks: Sequence[parsing.Watermark]) -> int:
+    """Apply Messenger and Instagram receipts: our messages to that citizen sent up to the
+    watermark (or named by id, or sent before a message named) are delivered, or read; never
+    backwards. Returns how many messages changed."""
+    changed = 0
+    if not watermarks:
+        return 0
+    channel_ids = dict(
+        Channel.objects.filter(code__in={w.channel for w in watermarks}).values_list("code", "pk")
+    )
+    for mark in watermarks:
+        if mark.channel not in channel_ids:
+            continue
+        to_them = Message.objects.filter(
+            channel_id=channel_ids[mark.channel],
+            direction=Message.Direction.OUTBOUND,
+            conversation__identity__kind=mark.handle_kind,
+            conversation__identity__value=mark.handle,
+        )
+        until = mark.until
+        if mark.mids:
+            named = list(
+                to_them.filter(external_id__in=mark.mids).values_list("sent_at", flat=True)
+            )
+            if named and mark.status == Message.Status.READ:
+                # Seen up to a message: what we sent before it was seen too.
+                latest = max(named)
+                until = latest if until is None or latest > until else until
+            changed += to_them.filter(
+                external_id__in=mark.mids, status__in=_lower(mark.status)
+            ).update(status=mark.status, last_error="")
+        if until is not None:
+            changed += (
+                to_them.filter(sent_at__lte=until, status__in=_lower(mark.status))
+                .exclude(status=Message.Status.QUEUED)
+                .update(status=mark.status, last_error="")
+            )
+    return changed

@@ -1,0 +1,74 @@
+"""The webhook of Meta's channels: `/webhooks/meta/<channel code>/`, one per Meta app.
+
+GET answers Meta's verification handshake. POST checks the signature over the raw body before
+anything else, then accepts the delivery as it arrived into the durable queue (one insert) and
+answers 200 at once; the drain parses and takes it in (`deliveries`). Nothing is stored for a
+delivery refused here. No session, no CSRF token (Meta signs instead), no parsing: the budget is
+1,500 deliveries a second with a p99 of 50 ms.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from django.core.exceptions import RequestDataTooBig
+from django.http import HttpRequest, HttpResponse
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods
+
+from ascolto.channels.adapters.meta import deliveries
+from ascolto.channels.adapters.meta.signature import SIGNATURE_HEADER, challenge, signature_ok
+from ascolto.channels.config import secret
+from ascolto.channels.models import Channel
+
+logger = logging.getLogger(__name__)
+
+TEXT = "text/plain; charset=utf-8"
+
+
+def _channel(code: str) -> Channel | None:
+    return (
+        Channel.objects.filter(code=code, kind__in=deliveries.META_KINDS, is_active=True)
+        .only("code", "kind", "config")
+        .first()
+    )
+
+
+@csrf_exempt
+@require_http_methods(["GET", "POST"])
+def webhook(request: HttpRequest, code: str) -> HttpResponse:
+    channel = _channel(code)
+    if channel is None:
+        return HttpResponse("unknown channel", status=404, content_type=TEXT)
+    if request.method == "GET":
+        token = secret(str(channel.config.get("verify_token_env", "")))
+        answer = challenge(request.GET, token)
+        if answer is None:
+            return HttpResponse("verification refused", status=403, content_type=TEXT)
+        return HttpResponse(answer[:200], content_type=TEXT)
+    try:
+        length = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        length = 0
+    if length > deliveries.MAX_BODY_BYTES:
+        return HttpResponse("delivery too large", status=413, content_type=TEXT)
+    try:
+        body = request.body
+    except RequestDataTooBig:
+        return HttpResponse("delivery too large", status=413, content_type=TEXT)
+    if len(body) > deliveries.MAX_BODY_BYTES:
+        return HttpResponse("delivery too large", status=413, content_type=TEXT)
+    app_secret = secret(str(channel.config.get("app_secret_env", "")))
+    if not app_secret:
+        logger.error("meta webhook %s: the app secret variable is not set", channel.code)
+    if not signature_ok(app_secret, body, request.headers.get(SIGNATURE_HEADER)):
+        logger.warning("meta webhook %s: delivery with a bad or missing signature", channel.code)
+        return HttpResponse("bad signature", status=401, content_type=TEXT)
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError:
+        return HttpResponse("the body is not UTF-8", status=400, content_type=TEXT)
+    if "\x00" in text:  # JSON escapes it; a raw NUL is no Meta delivery (and PostgreSQL refuses it)
+        return HttpResponse("the body holds a NUL byte", status=400, content_type=TEXT)
+    deliveries.accept(channel.code, text)
+    return HttpResponse("ok", content_type=TEXT)
