@@ -101,6 +101,7 @@ def send_message(
     author: Any = None,
     subject: str = "",
     postscript: str = "",
+    raw: dict[str, Any] | None = None,
 ) -> Message:
     """Queue a reply to the citizen on the conversation's channel; it is sent after commit by the
     channel's adapter, retried by the outbox relay if sending fails.
@@ -108,7 +109,8 @@ def send_message(
     `postscript` is sent after the text (an email adapter adds it to the mail's body) but is not
     part of the message shown in the case's thread or on the status page: it is kept in the
     message's `raw` (`{"postscript": ...}`) for the adapter. The answer link of a question is
-    one (`tickets.answers`): it must reach only the citizen's mailbox."""
+    one (`tickets.answers`): it must reach only the citizen's mailbox. `raw` is what else the
+    adapter needs (a comment reply's route, `social_reply`), kept in the message's `raw`."""
     text = (text or "").strip()
     if not text:
         raise InvalidInput(_("La risposta è vuota."), field="text")
@@ -127,7 +129,7 @@ def send_message(
         text,
         author=author,
         subject=subject,
-        raw={"postscript": postscript} if postscript else None,
+        raw=({"postscript": postscript} if postscript else {}) | (raw or {}) or None,
     )
 
 
@@ -487,3 +489,53 @@ def record_delivery_reports(reports: list[DeliveryReport]) -> int:
                     message.save(update_fields=["status"])
             attached += 1
     return attached
+
+
+def edit_received_message(channel: Channel, external_id: str, text: str) -> bool:
+    """The author edited a message we received (a comment on a social channel): store the new
+    text, keeping each earlier one in the message's `raw` (`edits`, oldest first). Returns
+    False when no message of that id is stored on the channel. An empty or unchanged text
+    changes nothing."""
+    text = (text or "").replace("\x00", "").strip()
+    with transaction.atomic():
+        message = (
+            Message.objects.select_for_update()
+            .filter(channel=channel, external_id=external_id, direction=Message.Direction.INBOUND)
+            .first()
+        )
+        if message is None:
+            return False
+        if not text or text == message.text:
+            return True
+        raw = dict(message.raw or {})
+        raw["edits"] = [*raw.get("edits", []), {"text": message.text, "until": _now_iso()}]
+        message.text = text[: settings.ASCOLTO_MAX_MESSAGE_CHARS]
+        message.raw = raw
+        message.save(update_fields=["text", "raw"])
+    return True
+
+
+def withdraw_received_message(channel: Channel, external_id: str, verb: str) -> bool:
+    """The author removed a message we received, or the page hid it (`verb` 'remove', 'delete',
+    'hide'), or showed it again ('unhide'): mark it in its `raw` (`withdrawn`: the verb and
+    when), the text kept for the record. Returns False when no message of that id is stored."""
+    with transaction.atomic():
+        message = (
+            Message.objects.select_for_update()
+            .filter(channel=channel, external_id=external_id, direction=Message.Direction.INBOUND)
+            .first()
+        )
+        if message is None:
+            return False
+        raw = dict(message.raw or {})
+        if verb == "unhide":
+            raw.pop("withdrawn", None)
+        else:
+            raw["withdrawn"] = {"verb": verb[:20], "at": _now_iso()}
+        message.raw = raw
+        message.save(update_fields=["raw"])
+    return True
+
+
+def _now_iso() -> str:
+    return timezone.now().isoformat(timespec="seconds")

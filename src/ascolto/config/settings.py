@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "ascolto.citizens",
     "ascolto.channels",
     "ascolto.tickets",
+    "ascolto.social",
     "ascolto.knowledge",
     "ascolto.surveys",
     "ascolto.contactcenter",

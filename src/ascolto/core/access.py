@@ -4,6 +4,9 @@
 - Office operators see the cases of their office and of every office below it; an office
   operator with no office sees none.
 - Analysts read aggregated figures only: no case, no citizen.
+- The social triage queue (comments on the city's Facebook page and Instagram account) is
+  worked by the roles that handle cases of every office: first-level operators, supervisors,
+  administrators (`triages_social`).
 - A citizen is seen by whoever sees one of their cases: every citizen for the roles that handle
   cases of every office; for an office operator, only the citizens with a case in their scope
   (`visible_citizens`). Looking a caller up by phone or fiscal code finds no one else.
@@ -36,6 +39,9 @@ CASE_HANDLERS = frozenset({Role.FIRST_LEVEL, Role.OFFICE, Role.SUPERVISOR, Role.
 ALL_OFFICES = frozenset({Role.FIRST_LEVEL, Role.SUPERVISOR, Role.ADMINISTRATOR})
 SUPERVISION = frozenset({Role.SUPERVISOR, Role.ADMINISTRATOR})
 ANALYSIS = frozenset({Role.ANALYST, Role.SUPERVISOR, Role.ADMINISTRATOR})
+# The social triage queue: comments belong to no office yet, so the roles that handle cases of
+# every office triage them (decision 0015).
+SOCIAL_TRIAGE = ALL_OFFICES
 
 
 def _role(user: Any) -> str:
@@ -51,6 +57,11 @@ def handles_cases(user: Any) -> bool:
 
 def sees_every_office(user: Any) -> bool:
     return _role(user) in ALL_OFFICES
+
+
+def triages_social(user: Any) -> bool:
+    """Whether `user` works the social triage queue (Facebook and Instagram comments)."""
+    return _role(user) in SOCIAL_TRIAGE
 
 
 def supervises(user: Any) -> bool:

@@ -16,5 +16,6 @@ def site(request: HttpRequest) -> dict[str, Any]:
         "municipality": settings.ASCOLTO_MUNICIPALITY,
         "can_handle_cases": access.handles_cases(user),
         "can_supervise": access.supervises(user),
+        "can_triage_social": access.triages_social(user),
         "can_analyse": access.analyses(user),
     }

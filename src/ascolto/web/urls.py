@@ -19,6 +19,7 @@ from ascolto.web.views.console import (
     reports,
     reports_ivr,
     screenpop,
+    social,
 )
 from ascolto.web.views.scrivi import rating, request, status
 
@@ -34,6 +35,7 @@ console_patterns = [
     *callrecords.urlpatterns,
     *reports.urlpatterns,
     *reports_ivr.urlpatterns,
+    *social.urlpatterns,
 ]
 scrivi_patterns = [*request.urlpatterns, *status.urlpatterns, *rating.urlpatterns]
 
