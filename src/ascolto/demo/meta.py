@@ -23,6 +23,7 @@ The demo channels read their secrets from variables named for the demo only
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -43,6 +44,7 @@ from ascolto.channels.adapters.meta.graph import (
 )
 from ascolto.channels.adapters.meta.sandbox import DEFAULT_TOKEN, GraphSandbox
 from ascolto.channels.models import Channel, Conversation, Message
+from ascolto.channels.tasks import drain_inbound
 from ascolto.channels.windows import reply_window, window_refusal
 from ascolto.core.errors import DomainError
 from ascolto.demo import reference as ref
@@ -71,10 +73,35 @@ def environment(graph_url: str) -> dict[str, str]:
     }
 
 
+# Loggers that write a line per delivery or request: thousands of them during a generation.
+CHATTY = ("httpx", "django_tasks", "ascolto.channels.intake", "ascolto.channels.adapters.meta")
+
+
+@contextmanager
+def _quiet() -> Iterator[None]:
+    loggers = [logging.getLogger(name) for name in CHATTY]
+    levels = [logger.level for logger in loggers]
+    for logger in loggers:
+        logger.setLevel(logging.WARNING)
+    try:
+        yield
+    finally:
+        for logger, level in zip(loggers, levels, strict=True):
+            logger.setLevel(level)
+
+
 @contextmanager
 def local_meta(channels: dict[str, Channel]) -> Iterator[Traffic]:
     """A local Graph server for the time of the block, with this process's settings and the
-    demo channels' variables pointing at it; yields the `Traffic` that uses both ends."""
+    demo channels' variables pointing at it; yields the `Traffic` that uses both ends. The
+    per-delivery log lines are silenced meanwhile (warnings still show)."""
+    with _quiet():
+        with _local_meta(channels) as traffic:
+            yield traffic
+
+
+@contextmanager
+def _local_meta(channels: dict[str, Channel]) -> Iterator[Traffic]:
     sandbox = GraphSandbox().start()
     variables = environment(sandbox.url)
     graph_url = variables.pop("ASCOLTO_META_GRAPH_URL")
@@ -125,9 +152,12 @@ class Traffic:
     _client: Client = field(init=False)
     _graph: GraphClient = field(init=False)
     _handles: dict[int, str] = field(default_factory=dict, init=False)
+    _deferred: bool = field(default=True, init=False)
 
     def __post_init__(self) -> None:
         self._client = Client(HTTP_HOST=_host())
+        # With the immediate task backend the webhook's drain ran before it answered.
+        self._deferred = drain_inbound.get_backend().supports_defer
         self._graph = GraphClient(DEFAULT_TOKEN, base_url=self.sandbox.url)
 
     def close(self) -> None:
@@ -151,7 +181,8 @@ class Traffic:
                 f"the Meta webhook refused a demo delivery: HTTP {response.status_code} "
                 f"{response.content[:200]!r}"
             )
-        deliveries.drain_all()
+        if self._deferred:  # the webhook queued the drain for a worker: run it here
+            deliveries.drain_all()
         self.posted += 1
 
     def whatsapp(self, number: str, name: str, message: dict[str, Any]) -> None:
