@@ -12,8 +12,10 @@ has them (`run.meta`, `demo/meta.py`: the default scales); at large scales it is
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 import numpy as np
 
@@ -55,6 +57,8 @@ FOLLOW_UPS = (
     "Grazie in anticipo.",
     "Qualcuno legge questi messaggi?",
 )
+# Sessions played together through the webhook (one delivery per step carries their messages).
+WAVE = 50
 SURVEY_SCORES = (1, 2, 3, 4, 5)
 SURVEY_WEIGHTS = (0.06, 0.07, 0.17, 0.35, 0.35)
 
@@ -215,24 +219,38 @@ def write_social(run: Run, scale: float, rng: np.random.Generator, progress: Pro
     last_seen: dict[int, int] = {}
     handled: list[tuple[int, int, bool, int, int]] = []
     sent = 0
+    wave: list[_ThreadLive] = []
+    authors: set[tuple[str, str]] = set()
+
+    def play() -> None:
+        assert run.meta is not None  # noqa: S101 (live only)
+        _play_threads(run, run.meta, wave)
+        handled.extend(t.handled for t in wave if t.handled is not None)
+
     for j, thread in enumerate(threads):
         identity = owner[j]
         assert identity is not None  # noqa: S101 (every channel has a handle kind)
-        out: _Thread_ = (
-            _ThreadLive(run, run.meta, j, thread, identity)
-            if run.meta is not None
-            else _ThreadRows(run, j, thread, identity)
-        )
-        last = _social_conversation(run, thread, areas[j], out)
-        if out.handled is not None:
-            handled.append(out.handled)
-        if identity.id is not None:
+        if run.meta is not None:
+            author = (identity.kind, identity.value)
+            if author in authors or len(wave) >= WAVE:
+                play()
+                wave, authors = [], set()
+            live = _ThreadLive(run, run.meta, j, thread, identity)
+            _social_conversation(run, thread, areas[j], live)
+            wave.append(live)
+            authors.add(author)
+        else:
+            last = _social_conversation(
+                run, thread, areas[j], _ThreadRows(run, j, thread, identity)
+            )
             last_seen[identity.id] = max(last_seen.get(identity.id, 0), last)
         sent += thread.size
         if j % 1_000 == 0:
             sink.maybe_flush()
             progress("social", sent)
     if live:
+        if wave:
+            play()
         _queue_threads(handled)
     else:
         # `resolve_identity` moves last_seen_at at every message; known only now.
@@ -317,32 +335,34 @@ class _ThreadLive(_Thread_):
         self.name = identity.display_name
         self.first = ""
 
+        # ("in", (what it is delivered as, the item, its time)) or ("do", the team's case)
+        self.steps: list[tuple[str, Any]] = []
+
     def message(self, m: int, at: int, text: str) -> None:
         thread, j, page = self.thread, self.j, self.page
         day = 100_000 + thread.start // DAY
         if thread.shape == "comment" and thread.channel == "facebook":
             external = f"{day}_{j:07d}{m:03d}"
-            change = replay_meta.feed_comment(
+            item = replay_meta.feed_comment(
                 page, f"{page}_{day}", external, self.handle, self.name, text, at,
                 parent_id=self.first,
             )  # fmt: skip
-            payload = replay_meta.page(page, at, changes=[change])
         elif thread.shape == "comment":
             external = f"178{j:011d}{m:03d}"
             username = self.name.replace(" ", ".").replace("..", ".").rstrip(".").lower()
-            change = replay_meta.ig_comment(
+            item = replay_meta.ig_comment(
                 external, self.handle, username, text, f"179{day:014d}", at, parent_id=self.first
             )
-            payload = replay_meta.instagram(page, at, changes=[change])
         else:
             external = f"m_{thread.channel[:2]}{j:09d}{m:03d}"
-            event = replay_meta.direct_message(self.handle, page, external, text, at)
-            wrap = replay_meta.instagram if thread.channel == "instagram" else replay_meta.page
-            payload = wrap(page, at, messaging=[event])
-        self.traffic.post(self.channel, payload)
+            item = replay_meta.direct_message(self.handle, page, external, text, at)
+        self.steps.append(("in", ((thread.channel, thread.shape), item, at)))
         self.first = self.first or external
 
     def case(self, last: int, topic: words.Topic, kind: str, leaf: int, text: str) -> None:
+        self.steps.append(("do", lambda: self._case(last, topic, kind, leaf, text)))
+
+    def _case(self, last: int, topic: words.Topic, kind: str, leaf: int, text: str) -> None:
         stored = self.traffic.conversation_of(self.channel, self.first)
         row = _row_of(stored, self.channel, last)
         with self.run.live_case():
@@ -351,6 +371,38 @@ class _ThreadLive(_Thread_):
         if outcome is not None and row.external_thread_id:  # a comment thread of the queue
             ticket_id, forwarded, operator_id, opened = outcome
             self.handled = (stored.pk, ticket_id, forwarded, operator_id, opened)
+
+
+def _play_threads(run: Run, traffic: Traffic, wave: list[_ThreadLive]) -> None:
+    """Play the recorded threads of a wave in step: at each step, one delivery per channel and
+    shape with the wave's messages (Meta batches a page's changes and messaging events), then
+    the cases the team opens. A wave holds one thread per author."""
+    step = 0
+    while True:
+        playing = [t for t in wave if step < len(t.steps)]
+        if not playing:
+            return
+        groups: dict[tuple[str, str], list[tuple[dict[str, Any], int]]] = {}
+        for thread in playing:
+            kind, what = thread.steps[step]
+            if kind == "in":
+                key, item, at = what
+                groups.setdefault(key, []).append((item, at))
+        for (code, shape), items in sorted(groups.items()):
+            channel = run.city.channels[code]
+            page = str(channel.config.get("page_id", "0"))
+            latest = max(at for _item, at in items)
+            wrap = replay_meta.instagram if code == "instagram" else replay_meta.page
+            if shape == "comment":
+                payload = wrap(page, latest, changes=[item for item, _at in items])
+            else:
+                payload = wrap(page, latest, messaging=[item for item, _at in items])
+            traffic.post(channel, payload)
+        for thread in playing:
+            kind, what = thread.steps[step]
+            if kind == "do":
+                what()
+        step += 1
 
 
 def _row_of(stored: Conversation, channel: Channel, at: int) -> ConversationRow:
@@ -515,19 +567,26 @@ def write_whatsapp(run: Run, scale: float, rng: np.random.Generator, progress: P
                 run.sink.add(identities[user])
     run.sink.flush()
     last_seen: dict[int, int] = {}
+    wave: list[_SessionLive] = []
+    in_wave: set[int] = set()
     for s, (start, user) in enumerate(sessions):
         identity = identities[user]
-        out: _Session = (
-            _SessionLive(run, run.meta, s, identity)
-            if run.meta is not None
-            else _SessionRows(run, start, identity)
-        )
-        last = _whatsapp_session(run, start, out)
-        if identity.id is not None:
-            last_seen[identity.id] = last
+        if run.meta is not None:
+            if user in in_wave or len(wave) >= WAVE:
+                _play(run.meta, city.channels["whatsapp"], wave)
+                wave, in_wave = [], set()
+            live = _SessionLive(run, run.meta, s, identity)
+            _whatsapp_session(run, start, live)
+            wave.append(live)
+            in_wave.add(user)
+        else:
+            rows = _SessionRows(run, start, identity)
+            last_seen[identity.id] = _whatsapp_session(run, start, rows)
         if s % 1_000 == 0:
             run.sink.maybe_flush()
             progress("whatsapp", s)
+    if wave and run.meta is not None:
+        _play(run.meta, city.channels["whatsapp"], wave)
     if run.meta is None:
         run.sink.update(
             Identity, "last_seen_at", [(to_datetime(t), pk) for pk, t in last_seen.items()]
@@ -588,7 +647,9 @@ class _SessionRows(_Session):
 
 class _SessionLive(_Session):
     """A session through Meta's ends: the citizen's messages posted to the webhook (a text, or
-    a tap on the survey's list), the assistant's sent to the Graph server."""
+    a tap on the survey's list), the assistant's sent to the Graph server. The script is
+    recorded first (`steps`), then played by `_play` together with the other sessions of its
+    wave."""
 
     def __init__(self, run: Run, traffic: Traffic, session: int, identity: Identity) -> None:
         self.run, self.traffic = run, traffic
@@ -598,23 +659,28 @@ class _SessionLive(_Session):
         self.counter = 0
         self.survey = ""  # the id the Graph server gave the survey: the answer quotes it
         self.conversation: Conversation | None = None
+        # ("in", the message to deliver, built when played) or ("do", what the city does)
+        self.steps: list[tuple[str, Callable[[], Any]]] = []
 
     def inbound(self, at: int, text: str, choice: str) -> None:
         self.counter += 1
         self.last_inbound = at
         wamid = f"{self.prefix}{self.counter:03d}"
-        if choice:
-            message = replay_meta.wa_interactive(
-                wamid, self.number, choice, text, at, kind="list_reply", context=self.survey
-            )
-        else:
-            message = replay_meta.wa_text(wamid, self.number, text, at)
-        self.traffic.whatsapp(self.number, self.name, message)
-        if self.conversation is None:
-            self.conversation = self.traffic.conversation_of(self.channel, wamid)
+
+        def message() -> dict[str, Any]:
+            if choice:
+                return replay_meta.wa_interactive(
+                    wamid, self.number, choice, text, at, kind="list_reply", context=self.survey
+                )
+            return replay_meta.wa_text(wamid, self.number, text, at)
+
+        self.steps.append(("in", message))
 
     def outbound(self, at: int, text: str, survey: bool) -> None:
         self.counter += 1
+        self.steps.append(("do", lambda: self._send(at, text, survey)))
+
+    def _send(self, at: int, text: str, survey: bool) -> None:
         conversation = self.conversation
         assert conversation is not None  # noqa: S101 (the citizen writes first)
         if survey:
@@ -625,12 +691,41 @@ class _SessionLive(_Session):
             self.traffic.send_text(conversation, at, text)
 
     def handoff(self, at: int, leaf: int, topic: words.Topic, question: str) -> None:
+        self.steps.append(("do", lambda: self._handoff(at, leaf, topic, question)))
+
+    def _handoff(self, at: int, leaf: int, topic: words.Topic, question: str) -> None:
         stored = self.conversation
         assert stored is not None  # noqa: S101 (the citizen writes first)
         row = _row_of(stored, self.channel, at)
         with self.run.live_case():
             _whatsapp_case(self.run, row, at, leaf, topic, question, stored.identity_id)
         _touch(stored, row)
+
+
+def _play(traffic: Traffic, channel: Channel, wave: list[_SessionLive]) -> None:
+    """Play the recorded sessions of a wave in step: at each step, the citizens' messages of
+    every session in one delivery (Meta batches them), then what the city answers to each.
+    A wave holds one session per citizen, so each session's messages keep their order and a
+    reply's window sees exactly the citizen's messages before it."""
+    step = 0
+    while True:
+        playing = [s for s in wave if step < len(s.steps)]
+        if not playing:
+            return
+        inbound = [(s, s.steps[step][1]()) for s in playing if s.steps[step][0] == "in"]
+        if inbound:
+            traffic.whatsapp_many([(s.number, s.name, message) for s, message in inbound])
+            missing = {message["id"]: s for s, message in inbound if s.conversation is None}
+            if missing:
+                for stored in Message.objects.select_related("conversation").filter(
+                    channel=channel, external_id__in=list(missing)
+                ):
+                    missing[stored.external_id].conversation = stored.conversation
+        for session in playing:
+            kind, action = session.steps[step]
+            if kind == "do":
+                action()
+        step += 1
 
 
 def _whatsapp_session(run: Run, start: int, out: _Session) -> int:

@@ -185,17 +185,19 @@ class Traffic:
             deliveries.drain_all()
         self.posted += 1
 
-    def whatsapp(self, number: str, name: str, message: dict[str, Any]) -> None:
-        """A citizen's WhatsApp message (`meta.wa_text` / `meta.wa_interactive`)."""
+    def whatsapp_many(self, messages: list[tuple[str, str, dict[str, Any]]]) -> None:
+        """Citizens' WhatsApp messages (`meta.wa_text` / `meta.wa_interactive`), each with its
+        sender's number and profile name, in one delivery as Meta batches them."""
         channel = self.channels["whatsapp"]
         config = channel.config
+        contacts = {number: meta.wa_contact(number, name) for number, name, _m in messages}
         self.post(
             channel,
             meta.whatsapp(
                 str(config["phone_number_id"]),
                 display_phone_number=str(config.get("display_phone_number", "")),
-                messages=[message],
-                contacts=[meta.wa_contact(number, name)],
+                messages=[message for _n, _name, message in messages],
+                contacts=list(contacts.values()),
             ),
         )
 
