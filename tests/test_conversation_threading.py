@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from django.utils.translation import gettext
 
 from ascolto.channels.actions import receive
@@ -108,18 +109,18 @@ def test_a_late_message_does_not_move_the_conversation_back(cast: personas.Cast)
     assert texts == ["Prima mail", "Scritta prima, arrivata dopo", "Seconda"]
 
 
-def test_a_reply_on_a_channel_without_an_adapter_is_marked_failed_with_the_reason(
-    cast: personas.Cast, django_capture_on_commit_callbacks, mailoutbox
+def test_a_reply_that_cannot_leave_is_marked_failed_with_the_reason(
+    cast: personas.Cast, django_capture_on_commit_callbacks, mailoutbox, monkeypatch
 ) -> None:
+    monkeypatch.delenv("ASCOLTO_WHATSAPP_TOKEN", raising=False)  # the number has no token yet
     received = receive(_whatsapp("Serve aiuto", MORNING, open_case=True))
     ticket = Ticket.objects.get(pk=received.ticket_id)
 
-    with django_capture_on_commit_callbacks(execute=True):
-        reply = actions.reply_to_ticket(ticket, "Eccoci.", actor=cast.operator)
+    with time_machine.travel(MORNING + timedelta(minutes=5), tick=False):
+        with django_capture_on_commit_callbacks(execute=True):
+            reply = actions.reply_to_ticket(ticket, "Eccoci.", actor=cast.operator)
 
     stored = Message.objects.get(pk=reply.pk)
     assert (stored.status, stored.attempts) == (Message.Status.FAILED, 1)
-    assert stored.last_error == gettext(
-        "Le risposte sul canale «%(kind)s» non sono ancora disponibili."
-    ) % {"kind": "whatsapp"}
+    assert gettext("il token di accesso a Meta non è valido o è scaduto") in stored.last_error
     assert mailoutbox == []

@@ -17,6 +17,8 @@ from django.urls import reverse
 from ascolto.channels import actions as channel_actions
 from ascolto.channels.actions import Choice
 from ascolto.channels.adapters.meta.sandbox import GraphSandbox
+from ascolto.channels.config import validate_config
+from ascolto.channels.inbound import InboundMessage
 from ascolto.channels.models import Channel, Message
 from ascolto.channels.windows import reply_window
 from ascolto.core import outbox
@@ -331,3 +333,117 @@ def test_instagram_replies_only_within_24_hours_without_human_agent(
     assert request.body["messaging_type"] == "RESPONSE"
     reply.refresh_from_db()
     assert reply.status == Message.Status.SENT
+
+
+@pytest.mark.parametrize(
+    ("templates", "field"),
+    [
+        ([{"name": "a", "body": "Pratica {{1}} e {{3}}"}], "templates.0.body"),
+        ([{"name": "Nome Con Spazi", "body": "x"}], "templates.0.name"),
+        ([{"name": "a", "body": "x"}, {"name": "a", "body": "y"}], "templates"),
+        ([{"name": "a", "language": "italiano", "body": "x"}], "templates.0.language"),
+    ],
+)
+def test_wrong_templates_are_refused_when_the_channel_is_saved(
+    templates: list[dict[str, str]], field: str
+) -> None:
+    with pytest.raises(InvalidInput) as refused:
+        validate_config("whatsapp", {"phone_number_id": "1234567890", "templates": templates})
+    assert f"{field}: " in refused.value.message
+
+
+def test_a_comment_thread_has_no_messaging_window(cast: personas.Cast) -> None:
+    instagram = personas.make_channel(
+        "instagram", "instagram", "Instagram del Comune", {"page_id": PAGE_ID, "opens_cases": True}
+    )
+    with time_machine.travel(T0, tick=False) as clock:
+        received = channel_actions.receive(
+            InboundMessage(
+                channel=instagram.code,
+                external_id="17890001",
+                handle_kind="instagram_id",
+                handle="17841400000",
+                text="Quando riapre il parco?",
+                thread_id="17890001",
+                raw={"social": {"comment_id": "17890001"}},
+            )
+        )
+        conversation = received.conversation
+        clock.shift(timedelta(days=30))
+        assert reply_window(conversation) is None
+        # Nor does a comment open the window of the citizen's direct messages.
+        dm = write(instagram, "instagram_id", "17841400000", "Ciao", "ig_DM1")
+        clock.shift(timedelta(hours=25))
+        window = reply_window(dm.conversations.get())
+        assert window is not None and not window.is_open
+        assert window.last_inbound_at == T0 + timedelta(days=30)
+
+
+def test_a_reply_on_a_comment_thread_is_left_to_the_comments_adapter(
+    cast: personas.Cast, graph_sandbox: GraphSandbox, django_capture_on_commit_callbacks: Any
+) -> None:
+    instagram = personas.make_channel(
+        "instagram", "instagram", "Instagram del Comune", {"page_id": PAGE_ID, "opens_cases": True}
+    )
+    with time_machine.travel(T0, tick=False):
+        received = channel_actions.receive(
+            InboundMessage(
+                channel=instagram.code,
+                external_id="17890002",
+                handle_kind="instagram_id",
+                handle="17841400000",
+                text="Il parco è chiuso?",
+                thread_id="17890002",
+                raw={"social": {"comment_id": "17890002"}},
+            )
+        )
+        assert received.ticket_id is not None
+        ticket = Ticket.objects.get(pk=received.ticket_id)
+        reply = _reply(ticket, "Riapre domani.", cast.operator, django_capture_on_commit_callbacks)
+    reply.refresh_from_db()
+    # Never a direct message: the comments adapter (the social triage's) answers under the
+    # comment; without one registered, the reply fails with the reason.
+    assert graph_sandbox.sent("/messages") == []
+    if reply.status == Message.Status.FAILED:
+        assert "coda dei social" in reply.last_error
+    else:
+        assert reply.status == Message.Status.SENT
+        assert [r.path for r in graph_sandbox.sent("/replies")] == ["/v23.0/17890002/replies"]
+
+
+class _Recorder:
+    """A comments adapter that records what it was handed."""
+
+    def __init__(self) -> None:
+        self.handed: list[int] = []
+
+    def send(self, message: Message) -> str:
+        self.handed.append(message.pk)
+        return "17890099"
+
+
+def test_the_meta_adapter_hands_comment_replies_to_the_comments_adapter(
+    cast: personas.Cast, graph_sandbox: GraphSandbox, django_capture_on_commit_callbacks: Any
+) -> None:
+    from ascolto.channels.adapters.meta.adapter import MetaAdapter
+
+    instagram = personas.make_channel(
+        "instagram", "instagram", "Instagram del Comune", {"page_id": PAGE_ID, "opens_cases": True}
+    )
+    with time_machine.travel(T0, tick=False):
+        received = channel_actions.receive(
+            InboundMessage(
+                channel=instagram.code,
+                external_id="17890003",
+                handle_kind="instagram_id",
+                handle="17841400000",
+                text="Il parco è chiuso?",
+                thread_id="17890003",
+                raw={"social": {"comment_id": "17890003"}},
+            )
+        )
+        message = channel_actions.send_message(received.conversation, "Riapre domani.")
+    comments = _Recorder()
+    assert MetaAdapter(comments=comments).send(message) == "17890099"
+    assert comments.handed == [message.pk]
+    assert graph_sandbox.requests == []

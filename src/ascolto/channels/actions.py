@@ -19,7 +19,7 @@ from ascolto.channels.config import whatsapp_templates
 from ascolto.channels.inbound import InboundMessage
 from ascolto.channels.intake import Received, receive_many
 from ascolto.channels.models import Channel, Conversation, Message
-from ascolto.channels.windows import reply_window, window_refusal
+from ascolto.channels.windows import ReplyWindow, reply_window, window_refusal
 from ascolto.citizens.models import Identity
 from ascolto.core import outbox
 from ascolto.core.errors import DomainError, InvalidInput
@@ -104,7 +104,9 @@ def send_message(
     raw: dict[str, Any] | None = None,
 ) -> Message:
     """Queue a reply to the citizen on the conversation's channel; it is sent after commit by the
-    channel's adapter, retried by the outbox relay if sending fails.
+    channel's adapter, retried by the outbox relay if sending fails. On WhatsApp, Messenger and
+    Instagram Direct it is refused outside Meta's messaging window (`channels.windows`) and
+    above the channel's longest text.
 
     `postscript` is sent after the text (an email adapter adds it to the mail's body) but is not
     part of the message shown in the case's thread or on the status page: it is kept in the
@@ -116,14 +118,16 @@ def send_message(
         raise InvalidInput(_("La risposta è vuota."), field="text")
     if len(text) > settings.ASCOLTO_MAX_MESSAGE_CHARS:
         raise InvalidInput(_("La risposta è troppo lunga."), field="text")
-    limit = TEXT_LIMITS.get(conversation.channel.kind)
-    if limit and len(text) > limit:
-        raise InvalidInput(
-            _("La risposta è troppo lunga per %(channel)s: al massimo %(limit)d caratteri.")
-            % {"channel": conversation.channel.get_kind_display(), "limit": limit},
-            field="text",
-        )
-    _check_window(conversation)
+    window = reply_window(conversation)
+    if window is not None:  # a direct message on Meta's channels
+        limit = TEXT_LIMITS.get(conversation.channel.kind, 0)
+        if limit and len(text) > limit:
+            raise InvalidInput(
+                _("La risposta è troppo lunga per %(channel)s: al massimo %(limit)d caratteri.")
+                % {"channel": conversation.channel.get_kind_display(), "limit": limit},
+                field="text",
+            )
+        _check_window(conversation, window)
     return _queue(
         conversation,
         text,
@@ -159,10 +163,10 @@ def _queue(
     return message
 
 
-def _check_window(conversation: Conversation) -> None:
+def _check_window(conversation: Conversation, window: ReplyWindow | None = None) -> None:
     """Refuse a free-form message Meta would refuse: outside the citizen's messaging window on
     WhatsApp, Messenger or Instagram (`channels.windows`)."""
-    window = reply_window(conversation)
+    window = window or reply_window(conversation)
     if window is not None and not window.is_open:
         raise DomainError(
             _("Risposta libera non consentita: %(reason)s.") % {"reason": window_refusal(window)},

@@ -158,8 +158,15 @@ class MetaPageConfig(_Config):
 
 
 def whatsapp_templates(config: dict[str, Any]) -> list[WhatsAppTemplate]:
-    """The approved templates of a WhatsApp channel's (validated) configuration."""
-    return [WhatsAppTemplate.model_validate(t) for t in config.get("templates") or []]
+    """The approved templates of a WhatsApp channel's configuration (one saved without the
+    admin's validation may hold a wrong one: it is left out, not shown broken)."""
+    templates = []
+    for item in config.get("templates") or []:
+        try:
+            templates.append(WhatsAppTemplate.model_validate(item))
+        except ValidationError:
+            continue
+    return templates
 
 
 class ApiConfig(_Config):

@@ -7,6 +7,8 @@ and Instagram a Page with Meta's "Human Agent" permission (`human_agent` in the 
 configuration) may still answer, with the tag HUMAN_AGENT, up to 7 days after it. The window is
 per citizen and number (or Page), not per conversation: it is computed from the last inbound
 message of the conversation's identity on its channel, whichever conversation it arrived on.
+A thread of public comments (an Instagram post's) has no window: its replies go under the
+comment, or privately once (Meta's own rule, checked by Meta).
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db.models import Max
+from django.db.models import Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -44,20 +46,40 @@ class ReplyWindow:
         return not self.is_open and self.kind == Channel.Kind.WHATSAPP
 
 
-def last_inbound_at(conversation: Conversation) -> datetime | None:
-    """When the citizen of `conversation` last wrote on its channel (on any conversation)."""
-    latest: datetime | None = Message.objects.filter(
-        channel_id=conversation.channel_id,
-        conversation__identity_id=conversation.identity_id,
+# The key of a comment's `raw` (the social triage's parsed comment, `adapters/meta/comments.py`).
+COMMENT_KEY = "social"
+_NOT_A_COMMENT = Q(raw__isnull=True) | ~Q(raw__has_key=COMMENT_KEY)
+
+
+def is_comment_thread(conversation: Conversation) -> bool:
+    """Whether `conversation` is a thread of public comments (an Instagram or Facebook post's),
+    answered publicly or by a private reply, with no messaging window of its own."""
+    return Message.objects.filter(
+        conversation_id=conversation.pk,
         direction=Message.Direction.INBOUND,
-    ).aggregate(latest=Max("sent_at"))["latest"]
+        raw__has_key=COMMENT_KEY,
+    ).exists()
+
+
+def last_inbound_at(conversation: Conversation) -> datetime | None:
+    """When the citizen of `conversation` last wrote to us directly on its channel (on any
+    conversation; a public comment opens no window)."""
+    latest: datetime | None = (
+        Message.objects.filter(
+            channel_id=conversation.channel_id,
+            conversation__identity_id=conversation.identity_id,
+            direction=Message.Direction.INBOUND,
+        )
+        .filter(_NOT_A_COMMENT)
+        .aggregate(latest=Max("sent_at"))["latest"]
+    )
     return latest
 
 
 def reply_window(conversation: Conversation, *, at: datetime | None = None) -> ReplyWindow | None:
     """The window of a reply on `conversation` at `at` (now); None on a channel without one."""
     channel = conversation.channel
-    if channel.kind not in WINDOWED:
+    if channel.kind not in WINDOWED or is_comment_thread(conversation):
         return None
     at = at or timezone.now()
     last = last_inbound_at(conversation)

@@ -302,6 +302,9 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env("ASCOLTO_LOG_LEVEL", "INFO") or "INFO"},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
+        # httpx logs every request's URL at INFO: Graph URLs carry comment and media ids.
+        "httpx": {"level": "WARNING"},
+        "httpcore": {"level": "WARNING"},
         "django.request": {"filters": ["incident"]},
     },
 }

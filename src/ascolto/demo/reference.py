@@ -393,6 +393,23 @@ CHANNELS: tuple[ChannelSpec, ...] = (
             "phone_number_id": "104857600020202",
             "display_phone_number": "+39 02 0202",
             **META_VARIABLES,
+            # Approved in WhatsApp Manager: what the console offers once the 24 hours are over.
+            "templates": [
+                {
+                    "name": "aggiornamento_richiesta",
+                    "language": "it",
+                    "label": "Aggiornamento sulla richiesta",
+                    "body": "Gentile cittadino, sulla tua richiesta {{1}} il Comune ti "
+                    "scrive: {{2}}. Puoi rispondere a questo messaggio.",
+                },
+                {
+                    "name": "richiesta_risolta",
+                    "language": "it",
+                    "label": "Richiesta risolta",
+                    "body": "La tua richiesta {{1}} è stata risolta. Grazie per aver scritto al "
+                    "Comune.",
+                },
+            ],
         },
     ),
     ChannelSpec(

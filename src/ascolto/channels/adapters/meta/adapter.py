@@ -4,8 +4,9 @@ WhatsApp: a free-form text, an approved template (`raw["template"]`, `channels.a
 .send_template`) or a message with choices (`raw["interactive"]`, `send_interactive`) to the
 citizen's number or business-scoped user id. Messenger and Instagram Direct: a text through the
 Send API to the citizen's page-scoped id, as a RESPONSE inside 24 hours or with the HUMAN_AGENT
-tag after them on a Page allowed to (`channels.windows`); or a private reply to a comment
-(`raw["private_reply_to"]`, the comment's id).
+tag after them on a Page allowed to (`channels.windows`). A reply on a comment thread (public,
+or private to a comment: the social triage's `raw["social_reply"]`) is handed to the comments
+adapter the registry gives it.
 
 The returned id is Meta's (the wamid, the mid), stored as the message's external id so the
 status webhooks find it. The window is checked again here, at sending time: a reply queued in
@@ -21,7 +22,7 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
-from ascolto.channels.adapters import OutboundUnavailable
+from ascolto.channels.adapters import Adapter, OutboundUnavailable
 from ascolto.channels.adapters.meta.graph import (
     INVALID_PARAMETER,
     INVALID_TOKEN,
@@ -31,7 +32,7 @@ from ascolto.channels.adapters.meta.graph import (
     Row,
 )
 from ascolto.channels.models import Channel, Message
-from ascolto.channels.windows import reply_window, window_refusal
+from ascolto.channels.windows import is_comment_thread, reply_window, window_refusal
 from ascolto.citizens.models import Identity
 
 RECIPIENTS: dict[str, tuple[str, ...]] = {
@@ -64,15 +65,27 @@ def failure_reason(error: PermanentGraphError) -> str:
 
 
 class MetaAdapter:
+    """`comments` is the adapter of comment threads (the social triage's), to which a reply on
+    an Instagram or Facebook comment thread is handed: one channel carries both."""
+
+    def __init__(self, comments: Adapter | None = None) -> None:
+        self.comments = comments
+
     def send(self, message: Message) -> str:
         channel = message.channel
+        raw: dict[str, Any] = message.raw if isinstance(message.raw, dict) else {}
+        if raw.get("social_reply") or is_comment_thread(message.conversation):
+            if self.comments is None:
+                raise OutboundUnavailable(
+                    _("Le risposte ai commenti partono dalla coda dei social, non da qui.")
+                )
+            return self.comments.send(message)
         identity = message.conversation.identity
         if identity.kind not in RECIPIENTS.get(channel.kind, ()):
             raise OutboundUnavailable(
                 _("Il cittadino non ha un recapito %(channel)s a cui rispondere.")
                 % {"channel": channel.get_kind_display()}
             )
-        raw: dict[str, Any] = message.raw if isinstance(message.raw, dict) else {}
         try:
             client = GraphClient.for_channel(channel)
         except PermanentGraphError as exc:
@@ -80,7 +93,7 @@ class MetaAdapter:
         try:
             if channel.kind == Channel.Kind.WHATSAPP:
                 return self._whatsapp(client, message, identity.value, raw)
-            return self._page(client, message, identity.value, raw)
+            return self._page(client, message, identity.value)
         except PermanentGraphError as exc:
             raise OutboundUnavailable(failure_reason(exc)) from exc
         finally:
@@ -126,11 +139,8 @@ class MetaAdapter:
             )
         return client.send_text(phone_number_id, to, message.text)
 
-    def _page(self, client: GraphClient, message: Message, to: str, raw: dict[str, Any]) -> str:
+    def _page(self, client: GraphClient, message: Message, to: str) -> str:
         page_id = str(message.channel.config["page_id"])
-        comment_id = raw.get("private_reply_to")
-        if comment_id:  # Meta bounds it itself (one private reply, within 7 days)
-            return client.private_reply(page_id, str(comment_id), message.text)
         window = self._check_window(message)
         return client.send_page_text(page_id, to, message.text, tag=window.tag if window else "")
 

@@ -373,7 +373,11 @@ class _Handler(BaseHTTPRequestHandler):
             headers={k.lower(): v for k, v in self.headers.items()},
             body=body,
         )
-        status, answer, kind = self.owner.handle(request)
+        try:
+            status, answer, kind = self.owner.handle(request)
+        except Exception as exc:  # a bug of the sandbox: Meta's unknown error, and say which
+            status, answer = error_body(1, f"sandbox error: {type(exc).__name__}: {exc}")
+            kind = "json"
         if kind == "json":
             data = json.dumps(answer).encode()
             kind = "application/json"
