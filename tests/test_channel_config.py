@@ -71,6 +71,7 @@ def test_a_valid_config_is_completed_with_defaults() -> None:
         "display_phone_number": "",
         "access_token_env": "ASCOLTO_WHATSAPP_TOKEN",
         "app_secret_env": "ASCOLTO_META_APP_SECRET",
+        "verify_token_env": "ASCOLTO_META_VERIFY_TOKEN",
         "templates": [],
     }
     assert channel.session_window.total_seconds() == 24 * 3600

@@ -9,7 +9,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from ascolto.channels import queue
-from ascolto.channels.models import Channel, Conversation, Message, PendingInbound
+from ascolto.channels.adapters.meta import deliveries
+from ascolto.channels.models import Channel, Conversation, Message, PendingInbound, WebhookDelivery
 
 
 @admin.register(Channel)
@@ -148,6 +149,90 @@ class PendingInboundAdmin(ReadOnlyAdmin):
         text = ngettext(
             "%(n)d richiesta segnata come gestita a mano.",
             "%(n)d richieste segnate come gestite a mano.",
+            count,
+        ) % {"n": count}
+        self.message_user(request, text, messages.SUCCESS)
+
+
+class DeliveryNeedsAttention(admin.SimpleListFilter):
+    """Meta deliveries still not taken in after `queue.FLAG_AFTER` tries."""
+
+    title = gettext_lazy("da verificare")
+    parameter_name = "attention"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        return [("yes", _("Non ancora prese in carico dopo più tentativi"))]
+
+    def queryset(
+        self, request: HttpRequest, queryset: QuerySet[WebhookDelivery]
+    ) -> QuerySet[WebhookDelivery]:
+        if self.value() == "yes":
+            return queryset.filter(pk__in=deliveries.needs_attention().values("pk"))
+        return queryset
+
+
+@admin.register(WebhookDelivery)
+class WebhookDeliveryAdmin(ReadOnlyAdmin):
+    """Meta's webhook deliveries as they arrived, and when they were taken in. One that keeps
+    failing is retried with backoff for ever and, after a few failures, listed under "da
+    verificare" with its error: retry it now once the cause is fixed (a channel configured, a
+    secret set), or deal with it by hand and mark it handled. Never deleted here."""
+
+    list_display = [
+        "received_at",
+        "channel",
+        "processed_at",
+        "attempts",
+        "next_attempt_at",
+        "last_error",
+        "handled_at",
+    ]
+    list_filter = [
+        DeliveryNeedsAttention,
+        "channel",
+        ("processed_at", admin.EmptyFieldListFilter),
+        ("handled_at", admin.EmptyFieldListFilter),
+    ]
+    date_hierarchy = "received_at"
+    show_full_result_count = False
+    actions = ["retry_now", "mark_handled"]
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_retry_now_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("channels.change_webhookdelivery")
+
+    def has_mark_handled_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("channels.change_webhookdelivery")
+
+    @admin.action(
+        description=gettext_lazy("Riprova ora le consegne selezionate"), permissions=["retry_now"]
+    )
+    def retry_now(self, request: HttpRequest, queryset: QuerySet[WebhookDelivery]) -> None:
+        done = deliveries.retry_now(queryset.values_list("pk", flat=True))
+        if done.processed:
+            text = ngettext(
+                "%(n)d consegna presa in carico.", "%(n)d consegne prese in carico.", done.processed
+            ) % {"n": done.processed}
+            self.message_user(request, text, messages.SUCCESS)
+        if done.failed:
+            text = ngettext(
+                "%(n)d consegna non è stata presa in carico: vedi l'ultimo errore.",
+                "%(n)d consegne non sono state prese in carico: vedi l'ultimo errore.",
+                done.failed,
+            ) % {"n": done.failed}
+            self.message_user(request, text, messages.ERROR)
+
+    @admin.action(
+        description=gettext_lazy("Segna come gestite a mano (non più ritentate)"),
+        permissions=["mark_handled"],
+    )
+    def mark_handled(self, request: HttpRequest, queryset: QuerySet[WebhookDelivery]) -> None:
+        count = deliveries.mark_handled(queryset.values_list("pk", flat=True), request.user)
+        text = ngettext(
+            "%(n)d consegna segnata come gestita a mano.",
+            "%(n)d consegne segnate come gestite a mano.",
             count,
         ) % {"n": count}
         self.message_user(request, text, messages.SUCCESS)

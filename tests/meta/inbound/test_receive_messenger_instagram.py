@@ -4,16 +4,19 @@ replies forward, never back."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 import time_machine
 
 from ascolto.channels.actions import send_message
 from ascolto.channels.adapters.meta import deliveries
+from ascolto.channels.adapters.meta.sandbox import GraphSandbox
 from ascolto.channels.models import Channel, Conversation, Message, WebhookDelivery
 from ascolto.citizens.models import Citizen, Identity
-from tests.meta.inbound.conftest import Meta
+from tests.meta.inbound.conftest import Meta, payload
 
 pytestmark = pytest.mark.django_db
 
@@ -21,20 +24,38 @@ PSID = "2400000000000001"
 IGSID = "1790000000000002"
 
 
-def _take_in(meta: Meta, channel: str, *names: str) -> list[Message]:
+def _take_in(meta: Meta, channel: str, *names: str | dict[str, Any]) -> list[Message]:
     for name in names:
         assert meta.deliver(name, channel=channel).status_code == 200
     assert deliveries.drain().failed == 0
     return list(Message.objects.filter(direction=Message.Direction.INBOUND).order_by("pk"))
 
 
-def _sent(channel: Channel, external_id: str, at: int) -> Message:
-    """A reply sent at `at` (Unix seconds): what the adapter's send recorded."""
-    conversation = Conversation.objects.get(channel=channel)
-    with time_machine.travel(datetime.fromtimestamp(at, UTC), tick=False):
-        message = send_message(conversation, "Grazie, la segnalazione è stata inoltrata.")
-    Message.objects.filter(pk=message.pk).update(external_id=external_id, status="sent")
-    return message
+@pytest.fixture
+def send(
+    graph_sandbox: GraphSandbox, django_capture_on_commit_callbacks: Any
+) -> Callable[[Channel, int], Message]:
+    """Reply at `at` (Unix seconds) through the outbox and the adapter to the local Graph
+    server: the reply is "sent" with the mid the server gave back."""
+
+    def reply(channel: Channel, at: int) -> Message:
+        conversation = Conversation.objects.get(channel=channel)
+        with (
+            time_machine.travel(datetime.fromtimestamp(at, UTC), tick=False),
+            django_capture_on_commit_callbacks(execute=True),
+        ):
+            message = send_message(conversation, "Grazie, la segnalazione è stata inoltrata.")
+        message.refresh_from_db()
+        assert message.status == Message.Status.SENT and message.external_id
+        return message
+
+    return reply
+
+
+def _about(name: str, key: str, **changes: Any) -> dict[str, Any]:
+    data = payload(name)
+    data["entry"][0]["messaging"][0][key].update(changes)
+    return data
 
 
 def test_a_messenger_message_is_taken_in_on_the_messenger_channel(meta: Meta) -> None:
@@ -82,28 +103,35 @@ def test_a_re_delivered_direct_message_is_stored_once(meta: Meta) -> None:
     assert Message.objects.count() == 2
 
 
-def test_messenger_receipts_move_our_replies_forward_never_back(meta: Meta) -> None:
+def test_messenger_receipts_move_our_replies_forward_never_back(
+    meta: Meta, send: Callable[[Channel, int], Message]
+) -> None:
     _take_in(meta, "messenger", "messenger_text")
-    first = _sent(meta.messenger, "m_OUR-REPLY-1", 1780003300)
-    later = _sent(meta.messenger, "m_OUR-REPLY-9", 1780003495)  # after the read watermark
+    first = send(meta.messenger, 1780003300)
+    later = send(meta.messenger, 1780003495)  # after the read watermark
 
     _take_in(meta, "messenger", "messenger_read")  # read before delivered
     first.refresh_from_db()
     later.refresh_from_db()
     assert (first.status, later.status) == ("read", "sent")
 
-    _take_in(meta, "messenger", "messenger_delivery")
+    delivery = _about("messenger_delivery", "delivery", mids=[first.external_id, later.external_id])
+    _take_in(meta, "messenger", delivery)
     first.refresh_from_db()
+    later.refresh_from_db()
     assert first.status == "read"  # the late delivery receipt does not move it back
+    assert later.status == "delivered"  # named by its id
 
 
-def test_instagram_seen_marks_the_message_and_those_before_it_read(meta: Meta) -> None:
+def test_instagram_seen_marks_the_message_and_those_before_it_read(
+    meta: Meta, send: Callable[[Channel, int], Message]
+) -> None:
     _take_in(meta, "instagram", "instagram_text")
-    earlier = _sent(meta.instagram, "aWdfOUR-IG-REPLY-1", 1780004100)
-    seen = _sent(meta.instagram, "aWdfOUR-IG-REPLY-2", 1780004150)
-    after = _sent(meta.instagram, "aWdfOUR-IG-REPLY-3", 1780004190)
+    earlier = send(meta.instagram, 1780004100)
+    seen = send(meta.instagram, 1780004150)
+    after = send(meta.instagram, 1780004190)
 
-    _take_in(meta, "instagram", "instagram_seen")
+    _take_in(meta, "instagram", _about("instagram_seen", "read", mid=seen.external_id))
 
     for message in (earlier, seen, after):
         message.refresh_from_db()

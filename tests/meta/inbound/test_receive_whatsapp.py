@@ -166,3 +166,44 @@ def test_the_channel_of_another_meta_app_is_not_fed(
     meta.deliver(payload("whatsapp_text"), channel="messenger")  # signed by the first app
     assert deliveries.drain().processed == 1
     assert not Message.objects.exists()
+
+
+def test_odd_shapes_are_skipped_and_never_stop_the_drain(meta: Meta) -> None:
+    """What Meta might send one day, or a proxy might mangle: skipped or noted, never a crash,
+    and the other deliveries of the drain are taken in (a delivery the parser cannot read at
+    all waits in the queue for an administrator: test_a_body_that_is_not_a_delivery_...)."""
+    odd = payload("whatsapp_text")
+    value = odd["entry"][0]["changes"][0]["value"]
+    value["contacts"] = "not a list"
+    value["messages"] = [
+        "not a message",
+        {"id": "wamid.NO-SENDER", "type": "text", "text": {"body": "?"}},
+        {**value["messages"][0], "id": "wamid.ODD-CONTACTS", "type": "contacts", "contacts": [1]},
+        {**value["messages"][0], "id": "wamid.ODD-PLACE", "type": "location", "location": "x"},
+        {**value["messages"][0], "id": "wamid.NEW-KIND", "type": "hologram", "hologram": {}},
+    ]
+    messenger = {
+        "object": "page",
+        "entry": [
+            "not an entry",
+            {
+                "id": "100200300400",
+                "messaging": [
+                    {"sender": "2400000000000001", "message": {"mid": "m_1", "text": "?"}},
+                    {"sender": {"id": "2400000000000001"}, "message": {"text": "no mid"}},
+                    {"sender": {"id": "2400000000000001"}, "reaction": {"emoji": "x"}},
+                ],
+            },
+        ],
+    }
+    meta.deliver(odd)
+    meta.deliver(messenger, channel="messenger")
+    meta.deliver("whatsapp_text_phone_only")
+    done = deliveries.drain()
+    assert (done.processed, done.failed) == (3, 0)
+    texts = dict(Message.objects.values_list("external_id", "text"))
+    assert texts["wamid.ODD-CONTACTS"] == "[Contatto condiviso, vuoto]"
+    assert texts["wamid.ODD-PLACE"] == "[Posizione condivisa, senza coordinate leggibili]"
+    assert texts["wamid.NEW-KIND"] == "[Messaggio WhatsApp di tipo «hologram», non gestito.]"
+    assert "wamid.NO-SENDER" not in texts
+    assert len(texts) == 4

@@ -123,3 +123,18 @@ def test_media_the_graph_api_does_not_know_is_noted_at_once(
     assert _drain().processed == 1
     [message] = _inbound()
     assert "[Allegato «ricevuta_TARI.pdf» non scaricato da WhatsApp:" in message.text
+
+
+def test_without_the_access_token_the_delivery_waits_for_the_administrator_to_set_it(
+    meta: Meta, graph_sandbox: GraphSandbox, storage: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    graph_sandbox.add_media(IMAGE, JPEG, "image/jpeg")
+    monkeypatch.delenv("ASCOLTO_WHATSAPP_TOKEN")
+    meta.deliver("whatsapp_image")
+    assert _drain().failed == 1
+    row = WebhookDelivery.objects.get()
+    assert "access token" in row.last_error
+    monkeypatch.setenv("ASCOLTO_WHATSAPP_TOKEN", graph_sandbox.token)
+    assert deliveries.retry_now([row.pk]).processed == 1
+    [message] = _inbound()
+    assert message.attachments[0]["content_type"] == "image/jpeg"

@@ -18,8 +18,10 @@ A crash anywhere before that commit leaves the deliveries pending for the next d
 idempotent on (channel, message id), so nothing is stored twice. A delivery that fails is tried
 again with exponential backoff, never given up, and shown to administrators after a few
 failures (`needs_attention`, `retry_now`, `mark_handled`), as the intake queue's rows are
-(decision 0007). A media file the Graph API cannot give after `MEDIA_TRIES` tries is not waited
-for any longer: the message is taken in with a note saying so (its media id stays in `raw`).
+(decision 0007). A media file the Graph API cannot give after `MEDIA_TRIES` tries (Meta
+down, no token configured) is not waited for any longer: the message is taken in with a note
+saying so (its media id stays in `raw`); a file Meta refuses for good (unknown id, too large)
+is noted at once.
 """
 
 from __future__ import annotations
@@ -41,7 +43,7 @@ from django.utils.translation import gettext as _
 
 from ascolto.channels import intake, queue
 from ascolto.channels.adapters.meta import parse as parsing
-from ascolto.channels.adapters.meta.graph import GraphClient, GraphError
+from ascolto.channels.adapters.meta.graph import INVALID_TOKEN, GraphClient, GraphError
 from ascolto.channels.config import secret
 from ascolto.channels.files import MAX_FILE_BYTES, accepted_type
 from ascolto.channels.inbound import STORED, Attachment
@@ -176,6 +178,9 @@ def _prepare(rows: Sequence[Mapping[str, Any]]) -> dict[int, _Prepared]:
             prepared[row["id"]] = _Prepared(parsing.parse(row["body"], routes[code]))
         except parsing.MalformedDelivery as exc:
             prepared[row["id"]] = _Prepared(None, str(exc))
+        except Exception as exc:  # a shape the parser does not expect: this delivery waits
+            logger.exception("meta deliveries: delivery %s could not be parsed", row["id"])
+            prepared[row["id"]] = _Prepared(None, f"parse: {type(exc).__name__}: {exc}")
     _fetch_media(rows, prepared, by_code)
     return prepared
 
@@ -231,6 +236,10 @@ def _fetch_media(
                     except GraphError as exc:
                         entry.error = f"media: {exc}"[:500]
                         break
+                    except Exception as exc:  # the storage refusing, a bug: this one waits
+                        logger.exception("meta deliveries: media of delivery %s", row["id"])
+                        entry.error = f"media: {type(exc).__name__}: {exc}"[:500]
+                        break
                 messages.append(incoming)
             if entry.error:
                 entry.parsed = None
@@ -259,7 +268,8 @@ def _with_media(
                 client = clients[channel.code] = GraphClient.for_channel(channel)
             fetched = client.download_media(media.id, max_bytes=MAX_FILE_BYTES)
         except GraphError as exc:
-            if exc.transient and not last_try:
+            # Meta down, or the token not (yet) configured: worth a few more tries.
+            if (exc.transient or exc.code == INVALID_TOKEN) and not last_try:
                 raise
             logger.warning("meta: media of a %s message not fetched (%s)", channel.code, exc.code)
             notes.append(

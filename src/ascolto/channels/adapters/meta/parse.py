@@ -328,7 +328,7 @@ def _location_text(content: dict[str, Any]) -> str:
     try:
         place = Location.from_dict(content)
         latitude, longitude = float(place.latitude), float(place.longitude)
-    except (KeyError, TypeError, ValueError):
+    except (AttributeError, IndexError, KeyError, TypeError, ValueError):
         return _("[Posizione condivisa, senza coordinate leggibili]")
     where = ", ".join(part for part in (place.name, place.address) if part)
     link = f"https://www.openstreetmap.org/?mlat={latitude:.6f}&mlon={longitude:.6f}#map=17"
@@ -346,9 +346,12 @@ def _location_text(content: dict[str, Any]) -> str:
 
 
 def _contacts_text(message: dict[str, Any]) -> str:
+    cards = _list(message.get("contacts"))
+    if not cards:
+        return _("[Contatto condiviso, vuoto]")
     try:
-        shared = ContactList({"contacts": _list(message.get("contacts"))})
-    except (KeyError, TypeError, ValueError):
+        shared = ContactList({"contacts": cards})
+    except (AttributeError, IndexError, KeyError, TypeError, ValueError):
         return _("[Contatto condiviso, non leggibile]")
     lines = []
     for contact in shared:
@@ -385,7 +388,7 @@ def _error_text(error: dict[str, Any]) -> str:
     try:
         parsed = WhatsAppError.from_dict(error)
         code, details = parsed.code, parsed.details
-    except (KeyError, TypeError, ValueError):
+    except (AttributeError, IndexError, KeyError, TypeError, ValueError):
         code, details = error.get("code"), None
     title = str(error.get("title") or error.get("message") or "")
     details = details or (error.get("error_data") or {}).get("details")
@@ -438,12 +441,21 @@ _ATTACHMENT_TYPES = {
 def _direct_event(
     channel: Channel, account: str, handle_kind: str, event: dict[str, Any], parsed: Parsed
 ) -> None:
-    sender = str((event.get("sender") or {}).get("id") or "")
+    who = event.get("sender")
+    sender = str(who.get("id") or "") if isinstance(who, dict) else ""
     when = _when(event.get("timestamp"), millis=True)
     message = event.get("message") if isinstance(event.get("message"), dict) else None
+    if not sender:
+        logger.warning("meta: %s event without a sender skipped", channel.kind)
+        parsed.skipped += 1
+        return
     if message is not None:
         if message.get("is_echo") or sender == account or message.get("is_deleted"):
             parsed.skipped += 1  # our own message come back, or one the citizen took back
+            return
+        if not message.get("mid"):
+            logger.warning("meta: %s message without an id skipped", channel.kind)
+            parsed.skipped += 1
             return
         parsed.messages.append(Incoming(_direct_message(channel, handle_kind, sender, when, event)))
         return
