@@ -39,6 +39,8 @@ def _claim(page: Page, thread: SocialThread) -> None:
     row = page.locator(f"#thread-{thread.pk}")
     expect(row).to_contain_text("Carla Russo")
     expect(row).to_contain_text("lampione")
+    expect(page.locator("#social-overview")).to_contain_text("Facebook")
+    assert serious_violations(page) == []
     row.get_by_role("button", name="Prendi in carico").click()
     expect(page.locator("#thread-claim")).to_contain_text("a te")
 

@@ -184,3 +184,29 @@ def test_hiding_hides_every_comment_of_the_thread(
     assert all(m.raw and m.raw["withdrawn"]["verb"] == "hide" for m in actions.comments(thread))
     thread.refresh_from_db()
     assert (thread.state, thread.last_error) == (State.HIDDEN, "")
+
+
+def test_a_reply_from_the_case_page_goes_under_the_threads_first_comment(
+    cast: personas.Cast,
+    thread: SocialThread,
+    graph_sandbox: GraphSandbox,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    actions.claim(thread, cast.operator)
+    ticket = actions.open_case(thread, actor=cast.operator)
+    with django_capture_on_commit_callbacks(execute=True):
+        reply = ticket_actions.reply_to_ticket(ticket, "Le rispondiamo qui.", actor=cast.operator)
+    assert Message.objects.get(pk=reply.pk).status == Message.Status.SENT
+    [sent] = graph_sandbox.sent("/comments")
+    assert sent.path.endswith("/555000111_700000001/comments")
+
+
+def test_a_thread_whose_channel_opened_a_case_is_not_in_the_queue(cast: personas.Cast) -> None:
+    page = page_channel()
+    page.config["opens_cases"] = True
+    page.save()
+    [received] = replay(page, "feed_comment_add")
+    assert received.ticket_id is not None
+    queue.sync()
+    thread = SocialThread.objects.get()
+    assert (thread.state, thread.ticket_id) == (State.CASE, received.ticket_id)

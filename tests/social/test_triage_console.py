@@ -4,9 +4,11 @@ the threads."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+import time_machine
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -156,3 +158,15 @@ def test_the_queue_page_queries_do_not_grow_with_the_threads(cast: personas.Cast
     large = count()
     assert len(client.get("/console/social/").context["items"]) == 12
     assert large == small, f"queue queries grow: 3 threads {small}, 12 threads {large}"
+
+
+def test_the_overview_counts_a_thread_once_and_each_interaction(cast: personas.Cast) -> None:
+    page = page_channel()
+    replay(page, "feed_comment_add")
+    replay(page, "feed_comment_reply")
+    replay(page, "feed_visitor_post")
+    replay(page, "feed_page_own_comment")  # the page's own reply: no interaction
+    with time_machine.travel(datetime(2025, 12, 6, 12, 0, tzinfo=UTC), tick=False):
+        response = _client(cast.operator).get("/console/social/")
+    facebook = next(row for row in response.context["overview"] if row["kind"] == "Facebook")
+    assert (facebook["threads"], facebook["interactions"]) == (2, 3)

@@ -53,11 +53,20 @@ def sync(now: datetime | None = None) -> int:
             .values_list("conversation_id", "raw")
         ):
             first[conversation_id] = (raw or {}).get("social") or {}
+        # A channel an administrator set to open cases opened one already: the thread is
+        # worked in the inbox, not in the queue.
+        cases: dict[int, int] = {}
+        for conversation_id, ticket_id in Conversation.tickets.through.objects.filter(
+            conversation_id__in=missing
+        ).values_list("conversation_id", "ticket_id"):
+            cases[conversation_id] = max(ticket_id, cases.get(conversation_id, 0))
         rows = [
             SocialThread(
                 conversation_id=pk,
                 post_id=str(first.get(pk, {}).get("post_id", ""))[:255],
                 permalink=_url(first.get(pk, {}).get("permalink", "")),
+                state=State.CASE if pk in cases else State.NEW,
+                ticket_id=cases.get(pk),
             )
             for pk in missing
         ]

@@ -234,8 +234,11 @@ class CommentReplies:
 
         channel = message.channel
         route = (message.raw or {}).get("social_reply") or {}
-        comment_id = str(route.get("comment_id") or message.conversation.external_thread_id)
+        comment_id = str(route.get("comment_id") or "")
+        if not comment_id and _is_comment_thread(message):
+            comment_id = message.conversation.external_thread_id
         if not comment_id:
+            # An Instagram direct message is not a comment: its replies are the Send API's.
             raise OutboundUnavailable(_("La conversazione non è un thread di commenti."))
         instagram = channel.kind == Channel.Kind.INSTAGRAM
         try:
@@ -248,6 +251,15 @@ class CommentReplies:
             raise OutboundUnavailable(
                 _("Meta ha rifiutato la risposta: %(error)s") % {"error": str(exc)[:300]}
             ) from exc
+
+
+def _is_comment_thread(message: Message) -> bool:
+    """Whether the message's conversation is a comment thread (it holds a parsed comment)."""
+    return Message.objects.filter(
+        conversation_id=message.conversation_id,
+        direction=Message.Direction.INBOUND,
+        raw__has_key="social",
+    ).exists()
 
 
 def hide_comment(channel: Channel, comment_id: str) -> None:

@@ -65,6 +65,7 @@ def social_queue(request: HttpRequest) -> HttpResponse:
         for kind, label in (("facebook", "Facebook"), ("instagram", "Instagram"))
     ]
     states = [("todo", _("Da gestire")), ("", _("Tutti")), *SocialThread.State.choices]
+    counts = queue.counts_by_state(query.channel)
     return render(
         request,
         "web/console/social/index.html",
@@ -75,7 +76,11 @@ def social_queue(request: HttpRequest) -> HttpResponse:
             "query": query,
             "channels": queue.social_channels(),
             "states": states,
-            "counts": queue.counts_by_state(query.channel),
+            "state_counts": [
+                (label, counts.get(value, 0)) for value, label in SocialThread.State.choices
+            ],
+            "more": len(rows) == PAGE_SIZE,
+            "page_size": PAGE_SIZE,
             "overview": overview,
             "overview_days": OVERVIEW_DAYS,
         },
