@@ -235,9 +235,9 @@ def write_social(run: Run, scale: float, rng: np.random.Generator, progress: Pro
             if author in authors or len(wave) >= WAVE:
                 play()
                 wave, authors = [], set()
-            live = _ThreadLive(run, run.meta, j, thread, identity)
-            _social_conversation(run, thread, areas[j], live)
-            wave.append(live)
+            played = _ThreadLive(run, run.meta, j, thread, identity)
+            _social_conversation(run, thread, areas[j], played)
+            wave.append(played)
             authors.add(author)
         else:
             last = _social_conversation(

@@ -27,23 +27,6 @@ class Adapter(Protocol):
         ...
 
 
-class InstagramReplies:
-    """The Instagram channel carries Direct messages and comment threads: a reply on a comment
-    thread (its conversation is named by the thread's comment, or the reply says its route,
-    `social_reply`) goes as a comment reply, any other through the Send API. (Merge of the
-    meta-out and social branches; the lead may move it.)"""
-
-    def __init__(self, direct: Adapter, comments: Adapter) -> None:
-        self.direct = direct
-        self.comments = comments
-
-    def send(self, message: Message) -> str:
-        raw = message.raw if isinstance(message.raw, dict) else {}
-        if raw.get("social_reply") or message.conversation.external_thread_id:
-            return self.comments.send(message)
-        return self.direct.send(message)
-
-
 def get_adapter(kind: str) -> Adapter:
     from ascolto.channels.adapters.email.adapter import EmailAdapter
     from ascolto.channels.adapters.meta.adapter import MetaAdapter
@@ -55,8 +38,8 @@ def get_adapter(kind: str) -> Adapter:
         "whatsapp": MetaAdapter(),
         "messenger": MetaAdapter(),
         "facebook": CommentReplies(),  # the page's comment threads (decision 0015)
-        # Instagram carries Direct messages and comment threads: see `InstagramReplies`.
-        "instagram": InstagramReplies(MetaAdapter(), CommentReplies()),
+        # Instagram carries Direct messages and comment threads (handed to the comments').
+        "instagram": MetaAdapter(comments=CommentReplies()),
     }
     adapter = adapters.get(kind)
     if adapter is None:
