@@ -13,9 +13,11 @@ with the Graph client: it is stored as sent ("Inviato") with the id the server g
 the server accepted it. The year is in the past, so the 24-hour window is checked with the
 message's historical time: `channels.windows.reply_window(conversation, at=...)`, the rule the
 outbound adapter applies at sending time, against the citizen's messages stored so far (the
-traffic is replayed in time order, so none is "from the future"). A reply outside the window is
-stored as failed with the adapter's reason, as the console would show it. The outbound adapter
-itself is not called because it reads the clock: the demo passes the time instead of moving it.
+traffic is replayed in time order, so none is "from the future"). An operator's WhatsApp reply
+outside the window goes as the channel's approved template carrying it (what the console offers
+then); any other message outside it is stored as failed with the adapter's reason. The outbound
+adapter itself is not called because it reads the clock: the demo passes the time instead of
+moving it.
 
 The demo channels read their secrets from variables named for the demo only
 (`ASCOLTO_DEMO_META_*`); their values here are public placeholders, not Meta secrets.
@@ -33,6 +35,7 @@ from typing import Any
 from django.conf import settings
 from django.test import Client, override_settings
 from django.urls import reverse
+from django.utils import timezone
 
 from ascolto.channels.adapters.meta import deliveries
 from ascolto.channels.adapters.meta import replay as meta
@@ -43,12 +46,13 @@ from ascolto.channels.adapters.meta.graph import (
     TransientGraphError,
 )
 from ascolto.channels.adapters.meta.sandbox import DEFAULT_TOKEN, GraphSandbox
+from ascolto.channels.config import whatsapp_templates
 from ascolto.channels.models import Channel, Conversation, Message
 from ascolto.channels.tasks import drain_inbound
 from ascolto.channels.windows import reply_window, window_refusal
 from ascolto.core.errors import DomainError
 from ascolto.demo import reference as ref
-from ascolto.demo.replay import ConversationRow
+from ascolto.demo.replay import ConversationRow, Outbound
 from ascolto.demo.timeline import to_datetime
 
 # The demo channels' variables (named in their configuration, `demo/reference.py`) and values:
@@ -60,6 +64,8 @@ DEMO_APP_SECRET = "demo-only-app-secret"  # noqa: S105 (public: the demo's own)
 DEMO_VERIFY_TOKEN = "demo-only-verify-token"  # noqa: S105 (public: the demo's own)
 GRAPH_PORT = 8765  # where `python -m ascolto demo` serves the local Graph server
 TRIES = 3  # a transient Graph error is tried again, as the outbox would
+# The approved template an operator sends once the citizen's 24-hour window is closed.
+TEMPLATE = "aggiornamento_richiesta"
 
 
 def environment(graph_url: str) -> dict[str, str]:
@@ -217,15 +223,15 @@ class Traffic:
         channel: Channel,
         conversation_id: int,
         identity_id: int,
-        thread_id: str,
+        unbounded: str,
         at: int,
         send: Callable[[GraphClient, str], str],
     ) -> Sent:
         """Send one message at its historical time `at`: refused without calling the server
-        when the citizen's messaging window was closed then (a comment thread has none), else
-        `send(graph, recipient)`; a transient error is tried again, a permanent one fails the
-        message with its reason."""
-        if not thread_id:
+        when the citizen's messaging window was closed then (a comment thread has none, nor an
+        approved template: `unbounded`), else `send(graph, recipient)`; a transient error is
+        tried again, a permanent one fails the message with its reason."""
+        if not unbounded:
             window = reply_window(
                 Conversation(pk=conversation_id, channel=channel, identity_id=identity_id),
                 at=to_datetime(at),
@@ -248,15 +254,52 @@ class Traffic:
             return Sent(external_id, Message.Status.SENT)
         raise AssertionError("unreachable")  # pragma: no cover
 
-    def reply(self, conversation: ConversationRow, at: int, text: str) -> tuple[str, str, str]:
+    def reply(self, conversation: ConversationRow, at: int, text: str) -> Outbound:
         """An operator's reply on a case's conversation (`Replay.outbound`): on WhatsApp a
-        text, on a comment thread a public reply under its first comment, on Messenger and
-        Instagram Direct a message through the Send API. Returns (id, status, error)."""
+        text, or, once the 24-hour window is closed, the channel's approved template
+        `TEMPLATE` carrying it (what the console offers then); on a comment thread a public
+        reply under its first comment; on Messenger and Instagram Direct a message through the
+        Send API."""
         channel = conversation.channel
         thread = conversation.external_thread_id
         send: Callable[[GraphClient, str], str]
         if channel.kind == Channel.Kind.WHATSAPP:
             phone_number_id = str(channel.config["phone_number_id"])
+            stored = Conversation(
+                pk=conversation.id, channel=channel, identity_id=conversation.identity_id
+            )
+            window = reply_window(stored, at=to_datetime(at))
+            template = next(
+                (t for t in whatsapp_templates(channel.config) if t.name == TEMPLATE), None
+            )
+            if window is not None and not window.is_open and template is not None:
+                since = (
+                    timezone.localtime(window.last_inbound_at) if window.last_inbound_at else None
+                )
+                parameters = [
+                    f"del {since:%d/%m/%Y}" if since else "",
+                    " ".join(text.split())[:1000].rstrip(". "),  # the body ends with a stop
+                ]
+                sent = self.deliver(
+                    channel,
+                    conversation.id,
+                    conversation.identity_id,
+                    TEMPLATE,  # a template may go with the window closed
+                    at,
+                    lambda graph, to: graph.send_template(
+                        phone_number_id, to, template.name, template.language, parameters
+                    ),
+                )
+                raw = {
+                    "template": {
+                        "name": template.name,
+                        "language": template.language,
+                        "parameters": parameters,
+                    }
+                }
+                return Outbound(
+                    sent.external_id, sent.status, sent.error, template.render(parameters), raw
+                )
             send = lambda graph, to: graph.send_text(phone_number_id, to, text)  # noqa: E731
         elif thread:
             instagram = channel.kind == Channel.Kind.INSTAGRAM
@@ -265,7 +308,7 @@ class Traffic:
             page_id = str(channel.config["page_id"])
             send = lambda graph, to: graph.send_page_text(page_id, to, text)  # noqa: E731
         sent = self.deliver(channel, conversation.id, conversation.identity_id, thread, at, send)
-        return sent.external_id, sent.status, sent.error
+        return Outbound(sent.external_id, sent.status, sent.error)
 
     def _recipient(self, identity_id: int) -> str:
         handle = self._handles.get(identity_id)

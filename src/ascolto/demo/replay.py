@@ -43,6 +43,18 @@ META_KINDS = frozenset(
 )
 
 
+@dataclass(frozen=True)
+class Outbound:
+    """What sending a reply gave: Meta's id, the message's status and error, and, when what
+    went is not the text itself (an approved template), its text and `raw`."""
+
+    external_id: str
+    status: str
+    error: str = ""
+    text: str = ""
+    raw: dict[str, Any] | None = None
+
+
 class Beyond(Exception):
     """The next step of a case falls after the horizon."""
 
@@ -161,9 +173,9 @@ class Replay:
         # identity id -> time of the latest message it sent into a case's conversation, for the
         # identity's last_seen_at (`receive` moves it at every inbound message)
         self.seen: dict[int, int] = {}
-        # Sends a reply on a Meta channel at its time: (conversation, at, text) -> (external id,
-        # status, error). None: such replies are written as sent (the bulk path).
-        self.outbound: Callable[[ConversationRow, int, str], tuple[str, str, str]] | None = None
+        # Sends a reply on a Meta channel at its time: (conversation, at, text) -> what was
+        # sent. None: such replies are written as sent (the bulk path).
+        self.outbound: Callable[[ConversationRow, int, str], Outbound] | None = None
 
     # --- building blocks ------------------------------------------------------------------
 
@@ -230,8 +242,12 @@ class Replay:
         status: str = Message.Status.SENT if outbound else Message.Status.RECEIVED
         error = ""
         kind = self.kinds[conversation.channel_id]
+        raw: dict[str, Any] | None = None
         if outbound and self.outbound is not None and kind in META_KINDS:
-            external_id, status, error = self.outbound(conversation, at, text)
+            went = self.outbound(conversation, at, text)
+            external_id, status, error, text, raw = (
+                went.external_id, went.status, went.error, went.text or text, went.raw
+            )  # fmt: skip
         elif outbound and not external_id:
             external_id = _outbound_id(kind, pk, at)
         sent = to_datetime(at)
@@ -251,7 +267,7 @@ class Replay:
             status=status,
             attempts=1 if outbound else 0,
             last_error=error,
-            raw=None,
+            raw=raw,
         )
         if direction == Message.Direction.INBOUND:
             if sent > conversation.last_message_at:
