@@ -30,21 +30,20 @@ convert. WhatsApp timestamps are strings, as Meta sends them.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
 from collections.abc import Iterable
 from typing import Any
 
-SIGNATURE_HEADER = "X-Hub-Signature-256"
+from ascolto.channels.adapters.meta.signature import SIGNATURE_HEADER as SIGNATURE_HEADER
+from ascolto.channels.adapters.meta.signature import sign
 
 Item = dict[str, Any]
 
 
 def signed(body: bytes, secret: str) -> str:
     """The `X-Hub-Signature-256` value Meta sends with `body`: `sha256=` and the hex
-    HMAC-SHA256 of the raw bytes keyed with the app secret."""
-    return "sha256=" + hmac.new(secret.encode("utf-8"), body, hashlib.sha256).hexdigest()
+    HMAC-SHA256 of the raw bytes keyed with the app secret (the webhook's own `sign`)."""
+    return sign(secret, body)
 
 
 def body(payload: dict[str, Any]) -> bytes:
