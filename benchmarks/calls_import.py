@@ -28,6 +28,7 @@ import tempfile
 import time
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
@@ -73,6 +74,27 @@ def write_file(path: Path, rows: int, seed: int = 12) -> None:
             )  # fmt: skip
 
 
+def backend_cpu(pid: int | None) -> float | None:
+    """CPU seconds (user + system) the PostgreSQL backend `pid` has used, when the server runs
+    on this machine (its /proc is readable); otherwise None."""
+    if pid is None:
+        return None
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def wal_position(connection: Any) -> int | None:
+    """PostgreSQL's write-ahead log position in bytes (None on SQLite)."""
+    if connection.vendor != "postgresql":
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_current_wal_lsn() - '0/0'::pg_lsn")
+        return int(cursor.fetchone()[0])
+
+
 def child(path: Path, rounds: int) -> None:
     """One database: migrate, add the operators, import the file `rounds` times, print."""
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ascolto.config.settings")
@@ -94,7 +116,14 @@ def child(path: Path, rounds: int) -> None:
     )
     rates: list[float] = []
     cpu_rates: list[float] = []  # per CPU second of this process: what the server's work hides
+    cpu_seconds: list[float] = []  # the importing process's CPU seconds, per round
+    server_seconds: list[float] = []  # the PostgreSQL backend's CPU seconds, per round
     rows = 0
+    backend = None
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_backend_pid()")
+            backend = cursor.fetchone()[0]
     tables = ", ".join(connection.ops.quote_name(m._meta.db_table) for m in (CallRecord, Identity))
     for _round in range(rounds):
         with connection.cursor() as cursor:  # empty, untimed: the ORM's delete takes minutes
@@ -103,10 +132,22 @@ def child(path: Path, rounds: int) -> None:
             else:
                 for table in tables.split(", "):
                     cursor.execute(f"DELETE FROM {table}")  # noqa: S608 (table names)
-        started, cpu = time.perf_counter(), time.process_time()
+        wal = wal_position(connection)
+        started, cpu, server = time.perf_counter(), time.process_time(), backend_cpu(backend)
         report = import_call_records(file_records(path))
         elapsed = time.perf_counter() - started
-        cpu_rates.append(report.rows / (time.process_time() - cpu))
+        wal_mb = (wal_position(connection) - wal) / 1e6 if wal is not None else None
+        cpu_seconds.append(time.process_time() - cpu)
+        cpu_rates.append(report.rows / cpu_seconds[-1])
+        after = backend_cpu(backend)
+        if server is not None and after is not None:
+            server_seconds.append(after - server)
+        print(
+            f"  round {_round + 1}: {elapsed:.2f} s wall, importer {cpu_seconds[-1]:.2f} s CPU"
+            + (f", PostgreSQL backend {server_seconds[-1]:.2f} s CPU" if server_seconds else "")
+            + (f", {wal_mb:.0f} MB of WAL" if wal_mb is not None else ""),
+            flush=True,
+        )
         if not report.ok or report.created + report.existing != report.rows:
             raise SystemExit(f"the benchmark's file was refused: {report.errors[:3]}")
         rows = report.rows
@@ -123,8 +164,14 @@ def child(path: Path, rounds: int) -> None:
         f"{name:<10}  {rows:>9,} rows  {rounds} rounds  median {median:>7,.0f} calls/s "
         f"(range {min(rates):,.0f}–{max(rates):,.0f}; {rows / median:.1f} s per import)  "
         f"re-import {rows / repeat:,.0f} rows/s, 0 stored; "
-        f"importer alone {statistics.median(cpu_rates):,.0f} rows per CPU second; "
-        f"load average {os.getloadavg()[0]:.1f}"
+        f"importer alone {statistics.median(cpu_rates):,.0f} rows per CPU second "
+        f"({statistics.median(cpu_seconds):.2f} s)"
+        + (
+            f", PostgreSQL backend {statistics.median(server_seconds):.2f} s CPU; "
+            if server_seconds
+            else "; "
+        )
+        + f"load average {os.getloadavg()[0]:.1f}"
         + (f"  [{verdict} the budget of {BUDGET:,}/s]" if connection.vendor == "postgresql" else "")
     )
 
