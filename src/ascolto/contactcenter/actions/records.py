@@ -306,6 +306,8 @@ class _Checker:
             raise _Bad(column, _("Il valore è vuoto."))
         if len(text) > limit:
             raise _Bad(column, _("Più lungo di %(limit)d caratteri.") % {"limit": limit})
+        if "\x00" in text:  # PostgreSQL refuses it: the import would fail instead of the row
+            raise _Bad(column, _("Il valore contiene un carattere nullo."))
         return text
 
     def moment(self, row: Row, column: str) -> datetime | None:
@@ -506,8 +508,9 @@ def _check(
 class _Reader:
     """Reads and checks `records` in a thread of its own, a few batches ahead of the writing:
     the thread parses while the database works, since psycopg and sqlite3 let go of the GIL
-    while they wait for it. Iterating gives (checked calls, rows read so far); a bad row's batches are not
-    given. An error of the source or of the checks is raised where the batches are taken.
+    while they wait for it. Iterating gives (checked calls, rows read so far); a bad row's
+    batches are not given. An error of the source or of the checks is raised where the batches
+    are taken.
 
     The thread does not touch the database (Django's connection is one per thread: a query
     there would run outside the import's transaction); it checks in the caller's language."""
