@@ -7,12 +7,16 @@ opening hours, from a quarter as many distinct numbers (callers call again), 5 %
 8 % abandoned, answered ones by 60 operators matched by extension. Each database is fresh (a
 temporary SQLite file; PostgreSQL database `ascolto_bench_calls`, dropped and re-created, at
 $BENCH_POSTGRES_URL or postgres://postgres@127.0.0.1:5432) and migrated. Each round imports the
-file into empty call and identity tables (the first pass checks every row, the second writes
-them in one transaction) and is timed from the file's first read to the commit; then the same
-file is imported again, which must store nothing. Prints rows, database, rounds, the median and
-the range of the rounds, the rows per CPU second of the importing process alone (the database
-server's share excluded: a figure that a busy shared machine disturbs less) and the load
-average. Budget: >= 20,000 call records/s on PostgreSQL on this machine.
+file into empty call and identity tables (one pass: a thread reads and checks while the
+batches before are written, in one transaction) and is timed from the file's first read to the
+commit; then the same file is imported again, which must store nothing. Prints, per round, the
+wall time, the CPU seconds of the importing process and (when the server runs on this machine,
+its /proc readable) of its PostgreSQL backend, and the WAL written; then rows, database,
+rounds, the median and the range of the rounds, the rows per CPU second of the importing
+process alone, the CPU seconds of each side and the load average. The CPU seconds are the
+figures a busy shared machine disturbs least: on a quiet machine with two cores the import
+takes about as long as the larger of the two, since they work at once. Budget: >= 20,000 call
+records/s on PostgreSQL on this machine.
 """
 
 from __future__ import annotations

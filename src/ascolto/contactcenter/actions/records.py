@@ -2,7 +2,8 @@
 the webhook. Both go through `import_call_records`.
 
 Every row is checked, and the calls are written batch by batch inside one transaction as the
-rows are read (each row parsed once). At the first bad row the writing stops, the rest of the
+rows are read (each row parsed once; a thread reads and checks the next batch while the
+database stores this one). At the first bad row the writing stops, the rest of the
 file is still checked so that every bad row is reported with its line and reason, and the
 transaction is rolled back: a file with one bad row imports nothing. A call already stored
 (same call id: a file imported again, a webhook delivered twice, a call listed twice) is left as
