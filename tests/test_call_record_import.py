@@ -6,10 +6,12 @@ from __future__ import annotations
 
 import csv
 import threading
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
+import psycopg
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import IntegrityError, connection, transaction
@@ -24,6 +26,8 @@ from ascolto.contactcenter.actions import (
 )
 from ascolto.contactcenter.models import CallRecord
 from tests import personas
+
+CONNINFO = ("dbname", "user", "password", "host", "port")
 
 HEADER = [
     "call_id", "queue", "arrived_at", "answered_at", "ended_at", "wait_seconds",
@@ -277,3 +281,50 @@ def test_the_foreign_keys_are_deferred_again_after_an_import(
             with pytest.raises(IntegrityError):
                 cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
         transaction.set_rollback(True)
+
+
+@pytest.mark.postgres
+def test_a_call_stored_meanwhile_by_the_webhook_is_counted_as_stored(
+    agents: personas.Cast, tmp_path: Path
+) -> None:
+    # Another transaction (the webhook, as the file is imported) holds "A-3" uncommitted and
+    # commits only once the import's insert waits for it: the import skips it, not fails.
+    params = {k: v for k, v in connection.get_connection_params().items() if k in CONNINFO}
+    inserted, failed = threading.Event(), []
+
+    def webhook() -> None:
+        with psycopg.connect(**params) as other:
+            try:
+                other.execute(
+                    "INSERT INTO contactcenter_callrecord (external_id, queue, ivr_path, "
+                    "arrived_at, ended_at, wait_seconds, talk_seconds, abandoned) VALUES "
+                    "('A-3', 'tributi', '', now(), now(), 0, 0, true)"
+                )
+                inserted.set()
+                for _ in range(200):  # until the import's insert waits for this transaction
+                    waiting = other.execute(
+                        "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+                        "AND datname = current_database()"
+                    ).fetchone()
+                    if waiting and waiting[0]:
+                        break
+                    time.sleep(0.05)
+                else:
+                    failed.append("the import never waited")
+                other.commit()
+            finally:
+                inserted.set()
+
+    thread = threading.Thread(target=webhook)
+    thread.start()
+    try:
+        assert inserted.wait(10)
+        report = import_call_records(csv_records(write_csv(tmp_path / "c.csv", GOOD)), batch_size=1)
+        thread.join(10)
+        assert not failed
+        assert (report.ok, report.created, report.existing) == (True, 2, 1)
+        assert CallRecord.objects.get(external_id="A-3").abandoned  # the webhook's
+    finally:
+        thread.join(10)
+        with psycopg.connect(**params, autocommit=True) as other:
+            other.execute("DELETE FROM contactcenter_callrecord WHERE external_id = 'A-3'")
