@@ -611,7 +611,7 @@ class _Writer:
     On PostgreSQL the foreign keys of the two tables are checked at the end of each batch's
     insert instead of at the commit, for this transaction only (`SET CONSTRAINTS … IMMEDIATE`;
     `finish` defers them again): the same checks, but made while the next batch is read instead
-    of in a stretch of their own at the end, a third of the database's work for a file."""
+    of in a stretch of their own at the end (about a third of the database's work for a file)."""
 
     CALL_COLUMNS = (
         "external_id",
