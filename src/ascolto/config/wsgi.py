@@ -34,7 +34,8 @@ class WebhookHandler(WSGIHandler):
         self._view_middleware: list[Any] = []
         self._template_response_middleware: list[Any] = []
         self._exception_middleware: list[Any] = []
-        handler = convert_exception_to_response(self._get_response)
+        # Django's own `load_middleware` builds its chain this way, from settings.MIDDLEWARE.
+        handler: Any = convert_exception_to_response(self._get_response)  # type: ignore[attr-defined]
         for middleware in (CommonMiddleware, SecurityMiddleware):  # innermost first
             handler = convert_exception_to_response(middleware(handler))
         self._middleware_chain = handler
