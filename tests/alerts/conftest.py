@@ -7,6 +7,9 @@ from collections.abc import Iterator
 import pytest
 
 from ascolto.knowledge.alerts import forget_cached_alerts
+from tests.meta.conftest import _graph_server, graph_sandbox
+
+__all__ = ["_graph_server", "graph_sandbox"]
 
 
 @pytest.fixture(autouse=True)
