@@ -71,13 +71,21 @@ def current_alerts(channel: str, at: datetime | None = None) -> list[Alert]:
     _check_channel(channel)
     if at is not None:
         return [a for a in _on(channel, at, at) if a.starts_at <= at]
+    return current_alerts_until(channel)[0]
+
+
+def current_alerts_until(channel: str) -> tuple[list[Alert], datetime]:
+    """`current_alerts(channel)` now, and until when that answer holds at most: the first end of
+    those alerts, the first start of one to come, or `CACHE_SECONDS` from now (what the feed's
+    `Cache-Control` and the banner's refresh follow)."""
+    _check_channel(channel)
     now = timezone.now()
     entry = cache.get(CACHE_PREFIX + channel)
     if entry is not None:
         valid_until, alerts = entry
         if now < valid_until:
             # An entry never outlives the first end it holds; the filter is a second guard.
-            return [a for a in alerts if a.starts_at <= now < a.ends_at]
+            return [a for a in alerts if a.starts_at <= now < a.ends_at], valid_until
     horizon = now + timedelta(seconds=CACHE_SECONDS)
     rows = list(_on(channel, now, horizon))
     alerts = [a for a in rows if a.starts_at <= now]
@@ -86,7 +94,7 @@ def current_alerts(channel: str, at: datetime | None = None) -> list[Alert]:
     valid_until = min([horizon, *changes])
     seconds = max(1, int((valid_until - now).total_seconds()))
     cache.set(CACHE_PREFIX + channel, (valid_until, alerts), timeout=seconds)
-    return alerts
+    return alerts, valid_until
 
 
 def forget_cached_alerts() -> None:
