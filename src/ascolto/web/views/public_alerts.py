@@ -1,8 +1,9 @@
 """The embeddable banner of the alerts on current topics, for the city's portal: a page made
 to be shown in an `<iframe>` (the only page that may be framed), with the alerts shown now on
-the web, in the Designers Italia look of the Scrivi pages. It reloads itself when the first
-alert it shows ends or the next one starts (within `MAX_REFRESH` seconds), so an alert also
-disappears from a portal page left open. The snippet to paste is in docs/alerts.md."""
+the web, in the Designers Italia look of the Scrivi pages. Each alert leaves the banner at its
+end, and the banner asks again when the first alert ends or the next one starts (within
+`MAX_REFRESH` seconds), without reloading: an alert also disappears from a portal page left
+open. The snippet to paste is in docs/alerts.md."""
 
 from __future__ import annotations
 
