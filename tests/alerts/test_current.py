@@ -115,3 +115,14 @@ def test_what_the_editors_get_wrong_is_refused_before_any_write(
         alerts.create_alert(alerts.AlertData(**fields))
     assert error.value.field == field
     assert not Alert.objects.exists()
+
+
+def test_the_demo_city_has_two_current_alerts_seeded_once(taxonomy: None) -> None:
+    from ascolto.demo.knowledge import seed_alerts
+
+    with time_machine.travel(T0, tick=False):
+        assert seed_alerts() == seed_alerts() == 2
+        for channel in alerts.CHANNELS:
+            assert len(alerts.current_alerts(channel)) == 2
+        [urgent, _info] = alerts.current_alerts("web")
+        assert urgent.title == "Sciopero dei mezzi pubblici"
