@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 import time_machine
+from django.utils import timezone
 
 from ascolto.channels.adapters.meta.sandbox import GraphSandbox
 from ascolto.channels.models import Channel, Message
@@ -117,3 +118,27 @@ def test_the_parameters_fit_the_template(taxonomy: None) -> None:
     ]
     plain = make_alert(T0, text="Scuole chiuse.")
     assert alerts.template_parameters(plain, 3)[2].endswith("/scrivi/")
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_editors_pressing_send_together_send_it_once(graph_sandbox: GraphSandbox) -> None:
+    """Two sends of one alert at the same instant (PostgreSQL: real row locks): the second waits
+    for the first and finds everyone served."""
+    from tests import factories
+    from tests.test_receive_idempotent import _race
+
+    factories.ensure_taxonomy()
+    cast = personas.build_cast()
+    channel = cast.whatsapp
+    channel.config = {**channel.config, "templates": [ALERT_TEMPLATE]}
+    channel.full_clean()
+    channel.save()
+    for number in ("393331234567", "393401112233", "393409998877"):
+        alerts.subscribe("whatsapp", number)
+    snow = make_alert(timezone.now() - timedelta(minutes=1), hours=2)
+    first, second = _race([lambda: alerts.send_alert(snow), lambda: alerts.send_alert(snow)])
+    assert sorted([first.queued, second.queued]) == [0, 3]
+    assert sorted([first.already_sent, second.already_sent]) == [0, 3]
+    assert AlertDelivery.objects.filter(alert=snow).count() == 3
+    assert Message.objects.filter(raw__template__name="avviso_comune").count() == 3
