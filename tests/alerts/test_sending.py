@@ -142,3 +142,29 @@ def test_two_editors_pressing_send_together_send_it_once(graph_sandbox: GraphSan
     assert sorted([first.already_sent, second.already_sent]) == [0, 3]
     assert AlertDelivery.objects.filter(alert=snow).count() == 3
     assert Message.objects.filter(raw__template__name="avviso_comune").count() == 3
+
+
+def test_the_console_button_sends_after_its_confirmation_page(
+    cast: personas.Cast,
+    whatsapp: Channel,
+    graph_sandbox: GraphSandbox,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    from django.test import Client
+
+    client = Client()
+    client.force_login(cast.supervisor)
+    with time_machine.travel(T0, tick=False):
+        alerts.subscribe("whatsapp", "393331234567")
+        snow = make_alert(T0, hours=2)
+        confirm = client.get(f"/console/alerts/{snow.pk}/send/").content.decode()
+        assert "Lo riceverà 1 cittadino." in confirm
+        assert "non è tra quelli approvati" not in confirm
+        assert graph_sandbox.sent() == []  # the page asks; only its button sends
+        with django_capture_on_commit_callbacks(execute=True):
+            response = client.post(f"/console/alerts/{snow.pk}/send/", follow=True)
+        assert "Avviso inviato a 1 iscritto." in response.content.decode()
+        with django_capture_on_commit_callbacks(execute=True):
+            again = client.post(f"/console/alerts/{snow.pk}/send/", follow=True)
+        assert "1 lo aveva già ricevuto." in again.content.decode()
+    assert [r.body["to"] for r in graph_sandbox.sent()] == ["393331234567"]
