@@ -57,6 +57,11 @@ if not SECRET_KEY:
         )
     SECRET_KEY = "insecure-development-key-do-not-use-in-production-0123456789abcdef"  # noqa: S105
 
+# The salt of the virtual assistant's session keys (a salted hash of the citizen's WhatsApp id
+# replaces the number, decision 0016). Unset, it is derived from SECRET_KEY (itself required in
+# production); changing either starts every citizen on a new session.
+ASSISTANT_SALT = env("ASCOLTO_ASSISTANT_SALT") or f"assistant:{SECRET_KEY}"
+
 ALLOWED_HOSTS = env_list("ASCOLTO_ALLOWED_HOSTS", "127.0.0.1,localhost")
 CSRF_TRUSTED_ORIGINS = env_list("ASCOLTO_CSRF_TRUSTED_ORIGINS")
 
@@ -76,6 +81,7 @@ INSTALLED_APPS = [
     "ascolto.tickets",
     "ascolto.social",
     "ascolto.knowledge",
+    "ascolto.assistant",
     "ascolto.surveys",
     "ascolto.contactcenter",
     "ascolto.analytics",
