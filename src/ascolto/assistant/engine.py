@@ -492,9 +492,11 @@ class Bot:
         for kid in kids:
             if cleaned == kid.letter.lower() or cleaned == fold(kid.label):
                 return kid
-        if not self.state.get("menu"):
-            return None
-        # A letter of the top menu typed from within a submenu.
+        if self.state.get("menu"):
+            # A letter of the top menu typed from within a submenu (the lists most people know).
+            for top in self.tree.kids(""):
+                if cleaned == top.letter.lower():
+                    return top
         return None
 
     def _question(self, text: str) -> None:
