@@ -8,6 +8,8 @@ from django.views.generic import RedirectView
 
 from ascolto.web.views import public_reports
 from ascolto.web.views.console import (
+    assistant,
+    assistant_simulator,
     auth,
     callrecords,
     calls,
@@ -36,6 +38,9 @@ console_patterns = [
     *reports.urlpatterns,
     *reports_ivr.urlpatterns,
     *social.urlpatterns,
+    # The simulator before the editor: its path would match the editor's version actions.
+    *assistant_simulator.urlpatterns,
+    *assistant.urlpatterns,
 ]
 scrivi_patterns = [*request.urlpatterns, *status.urlpatterns, *rating.urlpatterns]
 
