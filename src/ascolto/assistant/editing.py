@@ -26,6 +26,7 @@ from urllib.parse import urlsplit
 from django.db import transaction
 from django.db.models import Max
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from ascolto.assistant.engine import MAX_BUTTON_TITLE
 from ascolto.assistant.menus import (
@@ -213,9 +214,12 @@ def node_errors(
         if below:
             add(
                 "kind",
-                _(
+                ngettext(
+                    "La voce ha %(n)d voce sotto di sé: solo un sottomenu ne ha. Spostala o "
+                    "eliminala prima di cambiarne il tipo.",
                     "La voce ha %(n)d voci sotto di sé: solo un sottomenu ne ha. Spostale o "
-                    "eliminale prima di cambiarne il tipo."
+                    "eliminale prima di cambiarne il tipo.",
+                    below,
                 )
                 % {"n": below},
             )
