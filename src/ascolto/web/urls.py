@@ -9,6 +9,8 @@ from django.views.generic import RedirectView
 from ascolto.web.views import public_alerts, public_reports
 from ascolto.web.views.console import (
     alerts,
+    assistant,
+    assistant_simulator,
     auth,
     callrecords,
     calls,
@@ -38,6 +40,9 @@ console_patterns = [
     *reports_ivr.urlpatterns,
     *social.urlpatterns,
     *alerts.urlpatterns,
+    # The simulator before the editor: its path would match the editor's version actions.
+    *assistant_simulator.urlpatterns,
+    *assistant.urlpatterns,
 ]
 scrivi_patterns = [*request.urlpatterns, *status.urlpatterns, *rating.urlpatterns]
 
