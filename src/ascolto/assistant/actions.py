@@ -94,7 +94,9 @@ def _take_turn(
     if session is None:
         logger.warning("assistant: channel %s names no published menu", channel.code)
         return inbound
-    step = Bot(session, now).turn(inbound.text, _plain_choice(choice), new=new)
+    step = Bot(session, now).turn(
+        inbound.text, _plain_choice(choice), new=new, written=_written(inbound)
+    )
     _record(session, step, now, inbound_key)
     if step.subscribe is not None:
         _subscribe(channel.code, inbound.handle, step.subscribe)
@@ -119,6 +121,14 @@ def _choice_of(inbound: InboundMessage) -> str:
         return ""
     reply = interactive.get(str(interactive.get("type") or ""))
     return str(reply.get("id") or "") if isinstance(reply, dict) else ""
+
+
+def _written(inbound: InboundMessage) -> bool:
+    """A text, a tap on our buttons or a template's quick reply (not a photo, a voice message,
+    a location, a contact card)."""
+    message = ((inbound.raw or {}).get("whatsapp") or {}).get("message") or {}
+    kind = message.get("type") if isinstance(message, dict) else None
+    return kind in (None, "text", "interactive", "button") and not inbound.attachments
 
 
 def _plain_choice(choice: str) -> str:

@@ -253,11 +253,23 @@ class Bot:
 
     # --- entry -------------------------------------------------------------------------------
 
-    def turn(self, text: str, choice: str = "", *, new: bool = False) -> Step:
-        """Answer `text` (or the tapped `choice` id)."""
+    def turn(self, text: str, choice: str = "", *, new: bool = False, written: bool = True) -> Step:
+        """Answer `text` (or the tapped `choice` id); `written` false for a photo, a voice
+        message, a location: an operator may use them, the bot cannot."""
         text = (text or "").strip()
         words = fold(text)
         self._transcript(_("Cittadino"), text or choice)
+        if not written and self.session.mode != Session.Mode.HANDOFF:
+            if new:
+                self._greet()
+            self._record(Turn.Direction.INBOUND, Turn.Kind.FREE_TEXT)
+            self._say(
+                _(
+                    "Posso leggere solo messaggi scritti: scrivi la tua domanda, oppure «menu». "
+                    "Per inviare foto o documenti a un ufficio scegli di parlare con un operatore."
+                )
+            )
+            return self._done()
         if new:
             self._greet()
             if not choice and (not words or words in MENU_WORDS | GREETING_WORDS):
@@ -578,6 +590,9 @@ class Bot:
     # --- forms -------------------------------------------------------------------------------
 
     def _start_form(self, node: MenuNode) -> None:
+        if not node.fields:  # a draft being edited, in the simulator
+            self._say(_("Questo modulo non ha ancora campi."))
+            return
         self.session.mode = Session.Mode.FORM
         self.state["form"] = {"node": node.key, "index": 0, "answers": {}}
         intro = node.text.strip() or node.label
