@@ -9,9 +9,11 @@ import pytest
 from django.contrib.auth import authenticate
 from django.core.management import call_command
 from django.db.models import Count, Q
+from django.utils import timezone
 
 from ascolto.channels.models import Channel
 from ascolto.contactcenter.models import CallRecord, ForecastRun, IvrNode
+from ascolto.knowledge.alerts import current_alerts
 from ascolto.organisation.models import User
 from ascolto.tickets.models import Ticket, TicketEvent
 from tests import factories
@@ -66,6 +68,7 @@ def test_the_demo_builds_a_city_and_prints_working_passwords() -> None:
     paths = set(CallRecord.objects.values_list("ivr_path", "queue").distinct())
     assert paths and all(menu.get(path) == queue for path, queue in paths), paths - menu.items()
     assert User.objects.get(username="operatore").extension  # the screen-pop can be tried
+    assert len(current_alerts("web", at=timezone.now())) == 2  # the two alerts of the day
 
     again = StringIO()
     call_command("demo", "--no-serve", "--scale", SCALE, stdout=again)

@@ -50,45 +50,88 @@ def build_menu(user: Any = None) -> MenuVersion:
     )
     draft = menus.new_menu("comune", "Menu del Comune", user)
     anagrafe = MenuNode.objects.create(
-        version=draft, letter="A", position=1, label="Anagrafe", kind="submenu",
+        version=draft,
+        letter="A",
+        position=1,
+        label="Anagrafe",
+        kind="submenu",
         text="Servizi dell'anagrafe:",
     )
     MenuNode.objects.create(
-        version=draft, parent=anagrafe, letter="A", position=1, label="Carta d'identità",
-        kind="card", article=article,
+        version=draft,
+        parent=anagrafe,
+        letter="A",
+        position=1,
+        label="Carta d'identità",
+        kind="card",
+        article=article,
     )
     MenuNode.objects.create(
-        version=draft, parent=anagrafe, letter="B", position=2, label="Certificati online",
-        kind="link", text="Scarica i certificati anagrafici dal portale.",
+        version=draft,
+        parent=anagrafe,
+        letter="B",
+        position=2,
+        label="Certificati online",
+        kind="link",
+        text="Scarica i certificati anagrafici dal portale.",
         url="https://www.comune.example.it/certificati",
     )
     MenuNode.objects.create(
-        version=draft, letter="B", position=2, label="Rifiuti e TARI", kind="card",
+        version=draft,
+        letter="B",
+        position=2,
+        label="Rifiuti e TARI",
+        kind="card",
         text="La TARI si paga in due rate, il 16 aprile e il 16 novembre.",
         url="https://www.comune.example.it/tari",
     )
     MenuNode.objects.create(
-        version=draft, letter="C", position=3, label="Segnala un guasto", kind="form",
-        text="Segnala un lampione spento o una buca.", theme_code="tari-dichiarazione",
+        version=draft,
+        letter="C",
+        position=3,
+        label="Segnala un guasto",
+        kind="form",
+        text="Segnala un lampione spento o una buca.",
+        theme_code="tari-dichiarazione",
         fields=[
             {"name": "via", "label": "In quale via?", "type": "text", "required": True},
-            {"name": "email", "label": "Un indirizzo email?", "type": "email",
-             "required": False},
-            {"name": "tipo", "label": "Che cosa?", "type": "choice",
-             "choices": ["Lampione", "Buca"], "required": True},
+            {"name": "email", "label": "Un indirizzo email?", "type": "email", "required": False},
+            {
+                "name": "tipo",
+                "label": "Che cosa?",
+                "type": "choice",
+                "choices": ["Lampione", "Buca"],
+                "required": True,
+            },
         ],
     )
     MenuNode.objects.create(
-        version=draft, letter="D", position=4, label="Parla con un operatore", kind="handoff",
-        handoff="operator", theme_code="tari-dichiarazione",
+        version=draft,
+        letter="D",
+        position=4,
+        label="Parla con un operatore",
+        kind="handoff",
+        handoff="operator",
+        theme_code="tari-dichiarazione",
     )
     MenuNode.objects.create(
-        version=draft, letter="E", position=5, label="Numeri utili", kind="handoff",
-        handoff="phone", phone="020202", text="Chiama il contact center:",
+        version=draft,
+        letter="E",
+        position=5,
+        label="Numeri utili",
+        kind="handoff",
+        handoff="phone",
+        phone="020202",
+        text="Chiama il contact center:",
     )
     MenuNode.objects.create(
-        version=draft, letter="F", position=6, label="Scrivi al Comune", kind="handoff",
-        handoff="scrivi", url="https://ascolto.comune.example.it/scrivi/",
+        version=draft,
+        letter="F",
+        position=6,
+        label="Scrivi al Comune",
+        kind="handoff",
+        handoff="scrivi",
+        url="https://ascolto.comune.example.it/scrivi/",
     )
     return menus.publish(draft, user)
 
@@ -207,9 +250,7 @@ def choices(message: dict[str, Any]) -> list[tuple[str, str]]:
     interactive = message["interactive"]
     if interactive["type"] == "button":
         return [(b["reply"]["id"], b["reply"]["title"]) for b in interactive["action"]["buttons"]]
-    return [
-        (r["id"], r["title"]) for s in interactive["action"]["sections"] for r in s["rows"]
-    ]
+    return [(r["id"], r["title"]) for s in interactive["action"]["sections"] for r in s["rows"]]
 
 
 @pytest.fixture(autouse=True)

@@ -11,9 +11,11 @@ from ninja import NinjaAPI, Schema
 
 from ascolto.contactcenter.api import router as telephony
 from ascolto.core.errors import DomainError, NotFound
+from ascolto.knowledge.api import router as alerts
 
 api = NinjaAPI(title="ascolto API", version="1", urls_namespace="api-v1")
 api.add_router("/telephony", telephony)
+api.add_router("/alerts", alerts)
 
 
 class Health(Schema):

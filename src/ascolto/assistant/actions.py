@@ -205,10 +205,8 @@ def _survey_answer(session: Session, answer: tuple[str, Any], now: datetime) -> 
 
 
 def _subscribe(channel_code: str, handle: str, on: bool) -> None:
-    try:
-        from ascolto.knowledge import alerts  # type: ignore[attr-defined,unused-ignore]
-    except ImportError:
-        return
+    from ascolto.knowledge import alerts
+
     if on:
         alerts.subscribe(channel_code, handle)
     else:

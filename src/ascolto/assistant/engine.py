@@ -207,24 +207,15 @@ def _stems(text: str) -> set[str]:
     return {w[:-1] if len(w) > 5 and w[-1] in "aeiou" else w for w in words(text)}
 
 
-# --- the alerts of the knowledge app, when it has them ----------------------------------------
+# --- the alerts on current topics (knowledge.alerts) -----------------------------------------
 
 
-def current_alerts(channel: str, at: datetime) -> list[Any]:
-    """The alerts on current topics shown at the top of the menu (`knowledge.alerts`)."""
-    try:
-        from ascolto.knowledge import alerts  # type: ignore[attr-defined,unused-ignore]
-    except ImportError:
-        return []
-    return list(alerts.current_alerts(channel, at))
+def current_alerts(channel: str) -> list[Any]:
+    """The alerts shown at the top of the menu: "whatsapp" for the bot, "web" for the web chat
+    (`knowledge.alerts`, cached there until the first alert starts or ends)."""
+    from ascolto.knowledge.alerts import current_alerts as current
 
-
-def alerts_available() -> bool:
-    try:
-        from ascolto.knowledge import alerts  # type: ignore[attr-defined,unused-ignore]  # noqa: F401
-    except ImportError:
-        return False
-    return True
+    return list(current(channel))
 
 
 def _alert_text(alert: Any) -> str:
@@ -289,7 +280,7 @@ class Bot:
                 self._show_menu(self.state.get("menu", ""))
             else:
                 self._form_answer(text, choice)
-        elif words in ALERTS_WORDS and alerts_available():
+        elif words in ALERTS_WORDS and self.session.kind == Session.Kind.WHATSAPP:
             self._record(Turn.Direction.INBOUND, Turn.Kind.ALERTS)
             self.step.subscribe = True
             self._say(
@@ -298,7 +289,7 @@ class Bot:
                     "scioperi, scadenze). Per non riceverli più scrivi «STOP AVVISI»."
                 )
             )
-        elif words in {"stop avvisi"} and alerts_available():
+        elif words in {"stop avvisi"} and self.session.kind == Session.Kind.WHATSAPP:
             self._record(Turn.Direction.INBOUND, Turn.Kind.ALERTS)
             self.step.subscribe = False
             self._say(_("Non riceverai più gli avvisi del Comune."))
@@ -362,7 +353,7 @@ class Bot:
         self._send(Out(greeting), Turn.Kind.GREETING)
 
     def _alerts(self) -> None:
-        alerts = current_alerts(self.session.kind, self.now)
+        alerts = current_alerts(self.session.kind)
         if not alerts:
             return
         lines = [_("⚠️ Avvisi in evidenza:"), *(f"• {_alert_text(a)}" for a in alerts[:5])]
@@ -501,9 +492,11 @@ class Bot:
         for kid in kids:
             if cleaned == kid.letter.lower() or cleaned == fold(kid.label):
                 return kid
-        if not self.state.get("menu"):
-            return None
-        # A letter of the top menu typed from within a submenu.
+        if self.state.get("menu"):
+            # A letter of the top menu typed from within a submenu (the lists most people know).
+            for top in self.tree.kids(""):
+                if cleaned == top.letter.lower():
+                    return top
         return None
 
     def _question(self, text: str) -> None:

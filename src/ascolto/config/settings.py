@@ -296,6 +296,11 @@ ASCOLTO_META_MEDIA_MAX_BYTES = int(
     env("ASCOLTO_META_MEDIA_MAX_BYTES", str(25 * 1024 * 1024)) or 25 * 1024 * 1024
 )
 
+# The approved WhatsApp template alerts on current topics go out with to the citizens who
+# subscribed (knowledge/alerts.py): its name as in the WhatsApp channel's "templates"; {{1}} the
+# alert's title, {{2}} its text, {{3}} its link (docs/alerts.md).
+ASCOLTO_ALERT_TEMPLATE = env("ASCOLTO_ALERT_TEMPLATE", "avviso_comune") or "avviso_comune"
+
 # --- Logging --------------------------------------------------------------------------------
 # Log lines carry ids, never names, handles or message text (see docs/privacy.md). The line of a
 # server error carries the incident id its 500 page showed (core/incidents.py).

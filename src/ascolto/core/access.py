@@ -10,6 +10,8 @@
 - A citizen is seen by whoever sees one of their cases: every citizen for the roles that handle
   cases of every office; for an office operator, only the citizens with a case in their scope
   (`visible_citizens`). Looking a caller up by phone or fiscal code finds no one else.
+- The alerts on current topics are edited by supervisors and administrators (`edits_content`);
+  every signed-in member of staff reads the current ones at the top of the console.
 - The admin (`/admin/`) is for administrators only (decision 0008): `administers`.
 - The virtual assistant's menus (what the bot says to every citizen on WhatsApp and the web
   chat) are edited, tried in the simulator and published by the editorial team: supervisors and
@@ -45,6 +47,9 @@ ANALYSIS = frozenset({Role.ANALYST, Role.SUPERVISOR, Role.ADMINISTRATOR})
 # The social triage queue: comments belong to no office yet, so the roles that handle cases of
 # every office triage them (decision 0015).
 SOCIAL_TRIAGE = ALL_OFFICES
+# The city's editorial team: the content citizens read on every channel (the alerts on current
+# topics), edited in the console by supervisors and administrators.
+EDITORIAL = SUPERVISION
 # The assistant's editorial team: what the bot says is the city's word to every citizen, so those
 # who supervise the contact center (and administrators) edit and publish it.
 ASSISTANT_EDITORS = SUPERVISION
@@ -77,6 +82,11 @@ def edits_assistant(user: Any) -> bool:
 
 def supervises(user: Any) -> bool:
     return _role(user) in SUPERVISION
+
+
+def edits_content(user: Any) -> bool:
+    """Whether `user` edits what citizens read on every channel (the alerts on current topics)."""
+    return _role(user) in EDITORIAL
 
 
 def analyses(user: Any) -> bool:

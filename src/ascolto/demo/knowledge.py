@@ -1,5 +1,6 @@
 # ruff: noqa: E501  (a data module: the texts read better unbroken)
-"""Public knowledge articles of the demo city, suggested on Scrivi while a citizen types.
+"""Public knowledge articles of the demo city, suggested on Scrivi while a citizen types, and its
+two alerts on current topics.
 
 About thirty answers to the questions citizens ask most, across the main themes of the taxonomy
 (tickets/taxonomy.py). The wording is the demo city's; procedures follow what Italian
@@ -8,9 +9,11 @@ municipalities commonly publish, and amounts and deadlines are illustrative.
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.utils import timezone
 
-from ascolto.knowledge.models import Article
+from ascolto.knowledge.models import Alert, Article
 from ascolto.tickets.models import Theme
 
 # (slug, theme code, title, summary, keywords, body)
@@ -336,3 +339,54 @@ def seed_articles() -> int:
             },
         )
     return len(ARTICLES)
+
+
+# Two alerts on current topics (docs/alerts.md), placed around the day the demo is seeded:
+# (title, theme code, text, link, priority, days from now it started, days it lasts, channels)
+ALERTS: list[tuple[str, str, str, str, int, int, int, tuple[str, ...]]] = [
+    (
+        "Sciopero dei mezzi pubblici",
+        "",
+        "Nei giorni dello sciopero metropolitana, tram e autobus possono fermarsi dalle 8.45 alle 15 e dopo le 18. Gli uffici comunali restano aperti.",
+        "https://www.comune.example.it/notizie/sciopero-trasporti",
+        Alert.Priority.URGENT,
+        -1,
+        5,
+        ("whatsapp", "web", "console"),
+    ),
+    (
+        "TARI: la rata scade a fine mese",
+        "tari-pagamento",
+        "L'avviso di pagamento è arrivato per posta e si trova anche nel Fascicolo del cittadino. Si paga con pagoPA.",
+        "https://www.comune.example.it/servizi/tari",
+        Alert.Priority.INFO,
+        -3,
+        30,
+        ("whatsapp", "web", "console"),
+    ),
+]
+
+
+def seed_alerts() -> int:
+    """Create or update the demo city's two current alerts (by title); return how many."""
+    from ascolto.knowledge.alerts import forget_cached_alerts
+
+    now = timezone.now().replace(second=0, microsecond=0)
+    themes = {t.code: t for t in Theme.objects.filter(code__in={a[1] for a in ALERTS if a[1]})}
+    for title, theme, text, link, priority, started, days, channels in ALERTS:
+        starts_at = now + timedelta(days=started)
+        Alert.objects.update_or_create(
+            title=title,
+            defaults={
+                "text": text,
+                "link": link,
+                "theme": themes.get(theme),
+                "priority": priority,
+                "starts_at": starts_at,
+                "ends_at": starts_at + timedelta(days=days),
+                **{f"on_{c}": c in channels for c in Alert.Channel.values},
+                "updated_at": now,
+            },
+        )
+    forget_cached_alerts()
+    return len(ALERTS)

@@ -397,6 +397,12 @@ CHANNELS: tuple[ChannelSpec, ...] = (
                     "body": "La tua richiesta {{1}} è stata risolta. Grazie per aver scritto al "
                     "Comune.",
                 },
+                {
+                    "name": "avviso_comune",
+                    "language": "it",
+                    "label": "Avviso del Comune",
+                    "body": "Avviso del Comune: {{1}}. {{2}} Per saperne di più: {{3}}",
+                },
             ],
         },
     ),

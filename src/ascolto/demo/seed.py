@@ -18,7 +18,7 @@ from faker import Faker
 from ascolto.channels.config import validate_config
 from ascolto.channels.models import Channel
 from ascolto.demo import reference as ref
-from ascolto.demo.knowledge import seed_articles
+from ascolto.demo.knowledge import seed_alerts, seed_articles
 from ascolto.demo.timeline import Window, campaign_period
 from ascolto.organisation.models import Office, Team, User
 from ascolto.tickets.models import Campaign, RoutingRule, SlaPolicy, Tag, Theme
@@ -73,6 +73,7 @@ def seed_reference(end: date, *, reset_passwords: bool = True) -> SeedResult:
     _rules(offices, teams, slas)
     _campaigns(Window.ending(end), offices)
     seed_articles()
+    seed_alerts()
     counts = {
         "offices": len(offices),
         "teams": len(teams),

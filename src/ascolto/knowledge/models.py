@@ -3,6 +3,7 @@ operators, the chatbot and reply templates."""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
@@ -50,3 +51,102 @@ class Article(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class Alert(models.Model):
+    """A notice on a current topic (a snow emergency, a strike, a deadline), shown at once on
+    every channel it is meant for between `starts_at` and `ends_at`: at the top of the
+    WhatsApp assistant's menu, on the Scrivi pages and the portal's feed and banner, in the
+    operators' console. It ends by itself: what is current is decided by the clock
+    (`alerts.current_alerts`), never by a flag someone must remember to clear.
+    """
+
+    class Priority(models.IntegerChoices):
+        URGENT = 1, gettext_lazy("Urgente")
+        IMPORTANT = 2, gettext_lazy("Importante")
+        INFO = 3, gettext_lazy("Informativo")
+
+    class Channel(models.TextChoices):
+        WHATSAPP = "whatsapp", gettext_lazy("Assistente WhatsApp")
+        WEB = "web", gettext_lazy("Pagine Scrivi e portale")
+        CONSOLE = "console", gettext_lazy("Console operatori")
+
+    title = models.CharField("titolo", max_length=120)
+    text = models.TextField("testo", max_length=1000)
+    link = models.URLField("link per saperne di più", max_length=500, blank=True)
+    theme = models.ForeignKey(
+        Theme,
+        verbose_name="tema",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="alerts",
+    )
+    starts_at = models.DateTimeField("inizio")
+    ends_at = models.DateTimeField("fine")
+    on_whatsapp = models.BooleanField("sull'assistente WhatsApp", default=False)
+    on_web = models.BooleanField("su Scrivi e sul portale", default=False)
+    on_console = models.BooleanField("nella console operatori", default=False)
+    priority = models.PositiveSmallIntegerField(
+        "priorità", choices=Priority.choices, default=Priority.IMPORTANT
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="creato da",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField("creato il", default=timezone.now)
+    updated_at = models.DateTimeField("aggiornato il", default=timezone.now)
+
+    class Meta:
+        verbose_name = "avviso"
+        verbose_name_plural = "avvisi"
+        ordering = ["priority", "starts_at", "pk"]
+        indexes = [models.Index(fields=["ends_at", "starts_at"], name="alert_period")]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(ends_at__gt=models.F("starts_at")), name="alert_ends_after_start"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def channels(self) -> list[str]:
+        """The channels the alert is shown on (`Alert.Channel` values)."""
+        return [c for c in self.Channel.values if getattr(self, f"on_{c}")]
+
+
+class AlertDelivery(models.Model):
+    """An alert sent to one subscribed citizen by approved WhatsApp template: at most one per
+    alert and citizen, so sending again reaches only who has not had it."""
+
+    alert = models.ForeignKey(
+        Alert, verbose_name="avviso", on_delete=models.CASCADE, related_name="deliveries"
+    )
+    citizen = models.ForeignKey(
+        "citizens.Citizen", verbose_name="cittadino", on_delete=models.CASCADE, related_name="+"
+    )
+    message = models.ForeignKey(
+        "channels.Message",
+        verbose_name="messaggio",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    sent_at = models.DateTimeField("inviato il", default=timezone.now)
+
+    class Meta:
+        verbose_name = "invio di un avviso"
+        verbose_name_plural = "invii degli avvisi"
+        constraints = [
+            models.UniqueConstraint(fields=["alert", "citizen"], name="alert_delivery_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.alert_id} → {self.citizen_id}"

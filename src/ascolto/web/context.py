@@ -18,5 +18,6 @@ def site(request: HttpRequest) -> dict[str, Any]:
         "can_supervise": access.supervises(user),
         "can_triage_social": access.triages_social(user),
         "can_analyse": access.analyses(user),
+        "can_edit_content": access.edits_content(user),
         "can_edit_assistant": access.edits_assistant(user),
     }

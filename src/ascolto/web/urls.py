@@ -6,8 +6,9 @@ from __future__ import annotations
 from django.urls import include, path
 from django.views.generic import RedirectView
 
-from ascolto.web.views import public_reports
+from ascolto.web.views import public_alerts, public_reports
 from ascolto.web.views.console import (
+    alerts,
     assistant,
     assistant_simulator,
     auth,
@@ -38,6 +39,7 @@ console_patterns = [
     *reports.urlpatterns,
     *reports_ivr.urlpatterns,
     *social.urlpatterns,
+    *alerts.urlpatterns,
     # The simulator before the editor: its path would match the editor's version actions.
     *assistant_simulator.urlpatterns,
     *assistant.urlpatterns,
@@ -49,5 +51,6 @@ urlpatterns = [
     path("console/", include((console_patterns, "console"))),
     path("scrivi/", include((scrivi_patterns, "scrivi"))),
     path("trasparenza/", include((public_reports.urlpatterns, "trasparenza"))),
+    path("avvisi/", include((public_alerts.urlpatterns, "avvisi"))),
     path("i18n/", include("django.conf.urls.i18n")),
 ]

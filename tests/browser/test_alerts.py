@@ -1,0 +1,81 @@
+"""Alerts in a real browser: the banner on the Scrivi pages, in the console and in the portal's
+iframe is accessible (axe-core), and the editorial team ends an alert with the console's
+confirmation dialog."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from django.utils import timezone
+from playwright.sync_api import Page, expect
+
+from ascolto.knowledge.models import Alert
+from tests import personas
+from tests.alerts.helpers import make_alert
+from tests.browser.conftest import serious_violations
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def _alerts() -> tuple[Alert, Alert]:
+    started = timezone.now() - timedelta(hours=1)
+    snow = make_alert(
+        started,
+        hours=3,
+        title="Emergenza neve",
+        priority=Alert.Priority.URGENT,
+        link="https://www.comune.example.it/neve",
+    )
+    strike = make_alert(started, hours=3, title="Sciopero dei mezzi", channels=("web", "console"))
+    return snow, strike
+
+
+def test_the_banners_are_accessible_everywhere(
+    page: Page, sign_in: Any, cast: personas.Cast, tmp_path: Any
+) -> None:
+    _alerts()
+    page.goto("/scrivi/")
+    region = page.get_by_role("region", name="Avvisi del Comune")
+    expect(region).to_contain_text("Emergenza neve")
+    expect(
+        region.get_by_role("link", name="Per saperne di più su «Emergenza neve»")
+    ).to_be_visible()
+    assert serious_violations(page) == []
+
+    page.goto("/avvisi/banner/")
+    expect(page.get_by_role("region", name="Avvisi del Comune")).to_contain_text("Sciopero")
+    assert serious_violations(page) == []
+
+    sign_in(cast.operator)
+    page.goto("/console/inbox/")
+    expect(page.get_by_role("region", name="Avvisi del Comune")).to_contain_text("Emergenza neve")
+    assert serious_violations(page) == []
+
+
+def test_ending_an_alert_asks_first_and_it_disappears(
+    page: Page, sign_in: Any, cast: personas.Cast
+) -> None:
+    snow, _strike = _alerts()
+    sign_in(cast.supervisor)
+    page.goto("/console/alerts/")
+    assert serious_violations(page) == []
+    questions: list[str] = []
+
+    def answer(dialog: Any) -> None:
+        questions.append(dialog.message)
+        dialog.accept()
+
+    page.on("dialog", answer)
+    page.get_by_role("button", name="Termina ora «Emergenza neve»").click()
+    expect(page.get_by_role("status")).to_contain_text("Avviso terminato")
+    assert questions and "Terminare subito" in questions[0]
+    expect(page.get_by_role("region", name="Avvisi del Comune")).not_to_contain_text(
+        "Emergenza neve"
+    )
+    snow.refresh_from_db()
+    assert snow.ends_at <= timezone.now()
+
+    page.goto("/console/alerts/new/")
+    assert serious_violations(page) == []
