@@ -584,3 +584,34 @@ def test_the_simulator_over_htmx_returns_the_conversation(
     empty = editor.post(url, {"text": " "}, headers={"HX-Request": "true"})
     assert empty.status_code == 400
     assert "Scrivi un messaggio" in empty.content.decode()
+
+
+def test_the_tree_page_reads_a_fixed_number_of_queries(editor: Client, draft: MenuVersion) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    url = f"/console/assistente/versioni/{draft.pk}/"
+    with CaptureQueriesContext(connection) as small:
+        assert editor.get(url).status_code == 200
+    anagrafe = node(draft, "A")
+    article = Article.objects.get(slug="carta-identita")
+    for i in range(20):
+        sub = MenuNode.objects.create(
+            version=draft,
+            parent=anagrafe,
+            letter=f"Z{i % 10}",
+            label=f"Gruppo {i}",
+            kind="submenu",
+            position=10 + i,
+        )
+        MenuNode.objects.create(
+            version=draft, parent=sub, letter="A", label="Scheda", kind="card", article=article
+        )
+    with CaptureQueriesContext(connection) as large:
+        assert editor.get(url).status_code == 200
+    # (The console's banner of current alerts is read once and kept a while: not more.)
+    assert len(large) <= len(small), [q["sql"] for q in large.captured_queries]
+    # And the node editor, whose "Nel menu" lists every submenu with its path.
+    with CaptureQueriesContext(connection) as edit:
+        assert editor.get(f"/console/assistente/voci/{anagrafe.pk}/").status_code == 200
+    assert len(edit) <= 15, [q["sql"] for q in edit.captured_queries]
