@@ -54,6 +54,7 @@ logger = logging.getLogger(__name__)
 LEASE = timedelta(minutes=2)  # a reply being sent is not taken by another sender meanwhile
 RETRY_BASE = timedelta(seconds=30)
 RETRY_CAP = timedelta(minutes=30)
+_BOLD = re.compile(r"\*([^*\n]+)\*")
 _SURVEY_CHOICE = re.compile(r"^survey:(yes|no):(\d+)$")
 
 
@@ -499,6 +500,7 @@ def web_turn(token: str, text: str, choice: str = "", now: datetime | None = Non
             key=key, kind=Session.Kind.WEB, channel="web", version=version, started_at=now
         )
         new = True
-    step = Bot(session, now, interactive=False).turn(text, choice, new=new)
+    step = Bot(session, now, unlimited=True).turn(text, choice, new=new)
     _record(session, step, now, None)
-    return step.outs
+    # WhatsApp's *bold* marks read as asterisks on a web page.
+    return [replace(o, text=_BOLD.sub(r"\1", o.text)) for o in step.outs]

@@ -233,11 +233,19 @@ class Bot:
     (WhatsApp); otherwise choices are lettered lines (and the web chat draws them as buttons)."""
 
     def __init__(
-        self, session: Session, now: datetime, *, interactive: bool = True, pinned: bool = False
+        self,
+        session: Session,
+        now: datetime,
+        *,
+        interactive: bool = True,
+        pinned: bool = False,
+        unlimited: bool = False,
     ) -> None:
         self.session = session
         self.now = now
-        self.interactive = interactive
+        self.interactive = interactive or unlimited
+        # The web chat draws every choice as a button: no WhatsApp limits, whole titles.
+        self.unlimited = unlimited
         self.pinned = pinned  # the simulator: stay on the version simulated
         self.tree = tree_of(session.version)
         self.state: dict[str, Any] = dict(session.state or {})
@@ -472,6 +480,9 @@ class Bot:
         else:
             self._top()
 
+    def _row(self, ident: str, title: str) -> Choice:
+        return Choice(ident, title) if self.unlimited else _row(ident, title)
+
     # --- choices -----------------------------------------------------------------------------
 
     def _chosen(self, words: str, choice: str) -> MenuNode | None:
@@ -551,7 +562,9 @@ class Bot:
         if self.interactive and all(len(c.title) <= MAX_BUTTON_TITLE for c in found):
             out = Out(intro, tuple(found), "buttons", footer=_("Oppure scrivi «menu»"))
         elif self.interactive:
-            out = Out(intro, tuple(_row(c.id, c.title) for c in found), "list", button=_("Vedi"))
+            out = Out(
+                intro, tuple(self._row(c.id, c.title) for c in found), "list", button=_("Vedi")
+            )
         else:
             lines = [intro, *(f"*{i + 1}* {c.title}" for i, c in enumerate(found))]
             lines.append(_("Scrivi il numero, oppure «menu»."))
@@ -592,7 +605,7 @@ class Bot:
             ):
                 out = Out(question, choices, "buttons")
             elif self.interactive:
-                rows = tuple(_row(c.id, c.title) for c in choices)
+                rows = tuple(self._row(c.id, c.title) for c in choices)
                 out = Out(question, rows, "list", button=_("Scegli"))
             else:
                 lines = [question, *(f"*{i + 1}* {o}" for i, o in enumerate(options))]

@@ -24,6 +24,7 @@ from ascolto.web.views.console import (
     screenpop,
     social,
 )
+from ascolto.web.views.scrivi import assistant as scrivi_assistant
 from ascolto.web.views.scrivi import rating, request, status
 
 console_patterns = [
@@ -44,7 +45,12 @@ console_patterns = [
     *assistant_simulator.urlpatterns,
     *assistant.urlpatterns,
 ]
-scrivi_patterns = [*request.urlpatterns, *status.urlpatterns, *rating.urlpatterns]
+scrivi_patterns = [
+    *request.urlpatterns,
+    *status.urlpatterns,
+    *rating.urlpatterns,
+    *scrivi_assistant.urlpatterns,
+]
 
 urlpatterns = [
     path("", RedirectView.as_view(url="/scrivi/", permanent=False)),
