@@ -476,6 +476,7 @@ def test_the_tree_shows_what_forbids_publishing_and_what_whatsapp_shows_otherwis
     assert "Un sottomenu ha almeno una voce." in html
     assert page.context["problem_count"] == 1
     assert "Ha 13 voci: su WhatsApp una lista ne porta al più 10" in html
+    assert "il titolo si ferma a 24 caratteri («D. Parla con un operato…»)" in html
     assert html.index(f'id="node-{empty.pk}"') < html.index("Un sottomenu ha almeno una voce.")
 
 
@@ -615,3 +616,20 @@ def test_the_tree_page_reads_a_fixed_number_of_queries(editor: Client, draft: Me
     with CaptureQueriesContext(connection) as edit:
         assert editor.get(f"/console/assistente/voci/{anagrafe.pk}/").status_code == 200
     assert len(edit) <= 15, [q["sql"] for q in edit.captured_queries]
+
+
+def test_the_simulator_on_an_empty_or_broken_draft(editor: Client, draft: MenuVersion) -> None:
+    """A draft being written (an empty submenu, a new menu with no entry) still answers in the
+    simulator: the editor tries what exists."""
+    MenuNode.objects.create(version=draft, letter="G", position=7, label="Vuoto", kind="submenu")
+    url = f"/console/assistente/versioni/{draft.pk}/simulatore/"
+    editor.post(url, {"text": "ciao"})
+    editor.post(url, {"text": "G"})
+    turns = editor.get(url).context["turns"]
+    assert len(turns) == 2 and turns[1]["replies"]
+    editor.post("/console/assistente/menu/nuovo/", {"code": "vuoto", "name": "Vuoto"})
+    empty = MenuVersion.objects.get(menu__code="vuoto")
+    url = f"/console/assistente/versioni/{empty.pk}/simulatore/"
+    response = editor.post(url, {"text": "ciao"}, follow=True)
+    assert response.status_code == 200
+    assert response.context["turns"][0]["replies"]
