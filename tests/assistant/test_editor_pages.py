@@ -275,6 +275,8 @@ def test_a_node_with_a_mistake_is_refused_with_what_is_wrong(
     assert response.status_code in (200, 400)
     assert message in _errors(response), _errors(response)
     assert "La voce non è stata salvata" in response.content.decode()
+    if values["kind"] == "form":  # also above the fields' table
+        assert message in " ".join(response.context["fields_errors"])
     assert draft.nodes.count() == before
 
 
