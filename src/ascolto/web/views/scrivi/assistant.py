@@ -52,7 +52,13 @@ def chat(request: HttpRequest) -> HttpResponse:
             outs = actions.web_turn(token, text, choice)
             if not outs:
                 outs = [Out(_("L'assistente non è disponibile: scrivi al Comune con il modulo."))]
-    context = {"said": said, "outs": outs, "title": _("Assistente virtuale")}
+    available = bool(outs) or actions.web_menu() is not None
+    context = {
+        "said": said,
+        "outs": outs,
+        "title": _("Assistente virtuale"),
+        "available": available,
+    }
     if request.headers.get("HX-Request"):
         response = render(request, "web/scrivi/_assistant_exchange.html", context, status=status)
     else:
