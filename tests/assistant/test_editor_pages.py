@@ -275,6 +275,8 @@ def test_a_node_with_a_mistake_is_refused_with_what_is_wrong(
     assert response.status_code in (200, 400)
     assert message in _errors(response), _errors(response)
     assert "La voce non è stata salvata" in response.content.decode()
+    if values["kind"] == "form":  # also above the fields' table
+        assert message in " ".join(response.context["fields_errors"])
     assert draft.nodes.count() == before
 
 
@@ -476,6 +478,8 @@ def test_the_tree_shows_what_forbids_publishing_and_what_whatsapp_shows_otherwis
     assert "Un sottomenu ha almeno una voce." in html
     assert page.context["problem_count"] == 1
     assert "Ha 13 voci: su WhatsApp una lista ne porta al più 10" in html
+    assert "il titolo si ferma a 24 caratteri («D. Parla con un operato…»)" in html
+    assert html.count("Scheda senza articolo") == 1  # «B. Rifiuti e TARI», text only
     assert html.index(f'id="node-{empty.pk}"') < html.index("Un sottomenu ha almeno una voce.")
 
 
@@ -584,3 +588,51 @@ def test_the_simulator_over_htmx_returns_the_conversation(
     empty = editor.post(url, {"text": " "}, headers={"HX-Request": "true"})
     assert empty.status_code == 400
     assert "Scrivi un messaggio" in empty.content.decode()
+
+
+def test_the_tree_page_reads_a_fixed_number_of_queries(editor: Client, draft: MenuVersion) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    url = f"/console/assistente/versioni/{draft.pk}/"
+    with CaptureQueriesContext(connection) as small:
+        assert editor.get(url).status_code == 200
+    anagrafe = node(draft, "A")
+    article = Article.objects.get(slug="carta-identita")
+    for i in range(20):
+        sub = MenuNode.objects.create(
+            version=draft,
+            parent=anagrafe,
+            letter=f"Z{i % 10}",
+            label=f"Gruppo {i}",
+            kind="submenu",
+            position=10 + i,
+        )
+        MenuNode.objects.create(
+            version=draft, parent=sub, letter="A", label="Scheda", kind="card", article=article
+        )
+    with CaptureQueriesContext(connection) as large:
+        assert editor.get(url).status_code == 200
+    # (The console's banner of current alerts is read once and kept a while: not more.)
+    assert len(large) <= len(small), [q["sql"] for q in large.captured_queries]
+    # And the node editor, whose "Nel menu" lists every submenu with its path.
+    with CaptureQueriesContext(connection) as edit:
+        assert editor.get(f"/console/assistente/voci/{anagrafe.pk}/").status_code == 200
+    assert len(edit) <= 15, [q["sql"] for q in edit.captured_queries]
+
+
+def test_the_simulator_on_an_empty_or_broken_draft(editor: Client, draft: MenuVersion) -> None:
+    """A draft being written (an empty submenu, a new menu with no entry) still answers in the
+    simulator: the editor tries what exists."""
+    MenuNode.objects.create(version=draft, letter="G", position=7, label="Vuoto", kind="submenu")
+    url = f"/console/assistente/versioni/{draft.pk}/simulatore/"
+    editor.post(url, {"text": "ciao"})
+    editor.post(url, {"text": "G"})
+    turns = editor.get(url).context["turns"]
+    assert len(turns) == 2 and turns[1]["replies"]
+    editor.post("/console/assistente/menu/nuovo/", {"code": "vuoto", "name": "Vuoto"})
+    empty = MenuVersion.objects.get(menu__code="vuoto")
+    url = f"/console/assistente/versioni/{empty.pk}/simulatore/"
+    response = editor.post(url, {"text": "ciao"}, follow=True)
+    assert response.status_code == 200
+    assert response.context["turns"][0]["replies"]

@@ -449,13 +449,26 @@ def notes(version: MenuVersion) -> list[Note]:
     (the engine's rules, `engine.Bot._menu_out`): a menu of more than `MAX_ROWS` entries is a
     lettered text, not a list; a list row's title («B. Etichetta») stops at `MAX_ROW_TITLE`
     characters, the whole label going in the row's description. Up to `MAX_BUTTONS` entries with
-    short titles are buttons. Not errors: the version is published all the same."""
+    short titles are buttons. And a card without a knowledge article. Not errors: the version is
+    published all the same."""
     nodes = list(version.nodes.all())
     children: dict[int | None, list[MenuNode]] = {}
     for node in nodes:
         children.setdefault(node.parent_id, []).append(node)
     by_pk = {node.pk: node for node in nodes}
-    found: list[Note] = []
+    found: list[Note] = [
+        # A card written before the editor asked for an article (the demo's, an import): the
+        # engine shows its text and link, and the editor asks for the article at its next save.
+        Note(
+            node,
+            _(
+                "Scheda senza articolo: mostra solo il suo testo. Sceglile un articolo della "
+                "base di conoscenza (l'editor lo chiede al prossimo salvataggio)."
+            ),
+        )
+        for node in nodes
+        if node.kind == MenuNode.Kind.CARD and node.article_id is None
+    ]
     for parent_id, group in children.items():
         parent = by_pk.get(parent_id) if parent_id is not None else None
         if parent is not None and parent.kind != MenuNode.Kind.SUBMENU:

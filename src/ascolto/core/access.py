@@ -14,8 +14,8 @@
   every signed-in member of staff reads the current ones at the top of the console.
 - The admin (`/admin/`) is for administrators only (decision 0008): `administers`.
 - The virtual assistant's menus (what the bot says to every citizen on WhatsApp and the web
-  chat) are edited, tried in the simulator and published by the editorial team: supervisors and
-  administrators (`edits_assistant`). Operators and analysts do not change what the city says.
+  chat) are edited, tried in the simulator and published by the same editorial team
+  (`edits_assistant`). Operators and analysts do not change what the city says.
 
 The functions take a queryset and the name of the field that holds the office, so this module
 stays below the apps it protects. A case outside a user's scope answers 404 (not 403): its
@@ -50,9 +50,9 @@ SOCIAL_TRIAGE = ALL_OFFICES
 # The city's editorial team: the content citizens read on every channel (the alerts on current
 # topics), edited in the console by supervisors and administrators.
 EDITORIAL = SUPERVISION
-# The assistant's editorial team: what the bot says is the city's word to every citizen, so those
-# who supervise the contact center (and administrators) edit and publish it.
-ASSISTANT_EDITORS = SUPERVISION
+# The assistant's menus are content citizens read too: the same editorial team edits and
+# publishes them (a name of its own, so a city can give the menus to other hands).
+ASSISTANT_EDITORS = EDITORIAL
 
 
 def _role(user: Any) -> str:

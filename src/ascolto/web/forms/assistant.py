@@ -118,7 +118,11 @@ class NodeForm(forms.Form):
         label=_("Etichetta"),
         required=False,
         max_length=120,
-        help_text=_("Il nome della voce nell'elenco: al più 24 caratteri entrano in una riga."),
+        help_text=_(
+            "Il nome della voce nell'elenco. Su WhatsApp lettera ed etichetta insieme («C. "
+            "Segnala un guasto») stanno intere in una riga di lista fino a 24 caratteri, in un "
+            "pulsante fino a 20."
+        ),
     )
     kind = forms.ChoiceField(label=_("Tipo"), choices=MenuNode.Kind.choices)
     text = forms.CharField(
@@ -256,7 +260,7 @@ class GreetingForm(forms.Form):
         max_length=4096,
         help_text=_(
             "Il primo messaggio di ogni conversazione: chi è l'assistente, e che non conserva "
-            "nome né numero."
+            "nome né numero. Vuoto, l'assistente usa il suo benvenuto predefinito."
         ),
         widget=forms.Textarea(attrs={"rows": 4, "class": "form-control"}),
     )

@@ -263,6 +263,7 @@ def _node_page(
     rows: list[FieldRow],
     node: MenuNode | None,
     *,
+    fields_errors: list[str] | None = None,
     status: int = 200,
 ) -> HttpResponse:
     return render(
@@ -277,6 +278,7 @@ def _node_page(
             "rows": rows,
             "row_count": len(rows),
             "field_types": list(FIELD_TYPE_LABELS.items()),
+            "fields_errors": fields_errors or [],
         },
         status=status,
     )
@@ -296,10 +298,10 @@ def _save_node(request: HttpRequest, version: MenuVersion, node: MenuNode | None
         for name, problems in errors.items():
             for problem in problems:
                 form.add_error(name if name in form.fields or name == "__all__" else None, problem)
-        if "fields" in errors:
-            form.fields_errors = errors["fields"]  # type: ignore[attr-defined]
         form.point_errors()
-        return _node_page(request, version, form, shown, node, status=400)
+        return _node_page(
+            request, version, form, shown, node, fields_errors=errors.get("fields", []), status=400
+        )
     try:
         if node is None:
             saved = editing.add_node(version, values, parent=parent)
