@@ -76,10 +76,14 @@ def take_turns(inbounds: Sequence[InboundMessage]) -> list[InboundMessage | None
 
 
 def _send_after_commit(ids: list[int]) -> None:
+    """Hand the batch's replies to a task (inline in the tests and the demo, a worker in
+    production), so the drain does not wait for the Graph API."""
+    from ascolto.assistant.tasks import send_replies
+
     try:
-        send_due(ids)
+        send_replies.enqueue(ids)
     except Exception:  # the rows stay queued: the tick sends them
-        logger.exception("assistant: replies not sent after commit; the tick retries them")
+        logger.exception("assistant: replies not handed to a task; the tick sends them")
 
 
 def _take_turn(

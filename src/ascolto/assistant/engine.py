@@ -23,6 +23,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import re
+import time
 import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -174,21 +175,24 @@ class Tree:
         return node.path() if node is not None else ""
 
 
-_trees: dict[tuple[int, datetime], Tree] = {}
+_trees: dict[tuple[int, datetime], tuple[float, Tree]] = {}
+TREE_SECONDS = 60.0  # the cards' articles may be edited meanwhile: read again after a minute
 
 
 def tree_of(version: MenuVersion) -> Tree:
-    """The tree of `version`; published and retired versions never change, so theirs is kept,
-    under its id and creation time (a draft's is read each time: the editor changes it)."""
+    """The tree of `version`. A published or retired version never changes, so its tree is
+    kept for TREE_SECONDS (the knowledge articles its cards show may change), under its id and
+    creation time; a draft's is read each time (the editor changes it)."""
     if version.status == MenuVersion.Status.DRAFT:
         return Tree(version)
     key = (version.pk, version.created_at)
-    tree = _trees.get(key)
-    if tree is None:
+    now = time.monotonic()
+    entry = _trees.get(key)
+    if entry is None or now - entry[0] > TREE_SECONDS:
         if len(_trees) > 64:
             _trees.clear()
-        tree = _trees[key] = Tree(version)
-    return tree
+        entry = _trees[key] = (now, Tree(version))
+    return entry[1]
 
 
 # --- words -----------------------------------------------------------------------------------
