@@ -481,7 +481,7 @@ def tick(now: datetime | None = None) -> tuple[int, int]:
 def web_menu() -> MenuVersion | None:
     """The published version the web chat runs: the menu `ASCOLTO_ASSISTANT_WEB_MENU` names,
     else the first menu with a published version."""
-    code = getattr(settings, "ASSISTANT_WEB_MENU", "")
+    code = str(getattr(settings, "ASCOLTO_ASSISTANT_WEB_MENU", "") or "")
     versions = MenuVersion.objects.filter(status=MenuVersion.Status.PUBLISHED).select_related(
         "menu"
     )

@@ -268,6 +268,9 @@ ASCOLTO_PUBLIC_URL = (env("ASCOLTO_PUBLIC_URL", "http://127.0.0.1:8000") or "").
 ASCOLTO_SCRIVI_CHANNEL = env("ASCOLTO_SCRIVI_CHANNEL", "scrivi") or "scrivi"
 ASCOLTO_SCRIVI_RATE_LIMIT = env("ASCOLTO_SCRIVI_RATE_LIMIT", "20/h") or "20/h"
 ASCOLTO_RATING_RATE_LIMIT = env("ASCOLTO_RATING_RATE_LIMIT", "30/h") or "30/h"
+ASCOLTO_ASSISTANT_RATE_LIMIT = env("ASCOLTO_ASSISTANT_RATE_LIMIT", "240/h") or "240/h"
+# The assistant's menu the web chat runs (its code); empty: the first menu published.
+ASCOLTO_ASSISTANT_WEB_MENU = env("ASCOLTO_ASSISTANT_WEB_MENU", "") or ""
 # How many days the link to answer a question on the status page stays valid (tickets.answers).
 ASCOLTO_ANSWER_LINK_DAYS = int(env("ASCOLTO_ANSWER_LINK_DAYS", "30") or 30)
 # The version of the privacy notice the Scrivi form shows (web/scrivi/privacy.html): stored with
