@@ -189,3 +189,6 @@ def test_sending_asks_for_a_confirmation_first(cast: personas.Cast) -> None:
         assert "Lo riceveranno 0 cittadini." in page
         assert "non è tra quelli approvati di nessun canale WhatsApp" in page
         assert _client(cast.operator).post(f"/console/alerts/{alert.pk}/send/").status_code == 403
+        refused = client.post(f"/console/alerts/{alert.pk}/send/", follow=True).content.decode()
+        assert "non è tra quelli approvati di nessun canale WhatsApp attivo" in refused
+        assert "Invio avviato" not in refused

@@ -346,6 +346,38 @@ class SendReport:
     unreachable: int
 
 
+def template_ready() -> bool:
+    """Whether an active WhatsApp channel lists the alerts' template among its approved ones."""
+    from ascolto.channels.config import whatsapp_templates
+
+    name = settings.ASCOLTO_ALERT_TEMPLATE
+    return any(
+        t.name == name
+        for channel in Channel.objects.filter(kind=Channel.Kind.WHATSAPP, is_active=True)
+        for t in whatsapp_templates(channel.config)
+    )
+
+
+def request_send(alert: Alert, *, actor: Any = None) -> None:
+    """Send the alert to the subscribers in the background (`knowledge.tasks`): thousands of
+    subscribers are more writes than a web request should wait for. What would stop the
+    sending (the alert has ended, no channel has the template) is refused here, at once."""
+    from ascolto.knowledge.tasks import send_alert_task
+
+    if alert.ends_at <= timezone.now():
+        raise DomainError(_("L'avviso è terminato: non si può più inviare."), field="alert")
+    if not template_ready():
+        raise DomainError(
+            _(
+                "Il modello «%(name)s» per gli avvisi non è tra quelli approvati di nessun canale "
+                "WhatsApp attivo: aggiungilo alla configurazione del canale."
+            )
+            % {"name": settings.ASCOLTO_ALERT_TEMPLATE},
+            field="template",
+        )
+    send_alert_task.enqueue(alert.pk, getattr(actor, "pk", None))
+
+
 def send_alert(alert: Alert, *, actor: Any = None, at: datetime | None = None) -> SendReport:
     """Queue the alert, by the approved template `ASCOLTO_ALERT_TEMPLATE`, to every citizen
     subscribed on WhatsApp who has not had it: one message each, through the outbox (a

@@ -13,11 +13,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import URLPattern, path
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from ascolto.channels.config import whatsapp_templates
-from ascolto.channels.models import Channel
 from ascolto.core import access
 from ascolto.core.errors import DomainError
 from ascolto.knowledge import alerts
@@ -91,31 +88,23 @@ def alert_end(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @access.require(access.edits_content)
 def alert_send(request: HttpRequest, pk: int) -> HttpResponse:
-    """GET: what sending would do (how many subscribers, how many already had it); POST: send."""
+    """GET: what sending would do (how many subscribers, how many already had it); POST: send,
+    in the background (`alerts.request_send`)."""
     alert = get_object_or_404(Alert, pk=pk)
     if request.method == "POST":
         try:
-            report = alerts.send_alert(alert, actor=request.user)
+            alerts.request_send(alert, actor=request.user)
         except DomainError as exc:
             messages.error(request, exc.message)
             return redirect("console:alert-send", pk=alert.pk)
-        text = ngettext(
-            "Avviso inviato a %(n)d iscritto.", "Avviso inviato a %(n)d iscritti.", report.queued
-        ) % {"n": report.queued}
-        if report.already_sent:
-            text += " " + ngettext(
-                "%(n)d lo aveva già ricevuto.",
-                "%(n)d lo avevano già ricevuto.",
-                report.already_sent,
-            ) % {"n": report.already_sent}
-        if report.unreachable:
-            text += " " + ngettext(
-                "%(n)d non raggiungibile (nessun numero WhatsApp o canale spento).",
-                "%(n)d non raggiungibili (nessun numero WhatsApp o canale spento).",
-                report.unreachable,
-            ) % {"n": report.unreachable}
-        messages.success(request, text)
-        return redirect("console:alerts")
+        messages.success(
+            request,
+            _(
+                "Invio avviato: gli iscritti ricevono l'avviso nei prossimi minuti. La pagina "
+                "dell'avviso mostra quanti l'hanno già ricevuto."
+            ),
+        )
+        return redirect("console:alert-edit", pk=alert.pk)
     subscribers = alerts.subscribers()
     delivered = AlertDelivery.objects.filter(alert=alert).values("citizen_id")
     return render(
@@ -130,11 +119,7 @@ def alert_send(request: HttpRequest, pk: int) -> HttpResponse:
             "delivered": delivered.count(),
             "to_send": subscribers.exclude(pk__in=delivered).count(),
             "template": settings.ASCOLTO_ALERT_TEMPLATE,
-            "template_ready": any(
-                t.name == settings.ASCOLTO_ALERT_TEMPLATE
-                for channel in Channel.objects.filter(kind=Channel.Kind.WHATSAPP, is_active=True)
-                for t in whatsapp_templates(channel.config)
-            ),
+            "template_ready": alerts.template_ready(),
         },
     )
 
