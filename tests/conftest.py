@@ -34,6 +34,17 @@ def _italian_again() -> Iterator[None]:
     translation.activate(settings.LANGUAGE_CODE)
 
 
+@pytest.fixture(autouse=True)
+def _no_cached_alerts() -> Iterator[None]:
+    """No test sees the alerts another test cached (`knowledge.alerts`): the cache outlives the
+    rollback of a test's rows, and two tests may pin the clock at the same instant."""
+    from ascolto.knowledge.alerts import forget_cached_alerts
+
+    forget_cached_alerts()
+    yield
+    forget_cached_alerts()
+
+
 @pytest.fixture
 def taxonomy(db: None) -> None:
     """The city's taxonomy, seeded by migration; reloaded when a transactional test flushed it."""

@@ -187,4 +187,5 @@ def test_sending_asks_for_a_confirmation_first(cast: personas.Cast) -> None:
         page = _page(client, f"/console/alerts/{alert.pk}/send/")
         assert "Conferma e invia" in page
         assert "Lo riceveranno 0 cittadini." in page
+        assert "non è tra quelli approvati di nessun canale WhatsApp" in page
         assert _client(cast.operator).post(f"/console/alerts/{alert.pk}/send/").status_code == 403

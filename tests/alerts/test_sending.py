@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 import time_machine
+from django.utils import timezone
 
 from ascolto.channels.adapters.meta.sandbox import GraphSandbox
 from ascolto.channels.models import Channel, Message
@@ -117,3 +118,53 @@ def test_the_parameters_fit_the_template(taxonomy: None) -> None:
     ]
     plain = make_alert(T0, text="Scuole chiuse.")
     assert alerts.template_parameters(plain, 3)[2].endswith("/scrivi/")
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_editors_pressing_send_together_send_it_once(graph_sandbox: GraphSandbox) -> None:
+    """Two sends of one alert at the same instant (PostgreSQL: real row locks): the second waits
+    for the first and finds everyone served."""
+    from tests import factories
+    from tests.test_receive_idempotent import _race
+
+    factories.ensure_taxonomy()
+    cast = personas.build_cast()
+    channel = cast.whatsapp
+    channel.config = {**channel.config, "templates": [ALERT_TEMPLATE]}
+    channel.full_clean()
+    channel.save()
+    for number in ("393331234567", "393401112233", "393409998877"):
+        alerts.subscribe("whatsapp", number)
+    snow = make_alert(timezone.now() - timedelta(minutes=1), hours=2)
+    first, second = _race([lambda: alerts.send_alert(snow), lambda: alerts.send_alert(snow)])
+    assert sorted([first.queued, second.queued]) == [0, 3]
+    assert sorted([first.already_sent, second.already_sent]) == [0, 3]
+    assert AlertDelivery.objects.filter(alert=snow).count() == 3
+    assert Message.objects.filter(raw__template__name="avviso_comune").count() == 3
+
+
+def test_the_console_button_sends_after_its_confirmation_page(
+    cast: personas.Cast,
+    whatsapp: Channel,
+    graph_sandbox: GraphSandbox,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    from django.test import Client
+
+    client = Client()
+    client.force_login(cast.supervisor)
+    with time_machine.travel(T0, tick=False):
+        alerts.subscribe("whatsapp", "393331234567")
+        snow = make_alert(T0, hours=2)
+        confirm = client.get(f"/console/alerts/{snow.pk}/send/").content.decode()
+        assert "Lo riceverà 1 cittadino." in confirm
+        assert "non è tra quelli approvati" not in confirm
+        assert graph_sandbox.sent() == []  # the page asks; only its button sends
+        with django_capture_on_commit_callbacks(execute=True):
+            response = client.post(f"/console/alerts/{snow.pk}/send/", follow=True)
+        assert "Avviso inviato a 1 iscritto." in response.content.decode()
+        with django_capture_on_commit_callbacks(execute=True):
+            again = client.post(f"/console/alerts/{snow.pk}/send/", follow=True)
+        assert "1 lo aveva già ricevuto." in again.content.decode()
+    assert [r.body["to"] for r in graph_sandbox.sent()] == ["393331234567"]

@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 
 from ascolto.assistant import engine, menus
 from ascolto.assistant.models import MenuNode, MenuVersion
@@ -180,7 +181,7 @@ def _delivery(message: dict[str, Any], wa_id: str, wamid: str) -> dict[str, Any]
                                 {
                                     "from": wa_id,
                                     "id": wamid or f"wamid.BOT-{next(_ids)}",
-                                    "timestamp": "1780000000",
+                                    "timestamp": str(int(timezone.now().timestamp())),
                                     **message,
                                 }
                             ],

@@ -10,6 +10,7 @@ from django.test import Client
 from ascolto.assistant.models import MenuVersion, Reply, Session, Turn
 from ascolto.channels.models import Message
 from ascolto.citizens.models import Identity
+from ascolto.tickets.actions import reply_to_ticket
 from ascolto.tickets.models import Ticket
 from tests import personas
 from tests.assistant.conftest import Citizen, body_text, choices, node
@@ -79,6 +80,15 @@ def test_a_hand_off_shows_in_the_console_with_the_transcript_and_the_operator_an
     client.force_login(cast.supervisor)
     page = client.get("/console/inbox/").content.decode()
     assert ticket.code in page
+
+    # The operator answers on WhatsApp, as on any case.
+    with citizen.capture(execute=True):
+        reply_to_ticket(
+            ticket, "Buongiorno, la prima rata scade il 16 aprile.", actor=cast.operator
+        )
+    [answer] = citizen.sent()
+    assert answer["to"] == "393331234567"
+    assert answer["text"]["body"] == "Buongiorno, la prima rata scade il 16 aprile."
 
     # What the citizen writes now reaches the operator's case, not the bot.
     assert citizen.say("Ho pagato due volte la prima rata") == []

@@ -85,3 +85,16 @@ def test_the_contact_number_and_scrivi_are_hand_offs_by_link(
     assert "https://ascolto.comune.example.it/scrivi/" in body_text(scrivi)
     assert Turn.objects.filter(kind=Turn.Kind.HANDOFF).count() == 2
     assert Session.objects.get().mode == Session.Mode.BOT
+
+
+def test_a_location_or_a_photo_gets_a_clear_answer_not_an_unanswered_question(
+    citizen: Citizen, menu: MenuVersion
+) -> None:
+    from tests.assistant.conftest import _delivery
+
+    citizen.say("ciao")
+    location = {"type": "location", "location": {"latitude": 45.46, "longitude": 9.19}}
+    [answer] = citizen.deliver(_delivery(location, citizen.wa_id, ""))
+    assert "solo messaggi scritti" in body_text(answer)
+    assert not Unanswered.objects.exists()
+    assert not Message.objects.exists()

@@ -79,3 +79,17 @@ def test_ending_an_alert_asks_first_and_it_disappears(
 
     page.goto("/console/alerts/new/")
     assert serious_violations(page) == []
+
+
+def test_the_portal_banner_drops_an_alert_at_its_end_without_reloading(page: Page) -> None:
+    """The banner left open on a portal page: the browser's clock is moved past the alert's end
+    (Playwright's clock), and the alert leaves the banner, which tells the page its new height."""
+    now = timezone.now()
+    make_alert(now - timedelta(hours=1), hours=1 + 2 / 60, title="Sciopero dei mezzi")
+    page.clock.install(time=now)
+    page.goto("/avvisi/banner/")
+    expect(page.get_by_role("region", name="Avvisi del Comune")).to_contain_text("Sciopero")
+    page.evaluate("window.marker = 'same page'")
+    page.clock.run_for(3 * 60 * 1000)  # three minutes later: its end has passed
+    expect(page.get_by_role("region", name="Avvisi del Comune")).to_have_count(0)
+    assert page.evaluate("window.marker") == "same page"  # not reloaded

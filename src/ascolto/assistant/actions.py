@@ -76,10 +76,14 @@ def take_turns(inbounds: Sequence[InboundMessage]) -> list[InboundMessage | None
 
 
 def _send_after_commit(ids: list[int]) -> None:
+    """Hand the batch's replies to a task (inline in the tests and the demo, a worker in
+    production), so the drain does not wait for the Graph API."""
+    from ascolto.assistant.tasks import send_replies
+
     try:
-        send_due(ids)
+        send_replies.enqueue(ids)
     except Exception:  # the rows stay queued: the tick sends them
-        logger.exception("assistant: replies not sent after commit; the tick retries them")
+        logger.exception("assistant: replies not handed to a task; the tick sends them")
 
 
 def _take_turn(
@@ -94,7 +98,9 @@ def _take_turn(
     if session is None:
         logger.warning("assistant: channel %s names no published menu", channel.code)
         return inbound
-    step = Bot(session, now).turn(inbound.text, _plain_choice(choice), new=new)
+    step = Bot(session, now).turn(
+        inbound.text, _plain_choice(choice), new=new, written=_written(inbound)
+    )
     _record(session, step, now, inbound_key)
     if step.subscribe is not None:
         _subscribe(channel.code, inbound.handle, step.subscribe)
@@ -119,6 +125,14 @@ def _choice_of(inbound: InboundMessage) -> str:
         return ""
     reply = interactive.get(str(interactive.get("type") or ""))
     return str(reply.get("id") or "") if isinstance(reply, dict) else ""
+
+
+def _written(inbound: InboundMessage) -> bool:
+    """A text, a tap on our buttons or a template's quick reply (not a photo, a voice message,
+    a location, a contact card)."""
+    message = ((inbound.raw or {}).get("whatsapp") or {}).get("message") or {}
+    kind = message.get("type") if isinstance(message, dict) else None
+    return kind in (None, "text", "interactive", "button") and not inbound.attachments
 
 
 def _plain_choice(choice: str) -> str:

@@ -23,6 +23,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import re
+import time
 import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -174,21 +175,24 @@ class Tree:
         return node.path() if node is not None else ""
 
 
-_trees: dict[tuple[int, datetime], Tree] = {}
+_trees: dict[tuple[int, datetime], tuple[float, Tree]] = {}
+TREE_SECONDS = 60.0  # the cards' articles may be edited meanwhile: read again after a minute
 
 
 def tree_of(version: MenuVersion) -> Tree:
-    """The tree of `version`; published and retired versions never change, so theirs is kept,
-    under its id and creation time (a draft's is read each time: the editor changes it)."""
+    """The tree of `version`. A published or retired version never changes, so its tree is
+    kept for TREE_SECONDS (the knowledge articles its cards show may change), under its id and
+    creation time; a draft's is read each time (the editor changes it)."""
     if version.status == MenuVersion.Status.DRAFT:
         return Tree(version)
     key = (version.pk, version.created_at)
-    tree = _trees.get(key)
-    if tree is None:
+    now = time.monotonic()
+    entry = _trees.get(key)
+    if entry is None or now - entry[0] > TREE_SECONDS:
         if len(_trees) > 64:
             _trees.clear()
-        tree = _trees[key] = Tree(version)
-    return tree
+        entry = _trees[key] = (now, Tree(version))
+    return entry[1]
 
 
 # --- words -----------------------------------------------------------------------------------
@@ -253,11 +257,23 @@ class Bot:
 
     # --- entry -------------------------------------------------------------------------------
 
-    def turn(self, text: str, choice: str = "", *, new: bool = False) -> Step:
-        """Answer `text` (or the tapped `choice` id)."""
+    def turn(self, text: str, choice: str = "", *, new: bool = False, written: bool = True) -> Step:
+        """Answer `text` (or the tapped `choice` id); `written` false for a photo, a voice
+        message, a location: an operator may use them, the bot cannot."""
         text = (text or "").strip()
         words = fold(text)
         self._transcript(_("Cittadino"), text or choice)
+        if not written and self.session.mode != Session.Mode.HANDOFF:
+            if new:
+                self._greet()
+            self._record(Turn.Direction.INBOUND, Turn.Kind.FREE_TEXT)
+            self._say(
+                _(
+                    "Posso leggere solo messaggi scritti: scrivi la tua domanda, oppure «menu». "
+                    "Per inviare foto o documenti a un ufficio scegli di parlare con un operatore."
+                )
+            )
+            return self._done()
         if new:
             self._greet()
             if not choice and (not words or words in MENU_WORDS | GREETING_WORDS):
@@ -578,6 +594,9 @@ class Bot:
     # --- forms -------------------------------------------------------------------------------
 
     def _start_form(self, node: MenuNode) -> None:
+        if not node.fields:  # a draft being edited, in the simulator
+            self._say(_("Questo modulo non ha ancora campi."))
+            return
         self.session.mode = Session.Mode.FORM
         self.state["form"] = {"node": node.key, "index": 0, "answers": {}}
         intro = node.text.strip() or node.label

@@ -13,8 +13,11 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import URLPattern, path
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from ascolto.channels.config import whatsapp_templates
+from ascolto.channels.models import Channel
 from ascolto.core import access
 from ascolto.core.errors import DomainError
 from ascolto.knowledge import alerts
@@ -96,13 +99,21 @@ def alert_send(request: HttpRequest, pk: int) -> HttpResponse:
         except DomainError as exc:
             messages.error(request, exc.message)
             return redirect("console:alert-send", pk=alert.pk)
-        text = _("Avviso inviato a %(queued)d iscritti.") % {"queued": report.queued}
+        text = ngettext(
+            "Avviso inviato a %(n)d iscritto.", "Avviso inviato a %(n)d iscritti.", report.queued
+        ) % {"n": report.queued}
         if report.already_sent:
-            text += " " + _("%(n)d lo avevano già ricevuto.") % {"n": report.already_sent}
+            text += " " + ngettext(
+                "%(n)d lo aveva già ricevuto.",
+                "%(n)d lo avevano già ricevuto.",
+                report.already_sent,
+            ) % {"n": report.already_sent}
         if report.unreachable:
-            text += " " + _("%(n)d non raggiungibili (nessun numero WhatsApp o canale spento).") % {
-                "n": report.unreachable
-            }
+            text += " " + ngettext(
+                "%(n)d non raggiungibile (nessun numero WhatsApp o canale spento).",
+                "%(n)d non raggiungibili (nessun numero WhatsApp o canale spento).",
+                report.unreachable,
+            ) % {"n": report.unreachable}
         messages.success(request, text)
         return redirect("console:alerts")
     subscribers = alerts.subscribers()
@@ -119,6 +130,11 @@ def alert_send(request: HttpRequest, pk: int) -> HttpResponse:
             "delivered": delivered.count(),
             "to_send": subscribers.exclude(pk__in=delivered).count(),
             "template": settings.ASCOLTO_ALERT_TEMPLATE,
+            "template_ready": any(
+                t.name == settings.ASCOLTO_ALERT_TEMPLATE
+                for channel in Channel.objects.filter(kind=Channel.Kind.WHATSAPP, is_active=True)
+                for t in whatsapp_templates(channel.config)
+            ),
         },
     )
 
