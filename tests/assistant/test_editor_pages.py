@@ -121,6 +121,11 @@ def test_the_index_lists_versions_with_who_and_when(
     assert "Anna Conti" in page  # published version 1
     assert "Marco Neri" in page  # made the draft
     assert "Apri la bozza 2" in page
+    assert "Nessun canale lo usa ancora" in page
+    cast.whatsapp.config = {**cast.whatsapp.config, "assistant_menu": "comune"}
+    cast.whatsapp.full_clean()
+    cast.whatsapp.save()
+    assert "Risponde su: WhatsApp del Comune" in editor.get(INDEX).content.decode()
 
 
 def test_crea_bozza_copies_the_published_version_once(

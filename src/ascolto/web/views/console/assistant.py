@@ -22,6 +22,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from ascolto.assistant import editing, menus
 from ascolto.assistant.models import Menu, MenuNode, MenuVersion
+from ascolto.channels.assistants import menu_of
+from ascolto.channels.models import Channel
 from ascolto.core import access
 from ascolto.core.errors import DomainError
 from ascolto.web.forms.assistant import (
@@ -98,6 +100,11 @@ def _tree(
 def assistant_index(request: HttpRequest) -> HttpResponse:
     versions = MenuVersion.objects.select_related("created_by", "published_by").order_by("-number")
     menu_list = list(Menu.objects.prefetch_related(Prefetch("versions", queryset=versions)))
+    # Which numbers each menu answers: the WhatsApp channels whose config names it.
+    answering: dict[str, list[str]] = {}
+    for channel in Channel.objects.filter(kind=Channel.Kind.WHATSAPP, is_active=True):
+        if menu_of(channel):
+            answering.setdefault(menu_of(channel), []).append(channel.name)
     return render(
         request,
         "web/console/assistant/index.html",
@@ -112,6 +119,7 @@ def assistant_index(request: HttpRequest) -> HttpResponse:
                         (v for v in menu.versions.all() if v.status == "published"), None
                     ),
                     "draft": next((v for v in menu.versions.all() if v.status == "draft"), None),
+                    "channels": answering.get(menu.code, []),
                 }
                 for menu in menu_list
             ],
