@@ -349,6 +349,7 @@ def _whatsapp_problem(kind: Any, body: dict[str, Any]) -> str:
 class _Handler(BaseHTTPRequestHandler):
     owner: GraphSandbox
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # small answers at once, not after a delayed ACK
 
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
         """Silent: the tests read `requests`."""
