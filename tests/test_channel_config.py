@@ -73,6 +73,7 @@ def test_a_valid_config_is_completed_with_defaults() -> None:
         "app_secret_env": "ASCOLTO_META_APP_SECRET",
         "verify_token_env": "ASCOLTO_META_VERIFY_TOKEN",
         "templates": [],
+        "assistant_menu": "",
     }
     assert channel.session_window.total_seconds() == 24 * 3600
     assert channel.opens_cases is False

@@ -133,6 +133,9 @@ class WhatsAppConfig(_Config):
     verify_token_env: str = Field(default="ASCOLTO_META_VERIFY_TOKEN", pattern=_ENV_NAME)
     # The approved templates the console offers once the 24-hour window is closed.
     templates: list[WhatsAppTemplate] = Field(default_factory=list, max_length=100)
+    # The code of the virtual assistant's menu that answers this number ("" for none): its
+    # messages go to the assistant before intake (channels.assistants, docs/assistant.md).
+    assistant_menu: str = Field(default="", pattern=r"^[-a-zA-Z0-9_]{0,50}$")
 
     @field_validator("templates")
     @classmethod

@@ -57,6 +57,11 @@ if not SECRET_KEY:
         )
     SECRET_KEY = "insecure-development-key-do-not-use-in-production-0123456789abcdef"  # noqa: S105
 
+# The salt of the virtual assistant's session keys (a salted hash of the citizen's WhatsApp id
+# replaces the number, decision 0016). Unset, it is derived from SECRET_KEY (itself required in
+# production); changing either starts every citizen on a new session.
+ASSISTANT_SALT = env("ASCOLTO_ASSISTANT_SALT") or f"assistant:{SECRET_KEY}"
+
 ALLOWED_HOSTS = env_list("ASCOLTO_ALLOWED_HOSTS", "127.0.0.1,localhost")
 CSRF_TRUSTED_ORIGINS = env_list("ASCOLTO_CSRF_TRUSTED_ORIGINS")
 
@@ -76,6 +81,7 @@ INSTALLED_APPS = [
     "ascolto.tickets",
     "ascolto.social",
     "ascolto.knowledge",
+    "ascolto.assistant",
     "ascolto.surveys",
     "ascolto.contactcenter",
     "ascolto.analytics",
@@ -262,6 +268,9 @@ ASCOLTO_PUBLIC_URL = (env("ASCOLTO_PUBLIC_URL", "http://127.0.0.1:8000") or "").
 ASCOLTO_SCRIVI_CHANNEL = env("ASCOLTO_SCRIVI_CHANNEL", "scrivi") or "scrivi"
 ASCOLTO_SCRIVI_RATE_LIMIT = env("ASCOLTO_SCRIVI_RATE_LIMIT", "20/h") or "20/h"
 ASCOLTO_RATING_RATE_LIMIT = env("ASCOLTO_RATING_RATE_LIMIT", "30/h") or "30/h"
+ASCOLTO_ASSISTANT_RATE_LIMIT = env("ASCOLTO_ASSISTANT_RATE_LIMIT", "240/h") or "240/h"
+# The assistant's menu the web chat runs (its code); empty: the first menu published.
+ASCOLTO_ASSISTANT_WEB_MENU = env("ASCOLTO_ASSISTANT_WEB_MENU", "") or ""
 # How many days the link to answer a question on the status page stays valid (tickets.answers).
 ASCOLTO_ANSWER_LINK_DAYS = int(env("ASCOLTO_ANSWER_LINK_DAYS", "30") or 30)
 # The version of the privacy notice the Scrivi form shows (web/scrivi/privacy.html): stored with

@@ -13,6 +13,9 @@
 - The alerts on current topics are edited by supervisors and administrators (`edits_content`);
   every signed-in member of staff reads the current ones at the top of the console.
 - The admin (`/admin/`) is for administrators only (decision 0008): `administers`.
+- The virtual assistant's menus (what the bot says to every citizen on WhatsApp and the web
+  chat) are edited, tried in the simulator and published by the same editorial team
+  (`edits_assistant`). Operators and analysts do not change what the city says.
 
 The functions take a queryset and the name of the field that holds the office, so this module
 stays below the apps it protects. A case outside a user's scope answers 404 (not 403): its
@@ -47,6 +50,9 @@ SOCIAL_TRIAGE = ALL_OFFICES
 # The city's editorial team: the content citizens read on every channel (the alerts on current
 # topics), edited in the console by supervisors and administrators.
 EDITORIAL = SUPERVISION
+# The assistant's menus are content citizens read too: the same editorial team edits and
+# publishes them (a name of its own, so a city can give the menus to other hands).
+ASSISTANT_EDITORS = EDITORIAL
 
 
 def _role(user: Any) -> str:
@@ -67,6 +73,11 @@ def sees_every_office(user: Any) -> bool:
 def triages_social(user: Any) -> bool:
     """Whether `user` works the social triage queue (Facebook and Instagram comments)."""
     return _role(user) in SOCIAL_TRIAGE
+
+
+def edits_assistant(user: Any) -> bool:
+    """Whether `user` edits, previews and publishes the virtual assistant's menus."""
+    return _role(user) in ASSISTANT_EDITORS
 
 
 def supervises(user: Any) -> bool:

@@ -19,4 +19,5 @@ def site(request: HttpRequest) -> dict[str, Any]:
         "can_triage_social": access.triages_social(user),
         "can_analyse": access.analyses(user),
         "can_edit_content": access.edits_content(user),
+        "can_edit_assistant": access.edits_assistant(user),
     }

@@ -9,6 +9,8 @@ from django.views.generic import RedirectView
 from ascolto.web.views import public_alerts, public_reports
 from ascolto.web.views.console import (
     alerts,
+    assistant,
+    assistant_simulator,
     auth,
     callrecords,
     calls,
@@ -22,6 +24,7 @@ from ascolto.web.views.console import (
     screenpop,
     social,
 )
+from ascolto.web.views.scrivi import assistant as scrivi_assistant
 from ascolto.web.views.scrivi import rating, request, status
 
 console_patterns = [
@@ -38,8 +41,16 @@ console_patterns = [
     *reports_ivr.urlpatterns,
     *social.urlpatterns,
     *alerts.urlpatterns,
+    # The simulator before the editor: its path would match the editor's version actions.
+    *assistant_simulator.urlpatterns,
+    *assistant.urlpatterns,
 ]
-scrivi_patterns = [*request.urlpatterns, *status.urlpatterns, *rating.urlpatterns]
+scrivi_patterns = [
+    *request.urlpatterns,
+    *status.urlpatterns,
+    *rating.urlpatterns,
+    *scrivi_assistant.urlpatterns,
+]
 
 urlpatterns = [
     path("", RedirectView.as_view(url="/scrivi/", permanent=False)),

@@ -41,7 +41,7 @@ from django.utils import timezone
 from django.utils.text import get_valid_filename
 from django.utils.translation import gettext as _
 
-from ascolto.channels import intake, queue
+from ascolto.channels import assistants, intake, queue
 from ascolto.channels.adapters.meta import parse as parsing
 from ascolto.channels.adapters.meta.graph import INVALID_TOKEN, GraphClient, GraphError
 from ascolto.channels.config import secret
@@ -360,7 +360,7 @@ def _take_in(ids: list[int], prepared: dict[int, _Prepared]) -> Drained:
             pair_identities(
                 [((Identity.Kind.WHATSAPP_BSUID, b), (Identity.Kind.WHATSAPP, p)) for b, p in pairs]
             )
-        outcomes = intake.receive_many([i.inbound for i in incoming], accepted=True)
+        outcomes = _receive(incoming)
         refused: dict[int, str] = {}
         position = 0
         for row in good:
@@ -386,6 +386,18 @@ def _take_in(ids: list[int], prepared: dict[int, _Prepared]) -> Drained:
     if failed:
         logger.warning("meta deliveries: %d delivery(ies) not taken in, retried later", failed)
     return Drained(len(rows) - failed, failed)
+
+
+def _receive(incoming: list[parsing.Incoming]) -> list[Any]:
+    """Intake's outcome of each message, in order; a WhatsApp channel with an assistant hands
+    its messages to the assistant first (`channels.assistants`): those it keeps (None) never
+    reach intake, and count as taken in."""
+    inbounds = [i.inbound for i in incoming]
+    codes = {i.channel for i in inbounds}
+    channels = {c.code: c for c in Channel.objects.filter(code__in=codes)} if codes else {}
+    routed = assistants.route(inbounds, channels)
+    received = iter(intake.receive_many([m for m in routed if m is not None], accepted=True))
+    return [None if m is None else next(received) for m in routed]
 
 
 def _parsed(prepared: dict[int, _Prepared], row: WebhookDelivery) -> parsing.Parsed:

@@ -1,0 +1,78 @@
+"""The web chat of the virtual assistant on the citizen pages (`/scrivi/assistente/`).
+
+The same engine as on WhatsApp (`assistant.actions.web_turn`); the session is keyed by the hash
+of a random token kept in a cookie, so nothing of the visitor is stored. Each message is a plain
+form (a text box, or one small form per choice offered): without JavaScript the page shows the
+last exchange; with HTMX the answer is appended to the conversation in place. No session is
+made until the visitor writes.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import URLPattern, path
+from django.utils.translation import gettext as _
+
+from ascolto.assistant import actions
+from ascolto.assistant.engine import Out
+from ascolto.web.views.scrivi.protection import over_limit
+
+COOKIE = "ascolto_assistente"
+COOKIE_AGE = 60 * 60 * 2  # the session ends after an hour idle anyway
+TOKEN = re.compile(r"^[A-Za-z0-9_-]{32,64}$")
+MAX_TEXT = 500
+RATE_LIMIT_SETTING = "ASCOLTO_ASSISTANT_RATE_LIMIT"
+RATE_LIMIT_DEFAULT = "240/h"
+
+
+def chat(request: HttpRequest) -> HttpResponse:
+    token = request.COOKIES.get(COOKIE, "")
+    if not TOKEN.match(token):
+        token = secrets.token_urlsafe(32)
+    said = ""
+    outs: list[Out] = []
+    status = 200
+    if request.method == "POST":
+        text = (request.POST.get("text") or "").strip()[:MAX_TEXT]
+        choice = (request.POST.get("choice") or "").strip()[:40]
+        said = text or (request.POST.get("label") or "").strip()[:100]
+        if over_limit(request, "assistant", RATE_LIMIT_SETTING, RATE_LIMIT_DEFAULT):
+            outs, status = (
+                [Out(_("Troppi messaggi in poco tempo: riprova tra qualche minuto."))],
+                429,
+            )
+        elif not text and not choice:
+            outs, status = [Out(_("Scrivi una domanda o scegli una voce."))], 400
+        else:
+            outs = actions.web_turn(token, text, choice)
+            if not outs:
+                outs = [Out(_("L'assistente non è disponibile: scrivi al Comune con il modulo."))]
+    available = bool(outs) or actions.web_menu() is not None
+    context = {
+        "said": said,
+        "outs": outs,
+        "title": _("Assistente virtuale"),
+        "available": available,
+    }
+    if request.headers.get("HX-Request"):
+        response = render(request, "web/scrivi/_assistant_exchange.html", context, status=status)
+    else:
+        response = render(request, "web/scrivi/assistant.html", context, status=status)
+    if request.method == "POST":
+        response.set_cookie(
+            COOKIE,
+            token,
+            max_age=COOKIE_AGE,
+            httponly=True,
+            samesite="Lax",
+            secure=settings.SESSION_COOKIE_SECURE,
+        )
+    return response
+
+
+urlpatterns: list[URLPattern] = [path("assistente/", chat, name="assistant")]
