@@ -158,7 +158,9 @@ def test_reply_with_a_template_and_resolve_with_the_keyboard_only(
     expect(resolution).to_be_focused()
     tab.keyboard.type("Avviso rispedito, pagamento verificato.")
     tab.keyboard.press("Control+Enter")
-    expect(tab.get_by_role("dialog", name="Risolvere il caso con questa risoluzione?")).to_be_visible()
+    expect(
+        tab.get_by_role("dialog", name="Risolvere il caso con questa risoluzione?")
+    ).to_be_visible()
     expect(tab.locator("#case-confirm-ok")).to_be_focused()
     tab.keyboard.press("Enter")
     expect(tab.get_by_role("status").first).to_contain_text("Caso risolto.")
@@ -172,7 +174,10 @@ def test_an_empty_reply_is_refused_before_any_dialog(
     tab = _tab(browser, live_server, cast.operator, WIDE)
     tabs.append(tab)
     posts: list[str] = []
-    tab.on("request", lambda r: posts.append(r.url) if r.method == "POST" and "/reply/" in r.url else None)
+    tab.on(
+        "request",
+        lambda r: posts.append(r.url) if r.method == "POST" and "/reply/" in r.url else None,
+    )
     tab.goto(f"/console/cases/{ticket.code}/")
 
     reply = tab.get_by_label("Risposta al cittadino")

@@ -81,7 +81,9 @@ def test_the_search_fills_the_placeholders_with_the_case(cast: personas.Cast) ->
         body="{saluto}, la pratica {codice} sarà chiusa entro il {scadenza} da {ufficio}. {altro}",
         audience=Article.Audience.INTERNAL,
     )
-    Article.objects.create(slug="bozza", title="Bozza TARI", summary="x", body="x", is_published=False)
+    Article.objects.create(
+        slug="bozza", title="Bozza TARI", summary="x", body="x", is_published=False
+    )
     url = reverse("console:case-snippets", args=[ticket.code])
 
     response = _client(cast.office_operator).get(url, {"q": "tari"})
@@ -136,7 +138,9 @@ def test_without_javascript_the_reply_asks_for_confirmation_and_an_empty_one_is_
     assert 'name="confirmed" value="True"' in page
     assert not Message.objects.filter(author=cast.operator).exists()
 
-    done = client.post(url, {"text": "Gentile Sig.ra Rossi, l'avviso è partito.", "confirmed": "True"})
+    done = client.post(
+        url, {"text": "Gentile Sig.ra Rossi, l'avviso è partito.", "confirmed": "True"}
+    )
     assert done.status_code == 302
     assert Message.objects.get(author=cast.operator).text.startswith("Gentile Sig.ra Rossi")
 

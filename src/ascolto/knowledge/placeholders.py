@@ -24,7 +24,7 @@ NAMES = ("saluto", "nome", "codice", "scadenza", "ufficio")
 
 
 def sex_from_fiscal_code(code: str) -> str:
-    """"F" or "M" read from an Italian fiscal code, "" when it is not one."""
+    """ "F" or "M" read from an Italian fiscal code, "" when it is not one."""
     code = code.strip().upper()
     if not _FISCAL_CODE.match(code):
         return ""

@@ -7,26 +7,53 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('tickets', '0005_status_theme_index'),
+        ("tickets", "0005_status_theme_index"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='CasePresence',
+            name="CasePresence",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('seen_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='visto il')),
-                ('typing', models.BooleanField(default=False, verbose_name='sta scrivendo')),
-                ('ticket', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='presences', to='tickets.ticket', verbose_name='caso')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='utente')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "seen_at",
+                    models.DateTimeField(
+                        default=django.utils.timezone.now, verbose_name="visto il"
+                    ),
+                ),
+                ("typing", models.BooleanField(default=False, verbose_name="sta scrivendo")),
+                (
+                    "ticket",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="presences",
+                        to="tickets.ticket",
+                        verbose_name="caso",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="utente",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'presenza sul caso',
-                'verbose_name_plural': 'presenze sui casi',
-                'constraints': [models.UniqueConstraint(fields=('ticket', 'user'), name='casepresence_unique')],
+                "verbose_name": "presenza sul caso",
+                "verbose_name_plural": "presenze sui casi",
+                "constraints": [
+                    models.UniqueConstraint(fields=("ticket", "user"), name="casepresence_unique")
+                ],
             },
         ),
     ]
