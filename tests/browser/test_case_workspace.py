@@ -105,6 +105,7 @@ def test_the_first_message_is_visible_without_scrolling(
         # Three areas: the citizen beside the thread, the composer under it, in view.
         assert citizen["x"] > box["x"] + box["width"]
         assert composer["y"] + composer["height"] <= viewport["height"] + 1
+        assert box["y"] + box["height"] <= composer["y"]  # not under the sticky composer
     else:
         # One column: the citizen's data come after the thread and the composer.
         assert citizen["y"] > composer["y"]

@@ -199,6 +199,7 @@
       list.appendChild(item);
     });
     search.setAttribute("aria-activedescendant", "snippet-" + state.active);
+    document.getElementById("snippet-" + state.active).scrollIntoView({ block: "nearest" });
   }
 
   function load(query) {

@@ -572,7 +572,7 @@ def snippets(request: HttpRequest, code: str) -> JsonResponse:
     composer's `#` search). JSON: {"results": [{"title", "summary", "text", "internal"}]}."""
     ticket = _case(request, code)
     query = request.GET.get("q", "")[:100]
-    found = knowledge_actions.search_articles(query)
+    found = knowledge_actions.search_articles(query, limit=6)
     results = [
         {
             "title": article.title,
