@@ -205,6 +205,7 @@ def test_the_modal_can_be_dismissed_and_nothing_is_done(
     tab.get_by_role("button", name="Aggiungi la nota").click()
     dialog = tab.get_by_role("dialog", name="Aggiungere la nota interna al caso?")
     expect(dialog).to_be_visible()
+    expect(tab.locator("#case-confirm-ok")).to_be_focused()  # shown: faded in, not half-way
     assert serious_violations(tab) == []
     tab.keyboard.press("Escape")
     expect(dialog).to_be_hidden()

@@ -121,6 +121,20 @@ def test_the_poll_lists_the_others_on_the_case_and_forgets_them(cast: personas.C
     assert "Marco N. sta guardando questo caso" in page
 
 
+def test_opening_a_case_forgets_the_cases_left(cast: personas.Cast) -> None:
+    left, opened = _scrivi_case(), factories.open_case()
+    client = _client(cast.operator)
+    with time_machine.travel(NOON, tick=False):
+        client.post(reverse("console:case-presence", args=[left.code]))
+        client.get(reverse("console:case", args=[opened.code]))
+        assert CasePresence.objects.filter(user=cast.operator).count() == 2  # both seen now
+    with time_machine.travel(NOON + timedelta(minutes=5), tick=False):
+        client.get(reverse("console:case", args=[opened.code]))
+    assert list(
+        CasePresence.objects.filter(user=cast.operator).values_list("ticket", flat=True)
+    ) == [opened.pk]
+
+
 def test_without_javascript_the_reply_asks_for_confirmation_and_an_empty_one_is_refused(
     cast: personas.Cast,
 ) -> None:

@@ -1047,6 +1047,9 @@ def note_presence(ticket: Ticket, user: User, *, typing: bool) -> list[Presence]
     return [Presence(short_name(p.user), p.typing) for p in others]
 
 
-def leave_case(ticket: Ticket, user: User) -> None:
-    """Forget that `user` has the case open (they left its page, or acted on it)."""
-    CasePresence.objects.filter(ticket=ticket, user=user).delete()
+def forget_old_presence(user: User) -> int:
+    """Delete `user`'s rows of cases they left (not seen for `PRESENCE_SECONDS`), so the table
+    holds about one row per user on a case now; called when a case page opens."""
+    since = timezone.now() - timedelta(seconds=PRESENCE_SECONDS)
+    deleted, _by_model = CasePresence.objects.filter(user=user, seen_at__lt=since).delete()
+    return deleted

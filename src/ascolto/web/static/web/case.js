@@ -6,6 +6,15 @@
 (function () {
   "use strict";
   var composer = document.getElementById("composer");
+  // The page's words, translated in the template (data-text-*), with the Italian as fallback.
+  function word(name, fallback) {
+    return (composer && composer.getAttribute("data-text-" + name)) || fallback;
+  }
+  function escape(text) {
+    var span = document.createElement("span");
+    span.textContent = text;
+    return span.innerHTML.replace(/"/g, "&quot;");
+  }
   var modalElement = document.getElementById("case-confirm");
   var pending = null;
   var returnFocus = null;
@@ -41,7 +50,7 @@
     var first = null;
     areas(form).forEach(function (area) {
       if (area.required && !area.value.trim()) {
-        setError(area, area.getAttribute("data-empty") || "Questo campo è obbligatorio: scrivi il testo.");
+        setError(area, word("empty", "Questo campo è obbligatorio: scrivi il testo."));
         first = first || area;
       } else {
         setError(area, "");
@@ -139,10 +148,10 @@
     picker.className = "composer-snippets";
     picker.id = "snippets";
     picker.innerHTML =
-      '<label for="snippet-search" class="small fw-semibold">Cerca modelli e articoli</label>' +
+      '<label for="snippet-search" class="small fw-semibold">' + escape(word("search", "Cerca modelli e articoli")) + '</label>' +
       '<input type="search" id="snippet-search" class="form-control form-control-sm" autocomplete="off" role="combobox" aria-expanded="true" aria-controls="snippet-list" aria-autocomplete="list" aria-describedby="snippet-hint">' +
-      '<ul id="snippet-list" role="listbox" aria-label="Modelli e articoli trovati"></ul>' +
-      '<p class="small mb-0 mt-1" id="snippet-hint">↑ ↓ per scegliere, Invio per inserire, Esc per chiudere</p>';
+      '<ul id="snippet-list" role="listbox" aria-label="' + escape(word("found", "Modelli e articoli trovati")) + '"></ul>' +
+      '<p class="small mb-0 mt-1" id="snippet-hint">' + escape(word("hint", "↑ ↓ per scegliere, Invio per inserire, Esc per chiudere")) + '</p>';
     var search = picker.querySelector("input");
     search.addEventListener("input", function () {
       clearTimeout(state.timer);
@@ -177,7 +186,7 @@
       none.setAttribute("aria-disabled", "true");
       none.setAttribute("aria-selected", "false");
       none.id = "snippet-none";
-      none.textContent = "Nessun modello o articolo trovato.";
+      none.textContent = word("none", "Nessun modello o articolo trovato.");
       list.appendChild(none);
       search.removeAttribute("aria-activedescendant");
       return;
@@ -190,7 +199,7 @@
       item.setAttribute("aria-selected", index === state.active ? "true" : "false");
       var title = document.createElement("span");
       title.className = "fw-semibold";
-      title.textContent = result.title + (result.internal ? " (interno)" : "");
+      title.textContent = result.title + (result.internal ? " " + word("internal", "(interno)") : "");
       var summary = document.createElement("span");
       summary.className = "small";
       summary.textContent = result.summary;

@@ -481,6 +481,7 @@ def case_page(request: HttpRequest, code: str) -> HttpResponse:
     ticket = _case(request, code)
     # An operator sees the citizen's messages: WhatsApp's read receipts go out (outbox).
     actions.mark_case_seen(ticket)
+    actions.forget_old_presence(request.user)  # type: ignore[arg-type]
     return _render_case(request, ticket)
 
 
