@@ -136,6 +136,13 @@
     }
   }
   composer.addEventListener("input", noteTyping);
+  // The same warning again is not swapped in, so a screen reader does not repeat it every poll.
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var list = document.getElementById("presence-list");
+    if (event.detail.target === list && list.innerHTML.trim() === event.detail.serverResponse.trim()) {
+      event.detail.shouldSwap = false;
+    }
+  });
   if (window.htmx) { window.htmx.trigger("#presence", "presence"); }
 
   // Templates and articles: `#` typed at the start of a word, or the button, opens the search.
