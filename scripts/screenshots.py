@@ -50,6 +50,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--scale", type=float, default=0.01)
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshots")
+    parser.add_argument("--only", nargs="*", default=[], help="names of the shots to take")
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
 
@@ -79,7 +80,7 @@ def main() -> None:
     base = f"http://127.0.0.1:{port}"
     try:
         wait_for(f"{base}/scrivi/")
-        take(base, args.out)
+        take(base, args.out, set(args.only))
     finally:
         server.terminate()
         server.wait(10)
@@ -99,11 +100,13 @@ def session_cookie(username: str) -> str:
     return str(client.cookies[settings.SESSION_COOKIE_NAME].value)
 
 
-def open_resolve(tab: Page) -> Locator:
-    """The case page's resolve form, opened: where the resolution text goes."""
-    panel = tab.locator("#action-resolve")
-    panel.locator("summary").click()
-    return panel
+def open_resolve(tab: Page) -> None:
+    """The case page's resolve form, opened with its key, and the `#` search of templates and
+    articles open in it (the whole window is shot)."""
+    tab.keyboard.press("s")
+    tab.keyboard.type("#")
+    tab.locator("#snippet-list [role=option]").first.wait_for()
+    tab.wait_for_timeout(300)
 
 
 def open_menu(tab: Page) -> None:
@@ -112,7 +115,11 @@ def open_menu(tab: Page) -> None:
     tab.wait_for_timeout(500)  # the panel slides in
 
 
-def take(base: str, out: Path) -> None:
+# Pages shot at the smallest common laptop screen rather than 1366×900.
+HEIGHTS = {"console-case": 768, "console-case-resolve": 768}
+
+
+def take(base: str, out: Path, only: set[str]) -> None:
     import django
     from django.conf import settings
     from playwright.sync_api import sync_playwright
@@ -157,7 +164,9 @@ def take(base: str, out: Path) -> None:
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
         for name, path, user, width, prepare in pages:
-            height = 900 if width > 800 else 740
+            if only and name not in only:
+                continue
+            height = HEIGHTS.get(name, 900 if width > 800 else 740)
             context = browser.new_context(
                 base_url=base, locale="it-IT", viewport={"width": width, "height": height}
             )

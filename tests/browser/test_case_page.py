@@ -39,7 +39,6 @@ def test_an_operator_escalates_and_the_office_operator_replies(
     page: Page, sign_in: Any, cast: personas.Cast
 ) -> None:
     ticket = _scrivi_case()
-    page.on("dialog", lambda dialog: dialog.accept())
 
     sign_in(cast.operator)
     page.goto(f"/console/cases/{ticket.code}/")
@@ -52,6 +51,7 @@ def test_an_operator_escalates_and_the_office_operator_replies(
     page.get_by_label("Ufficio", exact=True).select_option(label="Ufficio TARI")
     page.get_by_label("Nota per l'ufficio (facoltativa)").fill("Verificare l'invio dell'avviso.")
     page.get_by_role("button", name="Passa all'ufficio").click()
+    page.get_by_role("dialog").get_by_role("button", name="Conferma").click()
 
     expect(page.get_by_role("status").first).to_contain_text("Caso passato all'ufficio.")
     expect(page.locator("#case-status")).to_have_text("Assegnato a un ufficio")
@@ -61,9 +61,9 @@ def test_an_operator_escalates_and_the_office_operator_replies(
     sign_in(cast.office_operator)
     page.goto(f"/console/cases/{ticket.code}/")
     expect(page.locator("#thread")).to_contain_text("Verificare l'invio dell'avviso.")
-    page.get_by_text("Rispondi al cittadino", exact=True).click()
     page.get_by_label("Risposta al cittadino").fill("L'avviso è stato rispedito oggi.")
     page.get_by_role("button", name="Invia la risposta").click()
+    page.get_by_role("dialog").get_by_role("button", name="Conferma").click()
 
     expect(page.get_by_role("status").first).to_contain_text("Risposta inviata al cittadino.")
     expect(page.locator("#thread")).to_contain_text("L'avviso è stato rispedito oggi.")
@@ -78,7 +78,6 @@ def test_a_refused_action_says_why_and_keeps_the_text(
     ticket = factories.ticket_in(
         Ticket.Status.OFFICE, actor=cast.operator, office=cast.tari, level=2
     )
-    page.on("dialog", lambda dialog: dialog.accept())
     sign_in(cast.operator)
     page.goto(f"/console/cases/{ticket.code}/")
     page.get_by_text("Assegna", exact=True).click()
@@ -87,6 +86,7 @@ def test_a_refused_action_says_why_and_keeps_the_text(
         label="Giulia Verdi (Operatore di primo livello · Contact center 020202)"
     )
     page.get_by_role("button", name="Assegna il caso").click()
+    page.get_by_role("dialog").get_by_role("button", name="Conferma").click()
 
     expect(page.locator("#case-error")).to_contain_text(
         "L'operatore Giulia Verdi non fa parte del team Back office TARI."

@@ -35,7 +35,6 @@ def test_an_operator_resends_a_reply_that_was_not_delivered(
     deliver_message(reply.pk, attempt=20, last_attempt=True)  # its last try failed too
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"  # back up
     mail.outbox = []
-    page.on("dialog", lambda dialog: dialog.accept())
 
     sign_in(cast.operator)
     page.goto(f"/console/cases/{ticket.code}/")
@@ -44,6 +43,7 @@ def test_an_operator_resends_a_reply_that_was_not_delivered(
     assert serious_violations(page) == []
 
     page.locator(f"#message-{reply.pk}").get_by_role("button", name="Reinvia").click()
+    page.get_by_role("dialog").get_by_role("button", name="Conferma").click()
 
     expect(page.get_by_role("status").first).to_contain_text("Risposta rimessa in coda di invio.")
     expect(page.locator("#failed-replies")).to_have_count(0)

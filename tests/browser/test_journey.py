@@ -74,6 +74,7 @@ def test_from_the_citizen_to_the_office_and_back(
     page.get_by_label("Ufficio", exact=True).select_option(label="Ufficio TARI")
     page.get_by_label("Nota per l'ufficio (facoltativa)").fill("Verificare la spedizione.")
     page.get_by_role("button", name="Passa all'ufficio").click()
+    page.get_by_role("dialog").get_by_role("button", name="Conferma").click()
     expect(page.locator("#case-status")).to_have_text("Assegnato a un ufficio")
 
     # 4. Another office's operator does not see it: not in the inbox, 404 on its page.
@@ -88,9 +89,9 @@ def test_from_the_citizen_to_the_office_and_back(
     sign_in(cast.office_operator)
     page.goto("/console/inbox/")
     page.get_by_role("link", name=code).click()
-    page.get_by_text("Rispondi al cittadino", exact=True).click()
     page.get_by_label("Risposta al cittadino").fill(ANSWER)
     page.get_by_role("button", name="Invia la risposta").click()
+    page.get_by_role("dialog").get_by_role("button", name="Conferma").click()
     expect(page.get_by_role("status").first).to_contain_text("Risposta inviata al cittadino.")
     assert any(ANSWER in message.body for message in mail.outbox)
 

@@ -135,7 +135,10 @@ def test_an_empty_reply_is_an_error_next_to_the_field(cast: personas.Cast) -> No
         "Questo campo è obbligatorio: scrivi il testo.",
     )
     assert 'aria-describedby="id_replyform_text-error"' in page
-    assert '<details class="case-action mb-2 border rounded p-2" id="action-reply" open>' in page
+    assert (
+        '<details class="case-action composer-panel mb-1" id="action-reply" name="composer" open>'
+        in page
+    )
     assert counts() == before
 
 

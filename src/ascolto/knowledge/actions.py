@@ -93,3 +93,27 @@ def public_article(slug: str) -> Article | None:
         .filter(slug=slug, audience=Article.Audience.PUBLIC, is_published=True)
         .first()
     )
+
+
+def search_articles(query: str, limit: int = 8) -> list[Article]:
+    """Published articles (public and internal) for an operator's reply, best first.
+
+    Every word of `query` (two letters or more, accents ignored by the database's
+    case-insensitive match only as far as it goes) must appear in the title, keywords, summary or
+    text; a title hit ranks first. An empty query lists the most recently updated articles, so
+    the composer's search shows something before the operator types."""
+    terms = [t for t in re.findall(r"\w+", query.lower()) if len(t) >= 2][:MAX_WORDS]
+    articles = Article.objects.filter(is_published=True)
+    if not terms:
+        return list(articles.order_by("-updated_at", "title")[:limit])
+    for term in terms:
+        articles = articles.filter(
+            Q(title__icontains=term)
+            | Q(keywords__icontains=term)
+            | Q(summary__icontains=term)
+            | Q(body__icontains=term)
+        )
+    found = list(articles.order_by("title")[:200])
+    folded = [_fold(t) for t in terms]
+    found.sort(key=lambda a: (-sum(t in _fold(a.title) for t in folded), a.title))
+    return found[:limit]

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -38,6 +38,7 @@ from ascolto.organisation.models import Office, Team, User
 from ascolto.tickets import answers, codes, events
 from ascolto.tickets.models import (
     Campaign,
+    CasePresence,
     Tag,
     Theme,
     Ticket,
@@ -1004,3 +1005,51 @@ def _first_level_office(ticket: Ticket) -> Office | None:
     opened = ticket.events.filter(kind=TicketEvent.Kind.OPENED).first()
     office_id = opened.data.get("office") if opened else None
     return Office.objects.filter(pk=office_id).first() if office_id else None
+
+
+# A page polls every few seconds; a user not heard from in this long has left the case.
+PRESENCE_SECONDS = 20
+
+
+@dataclass(frozen=True)
+class Presence:
+    """Another user on the same case: their short name and whether they are writing."""
+
+    name: str
+    typing: bool
+
+
+def short_name(user: User) -> str:
+    """«Mario R.»: the first name and the initial of the last, or the username."""
+    first, last = user.first_name.strip(), user.last_name.strip()
+    if first and last:
+        return f"{first} {last[0]}."
+    return first or last or user.get_username()
+
+
+def note_presence(ticket: Ticket, user: User, *, typing: bool) -> list[Presence]:
+    """Record that `user` has the case open (and is writing a reply, or not); return the others
+    seen on it in the last `PRESENCE_SECONDS`. Two queries: one upsert, one read."""
+    now = timezone.now()
+    CasePresence.objects.bulk_create(
+        [CasePresence(ticket=ticket, user=user, seen_at=now, typing=typing)],
+        update_conflicts=True,
+        unique_fields=["ticket", "user"],
+        update_fields=["seen_at", "typing"],
+    )
+    since = now - timedelta(seconds=PRESENCE_SECONDS)
+    others = (
+        CasePresence.objects.filter(ticket=ticket, seen_at__gte=since)
+        .exclude(user=user)
+        .select_related("user")
+        .order_by("-typing", "user__first_name", "user__pk")
+    )
+    return [Presence(short_name(p.user), p.typing) for p in others]
+
+
+def forget_old_presence(user: User) -> int:
+    """Delete `user`'s rows of cases they left (not seen for `PRESENCE_SECONDS`), so the table
+    holds about one row per user on a case now; called when a case page opens."""
+    since = timezone.now() - timedelta(seconds=PRESENCE_SECONDS)
+    deleted, _by_model = CasePresence.objects.filter(user=user, seen_at__lt=since).delete()
+    return deleted

@@ -596,3 +596,31 @@ class TicketEvent(models.Model):
 
     def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
         raise DomainError(_("Gli eventi di un caso si aggiungono soltanto: non si cancellano."))
+
+
+class CasePresence(models.Model):
+    """Who has a case's page open, and whether they are writing on it: one row per (case, user),
+    its `seen_at` moved by the page's short poll. Rows older than `PRESENCE_SECONDS` count as
+    gone; they are overwritten, never piled up."""
+
+    ticket = models.ForeignKey(
+        Ticket, verbose_name="caso", on_delete=models.CASCADE, related_name="presences"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="utente",
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    seen_at = models.DateTimeField("visto il", default=timezone.now)
+    typing = models.BooleanField("sta scrivendo", default=False)
+
+    class Meta:
+        verbose_name = "presenza sul caso"
+        verbose_name_plural = "presenze sui casi"
+        constraints = [
+            models.UniqueConstraint(fields=["ticket", "user"], name="casepresence_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.ticket_id} · {self.user_id}"

@@ -15,7 +15,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.files.storage import default_storage
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import URLPattern, path, reverse
@@ -30,6 +30,8 @@ from ascolto.channels.models import Message
 from ascolto.contactcenter import actions as cc_actions
 from ascolto.core import access
 from ascolto.core.errors import DomainError
+from ascolto.knowledge import actions as knowledge_actions
+from ascolto.knowledge import placeholders
 from ascolto.organisation.models import User
 from ascolto.tickets import actions, citizen_history, sla
 from ascolto.tickets.models import Ticket, TicketEvent
@@ -235,6 +237,18 @@ ACTIONS: dict[str, Action] = {
 }
 
 
+# The actions of the composer under the thread, in the order of its panels.
+COMPOSER = ("reply", "template", "note", "resolve")
+# The case page's keys (outside a text field), for the page's help and docs/console.md.
+SHORTCUTS = (
+    ("r", gettext_lazy("scrivi la risposta al cittadino")),
+    ("n", gettext_lazy("scrivi una nota interna")),
+    ("s", gettext_lazy("risolvi il caso")),
+    ("#", gettext_lazy("nel testo: inserisci un modello o un articolo")),
+    ("Ctrl+Invio", gettext_lazy("nel testo: invia (con conferma)")),
+)
+
+
 def _case(request: HttpRequest, code: str) -> Ticket:
     queryset = Ticket.objects.select_related(
         "channel",
@@ -413,6 +427,12 @@ def _render_case(
     now = timezone.now()
     route, reply_refusal = _reply_channel(ticket)
     offered, refused = _panels(ticket, request.user, route, failed)
+    # The composer under the thread holds the ways to write (reply, template, note, resolve);
+    # the other actions are a compact menu beside it. One of the composer's panels is open.
+    composer = [panel for panel in offered if panel["action"].name in COMPOSER]
+    others = [panel for panel in offered if panel["action"].name not in COMPOSER]
+    if composer and not any(panel["open"] for panel in composer):
+        composer[0]["open"] = True
     thread = list(
         ticket.thread()
         .select_related("channel", "author", "conversation__identity")
@@ -435,6 +455,10 @@ def _render_case(
         "reply_conversation": route.conversation,
         "reply_refusal": reply_refusal,
         "offered": offered,
+        "composer": composer,
+        "other_actions": others,
+        "shortcuts": SHORTCUTS,
+        "presence": actions.note_presence(ticket, request.user, typing=False),  # type: ignore[arg-type]
         "refused": refused,
         "error": error,
         "failed_action": ACTIONS[failed[0]] if failed else None,
@@ -457,6 +481,7 @@ def case_page(request: HttpRequest, code: str) -> HttpResponse:
     ticket = _case(request, code)
     # An operator sees the citizen's messages: WhatsApp's read receipts go out (outbox).
     actions.mark_case_seen(ticket)
+    actions.forget_old_presence(request.user)  # type: ignore[arg-type]
     return _render_case(request, ticket)
 
 
@@ -541,6 +566,40 @@ def _confirm(
     return render(request, "web/console/case/confirm.html", context)
 
 
+@require_GET
+@access.require(access.handles_cases)
+def snippets(request: HttpRequest, code: str) -> JsonResponse:
+    """Articles and reply templates matching `q`, their text filled with this case's values (the
+    composer's `#` search). JSON: {"results": [{"title", "summary", "text", "internal"}]}."""
+    ticket = _case(request, code)
+    query = request.GET.get("q", "")[:100]
+    found = knowledge_actions.search_articles(query, limit=6)
+    results = [
+        {
+            "title": article.title,
+            "summary": article.summary,
+            "text": placeholders.fill(article.body, ticket),
+            "internal": article.audience == article.Audience.INTERNAL,
+        }
+        for article in found
+    ]
+    return JsonResponse({"results": results})
+
+
+@require_POST
+@access.require(access.handles_cases)
+def presence(request: HttpRequest, code: str) -> HttpResponse:
+    """The page's short poll: this user is on the case (writing, with `typing=1`); the answer is
+    the collision warning listing the others on it now."""
+    ticket = _case(request, code)
+    others = actions.note_presence(
+        ticket,
+        request.user,  # type: ignore[arg-type]
+        typing=request.POST.get("typing") == "1",
+    )
+    return render(request, "web/console/case/_presence.html", {"others": others})
+
+
 @access.require(access.handles_cases)
 @require_GET
 def attachment(request: HttpRequest, code: str, message_id: int, index: int) -> HttpResponseBase:
@@ -575,5 +634,7 @@ urlpatterns: list[URLPattern] = [
         attachment,
         name="case-attachment",
     ),
+    path("cases/<str:code>/snippets/", snippets, name="case-snippets"),
+    path("cases/<str:code>/presence/", presence, name="case-presence"),
     path("cases/<str:code>/<slug:name>/", case_action, name="case-action"),
 ]
