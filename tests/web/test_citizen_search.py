@@ -148,7 +148,7 @@ def test_the_citizen_page_shows_every_section(
     assert MARIA_EMAIL in html and MARIA_PHONE in html and MARIA_FISCAL_CODE in html
     assert people["maria"].code in html
     assert "4 su 5" in html
-    assert Consent.Purpose.PRIVACY.label in html
+    assert str(Consent.Purpose.PRIVACY.label) in html
     card = html[html.index(f'id="duplicate-{suggestion.pk}"') :]
     assert "Luca Bianchi" in card and f"Stesso Telefono: {MARIA_PHONE}" in card
     assert "Non coincidono" in card
