@@ -9,7 +9,6 @@ from django.db.models.functions import Lower, Replace
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
-
 # Accented letters an Italian name may carry, folded to the plain letter so that "Nicolò",
 # "NICOLO'" and "nicolo" find the same person. The same folding runs in the database (the
 # generated `*_key` columns below) and in Python on what is typed (`citizens.search.name_key`).

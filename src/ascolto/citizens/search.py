@@ -120,7 +120,10 @@ def case_counts(pks: list[int], user: Any) -> dict[int, int]:
     """The number of cases filed under each citizen of `pks` that `user` may see."""
     tickets = access.visible(Ticket.objects.filter(citizen_id__in=pks), user)
     return dict(
-        tickets.order_by().values("citizen_id").annotate(n=Count("id")).values_list("citizen_id", "n")
+        tickets.order_by()
+        .values("citizen_id")
+        .annotate(n=Count("id"))
+        .values_list("citizen_id", "n")
     )
 
 
@@ -146,7 +149,7 @@ def _by_handle(own: Q, kinds: tuple[str, ...], value: str) -> QuerySet[Citizen]:
             "citizen_id", flat=True
         )
     )
-    pks.update(Citizen.objects.filter(own).values_list("pk", flat=True)[:MAX_RESULTS * 5])
+    pks.update(Citizen.objects.filter(own).values_list("pk", flat=True)[: MAX_RESULTS * 5])
     return Citizen.objects.filter(pk__in=sorted(pks))
 
 

@@ -5,36 +5,311 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('citizens', '0003_consent_notice_version'),
+        ("citizens", "0003_consent_notice_version"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='citizen',
-            name='first_key',
-            field=models.GeneratedField(db_persist=True, expression=django.db.models.functions.text.Replace(django.db.models.functions.text.Replace(django.db.models.functions.text.Replace(django.db.models.functions.text.Replace(django.db.models.functions.text.Replace(django.db.models.functions.text.Replace(django.db.models.functions.text.Replace(django.db.models.functions.text.Replace(django.db.models.functions.text.Replace(django.db.models.functions.text.Replace(django.db.models.functions.text.Replace(django.db.models.functions.text.Replace(django.db.models.functions.text.Replace(django.db.models.functions.text.Replace(django.db.models.functions.text.Replace(django.db.models.functions.text.Replace(django.db.models.functions.text.Replace(django.db.models.functions.text.Replace(django.db.models.functions.text.Replace(django.db.models.functions.text.Replace(django.db.models.functions.text.Replace(django.db.models.functions.text.Replace(django.db.models.functions.text.Replace(django.db.models.functions.text.Replace(django.db.models.functions.text.Lower('first_name'), models.Value('à'), models.Value('a')), models.Value('á'), models.Value('a')), models.Value('â'), models.Value('a')), models.Value('ä'), models.Value('a')), models.Value('è'), models.Value('e')), models.Value('é'), models.Value('e')), models.Value('ê'), models.Value('e')), models.Value('ë'), models.Value('e')), models.Value('ì'), models.Value('i')), models.Value('í'), models.Value('i')), models.Value('î'), models.Value('i')), models.Value('ï'), models.Value('i')), models.Value('ò'), models.Value('o')), models.Value('ó'), models.Value('o')), models.Value('ô'), models.Value('o')), models.Value('ö'), models.Value('o')), models.Value('ù'), models.Value('u')), models.Value('ú'), models.Value('u')), models.Value('û'), models.Value('u')), models.Value('ü'), models.Value('u')), models.Value('ç'), models.Value('c')), models.Value('ñ'), models.Value('n')), models.Value("'"), models.Value('')), models.Value('’'), models.Value('')), output_field=models.CharField(max_length=100)),
+            model_name="citizen",
+            name="first_key",
+            field=models.GeneratedField(
+                db_persist=True,
+                expression=django.db.models.functions.text.Replace(
+                    django.db.models.functions.text.Replace(
+                        django.db.models.functions.text.Replace(
+                            django.db.models.functions.text.Replace(
+                                django.db.models.functions.text.Replace(
+                                    django.db.models.functions.text.Replace(
+                                        django.db.models.functions.text.Replace(
+                                            django.db.models.functions.text.Replace(
+                                                django.db.models.functions.text.Replace(
+                                                    django.db.models.functions.text.Replace(
+                                                        django.db.models.functions.text.Replace(
+                                                            django.db.models.functions.text.Replace(
+                                                                django.db.models.functions.text.Replace(
+                                                                    django.db.models.functions.text.Replace(
+                                                                        django.db.models.functions.text.Replace(
+                                                                            django.db.models.functions.text.Replace(
+                                                                                django.db.models.functions.text.Replace(
+                                                                                    django.db.models.functions.text.Replace(
+                                                                                        django.db.models.functions.text.Replace(
+                                                                                            django.db.models.functions.text.Replace(
+                                                                                                django.db.models.functions.text.Replace(
+                                                                                                    django.db.models.functions.text.Replace(
+                                                                                                        django.db.models.functions.text.Replace(
+                                                                                                            django.db.models.functions.text.Replace(
+                                                                                                                django.db.models.functions.text.Lower(
+                                                                                                                    "first_name"
+                                                                                                                ),
+                                                                                                                models.Value(
+                                                                                                                    "à"
+                                                                                                                ),
+                                                                                                                models.Value(
+                                                                                                                    "a"
+                                                                                                                ),
+                                                                                                            ),
+                                                                                                            models.Value(
+                                                                                                                "á"
+                                                                                                            ),
+                                                                                                            models.Value(
+                                                                                                                "a"
+                                                                                                            ),
+                                                                                                        ),
+                                                                                                        models.Value(
+                                                                                                            "â"
+                                                                                                        ),
+                                                                                                        models.Value(
+                                                                                                            "a"
+                                                                                                        ),
+                                                                                                    ),
+                                                                                                    models.Value(
+                                                                                                        "ä"
+                                                                                                    ),
+                                                                                                    models.Value(
+                                                                                                        "a"
+                                                                                                    ),
+                                                                                                ),
+                                                                                                models.Value(
+                                                                                                    "è"
+                                                                                                ),
+                                                                                                models.Value(
+                                                                                                    "e"
+                                                                                                ),
+                                                                                            ),
+                                                                                            models.Value(
+                                                                                                "é"
+                                                                                            ),
+                                                                                            models.Value(
+                                                                                                "e"
+                                                                                            ),
+                                                                                        ),
+                                                                                        models.Value(
+                                                                                            "ê"
+                                                                                        ),
+                                                                                        models.Value(
+                                                                                            "e"
+                                                                                        ),
+                                                                                    ),
+                                                                                    models.Value(
+                                                                                        "ë"
+                                                                                    ),
+                                                                                    models.Value(
+                                                                                        "e"
+                                                                                    ),
+                                                                                ),
+                                                                                models.Value("ì"),
+                                                                                models.Value("i"),
+                                                                            ),
+                                                                            models.Value("í"),
+                                                                            models.Value("i"),
+                                                                        ),
+                                                                        models.Value("î"),
+                                                                        models.Value("i"),
+                                                                    ),
+                                                                    models.Value("ï"),
+                                                                    models.Value("i"),
+                                                                ),
+                                                                models.Value("ò"),
+                                                                models.Value("o"),
+                                                            ),
+                                                            models.Value("ó"),
+                                                            models.Value("o"),
+                                                        ),
+                                                        models.Value("ô"),
+                                                        models.Value("o"),
+                                                    ),
+                                                    models.Value("ö"),
+                                                    models.Value("o"),
+                                                ),
+                                                models.Value("ù"),
+                                                models.Value("u"),
+                                            ),
+                                            models.Value("ú"),
+                                            models.Value("u"),
+                                        ),
+                                        models.Value("û"),
+                                        models.Value("u"),
+                                    ),
+                                    models.Value("ü"),
+                                    models.Value("u"),
+                                ),
+                                models.Value("ç"),
+                                models.Value("c"),
+                            ),
+                            models.Value("ñ"),
+                            models.Value("n"),
+                        ),
+                        models.Value("'"),
+                        models.Value(""),
+                    ),
+                    models.Value("’"),
+                    models.Value(""),
+                ),
+                output_field=models.CharField(max_length=100),
+            ),
         ),
         migrations.AddField(
-            model_name='citizen',
-            name='last_key',
-            field=models.GeneratedField(db_persist=True, expression=django.db.models.functions.text.Replace(django.db.models.functions.text.Replace(django.db.models.functions.text.Replace(django.db.models.functions.text.Replace(django.db.models.functions.text.Replace(django.db.models.functions.text.Replace(django.db.models.functions.text.Replace(django.db.models.functions.text.Replace(django.db.models.functions.text.Replace(django.db.models.functions.text.Replace(django.db.models.functions.text.Replace(django.db.models.functions.text.Replace(django.db.models.functions.text.Replace(django.db.models.functions.text.Replace(django.db.models.functions.text.Replace(django.db.models.functions.text.Replace(django.db.models.functions.text.Replace(django.db.models.functions.text.Replace(django.db.models.functions.text.Replace(django.db.models.functions.text.Replace(django.db.models.functions.text.Replace(django.db.models.functions.text.Replace(django.db.models.functions.text.Replace(django.db.models.functions.text.Replace(django.db.models.functions.text.Lower('last_name'), models.Value('à'), models.Value('a')), models.Value('á'), models.Value('a')), models.Value('â'), models.Value('a')), models.Value('ä'), models.Value('a')), models.Value('è'), models.Value('e')), models.Value('é'), models.Value('e')), models.Value('ê'), models.Value('e')), models.Value('ë'), models.Value('e')), models.Value('ì'), models.Value('i')), models.Value('í'), models.Value('i')), models.Value('î'), models.Value('i')), models.Value('ï'), models.Value('i')), models.Value('ò'), models.Value('o')), models.Value('ó'), models.Value('o')), models.Value('ô'), models.Value('o')), models.Value('ö'), models.Value('o')), models.Value('ù'), models.Value('u')), models.Value('ú'), models.Value('u')), models.Value('û'), models.Value('u')), models.Value('ü'), models.Value('u')), models.Value('ç'), models.Value('c')), models.Value('ñ'), models.Value('n')), models.Value("'"), models.Value('')), models.Value('’'), models.Value('')), output_field=models.CharField(max_length=100)),
+            model_name="citizen",
+            name="last_key",
+            field=models.GeneratedField(
+                db_persist=True,
+                expression=django.db.models.functions.text.Replace(
+                    django.db.models.functions.text.Replace(
+                        django.db.models.functions.text.Replace(
+                            django.db.models.functions.text.Replace(
+                                django.db.models.functions.text.Replace(
+                                    django.db.models.functions.text.Replace(
+                                        django.db.models.functions.text.Replace(
+                                            django.db.models.functions.text.Replace(
+                                                django.db.models.functions.text.Replace(
+                                                    django.db.models.functions.text.Replace(
+                                                        django.db.models.functions.text.Replace(
+                                                            django.db.models.functions.text.Replace(
+                                                                django.db.models.functions.text.Replace(
+                                                                    django.db.models.functions.text.Replace(
+                                                                        django.db.models.functions.text.Replace(
+                                                                            django.db.models.functions.text.Replace(
+                                                                                django.db.models.functions.text.Replace(
+                                                                                    django.db.models.functions.text.Replace(
+                                                                                        django.db.models.functions.text.Replace(
+                                                                                            django.db.models.functions.text.Replace(
+                                                                                                django.db.models.functions.text.Replace(
+                                                                                                    django.db.models.functions.text.Replace(
+                                                                                                        django.db.models.functions.text.Replace(
+                                                                                                            django.db.models.functions.text.Replace(
+                                                                                                                django.db.models.functions.text.Lower(
+                                                                                                                    "last_name"
+                                                                                                                ),
+                                                                                                                models.Value(
+                                                                                                                    "à"
+                                                                                                                ),
+                                                                                                                models.Value(
+                                                                                                                    "a"
+                                                                                                                ),
+                                                                                                            ),
+                                                                                                            models.Value(
+                                                                                                                "á"
+                                                                                                            ),
+                                                                                                            models.Value(
+                                                                                                                "a"
+                                                                                                            ),
+                                                                                                        ),
+                                                                                                        models.Value(
+                                                                                                            "â"
+                                                                                                        ),
+                                                                                                        models.Value(
+                                                                                                            "a"
+                                                                                                        ),
+                                                                                                    ),
+                                                                                                    models.Value(
+                                                                                                        "ä"
+                                                                                                    ),
+                                                                                                    models.Value(
+                                                                                                        "a"
+                                                                                                    ),
+                                                                                                ),
+                                                                                                models.Value(
+                                                                                                    "è"
+                                                                                                ),
+                                                                                                models.Value(
+                                                                                                    "e"
+                                                                                                ),
+                                                                                            ),
+                                                                                            models.Value(
+                                                                                                "é"
+                                                                                            ),
+                                                                                            models.Value(
+                                                                                                "e"
+                                                                                            ),
+                                                                                        ),
+                                                                                        models.Value(
+                                                                                            "ê"
+                                                                                        ),
+                                                                                        models.Value(
+                                                                                            "e"
+                                                                                        ),
+                                                                                    ),
+                                                                                    models.Value(
+                                                                                        "ë"
+                                                                                    ),
+                                                                                    models.Value(
+                                                                                        "e"
+                                                                                    ),
+                                                                                ),
+                                                                                models.Value("ì"),
+                                                                                models.Value("i"),
+                                                                            ),
+                                                                            models.Value("í"),
+                                                                            models.Value("i"),
+                                                                        ),
+                                                                        models.Value("î"),
+                                                                        models.Value("i"),
+                                                                    ),
+                                                                    models.Value("ï"),
+                                                                    models.Value("i"),
+                                                                ),
+                                                                models.Value("ò"),
+                                                                models.Value("o"),
+                                                            ),
+                                                            models.Value("ó"),
+                                                            models.Value("o"),
+                                                        ),
+                                                        models.Value("ô"),
+                                                        models.Value("o"),
+                                                    ),
+                                                    models.Value("ö"),
+                                                    models.Value("o"),
+                                                ),
+                                                models.Value("ù"),
+                                                models.Value("u"),
+                                            ),
+                                            models.Value("ú"),
+                                            models.Value("u"),
+                                        ),
+                                        models.Value("û"),
+                                        models.Value("u"),
+                                    ),
+                                    models.Value("ü"),
+                                    models.Value("u"),
+                                ),
+                                models.Value("ç"),
+                                models.Value("c"),
+                            ),
+                            models.Value("ñ"),
+                            models.Value("n"),
+                        ),
+                        models.Value("'"),
+                        models.Value(""),
+                    ),
+                    models.Value("’"),
+                    models.Value(""),
+                ),
+                output_field=models.CharField(max_length=100),
+            ),
         ),
         migrations.AddIndex(
-            model_name='citizen',
-            index=models.Index(fields=['last_key', 'first_key'], name='citizen_name_key_idx', opclasses=['varchar_pattern_ops', 'varchar_pattern_ops']),
+            model_name="citizen",
+            index=models.Index(
+                fields=["last_key", "first_key"],
+                name="citizen_name_key_idx",
+                opclasses=["varchar_pattern_ops", "varchar_pattern_ops"],
+            ),
         ),
         migrations.AddIndex(
-            model_name='citizen',
-            index=models.Index(fields=['first_key'], name='citizen_first_key_idx', opclasses=['varchar_pattern_ops']),
+            model_name="citizen",
+            index=models.Index(
+                fields=["first_key"],
+                name="citizen_first_key_idx",
+                opclasses=["varchar_pattern_ops"],
+            ),
         ),
         migrations.AddIndex(
-            model_name='citizen',
-            index=models.Index(fields=['email'], name='citizen_email_idx'),
+            model_name="citizen",
+            index=models.Index(fields=["email"], name="citizen_email_idx"),
         ),
         migrations.AddIndex(
-            model_name='citizen',
-            index=models.Index(fields=['phone'], name='citizen_phone_idx'),
+            model_name="citizen",
+            index=models.Index(fields=["phone"], name="citizen_phone_idx"),
         ),
     ]
