@@ -50,6 +50,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--scale", type=float, default=0.01)
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshots")
+    parser.add_argument("--only", default="", help="comma-separated names of the shots to take")
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
 
@@ -79,7 +80,7 @@ def main() -> None:
     base = f"http://127.0.0.1:{port}"
     try:
         wait_for(f"{base}/scrivi/")
-        take(base, args.out)
+        take(base, args.out, {n for n in args.only.split(",") if n})
     finally:
         server.terminate()
         server.wait(10)
@@ -112,14 +113,25 @@ def open_menu(tab: Page) -> None:
     tab.wait_for_timeout(500)  # the panel slides in
 
 
-def take(base: str, out: Path) -> None:
+def take(base: str, out: Path, only: set[str] | None = None) -> None:
     import django
     from django.conf import settings
     from playwright.sync_api import sync_playwright
 
     django.setup()
+    from django.db.models import Count
+
+    from ascolto.citizens.models import Citizen
     from ascolto.tickets.models import Ticket
 
+    # The citizen with the most identities and cases: the citizen page with every section full.
+    citizen = (
+        Citizen.objects.filter(merged_into__isnull=True)
+        .annotate(ids=Count("identities", distinct=True), cases=Count("tickets", distinct=True))
+        .order_by("-ids", "-cases", "pk")
+        .values_list("pk", flat=True)
+        .first()
+    )
     office_case = (
         Ticket.objects.filter(status=Ticket.Status.OFFICE, office__isnull=False)
         .order_by("-created_at")
@@ -153,7 +165,11 @@ def take(base: str, out: Path) -> None:
         ("console-overview", "/console/overview/", "supervisore", 1366, None),
         ("console-contact-center", "/console/contactcenter/", "supervisore", 1366, None),
         ("console-reports", "/console/reports/", "analista", 1366, None),
+        ("console-citizen", f"/console/citizens/{citizen}/", "operatore", 1366, None),
+        ("console-wall", "/console/overview/wall/", "supervisore", 1366, None),
     ]
+    if only:
+        pages = [p for p in pages if p[0] in only]
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
         for name, path, user, width, prepare in pages:
