@@ -84,6 +84,16 @@ def test_names_ignore_accents_case_and_order(
     assert [c.full_name for c in find(text, cast.operator).citizens] == ["Nicolò De Luca"]
 
 
+def test_twelve_letters_that_name_no_case_are_a_name(cast: Cast) -> None:
+    factories.submit_scrivi(
+        "Buca", email="paola@example.it", first_name="Paola", last_name="Ferrari"
+    )
+    assert read_key("Paola Ferrari")[0] == Key.CODE  # it has a code's shape
+    found = find("Paola Ferrari", cast.operator)
+    assert found.key == Key.NAME
+    assert [c.full_name for c in found.citizens] == ["Paola Ferrari"]
+
+
 def test_a_tracking_code_opens_its_case(cast: Cast, people: dict[str, Ticket]) -> None:
     code = people["maria"].code
     page = client_for(cast.operator).get(SEARCH, {"q": code.lower()})

@@ -3,7 +3,8 @@ format), a fiscal code or a case's tracking code (decision 0005's rules of acces
 
 What is typed is read as one key, in this order: a tracking code (the case itself), an email
 address (it has an "@"), a fiscal code (16 letters and digits), a phone number (digits, spaces,
-"+", "-", ".", "/", parentheses), else a name. Handles are normalised by `citizens.handles`, so
+"+", "-", ".", "/", parentheses), else a name. Twelve letters with no digit that name no case
+in scope ("Paola Ferrari") are read as a name. Handles are normalised by `citizens.handles`, so
 "333 123 4567", "+39 333-1234567" and "00393331234567" are one number; they are looked up by
 equality on indexed columns (`Citizen.email`, `Citizen.phone`, `Citizen.fiscal_code`,
 `Identity(kind, value)`). A name is folded like the generated `Citizen.first_key`/`last_key`
@@ -101,7 +102,11 @@ def find(text: str, user: Any, limit: int = MAX_RESULTS) -> Found:
         return found
     if found.key == Key.CODE:
         found.case = access.visible(Ticket.objects.all(), user).filter(code=found.value).first()
-        return found
+        if found.case is not None or any(ch.isdigit() for ch in text):
+            return found
+        # Twelve letters read as a code ("Paola Ferrari" is one: no check character) that
+        # names no case: a name, after all.
+        found.key, found.value = Key.NAME, name_key(text)
     citizens = _matching(found.key, found.value)
     if citizens is None:
         return found
