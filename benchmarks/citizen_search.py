@@ -11,7 +11,7 @@ it does not exist), it builds a smaller city itself: the PostgreSQL database
 dropped, re-created, migrated and filled by `generate_city --scale <scale>` (seed 42), so it runs
 anywhere; `--keep` reuses that database when it is already filled.
 
-Each request is the whole results page (`/console/citizens/search/?q=…`) through Django's test
+Each request is the whole results page (a POST to `/console/citizens/search/`) through Django's test
 client, signed in as a first-level operator of the demo city (every citizen in scope) and, for
 the name key, as an office operator (the scope subquery); the typed keys rotate over different
 citizens, and phone numbers are typed in national format with spaces ("333 123 4567"), not as
@@ -220,10 +220,10 @@ def main() -> None:
             continue
         client = Client()
         client.force_login(user)
-        first = client.get("/console/citizens/search/", {"q": keys[0]})
+        first = client.post("/console/citizens/search/", {"q": keys[0]})
         assert first.status_code in (200, 302), (kind, first.status_code)
         times = _timed(
-            lambda q, c=client: c.get("/console/citizens/search/", {"q": q}),
+            lambda q, c=client: c.post("/console/citizens/search/", {"q": q}),
             keys,
             args.runs,
             args.warmup,

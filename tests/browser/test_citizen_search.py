@@ -41,7 +41,7 @@ def test_search_by_every_key_from_the_header(
     page.set_viewport_size({"width": size[0], "height": size[1]})
     sign_in(cast.operator)
     page.goto("/console/inbox/")
-    box = page.get_by_role("searchbox", name=re.compile("Cerca per nome"))
+    box = page.get_by_role("searchbox", name="Trova cittadino o caso")
     expect(box).to_be_visible()
 
     # Suggestions while typing: accents and order do not matter.
@@ -59,14 +59,14 @@ def test_search_by_every_key_from_the_header(
     # Each key, typed as an operator would, then Enter: the results page lists her.
     for typed in ("Maria Rossi", personas.MARIA_EMAIL.upper(), "333 123 4567",
                   personas.MARIA_FISCAL_CODE.lower()):  # fmt: skip
-        box = page.get_by_role("searchbox", name=re.compile("Cerca per nome"))
+        box = page.get_by_role("searchbox", name="Trova cittadino o caso")
         box.fill(typed)
         box.press("Enter")
         expect(page.locator("#citizen-results-table")).to_contain_text("Maria Rossì")
     assert serious_violations(page) == []
 
     # A tracking code opens the case itself.
-    box = page.get_by_role("searchbox", name=re.compile("Cerca per nome"))
+    box = page.get_by_role("searchbox", name="Trova cittadino o caso")
     box.fill(case.code.lower().replace("-", " "))
     box.press("Enter")
     expect(page).to_have_url(re.compile(f"/{case.code}/$"))
@@ -88,6 +88,10 @@ def test_the_wall_is_readable_and_accessible(
 def test_nothing_found_says_so(page: Page, sign_in: Any, cast: personas.Cast) -> None:
     _maria()
     sign_in(cast.office_operator)  # Maria's case is not in the TARI office's scope
-    page.goto("/console/citizens/search/?q=Maria+Rossi")
+    page.goto("/console/inbox/")
+    box = page.get_by_role("searchbox", name="Trova cittadino o caso")
+    box.fill("Maria Rossi")
+    box.press("Enter")
     expect(page.locator("#no-results")).to_be_visible()
+    assert "Maria" not in page.url  # POSTed: nothing typed lands in a URL
     assert serious_violations(page) == []

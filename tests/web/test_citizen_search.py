@@ -96,11 +96,11 @@ def test_twelve_letters_that_name_no_case_are_a_name(cast: Cast) -> None:
 
 def test_a_tracking_code_opens_its_case(cast: Cast, people: dict[str, Ticket]) -> None:
     code = people["maria"].code
-    page = client_for(cast.operator).get(SEARCH, {"q": code.lower()})
+    page = client_for(cast.operator).post(SEARCH, {"q": code.lower()})
     assert page.status_code == 302
     assert page["Location"].endswith(f"/{code}/")
     # Outside the TARI office's scope: not opened, not disclosed.
-    hidden = client_for(cast.office_operator).get(SEARCH, {"q": code})
+    hidden = client_for(cast.office_operator).post(SEARCH, {"q": code})
     assert hidden.status_code == 200
     assert "Nessun caso con questo codice" in hidden.content.decode()
 
@@ -110,21 +110,21 @@ def test_an_office_operator_finds_only_citizens_of_their_cases(
 ) -> None:
     tari = client_for(cast.office_operator)
     maria = people["maria"].citizen_id
-    html = tari.get(SEARCH, {"q": "Maria Rossi"}).content.decode()
+    html = tari.post(SEARCH, {"q": "Maria Rossi"}).content.decode()
     assert 'id="no-results"' in html and f"/console/citizens/{maria}/" not in html
-    html = tari.get(SEARCH, {"q": "de luca"}).content.decode()
+    html = tari.post(SEARCH, {"q": "de luca"}).content.decode()
     assert f'/console/citizens/{people["nicolo"].citizen_id}/">Nicolò De Luca' in html
     assert find(MARIA_EMAIL, cast.anagrafe_operator).citizens == []
-    assert client_for(cast.analyst).get(SEARCH, {"q": "Maria"}).status_code == 403
+    assert client_for(cast.analyst).post(SEARCH, {"q": "Maria"}).status_code == 403
     assert tari.get(f"/console/citizens/{maria}/").status_code == 404
     assert client_for(cast.analyst).get(f"/console/citizens/{maria}/").status_code == 403
     assert client_for(cast.operator).get(f"/console/citizens/{maria}/").status_code == 200
 
 
 def test_bad_input_says_what_is_wrong(cast: Cast) -> None:
-    html = client_for(cast.operator).get(SEARCH, {"q": "maria@"}).content.decode()
+    html = client_for(cast.operator).post(SEARCH, {"q": "maria@"}).content.decode()
     assert "non è un indirizzo email valido" in html
-    html = client_for(cast.operator).get(SEARCH, {"q": "RSSMRA80C52F205X"}).content.decode()
+    html = client_for(cast.operator).post(SEARCH, {"q": "RSSMRA80C52F205X"}).content.decode()
     assert "non è un codice fiscale valido" in html
 
 
@@ -132,11 +132,20 @@ def test_suggestions_while_typing_and_the_box_on_every_page(
     cast: Cast, people: dict[str, Ticket]
 ) -> None:
     client = client_for(cast.operator)
-    part = client.get(SEARCH, {"q": "ross"}, HTTP_HX_REQUEST="true").content.decode()
+    part = client.post(SEARCH, {"q": "ross"}, HTTP_HX_REQUEST="true").content.decode()
     assert "<html" not in part and "Maria Rossi" in part
     assert f'href="/console/citizens/{people["maria"].citizen_id}/"' in part
     assert 'id="console-search-q"' in client.get("/console/inbox/").content.decode()
     assert 'id="console-search-q"' in client.get(SEARCH).content.decode()
+
+
+def test_nothing_typed_lands_in_a_url(cast: Cast, people: dict[str, Ticket]) -> None:
+    client = client_for(cast.operator)
+    html = client.get("/console/inbox/").content.decode()
+    box = html[html.index('role="search"') - 200 : html.index('id="console-search-q"')]
+    assert 'method="post"' in box and "hx-get" not in box
+    # A name in the query string is not searched.
+    assert 'id="citizen-results-table"' not in client.get(SEARCH, {"q": "Maria"}).content.decode()
 
 
 def test_the_citizen_page_shows_every_section(

@@ -26,7 +26,7 @@ from django.urls import URLPattern, path
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from ascolto.channels.models import Channel, Conversation
 from ascolto.citizens.actions import accept_merge_suggestion, dismiss_merge_suggestion
@@ -115,13 +115,15 @@ def _label(kind: str) -> str:
         return kind
 
 
-@require_GET
+@require_http_methods(["GET", "POST"])
 @access.require(access.handles_cases)
 def search(request: HttpRequest) -> HttpResponse:
-    """The results of the header's search; a tracking code of a case in scope opens the case.
-    Asked by HTMX while typing (`HX-Request`), only the list of suggestions."""
+    """The results of the header's search (POSTed: nothing typed lands in a URL); a tracking
+    code of a case in scope opens the case. Asked by HTMX while typing (`HX-Request`), only the
+    list of suggestions. A GET shows the page with nothing searched."""
     suggesting = request.headers.get("HX-Request") == "true"
-    found = find(request.GET.get("q", ""), request.user, limit=SUGGEST if suggesting else 20)
+    text = request.POST.get("q", "") if request.method == "POST" else ""
+    found = find(text, request.user, limit=SUGGEST if suggesting else 20)
     if found.case is not None and not suggesting:
         return redirect(f"{case_url_prefix()}{found.case.code}/")
     context = {
