@@ -89,6 +89,9 @@ class Citizen(models.Model):
                 name="citizen_first_key_idx",
                 opclasses=["varchar_pattern_ops"],
             ),
+            # Plain indexes for the search by equality: the unique fiscal code's index is
+            # partial (not merged), which SQLite's planner cannot match to `fiscal_code = %s`.
+            models.Index(fields=["fiscal_code"], name="citizen_fiscal_code_idx"),
             models.Index(fields=["email"], name="citizen_email_idx"),
             models.Index(fields=["phone"], name="citizen_phone_idx"),
         ]
