@@ -25,6 +25,7 @@ from typing import Any
 from django.db import connections
 from django.db.models import Count, Q, QuerySet, Value
 from django.db.models.functions import Coalesce
+from django.db.models.lookups import Exact
 
 from ascolto.citizens.handles import normalise_email, normalise_fiscal_code, normalise_phone
 from ascolto.citizens.models import NAME_FOLDS, Citizen, Identity
@@ -113,7 +114,7 @@ def find(text: str, user: Any, limit: int = MAX_RESULTS) -> Found:
         return found
     # "Not merged" through a function: a record kept is the common case, so no index should
     # serve it (SQLite's planner, without statistics, would pick `merged_into`'s over the key's).
-    kept = citizens.alias(merged=Coalesce("merged_into_id", Value(0))).filter(merged=0)
+    kept = citizens.filter(Exact(Coalesce("merged_into_id", Value(0)), 0))
     rows = list(access.visible_citizens(kept, user).order_by("last_key", "first_key", "pk")[:limit])
     found.citizens = rows
     if rows:
