@@ -125,8 +125,19 @@ def take(base: str, out: Path, only: set[str]) -> None:
     from playwright.sync_api import sync_playwright
 
     django.setup()
+    from django.db.models import Count
+
+    from ascolto.citizens.models import Citizen
     from ascolto.tickets.models import Ticket
 
+    # The citizen with the most identities and cases: the citizen page with every section full.
+    citizen = (
+        Citizen.objects.filter(merged_into__isnull=True)
+        .annotate(ids=Count("identities", distinct=True), cases=Count("tickets", distinct=True))
+        .order_by("-ids", "-cases", "pk")
+        .values_list("pk", flat=True)
+        .first()
+    )
     office_case = (
         Ticket.objects.filter(status=Ticket.Status.OFFICE, office__isnull=False)
         .order_by("-created_at")
@@ -160,7 +171,11 @@ def take(base: str, out: Path, only: set[str]) -> None:
         ("console-overview", "/console/overview/", "supervisore", 1366, None),
         ("console-contact-center", "/console/contactcenter/", "supervisore", 1366, None),
         ("console-reports", "/console/reports/", "analista", 1366, None),
+        ("console-citizen", f"/console/citizens/{citizen}/", "operatore", 1366, None),
+        ("console-wall", "/console/overview/wall/", "supervisore", 1366, None),
     ]
+    if only:
+        pages = [p for p in pages if p[0] in only]
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
         for name, path, user, width, prepare in pages:

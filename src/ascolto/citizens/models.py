@@ -5,8 +5,27 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Lower, Replace
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
+
+# Accented letters an Italian name may carry, folded to the plain letter so that "Nicolò",
+# "NICOLO'" and "nicolo" find the same person. The same folding runs in the database (the
+# generated `*_key` columns below) and in Python on what is typed (`citizens.search.name_key`).
+NAME_FOLDS = (
+    ("à", "a"), ("á", "a"), ("â", "a"), ("ä", "a"), ("è", "e"), ("é", "e"), ("ê", "e"),
+    ("ë", "e"), ("ì", "i"), ("í", "i"), ("î", "i"), ("ï", "i"), ("ò", "o"), ("ó", "o"),
+    ("ô", "o"), ("ö", "o"), ("ù", "u"), ("ú", "u"), ("û", "u"), ("ü", "u"), ("ç", "c"),
+    ("ñ", "n"), ("'", ""), ("’", ""),
+)  # fmt: skip
+
+
+def folded(field: str) -> models.Func:
+    """The database expression of `field` lower-cased with `NAME_FOLDS` applied."""
+    expression: models.Func = Lower(field)
+    for accented, plain in NAME_FOLDS:
+        expression = Replace(expression, models.Value(accented), models.Value(plain))
+    return expression
 
 
 class Citizen(models.Model):
@@ -23,6 +42,19 @@ class Citizen(models.Model):
     fiscal_code = models.CharField("codice fiscale", max_length=16, blank=True)
     email = models.EmailField("email", blank=True)
     phone = models.CharField("telefono", max_length=20, blank=True)
+    # The names folded for search (lower case, no accents, no apostrophes), kept by the
+    # database itself so every write (bulk ones included) keeps them right; indexed for prefix
+    # search (`citizens.search`).
+    first_key = models.GeneratedField(
+        expression=folded("first_name"),
+        output_field=models.CharField(max_length=100),
+        db_persist=True,
+    )
+    last_key = models.GeneratedField(
+        expression=folded("last_name"),
+        output_field=models.CharField(max_length=100),
+        db_persist=True,
+    )
     created_at = models.DateTimeField("creato il", auto_now_add=True)
     merged_into = models.ForeignKey(
         "self",
@@ -43,7 +75,26 @@ class Citizen(models.Model):
                 name="citizen_unique_fiscal_code",
             )
         ]
-        indexes = [models.Index(fields=["last_name", "first_name"], name="citizen_name_idx")]
+        indexes = [
+            models.Index(fields=["last_name", "first_name"], name="citizen_name_idx"),
+            # varchar_pattern_ops: on PostgreSQL a LIKE 'prefix%' uses the index whatever the
+            # database's collation (ignored on SQLite, where the search uses a range).
+            models.Index(
+                fields=["last_key", "first_key"],
+                name="citizen_name_key_idx",
+                opclasses=["varchar_pattern_ops", "varchar_pattern_ops"],
+            ),
+            models.Index(
+                fields=["first_key"],
+                name="citizen_first_key_idx",
+                opclasses=["varchar_pattern_ops"],
+            ),
+            # Plain indexes for the search by equality: the unique fiscal code's index is
+            # partial (not merged), which SQLite's planner cannot match to `fiscal_code = %s`.
+            models.Index(fields=["fiscal_code"], name="citizen_fiscal_code_idx"),
+            models.Index(fields=["email"], name="citizen_email_idx"),
+            models.Index(fields=["phone"], name="citizen_phone_idx"),
+        ]
 
     def __str__(self) -> str:
         name = f"{self.first_name} {self.last_name}".strip()

@@ -110,8 +110,11 @@ class _Table:
     """How to turn a model instance, or keyword values, into one INSERT parameter row."""
 
     def __init__(self, model: type[models.Model]) -> None:
+        # Generated columns (`Citizen.first_key`, …) are the database's to write.
         fields = [
-            f for f in model._meta.concrete_fields if not (model in _AUTO_PK and f.primary_key)
+            f
+            for f in model._meta.concrete_fields
+            if not (model in _AUTO_PK and f.primary_key) and not f.generated
         ]
         self.attnames = [f.attname for f in fields]
         # Values left out take the field's default; the generator passes every field whose
