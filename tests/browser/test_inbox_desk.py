@@ -132,7 +132,7 @@ def test_columns_are_chosen_and_kept(page: Page, sign_in: Any, cast: personas.Ca
     page.set_viewport_size(LAPTOP)
     page.goto("/console/inbox/")
     page.get_by_text("Colonne", exact=True).click()
-    page.get_by_label("Tema", exact=True).uncheck()
+    page.get_by_role("checkbox", name="Tema").uncheck()
     page.get_by_label("Posizione di Stato").fill("1")
     page.get_by_label("Comoda").check()
     page.get_by_role("button", name="Salva le colonne").click()

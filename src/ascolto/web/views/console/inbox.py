@@ -275,10 +275,17 @@ def save_layout(request: HttpRequest) -> HttpResponse:
     user: User = request.user  # type: ignore[assignment]
     shown = request.POST.getlist("columns")
 
-    def position(key: str) -> tuple[int, int]:
-        raw = str(request.POST.get(f"position-{key}", "")).strip()
-        keys = list(inbox_columns.COLUMNS)
-        return (int(raw) if raw.isdigit() else 99, keys.index(key) if key in keys else 99)
+    keys = list(inbox_columns.COLUMNS)
+
+    def number(name: str) -> int:
+        raw = str(request.POST.get(name, "")).strip()
+        return int(raw) if raw.isdigit() else 99
+
+    def position(key: str) -> tuple[int, int, int]:
+        # On a tie, the column whose number the user changed goes first ("Stato" set to 1
+        # comes before the column that was already 1).
+        at, was = number(f"position-{key}"), number(f"was-{key}")
+        return (at, 0 if at != was else 1, keys.index(key) if key in keys else 99)
 
     try:
         web_actions.save_layout(
