@@ -40,7 +40,8 @@ def _cases(n: int) -> list[Ticket]:
 def _rows_above_the_fold(page: Page) -> int:
     height = page.viewport_size["height"] if page.viewport_size else 0
     boxes = page.locator("#inbox-results tbody tr").evaluate_all(
-        "rows => rows.map(r => { const b = r.getBoundingClientRect(); return [b.top, b.bottom, b.height]; })"
+        "rows => rows.map(r => {"
+        " const b = r.getBoundingClientRect(); return [b.top, b.bottom, b.height]; })"
     )
     assert all(h <= 44 for _top, _bottom, h in boxes), boxes
     return sum(1 for top, bottom, _h in boxes if top >= 0 and bottom <= height)
@@ -55,7 +56,6 @@ def test_rows_above_the_fold_and_accessible(
     page.set_viewport_size(size)
     page.goto("/console/inbox/")
     expect(page.locator("#inbox-results tbody tr")).to_have_count(25)
-    page.screenshot(path=f"/tmp/inbox-{size['width']}.png")
     if size == LAPTOP:
         assert _rows_above_the_fold(page) >= 20
     # The citizen's name is on the row.

@@ -142,9 +142,7 @@ def test_take_assigns_to_me_within_my_scope_only(cast: Cast) -> None:
     assert response.status_code == 404
     assert Ticket.objects.get(pk=elsewhere.pk).assignee_id is None
     # From the keyboard (HTMX/fetch): the outcome as text; a refusal says why.
-    done = client.post(
-        "/console/inbox/take/", {"ticket": mine.pk}, headers={"HX-Request": "true"}
-    )
+    done = client.post("/console/inbox/take/", {"ticket": mine.pk}, headers={"HX-Request": "true"})
     assert done.status_code == 200 and mine.code in done.content.decode()
     closed = factories.ticket_in("closed", actor=cast.operator, office=None, email="g@example.it")
     refused = client_for(cast.operator).post(

@@ -86,7 +86,9 @@ def _span(delta: timedelta) -> str:
     days, rest = divmod(minutes, 24 * 60)
     hours, minutes = divmod(rest, 60)
     if days:
-        return _("%(d)d g %(h)d h") % {"d": days, "h": hours} if hours else _("%(d)d g") % {"d": days}
+        return (
+            _("%(d)d g %(h)d h") % {"d": days, "h": hours} if hours else _("%(d)d g") % {"d": days}
+        )
     if hours:
         return _("%(h)d h") % {"h": hours}
     return _("%(m)d min") % {"m": minutes}

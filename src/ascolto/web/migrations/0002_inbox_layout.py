@@ -6,25 +6,52 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('web', '0001_initial'),
+        ("web", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='InboxLayout',
+            name="InboxLayout",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('columns', models.CharField(help_text='chiavi delle colonne, in ordine, separate da virgole', max_length=200, verbose_name='colonne')),
-                ('density', models.CharField(choices=[('compact', 'compatta'), ('comfortable', 'comoda')], default='compact', max_length=12, verbose_name='densità')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='aggiornata il')),
-                ('user', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='inbox_layout', to=settings.AUTH_USER_MODEL, verbose_name='operatore')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "columns",
+                    models.CharField(
+                        help_text="chiavi delle colonne, in ordine, separate da virgole",
+                        max_length=200,
+                        verbose_name="colonne",
+                    ),
+                ),
+                (
+                    "density",
+                    models.CharField(
+                        choices=[("compact", "compatta"), ("comfortable", "comoda")],
+                        default="compact",
+                        max_length=12,
+                        verbose_name="densità",
+                    ),
+                ),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="aggiornata il")),
+                (
+                    "user",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="inbox_layout",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="operatore",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'disposizione della lista casi',
-                'verbose_name_plural': 'disposizioni della lista casi',
+                "verbose_name": "disposizione della lista casi",
+                "verbose_name_plural": "disposizioni della lista casi",
             },
         ),
     ]
