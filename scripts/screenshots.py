@@ -50,6 +50,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--scale", type=float, default=0.01)
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshots")
+    parser.add_argument("--only", default="", help="take the screenshots whose name has this")
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
 
@@ -79,7 +80,7 @@ def main() -> None:
     base = f"http://127.0.0.1:{port}"
     try:
         wait_for(f"{base}/scrivi/")
-        take(base, args.out)
+        take(base, args.out, args.only)
     finally:
         server.terminate()
         server.wait(10)
@@ -112,7 +113,7 @@ def open_menu(tab: Page) -> None:
     tab.wait_for_timeout(500)  # the panel slides in
 
 
-def take(base: str, out: Path) -> None:
+def take(base: str, out: Path, only: str = "") -> None:
     import django
     from django.conf import settings
     from playwright.sync_api import sync_playwright
@@ -157,7 +158,10 @@ def take(base: str, out: Path) -> None:
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
         for name, path, user, width, prepare in pages:
-            height = 900 if width > 800 else 740
+            if only not in name:
+                continue
+            # The inbox at a laptop's 1366×768: the rows that fit above the fold are the point.
+            height = 768 if name == "console-inbox" else 900 if width > 800 else 740
             context = browser.new_context(
                 base_url=base, locale="it-IT", viewport={"width": width, "height": height}
             )
