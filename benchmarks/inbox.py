@@ -180,6 +180,7 @@ def _base(user: Any, params: dict[str, str]) -> Any:
 def _explain(user: Any, params: dict[str, str]) -> None:
     from datetime import timedelta
 
+    from django.core.exceptions import EmptyResultSet
     from django.db import connection
     from django.utils import timezone
 
@@ -208,7 +209,11 @@ def _explain(user: Any, params: dict[str, str]) -> None:
         ("live: new", arrived),
         ("live: changed", changed),
     ):
-        sql, sql_params = qs.query.sql_with_params()
+        try:
+            sql, sql_params = qs.query.sql_with_params()
+        except EmptyResultSet:  # nothing on the page: nothing to look at
+            print(f"  {label}: no query (nothing can match)")
+            continue
         with connection.cursor() as cursor:
             cursor.execute(f"EXPLAIN (ANALYZE, BUFFERS) {sql}", sql_params)
             plan = "\n    ".join(row[0] for row in cursor.fetchall())
