@@ -121,6 +121,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
         "searching": bool(query.text),
         "by_relevance": by_relevance,
         "columns": [{"key": key, "label": inbox_columns.COLUMNS[key]} for key in columns],
+        "rows_html": inbox_columns.rows_html(rows, columns),
         "density": density,
         "layout_choices": _layout_choices(columns),
         "chips": _chips(form, request),
@@ -223,13 +224,12 @@ def live(request: HttpRequest) -> HttpResponse:
     base = inbox_queries.filtered(scope, form.query(), user=user, now=now)
     new = inbox_queries.arrived_since(base, loaded, NEW_CAP)
     changed = inbox_queries.changed_since(scope, ids, since)
-    columns, density = inbox_columns.layout_of(user.pk)
+    columns, _density = inbox_columns.layout_of(user.pk)
     context = {
         "new": new,
         "new_capped": new > NEW_CAP,
         "new_cap": NEW_CAP,
-        "changed": _rows(changed, now),
-        "columns": [{"key": key, "label": inbox_columns.COLUMNS[key]} for key in columns],
+        "changed_html": inbox_columns.rows_html(_rows(changed, now), columns, oob=True),
         "live_url": _live_url(request, loaded, now, ids),
         "live_interval": LIVE_INTERVAL,
         "reload_url": f"{reverse('console:inbox')}?{_filters_only(request)}",
