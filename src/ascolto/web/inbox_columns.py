@@ -140,6 +140,7 @@ def _cell(row: dict[str, Any], key: str, sprite: str) -> SafeString:
             if t.due_at
             else ""
         )
+        inner: str
         if row["sla"] == "breached":
             inner = format_html('<span class="sla-chip sla-breached">{}</span>', row["remaining"])
         elif row["sla"] == "due_soon":
