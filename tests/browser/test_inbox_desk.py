@@ -166,8 +166,10 @@ def test_new_case_arrives_live(page: Page, sign_in: Any, cast: personas.Cast) ->
         ).ticket_id
     )
     actions.assign_ticket(first[0], actor=cast.supervisor, assignee=cast.operator)
-    bar = page.get_by_role("status").filter(has_text="1 nuovo caso")
-    expect(bar).to_be_visible(timeout=15_000)
+    bar = page.locator("#inbox-live .inbox-new")
+    expect(bar).to_have_text(re.compile(r"1 nuovo caso\s+— mostra"), timeout=15_000)
+    # Read out once, in the page's live region.
+    expect(page.locator("#inbox-announce")).to_contain_text("1 nuovo caso")
     expect(page.locator("#inbox-results tbody tr")).to_have_count(2)
     expect(page.locator(f"#row-{first[0].pk}")).to_contain_text(str(cast.operator))
     bar.get_by_role("link", name="mostra").click()

@@ -115,7 +115,19 @@
       focused: focused ? focused.getAttribute("data-pk") : null
     };
   });
-  document.addEventListener("htmx:afterSettle", function () {
+  // The bar of new cases is swapped at every look: it is read out (in the page's one live
+  // region) only when what it says changes. A filtered list is announced by its count.
+  var lastNews = "";
+  document.addEventListener("htmx:afterSettle", function (event) {
+    var target = event.target;
+    if (target && target.id === "inbox-results") {
+      var title = document.getElementById("results-title");
+      if (title) { say(title.textContent.trim()); }
+    }
+    var news = document.querySelector("#inbox-live .inbox-new");
+    var text = news ? news.textContent.replace(/\s+/g, " ").trim() : "";
+    if (text && text !== lastNews) { say(text); }
+    lastNews = text;
     if (kept) {
       kept.checked.forEach(function (pk) {
         var box = document.getElementById("pick-" + pk);
