@@ -69,6 +69,13 @@ def test_rows_above_the_fold_and_accessible(
     page.get_by_text("Filtri", exact=True).click()
     page.get_by_text("Colonne", exact=True).click()
     assert serious_violations(page) == []
+    # Filters in force, as chips, and the counts panel.
+    page.goto("/console/inbox/?status=all&q=lampione")
+    expect(page.get_by_role("link", name="Togli il filtro Stato: Tutti")).to_be_visible()
+    page.get_by_text("Conteggi", exact=True).click()
+    assert serious_violations(page) == []
+    page.get_by_role("link", name="Togli il filtro Cerca: lampione").click()
+    expect(page).to_have_url(re.compile(r"/console/inbox/\?status=all$"))
 
 
 def test_keyboard_flow(page: Page, sign_in: Any, cast: personas.Cast) -> None:
