@@ -178,15 +178,42 @@ def _base(user: Any, params: dict[str, str]) -> Any:
 
 
 def _explain(user: Any, params: dict[str, str]) -> None:
-    from django.db import connection
+    from datetime import timedelta
 
+    from django.core.exceptions import EmptyResultSet
+    from django.db import connection
+    from django.utils import timezone
+
+    from ascolto.core import access
     from ascolto.tickets import inbox
+    from ascolto.tickets.models import Ticket
 
     base = _base(user, params)
     counts = base.order_by().values("status", "channel_id", "kind").annotate(n=inbox.Count("id"))
-    page = base.order_by("-created_at", "-id")[:25]
-    for label, qs in (("counts", counts), ("page", page)):
-        sql, sql_params = qs.query.sql_with_params()
+    # The page as the view reads it: with the citizen, channel, theme, office, team and
+    # assignee of each row in the same query.
+    page = base.select_related(*inbox.PAGE_RELATED).order_by("-created_at", "-id")[:25]
+    # The live look the page makes every few seconds: new cases since the page was shown, and
+    # the rows on the page changed since the last look.
+    since = timezone.now() - timedelta(minutes=5)
+    arrived = base.filter(created_at__gt=since).order_by().values("pk")[:100]
+    ids = list(page.values_list("pk", flat=True))
+    changed = (
+        access.visible(Ticket.objects.all(), user)
+        .filter(pk__in=ids, updated_at__gt=since)
+        .select_related(*inbox.PAGE_RELATED)
+    )
+    for label, qs in (
+        ("counts", counts),
+        ("page", page),
+        ("live: new", arrived),
+        ("live: changed", changed),
+    ):
+        try:
+            sql, sql_params = qs.query.sql_with_params()
+        except EmptyResultSet:  # nothing on the page: nothing to look at
+            print(f"  {label}: no query (nothing can match)")
+            continue
         with connection.cursor() as cursor:
             cursor.execute(f"EXPLAIN (ANALYZE, BUFFERS) {sql}", sql_params)
             plan = "\n    ".join(row[0] for row in cursor.fetchall())

@@ -116,7 +116,7 @@ def open_menu(tab: Page) -> None:
 
 
 # Pages shot at the smallest common laptop screen rather than 1366×900.
-HEIGHTS = {"console-case": 768, "console-case-resolve": 768}
+HEIGHTS = {"console-case": 768, "console-case-resolve": 768, "console-inbox": 768}
 
 
 def take(base: str, out: Path, only: set[str]) -> None:

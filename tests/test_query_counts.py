@@ -4,7 +4,8 @@ queries per row, an N+1, makes it grow), and must stay under a bound a little ab
 count (a new query per request is a choice, not an accident: raise the bound on purpose).
 
 - the console inbox (`/console/inbox/`, default view and a few filters): N cases per channel,
-  escalated, assigned, tagged, linked to a campaign;
+  escalated, assigned, tagged, linked to a campaign; and its live look (`/console/inbox/live/`)
+  with every row of the page changed;
 - the case page (`/console/cases/<code>/`): a case whose thread has N notes, N replies and
   N citizen answers, whose citizen has N other cases;
 - the Scrivi submission (POST `/scrivi/`, the accepted path, intake included): the citizen has
@@ -48,6 +49,7 @@ N = 2  # 3N cases of each of four kinds still fit on the inbox's first page (25 
 # Today's counts (N and 3N alike: inbox 7-8, case page 24, Scrivi 53, report 42 refreshing and
 # 37 steady, a logged call 47 resolved and 60 escalated) plus a margin of two or three.
 MAX_INBOX = 10
+MAX_INBOX_LIVE = 9  # the inbox's look for new and changed cases every few seconds: 7 today
 MAX_CASE_PAGE = 30  # +3: the collision warning (one upsert, one read, one sweep)
 MAX_SCRIVI = 56
 MAX_REPORT = 45
@@ -148,7 +150,16 @@ def test_the_inbox_queries_do_not_grow_with_the_cases(
             measure(MAX_INBOX, lambda params=params: _ok(client.get("/console/inbox/", params)))
             for params in views
         ]
-        assert len(_ok(client.get("/console/inbox/", {"status": "all"})).context["rows"]) == rows
+        page = _ok(client.get("/console/inbox/", {"status": "all"}))
+        assert len(page.context["rows"]) == rows
+        # Every case is new and every row of the page changed since the epoch.
+        ids = ",".join(str(r["ticket"].pk) for r in page.context["rows"])
+        live = {"status": "all", "loaded": "0", "since": "0", "ids": ids}
+        result.append(
+            measure(MAX_INBOX_LIVE, lambda: _ok(client.get("/console/inbox/live/", live)))
+        )
+        swapped = _ok(client.get("/console/inbox/live/", live)).content.decode()
+        assert swapped.count('hx-swap-oob="outerHTML"') == rows
         return result
 
     small = counts(4 * N)

@@ -39,7 +39,8 @@ def test_operator_filters_searches_and_tags_in_bulk(
     assert serious_violations(page) == []
 
     # A filter refreshes the list in place (HTMX) and the address keeps it (bookmarkable).
-    page.get_by_label("Canale").select_option(label="020202")
+    page.get_by_text("Filtri", exact=True).click()
+    page.locator("#id_channel").select_option(label="020202")
     expect(page.get_by_role("link", name=tari.code)).to_have_count(0)
     expect(page.get_by_role("link", name=call.code)).to_be_visible()
     expect(page).to_have_url(re.compile(r"channel=\d+"))

@@ -27,6 +27,8 @@ from ascolto.tickets.models import Theme, Ticket
 from ascolto.tickets.sla import DUE_SOON
 
 PAGE_SIZE = 25
+# What a row of the inbox shows besides the case itself, read in the same query.
+PAGE_RELATED = ("channel", "theme", "office", "team", "assignee", "citizen")
 MAX_PAGE = 200  # offset paging, bounded: past 5,000 rows a filter finds the case faster
 # Counting stops past this many cases: grouping a million rows costs ~1 s, and "more than
 # 5,000" is as useful to an operator as the exact figure.
@@ -144,7 +146,7 @@ def sorted_page(
     """One page of `base` in the order asked (relevance first when searching, unless
     `by_relevance` is False)."""
     page = max(1, min(page, MAX_PAGE))
-    qs = base.select_related("channel", "theme", "office", "team", "assignee")
+    qs = base.select_related(*PAGE_RELATED)
     sort = query.sort if query.sort in SORTS else ""
     if by_relevance is None:
         by_relevance = bool(query.text) and not sort
@@ -157,6 +159,23 @@ def sorted_page(
         qs = qs.order_by(*SORTS[sort or "newest"])
     start = (page - 1) * size
     return list(qs[start : start + size])
+
+
+def arrived_since(base: QuerySet[Ticket], since: datetime, cap: int) -> int:
+    """How many cases of `base` were opened after `since`, counted up to `cap` + 1 (the page's
+    "N new cases" bar)."""
+    return base.filter(created_at__gt=since).order_by().values("pk")[: cap + 1].count()
+
+
+def changed_since(scope: QuerySet[Ticket], ids: Sequence[int], since: datetime) -> list[Ticket]:
+    """The cases among `ids` (the rows on a page) changed after `since`, with what a row shows."""
+    if not ids:
+        return []
+    return list(
+        scope.filter(pk__in=list(ids), updated_at__gt=since)
+        .select_related(*PAGE_RELATED)
+        .order_by("pk")
+    )
 
 
 @dataclass

@@ -1,12 +1,13 @@
-"""Writes of the console's own data: an operator's saved views of the inbox."""
+"""Writes of the console's own data: an operator's saved views and layout of the inbox."""
 
 from __future__ import annotations
 
 from django.utils.translation import gettext as _
 
-from ascolto.core.errors import NotFound
+from ascolto.core.errors import InvalidInput, NotFound
 from ascolto.organisation.models import User
-from ascolto.web.models import SavedView
+from ascolto.web import inbox_columns
+from ascolto.web.models import InboxLayout, SavedView
 
 
 def save_view(user: User, name: str, query: str) -> SavedView:
@@ -24,3 +25,16 @@ def delete_view(user: User, pk: int) -> SavedView:
         raise NotFound(_("Vista salvata inesistente."), field="pk")
     view.delete()
     return view
+
+
+def save_layout(user: User, columns: list[str], density: str) -> InboxLayout:
+    """Store the inbox columns (known keys, in order) and row density `user` chose."""
+    known = [key for key in columns if key in inbox_columns.COLUMNS]
+    if not known:
+        raise InvalidInput(_("Scegli almeno una colonna."), field="columns")
+    if density not in inbox_columns.DENSITIES:
+        raise InvalidInput(_("Densità non valida."), field="density")
+    layout, _created = InboxLayout.objects.update_or_create(
+        user=user, defaults={"columns": ",".join(dict.fromkeys(known)), "density": density}
+    )
+    return layout

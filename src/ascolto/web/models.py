@@ -30,3 +30,33 @@ class SavedView(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class InboxLayout(models.Model):
+    """How one operator lays out the inbox: which columns, in which order, and how tall the
+    rows are. No row means the defaults (`ascolto.web.inbox_columns`)."""
+
+    class Density(models.TextChoices):
+        COMPACT = "compact", "compatta"
+        COMFORTABLE = "comfortable", "comoda"
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        verbose_name="operatore",
+        on_delete=models.CASCADE,
+        related_name="inbox_layout",
+    )
+    columns = models.CharField(
+        "colonne", max_length=200, help_text="chiavi delle colonne, in ordine, separate da virgole"
+    )
+    density = models.CharField(
+        "densità", max_length=12, choices=Density.choices, default=Density.COMPACT
+    )
+    updated_at = models.DateTimeField("aggiornata il", auto_now=True)
+
+    class Meta:
+        verbose_name = "disposizione della lista casi"
+        verbose_name_plural = "disposizioni della lista casi"
+
+    def __str__(self) -> str:
+        return f"{self.user}: {self.columns}"

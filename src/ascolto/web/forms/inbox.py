@@ -121,8 +121,10 @@ SORT_CHOICES = [
 ANY = ("", _("Qualsiasi"))
 
 
-def _pk_choices(rows: list[Any], label: Any = str) -> list[tuple[str, Any]]:
-    return [ANY, *[(str(row.pk), label(row)) for row in rows]]
+def _pk_choices(
+    rows: list[Any], label: Any = str, empty: tuple[str, Any] = ANY
+) -> list[tuple[str, Any]]:
+    return [empty, *[(str(row.pk), label(row)) for row in rows]]
 
 
 class InboxFilterForm(forms.Form):
@@ -215,24 +217,34 @@ def bulk_choices(refs: References) -> list[dict[str, Any]]:
         {
             "name": "action",
             "label": _("Azione"),
-            "options": options_html([("", "—"), *BULK_ACTIONS]),
+            "options": options_html([("", _("Azione…")), *BULK_ACTIONS]),
         },
-        {"name": "team", "label": _("Team"), "options": options_html(_pk_choices(refs.teams))},
+        {
+            "name": "team",
+            "label": _("Team"),
+            "options": options_html(_pk_choices(refs.teams, empty=("", _("Team…")))),
+        },
         {
             "name": "assignee",
             "label": _("Operatore"),
-            "options": options_html(_pk_choices(refs.operators)),
+            "options": options_html(_pk_choices(refs.operators, empty=("", _("Operatore…")))),
         },
-        {"name": "tag", "label": _("Etichetta"), "options": options_html(_pk_choices(refs.tags))},
+        {
+            "name": "tag",
+            "label": _("Etichetta"),
+            "options": options_html(_pk_choices(refs.tags, empty=("", _("Etichetta…")))),
+        },
         {
             "name": "office",
             "label": _("Ufficio"),
-            "options": options_html(_pk_choices(refs.offices, _indented)),
+            "options": options_html(
+                _pk_choices(refs.offices, _indented, empty=("", _("Ufficio…")))
+            ),
         },
         {
             "name": "campaign",
             "label": _("Campagna"),
-            "options": options_html(_pk_choices(refs.campaigns)),
+            "options": options_html(_pk_choices(refs.campaigns, empty=("", _("Campagna…")))),
         },
     ]
 

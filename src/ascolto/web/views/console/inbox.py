@@ -4,6 +4,7 @@ saved views and bulk changes. The queries are `ascolto.tickets.inbox`; the write
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from math import ceil
 from typing import Any
 from urllib.parse import urlencode
@@ -26,6 +27,7 @@ from ascolto.tickets import inbox as inbox_queries
 from ascolto.tickets.models import Ticket
 from ascolto.tickets.sla import sla_state
 from ascolto.web import actions as web_actions
+from ascolto.web import inbox_columns
 from ascolto.web.forms.inbox import (
     BULK_ACTIONS,
     BulkForm,
@@ -38,6 +40,8 @@ from ascolto.web.forms.inbox import (
 from ascolto.web.models import SavedView
 
 RESULTS_TARGET = "inbox-results"
+LIVE_INTERVAL = 5  # seconds between two looks for new and changed cases
+NEW_CAP = 99  # past this many new cases the bar says "99+"
 
 
 def case_url_prefix() -> str:
@@ -86,15 +90,8 @@ def inbox(request: HttpRequest) -> HttpResponse:
     page = min(_page_number(request), pages)
     by_relevance = inbox_queries.ranks_by_relevance(query, counts)
     tickets = inbox_queries.sorted_page(base, query, page, by_relevance=by_relevance)
-    prefix = case_url_prefix()
-    rows = [
-        {
-            "ticket": t,
-            "url": f"{prefix}{t.code}/",
-            "sla": sla_state(t.due_at, now, active=t.is_active()),
-        }
-        for t in tickets
-    ]
+    rows = _rows(tickets, now)
+    columns, density = inbox_columns.layout_of(user.pk)
     channels = {c.pk: c.name for c in refs.channels}
     selects = [
         {
@@ -123,10 +120,182 @@ def inbox(request: HttpRequest) -> HttpResponse:
         "save_form": SavedViewForm(user=user, initial={"query": _current_query(request)}),
         "searching": bool(query.text),
         "by_relevance": by_relevance,
+        "columns": [{"key": key, "label": inbox_columns.COLUMNS[key]} for key in columns],
+        "rows_html": inbox_columns.rows_html(rows, columns),
+        "density": density,
+        "layout_choices": _layout_choices(columns),
+        "chips": _chips(form, request),
+        "live_url": _live_url(request, now, now, [t.pk for t in tickets]),
+        "live_interval": LIVE_INTERVAL,
     }
     if request.headers.get("HX-Request") and request.headers.get("HX-Target") == RESULTS_TARGET:
         return render(request, "web/console/inbox/_results.html", context)
     return render(request, "web/console/inbox/index.html", context)
+
+
+def _rows(tickets: list[Ticket], now: datetime) -> list[dict[str, Any]]:
+    prefix = case_url_prefix()
+    return [
+        {
+            "ticket": t,
+            "url": f"{prefix}{t.code}/",
+            "sla": sla_state(t.due_at, now, active=t.is_active()),
+            "remaining": inbox_columns.remaining(t.due_at, now) if t.is_active() else "",
+            "icon": inbox_columns.CHANNEL_ICONS.get(t.channel.kind, "it-inbox"),
+        }
+        for t in tickets
+    ]
+
+
+def _layout_choices(columns: list[str]) -> list[dict[str, Any]]:
+    """Every column with whether it is shown and its position, for the layout form."""
+    order = {key: i for i, key in enumerate(columns, start=1)}
+    hidden_from = len(columns) + 1
+    return [
+        {
+            "key": key,
+            "label": label,
+            "shown": key in order,
+            "position": order.get(key, hidden_from + i),
+        }
+        for i, (key, label) in enumerate(inbox_columns.COLUMNS.items())
+    ]
+
+
+def _chips(form: InboxFilterForm, request: HttpRequest) -> list[dict[str, str]]:
+    """The filters in force, each with the link that removes it."""
+    chips = []
+    for name, field in form.fields.items():
+        value = request.GET.get(name, "").strip()
+        if not value or name == "sort" or (name == "status" and value == inbox_queries.ACTIVE):
+            continue
+        if name == "q":
+            shown = value
+        else:
+            labels = {str(k): v for k, v in getattr(field, "choices", [])}
+            if value not in labels:
+                continue
+            shown = str(labels[value]).lstrip("— ")
+        params = request.GET.copy()
+        params.pop("page", None)
+        params.pop(name, None)
+        chips.append(
+            {
+                "label": f"{field.label}: {shown}",
+                "href": f"?{params.urlencode()}",
+            }
+        )
+    return chips
+
+
+def _live_url(request: HttpRequest, loaded: datetime, since: datetime, ids: list[int]) -> str:
+    params = request.GET.copy()
+    for name in ("page", "loaded", "since", "ids"):
+        params.pop(name, None)
+    params["loaded"] = str(loaded.timestamp())
+    params["since"] = str(since.timestamp())
+    params["ids"] = ",".join(str(pk) for pk in ids)
+    return f"{reverse('console:inbox-live')}?{params.urlencode()}"
+
+
+def _instant(raw: str | None, default: datetime) -> datetime:
+    try:
+        return datetime.fromtimestamp(float(raw or ""), tz=UTC)
+    except (ValueError, OverflowError, OSError):
+        return default
+
+
+@access.require(access.handles_cases)
+@require_GET
+def live(request: HttpRequest) -> HttpResponse:
+    """What changed since the page was shown, polled by the page: how many new cases match its
+    filters (announced in a bar, never inserted under the pointer) and the rows on the page that
+    changed since the last look (swapped in place, same height)."""
+    user: User = request.user  # type: ignore[assignment]
+    now = timezone.now()
+    loaded = _instant(request.GET.get("loaded"), now)
+    since = _instant(request.GET.get("since"), now)
+    ids = inbox_queries.ids_in_order(request.GET.get("ids", "").split(","))[
+        : inbox_queries.PAGE_SIZE
+    ]
+    refs = References.load()
+    form = InboxFilterForm(request.GET or None, user=user, refs=refs)
+    scope = access.visible(Ticket.objects.all(), user)
+    base = inbox_queries.filtered(scope, form.query(), user=user, now=now)
+    new = inbox_queries.arrived_since(base, loaded, NEW_CAP)
+    changed = inbox_queries.changed_since(scope, ids, since)
+    columns, _density = inbox_columns.layout_of(user.pk)
+    context = {
+        "new": new,
+        "new_capped": new > NEW_CAP,
+        "new_cap": NEW_CAP,
+        "changed_html": inbox_columns.rows_html(_rows(changed, now), columns, oob=True),
+        "live_url": _live_url(request, loaded, now, ids),
+        "live_interval": LIVE_INTERVAL,
+        "reload_url": f"{reverse('console:inbox')}?{_filters_only(request)}",
+    }
+    return render(request, "web/console/inbox/_live.html", context)
+
+
+def _filters_only(request: HttpRequest) -> str:
+    params = request.GET.copy()
+    for name in ("page", "loaded", "since", "ids"):
+        params.pop(name, None)
+    return str(params.urlencode())
+
+
+@access.require(access.handles_cases)
+@require_POST
+def take(request: HttpRequest) -> HttpResponse:
+    """Assign the case to the operator asking (the `a` key, or a button without JavaScript)."""
+    user: User = request.user  # type: ignore[assignment]
+    ids = inbox_queries.ids_in_order([str(request.POST.get("ticket", ""))])
+    ticket = access.visible(Ticket.objects.all(), user).filter(pk__in=ids).first()
+    if ticket is None:
+        raise Http404("no such case")
+    try:
+        actions.assign_ticket(ticket, actor=user, assignee=user)
+    except DomainError as exc:
+        text = _("Caso %(code)s non assegnato: %(why)s") % {"code": ticket.code, "why": exc.message}
+        if request.headers.get("HX-Request"):
+            return HttpResponse(text, status=409)
+        messages.error(request, text)
+    else:
+        text = _("Caso %(code)s assegnato a te.") % {"code": ticket.code}
+        if request.headers.get("HX-Request"):
+            return HttpResponse(text)
+        messages.success(request, text)
+    return redirect(_back(request))
+
+
+@access.require(access.handles_cases)
+@require_POST
+def save_layout(request: HttpRequest) -> HttpResponse:
+    """Store the columns (the ticked ones, by their position number) and the row density."""
+    user: User = request.user  # type: ignore[assignment]
+    shown = request.POST.getlist("columns")
+
+    keys = list(inbox_columns.COLUMNS)
+
+    def number(name: str) -> int:
+        raw = str(request.POST.get(name, "")).strip()
+        return int(raw) if raw.isdigit() else 99
+
+    def position(key: str) -> tuple[int, int, int]:
+        # On a tie, the column whose number the user changed goes first ("Stato" set to 1
+        # comes before the column that was already 1).
+        at, was = number(f"position-{key}"), number(f"was-{key}")
+        return (at, 0 if at != was else 1, keys.index(key) if key in keys else 99)
+
+    try:
+        web_actions.save_layout(
+            user, sorted(shown, key=position), str(request.POST.get("density", ""))
+        )
+    except DomainError as exc:
+        messages.error(request, _("Colonne non salvate: %(why)s") % {"why": exc.message})
+    else:
+        messages.success(request, _("Colonne e densità salvate."))
+    return redirect(_back(request))
 
 
 def _facets(
@@ -304,6 +473,9 @@ def delete_view(request: HttpRequest, pk: int) -> HttpResponse:
 urlpatterns: list[URLPattern] = [
     path("inbox/", inbox, name="inbox"),
     path("inbox/bulk/", bulk, name="inbox-bulk"),
+    path("inbox/live/", live, name="inbox-live"),
+    path("inbox/take/", take, name="inbox-take"),
+    path("inbox/layout/", save_layout, name="inbox-layout"),
     path("inbox/views/", save_view, name="inbox-save-view"),
     path("inbox/views/<int:pk>/delete/", delete_view, name="inbox-delete-view"),
 ]
