@@ -5,11 +5,16 @@ nothing twice; numbers become the callers' phone identities; agents are matched 
 from __future__ import annotations
 
 import csv
+import threading
+import time
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
+import psycopg
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import IntegrityError, connection, transaction
 from openpyxl import Workbook
 
 from ascolto.citizens.models import Identity
@@ -21,6 +26,8 @@ from ascolto.contactcenter.actions import (
 )
 from ascolto.contactcenter.models import CallRecord
 from tests import personas
+
+CONNINFO = ("dbname", "user", "password", "host", "port")
 
 HEADER = [
     "call_id", "queue", "arrived_at", "answered_at", "ended_at", "wait_seconds",
@@ -210,3 +217,114 @@ def test_a_file_that_is_not_utf8_is_reported_not_crashed_on(
 
     assert not report.ok and "UTF-8" in report.errors[0].message
     assert not CallRecord.objects.exists()
+
+
+def test_an_error_while_writing_stops_the_reading_and_stores_nothing(
+    agents: personas.Cast, tmp_path: Path
+) -> None:
+    # The file is read in a thread while the batches are written: an error on the writing side
+    # (here the progress display, as when the command is interrupted) must end that thread too.
+    rows = [
+        [f"E-{n}", "tributi", "2026-03-02 09:00:00", "", "2026-03-02 09:05:00", "60", "240",
+         "0", f"+39333{n:07d}", "", ""]
+        for n in range(40)
+    ]  # fmt: skip
+
+    class Interrupted(Exception):
+        pass
+
+    def progress(phase: str, done: int, total: int | None) -> None:
+        if done >= 8:
+            raise Interrupted
+
+    with pytest.raises(Interrupted):
+        import_call_records(
+            csv_records(write_csv(tmp_path / "c.csv", rows)), progress=progress, batch_size=4
+        )
+
+    assert not any(t.name == "call-records" for t in threading.enumerate())
+    assert not CallRecord.objects.exists()
+    assert not Identity.objects.filter(kind=Identity.Kind.PHONE).exists()
+
+
+def test_an_error_of_the_source_reaches_the_caller(agents: personas.Cast) -> None:
+    def records() -> Iterator[tuple[int, dict[str, str]]]:
+        yield 2, dict(zip(HEADER, GOOD[0], strict=True))
+        raise OSError("disk gone")
+
+    with pytest.raises(OSError, match="disk gone"):
+        import_call_records(records, batch_size=1)
+
+    assert not CallRecord.objects.exists()
+
+
+def test_a_nul_character_is_a_bad_row(agents: personas.Cast, tmp_path: Path) -> None:
+    report = import_call_records(
+        csv_records(write_csv(tmp_path / "c.csv", [[*GOOD[0][:1], "tri\x00buti", *GOOD[0][2:]]]))
+    )
+
+    assert [(e.line, e.column) for e in report.errors] == [(2, "queue")]
+
+
+@pytest.mark.postgres
+def test_the_foreign_keys_are_deferred_again_after_an_import(
+    agents: personas.Cast, tmp_path: Path
+) -> None:
+    # The import checks its rows' foreign keys at each batch; the rest of the caller's
+    # transaction checks them at the commit again, as Django expects.
+    assert import_call_records(csv_records(write_csv(tmp_path / "c.csv", GOOD))).ok
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "UPDATE contactcenter_callrecord SET operator_id = -1 WHERE external_id = 'A-1'"
+            )  # no error yet: deferred
+            with pytest.raises(IntegrityError):
+                cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        transaction.set_rollback(True)
+
+
+@pytest.mark.postgres
+def test_a_call_stored_meanwhile_by_the_webhook_is_counted_as_stored(
+    agents: personas.Cast, tmp_path: Path
+) -> None:
+    # Another transaction (the webhook, as the file is imported) holds "A-3" uncommitted and
+    # commits only once the import's insert waits for it: the import skips it, not fails.
+    params = {k: v for k, v in connection.get_connection_params().items() if k in CONNINFO}
+    inserted, failed = threading.Event(), []
+
+    def webhook() -> None:
+        with psycopg.connect(**params) as other:
+            try:
+                other.execute(
+                    "INSERT INTO contactcenter_callrecord (external_id, queue, ivr_path, "
+                    "arrived_at, ended_at, wait_seconds, talk_seconds, abandoned) VALUES "
+                    "('A-3', 'tributi', '', now(), now(), 0, 0, true)"
+                )
+                inserted.set()
+                for _ in range(200):  # until the import's insert waits for this transaction
+                    waiting = other.execute(
+                        "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+                        "AND datname = current_database()"
+                    ).fetchone()
+                    if waiting and waiting[0]:
+                        break
+                    time.sleep(0.05)
+                else:
+                    failed.append("the import never waited")
+                other.commit()
+            finally:
+                inserted.set()
+
+    thread = threading.Thread(target=webhook)
+    thread.start()
+    try:
+        assert inserted.wait(10)
+        report = import_call_records(csv_records(write_csv(tmp_path / "c.csv", GOOD)), batch_size=1)
+        thread.join(10)
+        assert not failed
+        assert (report.ok, report.created, report.existing) == (True, 2, 1)
+        assert CallRecord.objects.get(external_id="A-3").abandoned  # the webhook's
+    finally:
+        thread.join(10)
+        with psycopg.connect(**params, autocommit=True) as other:
+            other.execute("DELETE FROM contactcenter_callrecord WHERE external_id = 'A-3'")

@@ -11,10 +11,11 @@ from django.core.management import call_command
 from django.db.models import Count, Q
 from django.utils import timezone
 
-from ascolto.channels.models import Channel
+from ascolto.channels.models import Channel, Message, WebhookDelivery
 from ascolto.contactcenter.models import CallRecord, ForecastRun, IvrNode
 from ascolto.knowledge.alerts import current_alerts
 from ascolto.organisation.models import User
+from ascolto.social.models import SocialThread
 from ascolto.tickets.models import Ticket, TicketEvent
 from tests import factories
 
@@ -70,9 +71,51 @@ def test_the_demo_builds_a_city_and_prints_working_passwords() -> None:
     assert User.objects.get(username="operatore").extension  # the screen-pop can be tried
     assert len(current_alerts("web", at=timezone.now())) == 2  # the two alerts of the day
 
+    _check_meta_traffic()
+
     again = StringIO()
     call_command("demo", "--no-serve", "--scale", SCALE, stdout=again)
     assert Ticket.objects.count() == tickets  # a second start keeps the data
+
+
+def _check_meta_traffic() -> None:
+    """The WhatsApp and social traffic came in through Meta's webhook (signed deliveries, all
+    taken in by the drain) and went out to the local Graph server."""
+    meta = ("whatsapp", "facebook", "messenger", "instagram")
+    deliveries = list(WebhookDelivery.objects.values_list("channel", "body", "processed_at"))
+    assert deliveries
+    assert all(processed is not None for _c, _b, processed in deliveries)
+    assert {channel for channel, _b, _p in deliveries} == set(meta)
+    bodies = "\n".join(body for _c, body, _p in deliveries)
+    inbound = Message.objects.filter(
+        channel__kind__in=meta, direction=Message.Direction.INBOUND
+    ).values_list("external_id", "raw")
+    assert inbound.filter(channel__kind="whatsapp").count() > 100
+    for external_id, raw in inbound:
+        assert f'"{external_id}"' in bodies, external_id  # every one arrived in a delivery
+        assert raw, external_id  # as the parser stored it
+    # The survey's answers are taps on the list the Graph server sent.
+    assert inbound.filter(raw__whatsapp__message__type="interactive").exists()
+    outbound = Message.objects.filter(channel__kind__in=meta, direction=Message.Direction.OUTBOUND)
+    assert outbound.filter(channel__kind="whatsapp").count() > 100
+    sent = outbound.filter(status=Message.Status.SENT)
+    # Sent: the ids the local Graph server gave (random, Meta's shape), never made up here.
+    assert sent.count() > 0.9 * outbound.count()
+    assert not sent.filter(external_id="").exists()
+    assert not sent.filter(external_id__startswith="wamid.OUT").exists()
+    wamids = list(sent.filter(channel__kind="whatsapp").values_list("external_id", flat=True))
+    assert all(w.startswith("wamid.HBgM") for w in wamids) and len(set(wamids)) == len(wamids)
+    # Not sent: the reason says why (the 24-hour window was closed at the time).
+    failed = outbound.exclude(status=Message.Status.SENT)
+    assert not failed.exclude(status=Message.Status.FAILED).exists()
+    assert not failed.filter(last_error="").exists()
+    # The hand-offs and social cases sit on the conversations intake made.
+    assert Ticket.objects.filter(channel__kind="whatsapp").exists()
+    # The comment threads are in the social triage queue; the handled ones with their case.
+    threads = SocialThread.objects.all()
+    assert threads.exists()
+    assert not threads.filter(ticket__isnull=False, state=SocialThread.State.NEW).exists()
+    assert not threads.exclude(conversation__channel__kind__in=["facebook", "instagram"]).exists()
 
 
 @pytest.mark.django_db(transaction=True)

@@ -9,8 +9,14 @@ class ChannelsConfig(AppConfig):
 
     def ready(self) -> None:
         # Every app wires its listeners here, and only here (docs/architecture.md).
+        from django.db.models.signals import post_delete, post_save
+
         from ascolto.channels import receivers
+        from ascolto.channels.models import Channel
         from ascolto.core import outbox
 
         outbox.register("message.outbound", receivers.deliver)
         outbox.register("message.read", receivers.read_receipt)
+        # The Meta webhook keeps channels for a few seconds; a change here is seen at once.
+        post_save.connect(receivers.channel_changed, sender=Channel, dispatch_uid="meta-saved")
+        post_delete.connect(receivers.channel_changed, sender=Channel, dispatch_uid="meta-gone")

@@ -22,3 +22,10 @@ def deliver(event: OutboxEvent) -> None:
 def read_receipt(event: OutboxEvent) -> None:
     """Tell Meta a citizen's WhatsApp message was read by the city (`message.read`)."""
     deliver_read_receipt(event.payload["message_id"])
+
+
+def channel_changed(**_: object) -> None:
+    """A channel was saved or deleted: the Meta webhook reads it again (its cache of channels)."""
+    from ascolto.channels.adapters.meta.views import forget_channels
+
+    forget_channels()

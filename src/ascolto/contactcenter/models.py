@@ -20,7 +20,9 @@ class CallRecord(models.Model):
     hung up before an answer. The source of answer rate, queue wait and call-volume forecasts.
     Linked to its conversation (and through it to the case the operator logged, if any)."""
 
-    external_id = models.CharField("id della chiamata", max_length=64, unique=True)
+    # Unique through `call_external_id_unique` below, not `unique=True`: on PostgreSQL that also
+    # builds a second index for LIKE searches that nothing makes, and every import pays for it.
+    external_id = models.CharField("id della chiamata", max_length=64)
     conversation = models.OneToOneField(
         Conversation,
         verbose_name="conversazione",
@@ -37,6 +39,7 @@ class CallRecord(models.Model):
         on_delete=models.SET_NULL,
         related_name="calls",
         help_text="vuoto per le chiamate anonime",
+        db_index=False,  # `call_caller_idx` (caller, arrived_at) serves it
     )
     queue = models.CharField("coda", max_length=64)
     ivr_path = models.CharField("percorso IVR", max_length=255, blank=True)
@@ -65,6 +68,7 @@ class CallRecord(models.Model):
             models.Index(fields=["caller", "arrived_at"], name="call_caller_idx"),
         ]
         constraints = [
+            models.UniqueConstraint(fields=["external_id"], name="call_external_id_unique"),
             models.CheckConstraint(
                 condition=Q(abandoned=False) | Q(talk_seconds=0), name="call_abandoned_no_talk"
             ),

@@ -13,6 +13,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -27,9 +28,12 @@ from ascolto.demo.registry import Registry
 from ascolto.demo.replay import Beyond, Case, ConversationRow, Desk, Replay, Staff
 from ascolto.demo.texts import Topic, Writer, greeting
 from ascolto.demo.timeline import ROME, office_hours_after, to_datetime
-from ascolto.demo.writer import Ids, Sink
+from ascolto.demo.writer import Ids, Sink, reset_sequences
 from ascolto.organisation.models import User
 from ascolto.tickets.codes import ALPHABET
+
+if TYPE_CHECKING:
+    from ascolto.demo.meta import Traffic
 
 Progress = Callable[[str, int], None]
 
@@ -70,6 +74,23 @@ class Codes:
         return self.batch.pop()
 
 
+class LiveCase:
+    """A case replayed (as rows) on a conversation intake stored: the ids continue after what
+    intake inserted, and the case's rows are written at once, the sequences moved past them,
+    so the next message intake stores takes the id after them."""
+
+    def __init__(self, run: Run) -> None:
+        self.run = run
+
+    def __enter__(self) -> None:
+        self.run.sink.flush()
+        self.run.ids.resync()
+
+    def __exit__(self, *exc: object) -> None:
+        self.run.sink.flush()
+        reset_sequences()
+
+
 @dataclass
 class Run:
     """Everything a flow needs."""
@@ -82,6 +103,12 @@ class Run:
     texts: Writer
     codes: Codes
     registry: Registry
+    # The webhook and Graph server of Meta's channels (`demo/meta.py`); None: the bulk path.
+    meta: Traffic | None = None
+
+    def live_case(self) -> LiveCase:
+        """Around a case replayed on a conversation the Meta traffic made: see `LiveCase`."""
+        return LiveCase(self)
 
     def campaign(self, index: int) -> CampaignInfo | None:
         """The campaign of a plan's campaign index (-1: none)."""

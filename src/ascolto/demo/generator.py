@@ -29,6 +29,7 @@ from ascolto.demo.flows import Codes, Run, write_calls, write_web
 from ascolto.demo.flows_online import write_emails, write_social, write_whatsapp
 from ascolto.demo.ivr import seed_ivr
 from ascolto.demo.listening import write_ratings
+from ascolto.demo.meta import local_meta
 from ascolto.demo.plan import plan_calls, plan_emails, plan_web
 from ascolto.demo.population import Names
 from ascolto.demo.registry import build_registry
@@ -46,6 +47,11 @@ from ascolto.demo.writer import (
 from ascolto.tickets.models import Ticket, TicketEvent
 
 Say = Callable[[str], None]
+
+# Up to this scale the social and WhatsApp traffic goes through Meta's webhook and a local Graph
+# server (a few thousand requests at the demo's 0.02); above it, it is written as rows, as the
+# rest of the city is (a full city-year would post about half a million deliveries).
+LIVE_META_SCALE = 0.1
 
 
 @dataclass
@@ -152,10 +158,13 @@ def generate(*, seed: int, scale: float, end: date, wipe_first: bool, say: Say) 
     write_emails(run, emails, phases.progress)
     sink.update(Identity, "last_seen_at", registry.later_seen(replay.seen))
     phases.end("email", f"{len(emails.at):,} cases")
-    inbound = write_social(run, scale, streams[5], phases.progress)
-    phases.end("social", f"{inbound:,} inbound messages")
-    sessions = write_whatsapp(run, scale, streams[6], phases.progress)
-    phases.end("WhatsApp", f"{sessions:,} sessions")
+    if scale <= LIVE_META_SCALE:
+        _write_meta_live(run, scale, streams, phases)
+    else:
+        inbound = write_social(run, scale, streams[5], phases.progress)
+        phases.end("social (rows)", f"{inbound:,} inbound messages")
+        sessions = write_whatsapp(run, scale, streams[6], phases.progress)
+        phases.end("WhatsApp (rows)", f"{sessions:,} sessions")
     phases.end("page ratings", write_ratings(city, scale, streams[7]))
     reset_sequences()
 
@@ -169,6 +178,35 @@ def generate(*, seed: int, scale: float, end: date, wipe_first: bool, say: Say) 
         f"{sink.written[CallRecord]:,} calls in {report.seconds:.1f} s"
     )
     return report
+
+
+def _write_meta_live(
+    run: Run, scale: float, streams: list[np.random.Generator], phases: Phases
+) -> None:
+    """Social and WhatsApp through Meta's webhook and a local Graph server (`demo/meta.py`):
+    what intake stores takes the database's next ids, so the bulk rows written so far are
+    flushed and the sequences moved past them first, and the ids continue after intake's
+    rows afterwards."""
+    run.sink.flush()
+    reset_sequences()
+    with local_meta(run.city.channels) as traffic:
+        run.meta = traffic
+        run.replay.outbound = traffic.reply
+        try:
+            inbound = write_social(run, scale, streams[5], phases.progress)
+            phases.end("social", f"{inbound:,} inbound messages through the webhook")
+            sessions = write_whatsapp(run, scale, streams[6], phases.progress)
+            phases.end(
+                "WhatsApp",
+                f"{sessions:,} sessions; {traffic.posted:,} deliveries posted, "
+                f"{traffic.sent:,} messages accepted by the Graph server, "
+                f"{traffic.failed:,} not sent",
+            )
+        finally:
+            run.meta = None
+            run.replay.outbound = None
+    run.sink.flush()
+    run.ids.resync()
 
 
 def _tune_connection() -> None:

@@ -356,6 +356,17 @@ DEMO_USERS: tuple[DemoUserSpec, ...] = (
     DemoUserSpec("admin", "Amministratore", "Demo", "administrator", "area-crm", ()),
 )
 
+# The demo's Meta channels read their app secret, access token and verify token from variables
+# named for the demo only; `python -m ascolto demo` sets them to public placeholders and points
+# the Graph API at the local server (demo/meta.py). Never real secrets.
+META_VARIABLES = {
+    "app_secret_env": "ASCOLTO_DEMO_META_APP_SECRET",
+    "access_token_env": "ASCOLTO_DEMO_META_TOKEN",
+    "verify_token_env": "ASCOLTO_DEMO_META_VERIFY_TOKEN",
+}
+PAGE_ID = "160600020202"
+INSTAGRAM_ID = "178414000202020"
+
 CHANNELS: tuple[ChannelSpec, ...] = (
     ChannelSpec("scrivi", "web", "Scrivi – modulo web", {}),
     ChannelSpec("email-urp", "email", "URP – casella email", {"address": f"urp@{MAIL_DOMAIN}"}),
@@ -381,6 +392,7 @@ CHANNELS: tuple[ChannelSpec, ...] = (
         {
             "phone_number_id": "104857600020202",
             "display_phone_number": "+39 02 0202",
+            **META_VARIABLES,
             # Approved in WhatsApp Manager: what the console offers once the 24 hours are over.
             "templates": [
                 {
@@ -406,9 +418,13 @@ CHANNELS: tuple[ChannelSpec, ...] = (
             ],
         },
     ),
-    ChannelSpec("facebook", "facebook", "Facebook – commenti", {"page_id": "160600020202"}),
-    ChannelSpec("messenger", "messenger", "Facebook Messenger", {"page_id": "160600020202"}),
-    ChannelSpec("instagram", "instagram", "Instagram", {"page_id": "178414000202020"}),
+    ChannelSpec(
+        "facebook", "facebook", "Facebook – commenti", {"page_id": PAGE_ID, **META_VARIABLES}
+    ),
+    ChannelSpec(
+        "messenger", "messenger", "Facebook Messenger", {"page_id": PAGE_ID, **META_VARIABLES}
+    ),
+    ChannelSpec("instagram", "instagram", "Instagram", {"page_id": INSTAGRAM_ID, **META_VARIABLES}),
 )
 
 SLA_POLICIES: tuple[SlaSpec, ...] = (

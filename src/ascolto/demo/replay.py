@@ -12,10 +12,15 @@ was at the horizon, still open if it had not been resolved.
 
 What the replay leaves out on purpose: outbox rows (their follow-up work, the acknowledgement
 and the delivery of replies, is written directly as its result) and the message's raw payload.
+A reply on a Meta channel (WhatsApp, Messenger, Instagram, Facebook comments) is not written as
+delivered: with `outbound` set (`demo/meta.py`), it is sent to the local Graph server at its
+historical time and stored with the id and status that sending gave (failed, with the reason,
+when the citizen's 24-hour window was closed or the server refused it).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -30,6 +35,24 @@ from ascolto.tickets.routing import Route
 
 Status = Ticket.Status
 SLA_CHECK_EVERY = 300  # `manage.py check_sla` runs every five minutes (README)
+
+
+# Meta's channel kinds, whose replies `Replay.outbound` sends when it is set.
+META_KINDS = frozenset(
+    {Channel.Kind.WHATSAPP, Channel.Kind.MESSENGER, Channel.Kind.INSTAGRAM, Channel.Kind.FACEBOOK}
+)
+
+
+@dataclass(frozen=True)
+class Outbound:
+    """What sending a reply gave: Meta's id, the message's status and error, and, when what
+    went is not the text itself (an approved template), its text and `raw`."""
+
+    external_id: str
+    status: str
+    error: str = ""
+    text: str = ""
+    raw: dict[str, Any] | None = None
 
 
 class Beyond(Exception):
@@ -150,6 +173,9 @@ class Replay:
         # identity id -> time of the latest message it sent into a case's conversation, for the
         # identity's last_seen_at (`receive` moves it at every inbound message)
         self.seen: dict[int, int] = {}
+        # Sends a reply on a Meta channel at its time: (conversation, at, text) -> what was
+        # sent. None: such replies are written as sent (the bulk path).
+        self.outbound: Callable[[ConversationRow, int, str], Outbound] | None = None
 
     # --- building blocks ------------------------------------------------------------------
 
@@ -213,8 +239,17 @@ class Replay:
         """A message as `receive`, `send_message` + delivery, or `add_note` store it; its id."""
         pk = self.ids.take(Message)
         outbound = direction == Message.Direction.OUTBOUND
-        if outbound and not external_id:
-            external_id = _outbound_id(self.kinds[conversation.channel_id], pk, at)
+        status: str = Message.Status.SENT if outbound else Message.Status.RECEIVED
+        error = ""
+        kind = self.kinds[conversation.channel_id]
+        raw: dict[str, Any] | None = None
+        if outbound and self.outbound is not None and kind in META_KINDS:
+            went = self.outbound(conversation, at, text)
+            external_id, status, error, text, raw = (
+                went.external_id, went.status, went.error, went.text or text, went.raw
+            )  # fmt: skip
+        elif outbound and not external_id:
+            external_id = _outbound_id(kind, pk, at)
         sent = to_datetime(at)
         self.sink.values(
             Message,
@@ -229,10 +264,10 @@ class Replay:
             attachments=attachments or [],
             sent_at=sent,
             created_at=sent,
-            status=Message.Status.SENT if outbound else Message.Status.RECEIVED,
+            status=status,
             attempts=1 if outbound else 0,
-            last_error="",
-            raw=None,
+            last_error=error,
+            raw=raw,
         )
         if direction == Message.Direction.INBOUND:
             if sent > conversation.last_message_at:
@@ -451,8 +486,8 @@ class Replay:
 
 def _outbound_id(kind: str, pk: int, at: int) -> str:
     """The id the channel gives a message we send. Email and web replies get the Message-ID the
-    email adapter makes; social and WhatsApp replies the shape of Meta's ids (their adapters are
-    yet to come, the demo shows the replies as delivered)."""
+    email adapter makes; social and WhatsApp replies of the bulk path (large scales, see
+    docs/demo-city.md) the shape of Meta's ids, written as sent without sending them."""
     if kind in (Channel.Kind.WEB, Channel.Kind.EMAIL):
         return f"<{at}.{pk}@ascolto.local>"
     if kind == Channel.Kind.WHATSAPP:

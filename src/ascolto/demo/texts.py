@@ -188,6 +188,7 @@ WHATSAPP_HANDOFF_REPLY = (
     "venerdì dalle 8:30 alle 18."
 )
 WHATSAPP_SURVEY = "La conversazione ti è stata utile? Rispondi con un numero da 1 (per niente) a 5."
+WHATSAPP_RATE = "Dai un voto"  # the button that opens the survey's list of scores
 WHATSAPP_THANKS = "Grazie per la tua risposta!"
 WHATSAPP_ALERTS = (
     "Avviso: domani sciopero dei mezzi pubblici dalle 8:45 alle 15 e dopo le 18.",

@@ -19,7 +19,7 @@ from django.core.management.color import no_style
 from django.db import DatabaseError, connection, models, transaction
 from django.db.models import Max
 
-from ascolto.channels.models import Conversation, Message
+from ascolto.channels.models import Conversation, Message, WebhookDelivery
 from ascolto.citizens.models import Citizen, Consent, Identity
 from ascolto.contactcenter.models import CallbackBooking, CallRecord
 from ascolto.core.errors import DomainError
@@ -43,8 +43,9 @@ INSERT_ORDER: tuple[type[models.Model], ...] = (
     CallbackBooking,
 )
 
-# What --wipe deletes, children first.
+# What --wipe deletes, children first (with the raw Meta deliveries the demo's traffic came in).
 WIPE_ORDER: tuple[type[models.Model], ...] = (
+    WebhookDelivery,
     CallbackBooking,
     TicketTags,
     TicketConversations,
@@ -89,6 +90,14 @@ class Ids:
         for model in tables:
             highest = model._default_manager.aggregate(top=Max("pk"))["top"]
             self._next[model] = int(highest or 0) + 1
+
+    def resync(self) -> None:
+        """Continue after the highest ids present again: rows the actions inserted meanwhile
+        (the Meta traffic goes through intake) took the database's next ids. Call it with
+        the sink flushed, and `reset_sequences` after flushing what was allocated."""
+        for model in self._next:
+            highest = model._default_manager.aggregate(top=Max("pk"))["top"]
+            self._next[model] = max(self._next[model], int(highest or 0) + 1)
 
     def take(self, model: type[models.Model], count: int = 1) -> int:
         """Reserve `count` consecutive ids; return the first."""

@@ -2,7 +2,8 @@
 the webhook. Both go through `import_call_records`.
 
 Every row is checked, and the calls are written batch by batch inside one transaction as the
-rows are read (each row parsed once). At the first bad row the writing stops, the rest of the
+rows are read (each row parsed once; a thread reads and checks the next batch while the
+database stores this one). At the first bad row the writing stops, the rest of the
 file is still checked so that every bad row is reported with its line and reason, and the
 transaction is rolled back: a file with one bad row imports nothing. A call already stored
 (same call id: a file imported again, a webhook delivered twice, a call listed twice) is left as
@@ -17,6 +18,8 @@ from __future__ import annotations
 
 import csv
 import io
+import queue
+import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -27,7 +30,7 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Model
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from ascolto.citizens.handles import normalise_phone
@@ -304,6 +307,8 @@ class _Checker:
             raise _Bad(column, _("Il valore è vuoto."))
         if len(text) > limit:
             raise _Bad(column, _("Più lungo di %(limit)d caratteri.") % {"limit": limit})
+        if "\x00" in text:  # PostgreSQL refuses it: the import would fail instead of the row
+            raise _Bad(column, _("Il valore contiene un carattere nullo."))
         return text
 
     def moment(self, row: Row, column: str) -> datetime | None:
@@ -436,45 +441,24 @@ def import_call_records(
     """Check every row of `records` and store, in one transaction, the calls not stored yet.
 
     Rows are checked and written batch by batch in one pass (each row is parsed once: a million
-    rows cost half as much as checking the whole file before writing it). At the first bad row
-    the writing stops, the rest is still checked so that every bad row is reported, and the
-    transaction is rolled back: nothing of a file with a bad row is stored. With `dry_run`
+    rows cost half as much as checking the whole file before writing it), and the two overlap:
+    a thread reads and checks the next batch while the database stores this one. At the first
+    bad row the writing stops, the rest is still checked so that every bad row is reported, and
+    the transaction is rolled back: nothing of a file with a bad row is stored. With `dry_run`
     nothing is written and the report says what an import would store."""
     report = CallImport(dry_run=dry_run)
     checker = _Checker()
     phase = "check" if dry_run else "write"
-    line = 1
     try:
         with transaction.atomic():
             writer = None if dry_run else _Writer()
-            batch: list[_Call] = []
-            try:
-                for line, row in records():
-                    report.rows += 1
-                    try:
-                        call = checker.call(row)
-                    except _Bad as bad:
-                        report.error_count += 1
-                        if len(report.errors) < MAX_ERRORS:
-                            report.errors.append(RowError(line, bad.column, bad.message))
-                        continue
-                    if report.error_count:
-                        continue
-                    batch.append(call)
-                    if len(batch) >= batch_size:
-                        _write(writer, batch, report)
-                        batch = []
-                        if progress is not None:
-                            progress(phase, report.rows, None)
-            except InvalidInput as exc:  # the header, or a file that cannot be read
-                report.error_count += 1
-                report.errors.append(
-                    RowError(line + (report.rows > 0), exc.field or "", exc.message)
-                )
-            if not report.error_count:
-                _write(writer, batch, report)
-                if writer is not None:
-                    writer.finish()
+            with _Reader(records, checker, report, batch_size) as reader:
+                for batch, rows in reader:
+                    _write(writer, batch, report)
+                    if progress is not None:
+                        progress(phase, rows, None)
+            if writer is not None and not report.error_count:
+                writer.finish()
             if report.error_count or dry_run:
                 raise _Rollback
     except _Rollback:
@@ -484,6 +468,110 @@ def import_call_records(
     if progress is not None:
         progress(phase, report.rows, report.rows)
     return report
+
+
+def _check(
+    records: Records, checker: _Checker, report: CallImport, batch_size: int
+) -> Iterator[list[_Call]]:
+    """The checked calls of `records` in batches, counting rows and bad rows in `report`. After
+    the first bad row the batches are empty (the rest is only checked); one is still yielded
+    every `batch_size` rows, so that a reader told to stop does so soon."""
+    batch: list[_Call] = []
+    line = 1
+    read = 0
+    try:
+        for line, row in records():
+            read += 1
+            try:
+                call = checker.call(row)
+            except _Bad as bad:
+                report.error_count += 1
+                if len(report.errors) < MAX_ERRORS:
+                    report.errors.append(RowError(line, bad.column, bad.message))
+                call = None
+            if call is not None and not report.error_count:
+                batch.append(call)
+            if read == batch_size:
+                report.rows += read
+                read = 0
+                yield [] if report.error_count else batch
+                batch = []
+    except InvalidInput as exc:  # the header, or a file that cannot be read
+        report.rows += read
+        read = 0
+        report.error_count += 1
+        report.errors.append(RowError(line + (report.rows > 0), exc.field or "", exc.message))
+    report.rows += read
+    if batch and not report.error_count:
+        yield batch
+
+
+class _Reader:
+    """Reads and checks `records` in a thread of its own, a few batches ahead of the writing:
+    the thread parses while the database works, since psycopg and sqlite3 let go of the GIL
+    while they wait for it. Iterating gives (checked calls, rows read so far); a bad row's
+    batches are not given. An error of the source or of the checks is raised where the batches
+    are taken.
+
+    The thread does not touch the database (Django's connection is one per thread: a query
+    there would run outside the import's transaction); it checks in the caller's language."""
+
+    AHEAD = 2  # batches read ahead of the writing
+
+    _END = object()
+
+    def __init__(
+        self, records: Records, checker: _Checker, report: CallImport, batch_size: int
+    ) -> None:
+        self.batches: queue.Queue[Any] = queue.Queue(maxsize=self.AHEAD)
+        self.stop = threading.Event()
+        self.language = translation.get_language()
+        self.done = False  # the thread's last item taken
+        self.thread = threading.Thread(
+            target=self._read,
+            args=(records, checker, report, batch_size),
+            name="call-records",
+            daemon=True,
+        )
+
+    def _read(
+        self, records: Records, checker: _Checker, report: CallImport, batch_size: int
+    ) -> None:
+        last: object = self._END
+        try:
+            with translation.override(self.language):
+                for batch in _check(records, checker, report, batch_size):
+                    if self.stop.is_set():
+                        break
+                    if batch:
+                        self.batches.put((batch, report.rows))
+        except BaseException as exc:  # given to the writing thread, raised there
+            last = exc
+        finally:
+            self.batches.put(last)
+
+    def __enter__(self) -> _Reader:
+        self.thread.start()
+        return self
+
+    def __iter__(self) -> Iterator[tuple[list[_Call], int]]:
+        while not self.done:
+            item = self.batches.get()
+            if item is self._END or isinstance(item, BaseException):
+                self.done = True
+                if item is not self._END:
+                    raise item
+                return
+            yield item
+
+    def __exit__(self, *exc_info: object) -> None:
+        # If the writing ended early (a database error), stop the thread and wait for its last
+        # item (always put; taking the others frees the place it may be waiting for).
+        self.stop.set()
+        while not self.done:
+            item = self.batches.get()
+            self.done = item is self._END or isinstance(item, BaseException)
+        self.thread.join()
 
 
 def _write(writer: _Writer | None, batch: list[_Call], report: CallImport) -> None:
@@ -514,10 +602,16 @@ class _Writer:
     created, with when they last called), then the calls not stored yet.
 
     Rows go to the database without model instances: the ORM's preparation of each field cost
-    four times the insert itself. On PostgreSQL they are streamed with COPY into a temporary
-    table and moved with one INSERT … ON CONFLICT DO NOTHING per batch; on SQLite they are
-    inserted with `executemany`. A call or a number stored meanwhile by another process (the
-    webhook, intake) is skipped, not an error."""
+    four times the insert itself. On PostgreSQL they are streamed with binary COPY into a
+    temporary table (a third of the client's work of text COPY, which formats every timestamp)
+    and moved with one INSERT … ON CONFLICT DO NOTHING per batch; on SQLite they are inserted
+    with `executemany`. A call or a number stored meanwhile by another process (the webhook,
+    intake) is skipped, not an error.
+
+    On PostgreSQL the foreign keys of the two tables are checked at the end of each batch's
+    insert instead of at the commit, for this transaction only (`SET CONSTRAINTS … IMMEDIATE`;
+    `finish` defers them again): the same checks, but made while the next batch is read instead
+    of in a stretch of their own at the end (about a third of the database's work for a file)."""
 
     CALL_COLUMNS = (
         "external_id",
@@ -541,9 +635,11 @@ class _Writer:
         self.now = timezone.now()
         self.postgres = connection.vendor == "postgresql"
         self.staged: list[str] = []
+        self.types: dict[str, list[int]] = {}  # a staging table's column types, for COPY
         self.calls = self._table(CallRecord, self.CALL_COLUMNS, "import_calls")
         self.phones = self._table(Identity, self.IDENTITY_COLUMNS, "import_phones")
         self.seen = self._table(Identity, ("id", "last_seen_at"), "import_seen")
+        self.checked_now = self._check_now(CallRecord, Identity) if self.postgres else ""
 
     def _table(
         self, model: type[Model], columns: tuple[str, ...], name: str
@@ -560,17 +656,41 @@ class _Writer:
                 cursor.execute(
                     f"CREATE TEMPORARY TABLE {staging} AS SELECT {names} FROM {table} WITH NO DATA"  # noqa: S608
                 )
+                cursor.execute(
+                    "SELECT atttypid FROM pg_attribute WHERE attrelid = %s::regclass "
+                    "AND attnum > 0 AND NOT attisdropped ORDER BY attnum",
+                    [f"pg_temp.{staging}"],
+                )
+                self.types[staging] = [oid for (oid,) in cursor.fetchall()]
             self.staged.append(staging)
         return table, names, staging
+
+    def _check_now(self, *models: type[Model]) -> str:
+        """Make the deferred foreign keys of these tables checked at each statement's end;
+        return them, quoted, for `finish` to defer them again."""
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT conname FROM pg_constraint WHERE contype = 'f' AND condeferred "
+                "AND conrelid = ANY(%s::regclass[])",
+                [[model._meta.db_table for model in models]],
+            )
+            names = ", ".join(connection.ops.quote_name(name) for (name,) in cursor.fetchall())
+            if names:
+                cursor.execute(f"SET CONSTRAINTS {names} IMMEDIATE")
+        return names
+
+    def _copy(self, cursor: Any, staging: str, names: str, rows: Iterable[tuple[Any, ...]]) -> None:
+        with cursor.copy(f"COPY {staging} ({names}) FROM STDIN (FORMAT BINARY)") as stream:
+            stream.set_types(self.types[staging])
+            for row in rows:
+                stream.write_row(row)
 
     def _insert(self, target: tuple[str, str, str], rows: list[tuple[Any, ...]]) -> int:
         """Insert `rows`, skipping those whose unique key is stored; return how many went in."""
         table, names, staging = target
         with connection.cursor() as cursor:
             if self.postgres:
-                with cursor.copy(f"COPY {staging} ({names}) FROM STDIN") as stream:
-                    for row in rows:
-                        stream.write_row(row)
+                self._copy(cursor, staging, names, rows)
                 cursor.execute(
                     f"INSERT INTO {table} ({names}) SELECT {names} FROM {staging} "  # noqa: S608
                     "ON CONFLICT DO NOTHING"
@@ -647,7 +767,9 @@ class _Writer:
 
     def finish(self) -> None:
         """Move the callers' `last_seen_at` to their latest call, where that is later; drop
-        the staging tables."""
+        the staging tables; defer the foreign keys again for the rest of the transaction (a
+        rolled-back import needs not: PostgreSQL restores them with the savepoint or ends the
+        transaction)."""
         stored = self.stored_seen
         later = [
             (pk, seen)
@@ -658,9 +780,7 @@ class _Writer:
         with connection.cursor() as cursor:
             if later and self.postgres:
                 staging = self.seen[2]
-                with cursor.copy(f"COPY {staging} (id, last_seen_at) FROM STDIN") as stream:
-                    for row in later:
-                        stream.write_row(row)
+                self._copy(cursor, staging, "id, last_seen_at", later)
                 cursor.execute(
                     f"UPDATE {table} SET last_seen_at = s.last_seen_at FROM {staging} s "  # noqa: S608
                     f"WHERE {table}.id = s.id AND ({table}.last_seen_at IS NULL "
@@ -675,3 +795,5 @@ class _Writer:
                 )
             for staging in self.staged:
                 cursor.execute(f"DROP TABLE IF EXISTS pg_temp.{staging}")
+            if self.checked_now:
+                cursor.execute(f"SET CONSTRAINTS {self.checked_now} DEFERRED")

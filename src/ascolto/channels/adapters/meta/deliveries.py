@@ -76,14 +76,22 @@ RANK: dict[str, int] = {
 }
 
 
-def accept(channel: str, body: str) -> WebhookDelivery:
-    """Queue a signed delivery for `channel` (a channel code) as it arrived: one insert, and a
-    drain scheduled after commit."""
-    row = WebhookDelivery(channel=channel, body=body)
-    with transaction.atomic():
-        row.save(force_insert=True)
-        transaction.on_commit(queue.schedule_drain)
-    return row
+def accept(channel: str, body: str) -> None:
+    """Queue a signed delivery for `channel` (a channel code) as it arrived: one INSERT, in
+    autocommit (a single statement is its own transaction), then the debounced drain.
+
+    Written in SQL rather than with `WebhookDelivery(...).save()`, because this is the whole
+    work of the hottest path: measured on the 2-core machine, the model's save in a transaction
+    costs 0.47 ms of CPU per delivery and this statement 0.23 ms (`benchmarks/webhooks.py`)."""
+    table = connection.ops.quote_name(WebhookDelivery._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (channel, body, received_at, attempts, last_error) "  # noqa: S608
+            "VALUES (%s, %s, %s, 0, '')",  # (the table's name is ours)
+            [channel, body, timezone.now()],
+        )
+    # At once in autocommit; after the commit when a caller holds a transaction.
+    transaction.on_commit(queue.schedule_drain)
 
 
 def pending() -> int:

@@ -1,5 +1,6 @@
 """`manage.py demo`: the one command of the quick start. Migrates, seeds, generates the demo
-city when the database has no cases yet, and serves the app with a task worker beside it."""
+city when the database has no cases yet, and serves the app with a task worker and a local
+Graph API server (Meta's stand-in, `meta_sandbox`) beside it."""
 
 from __future__ import annotations
 
@@ -13,8 +14,10 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from ascolto.channels.adapters.meta.sandbox import VERSION
 from ascolto.core.errors import DomainError
 from ascolto.demo.generator import default_end, generate
+from ascolto.demo.meta import GRAPH_PORT, environment
 from ascolto.demo.seed import credentials_box, seed_reference
 from ascolto.tickets.models import Ticket
 
@@ -30,6 +33,12 @@ class Command(BaseCommand):
         )
         parser.add_argument(
             "--no-serve", action="store_true", help="prepare everything but do not serve"
+        )
+        parser.add_argument(
+            "--graph-port",
+            type=int,
+            default=GRAPH_PORT,
+            help=f"port of the local Graph API server (default {GRAPH_PORT})",
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -67,51 +76,48 @@ class Command(BaseCommand):
         self.stdout.write(f"Citizen pages:    http://{host}/scrivi/")
         self.stdout.write(f"Administration:   http://{host}/admin/")
         if not options["no_serve"]:
-            self._serve(options["addrport"])
+            self._serve(options["addrport"], options["graph_port"])
 
-    def _meta_sandbox(self) -> dict[str, str]:
-        """Unless ASCOLTO_META_GRAPH_URL names a Graph API, start the local one (a thread of
-        this process) and point the app at it: replies on WhatsApp, Messenger and Instagram
-        then leave and show as sent. Returns the variables that say so, also set here."""
-        if os.environ.get("ASCOLTO_META_GRAPH_URL"):
-            return {}
-        from ascolto.channels.adapters.meta.sandbox import GraphSandbox
-
-        sandbox = GraphSandbox().start()
-        variables = {
-            "ASCOLTO_META_GRAPH_URL": sandbox.url,
-            "ASCOLTO_WHATSAPP_TOKEN": sandbox.token,
-            "ASCOLTO_META_PAGE_TOKEN": sandbox.token,
-        }
-        os.environ.update(variables)
-        settings.ASCOLTO_META_GRAPH_URL = sandbox.url
-        self.stdout.write(f"Meta's Graph API: the local sandbox at {sandbox.url} (meta_sandbox).")
-        return variables
-
-    def _serve(self, addrport: str) -> None:
-        """Serve the app; with the default inline tasks, serve it as production does instead:
-        tasks (a forecast started from the supervisor's page, the intake drain, outgoing mail)
-        queued in the database and run by a worker beside the server, so no page waits for
-        them."""
-        meta = self._meta_sandbox()
-        if settings.TASK_BACKEND != "immediate":
-            call_command("runserver", addrport, use_reloader=False)
-            return
-        env = {**os.environ, **meta, "ASCOLTO_TASK_BACKEND": "database"}
+    def _serve(self, addrport: str, graph_port: int) -> None:
+        """Serve the app beside a local Graph server (Meta's stand-in: the WhatsApp, Messenger
+        and Instagram replies an operator sends reach it and show "Inviato"), with the demo
+        channels' placeholder secrets set; with the default inline tasks, serve it as
+        production does: tasks (a forecast started from the supervisor's page, the intake
+        drain, replies, outgoing mail) queued in the database and run by a worker beside the
+        server, so no page waits for them."""
+        graph_url = f"http://127.0.0.1:{graph_port}/{VERSION}"
+        meta = environment(graph_url)
         python = [sys.executable, "-m", "ascolto"]
-        self.stdout.write("Background tasks: a worker runs beside the server (db_worker).")
-        worker = subprocess.Popen(  # noqa: S603 - our own interpreter and module
-            [*python, "db_worker", "--no-reload", "--interval", "1"], env=env
+        children: list[subprocess.Popen[bytes]] = []
+        self.stdout.write(f"Meta's Graph API: the local server at {graph_url} (meta_sandbox).")
+        children.append(
+            subprocess.Popen(  # noqa: S603 - our own interpreter and module
+                [*python, "meta_sandbox", "--port", str(graph_port)], env={**os.environ, **meta}
+            )
         )
         try:
+            if settings.TASK_BACKEND != "immediate":
+                os.environ.update(meta)
+                settings.ASCOLTO_META_GRAPH_URL = graph_url
+                call_command("runserver", addrport, use_reloader=False)
+                return
+            env = {**os.environ, **meta, "ASCOLTO_TASK_BACKEND": "database"}
+            self.stdout.write("Background tasks: a worker runs beside the server (db_worker).")
+            children.append(
+                subprocess.Popen(  # noqa: S603
+                    [*python, "db_worker", "--no-reload", "--interval", "1"], env=env
+                )
+            )
             subprocess.run(  # noqa: S603
                 [*python, "runserver", addrport, "--noreload"], env=env, check=False
             )
         except KeyboardInterrupt:
             pass
         finally:
-            worker.terminate()
-            try:
-                worker.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                worker.kill()
+            for child in children:
+                child.terminate()
+            for child in children:
+                try:
+                    child.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    child.kill()
