@@ -45,6 +45,7 @@ from ascolto.channels.adapters.meta.graph import (
     TransientGraphError,
 )
 from ascolto.channels.assistants import menu_of
+from ascolto.channels.config import secret
 from ascolto.channels.inbound import CaseHints, InboundMessage
 from ascolto.channels.models import Channel
 from ascolto.core.retry import backoff
@@ -311,9 +312,7 @@ def send_due(
             elif outcome is False:
                 held.add(row.session_id)
     finally:
-        for client in clients.values():
-            if client is not None:
-                client[0].close()
+        clients.clear()  # the clients themselves are kept (`_clients`)
     return sent
 
 
@@ -334,6 +333,11 @@ def _survey_still_due(row: Reply, now: datetime) -> bool:
     )
 
 
+# One Graph client per channel and token, kept between sends: building one costs tens of
+# milliseconds (its TLS context), more than a turn. httpx clients are safe across threads.
+_clients: dict[tuple[str, str, str], GraphClient] = {}
+
+
 def _client(
     code: str, clients: dict[str, tuple[GraphClient, str] | None]
 ) -> tuple[GraphClient, str] | None:
@@ -342,10 +346,14 @@ def _client(
         if channel is None:
             clients[code] = None
         else:
-            clients[code] = (
-                GraphClient.for_channel(channel),
-                str(channel.config.get("phone_number_id") or ""),
-            )
+            token = secret(str(channel.config.get("access_token_env") or ""))
+            key = (code, token, str(settings.ASCOLTO_META_GRAPH_URL))
+            client = _clients.get(key)
+            if client is None:
+                if len(_clients) > 32:
+                    _clients.clear()
+                client = _clients[key] = GraphClient.for_channel(channel)
+            clients[code] = (client, str(channel.config.get("phone_number_id") or ""))
     return clients[code]
 
 
