@@ -340,7 +340,7 @@ def play_month(
 
         for text in rnd.choices(SCRIPTS, weights)[0][1]:
             wamid += 1
-            say(meta.wa_text(f"wamid.DEMOBOT{n:05d}{wamid:06d}", number, text, time.time()))
+            say(meta.wa_text(f"wamid.DEMOBOT{n:05d}{wamid:06d}", number, text, int(time.time())))
         session = (
             Session.objects.filter(kind=Session.Kind.WHATSAPP, started_at__gte=played_from)
             .order_by("-pk")
@@ -358,13 +358,15 @@ def play_month(
                     number,
                     "survey:yes" if useful else "survey:no",
                     "Sì" if useful else "No",
-                    time.time(),
+                    int(time.time()),
                 )
             )
             if rnd.random() < 0.5:
                 wamid += 1
                 text = rnd.choice(SUGGESTIONS)
-                say(meta.wa_text(f"wamid.DEMOBOT{n:05d}{wamid:06d}", number, text, time.time()))
+                say(
+                    meta.wa_text(f"wamid.DEMOBOT{n:05d}{wamid:06d}", number, text, int(time.time()))
+                )
             later = SURVEY_AFTER + timedelta(minutes=2)
             Turn.objects.filter(
                 session=session, direction=Turn.Direction.INBOUND, kind=Turn.Kind.SURVEY
