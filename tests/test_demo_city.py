@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from io import StringIO
 
 import pytest
@@ -11,6 +12,8 @@ from django.core.management import call_command
 from django.db.models import Count, Q
 from django.utils import timezone
 
+from ascolto.assistant.models import Menu, Reply, Turn
+from ascolto.assistant.models import Session as AssistantSession
 from ascolto.channels.models import Channel, Message, WebhookDelivery
 from ascolto.contactcenter.models import CallRecord, ForecastRun, IvrNode
 from ascolto.knowledge.alerts import current_alerts
@@ -72,6 +75,7 @@ def test_the_demo_builds_a_city_and_prints_working_passwords() -> None:
     assert len(current_alerts("web", at=timezone.now())) == 2  # the two alerts of the day
 
     _check_meta_traffic()
+    _check_assistant()
 
     again = StringIO()
     call_command("demo", "--no-serve", "--scale", SCALE, stdout=again)
@@ -116,6 +120,28 @@ def _check_meta_traffic() -> None:
     assert threads.exists()
     assert not threads.filter(ticket__isnull=False, state=SocialThread.State.NEW).exists()
     assert not threads.exclude(conversation__channel__kind__in=["facebook", "instagram"]).exists()
+
+
+def _check_assistant() -> None:
+    """Milan's menu A–M is published and connected to WhatsApp, and the last month's sessions
+    were played through the engine: turns in and out, replies the Graph server accepted."""
+    whatsapp = Channel.objects.get(code="whatsapp")
+    assert whatsapp.config["assistant_menu"] == "milano"
+    version = Menu.objects.get(code="milano").published()
+    assert version is not None
+    assert [n.letter for n in version.roots()] == list("ABCDEFGHIJKLM")
+    assert version.nodes.filter(kind="card", article__isnull=False).count() > 20
+    month_ago = timezone.now() - timedelta(days=32)
+    sessions = AssistantSession.objects.filter(kind="whatsapp")
+    assert sessions.count() >= 10
+    assert not sessions.filter(started_at__lt=month_ago).exists()
+    turns = Turn.objects.filter(session__in=sessions)
+    assert turns.filter(direction="in").count() >= 2 * sessions.count()
+    assert turns.filter(direction="in", kind="choice").exclude(node_key="").exists()
+    replies = Reply.objects.filter(session__in=sessions)
+    assert replies.filter(status="sent").count() >= turns.filter(direction="in").count()
+    assert all(r.startswith("wamid.") for r in replies.values_list("external_id", flat=True))
+    assert not replies.exclude(recipient="").exists()  # no number kept once sent
 
 
 @pytest.mark.django_db(transaction=True)

@@ -4,6 +4,8 @@ page ratings. Each returns a `Dashboard` of aggregated tables (docs/reports.md) 
 
 from __future__ import annotations
 
+import re
+
 from django.utils.translation import gettext as _
 
 from ascolto.analytics import queries, summaries
@@ -11,6 +13,7 @@ from ascolto.analytics.areas import NO_AREA, area_name, areas
 from ascolto.analytics.period import Period
 from ascolto.analytics.queries import BUCKETS, SOCIAL, days
 from ascolto.analytics.report import parent_name
+from ascolto.assistant.models import Session
 from ascolto.channels.models import Channel
 from ascolto.core.tables import Dashboard, Figure, Table, share
 from ascolto.surveys.models import PageRating
@@ -19,6 +22,12 @@ from ascolto.tickets.models import Campaign
 TOP_MOVERS = 10
 WORST_PAGES = 10
 MIN_RATINGS = 5  # a page needs this many ratings to be ranked among the worst
+TOP_UNANSWERED = 50
+TOP_SUGGESTIONS = 100
+CITIZEN_TEXT = 100  # the citizens' words (questions, suggestions) are cut at this length
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+")
+_NUMBER = re.compile(r"\+?\d[\d ./-]{3,}\d")  # five or more digits, maybe spaced
+_TAX_CODE = re.compile(r"\b[a-z]{6}\d{2}[a-z]\d{2}[a-z]\d{3}[a-z]\b", re.IGNORECASE)
 _KIND_LABELS = dict(Channel.Kind.choices)
 
 
@@ -213,26 +222,46 @@ def social(period: Period) -> Dashboard:
     return board
 
 
+def citizen_text(text: str) -> str:
+    """A citizen's words as the overview shows them: e-mail addresses and long numbers (phone
+    numbers, tax codes, case numbers) masked, and cut at `CITIZEN_TEXT` characters."""
+    text = _EMAIL.sub("[email]", " ".join(text.split()))
+    text = _NUMBER.sub("[numero]", _TAX_CODE.sub("[codice fiscale]", text))
+    return text if len(text) <= CITIZEN_TEXT else text[: CITIZEN_TEXT - 1].rstrip() + "…"
+
+
 def chatbot(period: Period) -> Dashboard:
-    """Messages sent and received per month, active users (identities that wrote), sessions,
-    the menu entries chosen (inbound messages that are one menu letter)."""
-    board = Dashboard("chatbot", _("Chatbot WhatsApp"), period.label())
-    board.notes.append(
-        _(
-            "Il chatbot non ha ancora un'app propria: i dati sono le conversazioni del canale "
-            "WhatsApp (sessioni con l'assistente a menu)."
-        )
-    )
-    found = queries.chatbot_figures(period)
-    totals = found.totals
+    """The virtual assistant (WhatsApp and the web chat), from its own tables: messages and
+    active users per month, menu use, hand-offs and forms by node, unanswered questions and the
+    survey. No name or number is read; the citizens' words (questions, suggestions) are masked
+    and cut (`citizen_text`), and the reports are for analysts and supervisors only."""
+    board = Dashboard("chatbot", _("Assistente virtuale"), period.label())
+    found = queries.chatbot_figures(period, unanswered=TOP_UNANSWERED)
+    totals, survey = found.totals, found.survey
     board.figures = [
         Figure(_("Messaggi ricevuti"), totals["received"]),
         Figure(_("Messaggi inviati"), totals["sent"]),
         Figure(
-            _("Utenti attivi"), totals["users"], note=_("recapiti che hanno scritto nel periodo")
+            _("Utenti attivi"),
+            totals["users"],
+            note=_("sessioni distinte per chiave anonima: nessun numero è conservato"),
         ),
         Figure(_("Sessioni"), totals["sessions"]),
-        Figure(_("Passaggi a un operatore"), found.handoffs),
+        Figure(_("Passaggi a un operatore"), sum(r["n"] for r in found.handoffs)),
+        Figure(_("Moduli inviati"), sum(r["n"] for r in found.forms)),
+        Figure(
+            _("Risposte al questionario"),
+            share(survey["answered"], survey["asked"]),
+            "%",
+            _("%(answered)d su %(asked)d questionari inviati")
+            % {"answered": survey["answered"], "asked": survey["asked"]},
+        ),
+        Figure(
+            _("Ti sono stato utile? Sì"),
+            share(survey["useful"], survey["useful"] + survey["not_useful"]),
+            "%",
+            _("tra chi ha risposto sì o no"),
+        ),
     ]
     board.tables.append(
         Table(
@@ -253,14 +282,63 @@ def chatbot(period: Period) -> Dashboard:
             plotted=(1, 2, 3),
         )
     )
-    chosen = sum(n for _letter, n in found.menu)
+    kinds = dict(Session.Kind.choices)
+    board.tables.append(
+        Table(
+            "kinds",
+            _("Sessioni per canale"),
+            [_("Canale"), _("Sessioni"), _("Quota (%)")],
+            [[kinds.get(k, k), n, share(n, totals["sessions"])] for k, n in found.kinds],
+            chart="pie",
+        )
+    )
+    chosen = sum(r["chosen"] for r in found.menu)
     board.tables.append(
         Table(
             "menu",
             _("Voci di menu più usate"),
-            [_("Voce"), _("Scelte"), _("Quota (%)")],
-            [[letter, n, share(n, chosen)] for letter, n in found.menu],
+            [_("Voce"), _("Percorso"), _("Scelte"), _("Sessioni"), _("Quota (%)")],
+            [
+                [r["label"], r["path"], r["chosen"], r["sessions"], share(r["chosen"], chosen)]
+                for r in found.menu
+            ],
             chart="bar",
+            plotted=(2,),
+        )
+    )
+    for key, title, rows in (
+        ("handoffs", _("Passaggi a un operatore per voce"), found.handoffs),
+        ("forms", _("Moduli inviati per voce"), found.forms),
+    ):
+        board.tables.append(
+            Table(
+                key,
+                title,
+                [_("Voce"), _("Percorso"), _("Volte")],
+                [[r["label"], r["path"], r["n"]] for r in rows],
+                chart="bar",
+                plotted=(2,),
+            )
+        )
+    board.tables.append(
+        Table(
+            "unanswered",
+            _("Domande senza risposta (le %(count)d più frequenti)") % {"count": TOP_UNANSWERED},
+            [_("Domanda"), _("Volte")],
+            [[citizen_text(text), n] for text, n in found.unanswered],
+            note=_(
+                "Testo scritto dai cittadini: indirizzi email e numeri lunghi sono mascherati, "
+                "le domande tagliate a %(chars)d caratteri."
+            )
+            % {"chars": CITIZEN_TEXT},
+        )
+    )
+    board.tables.append(
+        Table(
+            "suggestions",
+            _("Suggerimenti lasciati nel questionario"),
+            [_("Suggerimento"), _("Percorso nel menu")],
+            [[citizen_text(text), path] for text, path in found.suggestions[:TOP_SUGGESTIONS]],
         )
     )
     return board

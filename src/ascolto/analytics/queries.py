@@ -32,7 +32,7 @@ from django.db.models import (
     When,
 )
 from django.db.models.expressions import CombinedExpression
-from django.db.models.functions import TruncDate, TruncMonth
+from django.db.models.functions import Lower, Trim, TruncDate, TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext_noop
 
@@ -40,6 +40,8 @@ from ascolto.analytics import contacts
 from ascolto.analytics.areas import area_of
 from ascolto.analytics.models import CallDay, CaseDay
 from ascolto.analytics.period import Period
+from ascolto.assistant.models import MenuNode, SurveyAnswer, Turn, Unanswered
+from ascolto.assistant.models import Session as AssistantSession
 from ascolto.channels.models import Channel, Conversation, Message
 from ascolto.contactcenter.models import CallRecord
 from ascolto.core.tables import share
@@ -390,9 +392,6 @@ def _repeat_contacts(period: Period) -> tuple[int, int, int]:
 # The dashboards around the monthly report.
 
 SOCIAL = (Channel.Kind.FACEBOOK, Channel.Kind.INSTAGRAM, Channel.Kind.MESSENGER)
-# The chatbot app does not exist yet: its overview reads the WhatsApp conversations.
-CHATBOT = (Channel.Kind.WHATSAPP,)
-MENU_LETTERS = tuple("ABCDEFGHIJKLM")
 
 
 def _month(field: str) -> TruncMonth:
@@ -556,53 +555,134 @@ def social_figures(period: Period) -> SocialFigures:
 
 @dataclass
 class ChatbotFigures:
-    """`months`: per month, messages received and sent, active users, sessions; `totals`: the
-    same over the period; `handoffs`: conversations passed to an operator (with a case);
-    `menu`: (menu letter, times chosen), most chosen first."""
+    """What the virtual assistant did in a period, from its own tables (`assistant.models`):
+    no name or number is read. `months`: per month, messages received and sent (turns), active
+    users (distinct salted session keys that wrote), sessions started; `totals`: the same over
+    the period; `kinds`: sessions per channel kind (WhatsApp, web chat); `menu`: per node
+    (`key`, `path`, `label`, `chosen`, `sessions`), most chosen first; `handoffs` and `forms`:
+    (`key`, `path`, `label`, `n`) per node; `unanswered`: (text, times), most frequent first;
+    `survey`: asked, answered, useful, not_useful; `suggestions`: (text, path), newest first."""
 
     months: list[dict[str, Any]]
     totals: dict[str, int]
-    handoffs: int
-    menu: list[tuple[str, int]]
+    kinds: list[tuple[str, int]]
+    menu: list[dict[str, Any]]
+    handoffs: list[dict[str, Any]]
+    forms: list[dict[str, Any]]
+    unanswered: list[tuple[str, int]]
+    survey: dict[str, int]
+    suggestions: list[tuple[str, str]]
 
 
-def chatbot_figures(period: Period) -> ChatbotFigures:
-    messages = Message.objects.filter(
-        channel__kind__in=CHATBOT, sent_at__gte=period.since, sent_at__lt=period.until
-    ).exclude(direction=Message.Direction.NOTE)
-    inbound = Q(direction=Message.Direction.INBOUND)
+def _node_names(keys: set[str]) -> dict[str, tuple[str, str]]:
+    """The path and label of each node key, from the newest version that has it (a key stays
+    the same across versions, so a node renamed later is shown with its current label)."""
+    names: dict[str, tuple[str, str]] = {}
+    if not keys:
+        return names
+    found = (
+        MenuNode.objects.filter(key__in=keys)
+        .select_related("parent__parent__parent")
+        .order_by("-version__number", "-version_id")
+    )
+    for node in found:
+        names.setdefault(node.key, (node.path(), node.label))
+    return names
+
+
+def _by_node(rows: list[dict[str, Any]], names: dict[str, tuple[str, str]]) -> list[dict[str, Any]]:
+    for row in rows:
+        row["path"], row["label"] = names.get(row["key"], ("", row["key"]))
+    return rows
+
+
+def chatbot_figures(period: Period, *, unanswered: int = 50) -> ChatbotFigures:
+    turns = Turn.objects.filter(at__gte=period.since, at__lt=period.until)
+    inbound = Q(direction=Turn.Direction.INBOUND)
     measures = {
         "received": Count("id", filter=inbound),
         "sent": Count("id", filter=~inbound),
-        "users": Count("conversation__identity_id", distinct=True, filter=inbound),
-        "sessions": Count("conversation_id", distinct=True),
+        "users": Count("session__key", distinct=True, filter=inbound),
     }
-    monthly = (
-        messages.annotate(month=_month("sent_at"))
+    monthly = {
+        r["month"]: r
+        for r in turns.annotate(month=_month("at")).values("month").annotate(**measures)
+    }
+    sessions = AssistantSession.objects.filter(
+        started_at__gte=period.since, started_at__lt=period.until
+    )
+    started = dict(
+        sessions.annotate(month=_month("started_at"))
         .values("month")
-        .annotate(**measures)
-        .order_by("month")
-    )
-    months = list(monthly)
-    totals = messages.aggregate(**measures)
-    handoffs = (
-        Conversation.objects.filter(
-            channel__kind__in=CHATBOT,
-            started_at__gte=period.since,
-            started_at__lt=period.until,
-            tickets__isnull=False,
-        )
-        .distinct()
-        .count()
-    )
-    menu = (
-        messages.filter(inbound, text__in=MENU_LETTERS)
-        .values("text")
         .annotate(n=Count("id"))
-        .order_by("-n", "text")
+        .values_list("month", "n")
+    )
+    months = [
+        {
+            "month": month,
+            "received": monthly.get(month, {}).get("received", 0),
+            "sent": monthly.get(month, {}).get("sent", 0),
+            "users": monthly.get(month, {}).get("users", 0),
+            "sessions": started.get(month, 0),
+        }
+        for month in sorted({*monthly, *started})
+    ]
+    totals = {**turns.aggregate(**measures), "sessions": sum(started.values())}
+    kinds = [
+        (r["kind"], r["n"])
+        for r in sessions.values("kind").annotate(n=Count("id")).order_by("-n", "kind")
+    ]
+    chosen = turns.filter(inbound, kind=Turn.Kind.CHOICE).exclude(node_key="")
+    menu = list(
+        chosen.values(key=F("node_key"))
+        .annotate(chosen=Count("id"), sessions=Count("session_id", distinct=True))
+        .order_by("-chosen", "key")
+    )
+    handoffs = list(
+        turns.filter(~inbound, kind=Turn.Kind.HANDOFF)
+        .exclude(node_key="")
+        .values(key=F("node_key"))
+        .annotate(n=Count("id"))
+        .order_by("-n", "key")
+    )
+    forms = list(
+        turns.filter(inbound, kind=Turn.Kind.FORM_SUBMITTED)
+        .exclude(node_key="")
+        .values(key=F("node_key"))
+        .annotate(n=Count("id"))
+        .order_by("-n", "key")
+    )
+    names = _node_names({r["key"] for r in [*menu, *handoffs, *forms]})
+    asked = SurveyAnswer.objects.filter(asked_at__gte=period.since, asked_at__lt=period.until)
+    counted = asked.aggregate(
+        n_asked=Count("id"),
+        n_answered=Count("id", filter=Q(answered_at__isnull=False)),
+        n_useful=Count("id", filter=Q(useful=True)),
+        n_not_useful=Count("id", filter=Q(useful=False)),
+    )
+    survey = {name.removeprefix("n_"): n for name, n in counted.items()}
+    suggestions = list(
+        asked.exclude(suggestion="")
+        .order_by("-answered_at", "-pk")
+        .values_list("suggestion", "path")
+    )
+    questions = (
+        Unanswered.objects.filter(at__gte=period.since, at__lt=period.until)
+        .annotate(question=Lower(Trim("text")))
+        .values("question")
+        .annotate(n=Count("id"))
+        .order_by("-n", "question")[:unanswered]
     )
     return ChatbotFigures(
-        months=months, totals=totals, handoffs=handoffs, menu=[(r["text"], r["n"]) for r in menu]
+        months=months,
+        totals=totals,
+        kinds=kinds,
+        menu=_by_node(menu, names),
+        handoffs=_by_node(handoffs, names),
+        forms=_by_node(forms, names),
+        unanswered=[(r["question"], r["n"]) for r in questions],
+        survey=survey,
+        suggestions=suggestions,
     )
 
 

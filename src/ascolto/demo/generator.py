@@ -24,6 +24,7 @@ from ascolto.channels.models import Conversation, Message
 from ascolto.citizens.models import Citizen, Identity
 from ascolto.contactcenter.models import CallRecord
 from ascolto.core.errors import DomainError
+from ascolto.demo.assistant import disconnect, play_month
 from ascolto.demo.city import load_city
 from ascolto.demo.flows import Codes, Run, write_calls, write_web
 from ascolto.demo.flows_online import write_emails, write_social, write_whatsapp
@@ -189,6 +190,7 @@ def _write_meta_live(
     rows afterwards."""
     run.sink.flush()
     reset_sequences()
+    disconnect(run.city.channels["whatsapp"])
     with local_meta(run.city.channels) as traffic:
         run.meta = traffic
         run.replay.outbound = traffic.reply
@@ -202,6 +204,10 @@ def _write_meta_live(
                 f"{traffic.sent:,} messages accepted by the Graph server, "
                 f"{traffic.failed:,} not sent",
             )
+            played = play_month(
+                traffic, run.city.channels["whatsapp"], run.city.window.horizon, scale, run.rnd
+            )
+            phases.end("assistant", f"{played:,} sessions of the last month through the engine")
         finally:
             run.meta = None
             run.replay.outbound = None

@@ -18,6 +18,7 @@ from faker import Faker
 from ascolto.channels.config import validate_config
 from ascolto.channels.models import Channel
 from ascolto.demo import reference as ref
+from ascolto.demo.assistant import seed_menu
 from ascolto.demo.knowledge import seed_alerts, seed_articles
 from ascolto.demo.timeline import Window, campaign_period
 from ascolto.organisation.models import Office, Team, User
@@ -74,6 +75,7 @@ def seed_reference(end: date, *, reset_passwords: bool = True) -> SeedResult:
     _campaigns(Window.ending(end), offices)
     seed_articles()
     seed_alerts()
+    seed_menu()
     counts = {
         "offices": len(offices),
         "teams": len(teams),
@@ -219,12 +221,16 @@ def _operators(teams: dict[str, Team]) -> int:
 
 def _channels() -> None:
     for spec in ref.CHANNELS:
+        # The assistant's menu is connected once the history is written (demo/assistant.py):
+        # seeding again keeps it.
+        existing = Channel.objects.filter(code=spec.code).values_list("config", flat=True).first()
+        kept = {k: v for k, v in (existing or {}).items() if k == "assistant_menu"}
         Channel.objects.update_or_create(
             code=spec.code,
             defaults={
                 "kind": spec.kind,
                 "name": spec.name,
-                "config": validate_config(spec.kind, spec.config),
+                "config": validate_config(spec.kind, {**spec.config, **kept}),
                 "is_active": True,
             },
         )
