@@ -109,9 +109,14 @@ BuildBoard = Callable[[Period, dict[str, Any]], Dashboard]
 
 
 def period_board(
-    request: HttpRequest, section: str, build: BuildBoard, *, pdf: bool = False
+    request: HttpRequest,
+    section: str,
+    build: BuildBoard,
+    *,
+    pdf: bool = False,
+    default: str = "anno",
 ) -> HttpResponse:
-    form = period_form(request.GET)
+    form = period_form(request.GET, default=default)
     board = None
     if form.is_valid():
         period: Period = form.cleaned_data["period"]
@@ -131,7 +136,7 @@ def monthly(request: HttpRequest) -> HttpResponse:
     def build(period: Period, data: dict[str, Any]) -> Dashboard:
         return as_dashboard(monthly_report(period, compare_year=data.get("confronto")))
 
-    return period_board(request, "report", build, pdf=True)
+    return period_board(request, "report", build, pdf=True, default="mese")
 
 
 @access.require(access.analyses)
