@@ -32,7 +32,7 @@ BAR_COLOURS = ("#0066cc", "#5c6f82", "#d9364f", "#008758")
 def _numbered_canvas(municipality: str, title: str) -> type[Canvas]:
     """A canvas that waits for the last page to write "Pagina N di M" and the header on each."""
 
-    class NumberedCanvas(Canvas):
+    class NumberedCanvas(Canvas):  # type: ignore[misc]  # reportlab ships no types
         def __init__(self, *args: Any, **kwargs: Any) -> None:
             super().__init__(*args, **kwargs)
             self._pages: list[dict[str, Any]] = []

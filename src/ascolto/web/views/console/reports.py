@@ -63,9 +63,7 @@ def export(request: HttpRequest, board: Dashboard, name: str) -> HttpResponse | 
             )
         except KeyError as exc:
             raise Http404("unknown table") from exc
-        response = HttpResponse(
-            tables.csv_bytes(text, fmt), content_type="text/csv; charset=utf-8"
-        )
+        response = HttpResponse(tables.csv_bytes(text, fmt), content_type="text/csv; charset=utf-8")
         suffix = "-excel" if fmt == tables.CSV_EXCEL_IT else ""
         filename = f"{name}-{key}{suffix}.csv" if key else f"{name}{suffix}.csv"
     elif fmt == "xlsx":

@@ -110,7 +110,9 @@ class PeriodForm(forms.Form):
                     period = Period(start, end)
         if period is not None and period.start > timezone.localdate():
             field = {"mese": "mese", "personalizzato": "dal"}.get(str(kind), "anno")
-            self.add_error(field, _("Il periodo scelto non è ancora iniziato: scegline uno passato."))
+            self.add_error(
+                field, _("Il periodo scelto non è ancora iniziato: scegline uno passato.")
+            )
             period = None
         data["period"] = period
         return data
