@@ -217,3 +217,12 @@ def test_the_pdf_has_header_charts_numbered_pages_and_language(
     assert b"Grafico:" in data  # a chart drawn beside its table
     assert b"/Lang (it)" in data
     assert b"/Title (" in data
+
+
+def test_the_public_complaints_report_offers_both_csvs(client: Client, cast: personas.Cast) -> None:
+    html = client.get("/trasparenza/reclami/2025/").content.decode()
+    assert 'href="?formato=csv-it"' in html and 'href="?formato=csv"' in html
+    italian = client.get("/trasparenza/reclami/2025/?formato=csv-it")
+    assert italian.content.startswith(b"\xef\xbb\xbf") and b";" in italian.content
+    assert italian["Content-Disposition"].endswith('reclami-2025-excel.csv"')
+    assert not client.get("/trasparenza/reclami/2025/?formato=csv").content.startswith(b"\xef")
