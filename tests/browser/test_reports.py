@@ -18,7 +18,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def _some_activity(cast: personas.Cast) -> None:
-    """Cases and calls of this year (the report's default period) at any hour of any day: on
+    """Cases and calls of this year (the dashboards' default period) at any hour of any day: on
     1 January at 00:30, "two hours ago" is last year. (The browser's clock cannot be pinned with
     the server's: the session cookie would expire for it.)"""
     now = timezone.now()
@@ -54,8 +54,16 @@ def test_monthly_report_and_themes_dashboard_are_accessible(
     _some_activity(cast)
     sign_in(cast.analyst)  # type: ignore[operator]
 
+    # The report opens on the last complete month; the activity is this year's.
     page.goto("/console/reports/")
+    expect(page.get_by_label("Periodo", exact=True)).to_have_value("mese")
+    expect(page.get_by_label("Anno", exact=True)).to_be_hidden()  # only the kind's inputs
+    page.get_by_label("Periodo", exact=True).select_option("anno")
+    expect(page.get_by_label("Mese", exact=True)).to_be_hidden()
+    page.get_by_label("Anno", exact=True).fill(str(timezone.localdate().year))
+    page.get_by_role("button", name="Mostra").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Report mensile")
+    assert "periodo=anno" in page.url  # the period is in the URL, to share
     expect(page.get_by_role("link", name="Report", exact=True)).to_have_attribute(
         "aria-current", "page"
     )

@@ -29,6 +29,21 @@ class Period:
         return cls(date(year, month, 1), date(year, month, calendar.monthrange(year, month)[1]))
 
     @classmethod
+    def quarter(cls, year: int, quarter: int) -> Period:
+        """The `quarter`-th (1 to 4) three months of `year`."""
+        if not 1 <= quarter <= 4:
+            raise InvalidInput(_("Il trimestre va da 1 a 4."))
+        first = 3 * (quarter - 1) + 1
+        return cls(date(year, first, 1), cls.month(year, first + 2).end)
+
+    @classmethod
+    def last_complete_month(cls, today: date | None = None) -> Period:
+        """The month before the one `today` (by default the local date) falls in."""
+        today = today or timezone.localdate()
+        last = today.replace(day=1) - timedelta(days=1)
+        return cls.month(last.year, last.month)
+
+    @classmethod
     def year(cls, year: int) -> Period:
         return cls(date(year, 1, 1), date(year, 12, 31))
 

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
+from django.utils.formats import number_format
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
@@ -36,13 +37,30 @@ class Figure:
     note: str = ""
 
     def text(self) -> str:
+        """The value in the active language's format: 1.234,5 % in Italian, 1,234.5% in
+        English."""
         if self.value is None:
             return "–"
-        if isinstance(self.value, int):
-            number = f"{self.value:,}".replace(",", ".")
-        else:
-            number = f"{self.value:,.1f}".replace(",", "X").replace(".", ",").replace("X", ".")
-        return f"{number} {self.unit}".strip() if self.unit != "%" else f"{number} %"
+        number = localized(self.value)
+        if self.unit == "%":
+            return f"{number}%" if _english() else f"{number} %"
+        return f"{number} {self.unit}".strip()
+
+
+def localized(value: Any) -> str:
+    """A number as the active language writes it (Django's localisation, always grouped):
+    integers as they are, other numbers with one decimal; anything else as text."""
+    if value is None:
+        return "–"
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return str(value)
+    return number_format(value, 0 if isinstance(value, int) else 1, force_grouping=True)
+
+
+def _english() -> bool:
+    from django.utils.translation import get_language
+
+    return (get_language() or "it").startswith("en")
 
 
 def _plain(value: Any) -> Any:
@@ -115,27 +133,54 @@ def share(part: int | None, whole: int | None) -> float | None:
 # Downloads.
 
 
-def table_csv(table: Table) -> str:
+# Two CSVs: the standard one (comma, decimal point, UTF-8) for programs, and the one an Italian
+# Excel opens by double-click (semicolon, decimal comma, UTF-8 with a byte order mark). Numbers
+# are never grouped in either, so that both read back as numbers.
+CSV_STANDARD, CSV_EXCEL_IT = "csv", "csv-it"
+
+
+def _csv_writer(out: io.StringIO, flavour: str) -> Any:
+    return csv.writer(out, delimiter=";" if flavour == CSV_EXCEL_IT else ",")
+
+
+def _csv_cell(value: Any, flavour: str) -> Any:
+    if value is None:
+        return ""
+    if flavour == CSV_EXCEL_IT and isinstance(value, float):
+        return repr(value).replace(".", ",")
+    return value
+
+
+def _csv_row(row: Sequence[Any], flavour: str) -> list[Any]:
+    return [_csv_cell(v, flavour) for v in row]
+
+
+def table_csv(table: Table, flavour: str = CSV_STANDARD) -> str:
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = _csv_writer(out, flavour)
     writer.writerow(table.columns)
-    writer.writerows(["" if v is None else v for v in row] for row in table.rows)
+    writer.writerows(_csv_row(row, flavour) for row in table.rows)
     return out.getvalue()
 
 
-def dashboard_csv(board: Dashboard) -> str:
+def dashboard_csv(board: Dashboard, flavour: str = CSV_STANDARD) -> str:
     """Every table of the dashboard in one CSV, each after a line with its title."""
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = _csv_writer(out, flavour)
     writer.writerow([_("Misura"), _("Valore")])
     for figure in board.figures:
-        writer.writerow([figure.label, "" if figure.value is None else figure.value])
+        writer.writerow([figure.label, _csv_cell(figure.value, flavour)])
     for table in board.tables:
         writer.writerow([])
         writer.writerow([table.title])
         writer.writerow(table.columns)
-        writer.writerows(["" if v is None else v for v in row] for row in table.rows)
+        writer.writerows(_csv_row(row, flavour) for row in table.rows)
     return out.getvalue()
+
+
+def csv_bytes(text: str, flavour: str = CSV_STANDARD) -> bytes:
+    """The bytes of a download: UTF-8, with a BOM for the Italian Excel flavour."""
+    return text.encode("utf-8-sig" if flavour == CSV_EXCEL_IT else "utf-8")
 
 
 def _sheet_name(title: str, used: set[str]) -> str:

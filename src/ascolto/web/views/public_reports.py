@@ -52,9 +52,13 @@ def complaints(request: HttpRequest, year: int) -> HttpResponse:
         )
         response["Content-Disposition"] = f'inline; filename="reclami-{year}.pdf"'
         return response
-    if fmt == "csv":
-        response = HttpResponse(tables.dashboard_csv(board), content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = f'attachment; filename="reclami-{year}.csv"'
+    if fmt in (tables.CSV_STANDARD, tables.CSV_EXCEL_IT):
+        response = HttpResponse(
+            tables.csv_bytes(tables.dashboard_csv(board, fmt), fmt),
+            content_type="text/csv; charset=utf-8",
+        )
+        suffix = "-excel" if fmt == tables.CSV_EXCEL_IT else ""
+        response["Content-Disposition"] = f'attachment; filename="reclami-{year}{suffix}.csv"'
         return response
     return render(
         request, "web/public/complaints.html", {"board": board, "year": year, "title": board.title}

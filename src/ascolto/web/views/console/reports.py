@@ -32,7 +32,7 @@ from ascolto.tickets.models import Campaign
 from ascolto.web.views.console.reports_forms import PeriodForm, period_form
 
 TEMPLATE = "web/console/reports/dashboard.html"
-FORMATS = ("csv", "xlsx", "pdf")
+FORMATS = (tables.CSV_STANDARD, tables.CSV_EXCEL_IT, "xlsx", "pdf")
 
 SECTIONS = [
     ("console:reports", "report", gettext_noop("Report mensile")),
@@ -48,20 +48,24 @@ SECTIONS = [
 
 
 def export(request: HttpRequest, board: Dashboard, name: str) -> HttpResponse | None:
-    """The export asked for by `?formato=` (csv, xlsx, pdf), or None for the page."""
+    """The export asked for by `?formato=` (csv, csv-it: the CSV for an Italian Excel, xlsx,
+    pdf), or None for the page."""
     fmt = request.GET.get("formato", "")
     if not fmt:
         return None
     if fmt not in FORMATS:
         raise Http404("unknown format")
-    if fmt == "csv":
+    if fmt in (tables.CSV_STANDARD, tables.CSV_EXCEL_IT):
         key = request.GET.get("tabella", "")
         try:
-            text = tables.table_csv(board.table(key)) if key else tables.dashboard_csv(board)
+            text = (
+                tables.table_csv(board.table(key), fmt) if key else tables.dashboard_csv(board, fmt)
+            )
         except KeyError as exc:
             raise Http404("unknown table") from exc
-        response = HttpResponse(text, content_type="text/csv; charset=utf-8")
-        filename = f"{name}-{key}.csv" if key else f"{name}.csv"
+        response = HttpResponse(tables.csv_bytes(text, fmt), content_type="text/csv; charset=utf-8")
+        suffix = "-excel" if fmt == tables.CSV_EXCEL_IT else ""
+        filename = f"{name}-{key}{suffix}.csv" if key else f"{name}{suffix}.csv"
     elif fmt == "xlsx":
         response = HttpResponse(
             tables.dashboard_xlsx(board),
@@ -109,9 +113,14 @@ BuildBoard = Callable[[Period, dict[str, Any]], Dashboard]
 
 
 def period_board(
-    request: HttpRequest, section: str, build: BuildBoard, *, pdf: bool = False
+    request: HttpRequest,
+    section: str,
+    build: BuildBoard,
+    *,
+    pdf: bool = False,
+    default: str = "anno",
 ) -> HttpResponse:
-    form = period_form(request.GET)
+    form = period_form(request.GET, default=default)
     board = None
     if form.is_valid():
         period: Period = form.cleaned_data["period"]
@@ -131,7 +140,7 @@ def monthly(request: HttpRequest) -> HttpResponse:
     def build(period: Period, data: dict[str, Any]) -> Dashboard:
         return as_dashboard(monthly_report(period, compare_year=data.get("confronto")))
 
-    return period_board(request, "report", build, pdf=True)
+    return period_board(request, "report", build, pdf=True, default="mese")
 
 
 @access.require(access.analyses)

@@ -1,4 +1,6 @@
-"""The period chooser of the report pages: a month, a year or two dates."""
+"""The period chooser of the report pages: one control, a kind (month, quarter, year, custom)
+and the inputs that kind reads. A plain GET form: it works without JavaScript and its URL can be
+shared. The monthly report opens on the last complete month."""
 
 from __future__ import annotations
 
@@ -16,8 +18,13 @@ MIN_YEAR, MAX_YEAR = 2000, 2100
 class PeriodForm(forms.Form):
     periodo = forms.ChoiceField(
         label=_("Periodo"),
-        choices=[("mese", _("Mese")), ("anno", _("Anno")), ("personalizzato", _("Personalizzato"))],
-        initial="anno",
+        choices=[
+            ("mese", _("Mese")),
+            ("trimestre", _("Trimestre")),
+            ("anno", _("Anno")),
+            ("personalizzato", _("Personalizzato")),
+        ],
+        initial="mese",
     )
     mese = forms.CharField(
         label=_("Mese"),
@@ -25,8 +32,25 @@ class PeriodForm(forms.Form):
         widget=forms.DateInput(attrs={"type": "month", "placeholder": "AAAA-MM"}),
         help_text=_("per il periodo «Mese», nel formato AAAA-MM"),
     )
+    trimestre = forms.TypedChoiceField(
+        label=_("Trimestre"),
+        required=False,
+        coerce=int,
+        empty_value=None,
+        choices=[
+            (1, _("1° (gen–mar)")),
+            (2, _("2° (apr–giu)")),
+            (3, _("3° (lug–set)")),
+            (4, _("4° (ott–dic)")),
+        ],
+        help_text=_("per il periodo «Trimestre», con l'anno"),
+    )
     anno = forms.IntegerField(
-        label=_("Anno"), required=False, min_value=MIN_YEAR, max_value=MAX_YEAR
+        label=_("Anno"),
+        required=False,
+        min_value=MIN_YEAR,
+        max_value=MAX_YEAR,
+        help_text=_("per i periodi «Trimestre» e «Anno»"),
     )
     dal = forms.DateField(
         label=_("Dal"), required=False, widget=forms.DateInput(attrs={"type": "date"})
@@ -54,9 +78,17 @@ class PeriodForm(forms.Form):
                 if not MIN_YEAR <= year <= MAX_YEAR:
                     raise ValueError
             except ValueError:
+                period = None
                 self.add_error(
                     "mese", _("Indica il mese nel formato AAAA-MM, per esempio 2026-03.")
                 )
+        elif kind == "trimestre":
+            if data.get("anno") is None and "anno" not in self.errors:
+                self.add_error("anno", _("Indica l'anno."))
+            if data.get("trimestre") is None and "trimestre" not in self.errors:
+                self.add_error("trimestre", _("Scegli il trimestre."))
+            if data.get("anno") is not None and data.get("trimestre") is not None:
+                period = Period.quarter(data["anno"], data["trimestre"])
         elif kind == "anno":
             if data.get("anno") is None:
                 if "anno" not in self.errors:
@@ -76,13 +108,28 @@ class PeriodForm(forms.Form):
                     self.add_error("al", _("Il periodo può durare al massimo tre anni."))
                 else:
                     period = Period(start, end)
+        if period is not None and period.start > timezone.localdate():
+            field = {"mese": "mese", "personalizzato": "dal"}.get(str(kind), "anno")
+            self.add_error(
+                field, _("Il periodo scelto non è ancora iniziato: scegline uno passato.")
+            )
+            period = None
         data["period"] = period
         return data
 
 
-def period_form(params: Any) -> PeriodForm:
-    """The form bound to the query string, or to this year when nothing was chosen."""
+def period_form(params: Any, *, default: str = "anno") -> PeriodForm:
+    """The form bound to the query string or, when nothing was chosen, to the default: the last
+    complete month (`default="mese"`, the monthly report) or this year (the dashboards)."""
     if "periodo" not in params:
         today = timezone.localdate()
-        return PeriodForm({"periodo": "anno", "anno": today.year, "mese": f"{today:%Y-%m}"})
+        month = Period.last_complete_month(today)
+        return PeriodForm(
+            {
+                "periodo": default,
+                "anno": today.year if default == "anno" else month.start.year,
+                "trimestre": (month.start.month - 1) // 3 + 1,
+                "mese": f"{month.start:%Y-%m}",
+            }
+        )
     return PeriodForm(params)
