@@ -48,9 +48,7 @@ class Article(models.Model):
     audience = models.CharField(
         "destinatari", max_length=10, choices=Audience.choices, default=Audience.PUBLIC
     )
-    kind = models.CharField(
-        "tipo", max_length=12, choices=Kind.choices, default=Kind.INFORMATION
-    )
+    kind = models.CharField("tipo", max_length=12, choices=Kind.choices, default=Kind.INFORMATION)
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name="responsabile",
@@ -119,7 +117,7 @@ class ArticleVersion(models.Model):
 
 
 class ArticleHelpful(models.Model):
-    """"This answer helped": one mark per operator and case (after inserting the article in a
+    """A "this answer helped" mark: one per operator and case (after inserting the article in a
     reply), or one per citizen's browser session on the public article page (`session_key`)."""
 
     article = models.ForeignKey(
@@ -159,6 +157,9 @@ class ArticleHelpful(models.Model):
                 name="article_helpful_once_per_session",
             ),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.article_id} · {self.created_at:%d/%m/%Y %H:%M}"
 
 
 class Alert(models.Model):

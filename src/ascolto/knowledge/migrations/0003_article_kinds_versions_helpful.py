@@ -7,68 +7,179 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('knowledge', '0002_alerts'),
-        ('organisation', '0002_user_extension'),
-        ('tickets', '0006_case_presence'),
+        ("knowledge", "0002_alerts"),
+        ("organisation", "0002_user_extension"),
+        ("tickets", "0006_case_presence"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='article',
-            name='kind',
-            field=models.CharField(choices=[('information', 'Articolo informativo'), ('template', 'Modello di risposta')], default='information', max_length=12, verbose_name='tipo'),
+            model_name="article",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("information", "Articolo informativo"),
+                    ("template", "Modello di risposta"),
+                ],
+                default="information",
+                max_length=12,
+                verbose_name="tipo",
+            ),
         ),
         migrations.AddField(
-            model_name='article',
-            name='owner',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='responsabile'),
+            model_name="article",
+            name="owner",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+                verbose_name="responsabile",
+            ),
         ),
         migrations.AddField(
-            model_name='article',
-            name='owner_office',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='organisation.office', verbose_name='ufficio responsabile'),
+            model_name="article",
+            name="owner_office",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to="organisation.office",
+                verbose_name="ufficio responsabile",
+            ),
         ),
         migrations.AddField(
-            model_name='article',
-            name='updated_by',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='aggiornato da'),
+            model_name="article",
+            name="updated_by",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+                verbose_name="aggiornato da",
+            ),
         ),
         migrations.CreateModel(
-            name='ArticleVersion',
+            name="ArticleVersion",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('title', models.CharField(max_length=200, verbose_name='titolo')),
-                ('summary', models.CharField(max_length=300, verbose_name='in breve')),
-                ('body', models.TextField(verbose_name='testo')),
-                ('keywords', models.CharField(blank=True, max_length=300, verbose_name='parole chiave')),
-                ('saved_at', models.DateTimeField(verbose_name='scritto il')),
-                ('replaced_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='sostituito il')),
-                ('article', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='versions', to='knowledge.article', verbose_name='articolo')),
-                ('saved_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='scritto da')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("title", models.CharField(max_length=200, verbose_name="titolo")),
+                ("summary", models.CharField(max_length=300, verbose_name="in breve")),
+                ("body", models.TextField(verbose_name="testo")),
+                (
+                    "keywords",
+                    models.CharField(blank=True, max_length=300, verbose_name="parole chiave"),
+                ),
+                ("saved_at", models.DateTimeField(verbose_name="scritto il")),
+                (
+                    "replaced_at",
+                    models.DateTimeField(
+                        default=django.utils.timezone.now, verbose_name="sostituito il"
+                    ),
+                ),
+                (
+                    "article",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="versions",
+                        to="knowledge.article",
+                        verbose_name="articolo",
+                    ),
+                ),
+                (
+                    "saved_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="scritto da",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'versione di un articolo',
-                'verbose_name_plural': 'versioni degli articoli',
-                'ordering': ['-replaced_at', '-pk'],
+                "verbose_name": "versione di un articolo",
+                "verbose_name_plural": "versioni degli articoli",
+                "ordering": ["-replaced_at", "-pk"],
             },
         ),
         migrations.CreateModel(
-            name='ArticleHelpful',
+            name="ArticleHelpful",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('session_key', models.CharField(blank=True, max_length=64, verbose_name='sessione')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='segnato il')),
-                ('article', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='helpful', to='knowledge.article', verbose_name='articolo')),
-                ('case', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='tickets.ticket', verbose_name='pratica')),
-                ('user', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='operatore')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "session_key",
+                    models.CharField(blank=True, max_length=64, verbose_name="sessione"),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(
+                        default=django.utils.timezone.now, verbose_name="segnato il"
+                    ),
+                ),
+                (
+                    "article",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="helpful",
+                        to="knowledge.article",
+                        verbose_name="articolo",
+                    ),
+                ),
+                (
+                    "case",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="tickets.ticket",
+                        verbose_name="pratica",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="operatore",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'risposta utile',
-                'verbose_name_plural': 'risposte utili',
-                'constraints': [models.UniqueConstraint(condition=models.Q(('user__isnull', False)), fields=('article', 'user', 'case'), name='article_helpful_once_per_user_case'), models.UniqueConstraint(condition=models.Q(('session_key', ''), _negated=True), fields=('article', 'session_key'), name='article_helpful_once_per_session')],
+                "verbose_name": "risposta utile",
+                "verbose_name_plural": "risposte utili",
+                "constraints": [
+                    models.UniqueConstraint(
+                        condition=models.Q(("user__isnull", False)),
+                        fields=("article", "user", "case"),
+                        name="article_helpful_once_per_user_case",
+                    ),
+                    models.UniqueConstraint(
+                        condition=models.Q(("session_key", ""), _negated=True),
+                        fields=("article", "session_key"),
+                        name="article_helpful_once_per_session",
+                    ),
+                ],
             },
         ),
     ]
