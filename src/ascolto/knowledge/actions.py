@@ -161,7 +161,7 @@ def console_articles(
             | Q(summary__icontains=term)
             | Q(body__icontains=term)
         )
-    found = list(articles.order_by("title")[:500])
+    found: list[Article] = list(articles.order_by("title")[:500])
     if terms:
         folded = [_fold(t) for t in terms]
         found.sort(key=lambda a: (-sum(t in _fold(a.title) for t in folded), a.title))

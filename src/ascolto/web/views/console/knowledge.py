@@ -108,7 +108,11 @@ def article_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "text": fill(article.body, case) if case is not None else article.body,
         "helped": ArticleHelpful.objects.filter(article=article).count(),
         "marked": case is not None
-        and ArticleHelpful.objects.filter(article=article, user=request.user, case=case).exists(),
+        and ArticleHelpful.objects.filter(
+            article=article,
+            user=request.user,  # type: ignore[misc]
+            case=case,
+        ).exists(),
         "editor": access.edits_content(request.user),
         "versions": article.versions.count(),
         "level": 2,
