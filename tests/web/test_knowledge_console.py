@@ -259,3 +259,20 @@ def test_internal_articles_never_reach_citizens(cast: personas.Cast) -> None:
     assert (
         citizen.get(reverse("console:knowledge-article", args=[internal.slug])).status_code == 302
     )
+
+
+def test_a_citizen_marks_a_public_article_once_per_session(cast: personas.Cast) -> None:
+    public, internal, _template = _articles()
+    citizen = Client()
+    page = citizen.get(reverse("scrivi:article", args=[public.slug]))
+    assert "Questa risposta mi è stata utile" in page.text
+    url = reverse("scrivi:article-helped", args=[public.slug])
+    first = citizen.post(url)
+    assert first.status_code == 302
+    assert "Grazie" in citizen.get(first["Location"]).text
+    citizen.post(url)
+    assert actions.helped_count(public) == 1
+    Client().post(url)
+    assert actions.helped_count(public) == 2
+    assert citizen.post(reverse("scrivi:article-helped", args=[internal.slug])).status_code == 404
+    assert actions.helped_count(internal) == 0

@@ -62,8 +62,10 @@ class ArticleForm(forms.ModelForm):  # type: ignore[type-arg]
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         owner = self.fields["owner"]
-        assert isinstance(owner, forms.ModelChoiceField)
-        owner.queryset = get_user_model().objects.filter(is_active=True).exclude(role=Role.ANALYST)
+        if isinstance(owner, forms.ModelChoiceField):
+            owner.queryset = (
+                get_user_model().objects.filter(is_active=True).exclude(role=Role.ANALYST)
+            )
         for name, field in self.fields.items():
             widget = field.widget
             if isinstance(widget, forms.CheckboxInput):
