@@ -82,3 +82,31 @@ def test_search_and_read_an_article_beside_the_case(
     expect(opened).to_contain_text("Segnata come utile per questo caso")
     assert ArticleHelpful.objects.filter(article=article, case=ticket).count() == 1
     assert tab.url == url
+
+
+@pytest.mark.parametrize("viewport", [WIDE, PHONE], ids=["1366x768", "390x844"])
+def test_the_knowledge_pages_pass_axe(
+    browser: Browser, live_server: Any, cast: personas.Cast, tabs: list[Page], viewport: Any
+) -> None:
+    Article.objects.create(
+        slug="passo-carrabile",
+        title="Passo carrabile",
+        summary="Il permesso si chiede allo sportello mobilità.",
+        body="Testo.",
+        kind=Article.Kind.TEMPLATE,
+        audience=Article.Audience.INTERNAL,
+    )
+    tab = _tab(browser, live_server, cast.supervisor, viewport)
+    tabs.append(tab)
+    for url in (
+        "/console/conoscenza/?q=passo",
+        "/console/conoscenza/passo-carrabile/",
+        "/console/conoscenza/passo-carrabile/modifica/",
+        "/console/conoscenza/passo-carrabile/versioni/",
+        "/console/conoscenza/nuovo/",
+    ):
+        tab.goto(url)
+        assert serious_violations(tab) == [], url
+    tab.goto("/console/calls/new/")
+    assert tab.get_by_role("searchbox", name="Cerca un articolo o una procedura").is_visible()
+    assert serious_violations(tab) == []

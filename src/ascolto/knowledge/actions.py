@@ -201,10 +201,14 @@ def save_article(article: Article, data: dict[str, Any], actor: Any) -> Article:
     return article
 
 
+# Paths of the console's knowledge pages an article's slug must not shadow.
+RESERVED_SLUGS = frozenset({"cerca", "nuovo"})
+
+
 def _free_slug(title: str) -> str:
     base = slugify(title)[:100] or "articolo"
     slug, n = base, 2
-    while Article.objects.filter(slug=slug).exists():
+    while slug in RESERVED_SLUGS or Article.objects.filter(slug=slug).exists():
         slug, n = f"{base}-{n}", n + 1
     return slug
 
