@@ -110,3 +110,32 @@ def test_the_knowledge_pages_pass_axe(
     tab.goto("/console/calls/new/")
     assert tab.get_by_role("searchbox", name="Cerca un articolo o una procedura").is_visible()
     assert serious_violations(tab) == []
+
+
+def test_an_article_inserted_in_the_reply_opens_beside_to_be_marked(
+    browser: Browser, live_server: Any, cast: personas.Cast, tabs: list[Page]
+) -> None:
+    ticket = factories.ticket_in(Ticket.Status.NEW, actor=cast.operator, office=cast.tari)
+    article = Article.objects.create(
+        slug="modello-ricevuta",
+        title="Modello ricevuta",
+        summary="Conferma di ricezione.",
+        body="Abbiamo ricevuto la richiesta {codice}.",
+        kind=Article.Kind.TEMPLATE,
+    )
+    tab = _tab(browser, live_server, cast.operator, WIDE)
+    tabs.append(tab)
+    tab.goto(f"/console/cases/{ticket.code}/")
+    tab.keyboard.press("r")
+    reply = tab.get_by_label("Risposta al cittadino")
+    expect(reply).to_be_focused()
+    tab.keyboard.type("#")
+    tab.keyboard.type("ricevuta")
+    expect(tab.locator("#snippet-list").get_by_role("option").first).to_contain_text(article.title)
+    tab.keyboard.press("Enter")
+    expect(reply).to_be_focused()
+    assert reply.input_value().startswith(f"Abbiamo ricevuto la richiesta {ticket.code}.")
+    beside = tab.locator("#kb-side-article")
+    beside.get_by_role("button", name="Questa risposta è servita").click()
+    expect(beside).to_contain_text("Segnata come utile per questo caso")
+    assert ArticleHelpful.objects.filter(article=article, user=cast.operator, case=ticket).exists()
