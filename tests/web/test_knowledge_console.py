@@ -200,7 +200,11 @@ def test_helped_counts_once_per_operator_and_case(cast: personas.Cast) -> None:
     second = factories.ticket_in(Ticket.Status.NEW, actor=cast.operator, office=cast.tari)
     url = reverse("console:knowledge-helped", args=[public.slug])
     operator = _client(cast.operator)
-    assert operator.post(url, {"case": first.code}).status_code == 302
+    marked = operator.post(url, {"case": first.code})
+    assert marked.status_code == 302
+    back = operator.get(marked["Location"])
+    assert back.status_code == 200
+    assert "Segnata come utile per questo caso" in back.text
     assert operator.post(url, {"case": first.code}).status_code == 302
     assert ArticleHelpful.objects.filter(article=public).count() == 1
     operator.post(url, {"case": second.code})

@@ -14,7 +14,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import URLPattern, path
+from django.urls import URLPattern, path, reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -148,7 +148,8 @@ def article_helped(request: HttpRequest, slug: str) -> HttpResponse:
         messages.success(request, _("Grazie: la risposta è segnata come utile per questo caso."))
     else:
         messages.info(request, _("Avevi già segnato questa risposta come utile per questo caso."))
-    return redirect(f"{request.path.rsplit('helped/', 1)[0]}?case={case.code}")
+    back = reverse("console:knowledge-article", args=[article.slug])
+    return redirect(f"{back}?case={case.code}")
 
 
 def _form_page(request: HttpRequest, form: ArticleForm, article: Article | None) -> HttpResponse:
