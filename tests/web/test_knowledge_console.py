@@ -235,9 +235,10 @@ def test_the_case_page_and_the_call_form_search_beside(cast: personas.Cast) -> N
     call = operator.get(reverse("console:call-new"))
     assert 'id="kb-side-q"' in call.text
 
-    results = operator.get(
+    results = operator.post(
         reverse("console:knowledge-search"), {"q": "procedura", "case": ticket.code}
     )
+    assert operator.get(reverse("console:knowledge-search"), {"q": "x"}).status_code == 405
     assert internal.title in results.text
     assert f"?fragment=1&amp;case={ticket.code}" in results.text
     opened = operator.get(

@@ -78,12 +78,13 @@ def article_list(request: HttpRequest) -> HttpResponse:
     return render(request, "web/console/knowledge/list.html", context)
 
 
-@require_GET
+@require_POST
 @access.require(_reads)
 def side_search(request: HttpRequest) -> HttpResponse:
-    """The side search of the case page and of the call form: a list of results (fragment)."""
+    """The side search of the case page and of the call form: a list of results (fragment).
+    Posted, like the call form's caller lookup: what is typed stays out of URLs and logs."""
     case = _case_for(request)
-    found = actions.console_articles(request.GET.get("q", "")[:100], limit=8)
+    found = actions.console_articles(request.POST.get("q", "")[:100], limit=8)
     return render(request, "web/console/knowledge/_results.html", {"articles": found, "case": case})
 
 
