@@ -15,8 +15,15 @@ class Article(models.Model):
     """An answer to a question citizens ask, written once and shown wherever it helps.
 
     `audience` public articles appear on the citizen pages; internal ones only in the console.
-    `url` points at the portal page the article summarises, when there is one.
+    `url` points at the portal page the article summarises, when there is one. `kind` tells an
+    information article from a reply template (a text an operator sends, placeholders and all);
+    both are searched and inserted the same way. `owner` and `owner_office` say who keeps the
+    article true; every change of the text keeps the previous one as an `ArticleVersion`.
     """
+
+    class Kind(models.TextChoices):
+        INFORMATION = "information", gettext_lazy("Articolo informativo")
+        TEMPLATE = "template", gettext_lazy("Modello di risposta")
 
     class Audience(models.TextChoices):
         PUBLIC = "public", gettext_lazy("Pubblico")
@@ -41,8 +48,33 @@ class Article(models.Model):
     audience = models.CharField(
         "destinatari", max_length=10, choices=Audience.choices, default=Audience.PUBLIC
     )
+    kind = models.CharField("tipo", max_length=12, choices=Kind.choices, default=Kind.INFORMATION)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="responsabile",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    owner_office = models.ForeignKey(
+        "organisation.Office",
+        verbose_name="ufficio responsabile",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
     is_published = models.BooleanField("pubblicato", default=True)
     updated_at = models.DateTimeField("aggiornato il", default=timezone.now)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="aggiornato da",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
 
     class Meta:
         verbose_name = "articolo"
@@ -51,6 +83,83 @@ class Article(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class ArticleVersion(models.Model):
+    """The text an article had before a change: who wrote it and when (`saved_*`), so the
+    history can be read and an earlier text restored."""
+
+    article = models.ForeignKey(
+        Article, verbose_name="articolo", on_delete=models.CASCADE, related_name="versions"
+    )
+    title = models.CharField("titolo", max_length=200)
+    summary = models.CharField("in breve", max_length=300)
+    body = models.TextField("testo")
+    keywords = models.CharField("parole chiave", max_length=300, blank=True)
+    saved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="scritto da",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    saved_at = models.DateTimeField("scritto il")
+    replaced_at = models.DateTimeField("sostituito il", default=timezone.now)
+
+    class Meta:
+        verbose_name = "versione di un articolo"
+        verbose_name_plural = "versioni degli articoli"
+        ordering = ["-replaced_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.title} ({self.saved_at:%d/%m/%Y %H:%M})"
+
+
+class ArticleHelpful(models.Model):
+    """A "this answer helped" mark: one per operator and case (after inserting the article in a
+    reply), or one per citizen's browser session on the public article page (`session_key`)."""
+
+    article = models.ForeignKey(
+        Article, verbose_name="articolo", on_delete=models.CASCADE, related_name="helpful"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="operatore",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    case = models.ForeignKey(
+        "tickets.Ticket",
+        verbose_name="pratica",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    session_key = models.CharField("sessione", max_length=64, blank=True)
+    created_at = models.DateTimeField("segnato il", default=timezone.now)
+
+    class Meta:
+        verbose_name = "risposta utile"
+        verbose_name_plural = "risposte utili"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["article", "user", "case"],
+                condition=models.Q(user__isnull=False),
+                name="article_helpful_once_per_user_case",
+            ),
+            models.UniqueConstraint(
+                fields=["article", "session_key"],
+                condition=~models.Q(session_key=""),
+                name="article_helpful_once_per_session",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.article_id} · {self.created_at:%d/%m/%Y %H:%M}"
 
 
 class Alert(models.Model):

@@ -18,6 +18,7 @@ from ascolto.web.views.console import (
     citizens,
     contactcenter,
     inbox,
+    knowledge,
     overview,
     reports,
     reports_ivr,
@@ -41,6 +42,7 @@ console_patterns = [
     *reports_ivr.urlpatterns,
     *social.urlpatterns,
     *alerts.urlpatterns,
+    *knowledge.urlpatterns,
     # The simulator before the editor: its path would match the editor's version actions.
     *assistant_simulator.urlpatterns,
     *assistant.urlpatterns,

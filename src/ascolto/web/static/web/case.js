@@ -261,6 +261,10 @@
     close(true);
     area.setSelectionRange(caret, caret);
     area.dispatchEvent(new Event("input", { bubbles: true }));
+    // The inserted article opens beside the case, with its "this answer helped" button.
+    if (result.article && window.htmx && document.getElementById("kb-side-article")) {
+      window.htmx.ajax("GET", result.article, { target: "#kb-side-article", swap: "innerHTML" });
+    }
   }
 
   composer.addEventListener("input", function (event) {

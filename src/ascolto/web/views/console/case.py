@@ -570,7 +570,8 @@ def _confirm(
 @access.require(access.handles_cases)
 def snippets(request: HttpRequest, code: str) -> JsonResponse:
     """Articles and reply templates matching `q`, their text filled with this case's values (the
-    composer's `#` search). JSON: {"results": [{"title", "summary", "text", "internal"}]}."""
+    composer's `#` search). JSON: {"results": [{"title", "summary", "text", "internal",
+    "article"}]}; `article` is the article opened beside the case (with "this answer helped")."""
     ticket = _case(request, code)
     query = request.GET.get("q", "")[:100]
     found = knowledge_actions.search_articles(query, limit=6)
@@ -580,6 +581,8 @@ def snippets(request: HttpRequest, code: str) -> JsonResponse:
             "summary": article.summary,
             "text": placeholders.fill(article.body, ticket),
             "internal": article.audience == article.Audience.INTERNAL,
+            "article": reverse("console:knowledge-article", args=[article.slug])
+            + f"?fragment=1&case={ticket.code}",
         }
         for article in found
     ]

@@ -25,7 +25,7 @@ from django.urls import URLPattern, path, reverse
 from django.utils import timezone
 from django.utils.text import get_valid_filename
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from ascolto.channels import queue
 from ascolto.channels.inbound import STORED, Attachment, CaseHints, InboundMessage
@@ -33,7 +33,7 @@ from ascolto.channels.models import Channel
 from ascolto.citizens.models import Identity
 from ascolto.citizens.sender import Sender
 from ascolto.core.errors import DomainError
-from ascolto.knowledge.actions import public_article, suggest_articles
+from ascolto.knowledge.actions import mark_helped, public_article, suggest_articles
 from ascolto.tickets import codes
 from ascolto.tickets.models import Theme
 from ascolto.web.forms.scrivi import (
@@ -282,8 +282,27 @@ def article(request: HttpRequest, slug: str) -> HttpResponse:
     return render(
         request,
         "web/scrivi/article.html",
-        {"title": found.title, "article": found, "paragraphs": paragraphs},
+        {
+            "title": found.title,
+            "article": found,
+            "paragraphs": paragraphs,
+            "helped": request.GET.get("utile") == "1",
+        },
     )
+
+
+@require_POST
+def article_helped(request: HttpRequest, slug: str) -> HttpResponse:
+    """A citizen's "this answer helped" on a public article: counted once per browser session."""
+    found = public_article(slug)
+    if found is None:
+        raise Http404("no such article")
+    if over_limit(request, "article-helped", RATE_LIMIT_SETTING, RATE_LIMIT_DEFAULT):
+        return HttpResponse(status=429)
+    if request.session.session_key is None:
+        request.session.save()
+    mark_helped(found, session_key=request.session.session_key or "")
+    return HttpResponseRedirect(reverse("scrivi:article", args=[found.slug]) + "?utile=1")
 
 
 @require_GET
@@ -301,5 +320,6 @@ urlpatterns: list[URLPattern] = [
     path("servizi/", services, name="services"),
     path("suggerimenti/", suggestions, name="suggestions"),
     path("articoli/<slug:slug>/", article, name="article"),
+    path("articoli/<slug:slug>/utile/", article_helped, name="article-helped"),
     path("privacy/", privacy, name="privacy"),
 ]
