@@ -35,4 +35,4 @@ messages:    ## update the English catalogue from the templates and code, and co
 check: lint types migrations test  ## everything CI checks, on SQLite
 
 bench:       ## benchmarks that print their figures (PostgreSQL must be reachable)
-	$(RUN) python benchmarks/intake.py && $(RUN) python benchmarks/chatbot.py && $(RUN) python benchmarks/staffing.py && $(RUN) python benchmarks/schedule.py && $(RUN) python benchmarks/forecast.py && $(RUN) python benchmarks/scrivi.py && $(RUN) python benchmarks/screenpop.py && ./scripts/mailserver && $(RUN) python benchmarks/mailboxes.py --databases postgres && $(RUN) python benchmarks/calls_import.py
+	$(RUN) python benchmarks/intake.py && $(RUN) python benchmarks/chatbot.py && $(RUN) python benchmarks/staffing.py && $(RUN) python benchmarks/schedule.py && $(RUN) python benchmarks/forecast.py && $(RUN) python benchmarks/scrivi.py && $(RUN) python benchmarks/screenpop.py && $(RUN) python benchmarks/webhooks.py && ./scripts/mailserver && $(RUN) python benchmarks/mailboxes.py --databases postgres && $(RUN) python benchmarks/calls_import.py
