@@ -23,11 +23,9 @@ p99 <= 100 ms on 2 cores shared with the load generator.
 from __future__ import annotations
 
 import argparse
-import json
 import random
 import re
 import shutil
-import subprocess
 import tempfile
 import time
 import urllib.error
@@ -41,6 +39,7 @@ import served
 PG_NAME = "ascolto_bench_scrivi"
 
 LUA = r"""
+local accepted_status = 303
 local counter = 0
 local threads = {}
 local base = 0
@@ -74,21 +73,6 @@ function request()
   }, body)
 end
 
-function response(status, headers, body)
-  if status == 303 then accepted = accepted + 1 else other = other + 1 end
-end
-
-function done(summary, latency, requests)
-  local ok, bad = 0, 0
-  for _, t in ipairs(threads) do
-    ok = ok + t:get("accepted")
-    bad = bad + t:get("other")
-  end
-  io.write(string.format(
-    '{"accepted": %d, "other": %d, "seconds": %.3f, "p50_us": %d, "p99_us": %d, "errors": %d}\n',
-    ok, bad, summary.duration / 1e6, latency:percentile(50), latency:percentile(99),
-    summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout))
-end
 """
 
 
@@ -201,7 +185,10 @@ def main() -> None:
         _warm_up(port, cookie, token, args.warmup)
         with tempfile.TemporaryDirectory() as tmp:
             script = Path(tmp) / "scrivi.lua"
-            script.write_text(f'cookie = "{cookie}"\ntoken = "{token}"\n' + LUA, encoding="utf-8")
+            script.write_text(
+                f'cookie = "{cookie}"\ntoken = "{token}"\n' + LUA + served.LUA_COUNT,
+                encoding="utf-8",
+            )
             base = random.randrange(1, 1_000_000)  # noqa: S311 (fresh addresses each run)
             print(
                 f"load: wrk {args.threads} threads, {args.connections} connections, "
@@ -209,29 +196,17 @@ def main() -> None:
                 f" ({args.worker_threads} threads)",
                 flush=True,
             )
-            run = subprocess.run(  # noqa: S603
-                [  # noqa: S607
-                    "wrk",
-                    f"-t{args.threads}",
-                    f"-c{args.connections}",
-                    f"-d{args.seconds}s",
-                    "--timeout",
-                    "5s",
-                    "-s",
-                    str(script),
-                    f"http://127.0.0.1:{port}",
-                    "--",
-                    str(base),
-                ],
-                check=True,
-                capture_output=True,
-                text=True,
+            result = served.wrk(
+                script,
+                port,
+                threads=args.threads,
+                connections=args.connections,
+                seconds=args.seconds,
+                args=[str(base)],
             )
     finally:
         server.terminate()
         server.wait(timeout=30)
-    line = next(x for x in run.stdout.splitlines() if x.startswith("{"))
-    result = json.loads(line)
     rate = result["accepted"] / result["seconds"]
     print(
         f"accepted {result['accepted']} in {result['seconds']:.1f} s = {rate:.0f} submissions/s; "

@@ -7,6 +7,7 @@ Not a benchmark itself; `scrivi.py`, `screenpop.py` and `webhooks.py` import it 
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import subprocess
@@ -15,6 +16,7 @@ import time
 import urllib.error
 import urllib.request
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 PG_BASE = os.environ.get("BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432")
@@ -137,3 +139,51 @@ def percentile(values: list[float], q: float) -> float:
     if not ordered:
         return float("nan")
     return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
+
+
+# The end of every wrk script here: count the answers with `accepted_status` as accepted, and
+# print one JSON line with the counts and the latency percentiles (read back by `wrk`).
+LUA_COUNT = r"""
+function response(status, headers, body)
+  if status == accepted_status then accepted = accepted + 1 else other = other + 1 end
+end
+
+function done(summary, latency, requests)
+  local ok, bad = 0, 0
+  for _, t in ipairs(threads) do
+    ok = ok + t:get("accepted")
+    bad = bad + t:get("other")
+  end
+  io.write(string.format(
+    '{"accepted": %d, "other": %d, "seconds": %.3f, "p50_us": %d, "p99_us": %d, "errors": %d}\n',
+    ok, bad, summary.duration / 1e6, latency:percentile(50), latency:percentile(99),
+    summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout))
+end
+"""
+
+
+def wrk(
+    script: Path, port: int, *, threads: int, connections: int, seconds: int, args: list[str]
+) -> dict[str, Any]:
+    """Run wrk with `script` (which ends with LUA_COUNT) against the app on `port`; return the
+    JSON line its `done` printed."""
+    run = subprocess.run(  # noqa: S603
+        [  # noqa: S607
+            "wrk",
+            f"-t{threads}",
+            f"-c{connections}",
+            f"-d{seconds}s",
+            "--timeout",
+            "5s",
+            "-s",
+            str(script),
+            f"http://127.0.0.1:{port}",
+            "--",
+            *args,
+        ],  # fmt: skip
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    line = next(x for x in run.stdout.splitlines() if x.startswith("{"))
+    return dict(json.loads(line))

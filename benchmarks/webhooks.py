@@ -29,7 +29,6 @@ import json
 import os
 import random
 import shutil
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -102,6 +101,7 @@ print(json.dumps({{
 """
 
 LUA = r"""
+local accepted_status = 200
 local lines = {}
 local threads = {}
 
@@ -134,21 +134,6 @@ function request()
   }, item[2])
 end
 
-function response(status, headers, body)
-  if status == 200 then accepted = accepted + 1 else other = other + 1 end
-end
-
-function done(summary, latency, requests)
-  local ok, bad = 0, 0
-  for _, t in ipairs(threads) do
-    ok = ok + t:get("accepted")
-    bad = bad + t:get("other")
-  end
-  io.write(string.format(
-    '{"accepted": %d, "other": %d, "seconds": %.3f, "p50_us": %d, "p99_us": %d, "errors": %d}\n',
-    ok, bad, summary.duration / 1e6, latency:percentile(50), latency:percentile(99),
-    summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout))
-end
 """
 
 
@@ -216,7 +201,7 @@ def main() -> None:
         data = Path(tmp) / "deliveries.txt"
         write_deliveries(data, args.deliveries, args.senders)
         script = Path(tmp) / "webhooks.lua"
-        script.write_text(LUA, encoding="utf-8")
+        script.write_text(LUA + served.LUA_COUNT, encoding="utf-8")
         try:
             served.wait_until_served(port)
             cpu_before = served.children_cpu_seconds(server.pid)
@@ -226,31 +211,18 @@ def main() -> None:
                 f" ({args.worker_threads} threads)",
                 flush=True,
             )
-            run = subprocess.run(  # noqa: S603
-                [  # noqa: S607
-                    "wrk",
-                    f"-t{args.threads}",
-                    f"-c{args.connections}",
-                    f"-d{args.seconds}s",
-                    "--timeout",
-                    "5s",
-                    "-s",
-                    str(script),
-                    f"http://127.0.0.1:{port}",
-                    "--",
-                    str(data),
-                    str(args.threads),
-                ],  # fmt: skip
-                check=True,
-                capture_output=True,
-                text=True,
+            result = served.wrk(
+                script,
+                port,
+                threads=args.threads,
+                connections=args.connections,
+                seconds=args.seconds,
+                args=[str(data), str(args.threads)],
             )
             cpu = served.children_cpu_seconds(server.pid) - cpu_before
         finally:
             server.terminate()
             server.wait(timeout=30)
-    line = next(x for x in run.stdout.splitlines() if x.startswith("{"))
-    result = json.loads(line)
     rate = result["accepted"] / result["seconds"]
     print(
         f"accepted {result['accepted']} deliveries in {result['seconds']:.1f} s = {rate:.0f}/s; "
