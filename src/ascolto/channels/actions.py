@@ -14,9 +14,10 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from ascolto.channels import attachments as reply_files
 from ascolto.channels.adapters import OutboundUnavailable, get_adapter
 from ascolto.channels.config import whatsapp_templates
-from ascolto.channels.inbound import InboundMessage
+from ascolto.channels.inbound import Attachment, InboundMessage
 from ascolto.channels.intake import Received, receive_many
 from ascolto.channels.models import Channel, Conversation, Message
 from ascolto.channels.windows import ReplyWindow, reply_window, window_refusal
@@ -102,11 +103,17 @@ def send_message(
     subject: str = "",
     postscript: str = "",
     raw: dict[str, Any] | None = None,
+    attachments: Sequence[Attachment] = (),
 ) -> Message:
     """Queue a reply to the citizen on the conversation's channel; it is sent after commit by the
     channel's adapter, retried by the outbox relay if sending fails. On WhatsApp, Messenger and
     Instagram Direct it is refused outside Meta's messaging window (`channels.windows`) and
     above the channel's longest text.
+
+    `attachments` are files already stored under `replies/` (`channels.attachments.store`):
+    checked again where they are, and against what the channel carries, then named by the
+    message (`Message.attachments`), stored with it or not at all; the caller removes them when
+    this raises.
 
     `postscript` is sent after the text (an email adapter adds it to the mail's body) but is not
     part of the message shown in the case's thread or on the status page: it is kept in the
@@ -128,12 +135,17 @@ def send_message(
                 field="text",
             )
         _check_window(conversation, window)
+    files: list[Attachment] = []
+    if attachments:
+        files = reply_files.verify(attachments)
+        reply_files.check_for_channel(conversation, files)
     return _queue(
         conversation,
         text,
         author=author,
         subject=subject,
         raw=({"postscript": postscript} if postscript else {}) | (raw or {}) or None,
+        attachments=files,
     )
 
 
@@ -144,6 +156,7 @@ def _queue(
     author: Any = None,
     subject: str = "",
     raw: dict[str, Any] | None = None,
+    attachments: Sequence[Attachment] = (),
 ) -> Message:
     with transaction.atomic():
         now = timezone.now()
@@ -154,6 +167,7 @@ def _queue(
             author=author,
             subject=subject[:255],
             text=text,
+            attachments=[vars(a) for a in attachments],
             sent_at=now,
             status=Message.Status.QUEUED,
             raw=raw,
@@ -400,7 +414,8 @@ def deliver_message(message_id: int, *, attempt: int = 1, last_attempt: bool = F
         ) from exc
     message.status = Message.Status.SENT
     message.last_error = ""
-    message.save(update_fields=["status", "attempts", "last_error", "external_id"])
+    # `raw` too: an adapter that sends a reply in parts (its files) notes their ids there.
+    message.save(update_fields=["status", "attempts", "last_error", "external_id", "raw"])
 
 
 def _fail(message: Message, reason: str) -> None:

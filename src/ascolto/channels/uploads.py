@@ -8,6 +8,9 @@ Two folders of the default storage hold them:
   intake (`channels/adapters/email/receive.py`). A mail intake refused stays in the mailbox,
   flagged, for a person to read there, and a process killed before intake left its files too;
   neither is named by any message.
+- `replies/`: an operator's files attached to a reply (`channels/attachments.py`), written before
+  the reply that names them and removed again when it is not stored; also the files kept for
+  the console's confirmation page without JavaScript, never confirmed.
 The sweep finds such files: those under these folders (at any depth) older than a grace period
 that neither a queued submission (`PendingInbound.payload`, never deleted) nor a stored message
 (`Message.attachments`) names. A refused mail taken in again later writes its files anew.
@@ -32,7 +35,8 @@ logger = logging.getLogger(__name__)
 
 UPLOADS = "scrivi"  # the folder of the form's uploads in the default storage
 MAILBOXES = "email"  # the mailboxes' mails and attachments (`receive.FOLDER`)
-FOLDERS = (UPLOADS, MAILBOXES)
+REPLIES = "replies"  # the files operators attach to replies (`attachments.FOLDER`)
+FOLDERS = (UPLOADS, MAILBOXES, REPLIES)
 GRACE = timedelta(days=1)
 
 

@@ -10,7 +10,7 @@ the chatbot, commands, tasks and tests all call these; nobody else saves a ticke
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from ascolto.channels import actions as channel_actions
+from ascolto.channels import attachments as reply_files
 from ascolto.channels import queue
 from ascolto.channels.adapters import OutboundUnavailable, get_adapter
 from ascolto.channels.config import WhatsAppTemplate, whatsapp_templates
@@ -420,11 +421,17 @@ def send_back_ticket(
 
 
 @transaction.atomic
-def reply_to_ticket(ticket: Ticket, text: str, *, actor: Actor) -> Message:
+def reply_to_ticket(
+    ticket: Ticket, text: str, *, actor: Actor, attachments: Sequence[Attachment] = ()
+) -> Message:
     """Answer the citizen on the channel of the case's latest conversation; a phone case by
-    email to the address the citizen left (`reply_route`), refused when they left none."""
+    email to the address the citizen left (`reply_route`), refused when they left none.
+
+    `attachments`: files the operator attached, already stored (`channels.attachments.store`),
+    checked again and against what the reply's channel carries (`channels.attachments`); the
+    reply names them, stored with it or not at all (the caller removes them if this raises)."""
     ticket = _locked(ticket)
-    message = _reply(ticket, text, actor)
+    message = _reply(ticket, text, actor, attachments=attachments)
     ticket.save()
     return message
 
@@ -462,6 +469,14 @@ class ReplyRoute:
         return (
             self.conversation is not None and self.conversation.channel.kind == Channel.Kind.PHONE
         )
+
+    @property
+    def attachments_refusal(self) -> str:
+        """Why a reply on this route cannot carry files ("" when it can): a phone case's reply
+        by email carries them; the phone, a comment thread do not (`channels.attachments`)."""
+        if self.by_email:
+            return ""
+        return reply_files.refusal(self.conversation)
 
 
 def reply_route(ticket: Ticket) -> ReplyRoute:
@@ -553,7 +568,14 @@ def _reply_conversation(ticket: Ticket) -> Conversation:
     return conversation
 
 
-def _reply(ticket: Ticket, text: str, actor: Actor, *, question: bool = False) -> Message:
+def _reply(
+    ticket: Ticket,
+    text: str,
+    actor: Actor,
+    *,
+    question: bool = False,
+    attachments: Sequence[Attachment] = (),
+) -> Message:
     _check(may_reply(ticket))
     text = _require_text(text, "reply", settings.ASCOLTO_MAX_MESSAGE_CHARS)
     conversation = _reply_conversation(ticket)
@@ -569,6 +591,7 @@ def _reply(ticket: Ticket, text: str, actor: Actor, *, question: bool = False) -
         author=actor,
         subject=header_text(f"[{ticket.code}] {ticket.subject}", 255),
         postscript=postscript,
+        attachments=attachments,
     )
     return _replied(ticket, message, actor)
 

@@ -7,19 +7,27 @@ The forms check the input; the rules of the workflow stay in `tickets.actions`.
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
 from django import forms
 from django.conf import settings
+from django.core import signing
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from ascolto.channels import attachments as reply_files
+from ascolto.channels.files import ALLOWED_TYPES, MAX_FILES
+from ascolto.channels.inbound import Attachment
 from ascolto.core import access
+from ascolto.core.errors import InvalidInput
 from ascolto.organisation.models import Office, Team, User
 from ascolto.tickets.codes import normalise_code
 from ascolto.tickets.models import Campaign, Tag, Theme, Ticket, TicketEvent
+from ascolto.web.forms.scrivi import MultipleFileField, MultipleFileInput
 
 MAX_TEXT = settings.ASCOLTO_MAX_MESSAGE_CHARS
 
@@ -61,8 +69,95 @@ class CaseActionForm(forms.Form):
                 widget.attrs["class"] = f"{widget.attrs.get('class', '')} is-invalid".strip()
 
 
+STAGED_SALT = "ascolto.console.reply-files"
+STAGED_MAX_AGE = 86400  # a day, the grace the sweep of unclaimed files gives them
+
+
+def staged_token(ticket: Ticket, user: Any, files: Sequence[Attachment]) -> str:
+    """The signed list of files kept for a reply awaiting its confirmation (the page without
+    JavaScript posts the text again, not the files): only this case and this user may use it."""
+    return signing.dumps(
+        {"case": ticket.pk, "user": user.pk, "files": [dataclasses.astuple(f) for f in files]},
+        salt=STAGED_SALT,
+        compress=True,
+    )
+
+
+def staged_files(token: str, ticket: Ticket, user: Any) -> list[Attachment]:
+    """The files a `staged_token` names; `forms.ValidationError` when it is not valid here."""
+    try:
+        data: Any = signing.loads(token, salt=STAGED_SALT, max_age=STAGED_MAX_AGE)
+    except signing.BadSignature as exc:
+        raise forms.ValidationError(
+            _("I file allegati non sono più disponibili: allegali di nuovo.")
+        ) from exc
+    if not isinstance(data, dict) or data.get("case") != ticket.pk or data.get("user") != user.pk:
+        raise forms.ValidationError(_("I file allegati non sono di questa risposta."))
+    return [Attachment(str(n), str(t), int(z), str(u)) for n, t, z, u in data.get("files") or []]
+
+
 class ReplyForm(CaseActionForm):
+    """The reply, and the files attached to it (`channels.attachments`); `staged` names the
+    files of the first post when the server's confirmation page asks again (no JavaScript)."""
+
     text = _text(_("Risposta al cittadino"), rows=6)
+    attachments = MultipleFileField(
+        label=_("Allegati (facoltativi)"),
+        required=False,
+        help_text=_("Immagini (JPEG, PNG, GIF, WebP) o PDF, al massimo 10 MB ciascuno, fino a 5."),
+        widget=MultipleFileInput(
+            attrs={"class": "form-control", "accept": ",".join(ALLOWED_TYPES)}
+        ),
+    )
+    staged = forms.CharField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        from ascolto.tickets.actions import reply_route
+
+        super().__init__(*args, **kwargs)
+        route = reply_route(self.ticket)
+        # Why this reply cannot carry files ("" when it can): the composer says it instead.
+        self.attachments_refusal = route.attachments_refusal if not route.refusal else ""
+        if route.refusal or self.attachments_refusal:
+            del self.fields["attachments"]
+            del self.fields["staged"]
+        else:
+            self.fields["attachments"].widget.attrs["aria-describedby"] = (
+                self["attachments"].auto_id + "-help"
+            )
+
+    def clean_attachments(self) -> list[Any]:
+        files = self.cleaned_data.get("attachments") or []
+        try:
+            reply_files.check_uploads(files)
+        except InvalidInput as exc:
+            raise forms.ValidationError(exc.message) from exc
+        return list(files)
+
+    def clean_staged(self) -> list[Attachment]:
+        token = str(self.cleaned_data.get("staged") or "")
+        try:
+            return staged_files(token, self.ticket, self.user) if token else []
+        except forms.ValidationError as exc:
+            self.add_error(None, exc)  # a hidden field: said above the form
+            return []
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if len(data.get("attachments") or []) + len(data.get("staged") or []) > MAX_FILES:
+            self.add_error(
+                "attachments",
+                _("Puoi allegare al massimo %(n)d file a una risposta.") % {"n": MAX_FILES},
+            )
+        return data
+
+    def kept_files(self) -> list[Attachment]:
+        """The files kept from an earlier post (shown by the composer), none if not valid."""
+        token = str(self.data.get("staged") or "") if self.is_bound else ""
+        try:
+            return staged_files(token, self.ticket, self.user) if token else []
+        except forms.ValidationError:
+            return []
 
 
 class TemplateForm(CaseActionForm):

@@ -11,7 +11,8 @@ signed reply token, for the clients that drop those headers. Every reply carries
 `X-Ascolto-Loop` (a mail of ours that comes back is dropped, never taken in), and replies no
 person wrote (the acknowledgement) `Auto-Submitted: auto-replied`, so a citizen's out-of-office
 does not answer them (RFC 3834). Every header made of text a citizen wrote (the subject quotes
-their request) is built by `core.text.header_text`: one line, bounded.
+their request) is built by `core.text.header_text`: one line, bounded. The files an operator
+attached (`Message.attachments`, `channels.attachments`) go as MIME parts of the mail.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from django.core.mail import EmailMessage, get_connection
 from django.utils.translation import gettext as _
 
 from ascolto.channels.adapters import OutboundUnavailable
+from ascolto.channels.attachments import read_stored
 from ascolto.channels.adapters.email.inbound import LOOP_HEADER, message_ids, reply_token
 from ascolto.channels.config import secret
 from ascolto.channels.models import Channel, Message
@@ -122,12 +124,27 @@ class EmailAdapter:
         if postscript:
             # Only in the mail (the answer link of a question): never in the stored text.
             body = f"{body}\n\n{postscript}"
-        EmailMessage(
+        mail = EmailMessage(
             subject=subject,
             body=body,
             from_email=from_email,
             to=[address],
             headers=headers,
             connection=_connection(channel),
-        ).send(fail_silently=False)
+        )
+        for item in message.attachments or ():
+            # The operator's files (`channels.attachments`), as MIME parts of the mail.
+            try:
+                data = read_stored(item)
+            except (FileNotFoundError, OSError) as exc:
+                raise OutboundUnavailable(
+                    _("Il file «%(name)s» non è più nell'archivio: la risposta non è partita.")
+                    % {"name": item.get("name") or ""}
+                ) from exc
+            mail.attach(
+                str(item.get("name") or "allegato"),
+                data,
+                str(item.get("content_type") or "application/octet-stream"),
+            )
+        mail.send(fail_silently=False)
         return message_id

@@ -8,6 +8,12 @@ tag after them on a Page allowed to (`channels.windows`). A reply on a comment t
 or private to a comment: the social triage's `raw["social_reply"]`) is handed to the comments
 adapter the registry gives it.
 
+A reply with files (`Message.attachments`, `channels.attachments`): every file is uploaded
+first (WhatsApp `/<phone_number_id>/media`; Messenger and Instagram the Attachment Upload API),
+then the text goes, then one message per file referring to its upload; the text's id is the
+message's, the files' ids are kept in `raw["parts"]`. Meta has no idempotency key: a transient
+failure between the parts sends the reply again whole on the retry.
+
 The returned id is Meta's (the wamid, the mid), stored as the message's external id so the
 status webhooks find it. The window is checked again here, at sending time: a reply queued in
 time but retried past the window fails with the reason instead of reaching Meta. A transient
@@ -23,6 +29,7 @@ from typing import Any
 from django.utils.translation import gettext as _
 
 from ascolto.channels.adapters import Adapter, OutboundUnavailable
+from ascolto.channels.attachments import media_kind, read_stored
 from ascolto.channels.adapters.meta.graph import (
     INVALID_PARAMETER,
     INVALID_TOKEN,
@@ -137,12 +144,54 @@ class MetaAdapter:
                 header=header,
                 footer=footer,
             )
-        return client.send_text(phone_number_id, to, message.text)
+        files = _files(message)
+        if not files:
+            return client.send_text(phone_number_id, to, message.text)
+        # Every file is uploaded before anything reaches the citizen, then the text, then each
+        # file as an image or a document referring to its media id.
+        uploaded = [
+            (
+                client.upload_media(phone_number_id, data, mime, name),
+                media_kind(Channel.Kind.WHATSAPP, mime, len(data)),
+                name,
+            )
+            for name, mime, data in files
+        ]
+        wamid = client.send_text(phone_number_id, to, message.text)
+        parts = [
+            client.send_media(
+                phone_number_id,
+                to,
+                kind,
+                media_id=media_id,
+                filename=name if kind == "document" else "",
+            )
+            for media_id, kind, name in uploaded
+        ]
+        _note_parts(message, parts)
+        return wamid
 
     def _page(self, client: GraphClient, message: Message, to: str) -> str:
         page_id = str(message.channel.config["page_id"])
         window = self._check_window(message)
-        return client.send_page_text(page_id, to, message.text, tag=window.tag if window else "")
+        tag = window.tag if window else ""
+        files = _files(message)
+        instagram = message.channel.kind == Channel.Kind.INSTAGRAM
+        uploaded = []
+        for name, mime, data in files:
+            kind = media_kind(message.channel.kind, mime, len(data))
+            attachment_id = client.upload_page_attachment(
+                page_id, kind, data, mime, name, instagram=instagram
+            )
+            uploaded.append((attachment_id, kind))
+        mid = client.send_page_text(page_id, to, message.text, tag=tag)
+        parts = [
+            client.send_page_attachment(page_id, to, kind, attachment_id, tag=tag)
+            for attachment_id, kind in uploaded
+        ]
+        if parts:
+            _note_parts(message, parts)
+        return mid
 
     def _check_window(self, message: Message) -> Any:
         window = reply_window(message.conversation)
@@ -151,3 +200,27 @@ class MetaAdapter:
                 _("Non inviato: %(reason)s.") % {"reason": window_refusal(window)}
             )
         return window
+
+
+def _files(message: Message) -> list[tuple[str, str, bytes]]:
+    """The operator's files of a reply (`channels.attachments`): name, type and bytes each."""
+    files = []
+    for item in message.attachments or ():
+        name = str(item.get("name") or "allegato")
+        try:
+            data = read_stored(item)
+        except (FileNotFoundError, OSError) as exc:
+            raise OutboundUnavailable(
+                _("Il file «%(name)s» non è più nell'archivio: la risposta non è partita.")
+                % {"name": name}
+            ) from exc
+        files.append((name, str(item.get("content_type") or "application/octet-stream"), data))
+    return files
+
+
+def _note_parts(message: Message, parts: list[str]) -> None:
+    """Keep the ids Meta gave the files' messages in the reply's `raw` (`parts`), beside the
+    text's id, which is the message's external id."""
+    raw = dict(message.raw) if isinstance(message.raw, dict) else {}
+    raw["parts"] = parts
+    message.raw = raw

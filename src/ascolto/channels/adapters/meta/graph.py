@@ -1,6 +1,7 @@
 """The Graph API client of Meta's channels: WhatsApp Cloud API messages (text, templates,
-interactive buttons and lists, reactions, media, read receipts), media downloads, the Messenger
-and Instagram Send API (replies and private replies to a comment), public replies to comments
+interactive buttons and lists, reactions, media, read receipts), media uploads and downloads,
+the Messenger and Instagram Send API (replies, attachments uploaded through the Attachment
+Upload API, private replies to a comment), public replies to comments
 and their moderation (hide) on Facebook and Instagram.
 
 Its base URL, with the API version, is `ASCOLTO_META_GRAPH_URL` (Meta's, or the local sandbox
@@ -22,6 +23,7 @@ and its request bodies are the documented ones the sandbox tests check field by 
 
 from __future__ import annotations
 
+import json
 import mimetypes
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -176,6 +178,26 @@ class GraphClient:
     def post(self, path: str, payload: dict[str, Any]) -> Any:
         return self._call("POST", path, payload)
 
+    def upload(
+        self, path: str, fields: dict[str, str], name: str, file: tuple[str, bytes, str]
+    ) -> Any:
+        """POST a multipart form: `fields`, and the file `(filename, bytes, type)` as `name`."""
+        url = f"{self.base_url}/{path.lstrip('/')}"
+        try:
+            response = self._client.post(url, data=fields, files={name: file})
+        except httpx.TimeoutException as exc:
+            raise TransientGraphError(f"timeout: {type(exc).__name__}") from exc
+        except httpx.TransportError as exc:
+            raise TransientGraphError(f"connection failed: {type(exc).__name__}") from exc
+        if response.status_code >= 400:
+            raise error_from_response(response)
+        try:
+            return response.json()
+        except ValueError as exc:
+            raise TransientGraphError(
+                "the answer is not JSON", status=response.status_code
+            ) from exc
+
     def get(self, path: str) -> Any:
         return self._call("GET", path)
 
@@ -313,6 +335,19 @@ class GraphClient:
             content["filename"] = filename
         return self.send_whatsapp(phone_number_id, to, kind, content)
 
+    def upload_media(self, phone_number_id: str, data: bytes, mime_type: str, filename: str) -> str:
+        """Upload a file to WhatsApp (`/<phone_number_id>/media`, multipart); return its media
+        id, for `send_media(media_id=...)`."""
+        answer = self.upload(
+            f"{phone_number_id}/media",
+            {"messaging_product": "whatsapp", "type": mime_type},
+            "file",
+            (filename, data, mime_type),
+        )
+        if not isinstance(answer, dict) or not answer.get("id"):
+            raise TransientGraphError("the answer carries no media id")
+        return str(answer["id"])
+
     def mark_read(self, phone_number_id: str, message_id: str) -> None:
         """Tell the citizen their message `message_id` (a wamid) was read: the blue ticks."""
         self.post(
@@ -362,6 +397,45 @@ class GraphClient:
             "recipient": {"id": recipient_id},
             "messaging_type": "MESSAGE_TAG" if tag else "RESPONSE",
             "message": {"text": text},
+        }
+        if tag:
+            body["tag"] = tag
+        return _mid(self.post(f"{page_id}/messages", body))
+
+    def upload_page_attachment(
+        self,
+        page_id: str,
+        kind: str,
+        data: bytes,
+        mime_type: str,
+        filename: str,
+        *,
+        instagram: bool = False,
+    ) -> str:
+        """Upload a file through the Attachment Upload API (`/<page_id>/message_attachments`,
+        multipart `message` and `filedata`; `platform=instagram` for Instagram Direct) as an
+        `image` or a `file`; return its attachment id, for `send_page_attachment`."""
+        fields = {
+            "message": json.dumps({"attachment": {"type": kind, "payload": {"is_reusable": False}}})
+        }
+        if instagram:
+            fields["platform"] = "instagram"
+        answer = self.upload(
+            f"{page_id}/message_attachments", fields, "filedata", (filename, data, mime_type)
+        )
+        if not isinstance(answer, dict) or not answer.get("attachment_id"):
+            raise TransientGraphError("the answer carries no attachment id")
+        return str(answer["attachment_id"])
+
+    def send_page_attachment(
+        self, page_id: str, recipient_id: str, kind: str, attachment_id: str, *, tag: str = ""
+    ) -> str:
+        """Send an uploaded attachment (`upload_page_attachment`) through the Send API, like
+        `send_page_text`; return its mid."""
+        body: dict[str, Any] = {
+            "recipient": {"id": recipient_id},
+            "messaging_type": "MESSAGE_TAG" if tag else "RESPONSE",
+            "message": {"attachment": {"type": kind, "payload": {"attachment_id": attachment_id}}},
         }
         if tag:
             body["tag"] = tag

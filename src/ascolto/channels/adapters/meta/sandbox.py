@@ -18,6 +18,11 @@ Endpoints (`{v}` is any `vNN.N` version):
 - `POST /{v}/{page_id}/messages`, the Messenger and Instagram Send API (`recipient.id` or
   `recipient.comment_id`, a private reply to a comment);
 - `GET /{v}/{media_id}` and `GET /media/{media_id}` (the bytes);
+- `POST /{v}/{phone_number_id}/media` (multipart `messaging_product`, `type`, `file`): a WhatsApp
+  upload, answered with its media id and then served like media added with `add_media`;
+  `POST /{v}/{page_id}/message_attachments` (multipart `message`, `filedata`, `platform`), the
+  Attachment Upload API of Messenger and Instagram, answered with an attachment id; a message
+  naming a media or attachment id the sandbox does not know is refused, as Meta refuses it;
 - `POST /{v}/{comment_id}/comments` (Facebook public reply), `POST /{v}/{comment_id}/replies`
   (Instagram public reply), `POST /{v}/{comment_id}` with `is_hidden` (Facebook) or `hide`
   (Instagram).
@@ -25,6 +30,8 @@ Endpoints (`{v}` is any `vNN.N` version):
 
 from __future__ import annotations
 
+import email.parser
+import email.policy
 import hashlib
 import json
 import re
@@ -88,6 +95,8 @@ class Recorded:
     query: dict[str, str]
     headers: dict[str, str]
     body: Any  # the JSON (or form) body, None without one
+    # The files of a multipart body, by field name (its other fields are in `body`).
+    files: dict[str, Upload] = field(default_factory=dict)
 
     @property
     def authorization(self) -> str:
@@ -98,6 +107,15 @@ class Recorded:
 class Media:
     data: bytes
     mime_type: str
+
+
+@dataclass(frozen=True)
+class Upload:
+    """A file of a multipart request: its name and type as the client sent them, its bytes."""
+
+    filename: str
+    content_type: str
+    data: bytes
 
 
 @dataclass
@@ -116,6 +134,8 @@ class GraphSandbox:
     version: str = VERSION
     requests: list[Recorded] = field(default_factory=list)
     media: dict[str, Media] = field(default_factory=dict)
+    # Files uploaded through the Attachment Upload API (Messenger, Instagram), by attachment id.
+    attachments: dict[str, Media] = field(default_factory=dict)
     _failures: list[_Failure] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _server: ThreadingHTTPServer | None = None
@@ -181,6 +201,7 @@ class GraphSandbox:
         with self._lock:
             self.requests.clear()
             self.media.clear()
+            self.attachments.clear()
             self._failures.clear()
 
     def sent(self, suffix: str = "/messages") -> list[Recorded]:
@@ -220,6 +241,9 @@ class GraphSandbox:
             return self._media_info(parts[1])
         if request.method != "POST":
             return (*error_body(100, "Unsupported request method"), "json")
+        uploaded = self._uploads(parts, body, request.files)
+        if uploaded is not None:
+            return uploaded
         if len(parts) == 3 and parts[2] == "messages":
             if body.get("messaging_product") == "whatsapp":
                 return self._whatsapp(body)
@@ -229,6 +253,70 @@ class GraphSandbox:
         if len(parts) == 2:
             return self._moderate(body)
         return (*error_body(100, "Unknown path components"), "json")
+
+    def _uploads(
+        self, parts: list[str], body: dict[str, Any], files: dict[str, Upload]
+    ) -> tuple[int, Any, str] | None:
+        """The uploads of WhatsApp media and of Messenger and Instagram attachments, and the
+        check of the ids a message refers to; None for any other request."""
+        if len(parts) != 3:
+            return None
+        if parts[2] == "media":
+            return self._upload_media(body, files)
+        if parts[2] == "message_attachments":
+            return self._upload_attachment(body, files)
+        if parts[2] != "messages":
+            return None
+        if body.get("messaging_product") == "whatsapp":
+            content = body.get(str(body.get("type") or ""))
+            media_id = content.get("id") if isinstance(content, dict) else None
+            if body.get("type") in MEDIA_TYPES and media_id and media_id not in self.media:
+                return (*error_body(131053, "(#131053) Media upload error: unknown id"), "json")
+            return None
+        message = body.get("message")
+        if isinstance(message, str):
+            message = _json_or_none(message)
+        attachment = message.get("attachment") if isinstance(message, dict) else None
+        payload = attachment.get("payload") if isinstance(attachment, dict) else None
+        known = self.attachments
+        if isinstance(payload, dict) and "attachment_id" in payload:
+            if str(payload["attachment_id"]) not in known:
+                return (*error_body(100, "(#100) Invalid attachment_id"), "json")
+        return None
+
+    def _upload_media(self, body: dict[str, Any], files: dict[str, Upload]) -> tuple[int, Any, str]:
+        upload = files.get("file")
+        if body.get("messaging_product") != "whatsapp":
+            return (*error_body(100, "(#100) The parameter messaging_product is required."), "json")
+        if upload is None or not upload.data:
+            return (*error_body(100, "(#100) The parameter file is required."), "json")
+        mime = str(body.get("type") or "")
+        if not mime or mime.split(";")[0] != upload.content_type.split(";")[0]:
+            return (*error_body(100, "(#100) Param type must match the file's type"), "json")
+        media_id = str(10**15 + secrets.randbelow(9 * 10**15))
+        with self._lock:
+            self.media[media_id] = Media(upload.data, mime)
+        return 200, {"id": media_id}, "json"
+
+    def _upload_attachment(
+        self, body: dict[str, Any], files: dict[str, Upload]
+    ) -> tuple[int, Any, str]:
+        message = body.get("message")
+        if isinstance(message, str):
+            message = _json_or_none(message)
+        attachment = message.get("attachment") if isinstance(message, dict) else None
+        kind = attachment.get("type") if isinstance(attachment, dict) else None
+        if kind not in ("image", "video", "audio", "file"):
+            return (*error_body(100, "(#100) message.attachment.type is required"), "json")
+        upload = files.get("filedata")
+        if upload is None or not upload.data:
+            return (*error_body(100, "(#100) Upload attachment failure: no filedata"), "json")
+        if body.get("platform") not in (None, "instagram", "messenger"):
+            return (*error_body(100, "(#100) Invalid platform"), "json")
+        attachment_id = str(10**15 + secrets.randbelow(9 * 10**15))
+        with self._lock:
+            self.attachments[attachment_id] = Media(upload.data, upload.content_type)
+        return 200, {"attachment_id": attachment_id}, "json"
 
     def _media_info(self, media_id: str) -> tuple[int, Any, str]:
         media = self.media.get(media_id)
@@ -346,6 +434,29 @@ def _whatsapp_problem(kind: Any, body: dict[str, Any]) -> str:
     return ""
 
 
+def _multipart(raw: bytes, content_type: str) -> tuple[dict[str, str], dict[str, Upload]]:
+    """The fields and files of a multipart/form-data body."""
+    parsed = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(
+        b"Content-Type: " + content_type.encode("latin-1") + b"\r\n\r\n" + raw
+    )
+    fields: dict[str, str] = {}
+    files: dict[str, Upload] = {}
+    if not parsed.is_multipart():
+        return fields, files
+    for part in parsed.iter_parts():
+        name = part.get_param("name", header="content-disposition")
+        if not isinstance(name, str):
+            continue
+        data = part.get_payload(decode=True) or b""
+        assert isinstance(data, bytes)  # noqa: S101 (a non-multipart part)
+        filename = part.get_filename()
+        if filename is None:
+            fields[name] = data.decode("utf-8", "replace")
+        else:
+            files[name] = Upload(filename, part.get_content_type(), data)
+    return fields, files
+
+
 class _Handler(BaseHTTPRequestHandler):
     owner: GraphSandbox
     protocol_version = "HTTP/1.1"
@@ -362,8 +473,11 @@ class _Handler(BaseHTTPRequestHandler):
         raw = self.rfile.read(length) if length else b""
         content_type = self.headers.get("Content-Type", "")
         body: Any = None
+        files: dict[str, Upload] = {}
         if raw and "json" in content_type:
             body = _json_or_none(raw.decode("utf-8", "replace"))
+        elif raw and content_type.startswith("multipart/form-data"):
+            body, files = _multipart(raw, content_type)
         elif raw:
             body = dict(parse_qsl(raw.decode("utf-8", "replace")))
         request = Recorded(
@@ -372,6 +486,7 @@ class _Handler(BaseHTTPRequestHandler):
             query=dict(parse_qsl(split.query)),
             headers={k.lower(): v for k, v in self.headers.items()},
             body=body,
+            files=files,
         )
         try:
             status, answer, kind = self.owner.handle(request)

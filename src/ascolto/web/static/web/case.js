@@ -2,7 +2,7 @@
 // empty text refused before any dialog, `#` search of templates and articles in the composer,
 // keyboard shortcuts, and the "who else is here" poll told when this user is writing.
 // Without JavaScript none of this runs: a form posts directly and the server asks for
-// confirmation on its own page, with the same checks.
+// confirmation on its own page, with the same checks (the reply's files are kept meanwhile).
 (function () {
   "use strict";
   var composer = document.getElementById("composer");
@@ -76,7 +76,14 @@
     returnFocus = document.activeElement;
     document.getElementById("case-confirm-title").textContent = form.getAttribute("data-case-confirm");
     var area = form.querySelector("textarea");
-    document.getElementById("case-confirm-text").textContent = area ? area.value.trim() : "";
+    var text = area ? area.value.trim() : "";
+    // The files attached go with the form as it is submitted (multipart); the dialog names them.
+    var names = [];
+    Array.prototype.forEach.call(form.querySelectorAll("input[type=file]"), function (input) {
+      Array.prototype.forEach.call(input.files || [], function (file) { names.push(file.name); });
+    });
+    if (names.length) { text += "\n\n" + word("files", "Allegati") + ": " + names.join(", "); }
+    document.getElementById("case-confirm-text").textContent = text;
     dialog.show();
   });
 

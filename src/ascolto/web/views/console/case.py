@@ -19,13 +19,15 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonRe
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import URLPattern, path, reverse
+from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.timesince import timesince, timeuntil
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
-from ascolto.channels.inbound import STORED
+from ascolto.channels import attachments as reply_files
+from ascolto.channels.inbound import STORED, Attachment
 from ascolto.channels.models import Message
 from ascolto.contactcenter import actions as cc_actions
 from ascolto.core import access
@@ -78,7 +80,9 @@ ACTIONS: dict[str, Action] = {
             gettext_lazy("Invia la risposta"),
             gettext_lazy("Inviare la risposta al cittadino?"),
             gettext_lazy("Risposta inviata al cittadino."),
-            lambda t, d, u: actions.reply_to_ticket(t, d["text"], actor=u),
+            lambda t, d, u: actions.reply_to_ticket(
+                t, d["text"], actor=u, attachments=d.get("files", ())
+            ),
         ),
         Action(
             "template",
@@ -454,6 +458,7 @@ def _render_case(
         "reply_route": route,
         "reply_conversation": route.conversation,
         "reply_refusal": reply_refusal,
+        "attachments_refusal": route.attachments_refusal,
         "offered": offered,
         "composer": composer,
         "other_actions": others,
@@ -493,7 +498,9 @@ def case_action(request: HttpRequest, code: str, name: str) -> HttpResponse:
     if action is None:
         raise Http404("no such action")
     _route, reply_refusal = _reply_channel(ticket)
-    form = action.form(request.POST, ticket=ticket, user=request.user, can_reply=not reply_refusal)
+    form = action.form(
+        request.POST, request.FILES, ticket=ticket, user=request.user, can_reply=not reply_refusal
+    )
     if not form.is_valid():
         message = _("Controlla i dati inseriti: «%(action)s» non è stato eseguito.") % {
             "action": action.title
@@ -501,9 +508,17 @@ def case_action(request: HttpRequest, code: str, name: str) -> HttpResponse:
         return _render_case(request, ticket, failed=(name, form), error=message, status=400)
     if not form.cleaned_data.get("confirmed"):
         return _confirm(request, ticket, action, form)
+    # The files attached now are written first, then the reply that names them; if it is not
+    # stored, they are removed (those kept for the confirmation page are left to the sweep).
+    fresh: tuple[Attachment, ...] = ()
     try:
+        if form.cleaned_data.get("attachments"):
+            fresh = reply_files.store(form.cleaned_data["attachments"])
+        if "attachments" in form.cleaned_data:
+            form.cleaned_data["files"] = [*(form.cleaned_data.get("staged") or ()), *fresh]
         action.run(ticket, form.cleaned_data, request.user)  # type: ignore[arg-type]
     except DomainError as exc:
+        reply_files.remove(fresh)
         text = exc.message
         form.add_error(None, text)
         message = _("«%(action)s» non è stato eseguito: %(reason)s") % {
@@ -512,6 +527,9 @@ def case_action(request: HttpRequest, code: str, name: str) -> HttpResponse:
         }
         ticket = _case(request, code)
         return _render_case(request, ticket, failed=(name, form), error=message, status=400)
+    except BaseException:
+        reply_files.remove(fresh)
+        raise
     messages.success(request, str(action.done))
     target = ticket
     if name == "merge" and form.cleaned_data["keep"] == case_forms.MergeForm.KEEP_OTHER:
@@ -526,10 +544,25 @@ def case_action(request: HttpRequest, code: str, name: str) -> HttpResponse:
 def _confirm(
     request: HttpRequest, ticket: Ticket, action: Action, form: case_forms.CaseActionForm
 ) -> HttpResponse:
-    """The confirmation step: what will be done, and the same data posted again, confirmed."""
+    """The confirmation step: what will be done, and the same data posted again, confirmed.
+    Files cannot be posted again from a page: those attached are checked and kept now, and the
+    confirmation posts their signed list (`staged`) instead."""
     summary = []
+    kept: list[Attachment] = list(form.cleaned_data.get("staged") or ())
+    if form.cleaned_data.get("attachments"):
+        try:
+            kept += reply_files.store(form.cleaned_data["attachments"])
+        except DomainError as exc:
+            form.add_error("attachments", exc.message)
+            error = _("«%(action)s» non è stato eseguito: %(reason)s") % {
+                "action": action.title,
+                "reason": exc.message,
+            }
+            return _render_case(
+                request, ticket, failed=(action.name, form), error=error, status=400
+            )
     for bound in form:
-        if bound.is_hidden:
+        if bound.is_hidden or bound.name == "attachments":
             continue
         value: Any = form.cleaned_data.get(bound.name)
         if value in (None, "", [], False) or (hasattr(value, "exists") and not value.exists()):
@@ -549,12 +582,21 @@ def _confirm(
         else:
             shown = str(value)
         summary.append({"label": bound.label, "value": shown})
+    if kept:
+        summary.append(
+            {
+                "label": _("Allegati"),
+                "value": "\n".join(f"{f.name} ({filesizeformat(f.size)})" for f in kept),
+            }
+        )
     hidden = [
         (key, value)
         for key, values in request.POST.lists()
-        if key not in ("csrfmiddlewaretoken", "confirmed")
+        if key not in ("csrfmiddlewaretoken", "confirmed", "staged")
         for value in values
     ]
+    if kept:
+        hidden.append(("staged", case_forms.staged_token(ticket, request.user, kept)))
     context = {
         "title": action.question,
         "nav": "inbox",

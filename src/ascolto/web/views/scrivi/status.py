@@ -9,6 +9,11 @@ link the question's mail carried (`tickets.answers`: a signed token, `?risposta=
 alone never lets anyone write into a case. The answer has the Scrivi form's limits, attachments
 and rate limit, and goes through the intake queue like a Scrivi request (`actions.accept_answer`).
 The page shows nothing more of the case with the token than without it.
+
+The files the municipality attached to a reply are listed with it and downloaded through
+`reply_file`, which serves only a reply's file of the case whose code is in the address (the
+code is what lets anyone read the reply itself): never the citizen's own files, never another
+case's.
 """
 
 from __future__ import annotations
@@ -20,7 +25,9 @@ from datetime import datetime
 from typing import Any
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.core.files.storage import default_storage
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.urls import URLPattern, path, reverse
 from django.utils.translation import gettext as _
@@ -28,7 +35,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from ascolto.channels import queue
-from ascolto.channels.inbound import from_json
+from ascolto.channels.inbound import STORED, from_json
 from ascolto.channels.models import Channel, Message, PendingInbound
 from ascolto.core.errors import DomainError, InvalidInput
 from ascolto.tickets import actions, answers, codes, sla
@@ -63,11 +70,30 @@ CITIZEN_STATUS = {
 
 
 @dataclass(frozen=True)
+class ReplyFile:
+    """A file the municipality attached to a reply: downloaded from this page (`reply_file`)."""
+
+    message: int
+    index: int
+    name: str
+    size: int
+
+
+@dataclass(frozen=True)
 class Reply:
     """A reply sent to the citizen; its subject is left out (it quotes the citizen's text)."""
 
     sent_at: datetime
     text: str
+    files: tuple[ReplyFile, ...] = ()
+
+
+def _files(message: Message) -> tuple[ReplyFile, ...]:
+    return tuple(
+        ReplyFile(message.pk, index, str(item.get("name") or ""), int(item.get("size") or 0))
+        for index, item in enumerate(message.attachments or ())
+        if str(item.get("url") or "").startswith(STORED)
+    )
 
 
 @dataclass(frozen=True)
@@ -94,7 +120,7 @@ def _kind_label(kind: str) -> str:
 
 def _from_ticket(ticket: Ticket) -> Summary:
     replies = [
-        Reply(m.sent_at, m.text)
+        Reply(m.sent_at, m.text, _files(m))
         for m in Message.objects.filter(
             conversation__tickets=ticket, direction=Message.Direction.OUTBOUND
         )
@@ -281,6 +307,40 @@ def answer(request: HttpRequest, code: str) -> HttpResponse:
     return _answered(request, summary.code)
 
 
+@require_GET
+def reply_file(request: HttpRequest, code: str, message_id: int, index: int) -> HttpResponseBase:
+    """A file the municipality attached to a reply of this request, for whoever holds its code
+    (who reads the reply on this page): only a reply of the case with that code, never a file
+    the citizen sent nor one of another case; 404 otherwise, alike whether it exists or not."""
+    normalised = codes.normalise_code(code)
+    ticket = (
+        Ticket.objects.filter(code=normalised).only("pk").first()
+        if codes.is_code(normalised)
+        else None
+    )
+    message = (
+        Message.objects.filter(
+            pk=message_id, conversation__tickets=ticket, direction=Message.Direction.OUTBOUND
+        ).first()
+        if ticket is not None
+        else None
+    )
+    if message is None or not 0 <= index < len(message.attachments or ()):
+        raise Http404("no such file")
+    item = message.attachments[index]
+    url = str(item.get("url") or "")
+    if not url.startswith(STORED) or not default_storage.exists(url.removeprefix(STORED)):
+        raise Http404("no such file")
+    response = FileResponse(
+        default_storage.open(url.removeprefix(STORED), "rb"),
+        as_attachment=True,
+        filename=str(item.get("name") or "allegato"),
+        content_type=str(item.get("content_type") or "application/octet-stream"),
+    )
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
 def _answered(request: HttpRequest, code: str) -> HttpResponse:
     messages.success(
         request, _("Grazie: la tua risposta è stata inviata e la pratica torna in lavorazione.")
@@ -292,4 +352,7 @@ urlpatterns: list[URLPattern] = [
     path("pratica/", lookup, name="lookup"),
     path("pratica/<str:code>/", status, name="status"),
     path("pratica/<str:code>/rispondi/", answer, name="answer"),
+    path(
+        "pratica/<str:code>/allegati/<int:message_id>/<int:index>/", reply_file, name="reply-file"
+    ),
 ]
