@@ -17,11 +17,11 @@ from django.test import Client
 from django.urls import reverse
 
 from ascolto.channels import attachments as reply_files
+from ascolto.channels.inbound import Attachment
 from ascolto.channels.models import Message
 from ascolto.core.errors import InvalidInput
 from ascolto.tickets import actions
 from ascolto.tickets.models import Ticket
-from ascolto.channels.inbound import Attachment
 from tests import factories, personas
 from tests.meta.cases import write
 from tests.web.test_phone_reply import _phone_case

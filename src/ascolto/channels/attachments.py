@@ -221,7 +221,7 @@ def open_stored(item: dict[str, Any]) -> IO[bytes]:
     url = str(item.get("url") or "")
     if not url.startswith(STORED):
         raise FileNotFoundError(url)
-    return default_storage.open(url.removeprefix(STORED), "rb")  # type: ignore[no-any-return]
+    return default_storage.open(url.removeprefix(STORED), "rb")
 
 
 def read_stored(item: dict[str, Any]) -> bytes:

@@ -27,8 +27,8 @@ from django.core.mail import EmailMessage, get_connection
 from django.utils.translation import gettext as _
 
 from ascolto.channels.adapters import OutboundUnavailable
-from ascolto.channels.attachments import read_stored
 from ascolto.channels.adapters.email.inbound import LOOP_HEADER, message_ids, reply_token
+from ascolto.channels.attachments import read_stored
 from ascolto.channels.config import secret
 from ascolto.channels.models import Channel, Message
 from ascolto.citizens.models import Identity

@@ -29,7 +29,6 @@ from typing import Any
 from django.utils.translation import gettext as _
 
 from ascolto.channels.adapters import Adapter, OutboundUnavailable
-from ascolto.channels.attachments import media_kind, read_stored
 from ascolto.channels.adapters.meta.graph import (
     INVALID_PARAMETER,
     INVALID_TOKEN,
@@ -38,6 +37,7 @@ from ascolto.channels.adapters.meta.graph import (
     PermanentGraphError,
     Row,
 )
+from ascolto.channels.attachments import media_kind, read_stored
 from ascolto.channels.models import Channel, Message
 from ascolto.channels.windows import is_comment_thread, reply_window, window_refusal
 from ascolto.citizens.models import Identity
