@@ -8,15 +8,19 @@ from __future__ import annotations
 
 import html
 import re
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
+import time_machine
+from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
 
 from ascolto.channels import attachments as reply_files
+from ascolto.channels import uploads
 from ascolto.channels.inbound import Attachment
 from ascolto.channels.models import Message
 from ascolto.core.errors import InvalidInput
@@ -303,3 +307,31 @@ def test_the_status_page_lists_a_replys_files_and_serves_only_that_cases(
     )
     other_page = citizen.get(reverse("scrivi:status", args=[other.code])).content.decode()
     assert "modulo.pdf" not in other_page
+
+
+def test_the_sweep_removes_a_replys_files_never_confirmed_and_keeps_those_sent(
+    cast: personas.Cast, _media: Path
+) -> None:
+    ticket = _scrivi_case()
+    client = _client(cast.operator)
+    # The confirmation page without JavaScript kept a file; the operator never confirmed.
+    asked = client.post(
+        _url(ticket), {"text": "Ecco.", "attachments": [SimpleUploadedFile("bozza.pdf", PDF)]}
+    )
+    assert asked.status_code == 200
+    sent = actions.reply_to_ticket(
+        ticket,
+        "Ecco il modulo.",
+        actor=cast.operator,
+        attachments=reply_files.store([SimpleUploadedFile("modulo.pdf", PDF)]),
+    )
+    [kept] = [a["url"].removeprefix("storage:") for a in sent.attachments]
+    [unconfirmed] = [name for name in _files(_media) if name != kept]
+    assert unconfirmed.startswith("replies/") and unconfirmed.endswith("/bozza.pdf")
+    now = default_storage.get_modified_time(unconfirmed)
+
+    with time_machine.travel(now + timedelta(hours=2)):
+        assert uploads.sweep() == []  # too recent: a confirmation may still come
+    with time_machine.travel(now + timedelta(days=2)):
+        assert uploads.sweep() == [unconfirmed]
+    assert _files(_media) == [kept]
