@@ -104,6 +104,7 @@ def test_reaction_media_and_read_receipt(graph_sandbox: GraphSandbox, client: Gr
         "link": "https://x.example/a.pdf",
         "filename": "a.pdf",
     }
+    graph_sandbox.add_media("998877", b"\x89PNG", "image/png")  # Meta knows only its uploads
     client.send_media(PHONE_ID, "393331234567", "image", media_id="998877", caption="foto")
     assert graph_sandbox.last().body["image"] == {"id": "998877", "caption": "foto"}
 
