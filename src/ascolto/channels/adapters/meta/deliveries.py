@@ -30,13 +30,13 @@ import hashlib
 import logging
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import connection, transaction
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.text import get_valid_filename
 from django.utils.translation import gettext as _
@@ -47,7 +47,7 @@ from ascolto.channels.adapters.meta.graph import INVALID_TOKEN, GraphClient, Gra
 from ascolto.channels.config import secret
 from ascolto.channels.files import MAX_FILE_BYTES, accepted_type
 from ascolto.channels.inbound import STORED, Attachment
-from ascolto.channels.models import Channel, Message, WebhookDelivery
+from ascolto.channels.models import Channel, Message, PendingStatus, WebhookDelivery
 from ascolto.channels.queue import FLAG_AFTER, RETRY_BASE, RETRY_CAP, Drained
 from ascolto.citizens.actions import pair_identities
 from ascolto.citizens.models import Identity
@@ -63,6 +63,8 @@ META_KINDS = (
     Channel.Kind.INSTAGRAM,
 )
 MAX_BODY_BYTES = 1024 * 1024  # Meta's deliveries are a few kB; a batch of 1,000 stays below
+# A status kept for a message id not recorded yet, looked for again by each drain this long.
+PENDING_RACE = timedelta(minutes=15)
 MEDIA_TRIES = 3  # a media still failing at the delivery's third try is noted, not waited for
 FOLDER = "meta"  # fetched media, in the default storage (personal data, no public URL)
 # How far a status may move: a lower rank never replaces a higher one. A failure replaces only
@@ -370,6 +372,7 @@ def _take_in(ids: list[int], prepared: dict[int, _Prepared]) -> Drained:
                 if isinstance(outcome, DomainError) and row.pk not in refused:
                     refused[row.pk] = f"{outcome.field}: {outcome.message}"
         apply_statuses([s for row in good for s in _parsed(prepared, row).statuses])
+        apply_pending(since=now - PENDING_RACE)
         apply_watermarks([w for row in good for w in _parsed(prepared, row).watermarks])
         failed = 0
         for row in rows:
@@ -433,7 +436,9 @@ def _lower(status: str) -> list[str]:
 def apply_statuses(updates: Sequence[parsing.StatusUpdate]) -> int:
     """Apply WhatsApp status updates to our outbound messages, by the id our send got back;
     never backwards, whatever order Meta delivers them in. A failure keeps Meta's error in
-    `last_error`. Returns how many messages changed; an id we never sent is ignored."""
+    `last_error`. Returns how many messages changed. An update for an id no message carries yet
+    (Meta may report before our send has recorded it) is kept as a `PendingStatus`, applied
+    when a message gets that id (`apply_pending`)."""
     if not updates:
         return 0
     best: dict[tuple[str, str], parsing.StatusUpdate] = {}
@@ -444,24 +449,106 @@ def apply_statuses(updates: Sequence[parsing.StatusUpdate]) -> int:
     channel_ids = dict(
         Channel.objects.filter(code__in={c for c, _ in best}).values_list("code", "pk")
     )
-    outbound = Message.objects.filter(direction=Message.Direction.OUTBOUND).exclude(external_id="")
+    by_id = {
+        (channel_ids[code], external_id): update
+        for (code, external_id), update in best.items()
+        if code in channel_ids
+    }
+    changed = _update_messages(by_id)
+    known = set(
+        _outbound()
+        .filter(channel_id__in={c for c, _ in by_id}, external_id__in={e for _, e in by_id})
+        .values_list("channel_id", "external_id")
+    )
+    _keep_pending({key: u for key, u in by_id.items() if key not in known})
+    return changed
+
+
+def _outbound() -> QuerySet[Message]:
+    return Message.objects.filter(direction=Message.Direction.OUTBOUND).exclude(external_id="")
+
+
+def _update_messages(updates: Mapping[tuple[int, str], parsing.StatusUpdate]) -> int:
+    """The conditional UPDATEs (only from a lower rank) of `updates`, keyed by (channel pk,
+    external id); the messages changed."""
     changed = 0
     groups: dict[tuple[int, str], list[str]] = {}
-    for (code, external_id), update in best.items():
-        if code not in channel_ids:
-            continue
+    for (channel_id, external_id), update in updates.items():
         if update.status == Message.Status.FAILED:
-            changed += outbound.filter(
-                channel_id=channel_ids[code],
-                external_id=external_id,
-                status__in=_lower(update.status),
-            ).update(status=update.status, last_error=update.error[:500])
+            changed += (
+                _outbound()
+                .filter(
+                    channel_id=channel_id,
+                    external_id=external_id,
+                    status__in=_lower(update.status),
+                )
+                .update(status=update.status, last_error=update.error[:500])
+            )
         else:
-            groups.setdefault((channel_ids[code], update.status), []).append(external_id)
+            groups.setdefault((channel_id, update.status), []).append(external_id)
     for (channel_id, status), external_ids in groups.items():
-        changed += outbound.filter(
-            channel_id=channel_id, external_id__in=external_ids, status__in=_lower(status)
-        ).update(status=status, last_error="")
+        changed += (
+            _outbound()
+            .filter(channel_id=channel_id, external_id__in=external_ids, status__in=_lower(status))
+            .update(status=status, last_error="")
+        )
+    return changed
+
+
+def _keep_pending(updates: Mapping[tuple[int, str], parsing.StatusUpdate]) -> None:
+    """Store updates for ids no message carries yet, the highest status of each id only."""
+    if not updates:
+        return
+    PendingStatus.objects.bulk_create(
+        [
+            PendingStatus(
+                channel_id=channel_id,
+                external_id=external_id[:255],
+                status=update.status,
+                error=update.error[:500],
+            )
+            for (channel_id, external_id), update in updates.items()
+        ],
+        ignore_conflicts=True,
+    )
+    for (channel_id, external_id), update in updates.items():  # already there: move it up
+        PendingStatus.objects.filter(
+            channel_id=channel_id, external_id=external_id, status__in=_lower(update.status)
+        ).update(status=update.status, error=update.error[:500])
+
+
+def apply_pending(
+    channel_id: int | None = None,
+    external_ids: Iterable[str] = (),
+    *,
+    since: datetime | None = None,
+) -> int:
+    """Apply the kept status updates whose message now carries their id (all of them, or those
+    of `external_ids` on `channel_id`), never backwards, and forget them. Called by each drain
+    and by the send that records a message's id, so an update that raced the send is applied by
+    whichever commits last (the drain looks only at those kept `since` a while ago: the race
+    lasts milliseconds). Returns how many messages changed."""
+    rows = PendingStatus.objects.filter(
+        Exists(
+            _outbound().filter(
+                channel_id=OuterRef("channel_id"), external_id=OuterRef("external_id")
+            )
+        )
+    )
+    if since is not None:
+        rows = rows.filter(received_at__gte=since)
+    if channel_id is not None:
+        rows = rows.filter(channel_id=channel_id, external_id__in=list(external_ids))
+    found = list(rows.values_list("pk", "channel_id", "external_id", "status", "error"))
+    if not found:
+        return 0
+    changed = _update_messages(
+        {
+            (channel, external_id): parsing.StatusUpdate("", external_id, status, error)
+            for _pk, channel, external_id, status, error in found
+        }
+    )
+    PendingStatus.objects.filter(pk__in=[row[0] for row in found]).delete()
     return changed
 
 

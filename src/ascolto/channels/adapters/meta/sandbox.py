@@ -116,6 +116,7 @@ class GraphSandbox:
     version: str = VERSION
     requests: list[Recorded] = field(default_factory=list)
     media: dict[str, Media] = field(default_factory=dict)
+    _ids: list[str] = field(default_factory=list)
     _failures: list[_Failure] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _server: ThreadingHTTPServer | None = None
@@ -164,6 +165,16 @@ class GraphSandbox:
         with self._lock:
             self.media[media_id] = Media(data, mime_type)
 
+    def assign_ids(self, *ids: str) -> None:
+        """The next messages accepted get these ids (wamids, mids) instead of random ones: a
+        test can deliver a status about a message before it is sent."""
+        with self._lock:
+            self._ids.extend(ids)
+
+    def _next_id(self, default: str) -> str:
+        with self._lock:
+            return self._ids.pop(0) if self._ids else default
+
     def fail_next(
         self, count: int = 1, *, status: int = 500, code: int | None = None, message: str = ""
     ) -> None:
@@ -181,6 +192,7 @@ class GraphSandbox:
         with self._lock:
             self.requests.clear()
             self.media.clear()
+            self._ids.clear()
             self._failures.clear()
 
     def sent(self, suffix: str = "/messages") -> list[Recorded]:
@@ -262,7 +274,9 @@ class GraphSandbox:
                 *error_body(131009, f"(#131009) Parameter value is not valid: {problem}"),
                 "json",
             )
-        wamid = "wamid.HBgM" + secrets.token_urlsafe(30).replace("-", "A").replace("_", "B")
+        wamid = self._next_id(
+            "wamid.HBgM" + secrets.token_urlsafe(30).replace("-", "A").replace("_", "B")
+        )
         contact = {"input": to, "wa_id": to.lstrip("+")}
         message: dict[str, str] = {"id": wamid}
         if kind == "template":
@@ -292,7 +306,7 @@ class GraphSandbox:
         if kind == "MESSAGE_TAG" and not body.get("tag"):
             return (*error_body(100, "(#100) Param tag is required with MESSAGE_TAG"), "json")
         psid = str(recipient.get("id") or str(abs(hash(recipient["comment_id"])))[:16])
-        mid = "m_" + secrets.token_urlsafe(40)
+        mid = self._next_id("m_" + secrets.token_urlsafe(40))
         return 200, {"recipient_id": psid, "message_id": mid}, "json"
 
     def _comment_reply(self, comment_id: str, body: dict[str, Any]) -> tuple[int, Any, str]:
