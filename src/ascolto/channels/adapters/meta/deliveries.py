@@ -33,6 +33,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import connection, transaction
@@ -65,6 +66,8 @@ META_KINDS = (
 MAX_BODY_BYTES = 1024 * 1024  # Meta's deliveries are a few kB; a batch of 1,000 stays below
 # A status kept for a message id not recorded yet, looked for again by each drain this long.
 PENDING_RACE = timedelta(minutes=15)
+# A kept status whose message id never showed up: not one of ours (another tool on the number).
+PENDING_TTL = timedelta(days=7)
 MEDIA_TRIES = 3  # a media still failing at the delivery's third try is noted, not waited for
 FOLDER = "meta"  # fetched media, in the default storage (personal data, no public URL)
 # How far a status may move: a lower rank never replaces a higher one. A failure replaces only
@@ -155,6 +158,30 @@ def mark_handled(ids: Iterable[int], user: Any) -> int:
     return WebhookDelivery.objects.filter(
         pk__in=list(ids), processed_at__isnull=True, handled_at__isnull=True
     ).update(handled_at=timezone.now(), handled_by=user)
+
+
+def prune(
+    *, days: int | None = None, batch: int = 10_000, dry_run: bool = False
+) -> tuple[int, int]:
+    """Delete the deliveries processed (or handled by hand) more than `days` ago (default
+    `ASCOLTO_WEBHOOK_RETENTION_DAYS`), by batches, and the kept statuses that never found their
+    message in `PENDING_TTL`; a delivery still pending is never deleted, whatever its age.
+    Returns (deliveries, statuses) deleted (or, with `dry_run`, that would be)."""
+    days = settings.ASCOLTO_WEBHOOK_RETENTION_DAYS if days is None else days
+    if days < 1:
+        raise ValueError("the retention is at least one day")
+    now = timezone.now()
+    cutoff = now - timedelta(days=days)
+    old = WebhookDelivery.objects.filter(
+        Q(processed_at__lt=cutoff) | Q(processed_at__isnull=True, handled_at__lt=cutoff)
+    )
+    stale = PendingStatus.objects.filter(received_at__lt=now - PENDING_TTL)
+    if dry_run:
+        return old.count(), stale.count()
+    deleted = 0
+    while ids := list(old.order_by("id").values_list("id", flat=True)[:batch]):
+        deleted += WebhookDelivery.objects.filter(pk__in=ids).delete()[0]
+    return deleted, stale.delete()[0]
 
 
 # --- the drain's steps ---------------------------------------------------------------------------
