@@ -7,9 +7,12 @@ commit, so Meta gets its 200 in milliseconds whatever the delivery holds.
 `drain(limit)` takes the oldest due deliveries and:
 1. parses each (`parse.parse`) against the active channels its entries may go to (those that
    share the app secret of the channel whose URL received it);
-2. fetches the WhatsApp media of messages not yet stored, OUTSIDE any transaction (a slow Graph
-   API must not hold database locks), each under a name fixed by the channel and media id, so a
-   drain that runs again after a crash finds the file and writes no second copy;
+2. fetches the media of messages not yet stored (WhatsApp's from the Graph API by id,
+   Messenger's and Instagram's from the CDN address in the delivery, without the token),
+   OUTSIDE any transaction (a slow Graph API must not hold database locks), checks them as any
+   citizen's attachment (`channels.files`) and stores each under a name fixed by the channel and
+   media id (Messenger, Instagram: message id and position), so a drain that runs again after a
+   crash finds the file and writes no second copy;
 3. in ONE transaction: locks the deliveries still pending (SKIP LOCKED on PostgreSQL), links
    the WhatsApp user id and number of each sender (`citizens.actions.pair_identities`), hands
    every message of every delivery to `intake.receive_many(..., accepted=True)` in one call,
@@ -44,7 +47,12 @@ from django.utils.translation import gettext as _
 
 from ascolto.channels import assistants, intake, queue
 from ascolto.channels.adapters.meta import parse as parsing
-from ascolto.channels.adapters.meta.graph import INVALID_TOKEN, GraphClient, GraphError
+from ascolto.channels.adapters.meta.graph import (
+    INVALID_TOKEN,
+    GraphClient,
+    GraphError,
+    download_url,
+)
 from ascolto.channels.config import secret
 from ascolto.channels.files import MAX_FILE_BYTES, accepted_type
 from ascolto.channels.inbound import STORED, Attachment
@@ -300,18 +308,21 @@ def _with_media(
     for media in incoming.media:
         name = _file_name(media)
         try:
-            client = clients.get(channel.code)
-            if client is None:
-                client = clients[channel.code] = GraphClient.for_channel(channel)
-            fetched = client.download_media(media.id, max_bytes=MAX_FILE_BYTES)
+            if media.url:  # Messenger, Instagram: Meta's CDN, no token
+                fetched = download_url(media.url, max_bytes=MAX_FILE_BYTES)
+            else:
+                client = clients.get(channel.code)
+                if client is None:
+                    client = clients[channel.code] = GraphClient.for_channel(channel)
+                fetched = client.download_media(media.id, max_bytes=MAX_FILE_BYTES)
         except GraphError as exc:
             # Meta down, or the token not (yet) configured: worth a few more tries.
             if (exc.transient or exc.code == INVALID_TOKEN) and not last_try:
                 raise
             logger.warning("meta: media of a %s message not fetched (%s)", channel.code, exc.code)
             notes.append(
-                _("Allegato «%(name)s» non scaricato da WhatsApp: %(reason)s.")
-                % {"name": name, "reason": exc.message}
+                _("Allegato «%(name)s» non scaricato da %(network)s: %(reason)s.")
+                % {"name": name, "reason": exc.message, "network": channel.get_kind_display()}
             )
             continue
         mime = accepted_type(fetched.data, audio=True)
@@ -321,6 +332,8 @@ def _with_media(
                 % {"name": name}
             )
             continue
+        if not media.filename:
+            name = _file_name(replace(media, mime_type=mime))
         path = _store(channel, media.id, name, fetched.data)
         attachments.append(Attachment(name, mime, len(fetched.data), f"{STORED}{path}"))
     text = inbound.text

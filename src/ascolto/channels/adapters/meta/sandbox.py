@@ -18,6 +18,8 @@ Endpoints (`{v}` is any `vNN.N` version):
 - `POST /{v}/{page_id}/messages`, the Messenger and Instagram Send API (`recipient.id` or
   `recipient.comment_id`, a private reply to a comment);
 - `GET /{v}/{media_id}` and `GET /media/{media_id}` (the bytes);
+- `GET /cdn/{name}`: a Messenger or Instagram attachment, as Meta's CDN serves it (no token;
+  one sent is refused, so a test sees a leak), registered with `add_file`;
 - `POST /{v}/{comment_id}/comments` (Facebook public reply), `POST /{v}/{comment_id}/replies`
   (Instagram public reply), `POST /{v}/{comment_id}` with `is_hidden` (Facebook) or `hide`
   (Instagram).
@@ -116,6 +118,7 @@ class GraphSandbox:
     version: str = VERSION
     requests: list[Recorded] = field(default_factory=list)
     media: dict[str, Media] = field(default_factory=dict)
+    files: dict[str, Media] = field(default_factory=dict)
     _ids: list[str] = field(default_factory=list)
     _failures: list[_Failure] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -165,6 +168,13 @@ class GraphSandbox:
         with self._lock:
             self.media[media_id] = Media(data, mime_type)
 
+    def add_file(self, name: str, data: bytes, mime_type: str) -> str:
+        """Serve `data` as Meta's CDN serves a Messenger or Instagram attachment (no token, an
+        address of its own); return that address, to put in a delivery's `payload.url`."""
+        with self._lock:
+            self.files[name] = Media(data, mime_type)
+        return f"{self.root}/cdn/{name}?oh=sandbox&oe=0"
+
     def assign_ids(self, *ids: str) -> None:
         """The next messages accepted get these ids (wamids, mids) instead of random ones: a
         test can deliver a status about a message before it is sent."""
@@ -192,6 +202,7 @@ class GraphSandbox:
         with self._lock:
             self.requests.clear()
             self.media.clear()
+            self.files.clear()
             self._ids.clear()
             self._failures.clear()
 
@@ -216,9 +227,14 @@ class GraphSandbox:
         failure = self._record(request)
         if failure is not None:
             return failure.status, failure.body or {"error": "Internal Server Error"}, "json"
+        parts = [p for p in request.path.split("/") if p]
+        if request.method == "GET" and len(parts) == 2 and parts[0] == "cdn":
+            cdn = self.files.get(parts[1])
+            if cdn is None or request.authorization:  # a token has no business on the CDN
+                return 404, b"Not Found", "text/plain"
+            return 200, cdn.data, cdn.mime_type
         if request.authorization != f"Bearer {self.token}":
             return (*error_body(190), "json")
-        parts = [p for p in request.path.split("/") if p]
         if request.method == "GET" and len(parts) == 2 and parts[0] == "media":
             media = self.media.get(parts[1])
             if media is None:
