@@ -23,11 +23,11 @@ and its request bodies are the documented ones the sandbox tests check field by 
 from __future__ import annotations
 
 import mimetypes
-from pathlib import PurePosixPath
-from urllib.parse import urlsplit
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import PurePosixPath
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 import httpx
 from django.conf import settings
@@ -384,7 +384,9 @@ class GraphClient:
             raise TransientGraphError("the comment was not updated")
 
 
-def download_url(url: str, *, max_bytes: int | None = None, timeout: httpx.Timeout = TIMEOUT) -> Media:
+def download_url(
+    url: str, *, max_bytes: int | None = None, timeout: httpx.Timeout = TIMEOUT
+) -> Media:
     """A Messenger or Instagram attachment, named by the URL of Meta's CDN that the webhook
     carried: fetched WITHOUT the access token (the URL is signed by itself; a token must never
     go to a host named by a payload), refused above `max_bytes` (default
