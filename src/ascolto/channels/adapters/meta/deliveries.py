@@ -46,6 +46,7 @@ from django.utils.text import get_valid_filename
 from django.utils.translation import gettext as _
 
 from ascolto.channels import assistants, intake, queue
+from ascolto.channels.adapters.meta import comments
 from ascolto.channels.adapters.meta import parse as parsing
 from ascolto.channels.adapters.meta.graph import (
     INVALID_TOKEN,
@@ -411,6 +412,7 @@ def _take_in(ids: list[int], prepared: dict[int, _Prepared]) -> Drained:
                 position += 1
                 if isinstance(outcome, DomainError) and row.pk not in refused:
                     refused[row.pk] = f"{outcome.field}: {outcome.message}"
+        comments.apply_changes([c for row in good for c in _parsed(prepared, row).changes])
         apply_statuses([s for row in good for s in _parsed(prepared, row).statuses])
         apply_pending(since=now - PENDING_RACE)
         apply_watermarks([w for row in good for w in _parsed(prepared, row).watermarks])
@@ -435,7 +437,7 @@ def _receive(incoming: list[parsing.Incoming]) -> list[Any]:
     """Intake's outcome of each message, in order; a WhatsApp channel with an assistant hands
     its messages to the assistant first (`channels.assistants`): those it keeps (None) never
     reach intake, and count as taken in."""
-    inbounds = [i.inbound for i in incoming]
+    inbounds = comments.thread_by_visitor_post([i.inbound for i in incoming])
     codes = {i.channel for i in inbounds}
     channels = {c.code: c for c in Channel.objects.filter(code__in=codes)} if codes else {}
     routed = assistants.route(inbounds, channels)

@@ -115,6 +115,8 @@ class Parsed:
     messages: list[Incoming] = field(default_factory=list)
     statuses: list[StatusUpdate] = field(default_factory=list)
     watermarks: list[Watermark] = field(default_factory=list)
+    # Comment edits, removals, hidings: applied after intake (`comments.apply_changes`).
+    changes: list[comments.CommentChange] = field(default_factory=list)
     skipped: int = 0  # entries for no known channel, items that are not for us (echoes, ...)
 
 
@@ -430,7 +432,8 @@ def _page_entry(kind: str, entry: dict[str, Any], routes: Routes, parsed: Parsed
                 parsed.skipped += 1
                 continue
             parsed.messages.extend(
-                Incoming(m) for m in comments.parse_change(channel, account, change)
+                Incoming(m)
+                for m in comments.parse_change(channel, account, change, later=parsed.changes)
             )
 
 
