@@ -553,10 +553,15 @@ def _keep_pending(updates: Mapping[tuple[int, str], parsing.StatusUpdate]) -> No
         ],
         ignore_conflicts=True,
     )
-    for (channel_id, external_id), update in updates.items():  # already there: move it up
-        PendingStatus.objects.filter(
-            channel_id=channel_id, external_id=external_id, status__in=_lower(update.status)
-        ).update(status=update.status, error=update.error[:500])
+    kept = PendingStatus.objects.filter(
+        channel_id__in={c for c, _ in updates}, external_id__in={e for _, e in updates}
+    ).values_list("channel_id", "external_id", "status")
+    for channel_id, external_id, status in list(kept):  # already there: move it up, never down
+        update = updates.get((channel_id, external_id))
+        if update is not None and RANK[update.status] > RANK.get(status, 0):
+            PendingStatus.objects.filter(
+                channel_id=channel_id, external_id=external_id, status__in=_lower(update.status)
+            ).update(status=update.status, error=update.error[:500])
 
 
 def apply_pending(
