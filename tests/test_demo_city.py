@@ -102,7 +102,14 @@ def _check_meta_traffic() -> None:
     assert inbound.filter(raw__whatsapp__message__type="interactive").exists()
     outbound = Message.objects.filter(channel__kind__in=meta, direction=Message.Direction.OUTBOUND)
     assert outbound.filter(channel__kind="whatsapp").count() > 100
-    sent = outbound.filter(status=Message.Status.SENT)
+    went = [Message.Status.SENT, Message.Status.DELIVERED, Message.Status.READ]
+    sent = outbound.filter(status__in=went)
+    # Then the Graph server's status webhooks (delivered, then read) came back through the
+    # webhook: the messages it accepted on WhatsApp and Messenger/Instagram Direct are read;
+    # a public reply to a comment has no status after "sent".
+    assert sent.filter(channel__kind="whatsapp").exclude(status=Message.Status.READ).count() == 0
+    assert not sent.filter(channel__kind="facebook").exclude(status=Message.Status.SENT).exists()
+    assert WebhookDelivery.objects.filter(body__contains='"statuses"').exists()
     # Sent: the ids the local Graph server gave (random, Meta's shape), never made up here.
     assert sent.count() > 0.9 * outbound.count()
     assert not sent.filter(external_id="").exists()
@@ -110,7 +117,7 @@ def _check_meta_traffic() -> None:
     wamids = list(sent.filter(channel__kind="whatsapp").values_list("external_id", flat=True))
     assert all(w.startswith("wamid.HBgM") for w in wamids) and len(set(wamids)) == len(wamids)
     # Not sent: the reason says why (the 24-hour window was closed at the time).
-    failed = outbound.exclude(status=Message.Status.SENT)
+    failed = outbound.exclude(status__in=went)
     assert not failed.exclude(status=Message.Status.FAILED).exists()
     assert not failed.filter(last_error="").exists()
     # The hand-offs and social cases sit on the conversations intake made.

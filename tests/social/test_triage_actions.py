@@ -210,3 +210,49 @@ def test_a_thread_whose_channel_opened_a_case_is_not_in_the_queue(cast: personas
     queue.sync()
     thread = SocialThread.objects.get()
     assert (thread.state, thread.ticket_id) == (State.CASE, received.ticket_id)
+
+
+def test_the_office_of_a_forwarded_thread_cannot_answer_in_it(
+    cast: personas.Cast,
+    thread: SocialThread,
+    graph_sandbox: GraphSandbox,
+    django_capture_on_commit_callbacks: Any,
+    client: Any,
+) -> None:
+    """The office works the disservice; only the social operator answers in the public thread
+    (when the outcome is offered back): the case refuses a reply, says why, keeps notes."""
+    from django.urls import reverse
+
+    from ascolto.core.errors import InvalidInput
+
+    actions.claim(thread, cast.operator)
+    ticket = actions.forward_to_office(thread, cast.tari, actor=cast.operator, note="Via Padova")
+    route = ticket_actions.reply_route(ticket)
+    assert route.held and "operatore social" in route.refusal
+    with pytest.raises(InvalidInput, match="operatore social"):
+        ticket_actions.reply_to_ticket(ticket, "Lo ripariamo domani.", actor=cast.office_operator)
+    with pytest.raises(InvalidInput, match="operatore social"):
+        ticket_actions.wait_for_citizen(
+            ticket, actor=cast.office_operator, question="In che punto della via?"
+        )
+    ticket_actions.add_ticket_note(ticket, "Squadra inviata.", actor=cast.office_operator)
+    assert not Message.objects.filter(direction=Message.Direction.OUTBOUND).exists()
+
+    client.force_login(cast.office_operator)
+    html = client.get(reverse("console:case", args=[ticket.code])).content.decode()
+    assert 'id="reply-closed"' in html and "nel thread risponde l&#x27;operatore social" in html
+    assert 'id="action-reply"' not in html  # the reply box is not offered
+    assert 'id="action-note"' in html
+    response = client.post(
+        reverse("console:case-action", args=[ticket.code, "reply"]), {"text": "Risolto."}
+    )
+    assert response.status_code in (200, 400)
+    assert not Message.objects.filter(direction=Message.Direction.OUTBOUND).exists()
+
+    # A case opened from a thread and kept at the first level is answered from its page.
+    ticket.refresh_from_db()
+    with django_capture_on_commit_callbacks(execute=True):
+        ticket_actions.resolve_ticket(ticket, "Riparato.", actor=cast.office_operator)
+    thread.refresh_from_db()
+    assert thread.state == State.OUTCOME  # the social operator answers, from the queue
+    assert graph_sandbox.sent("/comments") == []

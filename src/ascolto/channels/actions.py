@@ -416,6 +416,11 @@ def deliver_message(message_id: int, *, attempt: int = 1, last_attempt: bool = F
     message.last_error = ""
     # `raw` too: an adapter that sends a reply in parts (its files) notes their ids there.
     message.save(update_fields=["status", "attempts", "last_error", "external_id", "raw"])
+    if message.channel.kind == Channel.Kind.WHATSAPP:
+        # Meta may have reported on the message before this send recorded its id.
+        from ascolto.channels.adapters.meta.deliveries import apply_pending
+
+        apply_pending(message.channel_id, [message.external_id])
 
 
 def _fail(message: Message, reason: str) -> None:

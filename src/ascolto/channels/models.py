@@ -285,3 +285,29 @@ class WebhookDelivery(models.Model):
     @property
     def is_pending(self) -> bool:
         return self.processed_at is None and self.handled_at is None
+
+
+class PendingStatus(models.Model):
+    """A WhatsApp status update (sent, delivered, read, failed) for a message id no outbound
+    message carries yet: Meta may report on a message before our send has recorded the id it
+    got back. Kept here, the highest status only, and applied (never backwards) when the
+    message gets that id (`deliveries.apply_pending`); `prune_webhooks` removes those that never
+    matched one of ours after a few days (a message sent by another tool on the same number)."""
+
+    channel = models.ForeignKey(Channel, verbose_name="canale", on_delete=models.CASCADE)
+    external_id = models.CharField("id sul canale", max_length=255)
+    status = models.CharField("stato", max_length=16)
+    error = models.CharField("errore", max_length=500, blank=True)
+    received_at = models.DateTimeField("ricevuto il", default=timezone.now)
+
+    class Meta:
+        verbose_name = "stato in attesa del messaggio"
+        verbose_name_plural = "stati in attesa del messaggio"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["channel", "external_id"], name="pending_status_unique_message"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.external_id} · {self.status}"

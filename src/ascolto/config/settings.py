@@ -298,6 +298,9 @@ ASCOLTO_META_GRAPH_URL = (
 ASCOLTO_META_MEDIA_MAX_BYTES = int(
     env("ASCOLTO_META_MEDIA_MAX_BYTES", str(25 * 1024 * 1024)) or 25 * 1024 * 1024
 )
+# How many days a processed Meta webhook delivery (its body as it arrived: personal data) is
+# kept before `prune_webhooks` deletes it; what it carried lives on in the messages.
+ASCOLTO_WEBHOOK_RETENTION_DAYS = int(env("ASCOLTO_WEBHOOK_RETENTION_DAYS", "30") or 30)
 
 # The approved WhatsApp template alerts on current topics go out with to the citizens who
 # subscribed (knowledge/alerts.py): its name as in the WhatsApp channel's "templates"; {{1}} the

@@ -208,6 +208,9 @@ def _write_meta_live(
                 traffic, run.city.channels["whatsapp"], run.city.window.horizon, scale, run.rnd
             )
             phases.end("assistant", f"{played:,} sessions of the last month through the engine")
+            run.sink.flush()  # the replies the status webhooks are about
+            reported = traffic.report_statuses()
+            phases.end("statuses", f"{reported:,} status deliveries from the Graph server")
         finally:
             run.meta = None
             run.replay.outbound = None

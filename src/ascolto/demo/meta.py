@@ -10,9 +10,12 @@ conversations, identities and the social queue are what that path wrote.
 A message the city sends (the assistant's menu, cards and survey; the operators' replies) is
 sent to a local Graph server (`channels/adapters/meta/sandbox.py`, started for the generation)
 with the Graph client: it is stored as sent ("Inviato") with the id the server gave only when
-the server accepted it. The year is in the past, so the 24-hour window is checked with the
-message's historical time: `channels.windows.reply_window(conversation, at=...)`, the rule the
-outbound adapter applies at sending time, against the citizen's messages stored so far (the
+the server accepted it; the server's status webhooks on it (delivered, then read, as Meta
+sends them) are posted through the webhook once the messages are written
+(`Traffic.report_statuses`), so "Consegnato" and "Letto" are what the drain applied. The year
+is in the past, so the 24-hour window is checked with the message's historical time:
+`channels.windows.reply_window(conversation, at=...)`, the rule the outbound adapter applies at
+sending time, against the citizen's messages stored so far (the
 traffic is replayed in time order, so none is "from the future"). An operator's WhatsApp reply
 outside the window goes as the channel's approved template carrying it (what the console offers
 then); any other message outside it is stored as failed with the adapter's reason. The outbound
@@ -45,7 +48,7 @@ from ascolto.channels.adapters.meta.graph import (
     PermanentGraphError,
     TransientGraphError,
 )
-from ascolto.channels.adapters.meta.sandbox import DEFAULT_TOKEN, GraphSandbox
+from ascolto.channels.adapters.meta.sandbox import DEFAULT_TOKEN, GraphSandbox, Reports
 from ascolto.channels.config import whatsapp_templates
 from ascolto.channels.models import Channel, Conversation, Message
 from ascolto.channels.tasks import drain_inbound
@@ -108,7 +111,14 @@ def local_meta(channels: dict[str, Channel]) -> Iterator[Traffic]:
 
 @contextmanager
 def _local_meta(channels: dict[str, Channel]) -> Iterator[Traffic]:
-    sandbox = GraphSandbox().start()
+    instagram = {
+        str(c.config.get("page_id", ""))
+        for c in channels.values()
+        if c.kind == Channel.Kind.INSTAGRAM
+    }
+    # Meta's status webhooks on what the server accepted are kept, and posted by
+    # `Traffic.report_statuses` once the messages they are about are written.
+    sandbox = GraphSandbox(reports=Reports(instagram_accounts=frozenset(instagram))).start()
     variables = environment(sandbox.url)
     graph_url = variables.pop("ASCOLTO_META_GRAPH_URL")
     saved = {name: os.environ.get(name) for name in variables}
@@ -206,6 +216,18 @@ class Traffic:
                 contacts=list(contacts.values()),
             ),
         )
+
+    def report_statuses(self) -> int:
+        """Post the status webhooks the Graph server kept for the messages it accepted
+        (delivered, then read; batched per number or page as Meta batches them) through the
+        webhook, and drain them: the replies stored so far show "Letto" as Meta would have
+        reported. Call it once the messages are written. Returns the deliveries posted."""
+        channel = self.channels["whatsapp"]  # any URL of the app: entries route themselves
+        reports = self.sandbox.take_reports()
+        for payload in reports:
+            self.post(channel, payload)
+        deliveries.apply_pending()  # any the drain kept for a message written meanwhile
+        return len(reports)
 
     @staticmethod
     def conversation_of(channel: Channel, external_id: str) -> Conversation:

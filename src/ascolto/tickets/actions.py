@@ -29,7 +29,12 @@ from ascolto.channels.adapters import OutboundUnavailable, get_adapter
 from ascolto.channels.config import WhatsAppTemplate, whatsapp_templates
 from ascolto.channels.inbound import Attachment, CaseHints, InboundMessage
 from ascolto.channels.models import Channel, Conversation, Message, PendingInbound
-from ascolto.channels.windows import ReplyWindow, reply_window, window_refusal
+from ascolto.channels.windows import (
+    ReplyWindow,
+    is_comment_thread,
+    reply_window,
+    window_refusal,
+)
 from ascolto.citizens.actions import link_identity, resolve_identity
 from ascolto.citizens.models import Citizen, Identity
 from ascolto.core import access, outbox
@@ -451,6 +456,9 @@ class ReplyRoute:
     refusal: str = ""
     # On WhatsApp, Messenger and Instagram: whether a free-form reply may go now, until when.
     window: ReplyWindow | None = None
+    # No reply may go from the case at all (the refusal says why): a comment thread forwarded
+    # to an office is answered by the social operator, from the queue.
+    held: bool = False
 
     @property
     def templates(self) -> list[WhatsAppTemplate]:
@@ -494,6 +502,22 @@ def reply_route(ticket: Ticket) -> ReplyRoute:
     if conversation is None:
         return ReplyRoute(None, refusal=_("il caso non ha una conversazione su cui rispondere"))
     kind = conversation.channel.kind
+    if (
+        ticket.level == Ticket.Level.SECOND
+        and kind in (Channel.Kind.FACEBOOK, Channel.Kind.INSTAGRAM)
+        and is_comment_thread(conversation)
+    ):
+        # The office works the disservice; the public answer in the thread is the social
+        # operator's, who owns the page's tone: the resolution is offered to them (0015).
+        return ReplyRoute(
+            conversation,
+            held=True,
+            refusal=_(
+                "il caso viene da un commento pubblico inoltrato dalla coda dei social: nel "
+                "thread risponde l'operatore social, a cui l'esito viene proposto quando il "
+                "caso è risolto (scrivi qui solo note interne)"
+            ),
+        )
     try:
         get_adapter(kind)
     except OutboundUnavailable:
@@ -548,7 +572,7 @@ def _reply_conversation(ticket: Ticket) -> Conversation:
     route = reply_route(ticket)
     if route.conversation is None:
         return _main_conversation(ticket)  # raises, with the reason
-    if route.refusal and route.is_phone:
+    if route.refusal and (route.is_phone or route.held):
         raise InvalidInput(
             _("Non è possibile rispondere per iscritto: %(reason)s.") % {"reason": route.refusal},
             field="text",

@@ -29,7 +29,9 @@ def test_comment_changes_reach_the_comment_parser_of_the_right_channel(
     )
     calls: list[tuple[str, str, str]] = []
 
-    def parse_change(channel: Channel, entry_id: str, change: dict[str, Any]) -> list[Any]:
+    def parse_change(
+        channel: Channel, entry_id: str, change: dict[str, Any], **_options: Any
+    ) -> list[Any]:
         calls.append((channel.code, entry_id, change["field"]))
         comment_id = str(change["value"].get("comment_id") or change["value"].get("id"))
         return [

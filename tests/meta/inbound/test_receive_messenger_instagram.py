@@ -70,12 +70,14 @@ def test_a_messenger_message_is_taken_in_on_the_messenger_channel(meta: Meta) ->
     assert not Citizen.objects.exists()
 
 
-def test_an_attachment_keeps_its_url_and_type(meta: Meta) -> None:
-    [message] = _take_in(meta, "messenger", "messenger_attachment")
-    assert message.text == "[Immagine]"
+def test_a_shared_link_stays_a_link_with_its_type(meta: Meta) -> None:
+    shared = payload("messenger_attachment")
+    [item] = shared["entry"][0]["messaging"][0]["message"]["attachments"]
+    item.update(type="fallback", title="Orari", payload={"url": "https://comune.example.it/o"})
+    [message] = _take_in(meta, "messenger", shared)
     [attachment] = message.attachments
-    assert attachment["content_type"] == "image/*"
-    assert attachment["url"].startswith("https://scontent.xx.fbcdn.net/")
+    assert (attachment["name"], attachment["content_type"]) == ("Orari", "fallback")
+    assert attachment["url"] == "https://comune.example.it/o"
 
 
 def test_an_echo_of_our_own_message_is_not_taken_in(meta: Meta) -> None:

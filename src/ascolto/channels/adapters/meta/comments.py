@@ -25,6 +25,7 @@ change without an author, an id or any text gives nothing rather than an error.
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -32,7 +33,7 @@ from django.utils.translation import gettext as _
 
 from ascolto.channels.adapters import OutboundUnavailable
 from ascolto.channels.inbound import InboundMessage
-from ascolto.channels.models import Channel, Message
+from ascolto.channels.models import Channel, Conversation, Message
 from ascolto.citizens.models import Identity
 
 logger = logging.getLogger(__name__)
@@ -44,23 +45,111 @@ _POST_ITEMS = {"post", "status", "photo", "video"}
 _WITHDRAWN = {"remove", "delete", "hide"}
 
 
-def parse_change(channel: Channel, entry_id: str, change: dict[str, Any]) -> list[InboundMessage]:
+@dataclass(frozen=True)
+class CommentChange:
+    """An edit, removal, hiding or un-hiding of a comment, to apply once the messages it came
+    with are stored (`apply_changes`)."""
+
+    channel: Channel
+    external_id: str
+    verb: str
+    text: str = ""
+
+
+def parse_change(
+    channel: Channel,
+    entry_id: str,
+    change: dict[str, Any],
+    *,
+    later: list[CommentChange] | None = None,
+) -> list[InboundMessage]:
     """The inbound messages one `changes[]` item of field `feed` (Facebook Page) or `comments`
     / `live_comments` (Instagram) carries; [] for what is not a comment or post by a visitor.
 
     An edit, removal or hiding of a comment already stored is applied to it here (through
     `channels.actions`) and gives []; an edit of a comment never stored (its `add` was lost or
     came before the page was subscribed) is taken in as the comment.
-    """
+
+    With `later` (Meta's drain), nothing is applied here: each edit, removal or hiding is
+    appended to `later`, for `apply_changes` after intake has stored the messages of the same
+    batch (a comment and its edit may come in one delivery), and an edit is also returned as
+    the comment (intake ignores it when the comment is stored, and stores it when its `add`
+    never came)."""
     field = str(change.get("field") or "")
     value = change.get("value")
     if not isinstance(value, dict):
         return []
     if field == "feed":
-        return _facebook(channel, entry_id, value)
+        return _facebook(channel, entry_id, value, later)
     if field in {"comments", "live_comments"}:
-        return _instagram(channel, entry_id, field, value)
+        return _instagram(channel, entry_id, field, value, later)
     return []
+
+
+def apply_changes(changes: list[CommentChange]) -> int:
+    """Apply the edits, removals and hidings `parse_change` put aside, in the order they came;
+    one of a comment never stored changes nothing. Returns how many comments changed."""
+    return sum(_changed(c.channel, c.external_id, c.verb, c.text) for c in changes)
+
+
+def thread_by_visitor_post(messages: list[InboundMessage]) -> list[InboundMessage]:
+    """Comments (and replies) under a visitor's post join the post's thread, as the visitor
+    and the people answering them talk about one thing; comments under the page's own posts
+    keep their threads (one per top-level comment). A post is a visitor's when it is stored as
+    a thread of its channel, or arrives in the same batch. One query."""
+    posts = {
+        (m.channel, m.thread_id)
+        for m in messages
+        if _social(m).get("kind") == "post" and _social(m).get("network") == "facebook"
+    }
+    wanted = {
+        (m.channel, str(_social(m).get("post_id") or ""))
+        for m in messages
+        if _social(m).get("kind") == "comment" and _social(m).get("network") == "facebook"
+    } - posts
+    wanted = {(code, post) for code, post in wanted if post}
+    if wanted:
+        posts |= set(
+            Conversation.objects.filter(
+                channel__code__in={code for code, _ in wanted},
+                external_thread_id__in={post for _, post in wanted},
+            ).values_list("channel__code", "external_thread_id")
+        )
+    out = []
+    for message in messages:
+        social = _social(message)
+        post = str(social.get("post_id") or "")
+        if (
+            social.get("kind") == "comment"
+            and social.get("network") == "facebook"
+            and (message.channel, post) in posts
+            and message.thread_id != post
+        ):
+            message = replace(message, thread_id=post)
+        out.append(message)
+    return out
+
+
+def _social(message: InboundMessage) -> dict[str, Any]:
+    social = (message.raw or {}).get("social")
+    return social if isinstance(social, dict) else {}
+
+
+def _change(
+    channel: Channel, message_id: str, verb: str, text: str, later: list[CommentChange] | None
+) -> bool:
+    """Whether the change of verb `verb` is done with (applied now, or put in `later`, or
+    ignored); False when the item should still be read as a comment (an add; an edit: as the
+    comment, in case its `add` was never stored)."""
+    if verb == "add":
+        return False
+    if later is None:
+        return _changed(channel, message_id, verb, text)
+    if verb == "edited" or verb in _WITHDRAWN or verb == "unhide":
+        later.append(CommentChange(channel, message_id, verb, text))
+        return verb != "edited"
+    logger.info("social change with unknown verb %r ignored", verb[:20])
+    return True
 
 
 def _own(channel: Channel, entry_id: str, author_id: str) -> bool:
@@ -92,7 +181,9 @@ def _time(value: Any) -> datetime | None:
     return None
 
 
-def _facebook(channel: Channel, entry_id: str, value: dict[str, Any]) -> list[InboundMessage]:
+def _facebook(
+    channel: Channel, entry_id: str, value: dict[str, Any], later: list[CommentChange] | None
+) -> list[InboundMessage]:
     item = str(value.get("item") or "")
     verb = str(value.get("verb") or "add")
     if item in _COMMENT_ITEMS:
@@ -111,7 +202,7 @@ def _facebook(channel: Channel, entry_id: str, value: dict[str, Any]) -> list[In
     if not message_id:
         return []
     author_id, author_name = _author(value)
-    if verb != "add" and _changed(channel, message_id, verb, str(value.get("message") or "")):
+    if _change(channel, message_id, verb, str(value.get("message") or ""), later):
         return []
     if verb in _WITHDRAWN or verb == "unhide":
         return []  # withdrawn before we ever stored it: nothing to show
@@ -151,13 +242,17 @@ def _facebook(channel: Channel, entry_id: str, value: dict[str, Any]) -> list[In
 
 
 def _instagram(
-    channel: Channel, entry_id: str, field: str, value: dict[str, Any]
+    channel: Channel,
+    entry_id: str,
+    field: str,
+    value: dict[str, Any],
+    later: list[CommentChange] | None,
 ) -> list[InboundMessage]:
     message_id = str(value.get("id") or "").strip()
     if not message_id:
         return []
     verb = str(value.get("verb") or "add")
-    if verb != "add" and _changed(channel, message_id, verb, str(value.get("text") or "")):
+    if _change(channel, message_id, verb, str(value.get("text") or ""), later):
         return []
     if verb in _WITHDRAWN or verb == "unhide":
         return []

@@ -7,9 +7,12 @@ commit, so Meta gets its 200 in milliseconds whatever the delivery holds.
 `drain(limit)` takes the oldest due deliveries and:
 1. parses each (`parse.parse`) against the active channels its entries may go to (those that
    share the app secret of the channel whose URL received it);
-2. fetches the WhatsApp media of messages not yet stored, OUTSIDE any transaction (a slow Graph
-   API must not hold database locks), each under a name fixed by the channel and media id, so a
-   drain that runs again after a crash finds the file and writes no second copy;
+2. fetches the media of messages not yet stored (WhatsApp's from the Graph API by id,
+   Messenger's and Instagram's from the CDN address in the delivery, without the token),
+   OUTSIDE any transaction (a slow Graph API must not hold database locks), checks them as any
+   citizen's attachment (`channels.files`) and stores each under a name fixed by the channel and
+   media id (Messenger, Instagram: message id and position), so a drain that runs again after a
+   crash finds the file and writes no second copy;
 3. in ONE transaction: locks the deliveries still pending (SKIP LOCKED on PostgreSQL), links
    the WhatsApp user id and number of each sender (`citizens.actions.pair_identities`), hands
    every message of every delivery to `intake.receive_many(..., accepted=True)` in one call,
@@ -30,24 +33,31 @@ import hashlib
 import logging
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import connection, transaction
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.text import get_valid_filename
 from django.utils.translation import gettext as _
 
 from ascolto.channels import assistants, intake, queue
+from ascolto.channels.adapters.meta import comments
 from ascolto.channels.adapters.meta import parse as parsing
-from ascolto.channels.adapters.meta.graph import INVALID_TOKEN, GraphClient, GraphError
+from ascolto.channels.adapters.meta.graph import (
+    INVALID_TOKEN,
+    GraphClient,
+    GraphError,
+    download_url,
+)
 from ascolto.channels.config import secret
 from ascolto.channels.files import MAX_FILE_BYTES, accepted_type
 from ascolto.channels.inbound import STORED, Attachment
-from ascolto.channels.models import Channel, Message, WebhookDelivery
+from ascolto.channels.models import Channel, Message, PendingStatus, WebhookDelivery
 from ascolto.channels.queue import FLAG_AFTER, RETRY_BASE, RETRY_CAP, Drained
 from ascolto.citizens.actions import pair_identities
 from ascolto.citizens.models import Identity
@@ -63,6 +73,10 @@ META_KINDS = (
     Channel.Kind.INSTAGRAM,
 )
 MAX_BODY_BYTES = 1024 * 1024  # Meta's deliveries are a few kB; a batch of 1,000 stays below
+# A status kept for a message id not recorded yet, looked for again by each drain this long.
+PENDING_RACE = timedelta(minutes=15)
+# A kept status whose message id never showed up: not one of ours (another tool on the number).
+PENDING_TTL = timedelta(days=7)
 MEDIA_TRIES = 3  # a media still failing at the delivery's third try is noted, not waited for
 FOLDER = "meta"  # fetched media, in the default storage (personal data, no public URL)
 # How far a status may move: a lower rank never replaces a higher one. A failure replaces only
@@ -153,6 +167,30 @@ def mark_handled(ids: Iterable[int], user: Any) -> int:
     return WebhookDelivery.objects.filter(
         pk__in=list(ids), processed_at__isnull=True, handled_at__isnull=True
     ).update(handled_at=timezone.now(), handled_by=user)
+
+
+def prune(
+    *, days: int | None = None, batch: int = 10_000, dry_run: bool = False
+) -> tuple[int, int]:
+    """Delete the deliveries processed (or handled by hand) more than `days` ago (default
+    `ASCOLTO_WEBHOOK_RETENTION_DAYS`), by batches, and the kept statuses that never found their
+    message in `PENDING_TTL`; a delivery still pending is never deleted, whatever its age.
+    Returns (deliveries, statuses) deleted (or, with `dry_run`, that would be)."""
+    days = settings.ASCOLTO_WEBHOOK_RETENTION_DAYS if days is None else days
+    if days < 1:
+        raise ValueError("the retention is at least one day")
+    now = timezone.now()
+    cutoff = now - timedelta(days=days)
+    old = WebhookDelivery.objects.filter(
+        Q(processed_at__lt=cutoff) | Q(processed_at__isnull=True, handled_at__lt=cutoff)
+    )
+    stale = PendingStatus.objects.filter(received_at__lt=now - PENDING_TTL)
+    if dry_run:
+        return old.count(), stale.count()
+    deleted = 0
+    while ids := list(old.order_by("id").values_list("id", flat=True)[:batch]):
+        deleted += WebhookDelivery.objects.filter(pk__in=ids).delete()[0]
+    return deleted, stale.delete()[0]
 
 
 # --- the drain's steps ---------------------------------------------------------------------------
@@ -271,18 +309,21 @@ def _with_media(
     for media in incoming.media:
         name = _file_name(media)
         try:
-            client = clients.get(channel.code)
-            if client is None:
-                client = clients[channel.code] = GraphClient.for_channel(channel)
-            fetched = client.download_media(media.id, max_bytes=MAX_FILE_BYTES)
+            if media.url:  # Messenger, Instagram: Meta's CDN, no token
+                fetched = download_url(media.url, max_bytes=MAX_FILE_BYTES)
+            else:
+                client = clients.get(channel.code)
+                if client is None:
+                    client = clients[channel.code] = GraphClient.for_channel(channel)
+                fetched = client.download_media(media.id, max_bytes=MAX_FILE_BYTES)
         except GraphError as exc:
             # Meta down, or the token not (yet) configured: worth a few more tries.
             if (exc.transient or exc.code == INVALID_TOKEN) and not last_try:
                 raise
             logger.warning("meta: media of a %s message not fetched (%s)", channel.code, exc.code)
             notes.append(
-                _("Allegato «%(name)s» non scaricato da WhatsApp: %(reason)s.")
-                % {"name": name, "reason": exc.message}
+                _("Allegato «%(name)s» non scaricato da %(network)s: %(reason)s.")
+                % {"name": name, "reason": exc.message, "network": channel.get_kind_display()}
             )
             continue
         mime = accepted_type(fetched.data, audio=True)
@@ -292,6 +333,8 @@ def _with_media(
                 % {"name": name}
             )
             continue
+        if not media.filename:
+            name = _file_name(replace(media, mime_type=mime))
         path = _store(channel, media.id, name, fetched.data)
         attachments.append(Attachment(name, mime, len(fetched.data), f"{STORED}{path}"))
     text = inbound.text
@@ -369,7 +412,9 @@ def _take_in(ids: list[int], prepared: dict[int, _Prepared]) -> Drained:
                 position += 1
                 if isinstance(outcome, DomainError) and row.pk not in refused:
                     refused[row.pk] = f"{outcome.field}: {outcome.message}"
+        comments.apply_changes([c for row in good for c in _parsed(prepared, row).changes])
         apply_statuses([s for row in good for s in _parsed(prepared, row).statuses])
+        apply_pending(since=now - PENDING_RACE)
         apply_watermarks([w for row in good for w in _parsed(prepared, row).watermarks])
         failed = 0
         for row in rows:
@@ -392,7 +437,7 @@ def _receive(incoming: list[parsing.Incoming]) -> list[Any]:
     """Intake's outcome of each message, in order; a WhatsApp channel with an assistant hands
     its messages to the assistant first (`channels.assistants`): those it keeps (None) never
     reach intake, and count as taken in."""
-    inbounds = [i.inbound for i in incoming]
+    inbounds = comments.thread_by_visitor_post([i.inbound for i in incoming])
     codes = {i.channel for i in inbounds}
     channels = {c.code: c for c in Channel.objects.filter(code__in=codes)} if codes else {}
     routed = assistants.route(inbounds, channels)
@@ -433,7 +478,9 @@ def _lower(status: str) -> list[str]:
 def apply_statuses(updates: Sequence[parsing.StatusUpdate]) -> int:
     """Apply WhatsApp status updates to our outbound messages, by the id our send got back;
     never backwards, whatever order Meta delivers them in. A failure keeps Meta's error in
-    `last_error`. Returns how many messages changed; an id we never sent is ignored."""
+    `last_error`. Returns how many messages changed. An update for an id no message carries yet
+    (Meta may report before our send has recorded it) is kept as a `PendingStatus`, applied
+    when a message gets that id (`apply_pending`)."""
     if not updates:
         return 0
     best: dict[tuple[str, str], parsing.StatusUpdate] = {}
@@ -444,24 +491,111 @@ def apply_statuses(updates: Sequence[parsing.StatusUpdate]) -> int:
     channel_ids = dict(
         Channel.objects.filter(code__in={c for c, _ in best}).values_list("code", "pk")
     )
-    outbound = Message.objects.filter(direction=Message.Direction.OUTBOUND).exclude(external_id="")
+    by_id = {
+        (channel_ids[code], external_id): update
+        for (code, external_id), update in best.items()
+        if code in channel_ids
+    }
+    changed = _update_messages(by_id)
+    known = set(
+        _outbound()
+        .filter(channel_id__in={c for c, _ in by_id}, external_id__in={e for _, e in by_id})
+        .values_list("channel_id", "external_id")
+    )
+    _keep_pending({key: u for key, u in by_id.items() if key not in known})
+    return changed
+
+
+def _outbound() -> QuerySet[Message]:
+    return Message.objects.filter(direction=Message.Direction.OUTBOUND).exclude(external_id="")
+
+
+def _update_messages(updates: Mapping[tuple[int, str], parsing.StatusUpdate]) -> int:
+    """The conditional UPDATEs (only from a lower rank) of `updates`, keyed by (channel pk,
+    external id); the messages changed."""
     changed = 0
     groups: dict[tuple[int, str], list[str]] = {}
-    for (code, external_id), update in best.items():
-        if code not in channel_ids:
-            continue
+    for (channel_id, external_id), update in updates.items():
         if update.status == Message.Status.FAILED:
-            changed += outbound.filter(
-                channel_id=channel_ids[code],
-                external_id=external_id,
-                status__in=_lower(update.status),
-            ).update(status=update.status, last_error=update.error[:500])
+            changed += (
+                _outbound()
+                .filter(
+                    channel_id=channel_id,
+                    external_id=external_id,
+                    status__in=_lower(update.status),
+                )
+                .update(status=update.status, last_error=update.error[:500])
+            )
         else:
-            groups.setdefault((channel_ids[code], update.status), []).append(external_id)
+            groups.setdefault((channel_id, update.status), []).append(external_id)
     for (channel_id, status), external_ids in groups.items():
-        changed += outbound.filter(
-            channel_id=channel_id, external_id__in=external_ids, status__in=_lower(status)
-        ).update(status=status, last_error="")
+        changed += (
+            _outbound()
+            .filter(channel_id=channel_id, external_id__in=external_ids, status__in=_lower(status))
+            .update(status=status, last_error="")
+        )
+    return changed
+
+
+def _keep_pending(updates: Mapping[tuple[int, str], parsing.StatusUpdate]) -> None:
+    """Store updates for ids no message carries yet, the highest status of each id only."""
+    if not updates:
+        return
+    PendingStatus.objects.bulk_create(
+        [
+            PendingStatus(
+                channel_id=channel_id,
+                external_id=external_id[:255],
+                status=update.status,
+                error=update.error[:500],
+            )
+            for (channel_id, external_id), update in updates.items()
+        ],
+        ignore_conflicts=True,
+    )
+    kept = PendingStatus.objects.filter(
+        channel_id__in={c for c, _ in updates}, external_id__in={e for _, e in updates}
+    ).values_list("channel_id", "external_id", "status")
+    for channel_id, external_id, status in list(kept):  # already there: move it up, never down
+        update = updates.get((channel_id, external_id))
+        if update is not None and RANK[update.status] > RANK.get(status, 0):
+            PendingStatus.objects.filter(
+                channel_id=channel_id, external_id=external_id, status__in=_lower(update.status)
+            ).update(status=update.status, error=update.error[:500])
+
+
+def apply_pending(
+    channel_id: int | None = None,
+    external_ids: Iterable[str] = (),
+    *,
+    since: datetime | None = None,
+) -> int:
+    """Apply the kept status updates whose message now carries their id (all of them, or those
+    of `external_ids` on `channel_id`), never backwards, and forget them. Called by each drain
+    and by the send that records a message's id, so an update that raced the send is applied by
+    whichever commits last (the drain looks only at those kept `since` a while ago: the race
+    lasts milliseconds). Returns how many messages changed."""
+    rows = PendingStatus.objects.filter(
+        Exists(
+            _outbound().filter(
+                channel_id=OuterRef("channel_id"), external_id=OuterRef("external_id")
+            )
+        )
+    )
+    if since is not None:
+        rows = rows.filter(received_at__gte=since)
+    if channel_id is not None:
+        rows = rows.filter(channel_id=channel_id, external_id__in=list(external_ids))
+    found = list(rows.values_list("pk", "channel_id", "external_id", "status", "error"))
+    if not found:
+        return 0
+    changed = _update_messages(
+        {
+            (channel, external_id): parsing.StatusUpdate("", external_id, status, error)
+            for _pk, channel, external_id, status, error in found
+        }
+    )
+    PendingStatus.objects.filter(pk__in=[row[0] for row in found]).delete()
     return changed
 
 

@@ -27,7 +27,9 @@ import json
 import mimetypes
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import PurePosixPath
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 import httpx
 from django.conf import settings
@@ -366,24 +368,9 @@ class GraphClient:
         if size > cap:
             raise PermanentGraphError(f"the media is larger than {cap} bytes", code=100)
         mime_type = str(info.get("mime_type") or "application/octet-stream").split(";")[0]
-        chunks: list[bytes] = []
-        read = 0
-        try:
-            with self._client.stream("GET", str(info["url"])) as response:
-                if response.status_code >= 400:
-                    response.read()
-                    raise error_from_response(response)
-                for chunk in response.iter_bytes():
-                    read += len(chunk)
-                    if read > cap:
-                        raise PermanentGraphError(f"the media is larger than {cap} bytes", code=100)
-                    chunks.append(chunk)
-        except httpx.TimeoutException as exc:
-            raise TransientGraphError(f"timeout: {type(exc).__name__}") from exc
-        except httpx.TransportError as exc:
-            raise TransientGraphError(f"connection failed: {type(exc).__name__}") from exc
+        data, _type = _read_capped(self._client, str(info["url"]), cap)
         extension = mimetypes.guess_extension(mime_type) or ".bin"
-        return Media(b"".join(chunks), mime_type, f"{media_id}{extension}")
+        return Media(data, mime_type, f"{media_id}{extension}")
 
     # --- Messenger and Instagram Direct ------------------------------------------------------
 
@@ -469,6 +456,46 @@ class GraphClient:
         answer = self.post(comment_id, {field: hidden})
         if not isinstance(answer, dict) or not answer.get("success"):
             raise TransientGraphError("the comment was not updated")
+
+
+def download_url(
+    url: str, *, max_bytes: int | None = None, timeout: httpx.Timeout = TIMEOUT
+) -> Media:
+    """A Messenger or Instagram attachment, named by the URL of Meta's CDN that the webhook
+    carried: fetched WITHOUT the access token (the URL is signed by itself; a token must never
+    go to a host named by a payload), refused above `max_bytes` (default
+    `ASCOLTO_META_MEDIA_MAX_BYTES`). An expired or unknown URL (4xx) is permanent."""
+    cap = max_bytes if max_bytes is not None else settings.ASCOLTO_META_MEDIA_MAX_BYTES
+    if urlsplit(url).scheme not in ("http", "https"):
+        raise PermanentGraphError("the attachment has no web address", code=INVALID_PARAMETER)
+    with httpx.Client(timeout=timeout, follow_redirects=True, max_redirects=3) as client:
+        data, mime_type = _read_capped(client, url, cap)
+    name = PurePosixPath(urlsplit(url).path).name
+    return Media(data, mime_type or "application/octet-stream", name)
+
+
+def _read_capped(client: httpx.Client, url: str, cap: int) -> tuple[bytes, str]:
+    """The body of a GET of `url` and its content type, refused (permanently) above `cap`."""
+    chunks: list[bytes] = []
+    read = 0
+    try:
+        with client.stream("GET", url) as response:
+            if response.status_code >= 400:
+                response.read()
+                raise error_from_response(response)
+            if int(response.headers.get("content-length") or 0) > cap:
+                raise PermanentGraphError(f"the media is larger than {cap} bytes", code=100)
+            for chunk in response.iter_bytes():
+                read += len(chunk)
+                if read > cap:
+                    raise PermanentGraphError(f"the media is larger than {cap} bytes", code=100)
+                chunks.append(chunk)
+            mime_type = response.headers.get("content-type", "").split(";")[0].strip()
+    except httpx.TimeoutException as exc:
+        raise TransientGraphError(f"timeout: {type(exc).__name__}") from exc
+    except httpx.TransportError as exc:
+        raise TransientGraphError(f"connection failed: {type(exc).__name__}") from exc
+    return b"".join(chunks), mime_type
 
 
 def _mid(answer: Any) -> str:

@@ -65,12 +65,16 @@ class MalformedDelivery(ValueError):
 
 @dataclass(frozen=True)
 class Media:
-    """A WhatsApp media of an inbound message, to fetch from the Graph API by its id."""
+    """A media of an inbound message still to fetch: a WhatsApp media from the Graph API by its
+    id; a Messenger or Instagram attachment from the CDN address the delivery gave (`url`; its
+    `id` is then the message's id and the attachment's position, which names the stored file).
+    """
 
     id: str
     kind: str  # image, document, audio, video, sticker
     mime_type: str
     filename: str
+    url: str = ""
 
 
 @dataclass(frozen=True)
@@ -111,6 +115,8 @@ class Parsed:
     messages: list[Incoming] = field(default_factory=list)
     statuses: list[StatusUpdate] = field(default_factory=list)
     watermarks: list[Watermark] = field(default_factory=list)
+    # Comment edits, removals, hidings: applied after intake (`comments.apply_changes`).
+    changes: list[comments.CommentChange] = field(default_factory=list)
     skipped: int = 0  # entries for no known channel, items that are not for us (echoes, ...)
 
 
@@ -426,7 +432,8 @@ def _page_entry(kind: str, entry: dict[str, Any], routes: Routes, parsed: Parsed
                 parsed.skipped += 1
                 continue
             parsed.messages.extend(
-                Incoming(m) for m in comments.parse_change(channel, account, change)
+                Incoming(m)
+                for m in comments.parse_change(channel, account, change, later=parsed.changes)
             )
 
 
@@ -457,7 +464,7 @@ def _direct_event(
             logger.warning("meta: %s message without an id skipped", channel.kind)
             parsed.skipped += 1
             return
-        parsed.messages.append(Incoming(_direct_message(channel, handle_kind, sender, when, event)))
+        parsed.messages.append(_direct_message(channel, handle_kind, sender, when, event))
         return
     postback = event.get("postback") if isinstance(event.get("postback"), dict) else None
     if postback is not None:
@@ -496,14 +503,25 @@ def _direct_event(
 
 def _direct_message(
     channel: Channel, handle_kind: str, sender: str, when: datetime | None, event: dict[str, Any]
-) -> InboundMessage:
+) -> Incoming:
+    """A Messenger or Instagram Direct message: its image, file, audio and video attachments
+    are media to fetch from the address given (the drain stores them); any other attachment (a
+    shared link, a story, a location) stays a link with its type."""
     message = event["message"]
+    mid = str(message.get("mid") or "")
     attachments = []
+    media = []
     labels = []
-    for item in _list(message.get("attachments"))[:20]:
+    for position, item in enumerate(_list(message.get("attachments"))[:20]):
         kind = str(item.get("type") or "file")
         payload = item.get("payload") if isinstance(item.get("payload"), dict) else {}
         url = str((payload or {}).get("url") or "")
+        label = "document" if kind == "file" else kind
+        labels.append(_media_label(label))
+        if kind in _ATTACHMENT_TYPES and url.startswith(("https://", "http://")):
+            name = url.split("?")[0].rstrip("/").rsplit("/", 1)[-1] if kind == "file" else ""
+            media.append(Media(f"{mid}#{position}", label, "", name, url=url[:2000]))
+            continue
         attachments.append(
             Attachment(
                 name=str(item.get("title") or kind)[:100],
@@ -512,15 +530,14 @@ def _direct_message(
                 url=url[:2000],
             )
         )
-        labels.append(_media_label(kind if kind != "file" else "document"))
     text = str(message.get("text") or "")
     if not text and labels:
         text = " ".join(labels)
     if not text and message.get("is_unsupported"):
         text = _("[Messaggio di un tipo non gestito: si legge nella casella della pagina.]")
-    return InboundMessage(
+    inbound = InboundMessage(
         channel=channel.code,
-        external_id=str(message.get("mid") or ""),
+        external_id=mid,
         handle_kind=handle_kind,
         handle=sender,
         text=text,
@@ -528,3 +545,4 @@ def _direct_message(
         attachments=tuple(attachments),
         raw={channel.kind: event},
     )
+    return Incoming(inbound, tuple(media))

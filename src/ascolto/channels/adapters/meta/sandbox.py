@@ -11,6 +11,13 @@ Messenger message without `messaging_type`), and records every request it receiv
 for the retry tests. Media registered with `add_media` is served like Meta's: its metadata
 names a URL of the sandbox itself, whose GET (with the token) returns the bytes.
 
+Like Meta, it reports on the messages it accepted when given `reports`: a WhatsApp message is
+followed by two signed status webhooks (`delivered`, then `read`), a Messenger or Instagram
+message by a delivery receipt and a read receipt, each `Reports.delay` seconds after the
+previous one, posted to `Reports.url` (the app's `/webhooks/meta/<channel>/`, signed with the
+app secret), or, without a URL, kept for `take_reports` (the demo's generation posts them itself
+once the messages are written).
+
 Endpoints (`{v}` is any `vNN.N` version):
 - `POST /{v}/{phone_number_id}/messages`, WhatsApp Cloud API (body `messaging_product:
   whatsapp`): text, template, interactive, reaction, image/document/audio/video/sticker by
@@ -23,6 +30,8 @@ Endpoints (`{v}` is any `vNN.N` version):
   `POST /{v}/{page_id}/message_attachments` (multipart `message`, `filedata`, `platform`), the
   Attachment Upload API of Messenger and Instagram, answered with an attachment id; a message
   naming a media or attachment id the sandbox does not know is refused, as Meta refuses it;
+- `GET /cdn/{name}`: a Messenger or Instagram attachment, as Meta's CDN serves it (no token;
+  one sent is refused, so a test sees a leak), registered with `add_file`;
 - `POST /{v}/{comment_id}/comments` (Facebook public reply), `POST /{v}/{comment_id}/replies`
   (Instagram public reply), `POST /{v}/{comment_id}` with `is_hidden` (Facebook) or `hide`
   (Instagram).
@@ -33,14 +42,26 @@ from __future__ import annotations
 import email.parser
 import email.policy
 import hashlib
+import itertools
 import json
+import logging
+import queue
 import re
 import secrets
 import threading
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
+
+from ascolto.channels.adapters.meta import replay
+
+logger = logging.getLogger(__name__)
 
 DEFAULT_TOKEN = "sandbox-token"  # noqa: S105 (the sandbox's own, public, token)
 VERSION = "v23.0"
@@ -116,6 +137,16 @@ class Upload:
     filename: str
     content_type: str
     data: bytes
+class Reports:
+    """How the sandbox reports on the messages it accepts, as Meta's webhooks do: posted to
+    `url` signed with `app_secret` (a Send API message from one of `instagram_accounts` is
+    reported as Instagram's, any other as a Page's), or kept for `take_reports` without `url`."""
+
+    url: str = ""
+    app_secret: str = ""
+    instagram_accounts: frozenset[str] = frozenset()
+    delay: float = 1.0  # seconds from accepted to delivered, and from delivered to read
+    tries: int = 5  # a webhook post refused or unreachable is tried again, as Meta does
 
 
 @dataclass
@@ -136,6 +167,17 @@ class GraphSandbox:
     media: dict[str, Media] = field(default_factory=dict)
     # Files uploaded through the Attachment Upload API (Messenger, Instagram), by attachment id.
     attachments: dict[str, Media] = field(default_factory=dict)
+    files: dict[str, Media] = field(default_factory=dict)
+    _ids: list[str] = field(default_factory=list)
+    reports: Reports | None = None
+    reported: int = 0  # report webhooks posted and answered 200
+    _kept: list[dict[str, Any]] = field(default_factory=list)
+    _outgoing: queue.PriorityQueue[tuple[float, int, dict[str, Any] | None]] = field(
+        default_factory=queue.PriorityQueue
+    )
+    _order: Iterator[int] = field(default_factory=itertools.count)
+    _open: threading.Event = field(default_factory=threading.Event)
+    _poster: threading.Thread | None = None
     _failures: list[_Failure] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _server: ThreadingHTTPServer | None = None
@@ -156,9 +198,21 @@ class GraphSandbox:
             target=self._server.serve_forever, name="graph-sandbox", daemon=True
         )
         self._thread.start()
+        self._open.set()
+        if self.reports is not None and self.reports.url:
+            # One poster, in order: Meta's reports on a message come one after the other.
+            self._poster = threading.Thread(
+                target=self._post_due, name="graph-reports", daemon=True
+            )
+            self._poster.start()
         return self
 
     def stop(self) -> None:
+        if self._poster is not None:
+            self._open.set()
+            self._outgoing.put((0.0, -1, None))  # first in line: stop
+            self._poster.join(timeout=5)
+            self._poster = None
         if self._server is not None:
             self._server.shutdown()
             self._server.server_close()
@@ -184,6 +238,23 @@ class GraphSandbox:
         with self._lock:
             self.media[media_id] = Media(data, mime_type)
 
+    def add_file(self, name: str, data: bytes, mime_type: str) -> str:
+        """Serve `data` as Meta's CDN serves a Messenger or Instagram attachment (no token, an
+        address of its own); return that address, to put in a delivery's `payload.url`."""
+        with self._lock:
+            self.files[name] = Media(data, mime_type)
+        return f"{self.root}/cdn/{name}?oh=sandbox&oe=0"
+
+    def assign_ids(self, *ids: str) -> None:
+        """The next messages accepted get these ids (wamids, mids) instead of random ones: a
+        test can deliver a status about a message before it is sent."""
+        with self._lock:
+            self._ids.extend(ids)
+
+    def _next_id(self, default: str) -> str:
+        with self._lock:
+            return self._ids.pop(0) if self._ids else default
+
     def fail_next(
         self, count: int = 1, *, status: int = 500, code: int | None = None, message: str = ""
     ) -> None:
@@ -202,6 +273,9 @@ class GraphSandbox:
             self.requests.clear()
             self.media.clear()
             self.attachments.clear()
+            self.files.clear()
+            self._ids.clear()
+            self._kept.clear()
             self._failures.clear()
 
     def sent(self, suffix: str = "/messages") -> list[Recorded]:
@@ -225,9 +299,14 @@ class GraphSandbox:
         failure = self._record(request)
         if failure is not None:
             return failure.status, failure.body or {"error": "Internal Server Error"}, "json"
+        parts = [p for p in request.path.split("/") if p]
+        if request.method == "GET" and len(parts) == 2 and parts[0] == "cdn":
+            cdn = self.files.get(parts[1])
+            if cdn is None or request.authorization:  # a token has no business on the CDN
+                return 404, b"Not Found", "text/plain"
+            return 200, cdn.data, cdn.mime_type
         if request.authorization != f"Bearer {self.token}":
             return (*error_body(190), "json")
-        parts = [p for p in request.path.split("/") if p]
         if request.method == "GET" and len(parts) == 2 and parts[0] == "media":
             media = self.media.get(parts[1])
             if media is None:
@@ -246,7 +325,7 @@ class GraphSandbox:
             return uploaded
         if len(parts) == 3 and parts[2] == "messages":
             if body.get("messaging_product") == "whatsapp":
-                return self._whatsapp(body)
+                return self._whatsapp(parts[1], body)
             return self._send_api(parts[1], body)
         if len(parts) == 3 and parts[2] in ("comments", "replies"):
             return self._comment_reply(parts[1], body)
@@ -335,7 +414,7 @@ class GraphSandbox:
             "json",
         )
 
-    def _whatsapp(self, body: dict[str, Any]) -> tuple[int, Any, str]:
+    def _whatsapp(self, phone_number_id: str, body: dict[str, Any]) -> tuple[int, Any, str]:
         if body.get("status") == "read":
             if not body.get("message_id"):
                 return (*error_body(100, "(#100) The parameter message_id is required."), "json")
@@ -350,11 +429,15 @@ class GraphSandbox:
                 *error_body(131009, f"(#131009) Parameter value is not valid: {problem}"),
                 "json",
             )
-        wamid = "wamid.HBgM" + secrets.token_urlsafe(30).replace("-", "A").replace("_", "B")
+        wamid = self._next_id(
+            "wamid.HBgM" + secrets.token_urlsafe(30).replace("-", "A").replace("_", "B")
+        )
         contact = {"input": to, "wa_id": to.lstrip("+")}
         message: dict[str, str] = {"id": wamid}
         if kind == "template":
             message["message_status"] = "accepted"
+        if kind != "reaction":
+            self._report_whatsapp(phone_number_id, wamid, to)
         return (
             200,
             {"messaging_product": "whatsapp", "contacts": [contact], "messages": [message]},
@@ -380,8 +463,118 @@ class GraphSandbox:
         if kind == "MESSAGE_TAG" and not body.get("tag"):
             return (*error_body(100, "(#100) Param tag is required with MESSAGE_TAG"), "json")
         psid = str(recipient.get("id") or str(abs(hash(recipient["comment_id"])))[:16])
-        mid = "m_" + secrets.token_urlsafe(40)
+        mid = self._next_id("m_" + secrets.token_urlsafe(40))
+        if recipient.get("id"):
+            self._report_page(page_id, psid, mid)
         return 200, {"recipient_id": psid, "message_id": mid}, "json"
+
+    # --- reports: Meta's status webhooks on what was accepted --------------------------------
+
+    def _report_whatsapp(self, phone_number_id: str, wamid: str, to: str) -> None:
+        if self.reports is None:
+            return
+        for step, status in enumerate(("delivered", "read"), start=1):
+            item = replay.wa_status(wamid, status, to, int(time.time()))
+            self._report(replay.whatsapp(phone_number_id, statuses=[item]), step)
+
+    def _report_page(self, page_id: str, psid: str, mid: str) -> None:
+        if self.reports is None:
+            return
+        wrap = replay.instagram if page_id in self.reports.instagram_accounts else replay.page
+        now = int(time.time())
+        for step, key in enumerate(("delivery", "read"), start=1):
+            receipt: dict[str, Any] = {"watermark": now * 1000}
+            if key == "delivery":
+                receipt["mids"] = [mid]
+            else:
+                receipt["mid"] = mid
+            event = {
+                "sender": {"id": psid},
+                "recipient": {"id": page_id},
+                "timestamp": now * 1000,
+                key: receipt,
+            }
+            self._report(wrap(page_id, now, messaging=[event]), step)
+
+    def _report(self, payload: dict[str, Any], step: int) -> None:
+        assert self.reports is not None  # noqa: S101 (the callers checked)
+        if not self.reports.url:
+            with self._lock:
+                self._kept.append(payload)
+            return
+        due = time.monotonic() + self.reports.delay * step
+        self._outgoing.put((due, next(self._order), payload))
+
+    @contextmanager
+    def holding_reports(self) -> Iterator[None]:
+        """No report is posted inside the block (a test that is still writing holds them);
+        those due meanwhile go at its end, in order."""
+        self._open.clear()
+        try:
+            yield
+        finally:
+            self._open.set()
+
+    def _post_due(self) -> None:
+        while True:
+            due, _order, payload = self._outgoing.get()
+            if payload is None:
+                return
+            time.sleep(max(0.0, due - time.monotonic()))
+            self._open.wait()
+            self._post(payload)
+
+    def _post(self, payload: dict[str, Any]) -> None:
+        assert self.reports is not None  # noqa: S101
+        raw = replay.body(payload)
+        request = urllib.request.Request(  # noqa: S310 (the URL the operator configured)
+            self.reports.url,
+            data=raw,
+            method="POST",
+            headers={
+                "Content-Type": "application/json",
+                replay.SIGNATURE_HEADER: replay.signed(raw, self.reports.app_secret),
+            },
+        )
+        for attempt in range(self.reports.tries):
+            try:
+                with urllib.request.urlopen(request, timeout=10) as answer:  # noqa: S310
+                    if answer.status == 200:
+                        with self._lock:
+                            self.reported += 1
+                        return
+            except (OSError, urllib.error.URLError) as exc:
+                logger.warning("graph sandbox: report webhook not taken (%s)", exc)
+            time.sleep(min(2**attempt, 10) * self.reports.delay)
+
+    def take_reports(self, batch: int = 200) -> list[dict[str, Any]]:
+        """The reports kept (without `Reports.url`), in order, merged as Meta batches them: the
+        statuses of one number, the receipts of one page or account, up to `batch` items per
+        delivery; emptied."""
+        with self._lock:
+            kept, self._kept = self._kept, []
+        merged: dict[tuple[str, str], dict[str, Any]] = {}
+        out: list[dict[str, Any]] = []
+        for payload in kept:
+            [entry] = payload["entry"]
+            if payload["object"] == "whatsapp_business_account":
+                value = entry["changes"][0]["value"]
+                key = (payload["object"], value["metadata"]["phone_number_id"])
+                items = value["statuses"]
+            else:
+                key = (payload["object"], entry["id"])
+                items = entry["messaging"]
+            into = merged.get(key)
+            if into is None or _items(into) >= batch:
+                into = merged[key] = json.loads(json.dumps(payload))
+                out.append(into)
+                continue
+            target = into["entry"][0]
+            if payload["object"] == "whatsapp_business_account":
+                target["changes"][0]["value"]["statuses"].extend(items)
+            else:
+                target["messaging"].extend(items)
+        return out
 
     def _comment_reply(self, comment_id: str, body: dict[str, Any]) -> tuple[int, Any, str]:
         if not str(body.get("message") or "").strip():
@@ -393,6 +586,13 @@ class GraphSandbox:
         if "is_hidden" not in body and "hide" not in body:
             return (*error_body(100, "(#100) No valid field to update"), "json")
         return 200, {"success": True}, "json"
+
+
+def _items(payload: dict[str, Any]) -> int:
+    entry = payload["entry"][0]
+    if "changes" in entry:
+        return len(entry["changes"][0]["value"].get("statuses", []))
+    return len(entry.get("messaging", []))
 
 
 def _json_or_none(text: str) -> Any:

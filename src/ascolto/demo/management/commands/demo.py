@@ -17,7 +17,8 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from ascolto.channels.adapters.meta.sandbox import VERSION
 from ascolto.core.errors import DomainError
 from ascolto.demo.generator import default_end, generate
-from ascolto.demo.meta import GRAPH_PORT, environment
+from ascolto.demo.meta import GRAPH_PORT, SECRET_ENV, environment
+from ascolto.demo.reference import INSTAGRAM_ID
 from ascolto.demo.seed import credentials_box, seed_reference
 from ascolto.tickets.models import Ticket
 
@@ -92,7 +93,20 @@ class Command(BaseCommand):
         self.stdout.write(f"Meta's Graph API: the local server at {graph_url} (meta_sandbox).")
         children.append(
             subprocess.Popen(  # noqa: S603 - our own interpreter and module
-                [*python, "meta_sandbox", "--port", str(graph_port)], env={**os.environ, **meta}
+                [
+                    *python,
+                    "meta_sandbox",
+                    "--port",
+                    str(graph_port),
+                    # Meta's status webhooks on the replies it accepted: delivered, then read.
+                    "--webhook",
+                    f"http://{_local(addrport)}/webhooks/meta/whatsapp/",
+                    "--app-secret-env",
+                    SECRET_ENV,
+                    "--instagram-account",
+                    INSTAGRAM_ID,
+                ],
+                env={**os.environ, **meta},
             )
         )
         try:
@@ -121,3 +135,11 @@ class Command(BaseCommand):
                     child.wait(timeout=10)
                 except subprocess.TimeoutExpired:
                     child.kill()
+
+
+def _local(addrport: str) -> str:
+    """Where this machine reaches the server `runserver addrport` serves."""
+    host, _sep, port = addrport.rpartition(":")
+    if not host or host in ("0.0.0.0", "::", "[::]"):  # noqa: S104 (read, not bound)
+        host = "127.0.0.1"
+    return f"{host}:{port or addrport}"
