@@ -137,6 +137,9 @@ class Upload:
     filename: str
     content_type: str
     data: bytes
+
+
+@dataclass(frozen=True)
 class Reports:
     """How the sandbox reports on the messages it accepts, as Meta's webhooks do: posted to
     `url` signed with `app_secret` (a Send API message from one of `instagram_accounts` is
