@@ -93,11 +93,32 @@ def test_labels_are_escaped_and_long_ones_shortened() -> None:
 
 
 def test_many_rows_skip_labels_but_draw_every_bar() -> None:
-    rows = [[f"{d:03d}", d % 7 + 1] for d in range(365)]
+    rows = [[f"giorno {d:03d}", d % 7 + 1] for d in range(365)]
     root = _svg(Table("d", "Casi per giorno", ["Giorno", "Casi"], rows, chart="bar"))
     assert len(_bars(root)) == 365
-    labels = [t for t in root.iter(f"{SVG}text") if re.fullmatch(r"\d{3}", t.text or "")]
+    labels = [t for t in root.iter(f"{SVG}text") if re.fullmatch(r"giorno \d{3}", t.text or "")]
     assert 12 <= len(labels) <= 24 and all("rotate" in (t.get("transform") or "") for t in labels)
+    # Twelve months fit under the axis as they are.
+    months = [[f"{m:02d}/2026", m] for m in range(1, 13)]
+    root = _svg(Table("m", "Casi per mese", ["Mese", "Casi"], months, chart="bar"))
+    labels = [t for t in root.iter(f"{SVG}text") if (t.text or "").endswith("/2026")]
+    assert len(labels) == 12 and not any(t.get("transform") for t in labels)
+
+
+def test_a_long_legend_wraps_inside_the_chart() -> None:
+    names = [f"Area con un nome lungo {i}" for i in range(10)]
+    rows = [[f"{m:02d}/2026", *range(m, m + 10)] for m in range(1, 13)]
+    table = Table(
+        "a", "Per area", ["Mese", *names], rows, chart="line", plotted=tuple(range(1, 11))
+    )
+    root = _svg(table)
+    swatches = [r for r in root.iter(f"{SVG}rect") if r.get("height") == "8"]
+    assert len(swatches) == 10
+    assert all(float(r.get("x", "0")) + 10 < 640 for r in swatches)
+    assert len({r.get("y") for r in swatches}) >= 3  # in rows
+    lowest = max(float(r.get("y", "0")) for r in swatches)
+    axis_top = min(float(line.get("y1", "0")) for line in root.iter(f"{SVG}line"))
+    assert lowest + 8 < axis_top  # the legend stays above the plot
 
 
 @pytest.mark.parametrize(

@@ -36,6 +36,7 @@ WIDTH, HEIGHT = 640.0, 250.0  # user units; CSS scales the drawing to the page's
 FONT = 9.0
 MAX_LABELS = 24  # category labels written under the axis; the others are skipped, as Chart.js does
 LABEL_CHARS = 22
+LEGEND_ROW = 12.0
 
 
 def chart_svg(table: Table) -> SafeString | None:
@@ -105,16 +106,27 @@ def _short(text: str) -> str:
     return text if len(text) <= LABEL_CHARS else text[: LABEL_CHARS - 1] + "…"
 
 
-def _legend(names: Sequence[str], x: float, y: float) -> str:
-    parts, cursor = [], x
+def _text_width(text: str) -> float:
+    return 0.55 * FONT * len(text)  # an estimate, enough to lay out the labels
+
+
+def _legend(names: Sequence[str], x: float, y: float, width: float) -> tuple[str, float]:
+    """A swatch and a name per series, in rows that wrap at `width`; the markup and the height
+    it takes."""
+    parts, cursor, row = [], x, 0
     for i, name in enumerate(names):
         colour = PALETTE[i % len(PALETTE)]
+        text = _short(name)
+        step = 13 + _text_width(text) + 14
+        if cursor > x and cursor + step - 14 > x + width:
+            cursor, row = x, row + 1
+        top = y + row * LEGEND_ROW
         parts.append(
-            f'<rect x="{cursor:.1f}" y="{y - 7:.1f}" width="10" height="8" fill="{colour}"/>'
-            f'<text x="{cursor + 13:.1f}" y="{y:.1f}">{escape(_short(name))}</text>'
+            f'<rect x="{cursor:.1f}" y="{top - 7:.1f}" width="10" height="8" fill="{colour}"/>'
+            f'<text x="{cursor + 13:.1f}" y="{top:.1f}">{escape(text)}</text>'
         )
-        cursor += 13 + 5.2 * len(_short(name)) + 14
-    return "".join(parts)
+        cursor += step
+    return "".join(parts), (row + 1) * LEGEND_ROW
 
 
 def _axes(
@@ -124,14 +136,18 @@ def _axes(
     values = [v for _name, vs in series for v in vs if v is not None]
     ticks = _nice_ticks(max(values))
     top_value = ticks[-1]
-    many = len(labels) > 8
     left, right = 46.0, 8.0
-    top = 22.0 if len(series) > 1 else 8.0
+    every = max(1, math.ceil(len(labels) / MAX_LABELS))
+    shown = [_short(label) for label in labels[::every]]
+    # Labels are turned when the widest does not fit the room each one has under the axis.
+    many = max(_text_width(label) for label in shown) > (WIDTH - left - right) / len(shown) - 4
+    parts, top = [], 8.0
+    if len(series) > 1:
+        legend, tall = _legend([name for name, _vs in series], left, 10.0, WIDTH - left - right)
+        parts.append(legend)
+        top += tall
     bottom = 58.0 if many else 20.0
     width, height = WIDTH - left - right, HEIGHT - top - bottom
-    parts = []
-    if len(series) > 1:
-        parts.append(_legend([name for name, _vs in series], left, 10.0))
 
     def y_of(value: float) -> float:
         return top + height - height * value / top_value
@@ -144,7 +160,6 @@ def _axes(
             f'<text x="{left - 4:.1f}" y="{y + 3:.1f}" text-anchor="end">{_tick_text(tick)}</text>'
         )
     slot = width / len(labels)
-    every = max(1, math.ceil(len(labels) / MAX_LABELS))
     for i, label in enumerate(labels):
         if i % every:
             continue
