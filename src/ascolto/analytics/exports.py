@@ -12,6 +12,7 @@ with `PdfUnavailable`. Their CSV and XLSX exports are the shared table kit's (`c
 from __future__ import annotations
 
 import logging
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +25,10 @@ from ascolto.analytics.charts import chart_svg
 from ascolto.core.tables import Dashboard, localized
 
 log = logging.getLogger(__name__)
+
+# One PDF at a time in a process: Pango and fontconfig are not promised to be safe across the
+# threads of a gthread worker, and a report PDF is rare enough to wait for the one before it.
+_ONE_AT_A_TIME = threading.Lock()
 
 TEMPLATE = "analytics/report_print.html"
 FONTS = "vendor/bootstrap-italia/fonts/Titillium_Web/titillium-web-v10-latin-ext_latin-{}.ttf"
@@ -76,8 +81,9 @@ def dashboard_pdf(board: Dashboard, *, municipality: str = "") -> bytes:
         },
     )
     fetcher = _fetcher(weasyprint, {url for _weight, url in fonts})
-    document = weasyprint.HTML(string=html, url_fetcher=fetcher)
-    return bytes(document.write_pdf(pdf_variant="pdf/ua-1"))
+    with _ONE_AT_A_TIME:
+        document = weasyprint.HTML(string=html, url_fetcher=fetcher)
+        return bytes(document.write_pdf(pdf_variant="pdf/ua-1"))
 
 
 def _fonts() -> list[tuple[int, str]]:
