@@ -2,12 +2,12 @@
 UV := ./scripts/uv
 RUN := UV_PYTHON_DOWNLOADS=never $(UV) run --frozen
 
-.PHONY: demo test lint types migrations check bench assets browser mailserver messages
+.PHONY: demo test lint types migrations check bench assets browser mailserver pango messages
 
-demo: assets ## run the product: database, demo city, users, server at http://127.0.0.1:8000
+demo: assets pango ## run the product: database, demo city, users, server at http://127.0.0.1:8000
 	$(RUN) python -m ascolto demo
 
-test: assets browser mailserver ## run the test suite (SQLite; set DATABASE_URL for PostgreSQL)
+test: assets browser mailserver pango ## run the test suite (SQLite; set DATABASE_URL for PostgreSQL)
 	$(RUN) pytest
 
 lint:        ## ruff lint and format check
@@ -27,6 +27,9 @@ browser:     ## Debian's Chromium for the browser tests (apt-get, once)
 
 mailserver:  ## Debian's Dovecot for the mailbox tests (apt-get, once)
 	./scripts/mailserver
+
+pango:       ## Debian's Pango for WeasyPrint, which makes the report PDFs (apt-get, once)
+	./scripts/pango
 
 messages:    ## update the English catalogue from the templates and code, and compile it
 	cd src/ascolto && UV_PYTHON_DOWNLOADS=never ../../scripts/uv run --frozen python -m ascolto makemessages -l en --no-obsolete -i "web/static/vendor/*" -i "demo/*"

@@ -323,6 +323,10 @@ def main() -> None:
     if not re.search(r"chart\.umd\.min\.[0-9a-f]{12}\.js", report.text):
         fail("the report page does not load the hashed Chart.js")
     step("analyst signed in; report page: 200")
+    pdf = analyst.get("/console/reports/?formato=pdf")
+    if pdf.headers.get("content-type") != "application/pdf" or not pdf.body.startswith(b"%PDF-"):
+        fail("the report's PDF is not a PDF (is Pango installed? scripts/pango)")
+    step(f"the report's PDF: {len(pdf.body) // 1024} KiB")
 
     code = submit_scrivi(Browser())
     step(f"Scrivi request sent: tracking code {code}")

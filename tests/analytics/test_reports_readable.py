@@ -6,22 +6,27 @@ The analytics conftest stands the clock on 17 June 2026; tests that need another
 
 from __future__ import annotations
 
-import base64
 import re
-import zlib
+import sys
 from datetime import date, datetime
+from io import StringIO
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from django.core.management import call_command
+from django.core.management.base import CommandError
 from django.test import Client
 from django.utils import translation
 
+from ascolto.analytics import exports
 from ascolto.analytics.period import Period
 from ascolto.core.errors import InvalidInput
 from ascolto.core.tables import Dashboard, Figure, Table, dashboard_csv, localized
 from tests import personas
 from tests.analytics.conftest import HandBuilt
+from tests.pdfread import Pdf, pdf_string, string_value
 
 pytestmark = pytest.mark.django_db
 ROME = ZoneInfo("Europe/Rome")
@@ -188,35 +193,122 @@ def test_every_page_links_both_csvs(analyst: Client, hand_built: HandBuilt) -> N
     assert "CSV per Excel italiano" in html
 
 
-# The PDF.
+# The PDF: tagged (PDF/UA-1, WeasyPrint), read with tests/pdfread.py.
 
 
-def _pdf_text(data: bytes) -> bytes:
-    """The PDF with its content streams decoded (reportlab writes them ASCII85 + Flate)."""
-    decoded = [data]
-    for stream in re.findall(rb"stream\r?\n(.*?)endstream", data, re.S):
-        text = stream.strip()
-        if text.endswith(b"~>"):
-            text = base64.a85decode(text[:-2].replace(b"\n", b""))
-        try:
-            decoded.append(zlib.decompress(text))
-        except zlib.error:
-            decoded.append(text)
-    return b"\n".join(decoded)
+def _pdf(analyst: Client, hand_built: HandBuilt, *, language: str = "it") -> Pdf:
+    response = analyst.get(
+        f"/console/reports/?{_query(hand_built)}&formato=pdf", HTTP_ACCEPT_LANGUAGE=language
+    )
+    assert response["Content-Type"] == "application/pdf"
+    return Pdf(response.content)
 
 
-def test_the_pdf_has_header_charts_numbered_pages_and_language(
+def test_the_pdf_has_the_header_and_numbered_pages(analyst: Client, hand_built: HandBuilt) -> None:
+    pdf = _pdf(analyst, hand_built)
+    pages = pdf.text()
+    assert len(pages) >= 2
+    for n, text in enumerate(pages, start=1):
+        lines = text.splitlines()
+        assert f"Pagina {n} di {len(pages)}" in lines
+        assert "Comune di Milano" in lines  # the city's header on every page
+        assert "Report mensile" in lines  # and the report's title
+    assert "Tasso di risposta 020202" in pages[0] and "81,8 %" in pages[0]
+
+
+def test_the_pdf_is_tagged_with_language_title_and_author(
     analyst: Client, hand_built: HandBuilt
 ) -> None:
-    data = _pdf_text(analyst.get(f"/console/reports/?{_query(hand_built)}&formato=pdf").content)
-    pages = len(re.findall(rb"/Type /Page\b", data))
-    assert pages >= 2
-    for n in range(1, pages + 1):
-        assert f"Pagina {n} di {pages}".encode() in data
-    assert data.count(b"Comune di Milano") >= pages  # the header on every page
-    assert b"Grafico:" in data  # a chart drawn beside its table
-    assert b"/Lang (it)" in data
-    assert b"/Title (" in data
+    pdf = _pdf(analyst, hand_built)
+    catalog = pdf.catalog
+    assert re.search(rb"/StructTreeRoot \d+ 0 R", catalog)
+    assert b"/MarkInfo <</Marked true>>" in catalog
+    assert b"/DisplayDocTitle true" in catalog
+    assert string_value(catalog, "Lang") == "it"
+    info = pdf.info()
+    assert (
+        string_value(
+            info,
+            "Title",
+        )
+        == "Comune di Milano · Report mensile"
+    )
+    assert string_value(info, "Author") == "Comune di Milano"
+    metadata = b"".join(pdf.streams.values())
+    assert b'pdfuaid:part="1"' in metadata  # declared PDF/UA-1 in the XMP metadata
+
+
+def test_the_pdf_structure_has_headings_tables_with_headers_and_figures(
+    analyst: Client, hand_built: HandBuilt
+) -> None:
+    board = analyst.get(f"/console/reports/?{_query(hand_built)}").context["board"]
+    pdf = _pdf(analyst, hand_built)
+
+    assert len(pdf.struct_elements("H1")) == 1
+    assert len(pdf.struct_elements("H2")) == len(board.tables)
+    tables = pdf.struct_elements("Table")
+    with_rows = [t for t in board.tables if t.rows]
+    assert len(tables) == 1 + len(with_rows)  # the headline figures, then each table
+    # Every header cell has an id and every data cell names its row's and its column's headers.
+    headers = {string_value(th, "ID") for th in pdf.struct_elements("TH")}
+    assert None not in headers
+    cells = pdf.struct_elements("TD")
+    assert cells
+    for td in cells:
+        named = [pdf_string(ref) for ref in re.findall(rb"\([^)]*\)", td.split(b"/Headers")[1])]
+        assert len(named) == 2 and set(named) <= headers
+    # A figure for every table that has a chart, its alternative text naming the table.
+    charted = [t for t in with_rows if t.chart and any(r[i] for r in t.rows for i in t.plotted)]
+    figures = [string_value(f, "Alt") or "" for f in pdf.struct_elements("Figure")]
+    assert len(figures) == len(charted) >= 2
+    for table, alt in zip(charted, figures, strict=True):
+        assert alt.startswith("Grafico a ") and table.title in alt
+        assert alt.endswith("I valori sono nella tabella che segue.")
+
+
+def test_the_pdf_in_english(analyst: Client, hand_built: HandBuilt) -> None:
+    pdf = _pdf(analyst, hand_built, language="en")
+    pages = pdf.text()
+    assert string_value(pdf.catalog, "Lang") == "en"
+    assert f"Page 1 of {len(pages)}" in pages[0].splitlines()
+    assert "81.8%" in pages[0]
+
+
+def test_a_title_cannot_break_out_of_the_print_template() -> None:
+    title = 'Report "prova" </style><h1>x</h1> \\ a < b'
+    board = Dashboard(key="prova", title=title, tables=[Table("t", "T", ["A", "N"], [["<b>", 1]])])
+    with translation.override("it"):
+        pdf = Pdf(exports.dashboard_pdf(board, municipality='Comune "di" prova'))
+    lines = pdf.page_text(pdf.pages()[0]).splitlines()
+    assert title in lines and 'Comune "di" prova' in lines and "<b>" in lines
+    assert len(pdf.struct_elements("H1")) == 1
+
+
+def test_without_weasyprint_only_the_pdf_is_refused_with_a_reason(
+    analyst: Client, hand_built: HandBuilt, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setitem(sys.modules, "weasyprint", None)  # as when Pango cannot be loaded
+    reason = "manca la libreria di sistema Pango"
+
+    page = analyst.get(f"/console/reports/?{_query(hand_built)}&formato=pdf")
+    assert page.status_code == 200 and page["Content-Type"].startswith("text/html")
+    assert reason in page.content.decode()
+    assert analyst.get(f"/console/reports/?{_query(hand_built)}&formato=xlsx").status_code == 200
+    public = Client().get("/trasparenza/reclami/2025/?formato=pdf")
+    assert public.status_code == 503 and reason in public.content.decode()
+    p = hand_built.period
+    with pytest.raises(CommandError, match=reason):
+        call_command(
+            "monthly_report",
+            "--start",
+            f"{p.start}",
+            "--end",
+            f"{p.end}",
+            "--pdf",
+            str(tmp_path / "r.pdf"),
+            stdout=StringIO(),
+        )
+    assert not (tmp_path / "r.pdf").exists()
 
 
 def test_the_public_complaints_report_offers_both_csvs(client: Client, cast: personas.Cast) -> None:

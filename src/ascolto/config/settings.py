@@ -322,6 +322,9 @@ LOGGING = {
         # httpx logs every request's URL at INFO: Graph URLs carry comment and media ids.
         "httpx": {"level": "WARNING"},
         "httpcore": {"level": "WARNING"},
+        # WeasyPrint logs each step of every report PDF at INFO, fontTools each font subset.
+        "weasyprint.progress": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
         "django.request": {"filters": ["incident"]},
     },
 }

@@ -46,10 +46,11 @@ def complaints(request: HttpRequest, year: int) -> HttpResponse:
     board = complaints_report(year)
     fmt = request.GET.get("formato", "")
     if fmt == "pdf":
-        response = HttpResponse(
-            exports.dashboard_pdf(board, municipality=settings.ASCOLTO_MUNICIPALITY),
-            content_type="application/pdf",
-        )
+        try:
+            pdf = exports.dashboard_pdf(board, municipality=settings.ASCOLTO_MUNICIPALITY)
+        except exports.PdfUnavailable as exc:
+            return HttpResponse(str(exc), status=503, content_type="text/plain; charset=utf-8")
+        response = HttpResponse(pdf, content_type="application/pdf")
         response["Content-Disposition"] = f'inline; filename="reclami-{year}.pdf"'
         return response
     if fmt in (tables.CSV_STANDARD, tables.CSV_EXCEL_IT):

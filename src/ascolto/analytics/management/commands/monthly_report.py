@@ -56,9 +56,11 @@ class Command(BaseCommand):
         if options["csv"]:
             options["csv"].write_text(tables.dashboard_csv(board), encoding="utf-8")
         if options["pdf"]:
-            options["pdf"].write_bytes(
-                exports.dashboard_pdf(board, municipality=settings.ASCOLTO_MUNICIPALITY)
-            )
+            try:
+                pdf = exports.dashboard_pdf(board, municipality=settings.ASCOLTO_MUNICIPALITY)
+            except exports.PdfUnavailable as exc:
+                raise CommandError(str(exc)) from exc
+            options["pdf"].write_bytes(pdf)
         for key in ("xlsx", "csv", "pdf"):
             if options[key]:
                 self.stdout.write(f"written: {options[key]}")

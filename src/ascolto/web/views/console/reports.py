@@ -73,10 +73,12 @@ def export(request: HttpRequest, board: Dashboard, name: str) -> HttpResponse | 
         )
         filename = f"{name}.xlsx"
     else:
-        response = HttpResponse(
-            exports.dashboard_pdf(board, municipality=settings.ASCOLTO_MUNICIPALITY),
-            content_type="application/pdf",
-        )
+        try:
+            pdf = exports.dashboard_pdf(board, municipality=settings.ASCOLTO_MUNICIPALITY)
+        except exports.PdfUnavailable as exc:
+            messages.error(request, str(exc))
+            return None  # the page, with the reason and its other downloads
+        response = HttpResponse(pdf, content_type="application/pdf")
         filename = f"{name}.pdf"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
