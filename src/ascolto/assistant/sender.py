@@ -25,6 +25,7 @@ from django.db import close_old_connections, connection
 logger = logging.getLogger(__name__)
 
 EXIT_WAIT = 10.0  # seconds the process waits at exit for replies being sent
+IDLE = 1.0  # seconds without replies after which the thread closes its database connection
 
 _queue: queue.SimpleQueue[list[int]] = queue.SimpleQueue()
 _started = threading.Lock()
@@ -87,7 +88,11 @@ def _run() -> None:
     from ascolto.assistant import actions
 
     while True:
-        ids = _queue.get()
+        try:
+            ids = _queue.get(timeout=IDLE)
+        except queue.Empty:
+            connection.close()  # idle: no connection kept open meanwhile
+            continue
         taken = 1
         while True:  # the batches handed over meanwhile go together
             try:
