@@ -17,17 +17,18 @@ from __future__ import annotations
 
 import logging
 import re
+import time
 from collections.abc import Sequence
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from ascolto.assistant import engine
+from ascolto.assistant import engine, sender
 from ascolto.assistant.engine import Bot, Out, Step
 from ascolto.assistant.models import (
     Menu,
@@ -48,6 +49,7 @@ from ascolto.channels.assistants import menu_of
 from ascolto.channels.config import secret
 from ascolto.channels.inbound import CaseHints, InboundMessage
 from ascolto.channels.models import Channel
+from ascolto.core.bulk import update_rows
 from ascolto.core.retry import backoff
 
 logger = logging.getLogger(__name__)
@@ -61,51 +63,139 @@ _SURVEY_CHOICE = re.compile(r"^survey:(yes|no):(\d+)$")
 
 # --- WhatsApp turns ---------------------------------------------------------------------------
 
+# The session's columns a turn may change, written for the whole batch in one statement.
+SESSION_FIELDS = ["version", "mode", "state", "last_at", "last_inbound_at", "ended_at"]
+
+
+@dataclass
+class _Batch:
+    """The turns of one drained batch: what they read once (the messages already taken, the
+    open sessions, the published version of each menu, the current alerts) and the rows they
+    write, inserted or updated together at the end (`save`): a batch costs a handful of
+    statements, not seven a turn. A citizen with several messages in the batch has them taken
+    in order, on the same session object."""
+
+    now: datetime
+    taken: set[str] = field(default_factory=set)  # inbound keys of turns taken
+    sessions: dict[str, Session] = field(default_factory=dict)  # the open session of each key
+    new: set[int] = field(default_factory=set)  # sessions created by this batch
+    touched: dict[int, Session] = field(default_factory=dict)
+    turns: list[Turn] = field(default_factory=list)
+    replies: list[Reply] = field(default_factory=list)
+    recipients: dict[int, tuple[str, str]] = field(default_factory=dict)  # (channel, handle)
+    _published: dict[int, MenuVersion | None] = field(default_factory=dict)
+    _alerts: dict[str, list[Any]] = field(default_factory=dict)
+
+    def published(self, menu: Menu) -> MenuVersion | None:
+        """The version of `menu` published now, read once per batch."""
+        if menu.pk not in self._published:
+            self._published[menu.pk] = menu.published()
+        return self._published[menu.pk]
+
+    def alerts(self, channel: str) -> list[Any]:
+        """The current alerts of `channel`, read once per batch."""
+        if channel not in self._alerts:
+            self._alerts[channel] = engine.current_alerts(channel)
+        return self._alerts[channel]
+
+    def read(self, inbound_keys: Sequence[str], session_keys: set[str]) -> None:
+        """The turns already taken among `inbound_keys` and the open sessions of
+        `session_keys`, locked until the batch commits (a drain running side by side waits for
+        a citizen's session instead of answering from the same state)."""
+        taken = Turn.objects.filter(inbound_key__in=list(inbound_keys))
+        self.taken.update(k for k in taken.values_list("inbound_key", flat=True) if k)
+        sessions = Session.objects.select_related("version__menu").filter(
+            key__in=list(session_keys), ended_at__isnull=True
+        )
+        if connection.features.has_select_for_update_of:
+            sessions = sessions.select_for_update(of=("self",))
+        for session in sessions.order_by("pk"):
+            self.sessions[session.key] = session  # the latest open one, as `_session_for` had
+
+    def save(self) -> list[int]:
+        """Write the batch's turns, sessions and replies; (re)schedule each session's survey
+        SURVEY_AFTER from now (once per session; none with an operator). Returns the ids of
+        the replies to send now."""
+        Turn.objects.bulk_create(self.turns)
+        if self.touched:
+            update_rows(list(self.touched.values()), SESSION_FIELDS)
+        surveys = self._surveys()
+        rows = Reply.objects.bulk_create([*self.replies, *surveys])
+        return [row.pk for row in rows[: len(self.replies)]]
+
+    def _surveys(self) -> list[Reply]:
+        """Cancel the waiting survey of sessions with an operator, move the others' to
+        SURVEY_AFTER from now, and return the surveys to create for those without one."""
+        waiting = Reply.objects.filter(purpose=Reply.Purpose.SURVEY, status=Reply.Status.QUEUED)
+        # Only WhatsApp sessions have a survey (the web chat's turns queue no replies).
+        whatsapp = [s for s in self.touched.values() if s.pk in self.recipients]
+        handoff = [s.pk for s in whatsapp if s.mode == Session.Mode.HANDOFF]
+        if handoff:
+            waiting.filter(session_id__in=handoff).update(
+                status=Reply.Status.CANCELLED, recipient=""
+            )
+        due = [s for s in whatsapp if s.mode != Session.Mode.HANDOFF and s.survey_sent_at is None]
+        known = [s.pk for s in due if s.pk not in self.new]  # a new session has none yet
+        have = set(waiting.filter(session_id__in=known).values_list("session_id", flat=True))
+        if have:
+            waiting.filter(session_id__in=have).update(not_before=self.now + engine.SURVEY_AFTER)
+        survey = engine.survey_out()
+        created = []
+        for session in due:
+            if session.pk in have:
+                continue
+            channel, handle = self.recipients[session.pk]
+            choices = tuple(replace(c, id=f"{c.id}:{session.pk}") for c in survey.choices)
+            created.append(
+                Reply(
+                    session=session,
+                    channel=channel,
+                    recipient=handle,
+                    purpose=Reply.Purpose.SURVEY,
+                    payload=replace(survey, choices=choices).payload(),
+                    created_at=self.now,
+                    not_before=self.now + engine.SURVEY_AFTER,
+                )
+            )
+        return created
+
 
 def take_turns(inbounds: Sequence[InboundMessage]) -> list[InboundMessage | None]:
     """One turn per message (see the module docstring); for each, None when the assistant kept
-    it, or the message intake takes in instead. Runs in the caller's transaction."""
-    now = timezone.now()
+    it, or the message intake takes in instead. Runs in the caller's transaction; the batch's
+    replies are sent after its commit (`sender`)."""
+    batch = _Batch(timezone.now())
     channels = {c.code: c for c in Channel.objects.filter(code__in={i.channel for i in inbounds})}
-    queued: list[int] = []
-    results: list[InboundMessage | None] = []
-    for inbound in inbounds:
-        results.append(_take_turn(inbound, channels[inbound.channel], now, queued))
+    batch.read(
+        [engine.message_key(i.channel, i.external_id) for i in inbounds],
+        {engine.session_key(Session.Kind.WHATSAPP, i.channel, i.handle) for i in inbounds},
+    )
+    results = [_take_turn(inbound, channels[inbound.channel], batch) for inbound in inbounds]
+    queued = batch.save()
     if queued:
-        transaction.on_commit(lambda: _send_after_commit(queued))
+        transaction.on_commit(lambda: sender.send_after_commit(queued))
     return results
 
 
-def _send_after_commit(ids: list[int]) -> None:
-    """Hand the batch's replies to a task (inline in the tests and the demo, a worker in
-    production), so the drain does not wait for the Graph API."""
-    from ascolto.assistant.tasks import send_replies
-
-    try:
-        send_replies.enqueue(ids)
-    except Exception:  # the rows stay queued: the tick sends them
-        logger.exception("assistant: replies not handed to a task; the tick sends them")
-
-
-def _take_turn(
-    inbound: InboundMessage, channel: Channel, now: datetime, queued: list[int]
-) -> InboundMessage | None:
+def _take_turn(inbound: InboundMessage, channel: Channel, batch: _Batch) -> InboundMessage | None:
+    now = batch.now
     inbound_key = engine.message_key(channel.code, inbound.external_id)
-    if Turn.objects.filter(inbound_key=inbound_key).exists():
+    if inbound_key in batch.taken:
         return None  # a re-delivery: that turn was taken (and its reply queued) already
+    batch.taken.add(inbound_key)
     key = engine.session_key(Session.Kind.WHATSAPP, channel.code, inbound.handle)
     choice = _choice_of(inbound)
-    session, new = _session_for(key, channel, choice, now)
+    session, new = _session_for(key, channel, choice, batch)
     if session is None:
         logger.warning("assistant: channel %s names no published menu", channel.code)
         return inbound
-    step = Bot(session, now).turn(
+    step = Bot(session, now, published=batch.published, alerts=batch.alerts).turn(
         inbound.text, _plain_choice(choice), new=new, written=_written(inbound)
     )
-    _record(session, step, now, inbound_key)
+    _record(session, step, now, inbound_key, batch)
     if step.subscribe is not None:
         _subscribe(channel.code, inbound.handle, step.subscribe)
-    queued.extend(_queue_replies(session, channel, inbound.handle, step, now))
+    _queue_replies(session, channel, inbound.handle, step, batch)
     if step.escalation is not None:
         escalation = step.escalation
         return replace(
@@ -142,30 +232,36 @@ def _plain_choice(choice: str) -> str:
 
 
 def _session_for(
-    key: str, channel: Channel, choice: str, now: datetime
+    key: str, channel: Channel, choice: str, batch: _Batch
 ) -> tuple[Session | None, bool]:
     """The session of `key`: the open one, the one a survey's answer names, or a new one on
     the published version of the channel's menu (None when there is none)."""
+    now = batch.now
+    session = batch.sessions.get(key)
     match = _SURVEY_CHOICE.match(choice)
     if match:
-        answered = Session.objects.filter(pk=int(match.group(2)), key=key).first()
+        if session is not None and session.pk == int(match.group(2)):
+            return session, False
+        answered = (
+            Session.objects.select_related("version__menu")
+            .filter(pk=int(match.group(2)), key=key)
+            .first()
+        )
         if answered is not None:
             if answered.ended_at is not None:
                 answered.ended_at = None
+            if session is None or answered.pk > session.pk:
+                batch.sessions[key] = answered
             return answered, False
-    session = (
-        Session.objects.select_related("version__menu")
-        .filter(key=key, ended_at__isnull=True)
-        .order_by("-pk")
-        .first()
-    )
     if session is not None:
         idle = engine.HANDOFF_IDLE if session.mode == Session.Mode.HANDOFF else engine.SESSION_IDLE
         if session.last_at + idle > now:
             return session, False
         _end(session)
+        batch.touched.pop(session.pk, None)
+        del batch.sessions[key]
     menu = Menu.objects.filter(code=menu_of(channel)).first()
-    version = menu.published() if menu is not None else None
+    version = batch.published(menu) if menu is not None else None
     if version is None:
         return None, False
     session = Session.objects.create(
@@ -176,11 +272,16 @@ def _session_for(
         started_at=now,
         last_at=now,
     )
+    batch.sessions[key] = session
+    batch.new.add(session.pk)
     return session, True
 
 
-def _record(session: Session, step: Step, now: datetime, inbound_key: str | None) -> None:
-    """Store the turn: its rows, the session's state, the unanswered question, the survey."""
+def _record(
+    session: Session, step: Step, now: datetime, inbound_key: str | None, batch: _Batch
+) -> None:
+    """Record the turn (its rows and the session's state, written by `batch.save`), the
+    unanswered question, the survey's answer."""
     turns = step.turns
     first_in = next((t for t in turns if t.direction == Turn.Direction.INBOUND), None)
     if first_in is None:
@@ -191,10 +292,10 @@ def _record(session: Session, step: Step, now: datetime, inbound_key: str | None
     first_in.inbound_key = inbound_key
     for turn in turns:
         turn.session = session
-    Turn.objects.bulk_create(turns)
+    batch.turns.extend(turns)
     session.last_at = now
     session.last_inbound_at = now
-    session.save()
+    batch.touched[session.pk] = session
     if step.unanswered:
         Unanswered.objects.create(
             session=session,
@@ -230,42 +331,20 @@ def _subscribe(channel_code: str, handle: str, on: bool) -> None:
 
 
 def _queue_replies(
-    session: Session, channel: Channel, handle: str, step: Step, now: datetime
-) -> list[int]:
-    """Queue the step's messages, and (re)schedule the session's survey SURVEY_AFTER from now
-    (once per session; none with an operator)."""
-    rows = Reply.objects.bulk_create(
-        [
-            Reply(
-                session=session,
-                channel=channel.code,
-                recipient=handle,
-                payload=out.payload(),
-                created_at=now,
-            )
-            for out in step.outs
-        ]
-    )
-    waiting = Reply.objects.filter(
-        session=session, purpose=Reply.Purpose.SURVEY, status=Reply.Status.QUEUED
-    )
-    if session.mode == Session.Mode.HANDOFF:
-        waiting.update(status=Reply.Status.CANCELLED, recipient="")
-    elif session.survey_sent_at is None and not waiting.update(
-        not_before=now + engine.SURVEY_AFTER
-    ):
-        survey = engine.survey_out()
-        choices = tuple(replace(c, id=f"{c.id}:{session.pk}") for c in survey.choices)
-        Reply.objects.create(
+    session: Session, channel: Channel, handle: str, step: Step, batch: _Batch
+) -> None:
+    """Queue the step's messages (inserted by `batch.save`, which also schedules the survey)."""
+    batch.replies.extend(
+        Reply(
             session=session,
             channel=channel.code,
             recipient=handle,
-            purpose=Reply.Purpose.SURVEY,
-            payload=replace(survey, choices=choices).payload(),
-            created_at=now,
-            not_before=now + engine.SURVEY_AFTER,
+            payload=out.payload(),
+            created_at=batch.now,
         )
-    return [row.pk for row in rows]
+        for out in step.outs
+    )
+    batch.recipients[session.pk] = (channel.code, handle)
 
 
 # --- sending ----------------------------------------------------------------------------------
@@ -283,43 +362,80 @@ def send_due(
     ids: Sequence[int] | None = None, now: datetime | None = None, limit: int = 500
 ) -> int:
     """Send the due queued replies (only `ids` when given), oldest first, in order within a
-    session (one that fails holds back the session's later ones). Returns how many were sent."""
+    session (one that fails holds back the session's later ones). Returns how many were sent.
+
+    The rows are claimed together (`_claim`), and their outcomes written together, at most
+    WRITE_EVERY after each send (`_write`): a reply sent whose outcome a crash lost is sent
+    again when its lease ends, so that window stays short."""
     now = now or timezone.now()
-    queryset = _due(now)
-    if ids is not None:
-        queryset = queryset.filter(pk__in=list(ids))
-    rows = list(queryset.select_related("session").order_by("pk")[:limit])
+    rows = _claim(ids, now, limit)
     held: set[int] = set()
     clients: dict[str, tuple[GraphClient, str] | None] = {}
+    done: list[Reply] = []
+    written = time.monotonic()
     sent = 0
     try:
         for row in rows:
             if row.session_id in held:
-                continue
-            if not _claim(row, now):
-                held.add(row.session_id)
+                row.next_attempt_at = None  # not tried: due again at once, after the held one
+                done.append(row)
                 continue
             if row.purpose == Reply.Purpose.SURVEY and not _survey_still_due(row, now):
                 _close(row, Reply.Status.CANCELLED)
-                continue
-            if row.session_id in held:
+                done.append(row)
                 continue
             outcome = _deliver(row, clients)
+            done.append(row)
             if outcome is True:
                 sent += 1
                 if row.purpose == Reply.Purpose.SURVEY:
                     _survey_sent(row, now)
             elif outcome is False:
                 held.add(row.session_id)
+            if time.monotonic() - written > WRITE_EVERY:
+                _write(done)
+                done, written = [], time.monotonic()
     finally:
         clients.clear()  # the clients themselves are kept (`_clients`)
+        _write(done)
     return sent
 
 
-def _claim(row: Reply, now: datetime) -> bool:
-    """Take the row for this sender for LEASE (another sender skips it meanwhile)."""
-    claimed = _due(now).filter(pk=row.pk, attempts=row.attempts).update(next_attempt_at=now + LEASE)
-    return claimed == 1
+WRITE_EVERY = 0.1  # seconds: how long a sent reply's outcome may wait to be written
+_WRITTEN = [
+    "status",
+    "recipient",
+    "next_attempt_at",
+    "last_error",
+    "attempts",
+    "external_id",
+    "sent_at",
+]
+
+
+def _claim(ids: Sequence[int] | None, now: datetime, limit: int) -> list[Reply]:
+    """Take the due rows (only `ids` when given) for this sender for LEASE, in one statement:
+    another sender skips them meanwhile (and, on PostgreSQL, while they are being claimed)."""
+    with transaction.atomic():
+        queryset = _due(now)
+        if ids is not None:
+            queryset = queryset.filter(pk__in=list(ids))
+        if connection.features.has_select_for_update_skip_locked:
+            queryset = queryset.select_for_update(skip_locked=True, of=("self",))
+        rows = list(queryset.select_related("session").order_by("pk")[:limit])
+        if rows:
+            Reply.objects.filter(pk__in=[row.pk for row in rows]).update(
+                next_attempt_at=now + LEASE
+            )
+    for row in rows:
+        row.next_attempt_at = now + LEASE
+    return rows
+
+
+def _write(rows: list[Reply]) -> None:
+    """Write the outcome of `rows` (sent, given up, to retry, released) in one statement."""
+    if rows:
+        update_rows(rows, _WRITTEN)
 
 
 def _survey_still_due(row: Reply, now: datetime) -> bool:
@@ -358,7 +474,8 @@ def _client(
 
 
 def _deliver(row: Reply, clients: dict[str, tuple[GraphClient, str] | None]) -> bool | None:
-    """Send one row: True sent, False to retry later, None given up."""
+    """Send one row: True sent, False to retry later, None given up (the row's new state is
+    written by the caller, `_write`)."""
     now = timezone.now()
     out = Out.from_payload(row.payload)
     try:
@@ -389,7 +506,6 @@ def _deliver(row: Reply, clients: dict[str, tuple[GraphClient, str] | None]) -> 
             _close(row, Reply.Status.FAILED, row.last_error)
             return None
         row.next_attempt_at = now + backoff(row.attempts, base=RETRY_BASE, cap=RETRY_CAP)
-        row.save(update_fields=["attempts", "last_error", "next_attempt_at"])
         logger.warning("assistant: reply %s not sent (%s); retried", row.pk, exc.code)
         return False
     except GraphError as exc:
@@ -405,23 +521,12 @@ def _deliver(row: Reply, clients: dict[str, tuple[GraphClient, str] | None]) -> 
 
 
 def _close(row: Reply, status: str, error: str = "") -> None:
-    """The row's last state: the recipient erased (decision 0016)."""
+    """The row's last state, the recipient erased (decision 0016); written by `_write`."""
     row.status = status
     row.recipient = ""
     row.next_attempt_at = None
     if error:
         row.last_error = error[:500]
-    row.save(
-        update_fields=[
-            "status",
-            "recipient",
-            "next_attempt_at",
-            "last_error",
-            "attempts",
-            "external_id",
-            "sent_at",
-        ]
-    )
 
 
 def _survey_sent(row: Reply, now: datetime) -> None:
@@ -523,6 +628,8 @@ def web_turn(token: str, text: str, choice: str = "", now: datetime | None = Non
         )
         new = True
     step = Bot(session, now, unlimited=True).turn(text, choice, new=new)
-    _record(session, step, now, None)
+    batch = _Batch(now)
+    _record(session, step, now, None, batch)
+    batch.save()
     # WhatsApp's *bold* marks read as asterisks on a web page.
     return [replace(o, text=_BOLD.sub(r"\1", o.text)) for o in step.outs]

@@ -36,7 +36,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ascolto.assistant.menus import MAX_BUTTONS, MAX_ROW_TITLE, MAX_ROWS
-from ascolto.assistant.models import MenuNode, MenuVersion, Session, Turn
+from ascolto.assistant.models import Menu, MenuNode, MenuVersion, Session, Turn
 from ascolto.citizens.handles import normalise_handle
 from ascolto.citizens.models import Identity
 from ascolto.core.errors import InvalidInput
@@ -244,8 +244,14 @@ class Bot:
         interactive: bool = True,
         pinned: bool = False,
         unlimited: bool = False,
+        published: Callable[[Menu], MenuVersion | None] | None = None,
+        alerts: Callable[[str], list[Any]] | None = None,
     ) -> None:
         self.session = session
+        # How the top menu finds the version published now and the current alerts: a drained
+        # batch asks once for all its turns (`actions.take_turns`), a single turn asks each time.
+        self.published = published or Menu.published
+        self.current_alerts = alerts or current_alerts
         self.now = now
         self.interactive = interactive or unlimited
         # The web chat draws every choice as a button: no WhatsApp limits, whole titles.
@@ -377,7 +383,7 @@ class Bot:
         self._send(Out(greeting), Turn.Kind.GREETING)
 
     def _alerts(self) -> None:
-        alerts = current_alerts(self.session.kind)
+        alerts = self.current_alerts(self.session.kind)
         if not alerts:
             return
         lines = [_("⚠️ Avvisi in evidenza:"), *(f"• {_alert_text(a)}" for a in alerts[:5])]
@@ -387,7 +393,7 @@ class Bot:
 
     def _top(self, kind: str = Turn.Kind.MENU) -> None:
         """The top menu, on the version published now (a session moves to it here)."""
-        published = None if self.pinned else self.session.version.menu.published()
+        published = None if self.pinned else self.published(self.session.version.menu)
         if published is not None and published.pk != self.session.version_id:
             self.session.version = published
             self.tree = tree_of(published)

@@ -1,5 +1,5 @@
-"""Background tasks of the assistant: sending the replies of a drained batch, so the drain
-never waits for the Graph API."""
+"""Background tasks of the assistant. A drained batch's replies are now sent by a thread of the
+draining process (`assistant.sender`); `send_replies` stays for tasks queued before that."""
 
 from __future__ import annotations
 
