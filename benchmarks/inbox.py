@@ -191,9 +191,9 @@ def _explain(user: Any, params: dict[str, str]) -> None:
 
     base = _base(user, params)
     counts = base.order_by().values("status", "channel_id", "kind").annotate(n=inbox.Count("id"))
-    # The page as the view reads it: with the citizen, channel, theme, office, team and
-    # assignee of each row in the same query.
-    page = base.select_related(*inbox.PAGE_RELATED).order_by("-created_at", "-id")[:25]
+    # The page as the view reads it (the citizen, channel, theme, office, team and assignee of
+    # its rows come after it, by primary key).
+    page = base.order_by("-created_at", "-id")[:25]
     # The live look the page makes every few seconds: new cases since the page was shown, and
     # the rows on the page changed since the last look.
     since = timezone.now() - timedelta(minutes=5)
