@@ -2,7 +2,7 @@
 UV := ./scripts/uv
 RUN := UV_PYTHON_DOWNLOADS=never $(UV) run --frozen
 
-.PHONY: demo test lint types migrations check bench assets browser mailserver pango messages
+.PHONY: demo test lint types migrations check bench city assets browser mailserver pango messages
 
 demo: assets pango ## run the product: database, demo city, users, server at http://127.0.0.1:8000
 	$(RUN) python -m ascolto demo
@@ -36,6 +36,14 @@ messages:    ## update the English catalogue from the templates and code, and co
 	cd src/ascolto && UV_PYTHON_DOWNLOADS=never ../../scripts/uv run --frozen python -m ascolto compilemessages -l en
 
 check: lint types migrations test  ## everything CI checks, on SQLite
+
+CITY_URL ?= postgres://postgres@127.0.0.1:5432/ascolto_city
+
+city:        ## the 1 M-case demo city the console benchmarks read (PostgreSQL `ascolto_city`, ~12 min at rest)
+	psql "$(CITY_URL)" -qtAc 'SELECT 1' >/dev/null 2>&1 || createdb --maintenance-db="$(dir $(CITY_URL))postgres" $(notdir $(CITY_URL))
+	DATABASE_URL=$(CITY_URL) $(RUN) python -m ascolto migrate -v0
+	DATABASE_URL=$(CITY_URL) $(RUN) python -m ascolto generate_city --scale 1.0 --seed 42
+	vacuumdb --analyze -d "$(CITY_URL)"
 
 bench:       ## benchmarks that print their figures (PostgreSQL must be reachable)
 	$(RUN) python benchmarks/intake.py && $(RUN) python benchmarks/chatbot.py && $(RUN) python benchmarks/staffing.py && $(RUN) python benchmarks/schedule.py && $(RUN) python benchmarks/forecast.py && $(RUN) python benchmarks/scrivi.py && $(RUN) python benchmarks/screenpop.py && $(RUN) python benchmarks/webhooks.py && ./scripts/mailserver && $(RUN) python benchmarks/mailboxes.py --databases postgres && $(RUN) python benchmarks/calls_import.py

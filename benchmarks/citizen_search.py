@@ -5,8 +5,8 @@ tracking code.
                                         [--scale 0.02] [--runs 60] [--warmup 5] [--explain]
 
 With no `--scale`, it reads the demo city in `--database-url` (default: the 1 M-case database
-`ascolto_city`, `generate_city --scale 1.0`) when that database exists. With `--scale` (or when
-it does not exist), it builds a smaller city itself: the PostgreSQL database
+`ascolto_city`, built by the one command `make city`) when that database exists. With `--scale`
+(or when it does not exist), it builds a smaller city itself: the PostgreSQL database
 `ascolto_bench_citizens` (at $BENCH_POSTGRES_URL or postgres://postgres@127.0.0.1:5432) is
 dropped, re-created, migrated and filled by `generate_city --scale <scale>` (seed 42), so it runs
 anywhere; `--keep` reuses that database when it is already filled.

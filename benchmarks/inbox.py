@@ -8,8 +8,9 @@ middleware, session, access checks, the counts per filter value, the page of cas
 template, signed in as a real operator of the demo city. Nothing is written to the database:
 sessions are signed cookies and sign-in does not touch `last_login`.
 
-The database must hold the demo city (`generate_city --scale 1.0`) and be migrated (the
-search column and indexes come from migration tickets 0003). Budgets (DESIGN §6): p95 ≤ 50 ms
+The database must hold the demo city at scale 1.0 (about 1 M cases), migrated and analysed;
+one command builds it into `ascolto_city`: `make city` (`CITY_URL=… make city` for another
+database). Budgets (DESIGN §6): p95 ≤ 50 ms
 for a filtered inbox page, ≤ 100 ms for a search. `--explain` prints EXPLAIN ANALYZE of the
 main queries of each scenario.
 """
@@ -190,9 +191,9 @@ def _explain(user: Any, params: dict[str, str]) -> None:
 
     base = _base(user, params)
     counts = base.order_by().values("status", "channel_id", "kind").annotate(n=inbox.Count("id"))
-    # The page as the view reads it: with the citizen, channel, theme, office, team and
-    # assignee of each row in the same query.
-    page = base.select_related(*inbox.PAGE_RELATED).order_by("-created_at", "-id")[:25]
+    # The page as the view reads it (the citizen, channel, theme, office, team and assignee of
+    # its rows come after it, by primary key).
+    page = base.order_by("-created_at", "-id")[:25]
     # The live look the page makes every few seconds: new cases since the page was shown, and
     # the rows on the page changed since the last look.
     since = timezone.now() - timedelta(minutes=5)

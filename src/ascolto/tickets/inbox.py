@@ -27,7 +27,10 @@ from ascolto.tickets.models import Theme, Ticket
 from ascolto.tickets.sla import DUE_SOON
 
 PAGE_SIZE = 25
-# What a row of the inbox shows besides the case itself, read in the same query.
+# What a row of the inbox shows besides the case itself, read after the page by primary key
+# (one small query per relation). Joined into the page's query instead, the seven tables cost
+# PostgreSQL 16–80 ms of planning on a loaded machine over a million cases (the execution took
+# 1 ms), and made it join every match before sorting in the office operator's view.
 PAGE_RELATED = ("channel", "theme", "office", "team", "assignee", "citizen")
 MAX_PAGE = 200  # offset paging, bounded: past 5,000 rows a filter finds the case faster
 # Counting stops past this many cases: grouping a million rows costs ~1 s, and "more than
@@ -146,7 +149,7 @@ def sorted_page(
     """One page of `base` in the order asked (relevance first when searching, unless
     `by_relevance` is False)."""
     page = max(1, min(page, MAX_PAGE))
-    qs = base.select_related(*PAGE_RELATED)
+    qs = base.prefetch_related(*PAGE_RELATED)
     sort = query.sort if query.sort in SORTS else ""
     if by_relevance is None:
         by_relevance = bool(query.text) and not sort
@@ -173,7 +176,7 @@ def changed_since(scope: QuerySet[Ticket], ids: Sequence[int], since: datetime) 
         return []
     return list(
         scope.filter(pk__in=list(ids), updated_at__gt=since)
-        .select_related(*PAGE_RELATED)
+        .select_related(*PAGE_RELATED)  # a few rows by primary key: the join plans quickly
         .order_by("pk")
     )
 
