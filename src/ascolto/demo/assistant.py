@@ -42,9 +42,7 @@ GREETING = (
     "operatore o di inviare un modulo, il Comune ti ricontatterà su questa chat."
 )
 
-# A node: (letter, label, kind, details). details: "article" (slug), "text", "url", "phone",
-# "handoff", "theme", "fields", "children" (a list of nodes).
-Node = tuple[str, str, str, dict[str, Any]]
+Node = menus.NodeSpec  # (letter, label, kind, details): see `menus.add_tree`
 
 
 def _card(letter: str, label: str, slug: str) -> Node:
@@ -126,15 +124,7 @@ MENU: list[Node] = [
             ],
         },
     ),
-    (
-        "D",
-        "Numeri utili ed emergenze",
-        "card",
-        {
-            "text": "Emergenze: 112 (numero unico europeo).\nPolizia locale: 02 0208.\nContact center del Comune: 020202, dal lunedì al sabato dalle 8 alle 20.\nGuardia medica: 116117.",
-            "url": "https://www.comune.milano.demo/numeri-utili",
-        },
-    ),
+    _card("D", "Numeri utili ed emergenze", "numeri-utili-emergenze"),
     (
         "E",
         "Tasse: TARI e IMU",
@@ -231,30 +221,6 @@ MENU: list[Node] = [
 ]
 
 
-def _add(
-    version: MenuVersion, nodes: list[Node], parent: MenuNode | None, articles: dict[str, Article]
-) -> int:
-    count = 0
-    for position, (letter, label, kind, details) in enumerate(nodes, start=1):
-        node = MenuNode.objects.create(
-            version=version,
-            parent=parent,
-            letter=letter,
-            position=position,
-            label=label,
-            kind=kind,
-            text=details.get("text", ""),
-            article=articles.get(details.get("article", "")),
-            url=details.get("url", ""),
-            phone=details.get("phone", ""),
-            fields=details.get("fields", []),
-            handoff=details.get("handoff", ""),
-            theme_code=details.get("theme", ""),
-        )
-        count += 1 + _add(version, details.get("children", []), node, articles)
-    return count
-
-
 def seed_menu() -> MenuVersion | None:
     """The published version of the demo city's menu: made and published the first time (the
     articles must be seeded first); afterwards whatever the editors made of it (None when they
@@ -265,7 +231,7 @@ def seed_menu() -> MenuVersion | None:
     with transaction.atomic():
         draft = menus.new_menu(MENU_CODE, MENU_NAME, greeting=GREETING)
         articles = {a.slug: a for a in Article.objects.all()}
-        _add(draft, MENU, None, articles)
+        menus.add_tree(draft, MENU, articles)
         return menus.publish(draft)
 
 
