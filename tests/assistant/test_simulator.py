@@ -6,7 +6,16 @@ from __future__ import annotations
 import pytest
 
 from ascolto.assistant import editing, menus
-from ascolto.assistant.models import MenuNode, MenuVersion, Reply, Session, Turn, Unanswered
+from ascolto.assistant.engine import IDLE
+from ascolto.assistant.models import (
+    MenuNode,
+    MenuVersion,
+    Reply,
+    Session,
+    SurveyAnswer,
+    Turn,
+    Unanswered,
+)
 from ascolto.assistant.simulator import simulate
 from ascolto.core.errors import InvalidInput
 from tests import personas
@@ -83,3 +92,20 @@ def test_validate_holds_a_node_to_the_editors_rule(menu: MenuVersion, cast: pers
     assert len(found) == 3
     with pytest.raises(InvalidInput, match="articolo|http|tema"):
         menus.publish(draft, cast.administrator)
+
+
+def test_ten_minutes_of_silence_bring_the_survey_once_and_its_answers_go_nowhere(
+    menu: MenuVersion,
+) -> None:
+    outs = simulate(menu, [IDLE, "ciao", "B", IDLE, "survey:no", "no", IDLE, "D", IDLE])
+    texts = [o.text for o in outs]
+    assert texts[0].startswith("Nessun questionario: la conversazione non è ancora iniziata")
+    survey = next(o for o in outs if o.text == "Ti sono stato utile?")
+    assert [c.id for c in survey.choices] == ["survey:yes", "survey:no"]
+    assert texts.count("Ti sono stato utile?") == 1
+    assert any(t.startswith("Grazie! Ci sono argomenti") for t in texts)
+    assert any(t.startswith("Grazie per il tuo aiuto") for t in texts)
+    notes = [o.text for o in outs if o.style == "note"]
+    assert len(notes) == 3 and "già stato inviato" in notes[1]
+    assert "passata a un operatore" in notes[2]  # D: the hand-off
+    assert not SurveyAnswer.objects.exists() and not Session.objects.exists()
