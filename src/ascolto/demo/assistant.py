@@ -452,9 +452,9 @@ def _date_intake(channel: Any, wamids: list[str], start: datetime, played_from: 
         return
     messages.update(created_at=F("sent_at"))
     conversations = set(messages.values_list("conversation_id", flat=True))
-    Identity.objects.filter(
-        conversations__in=conversations, created_at__gte=played_from
-    ).update(created_at=start)
+    Identity.objects.filter(conversations__in=conversations, created_at__gte=played_from).update(
+        created_at=start
+    )
     for ticket in Ticket.objects.filter(
         conversations__in=conversations, updated_at__gte=played_from
     ):
