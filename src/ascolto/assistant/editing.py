@@ -6,7 +6,9 @@ is written, with messages that say what is wrong and on which field, so the edit
 beside the field; `menus.validate` checks the whole tree again before publishing.
 
 - `NodeInput`: what the editor submits for one node;
-- `node_errors(version, values, node=, parent=)`: the problems of `values`, by field;
+- `node_errors(version, values, node=, parent=)`: the problems of `values`, by field (a
+  node's own rule is `menus.node_problems`, which `menus.validate` applies too; here the
+  place in the tree besides);
 - `add_node`, `update_node`, `move_node`, `delete_node`, `reletter`: the edits of the tree;
 - `set_greeting`, `discard_draft`: the draft as a whole; `create_menu`: a new menu;
 - `next_letter`: the first letter free under a parent;
@@ -161,8 +163,6 @@ def node_errors(
         ):
             add("parent", _("Una voce non si sposta sotto sé stessa o sotto una sua voce."))
 
-    for name, message in node_problems(values):
-        add(name, message)
     if LETTER.match(values.letter):
         siblings = version.nodes.filter(parent=parent, letter=values.letter)
         if node is not None:
@@ -174,6 +174,8 @@ def node_errors(
                 _("La lettera «%(letter)s» è già usata da «%(label)s» nello stesso menu.")
                 % {"letter": values.letter, "label": other.label},
             )
+    for name, message in node_problems(values):  # the rule `menus.validate` applies too
+        add(name, message)
     if node is not None and values.kind != MenuNode.Kind.SUBMENU:
         below = node.children.count()
         if below:
