@@ -31,6 +31,7 @@ from ascolto.assistant.models import (
     Unanswered,
 )
 from ascolto.knowledge.models import Article
+from ascolto.tickets.codes import ALPHABET
 
 MENU_CODE = "milano"
 MENU_NAME = "Assistente virtuale WhatsApp"
@@ -436,13 +437,16 @@ def _play_session(
         ).update(at=F("at") + later)
         SurveyAnswer.objects.filter(session=session).update(answered_at=F("answered_at") + later)
     _move(session.pk, start - session.started_at)
-    _date_intake(channel, wamids, start, played_from)
+    _date_intake(channel, wamids, start, played_from, rnd)
 
 
-def _date_intake(channel: Any, wamids: list[str], start: datetime, played_from: datetime) -> None:
+def _date_intake(
+    channel: Any, wamids: list[str], start: datetime, played_from: datetime, rnd: random.Random
+) -> None:
     """What intake stored for a form or a hand-off carries the messages' times already; the
     rows Django dates when they are written (a message's registration, a new identity, a
-    case's last change) take those times too."""
+    case's last change) take those times too, and the case's public code is drawn from the
+    seeded `rnd` (intake draws it from the system's CSPRNG), so a seed gives the same city."""
     from ascolto.channels.models import Message
     from ascolto.citizens.models import Identity
     from ascolto.tickets.models import Ticket
@@ -459,7 +463,16 @@ def _date_intake(channel: Any, wamids: list[str], start: datetime, played_from: 
         conversations__in=conversations, updated_at__gte=played_from
     ):
         last = ticket.events.order_by("-at").values_list("at", flat=True).first()
-        Ticket.objects.filter(pk=ticket.pk).update(updated_at=last or ticket.created_at)
+        code = _code(rnd)
+        while Ticket.objects.filter(code=code).exists():
+            code = _code(rnd)
+        Ticket.objects.filter(pk=ticket.pk).update(updated_at=last or ticket.created_at, code=code)
+
+
+def _code(rnd: random.Random) -> str:
+    """A public code as `tickets.codes.new_code` makes it, from the seeded `rnd`."""
+    chars = "".join(rnd.choice(ALPHABET) for _ in range(12))
+    return f"{chars[:4]}-{chars[4:8]}-{chars[8:]}"
 
 
 def disconnect(channel: Any) -> None:
