@@ -12,6 +12,8 @@ from django.core.management import call_command
 from django.db.models import Count, Q
 from django.utils import timezone
 
+from ascolto.analytics.period import Period
+from ascolto.analytics.queries import chatbot_figures
 from ascolto.assistant.models import Menu, Reply, Turn
 from ascolto.assistant.models import Session as AssistantSession
 from ascolto.channels.models import Channel, Message, WebhookDelivery
@@ -147,8 +149,38 @@ def _check_assistant() -> None:
     assert turns.filter(direction="in", kind="choice").exclude(node_key="").exists()
     replies = Reply.objects.filter(session__in=sessions)
     assert replies.filter(status="sent").count() >= turns.filter(direction="in").count()
-    assert all(r.startswith("wamid.") for r in replies.values_list("external_id", flat=True))
+    sent = replies.filter(status="sent").values_list("external_id", flat=True)
+    assert all(r.startswith("wamid.") for r in sent)
+    # Only the surveys of the sessions handed to an operator are not sent.
+    assert set(replies.exclude(status="sent").values_list("status", "purpose")) <= {
+        ("cancelled", "survey")
+    }
     assert not replies.exclude(recipient="").exists()  # no number kept once sent
+    # Forms and hand-offs opened cases through intake, dated in the month, with their node's
+    # theme; the hand-off's case carries the transcript to the console's queue.
+    form = version.nodes.get(parent=None, letter="I")
+    handoff = version.nodes.get(parent=None, letter="L")
+    assert turns.filter(kind=Turn.Kind.FORM_SUBMITTED, node_key=form.key).exists()
+    assert turns.filter(direction="out", kind=Turn.Kind.HANDOFF, node_key=handoff.key).exists()
+    today = timezone.now() - timedelta(hours=12)
+    reports = Ticket.objects.filter(description__startswith="Modulo «Segnala un problema»")
+    assert reports.exists() and not reports.filter(created_at__gte=today).exists()
+    assert set(reports.values_list("theme__code", flat=True)) == {"verde-pubblico"}
+    for description in reports.values_list("description", flat=True):
+        assert "- In quale via o piazza?: " in description
+    operator = Ticket.objects.filter(description__contains="Conversazione con l'assistente:")
+    assert operator.exists() and not operator.filter(created_at__gte=today).exists()
+    assert set(operator.values_list("theme__code", flat=True)) == {"altro-generico"}
+    assert operator.filter(status="new", assignee__isnull=True).exists()  # the console's queue
+    assert not Message.objects.filter(
+        conversation__tickets__in=[*reports, *operator], created_at__gte=today
+    ).exists()
+    # The survey: sent by the tick, answered in about one session in six.
+    figures = chatbot_figures(
+        Period(timezone.localdate() - timedelta(days=40), timezone.localdate())
+    )
+    assert figures.survey["asked"] > figures.survey["answered"] >= 1
+    assert sum(r["n"] for r in figures.forms) >= 1 and sum(r["n"] for r in figures.handoffs) >= 1
 
 
 @pytest.mark.django_db(transaction=True)

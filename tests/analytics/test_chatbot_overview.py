@@ -21,6 +21,7 @@ from ascolto.analytics.period import Period
 from ascolto.assistant import menus
 from ascolto.assistant.models import MenuNode, MenuVersion, Session, SurveyAnswer, Turn, Unanswered
 from ascolto.core.tables import Dashboard
+from ascolto.knowledge.models import Article
 from tests import personas
 
 pytestmark = pytest.mark.django_db
@@ -49,6 +50,9 @@ def _menu() -> tuple[MenuVersion, dict[str, MenuNode]]:
             label="Refezione scolastica",
             kind="card",
             text="Le iscrizioni si fanno online.",
+            article=Article.objects.create(
+                slug="refezione", title="Refezione scolastica", summary="Online.", body="..."
+            ),
         ),
         "operator": MenuNode.objects.create(
             version=draft,

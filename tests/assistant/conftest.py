@@ -30,110 +30,110 @@ PHONE_NUMBER_ID = "1234567890"
 _ids = itertools.count(1)
 
 
+MENU: list[menus.NodeSpec] = [
+    (
+        "A",
+        "Anagrafe",
+        "submenu",
+        {
+            "text": "Servizi dell'anagrafe:",
+            "children": [
+                ("A", "Carta d'identità", "card", {"article": "carta-identita"}),
+                (
+                    "B",
+                    "Certificati online",
+                    "link",
+                    {
+                        "text": "Scarica i certificati anagrafici dal portale.",
+                        "url": "https://www.comune.example.it/certificati",
+                    },
+                ),
+            ],
+        },
+    ),
+    (
+        "B",
+        "Rifiuti e TARI",
+        "card",
+        {"article": "tari", "text": "La TARI si paga in due rate, il 16 aprile e il 16 novembre."},
+    ),
+    (
+        "C",
+        "Segnala un guasto",
+        "form",
+        {
+            "text": "Segnala un lampione spento o una buca.",
+            "theme": "tari-dichiarazione",
+            "fields": [
+                {"name": "via", "label": "In quale via?", "type": "text", "required": True},
+                {
+                    "name": "email",
+                    "label": "Un indirizzo email?",
+                    "type": "email",
+                    "required": False,
+                },
+                {
+                    "name": "tipo",
+                    "label": "Che cosa?",
+                    "type": "choice",
+                    "choices": ["Lampione", "Buca"],
+                    "required": True,
+                },
+            ],
+        },
+    ),
+    (
+        "D",
+        "Parla con un operatore",
+        "handoff",
+        {"handoff": "operator", "theme": "tari-dichiarazione"},
+    ),
+    (
+        "E",
+        "Numeri utili",
+        "handoff",
+        {"handoff": "phone", "phone": "020202", "text": "Chiama il contact center:"},
+    ),
+    (
+        "F",
+        "Scrivi al Comune",
+        "handoff",
+        {"handoff": "scrivi", "url": "https://ascolto.comune.example.it/scrivi/"},
+    ),
+]
+
+
 def build_menu(user: Any = None) -> MenuVersion:
-    """The published menu `comune`: A submenu (a card of an article, a link), B card, C form,
-    D hand-off to an operator, E the contact number, F Scrivi."""
-    article = Article.objects.create(
-        slug="carta-identita",
-        title="Carta d'identità elettronica",
-        summary="Si richiede su appuntamento all'anagrafe, porta una fototessera.",
-        body="...",
-        keywords="carta identità, documento, CIE",
-        url="https://www.comune.example.it/cie",
-    )
-    Article.objects.create(
-        slug="passi-carrabili",
-        title="Passo carrabile",
-        summary="Il permesso per il passo carrabile si chiede allo sportello mobilità.",
-        body="...",
-        keywords="passo carrabile, permesso, cancello",
-        url="https://www.comune.example.it/passo-carrabile",
-    )
+    """The published menu `comune` (`MENU`): A submenu (a card of an article, a link), B card,
+    C form, D hand-off to an operator, E the contact number, F Scrivi."""
+    articles = [
+        Article.objects.create(
+            slug="carta-identita",
+            title="Carta d'identità elettronica",
+            summary="Si richiede su appuntamento all'anagrafe, porta una fototessera.",
+            body="...",
+            keywords="carta identità, documento, CIE",
+            url="https://www.comune.example.it/cie",
+        ),
+        Article.objects.create(
+            slug="passi-carrabili",
+            title="Passo carrabile",
+            summary="Il permesso per il passo carrabile si chiede allo sportello mobilità.",
+            body="...",
+            keywords="passo carrabile, permesso, cancello",
+            url="https://www.comune.example.it/passo-carrabile",
+        ),
+        Article.objects.create(
+            slug="tari",
+            title="TARI, la tassa sui rifiuti",
+            summary="La TARI si paga in due rate.",
+            body="...",
+            keywords="tari, rifiuti, tassa",
+            url="https://www.comune.example.it/tari",
+        ),
+    ]
     draft = menus.new_menu("comune", "Menu del Comune", user)
-    anagrafe = MenuNode.objects.create(
-        version=draft,
-        letter="A",
-        position=1,
-        label="Anagrafe",
-        kind="submenu",
-        text="Servizi dell'anagrafe:",
-    )
-    MenuNode.objects.create(
-        version=draft,
-        parent=anagrafe,
-        letter="A",
-        position=1,
-        label="Carta d'identità",
-        kind="card",
-        article=article,
-    )
-    MenuNode.objects.create(
-        version=draft,
-        parent=anagrafe,
-        letter="B",
-        position=2,
-        label="Certificati online",
-        kind="link",
-        text="Scarica i certificati anagrafici dal portale.",
-        url="https://www.comune.example.it/certificati",
-    )
-    MenuNode.objects.create(
-        version=draft,
-        letter="B",
-        position=2,
-        label="Rifiuti e TARI",
-        kind="card",
-        text="La TARI si paga in due rate, il 16 aprile e il 16 novembre.",
-        url="https://www.comune.example.it/tari",
-    )
-    MenuNode.objects.create(
-        version=draft,
-        letter="C",
-        position=3,
-        label="Segnala un guasto",
-        kind="form",
-        text="Segnala un lampione spento o una buca.",
-        theme_code="tari-dichiarazione",
-        fields=[
-            {"name": "via", "label": "In quale via?", "type": "text", "required": True},
-            {"name": "email", "label": "Un indirizzo email?", "type": "email", "required": False},
-            {
-                "name": "tipo",
-                "label": "Che cosa?",
-                "type": "choice",
-                "choices": ["Lampione", "Buca"],
-                "required": True,
-            },
-        ],
-    )
-    MenuNode.objects.create(
-        version=draft,
-        letter="D",
-        position=4,
-        label="Parla con un operatore",
-        kind="handoff",
-        handoff="operator",
-        theme_code="tari-dichiarazione",
-    )
-    MenuNode.objects.create(
-        version=draft,
-        letter="E",
-        position=5,
-        label="Numeri utili",
-        kind="handoff",
-        handoff="phone",
-        phone="020202",
-        text="Chiama il contact center:",
-    )
-    MenuNode.objects.create(
-        version=draft,
-        letter="F",
-        position=6,
-        label="Scrivi al Comune",
-        kind="handoff",
-        handoff="scrivi",
-        url="https://ascolto.comune.example.it/scrivi/",
-    )
+    menus.add_tree(draft, MENU, {a.slug: a for a in articles})
     return menus.publish(draft, user)
 
 

@@ -10,7 +10,15 @@ import pytest
 from django.test import Client
 
 from ascolto.assistant import menus
-from ascolto.assistant.models import MenuNode, MenuVersion, Reply, Session, Turn, Unanswered
+from ascolto.assistant.models import (
+    MenuNode,
+    MenuVersion,
+    Reply,
+    Session,
+    SurveyAnswer,
+    Turn,
+    Unanswered,
+)
 from ascolto.knowledge.models import Article
 from tests import personas
 from tests.assistant.conftest import node
@@ -484,7 +492,7 @@ def test_the_tree_shows_what_forbids_publishing_and_what_whatsapp_shows_otherwis
     assert page.context["problem_count"] == 1
     assert "Ha 13 voci: su WhatsApp una lista ne porta al più 10" in html
     assert "il titolo si ferma a 24 caratteri («D. Parla con un operato…»)" in html
-    assert html.count("Scheda senza articolo") == 1  # «B. Rifiuti e TARI», text only
+    assert "Scheda senza articolo" not in html  # a problem now, not a note
     assert html.index(f'id="node-{empty.pk}"') < html.index("Un sottomenu ha almeno una voce.")
 
 
@@ -579,6 +587,34 @@ def test_the_simulator_shows_an_edit_of_the_draft_and_the_web_chat(
     [turn] = editor.get(url).context["turns"]
     assert turn["replies"][-1]["style"] == "text"
     assert "*A* Anagrafe" in turn["replies"][-1]["text"]
+
+
+def test_the_simulator_previews_the_survey_after_inactivity(
+    editor: Client, draft: MenuVersion
+) -> None:
+    url = f"/console/assistente/versioni/{draft.pk}/simulatore/"
+    assert 'name="idle"' in editor.get(url).content.decode()
+    editor.post(url, {"text": "ciao"})
+    editor.post(url, {"text": "B"})
+    response = editor.post(url, {"idle": "1"}, follow=True)
+    turns = response.context["turns"]
+    assert turns[-1]["idle"] and turns[-1]["said"] == "10 minuti senza messaggi"
+    [survey] = turns[-1]["replies"]
+    assert survey["text"] == "Ti sono stato utile?" and survey["style"] == "buttons"
+    assert [c["id"] for c in survey["choices"]] == ["survey:yes", "survey:no"]
+    assert "10 minuti senza messaggi" in response.content.decode()
+    editor.post(url, {"choice": "survey:yes", "said": "Sì"})
+    response = editor.post(url, {"text": "Gli orari delle piscine"}, follow=True)
+    turns = response.context["turns"]
+    assert turns[-2]["replies"][0]["text"].startswith("Grazie! Ci sono argomenti")
+    assert turns[-1]["replies"][0]["text"].startswith("Grazie per il tuo aiuto")
+    # Once per session: ten more minutes bring a note, not a second survey.
+    response = editor.post(url, {"idle": "1"}, follow=True)
+    [note] = response.context["turns"][-1]["replies"]
+    assert note["style"] == "note" and "già stato inviato" in note["text"]
+    # Nothing of it is stored: no session, no survey answer.
+    assert Session.objects.count() == 0
+    assert SurveyAnswer.objects.count() == 0
 
 
 def test_the_simulator_over_htmx_returns_the_conversation(

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
-from ascolto.assistant.models import MenuVersion, Session, Turn, Unanswered
+from ascolto.assistant.models import MenuVersion, Session, SurveyAnswer, Turn, Unanswered
 from ascolto.channels.models import Message
 from ascolto.web.views.scrivi.assistant import COOKIE
 from tests.assistant.conftest import node
@@ -55,3 +55,44 @@ def test_an_empty_message_is_refused_clearly(menu: MenuVersion) -> None:
     answer = Client().post("/scrivi/assistente/", {"text": "  "})
     assert answer.status_code == 400
     assert "Scrivi una domanda" in answer.content.decode()
+
+
+def test_the_web_chat_offers_the_survey_once_and_stores_the_answers(menu: MenuVersion) -> None:
+    client = Client()
+    assert 'data-survey-after="600"' in client.get("/scrivi/assistente/").content.decode()
+    # Ending before writing anything: no session is made, nothing to ask.
+    html = client.post("/scrivi/assistente/", {"survey": "end"}).content.decode()
+    assert "Conversazione terminata" in html and not Session.objects.exists()
+
+    client.post("/scrivi/assistente/", {"text": "ciao"})
+    # An answer to a survey never offered is not taken: the menu instead.
+    html = client.post("/scrivi/assistente/", {"choice": "survey:yes"}).content.decode()
+    assert "Scegli un argomento" in html and not SurveyAnswer.objects.exists()
+    client.post("/scrivi/assistente/", {"text": "B"})
+
+    # The page's timer, after ten minutes of silence.
+    survey = client.post(
+        "/scrivi/assistente/", {"survey": "idle"}, headers={"HX-Request": "true"}
+    ).content.decode()
+    assert "Ti sono stato utile?" in survey
+    assert 'value="survey:yes"' in survey and 'value="survey:no"' in survey
+    session = Session.objects.get()
+    assert session.survey_sent_at is not None
+    asked = SurveyAnswer.objects.get()
+    assert asked.path == "B" and asked.answered_at is None
+
+    html = client.post("/scrivi/assistente/", {"choice": "survey:yes", "label": "Sì"}).content
+    assert "Ci sono argomenti" in html.decode()
+    html = client.post("/scrivi/assistente/", {"text": "Gli orari delle piscine"}).content
+    assert "Grazie per il tuo aiuto" in html.decode()
+    asked.refresh_from_db()
+    assert asked.useful is True and asked.suggestion == "Gli orari delle piscine"
+
+    # Once per session: the timer again gets nothing; ending now ends the session.
+    again = client.post("/scrivi/assistente/", {"survey": "idle"}, headers={"HX-Request": "true"})
+    assert again.status_code == 204
+    html = client.post("/scrivi/assistente/", {"survey": "end"}).content.decode()
+    assert "Conversazione terminata" in html
+    session.refresh_from_db()
+    assert session.ended_at is not None and session.state == {}
+    assert SurveyAnswer.objects.count() == 1

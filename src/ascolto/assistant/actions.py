@@ -6,6 +6,7 @@ survey and the end of idle sessions (the engine itself is `engine.py`; decision 
   replies are queued as `Reply` rows and sent after commit; a form submitted, a hand-off, and
   every message of a session with an operator go on to intake;
 - `web_turn(token, text, choice)`: a turn of the web chat, answered in the response;
+- `web_pause(token, ending)`: the web chat's survey, after its silence or when it is ended;
 - `send_due(ids, now)`: send the queued replies that are due (the survey too), in order per
   session; "sent" only when the Graph API accepted; transient failures retried with backoff
   while WhatsApp's window lasts; the recipient is erased from the row once it is sent or given
@@ -27,6 +28,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from ascolto.assistant import engine, sender
 from ascolto.assistant.engine import Bot, Out, Step
@@ -627,9 +629,45 @@ def web_turn(token: str, text: str, choice: str = "", now: datetime | None = Non
             key=key, kind=Session.Kind.WEB, channel="web", version=version, started_at=now
         )
         new = True
+    if choice.startswith("survey:") and (new or session.survey_sent_at is None):
+        choice = "menu"  # a survey's answer is taken only once the survey was offered
     step = Bot(session, now, unlimited=True).turn(text, choice, new=new)
     batch = _Batch(now)
     _record(session, step, now, None, batch)
     batch.save()
     # WhatsApp's *bold* marks read as asterisks on a web page.
     return [replace(o, text=_BOLD.sub(r"\1", o.text)) for o in step.outs]
+
+
+@transaction.atomic
+def web_pause(token: str, *, ending: bool, now: datetime | None = None) -> list[Out]:
+    """The web chat's visitor went silent for SURVEY_AFTER (the page's timer asks) or ended the
+    chat (`ending`): the survey, offered once per session, as WhatsApp's tick sends it (its
+    answers are turns of `web_turn`, stored per session and menu path). Ending once the survey
+    was offered ends the session (its state emptied) with a goodbye. [] when there is nothing
+    to say: no session, or silence after the survey."""
+    now = now or timezone.now()
+    key = engine.session_key(Session.Kind.WEB, "web", token)
+    session = (
+        Session.objects.select_for_update()
+        .filter(key=key, ended_at__isnull=True)
+        .order_by("-pk")
+        .first()
+    )
+    if session is None:
+        return []
+    if session.last_at + engine.SESSION_IDLE <= now:
+        _end(session)
+        return []
+    if session.survey_sent_at is None:
+        session.survey_sent_at = now
+        session.save(update_fields=["survey_sent_at"])
+        SurveyAnswer.objects.get_or_create(
+            session=session,
+            defaults={"path": str(session.state.get("path") or ""), "asked_at": now},
+        )
+        return [engine.survey_out()]
+    if not ending:
+        return []
+    _end(session)
+    return [Out(_("Conversazione terminata. Grazie e a presto!"))]

@@ -6,7 +6,9 @@ is written, with messages that say what is wrong and on which field, so the edit
 beside the field; `menus.validate` checks the whole tree again before publishing.
 
 - `NodeInput`: what the editor submits for one node;
-- `node_errors(version, values, node=, parent=)`: the problems of `values`, by field;
+- `node_errors(version, values, node=, parent=)`: the problems of `values`, by field (a
+  node's own rule is `menus.node_problems`, which `menus.validate` applies too; here the
+  place in the tree besides);
 - `add_node`, `update_node`, `move_node`, `delete_node`, `reletter`: the edits of the tree;
 - `set_greeting`, `discard_draft`: the draft as a whole; `create_menu`: a new menu;
 - `next_letter`: the first letter free under a parent;
@@ -21,7 +23,6 @@ import string
 import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlsplit
 
 from django.db import transaction
 from django.db.models import Max
@@ -30,23 +31,18 @@ from django.utils.translation import ngettext
 
 from ascolto.assistant.engine import MAX_BUTTON_TITLE
 from ascolto.assistant.menus import (
-    FIELD_TYPES,
     LETTER,
     MAX_BUTTONS,
     MAX_ROW_TITLE,
     MAX_ROWS,
+    MAX_TEXT,
     Problem,
-    form_problems,
     new_menu,
+    node_problems,
 )
 from ascolto.assistant.models import Menu, MenuNode, MenuVersion
 from ascolto.core.errors import InvalidInput
 from ascolto.knowledge.models import Article
-from ascolto.tickets.models import Theme
-
-MAX_LABEL = 72
-MAX_TEXT = 4096  # a WhatsApp text message's body
-MAX_FIELDS = 20
 
 # What each kind of node keeps; the other fields are emptied when it is saved, so a node turned
 # from a link into a card does not keep a link the engine might still follow.
@@ -121,15 +117,6 @@ def field_name(label: str) -> str:
     return name
 
 
-def web_address(url: str) -> bool:
-    """Whether `url` is an address a citizen's phone opens: http or https, with a host."""
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return False
-    return parts.scheme in ("http", "https") and bool(parts.netloc) and " " not in url
-
-
 def descendants(version: MenuVersion, pk: int) -> set[int]:
     """The primary keys of every node below the node `pk` of `version`."""
     children: dict[int | None, list[int]] = {}
@@ -176,11 +163,7 @@ def node_errors(
         ):
             add("parent", _("Una voce non si sposta sotto sé stessa o sotto una sua voce."))
 
-    if not values.letter:
-        add("letter", _("Scrivi la lettera della voce (per esempio A)."))
-    elif not LETTER.match(values.letter):
-        add("letter", _("La lettera è una o due lettere maiuscole o cifre, per esempio A o B2."))
-    else:
+    if LETTER.match(values.letter):
         siblings = version.nodes.filter(parent=parent, letter=values.letter)
         if node is not None:
             siblings = siblings.exclude(pk=node.pk)
@@ -191,25 +174,9 @@ def node_errors(
                 _("La lettera «%(letter)s» è già usata da «%(label)s» nello stesso menu.")
                 % {"letter": values.letter, "label": other.label},
             )
-    if not values.label:
-        add("label", _("Scrivi l'etichetta, il nome della voce che il cittadino sceglie."))
-    elif len(values.label) > MAX_LABEL:
-        add(
-            "label",
-            _("L'etichetta ha %(n)d caratteri: al più %(max)d.")
-            % {"n": len(values.label), "max": MAX_LABEL},
-        )
-    if len(values.text) > MAX_TEXT:
-        add(
-            "text",
-            _("Il testo ha %(n)d caratteri: un messaggio WhatsApp ne porta al più %(max)d.")
-            % {"n": len(values.text), "max": MAX_TEXT},
-        )
-
-    kind = values.kind
-    if kind not in MenuNode.Kind.values:
-        add("kind", _("Scegli il tipo della voce."))
-    if node is not None and kind != MenuNode.Kind.SUBMENU:
+    for name, message in node_problems(values):  # the rule `menus.validate` applies too
+        add(name, message)
+    if node is not None and values.kind != MenuNode.Kind.SUBMENU:
         below = node.children.count()
         if below:
             add(
@@ -223,63 +190,7 @@ def node_errors(
                 )
                 % {"n": below},
             )
-    if kind == MenuNode.Kind.CARD:
-        article = values.article
-        if article is None:
-            add("article", _("Una scheda informativa mostra un articolo: cercalo e sceglilo."))
-        elif not article.is_published or article.audience != Article.Audience.PUBLIC:
-            add(
-                "article",
-                _("L'articolo «%(title)s» non è pubblicato per i cittadini: scegline un altro.")
-                % {"title": article.title},
-            )
-    if kind == MenuNode.Kind.LINK and not values.url:
-        add("url", _("Un collegamento ha un indirizzo web (https://...)."))
-    if values.url and not web_address(values.url):
-        add(
-            "url",
-            _(
-                "L'indirizzo deve iniziare con http:// o https://, per esempio https://www.comune.it/."
-            ),
-        )
-    if kind == MenuNode.Kind.FORM:
-        for message in _fields_errors(values.fields):
-            add("fields", message)
-    if kind == MenuNode.Kind.HANDOFF:
-        if values.handoff not in MenuNode.Handoff.values:
-            add("handoff", _("Scegli a chi passa la conversazione."))
-        elif values.handoff == MenuNode.Handoff.SCRIVI and not values.url:
-            add("url", _("Il passaggio a Scrivi ha il collegamento alla pagina del modulo."))
-        elif values.handoff == MenuNode.Handoff.PHONE and not values.phone:
-            add("phone", _("Scrivi il numero di contatto, per esempio 020202."))
-        if values.phone and not re.fullmatch(r"\+?[0-9][0-9 ./-]{2,38}", values.phone):
-            add("phone", _("Il numero di contatto è fatto di cifre, per esempio 020202."))
-    if values.theme_code and not Theme.objects.filter(code=values.theme_code).exists():
-        add("theme_code", _("Il tema «%(code)s» non esiste.") % {"code": values.theme_code})
     return errors
-
-
-def _fields_errors(fields: list[dict[str, Any]]) -> list[str]:
-    """The problems of a form's fields: those the editor can say row by row first (a field
-    without a question or a type), then `menus.form_problems` (names, choices, patterns)."""
-    if len(fields) > MAX_FIELDS:
-        return [_("Un modulo ha al più %(max)d campi.") % {"max": MAX_FIELDS}]
-    problems: list[str] = []
-    for number, item in enumerate(fields, start=1):
-        if not item["label"]:
-            problems.append(
-                _("Il campo %(n)d non ha la domanda da fare al cittadino.") % {"n": number}
-            )
-        if not item["type"]:
-            problems.append(_("Il campo %(n)d non ha un tipo.") % {"n": number})
-        elif item["type"] not in FIELD_TYPES:
-            problems.append(
-                _("Il campo %(n)d ha un tipo sconosciuto: %(type)s.")
-                % {"n": number, "type": item["type"]}
-            )
-    if problems:
-        return problems
-    return form_problems(fields)
 
 
 def _locked_draft(version: MenuVersion) -> MenuVersion:
@@ -449,26 +360,13 @@ def notes(version: MenuVersion) -> list[Note]:
     (the engine's rules, `engine.Bot._menu_out`): a menu of more than `MAX_ROWS` entries is a
     lettered text, not a list; a list row's title («B. Etichetta») stops at `MAX_ROW_TITLE`
     characters, the whole label going in the row's description. Up to `MAX_BUTTONS` entries with
-    short titles are buttons. And a card without a knowledge article. Not errors: the version is
-    published all the same."""
+    short titles are buttons. Not errors: the version is published all the same."""
     nodes = list(version.nodes.all())
     children: dict[int | None, list[MenuNode]] = {}
     for node in nodes:
         children.setdefault(node.parent_id, []).append(node)
     by_pk = {node.pk: node for node in nodes}
-    found: list[Note] = [
-        # A card written before the editor asked for an article (the demo's, an import): the
-        # engine shows its text and link, and the editor asks for the article at its next save.
-        Note(
-            node,
-            _(
-                "Scheda senza articolo: mostra solo il suo testo. Sceglile un articolo della "
-                "base di conoscenza (l'editor lo chiede al prossimo salvataggio)."
-            ),
-        )
-        for node in nodes
-        if node.kind == MenuNode.Kind.CARD and node.article_id is None
-    ]
+    found: list[Note] = []
     for parent_id, group in children.items():
         parent = by_pk.get(parent_id) if parent_id is not None else None
         if parent is not None and parent.kind != MenuNode.Kind.SUBMENU:

@@ -876,6 +876,9 @@ class _Rollback(Exception):
     pass
 
 
+IDLE = "simula:inattivita"  # in `simulate`'s texts: SURVEY_AFTER of silence (the survey)
+
+
 def simulate(
     version: MenuVersion,
     texts: Sequence[str],
@@ -887,7 +890,8 @@ def simulate(
 ) -> list[Out]:
     """The replies the engine gives to `texts` on `version` (a draft too), nothing stored: the
     session lives in a transaction rolled back at the end. A text `node:<key>`, `menu`, `back`,
-    `survey:yes`, `opt:<n>` stands for a tap on that choice."""
+    `survey:yes`, `opt:<n>` stands for a tap on that choice; `IDLE` for ten minutes of silence,
+    which bring the survey (its answers are the engine's, stored nowhere)."""
     now = at or timezone.now()
     outs: list[Out] = []
     try:
@@ -896,6 +900,13 @@ def simulate(
                 key="simulator", kind=kind, version=version, started_at=now
             )
             for i, text in enumerate(texts):
+                if text == IDLE:
+                    now += SURVEY_AFTER
+                    step = _simulated_survey(session, now, started=i > 0)
+                    outs.extend(step.outs)
+                    if on_step is not None:
+                        on_step(step)
+                    continue
                 choice = text if _is_choice(text) else ""
                 bot = Bot(session, now, interactive=interactive, pinned=True)
                 step = bot.turn("" if choice else text, choice, new=i == 0)
@@ -906,6 +917,25 @@ def simulate(
     except _Rollback:
         pass
     return outs
+
+
+def _simulated_survey(session: Session, now: datetime, *, started: bool) -> Step:
+    """What SURVEY_AFTER of silence brings in the simulator: the survey, as the tick sends it
+    on WhatsApp and the web chat offers it (once per session, never with an operator); or a
+    note (style "note", not a message of the bot) saying why none comes."""
+    step = Step()
+    if not started:
+        note = _("Nessun questionario: la conversazione non è ancora iniziata.")
+    elif session.mode == Session.Mode.HANDOFF:
+        note = _("Nessun questionario: la conversazione è passata a un operatore.")
+    elif session.survey_sent_at is not None:
+        note = _("Nessun questionario: è già stato inviato in questa sessione.")
+    else:
+        session.survey_sent_at = now
+        step.outs.append(survey_out())
+        return step
+    step.outs.append(Out(note, style="note"))
+    return step
 
 
 def _is_choice(text: str) -> bool:

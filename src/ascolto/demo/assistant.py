@@ -11,7 +11,6 @@ assistant (benchmarks/chatbot.py) plays against the same menu.
 from __future__ import annotations
 
 import random
-import time
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -32,6 +31,7 @@ from ascolto.assistant.models import (
     Unanswered,
 )
 from ascolto.knowledge.models import Article
+from ascolto.tickets.codes import ALPHABET
 
 MENU_CODE = "milano"
 MENU_NAME = "Assistente virtuale WhatsApp"
@@ -42,9 +42,7 @@ GREETING = (
     "operatore o di inviare un modulo, il Comune ti ricontatterà su questa chat."
 )
 
-# A node: (letter, label, kind, details). details: "article" (slug), "text", "url", "phone",
-# "handoff", "theme", "fields", "children" (a list of nodes).
-Node = tuple[str, str, str, dict[str, Any]]
+Node = menus.NodeSpec  # (letter, label, kind, details): see `menus.add_tree`
 
 
 def _card(letter: str, label: str, slug: str) -> Node:
@@ -126,15 +124,7 @@ MENU: list[Node] = [
             ],
         },
     ),
-    (
-        "D",
-        "Numeri utili ed emergenze",
-        "card",
-        {
-            "text": "Emergenze: 112 (numero unico europeo).\nPolizia locale: 02 0208.\nContact center del Comune: 020202, dal lunedì al sabato dalle 8 alle 20.\nGuardia medica: 116117.",
-            "url": "https://www.comune.milano.demo/numeri-utili",
-        },
-    ),
+    _card("D", "Numeri utili ed emergenze", "numeri-utili-emergenze"),
     (
         "E",
         "Tasse: TARI e IMU",
@@ -231,30 +221,6 @@ MENU: list[Node] = [
 ]
 
 
-def _add(
-    version: MenuVersion, nodes: list[Node], parent: MenuNode | None, articles: dict[str, Article]
-) -> int:
-    count = 0
-    for position, (letter, label, kind, details) in enumerate(nodes, start=1):
-        node = MenuNode.objects.create(
-            version=version,
-            parent=parent,
-            letter=letter,
-            position=position,
-            label=label,
-            kind=kind,
-            text=details.get("text", ""),
-            article=articles.get(details.get("article", "")),
-            url=details.get("url", ""),
-            phone=details.get("phone", ""),
-            fields=details.get("fields", []),
-            handoff=details.get("handoff", ""),
-            theme_code=details.get("theme", ""),
-        )
-        count += 1 + _add(version, details.get("children", []), node, articles)
-    return count
-
-
 def seed_menu() -> MenuVersion | None:
     """The published version of the demo city's menu: made and published the first time (the
     articles must be seeded first); afterwards whatever the editors made of it (None when they
@@ -265,7 +231,7 @@ def seed_menu() -> MenuVersion | None:
     with transaction.atomic():
         draft = menus.new_menu(MENU_CODE, MENU_NAME, greeting=GREETING)
         articles = {a.slug: a for a in Article.objects.all()}
-        _add(draft, MENU, None, articles)
+        menus.add_tree(draft, MENU, articles)
         return menus.publish(draft)
 
 
@@ -273,11 +239,15 @@ def seed_menu() -> MenuVersion | None:
 
 PLAYED_DAYS = 30
 USERS_PER_MONTH = 3_700  # the city's active users on WhatsApp (demo/plan.py)
-SURVEY_SHARE = 0.17  # the citizens who answer the survey
+SURVEY_SHARE = 0.17  # the sessions whose citizen answers the survey (the city's first months)
+FORM_SHARE = 0.04  # the sessions that send the form «Segnala un problema»
+HANDOFF_SHARE = 0.05  # the sessions handed to an operator
+# A citizen's message: a text, or a tap on a button or list row (its id, its title).
+Said = str | tuple[str, str]
 # What citizens type, session by session (a letter chooses in the menu it was shown), with a
-# weight. No script submits the form or asks for an operator: those open cases, which would be
-# dated the day the demo is generated (the 020202 and Scrivi history has the city's cases).
-SCRIPTS: list[tuple[int, list[str]]] = [
+# weight. The sessions that send the form or ask for an operator are written by `_form` and
+# `_handoff`; one here leaves the form half-way, as some citizens do.
+SCRIPTS: list[tuple[int, list[Said]]] = [
     (12, ["Buongiorno", "C", "A"]),
     (8, ["Ciao", "E", "A", "menu", "J"]),
     (7, ["Salve", "B", "B", "indietro", "A"]),
@@ -296,6 +266,45 @@ SCRIPTS: list[tuple[int, list[str]]] = [
     (2, ["ciao", "A", "D", "indietro", "B"]),
     (2, ["Buongiorno", "F", "D"]),
 ]
+GREETINGS = ["Buongiorno", "Ciao", "Salve", "Buonasera", "ciao"]
+BROWSED: list[list[Said]] = [[], [], ["H", "B", "menu"], ["H", "A", "menu"], ["F", "menu"]]
+STREETS = [
+    "Via Padova 112",
+    "Viale Monza 45",
+    "Piazza Leonardo da Vinci",
+    "Via Lorenteggio 170",
+    "Parco Sempione, ingresso Arena",
+    "Via dei Missaglia 89",
+    "Corso Lodi 8",
+    "Via Novara 300",
+]
+DESCRIPTIONS = [  # by the form's problem (REPORT_FIELDS' choices)
+    [
+        "Un ramo grosso è caduto sul marciapiede e blocca il passaggio.",
+        "L'aiuola davanti alla scuola non viene tagliata da mesi.",
+    ],
+    [
+        "Sacchi di rifiuti e un materasso abbandonati accanto ai cassonetti.",
+        "Qualcuno ha lasciato calcinacci e mobili rotti sotto il ponte.",
+    ],
+    [
+        "Lo scivolo del parco giochi è rotto e ha un bordo tagliente.",
+        "Due panchine sono senza assi, i bambini rischiano di farsi male.",
+    ],
+    [
+        "La fontanella del parco perde acqua da una settimana.",
+        "Un cartello stradale è piegato e copre il semaforo.",
+    ],
+]
+EMAILS = ["g.bianchi@example.it", "marco.rossi@example.org", "sara.conti@example.net"]
+HANDOFF_QUESTIONS = [
+    "Ho prenotato la carta d'identità ma non ho ricevuto la conferma: potete verificare?",
+    "Devo pagare la TARI di un appartamento ereditato, a chi mi rivolgo?",
+    "Mi hanno rimosso l'auto in viale Monza, posso ritirarla oggi pomeriggio?",
+    "La domanda di contributo affitto risulta in istruttoria da due mesi, ci sono novità?",
+    "Mio figlio è celiaco: come chiedo la dieta speciale per la mensa?",
+    "Ho una multa per Area B ma avevo il permesso per disabili, come faccio?",
+]
 SUGGESTIONS = [
     "Gli orari delle piscine comunali",
     "Le date della pulizia strade per via",
@@ -304,18 +313,44 @@ SUGGESTIONS = [
 ]
 
 
+def _form(rnd: random.Random) -> list[Said]:
+    """A session that sends the form «I. Segnala un problema»: its four answers, the problem
+    tapped in the list or typed as its number, the email often left out."""
+    problem = rnd.randrange(len(DESCRIPTIONS))
+    label = str(REPORT_FIELDS[1]["choices"][problem])
+    return [
+        rnd.choice(GREETINGS),
+        *rnd.choice(BROWSED),
+        "I",
+        rnd.choice(STREETS),
+        (f"opt:{problem}", label) if rnd.random() < 0.7 else str(problem + 1),
+        rnd.choice(DESCRIPTIONS[problem]),
+        rnd.choice(EMAILS) if rnd.random() < 0.4 else "-",
+    ]
+
+
+def _handoff(rnd: random.Random) -> list[Said]:
+    """A session handed to an operator («L»), after a look at the menu or not; the citizen's
+    question then goes to the case the hand-off opened."""
+    looked: list[Said] = rnd.choice([[], [], ["C", "E", "menu"], ["E", "A", "menu"]])
+    return [rnd.choice(GREETINGS), *looked, "L", rnd.choice(HANDOFF_QUESTIONS)]
+
+
 def play_month(
     traffic: Any, channel: Any, horizon: datetime, scale: float, rnd: random.Random
 ) -> int:
     """Connect the demo's WhatsApp channel to the menu and play the last `PLAYED_DAYS` days of
     sessions through the engine: each citizen's messages are signed deliveries posted to the
     webhook and drained (`traffic`, demo/meta.py), the engine answers and its replies go to the
-    local Graph server; the survey is sent by the assistant's tick, and answered by about 17 %.
-    The engine dates what it stores with the current time, so each session, once played, is
-    moved back to its place in the month (every time of the session, its turns, replies,
-    questions and survey by the same amount). Returns the number of sessions."""
+    local Graph server. About `FORM_SHARE` of the sessions send the form and `HANDOFF_SHARE`
+    ask for an operator: both open a case through intake, with the theme of their node, the
+    hand-off's carrying the bot's transcript to the console's queue. The survey is sent by the
+    assistant's tick and answered in `SURVEY_SHARE` of the sessions. The messages carry their
+    time in the month, so what intake stores (messages, cases, their events) is dated there;
+    the engine dates what it stores with the current time, so each session, once played, is
+    moved back to its place (every time of the session, its turns, replies, questions and
+    survey by the same amount). Returns the number of sessions."""
     from ascolto.assistant import actions
-    from ascolto.channels.adapters.meta import replay as meta
 
     if seed_menu() is None:
         return 0
@@ -328,55 +363,116 @@ def play_month(
         first + timedelta(seconds=rnd.randrange(PLAYED_DAYS * 86_400 - 3_600))
         for _ in range(sessions)
     )
+    # Who does what, by quota (at least one of each, also in a small city), in random places.
+    order = list(range(sessions))
+    rnd.shuffle(order)
+    forms = set(order[: max(1, round(sessions * FORM_SHARE))])
+    handoffs = set(order[len(forms) : len(forms) + max(1, round(sessions * HANDOFF_SHARE))])
+    others = order[len(forms) + len(handoffs) :]
+    answering = set(others[: max(1, round(sessions * SURVEY_SHARE))])
     weights = [w for w, _s in SCRIPTS]
-    wamid = 0
     for n, start in enumerate(starts):
-        number = f"39351{rnd.randrange(10**7):07d}"
-        name = rnd.choice(("Giulia", "Marco", "Francesca", "Luca", "Sara", "Paolo", "Chiara"))
-        played_from = timezone.now()
-
-        def say(item: dict[str, Any], number: str = number, name: str = name) -> None:
-            traffic.whatsapp_many([(number, name, item)])
-
-        for text in rnd.choices(SCRIPTS, weights)[0][1]:
-            wamid += 1
-            say(meta.wa_text(f"wamid.DEMOBOT{n:05d}{wamid:06d}", number, text, int(time.time())))
-        session = (
-            Session.objects.filter(kind=Session.Kind.WHATSAPP, started_at__gte=played_from)
-            .order_by("-pk")
-            .first()
-        )
-        if session is None:
-            continue
-        actions.tick(now=timezone.now() + SURVEY_AFTER + timedelta(minutes=1))
-        if rnd.random() < SURVEY_SHARE:
-            useful = rnd.random() < 0.8
-            wamid += 1
-            say(
-                meta.wa_interactive(
-                    f"wamid.DEMOBOT{n:05d}{wamid:06d}",
-                    number,
-                    "survey:yes" if useful else "survey:no",
-                    "Sì" if useful else "No",
-                    int(time.time()),
-                )
-            )
-            if rnd.random() < 0.5:
-                wamid += 1
-                text = rnd.choice(SUGGESTIONS)
-                say(
-                    meta.wa_text(f"wamid.DEMOBOT{n:05d}{wamid:06d}", number, text, int(time.time()))
-                )
-            later = SURVEY_AFTER + timedelta(minutes=2)
-            Turn.objects.filter(
-                session=session, direction=Turn.Direction.INBOUND, kind=Turn.Kind.SURVEY
-            ).update(at=F("at") + later)
-            SurveyAnswer.objects.filter(session=session).update(
-                answered_at=F("answered_at") + later
-            )
-        _move(session.pk, start - session.started_at)
+        if n in forms:
+            script = _form(rnd)
+        elif n in handoffs:
+            script = _handoff(rnd)
+        else:
+            script = rnd.choices(SCRIPTS, weights)[0][1]
+        _play_session(traffic, channel, n, start, script, rnd, survey=n in answering)
     actions.tick()
     return len(starts)
+
+
+def _play_session(
+    traffic: Any,
+    channel: Any,
+    n: int,
+    start: datetime,
+    script: list[Said],
+    rnd: random.Random,
+    *,
+    survey: bool,
+) -> None:
+    """One citizen's session: `script` posted message by message, the survey sent by the tick
+    ten minutes later and, when `survey`, answered; then every time moved to `start`."""
+    from ascolto.assistant import actions
+    from ascolto.channels.adapters.meta import replay as meta
+
+    number = f"39351{rnd.randrange(10**7):07d}"
+    name = rnd.choice(("Giulia", "Marco", "Francesca", "Luca", "Sara", "Paolo", "Chiara"))
+    played_from = timezone.now()
+    at = int(start.timestamp())
+    wamids: list[str] = []
+
+    def say(said: Said) -> None:
+        wamid = f"wamid.DEMOBOT{n:05d}{len(wamids) + 1:03d}"
+        wamids.append(wamid)
+        if isinstance(said, tuple):
+            item = meta.wa_interactive(wamid, number, said[0], said[1], at, kind="list_reply")
+        else:
+            item = meta.wa_text(wamid, number, said, at)
+        traffic.whatsapp_many([(number, name, item)])
+
+    for said in script:
+        say(said)
+        at += rnd.randint(8, 90)
+    session = (
+        Session.objects.filter(kind=Session.Kind.WHATSAPP, started_at__gte=played_from)
+        .order_by("-pk")
+        .first()
+    )
+    if session is None:
+        return
+    actions.tick(now=timezone.now() + SURVEY_AFTER + timedelta(minutes=1))
+    if survey and session.mode != Session.Mode.HANDOFF:
+        at += int(SURVEY_AFTER.total_seconds()) + rnd.randint(30, 300)
+        useful = rnd.random() < 0.8
+        say((f"survey:{'yes' if useful else 'no'}:{session.pk}", "Sì" if useful else "No"))
+        if rnd.random() < 0.5:
+            at += rnd.randint(20, 120)
+            say(rnd.choice(SUGGESTIONS))
+        later = SURVEY_AFTER + timedelta(minutes=2)
+        Turn.objects.filter(
+            session=session, direction=Turn.Direction.INBOUND, kind=Turn.Kind.SURVEY
+        ).update(at=F("at") + later)
+        SurveyAnswer.objects.filter(session=session).update(answered_at=F("answered_at") + later)
+    _move(session.pk, start - session.started_at)
+    _date_intake(channel, wamids, start, played_from, rnd)
+
+
+def _date_intake(
+    channel: Any, wamids: list[str], start: datetime, played_from: datetime, rnd: random.Random
+) -> None:
+    """What intake stored for a form or a hand-off carries the messages' times already; the
+    rows Django dates when they are written (a message's registration, a new identity, a
+    case's last change) take those times too, and the case's public code is drawn from the
+    seeded `rnd` (intake draws it from the system's CSPRNG), so a seed gives the same city."""
+    from ascolto.channels.models import Message
+    from ascolto.citizens.models import Identity
+    from ascolto.tickets.models import Ticket
+
+    messages = Message.objects.filter(channel=channel, external_id__in=wamids)
+    if not messages.exists():
+        return
+    messages.update(created_at=F("sent_at"))
+    conversations = set(messages.values_list("conversation_id", flat=True))
+    Identity.objects.filter(conversations__in=conversations, created_at__gte=played_from).update(
+        created_at=start
+    )
+    for ticket in Ticket.objects.filter(
+        conversations__in=conversations, updated_at__gte=played_from
+    ):
+        last = ticket.events.order_by("-at").values_list("at", flat=True).first()
+        code = _code(rnd)
+        while Ticket.objects.filter(code=code).exists():
+            code = _code(rnd)
+        Ticket.objects.filter(pk=ticket.pk).update(updated_at=last or ticket.created_at, code=code)
+
+
+def _code(rnd: random.Random) -> str:
+    """A public code as `tickets.codes.new_code` makes it, from the seeded `rnd`."""
+    chars = "".join(rnd.choice(ALPHABET) for _ in range(12))
+    return f"{chars[:4]}-{chars[4:8]}-{chars[8:]}"
 
 
 def disconnect(channel: Any) -> None:

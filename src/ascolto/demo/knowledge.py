@@ -280,6 +280,16 @@ ARTICLES: list[tuple[str, str, str, str, str, str]] = [
         "su appuntamento: prenota prima di andare.",
     ),
     (
+        "numeri-utili-emergenze",
+        "orari-uffici",
+        "Numeri utili ed emergenze",
+        "Emergenze: 112. Polizia locale: 02 0208. Contact center del Comune: 020202. Guardia medica: 116117.",
+        "numeri utili, emergenze, 112, polizia locale, guardia medica, contact center, telefono",
+        "Per un'emergenza chiama il 112, il numero unico europeo.\n\n"
+        "Polizia locale: 02 0208, a ogni ora. Contact center del Comune: 020202, dal lunedì al "
+        "sabato dalle 8 alle 20. Guardia medica: 116117, di notte e nei giorni festivi.",
+    ),
+    (
         "rifiuti-ingombranti",
         "rifiuti-ingombranti",
         "Ritiro gratuito dei rifiuti ingombranti",

@@ -10,7 +10,9 @@ The conversation so far lives in the editor's own web session (what was typed, a
 each message got). Each new message replays the whole conversation, because the engine's state
 lives only inside one `simulate` call: every reply shown is what the version says now, also
 after an edit of the draft. A conversation is capped at `MAX_TURNS` messages ("Ricomincia"
-empties it). The editor picks the channel: WhatsApp (lists and buttons) or the web chat
+empties it). "10 minuti di inattività" plays the silence that brings the survey (`engine.IDLE`):
+the editor sees it and answers it as a citizen would, and the answers, like everything else
+here, are rolled back. The editor picks the channel: WhatsApp (lists and buttons) or the web chat
 (lettered choices, drawn as buttons by the chat).
 """
 
@@ -120,13 +122,16 @@ def simulator(request: HttpRequest, pk: int) -> HttpResponse:
     # A tapped option sends its id (as WhatsApp does) and shows its title; a typed message both.
     sent = (request.POST.get("choice") or request.POST.get("text") or "").strip()[:MAX_TEXT]
     said = (request.POST.get("said") or sent).strip()[:MAX_TEXT]
+    idle = "idle" in request.POST
+    if idle:  # "10 minuti di inattività": the survey, as the tick sends it
+        sent, said = engine.IDLE, _("10 minuti senza messaggi")
     if not sent:
         error = _("Scrivi un messaggio, o tocca una delle scelte.")
         return _render(request, version, turns, error=error, status=400)
     if len(turns) >= MAX_TURNS:
         error = _("La prova è arrivata a %(n)d messaggi: ricomincia.") % {"n": MAX_TURNS}
         return _render(request, version, turns, error=error, status=400)
-    turns = [*turns, {"sent": sent, "said": said}]
+    turns = [*turns, {"sent": sent, "said": said, "idle": idle}]
     try:
         replies = play(version, [turn["sent"] for turn in turns], _channel(request, version))
     except DomainError as exc:

@@ -4,13 +4,16 @@ The same engine as on WhatsApp (`assistant.actions.web_turn`); the session is ke
 of a random token kept in a cookie, so nothing of the visitor is stored. Each message is a plain
 form (a text box, or one small form per choice offered): without JavaScript the page shows the
 last exchange; with HTMX the answer is appended to the conversation in place. No session is
-made until the visitor writes.
+made until the visitor writes. The survey, once per session, as on WhatsApp: the page asks for
+it after `SURVEY_AFTER` without a message (web/assistant.js), and "Termina la conversazione"
+asks for it too (then, once it was offered, ends the session).
 """
 
 from __future__ import annotations
 
 import re
 import secrets
+from dataclasses import replace
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
@@ -19,7 +22,7 @@ from django.urls import URLPattern, path
 from django.utils.translation import gettext as _
 
 from ascolto.assistant import actions
-from ascolto.assistant.engine import Out
+from ascolto.assistant.engine import SURVEY_AFTER, Out
 from ascolto.web.views.scrivi.protection import over_limit
 
 COOKIE = "ascolto_assistente"
@@ -28,6 +31,7 @@ TOKEN = re.compile(r"^[A-Za-z0-9_-]{32,64}$")
 MAX_TEXT = 500
 RATE_LIMIT_SETTING = "ASCOLTO_ASSISTANT_RATE_LIMIT"
 RATE_LIMIT_DEFAULT = "240/h"
+PATH = re.compile(r"(?<![\w/:.])/[A-Za-z0-9_-]+(?:/[A-Za-z0-9_-]+)*/")
 
 
 def chat(request: HttpRequest) -> HttpResponse:
@@ -46,18 +50,34 @@ def chat(request: HttpRequest) -> HttpResponse:
                 [Out(_("Troppi messaggi in poco tempo: riprova tra qualche minuto."))],
                 429,
             )
+        elif request.POST.get("survey") in ("idle", "end"):
+            # The page's timer after SURVEY_AFTER of silence, or "Termina la conversazione".
+            ending = request.POST["survey"] == "end"
+            outs = actions.web_pause(token, ending=ending)
+            said = _("Termina la conversazione") if ending else ""
+            if not outs and not ending:
+                return HttpResponse(status=204)
+            if not outs:
+                outs = [Out(_("Conversazione terminata. Grazie e a presto!"))]
         elif not text and not choice:
             outs, status = [Out(_("Scrivi una domanda o scegli una voce."))], 400
         else:
             outs = actions.web_turn(token, text, choice)
             if not outs:
                 outs = [Out(_("L'assistente non è disponibile: scrivi al Comune con il modulo."))]
+    # A path of this site in a reply (the form of Scrivi, «/scrivi/») becomes a whole address,
+    # which the template turns into a link as it does the others.
+    outs = [
+        replace(o, text=PATH.sub(lambda m: request.build_absolute_uri(m.group(0)), o.text))
+        for o in outs
+    ]
     available = bool(outs) or actions.web_menu() is not None
     context = {
         "said": said,
         "outs": outs,
         "title": _("Assistente virtuale"),
         "available": available,
+        "survey_after": int(SURVEY_AFTER.total_seconds()),
     }
     if request.headers.get("HX-Request"):
         response = render(request, "web/scrivi/_assistant_exchange.html", context, status=status)
