@@ -16,7 +16,7 @@ from playwright.sync_api import Browser, Dialog, Page, expect
 
 from ascolto.channels.models import Message
 from ascolto.knowledge.models import Article
-from ascolto.tickets.models import Ticket
+from ascolto.tickets.models import CasePresence, Ticket
 from tests import factories, personas
 from tests.browser.conftest import serious_violations
 
@@ -233,3 +233,12 @@ def test_a_colleague_on_the_same_case_is_shown(
     marco.get_by_label("Risposta al cittadino").fill("Le scrivo per")
     expect(giulia.locator("#collision")).to_have_text("Marco N. sta scrivendo una risposta")
     assert serious_violations(giulia) == []
+
+    # Marco goes back to the inbox: the page's goodbye drops him from Giulia's warning at her
+    # next poll (every 4 s), well before his row would have aged out (PRESENCE_SECONDS).
+    marco.goto("/console/inbox/")
+    expect(giulia.locator("#collision")).to_have_count(0, timeout=8_000)
+    assert not CasePresence.objects.filter(ticket=ticket, user=cast.supervisor).exists()
+    # Back on the case, he is shown again.
+    marco.goto(f"/console/cases/{ticket.code}/")
+    expect(giulia.locator("#collision")).to_have_text("Marco N. sta guardando questo caso")
