@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from django.conf import settings
 from django.test import Client
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Dialog, Page, expect, sync_playwright
 
 from ascolto.core.testing import CHROMIUM, CHROMIUM_FLAGS
 
@@ -39,12 +39,21 @@ def browser() -> Iterator[Browser]:
 
 @pytest.fixture
 def page(browser: Browser, live_server: Any) -> Iterator[Page]:
-    """A fresh browser context (no cookies) on the live server, in Italian."""
+    """A fresh browser context (no cookies) on the live server, in Italian. A native dialog
+    (`confirm()`, `alert()`) fails the test: the console asks in its own modal."""
     context = browser.new_context(base_url=live_server.url, locale="it-IT")
     context.set_default_timeout(10_000)
     tab = context.new_page()
+    native: list[str] = []
+
+    def refuse(dialog: Dialog) -> None:
+        native.append(f"{dialog.type}: {dialog.message}")
+        dialog.dismiss()
+
+    tab.on("dialog", refuse)
     yield tab
     context.close()
+    assert native == [], f"native dialogs shown: {native}"
 
 
 @pytest.fixture

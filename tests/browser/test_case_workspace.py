@@ -144,7 +144,7 @@ def test_reply_with_a_template_and_resolve_with_the_keyboard_only(
     dialog = tab.get_by_role("dialog", name="Inviare la risposta al cittadino?")
     expect(dialog).to_be_visible()
     expect(dialog).to_contain_text("Gentile Sig.ra Rossi")
-    expect(tab.locator("#case-confirm-ok")).to_be_focused()
+    expect(tab.locator("#confirm-dialog-ok")).to_be_focused()
     assert serious_violations(tab) == []
     tab.keyboard.press("Enter")
 
@@ -162,7 +162,7 @@ def test_reply_with_a_template_and_resolve_with_the_keyboard_only(
     expect(
         tab.get_by_role("dialog", name="Risolvere il caso con questa risoluzione?")
     ).to_be_visible()
-    expect(tab.locator("#case-confirm-ok")).to_be_focused()
+    expect(tab.locator("#confirm-dialog-ok")).to_be_focused()
     tab.keyboard.press("Enter")
     expect(tab.get_by_role("status").first).to_contain_text("Caso risolto.")
     expect(tab.locator("#case-status")).to_have_text("Risolto")
@@ -188,7 +188,7 @@ def test_an_empty_reply_is_refused_before_any_dialog(
         "Questo campo è obbligatorio: scrivi il testo."
     )
     expect(reply).to_be_focused()
-    expect(tab.locator("#case-confirm")).to_be_hidden()
+    expect(tab.locator("#confirm-dialog")).to_be_hidden()
     assert posts == []
     assert not Message.objects.filter(author=cast.operator).exists()
 
@@ -205,7 +205,7 @@ def test_the_modal_can_be_dismissed_and_nothing_is_done(
     tab.get_by_role("button", name="Aggiungi la nota").click()
     dialog = tab.get_by_role("dialog", name="Aggiungere la nota interna al caso?")
     expect(dialog).to_be_visible()
-    expect(tab.locator("#case-confirm-ok")).to_be_focused()  # shown: faded in, not half-way
+    expect(tab.locator("#confirm-dialog-ok")).to_be_focused()  # shown: faded in, not half-way
     assert serious_violations(tab) == []
     tab.keyboard.press("Escape")
     expect(dialog).to_be_hidden()

@@ -211,7 +211,7 @@ def test_the_page_has_the_composer_the_menu_and_no_native_confirm(cast: personas
     menu = page[page.index('id="case-actions"') :]
     assert 'id="action-assign"' in menu and 'id="refused-actions"' in menu
     assert "data-confirm=" not in page  # ascolto.js's native confirm() is not used here
-    assert 'id="case-confirm"' in page and 'class="modal fade"' in page
+    assert 'id="confirm-dialog"' in page and 'class="modal fade"' in page
     # The citizen's first message comes before the composer and the case's data.
     assert page.index("Non ho ricevuto l&#x27;avviso TARI.") < page.index('id="composer"')
     assert page.index('id="composer"') < page.index('id="citizen-panel"')

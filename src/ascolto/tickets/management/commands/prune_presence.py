@@ -1,4 +1,4 @@
-"""Delete the case-page presence rows of people who left (run every few minutes by the scheduler)."""
+"""Delete the case pages' presence rows of people who left (run every few minutes)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-// The case page: confirmation in a Bootstrap Italia modal (never the browser's confirm()), the
+// The case page: confirmation in the console's Bootstrap Italia modal (ascolto.js), the
 // empty text refused before any dialog, `#` search of templates and articles in the composer,
 // keyboard shortcuts, and the "who else is here" poll told when this user is writing.
 // Without JavaScript none of this runs: a form posts directly and the server asks for
@@ -15,10 +15,6 @@
     span.textContent = text;
     return span.innerHTML.replace(/"/g, "&quot;");
   }
-  var modalElement = document.getElementById("case-confirm");
-  var pending = null;
-  var returnFocus = null;
-
   function areas(form) {
     return Array.prototype.slice.call(form.querySelectorAll("textarea"));
   }
@@ -60,44 +56,21 @@
     return !first;
   }
 
-  function modal() {
-    if (!modalElement || !window.bootstrap || !window.bootstrap.Modal) { return null; }
-    return window.bootstrap.Modal.getOrCreateInstance(modalElement);
-  }
-
+  // The console's one confirmation dialog (ascolto.js), with the text being sent under the question.
   document.addEventListener("submit", function (event) {
     var form = event.target;
     if (!form.hasAttribute || !form.hasAttribute("data-case-confirm")) { return; }
+    if (form.hasAttribute("data-confirmed")) { form.removeAttribute("data-confirmed"); return; }
     event.preventDefault();
     if (!filled(form)) { return; }
-    var dialog = modal();
-    if (!dialog) { form.submit(); return; } // the server's confirmation page
-    pending = form;
-    returnFocus = document.activeElement;
-    document.getElementById("case-confirm-title").textContent = form.getAttribute("data-case-confirm");
     var area = form.querySelector("textarea");
-    document.getElementById("case-confirm-text").textContent = area ? area.value.trim() : "";
-    dialog.show();
+    var asked = window.ascoltoConfirm && window.ascoltoConfirm(form, form.getAttribute("data-case-confirm"), {
+      submitter: event.submitter,
+      context: word("case", ""),
+      text: area ? area.value.trim() : ""
+    });
+    if (!asked) { form.submit(); } // the server's confirmation page
   });
-
-  if (modalElement) {
-    modalElement.addEventListener("shown.bs.modal", function () {
-      document.getElementById("case-confirm-ok").focus();
-    });
-    modalElement.addEventListener("hidden.bs.modal", function () {
-      if (pending && returnFocus && returnFocus.focus) { returnFocus.focus(); }
-      pending = null;
-    });
-    document.getElementById("case-confirm-ok").addEventListener("click", function () {
-      var form = pending;
-      if (!form) { return; }
-      pending = null;
-      var flag = form.querySelector("input[name=confirmed]");
-      if (flag) { flag.value = "True"; }
-      this.disabled = true;
-      form.submit();
-    });
-  }
 
   // Shortcuts, outside a text field: r reply, n note, s resolve.
   var keys = { r: "action-reply", n: "action-note", s: "action-resolve" };
