@@ -17,6 +17,7 @@ import pytest
 from django.conf import settings
 from django.test import Client
 from playwright.sync_api import Browser, Dialog, Page, expect, sync_playwright
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from ascolto.core.testing import CHROMIUM, CHROMIUM_FLAGS
 
@@ -52,6 +53,7 @@ def page(browser: Browser, live_server: Any) -> Iterator[Page]:
 
     tab.on("dialog", refuse)
     yield tab
+    leave(tab)
     context.close()
     assert native == [], f"native dialogs shown: {native}"
 
@@ -70,6 +72,22 @@ def sign_in(page: Page, live_server: Any) -> Any:
         )
 
     return _sign_in
+
+
+def leave(tab: Page) -> None:
+    """Leave the page before the test's database is flushed. A case page says goodbye as it is
+    left (its presence row is deleted, case.js): the goodbye is waited for, so that it is not
+    still writing while the live server's database is emptied."""
+    if "/console/cases/" not in tab.url:
+        return
+    try:
+        with tab.expect_request_finished(
+            lambda r: r.url.endswith("/presence/") and r.method == "POST", timeout=5_000
+        ):
+            tab.goto("about:blank")
+    except PlaywrightTimeout:
+        pass  # no goodbye (a form of the page was just sent): nothing left to wait for
+    tab.wait_for_timeout(200)
 
 
 def serious_violations(page: Page) -> list[dict[str, Any]]:

@@ -18,7 +18,7 @@ from ascolto.channels.models import Message
 from ascolto.knowledge.models import Article
 from ascolto.tickets.models import CasePresence, Ticket
 from tests import factories, personas
-from tests.browser.conftest import serious_violations
+from tests.browser.conftest import leave, serious_violations
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -78,6 +78,7 @@ def tabs(browser: Browser) -> Iterator[list[Page]]:
     opened: list[Page] = []
     yield opened
     for tab in opened:
+        leave(tab)
         dialogs = tab.native_dialogs  # type: ignore[attr-defined]
         tab.context.close()
         assert dialogs == [], f"a native dialog was opened: {dialogs}"
