@@ -109,6 +109,16 @@ def open_resolve(tab: Page) -> None:
     tab.wait_for_timeout(300)
 
 
+def open_confirm(tab: Page) -> None:
+    """The case page's internal note written and sent: the console's confirmation dialog (a
+    Bootstrap Italia modal, the same on every page that asks before acting)."""
+    tab.keyboard.press("n")
+    tab.keyboard.type("Richiamare il cittadino lunedì mattina.")
+    tab.get_by_role("button", name="Aggiungi la nota").click()
+    tab.locator("#confirm-dialog-ok").wait_for()
+    tab.wait_for_timeout(500)  # the dialog fades in
+
+
 def open_menu(tab: Page) -> None:
     """The console's menu on a phone, opened with its button."""
     tab.get_by_role("button", name="Apri il menu").click()
@@ -116,7 +126,12 @@ def open_menu(tab: Page) -> None:
 
 
 # Pages shot at the smallest common laptop screen rather than 1366×900.
-HEIGHTS = {"console-case": 768, "console-case-resolve": 768, "console-inbox": 768}
+HEIGHTS = {
+    "console-case": 768,
+    "console-case-resolve": 768,
+    "console-confirm": 768,
+    "console-inbox": 768,
+}
 
 
 def take(base: str, out: Path, only: set[str]) -> None:
@@ -152,6 +167,16 @@ def take(base: str, out: Path, only: set[str]) -> None:
         .values_list("code", flat=True)
         .first()
     )
+    from ascolto.assistant.models import MenuVersion
+    from ascolto.knowledge.models import Article
+
+    # The article most read by operators: an internal one if the city has any.
+    article = Article.objects.order_by("-audience", "title").values_list("slug", flat=True).first()
+    menu = (
+        MenuVersion.objects.filter(status=MenuVersion.Status.PUBLISHED)
+        .values_list("pk", flat=True)
+        .first()
+    )
     # name, path, user, viewport width, what to do before the shot (and the element to shoot)
     pages: list[tuple[str, str, str | None, int, Callable[[Page], Locator | None] | None]] = [
         ("scrivi-form", "/scrivi/", None, 1366, None),
@@ -173,6 +198,23 @@ def take(base: str, out: Path, only: set[str]) -> None:
         ("console-reports", "/console/reports/", "analista", 1366, None),
         ("console-citizen", f"/console/citizens/{citizen}/", "operatore", 1366, None),
         ("console-wall", "/console/overview/wall/", "supervisore", 1366, None),
+        (
+            "console-confirm",
+            f"/console/cases/{web_case or any_case}/",
+            "supervisore",
+            1366,
+            open_confirm,
+        ),
+        ("console-knowledge", "/console/conoscenza/", "operatore", 1366, None),
+        ("console-knowledge-article", f"/console/conoscenza/{article}/", "operatore", 1366, None),
+        ("console-assistant", "/console/assistente/", "supervisore", 1366, None),
+        (
+            "console-assistant-menu",
+            f"/console/assistente/versioni/{menu}/",
+            "supervisore",
+            1366,
+            None,
+        ),
     ]
     if only:
         pages = [p for p in pages if p[0] in only]

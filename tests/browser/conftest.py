@@ -16,7 +16,8 @@ from typing import Any
 import pytest
 from django.conf import settings
 from django.test import Client
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Dialog, Page, expect, sync_playwright
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from ascolto.core.testing import CHROMIUM, CHROMIUM_FLAGS
 
@@ -39,12 +40,22 @@ def browser() -> Iterator[Browser]:
 
 @pytest.fixture
 def page(browser: Browser, live_server: Any) -> Iterator[Page]:
-    """A fresh browser context (no cookies) on the live server, in Italian."""
+    """A fresh browser context (no cookies) on the live server, in Italian. A native dialog
+    (`confirm()`, `alert()`) fails the test: the console asks in its own modal."""
     context = browser.new_context(base_url=live_server.url, locale="it-IT")
     context.set_default_timeout(10_000)
     tab = context.new_page()
+    native: list[str] = []
+
+    def refuse(dialog: Dialog) -> None:
+        native.append(f"{dialog.type}: {dialog.message}")
+        dialog.dismiss()
+
+    tab.on("dialog", refuse)
     yield tab
+    leave(tab)
     context.close()
+    assert native == [], f"native dialogs shown: {native}"
 
 
 @pytest.fixture
@@ -61,6 +72,22 @@ def sign_in(page: Page, live_server: Any) -> Any:
         )
 
     return _sign_in
+
+
+def leave(tab: Page) -> None:
+    """Leave the page before the test's database is flushed. A case page says goodbye as it is
+    left (its presence row is deleted, case.js): the goodbye is waited for, so that it is not
+    still writing while the live server's database is emptied."""
+    if "/console/cases/" not in tab.url:
+        return
+    try:
+        with tab.expect_request_finished(
+            lambda r: r.url.endswith("/presence/") and r.method == "POST", timeout=5_000
+        ):
+            tab.goto("about:blank")
+    except PlaywrightTimeout:
+        pass  # no goodbye (a form of the page was just sent): nothing left to wait for
+    tab.wait_for_timeout(200)
 
 
 def serious_violations(page: Page) -> list[dict[str, Any]]:

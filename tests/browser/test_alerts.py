@@ -1,6 +1,6 @@
 """Alerts in a real browser: the banner on the Scrivi pages, in the console and in the portal's
 iframe is accessible (axe-core), and the editorial team ends an alert with the console's
-confirmation dialog."""
+confirmation dialog (Bootstrap Italia's modal, never the browser's `confirm()`)."""
 
 from __future__ import annotations
 
@@ -8,6 +8,8 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from django.conf import settings
+from django.test import Client
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
@@ -61,16 +63,28 @@ def test_ending_an_alert_asks_first_and_it_disappears(
     sign_in(cast.supervisor)
     page.goto("/console/alerts/")
     assert serious_violations(page) == []
-    questions: list[str] = []
+    end = page.get_by_role("button", name="Termina ora «Emergenza neve»")
+    dialog = page.get_by_role(
+        "dialog", name="Terminare subito l’avviso? Sparirà da tutti i canali."
+    )
 
-    def answer(dialog: Any) -> None:
-        questions.append(dialog.message)
-        dialog.accept()
+    # The question is asked in the console's modal (a native confirm() fails the test: conftest);
+    # "Annulla" leaves the alert as it was and gives the focus back to the button.
+    end.click()
+    expect(dialog).to_be_visible()
+    expect(page.locator("#confirm-dialog-ok")).to_be_focused()  # shown: faded in
+    assert serious_violations(page) == []
+    dialog.get_by_role("button", name="Annulla").click()
+    expect(dialog).to_be_hidden()
+    expect(end).to_be_focused()
+    snow.refresh_from_db()
+    assert snow.ends_at > timezone.now()
 
-    page.on("dialog", answer)
-    page.get_by_role("button", name="Termina ora «Emergenza neve»").click()
+    # By keyboard: Enter on the button, Enter on "Conferma" (focused when the dialog opens).
+    end.press("Enter")
+    expect(page.locator("#confirm-dialog-ok")).to_be_focused()
+    page.keyboard.press("Enter")
     expect(page.get_by_role("status")).to_contain_text("Avviso terminato")
-    assert questions and "Terminare subito" in questions[0]
     expect(page.get_by_role("region", name="Avvisi del Comune")).not_to_contain_text(
         "Emergenza neve"
     )
@@ -93,3 +107,34 @@ def test_the_portal_banner_drops_an_alert_at_its_end_without_reloading(page: Pag
     page.clock.run_for(3 * 60 * 1000)  # three minutes later: its end has passed
     expect(page.get_by_role("region", name="Avvisi del Comune")).to_have_count(0)
     assert page.evaluate("window.marker") == "same page"  # not reloaded
+
+
+def test_without_javascript_ending_an_alert_still_works(
+    browser: Any, live_server: Any, cast: personas.Cast
+) -> None:
+    """No script, no dialog: the form is sent as it is and the alert ends (the question is only
+    JavaScript's; a native `confirm()` is never the fallback)."""
+    snow, _strike = _alerts()
+    context = browser.new_context(
+        base_url=live_server.url, locale="it-IT", java_script_enabled=False
+    )
+    client = Client()
+    client.force_login(cast.supervisor)
+    context.add_cookies(
+        [
+            {
+                "name": settings.SESSION_COOKIE_NAME,
+                "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
+                "url": live_server.url,
+            }
+        ]
+    )
+    page = context.new_page()
+    try:
+        page.goto("/console/alerts/")
+        page.get_by_role("button", name="Termina ora «Emergenza neve»").click()
+        expect(page.get_by_role("status")).to_contain_text("Avviso terminato")
+    finally:
+        context.close()
+    snow.refresh_from_db()
+    assert snow.ends_at <= timezone.now()

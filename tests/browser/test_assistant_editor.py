@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from playwright.sync_api import Dialog, Page, expect
+from playwright.sync_api import Page, expect
 
 from ascolto.assistant import engine
 from ascolto.assistant.models import MenuVersion, Session
@@ -26,10 +26,6 @@ def menu(cast: personas.Cast) -> Iterator[MenuVersion]:
     engine._trees.clear()
 
 
-def _accept(dialog: Dialog) -> None:
-    dialog.accept()
-
-
 def _draft(page: Page) -> None:
     page.goto("/console/assistente/")
     expect(page.locator("#menu-comune")).to_contain_text("Pubblicata")
@@ -42,7 +38,6 @@ def _draft(page: Page) -> None:
 def test_edit_a_card_preview_it_in_the_simulator_then_publish(
     page: Page, sign_in: Any, cast: personas.Cast, menu: MenuVersion
 ) -> None:
-    page.on("dialog", _accept)
     sign_in(cast.supervisor)
     _draft(page)
 
@@ -89,6 +84,9 @@ def test_edit_a_card_preview_it_in_the_simulator_then_publish(
 
     page.get_by_role("link", name="Torna alla versione 2").click()
     page.get_by_role("button", name="Pubblica").click()
+    page.get_by_role("dialog", name="Pubblicare questa bozza?").get_by_role(
+        "button", name="Conferma"
+    ).click()
     expect(page.locator(".alert-success")).to_contain_text("Versione 2 pubblicata")
     expect(page.locator("#version-status")).to_have_text("Pubblicata")
     statuses = dict(MenuVersion.objects.values_list("number", "status"))
@@ -101,7 +99,6 @@ def test_edit_a_card_preview_it_in_the_simulator_then_publish(
 def test_add_a_form_and_fill_it_in_the_simulator(
     page: Page, sign_in: Any, cast: personas.Cast, menu: MenuVersion
 ) -> None:
-    page.on("dialog", _accept)
     sign_in(cast.administrator)
     _draft(page)
     page.get_by_role("link", name="Aggiungi una voce al menu principale").click()

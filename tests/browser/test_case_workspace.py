@@ -16,9 +16,9 @@ from playwright.sync_api import Browser, Dialog, Page, expect
 
 from ascolto.channels.models import Message
 from ascolto.knowledge.models import Article
-from ascolto.tickets.models import Ticket
+from ascolto.tickets.models import CasePresence, Ticket
 from tests import factories, personas
-from tests.browser.conftest import serious_violations
+from tests.browser.conftest import leave, serious_violations
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -78,6 +78,7 @@ def tabs(browser: Browser) -> Iterator[list[Page]]:
     opened: list[Page] = []
     yield opened
     for tab in opened:
+        leave(tab)
         dialogs = tab.native_dialogs  # type: ignore[attr-defined]
         tab.context.close()
         assert dialogs == [], f"a native dialog was opened: {dialogs}"
@@ -144,7 +145,7 @@ def test_reply_with_a_template_and_resolve_with_the_keyboard_only(
     dialog = tab.get_by_role("dialog", name="Inviare la risposta al cittadino?")
     expect(dialog).to_be_visible()
     expect(dialog).to_contain_text("Gentile Sig.ra Rossi")
-    expect(tab.locator("#case-confirm-ok")).to_be_focused()
+    expect(tab.locator("#confirm-dialog-ok")).to_be_focused()
     assert serious_violations(tab) == []
     tab.keyboard.press("Enter")
 
@@ -162,7 +163,7 @@ def test_reply_with_a_template_and_resolve_with_the_keyboard_only(
     expect(
         tab.get_by_role("dialog", name="Risolvere il caso con questa risoluzione?")
     ).to_be_visible()
-    expect(tab.locator("#case-confirm-ok")).to_be_focused()
+    expect(tab.locator("#confirm-dialog-ok")).to_be_focused()
     tab.keyboard.press("Enter")
     expect(tab.get_by_role("status").first).to_contain_text("Caso risolto.")
     expect(tab.locator("#case-status")).to_have_text("Risolto")
@@ -188,7 +189,7 @@ def test_an_empty_reply_is_refused_before_any_dialog(
         "Questo campo è obbligatorio: scrivi il testo."
     )
     expect(reply).to_be_focused()
-    expect(tab.locator("#case-confirm")).to_be_hidden()
+    expect(tab.locator("#confirm-dialog")).to_be_hidden()
     assert posts == []
     assert not Message.objects.filter(author=cast.operator).exists()
 
@@ -205,7 +206,7 @@ def test_the_modal_can_be_dismissed_and_nothing_is_done(
     tab.get_by_role("button", name="Aggiungi la nota").click()
     dialog = tab.get_by_role("dialog", name="Aggiungere la nota interna al caso?")
     expect(dialog).to_be_visible()
-    expect(tab.locator("#case-confirm-ok")).to_be_focused()  # shown: faded in, not half-way
+    expect(tab.locator("#confirm-dialog-ok")).to_be_focused()  # shown: faded in, not half-way
     assert serious_violations(tab) == []
     tab.keyboard.press("Escape")
     expect(dialog).to_be_hidden()
@@ -233,3 +234,12 @@ def test_a_colleague_on_the_same_case_is_shown(
     marco.get_by_label("Risposta al cittadino").fill("Le scrivo per")
     expect(giulia.locator("#collision")).to_have_text("Marco N. sta scrivendo una risposta")
     assert serious_violations(giulia) == []
+
+    # Marco goes back to the inbox: the page's goodbye drops him from Giulia's warning at her
+    # next poll (every 4 s), well before his row would have aged out (PRESENCE_SECONDS).
+    marco.goto("/console/inbox/")
+    expect(giulia.locator("#collision")).to_have_count(0, timeout=8_000)
+    assert not CasePresence.objects.filter(ticket=ticket, user=cast.supervisor).exists()
+    # Back on the case, he is shown again.
+    marco.goto(f"/console/cases/{ticket.code}/")
+    expect(giulia.locator("#collision")).to_have_text("Marco N. sta guardando questo caso")

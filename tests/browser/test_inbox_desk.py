@@ -1,7 +1,7 @@
 """The inbox as an agent desk, in a real browser at a laptop's size (1366×768) and a phone's
-(390×844): one line per case with at least 20 rows above the fold, the keyboard flow, columns
-chosen and kept, a new case arriving while the page is open, and no serious accessibility
-violation (axe-core)."""
+(390×844): one line per case with at least 22 rows above the fold at 1366×768 (the citizen search
+sits in the bar above the menu, adding no row), the keyboard flow, columns chosen and kept, a new
+case arriving while the page is open, and no serious accessibility violation (axe-core)."""
 
 from __future__ import annotations
 
@@ -57,7 +57,11 @@ def test_rows_above_the_fold_and_accessible(
     page.goto("/console/inbox/")
     expect(page.locator("#inbox-results tbody tr")).to_have_count(25)
     if size == LAPTOP:
-        assert _rows_above_the_fold(page) >= 20
+        # The citizen search sits in the slim bar above the menu, not on a row of its own.
+        search = page.get_by_role("search", name="Trova cittadino o caso").bounding_box()
+        bar = page.locator(".it-header-slim-wrapper").bounding_box()
+        assert search and bar and search["y"] + search["height"] <= bar["y"] + bar["height"]
+        assert _rows_above_the_fold(page) >= 22
     # The citizen's name is on the row.
     expect(page.get_by_role("cell", name="Nome3 Bianchi")).to_be_visible()
     assert serious_violations(page) == []

@@ -61,7 +61,6 @@ def test_from_the_citizen_to_the_office_and_back(
     assert any(code in message.body for message in mail.outbox)
 
     # 2. A first-level operator finds it in the inbox by searching for a word of the request.
-    page.on("dialog", lambda dialog: dialog.accept())
     sign_in(cast.operator)
     page.goto("/console/inbox/")
     page.get_by_label("Cerca").fill("avviso")

@@ -15,7 +15,7 @@ from playwright.sync_api import Browser, Page, expect
 from ascolto.knowledge.models import Article, ArticleHelpful
 from ascolto.tickets.models import Ticket
 from tests import factories, personas
-from tests.browser.conftest import serious_violations
+from tests.browser.conftest import leave, serious_violations
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -28,6 +28,7 @@ def tabs() -> Iterator[list[Page]]:
     opened: list[Page] = []
     yield opened
     for tab in opened:
+        leave(tab)
         tab.context.close()
 
 

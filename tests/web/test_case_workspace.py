@@ -6,10 +6,12 @@ refuses an empty reply)."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from io import StringIO
 from typing import Any
 
 import pytest
 import time_machine
+from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
 
@@ -135,6 +137,47 @@ def test_opening_a_case_forgets_the_cases_left(cast: personas.Cast) -> None:
     ) == [opened.pk]
 
 
+def test_stale_presence_rows_are_deleted_when_read_and_by_the_prune(cast: personas.Cast) -> None:
+    ticket, other = _scrivi_case(), factories.open_case()
+    url = reverse("console:case-presence", args=[ticket.code])
+    giulia, marco = _client(cast.operator), _client(cast.supervisor)
+    with time_machine.travel(NOON, tick=False):
+        marco.post(url)
+        marco.post(reverse("console:case-presence", args=[other.code]))
+    later = NOON + timedelta(seconds=actions.PRESENCE_SECONDS + 1)
+    with time_machine.travel(later, tick=False):
+        # Marco left both cases without a goodbye: reading this case's presence deletes his row.
+        assert 'id="collision"' not in giulia.post(url).content.decode()
+    assert sorted(CasePresence.objects.values_list("ticket", "user")) == sorted(
+        [(other.pk, cast.supervisor.pk), (ticket.pk, cast.operator.pk)]
+    )
+    # Nobody reads the other case again: the scheduler's prune deletes what is stale, only that.
+    with time_machine.travel(later + timedelta(seconds=1), tick=False):
+        out = StringIO()
+        call_command("prune_presence", stdout=out)
+    assert out.getvalue().strip() == "1 presence row(s) of people who left deleted"
+    assert list(CasePresence.objects.values_list("ticket", "user")) == [
+        (ticket.pk, cast.operator.pk)
+    ]
+    with time_machine.travel(later + timedelta(seconds=actions.PRESENCE_SECONDS + 1), tick=False):
+        assert actions.prune_presence() == 1
+    assert not CasePresence.objects.exists()
+
+
+def test_the_page_goodbye_drops_the_user_at_once(cast: personas.Cast) -> None:
+    ticket = _scrivi_case()
+    url = reverse("console:case-presence", args=[ticket.code])
+    giulia, marco = _client(cast.operator), _client(cast.supervisor)
+    with time_machine.travel(NOON, tick=False):
+        marco.post(url)
+        assert "Marco N. sta guardando questo caso" in giulia.post(url).content.decode()
+        assert marco.post(url, {"left": "1"}).status_code == 204
+        assert 'id="collision"' not in giulia.post(url).content.decode()
+    assert list(CasePresence.objects.values_list("user", flat=True)) == [cast.operator.pk]
+    # The goodbye is for the case's own staff only, like the poll.
+    assert _client(cast.anagrafe_operator).post(url, {"left": "1"}).status_code == 404
+
+
 def test_without_javascript_the_reply_asks_for_confirmation_and_an_empty_one_is_refused(
     cast: personas.Cast,
 ) -> None:
@@ -168,7 +211,7 @@ def test_the_page_has_the_composer_the_menu_and_no_native_confirm(cast: personas
     menu = page[page.index('id="case-actions"') :]
     assert 'id="action-assign"' in menu and 'id="refused-actions"' in menu
     assert "data-confirm=" not in page  # ascolto.js's native confirm() is not used here
-    assert 'id="case-confirm"' in page and 'class="modal fade"' in page
+    assert 'id="confirm-dialog"' in page and 'class="modal fade"' in page
     # The citizen's first message comes before the composer and the case's data.
     assert page.index("Non ho ricevuto l&#x27;avviso TARI.") < page.index('id="composer"')
     assert page.index('id="composer"') < page.index('id="citizen-panel"')

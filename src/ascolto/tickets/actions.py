@@ -1076,15 +1076,18 @@ def short_name(user: User) -> str:
 
 def note_presence(ticket: Ticket, user: User, *, typing: bool) -> list[Presence]:
     """Record that `user` has the case open (and is writing a reply, or not); return the others
-    seen on it in the last `PRESENCE_SECONDS`. Two queries: one upsert, one read."""
+    seen on it in the last `PRESENCE_SECONDS`. The case's rows older than that are deleted on
+    the way (people who left), so what is read is only who is there. Three queries: one upsert,
+    one delete, one read."""
     now = timezone.now()
+    since = now - timedelta(seconds=PRESENCE_SECONDS)
     CasePresence.objects.bulk_create(
         [CasePresence(ticket=ticket, user=user, seen_at=now, typing=typing)],
         update_conflicts=True,
         unique_fields=["ticket", "user"],
         update_fields=["seen_at", "typing"],
     )
-    since = now - timedelta(seconds=PRESENCE_SECONDS)
+    CasePresence.objects.filter(ticket=ticket, seen_at__lt=since).delete()
     others = (
         CasePresence.objects.filter(ticket=ticket, seen_at__gte=since)
         .exclude(user=user)
@@ -1094,9 +1097,25 @@ def note_presence(ticket: Ticket, user: User, *, typing: bool) -> list[Presence]
     return [Presence(short_name(p.user), p.typing) for p in others]
 
 
+def leave_case(ticket: Ticket, user: User) -> int:
+    """`user` closed the case's page (or went elsewhere): their row goes at once, so the others'
+    collision warning stops naming them at its next poll, not `PRESENCE_SECONDS` later."""
+    deleted, _by_model = CasePresence.objects.filter(ticket=ticket, user=user).delete()
+    return deleted
+
+
 def forget_old_presence(user: User) -> int:
     """Delete `user`'s rows of cases they left (not seen for `PRESENCE_SECONDS`), so the table
     holds about one row per user on a case now; called when a case page opens."""
     since = timezone.now() - timedelta(seconds=PRESENCE_SECONDS)
     deleted, _by_model = CasePresence.objects.filter(user=user, seen_at__lt=since).delete()
+    return deleted
+
+
+def prune_presence(now: datetime | None = None) -> int:
+    """Delete every row not refreshed for `PRESENCE_SECONDS`: the cases nobody reopened, the users
+    who closed the browser without a goodbye. Run by the scheduler (`prune_presence`, every five
+    minutes); the reads never count such a row anyway."""
+    since = (now or timezone.now()) - timedelta(seconds=PRESENCE_SECONDS)
+    deleted, _by_model = CasePresence.objects.filter(seen_at__lt=since).delete()
     return deleted

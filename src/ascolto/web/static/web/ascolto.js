@@ -1,11 +1,79 @@
-// ascolto: behaviour shared by every page. Confirmation for any form or button that asks for it.
-document.addEventListener("submit", function (event) {
-  var form = event.target;
-  var question = form.getAttribute("data-confirm");
-  if (question && !window.confirm(question)) {
-    event.preventDefault();
+// ascolto: behaviour shared by every page.
+
+// Confirmation before a form is sent, in the console's Bootstrap Italia modal (console/_confirm.html),
+// never the browser's confirm(). A form with data-confirm="question" asks on submit; the case page
+// (case.js) calls ascoltoConfirm itself, after its own checks. "Conferma" sends the form with the
+// button that was pressed; a hidden `confirmed` field, if the form has one, is set first. Where the
+// dialog is missing (a page without it, no Bootstrap) the form is sent as without JavaScript.
+(function () {
+  "use strict";
+  var element = document.getElementById("confirm-dialog");
+  var pending = null; // {form, submitter}
+  var returnFocus = null;
+
+  function dialog() {
+    if (!element || !window.bootstrap || !window.bootstrap.Modal) { return null; }
+    return window.bootstrap.Modal.getOrCreateInstance(element);
   }
-}, true);
+
+  function send(form, submitter) {
+    form.setAttribute("data-confirmed", "");
+    var flag = form.querySelector("input[name=confirmed]");
+    if (flag) { flag.value = "True"; }
+    if (form.requestSubmit) {
+      form.requestSubmit(submitter && submitter.form === form ? submitter : undefined);
+    } else {
+      form.submit();
+    }
+  }
+
+  // Ask `question` (with an optional context line and text) before sending `form`; returns false
+  // when there is no dialog to ask in (the caller then lets the form go).
+  window.ascoltoConfirm = function (form, question, options) {
+    var modal = dialog();
+    if (!modal) { return false; }
+    options = options || {};
+    pending = { form: form, submitter: options.submitter || null };
+    returnFocus = document.activeElement;
+    document.getElementById("confirm-dialog-title").textContent = question;
+    document.getElementById("confirm-dialog-context").textContent = options.context || form.getAttribute("data-confirm-context") || "";
+    document.getElementById("confirm-dialog-text").textContent = options.text || "";
+    document.getElementById("confirm-dialog-ok").disabled = false;
+    modal.show();
+    return true;
+  };
+
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    var question = form.getAttribute && form.getAttribute("data-confirm");
+    if (!question) { return; }
+    if (form.hasAttribute("data-confirmed")) { form.removeAttribute("data-confirmed"); return; }
+    if (!dialog()) { return; }
+    event.preventDefault();
+    event.stopImmediatePropagation();
+    window.ascoltoConfirm(form, question, { submitter: event.submitter });
+  }, true);
+
+  if (element) {
+    element.addEventListener("shown.bs.modal", function () {
+      document.getElementById("confirm-dialog-ok").focus();
+    });
+    element.addEventListener("hidden.bs.modal", function () {
+      if (pending && returnFocus && returnFocus.focus) { returnFocus.focus(); }
+      pending = null;
+    });
+    document.getElementById("confirm-dialog-ok").addEventListener("click", function () {
+      var chosen = pending;
+      if (!chosen) { return; }
+      pending = null;
+      this.disabled = true;
+      send(chosen.form, chosen.submitter);
+      // A form answered in place (HTMX) leaves the page as it is: the dialog closes.
+      var modal = dialog();
+      if (modal) { modal.hide(); }
+    });
+  }
+})();
 
 // HTMX 2 does not swap 4xx answers: a form marked data-swap-errors (the page rating) shows the
 // fragment the server sent with its error, instead of staying silent.

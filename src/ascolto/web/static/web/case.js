@@ -1,4 +1,4 @@
-// The case page: confirmation in a Bootstrap Italia modal (never the browser's confirm()), the
+// The case page: confirmation in the console's Bootstrap Italia modal (ascolto.js), the
 // empty text refused before any dialog, `#` search of templates and articles in the composer,
 // keyboard shortcuts, and the "who else is here" poll told when this user is writing.
 // Without JavaScript none of this runs: a form posts directly and the server asks for
@@ -15,10 +15,6 @@
     span.textContent = text;
     return span.innerHTML.replace(/"/g, "&quot;");
   }
-  var modalElement = document.getElementById("case-confirm");
-  var pending = null;
-  var returnFocus = null;
-
   function areas(form) {
     return Array.prototype.slice.call(form.querySelectorAll("textarea"));
   }
@@ -60,21 +56,13 @@
     return !first;
   }
 
-  function modal() {
-    if (!modalElement || !window.bootstrap || !window.bootstrap.Modal) { return null; }
-    return window.bootstrap.Modal.getOrCreateInstance(modalElement);
-  }
-
+  // The console's one confirmation dialog (ascolto.js), with the text being sent under the question.
   document.addEventListener("submit", function (event) {
     var form = event.target;
     if (!form.hasAttribute || !form.hasAttribute("data-case-confirm")) { return; }
+    if (form.hasAttribute("data-confirmed")) { form.removeAttribute("data-confirmed"); return; }
     event.preventDefault();
     if (!filled(form)) { return; }
-    var dialog = modal();
-    if (!dialog) { form.submit(); return; } // the server's confirmation page
-    pending = form;
-    returnFocus = document.activeElement;
-    document.getElementById("case-confirm-title").textContent = form.getAttribute("data-case-confirm");
     var area = form.querySelector("textarea");
     var text = area ? area.value.trim() : "";
     // The files attached go with the form as it is submitted (multipart); the dialog names them.
@@ -83,28 +71,13 @@
       Array.prototype.forEach.call(input.files || [], function (file) { names.push(file.name); });
     });
     if (names.length) { text += "\n\n" + word("files", "Allegati") + ": " + names.join(", "); }
-    document.getElementById("case-confirm-text").textContent = text;
-    dialog.show();
+    var asked = window.ascoltoConfirm && window.ascoltoConfirm(form, form.getAttribute("data-case-confirm"), {
+      submitter: event.submitter,
+      context: word("case", ""),
+      text: text
+    });
+    if (!asked) { form.submit(); } // the server's confirmation page
   });
-
-  if (modalElement) {
-    modalElement.addEventListener("shown.bs.modal", function () {
-      document.getElementById("case-confirm-ok").focus();
-    });
-    modalElement.addEventListener("hidden.bs.modal", function () {
-      if (pending && returnFocus && returnFocus.focus) { returnFocus.focus(); }
-      pending = null;
-    });
-    document.getElementById("case-confirm-ok").addEventListener("click", function () {
-      var form = pending;
-      if (!form) { return; }
-      pending = null;
-      var flag = form.querySelector("input[name=confirmed]");
-      if (flag) { flag.value = "True"; }
-      this.disabled = true;
-      form.submit();
-    });
-  }
 
   // Shortcuts, outside a text field: r reply, n note, s resolve.
   var keys = { r: "action-reply", n: "action-note", s: "action-resolve" };
@@ -140,6 +113,23 @@
     if (typing && typing.value !== now) {
       typing.value = now;
       if (window.htmx) { window.htmx.trigger("#presence", "presence"); }
+  // Leaving the page (closed, another page, back): a goodbye, so the others' warning drops this
+  // user at once. Not after a form of the page was sent: that comes back to this same case.
+  var presenceBox = document.getElementById("presence");
+  var sending = false;
+  // "formdata" fires for a form really sent, also by form.submit() after the dialog's "Conferma".
+  document.addEventListener("formdata", function (event) {
+    var form = event.target;
+    if (form.method === "post" && !form.hasAttribute("hx-post") && !form.hasAttribute("hx-get")) { sending = true; }
+  });
+  window.addEventListener("pagehide", function () {
+    var token = composer.querySelector("input[name=csrfmiddlewaretoken]");
+    if (sending || !presenceBox || !token || !navigator.sendBeacon) { return; }
+    var data = new FormData();
+    data.append("csrfmiddlewaretoken", token.value);
+    data.append("left", "1");
+    navigator.sendBeacon(presenceBox.getAttribute("hx-post"), data);
+  });
     }
   }
   composer.addEventListener("input", noteTyping);
@@ -151,6 +141,23 @@
     }
   });
   if (window.htmx) { window.htmx.trigger("#presence", "presence"); }
+  // Leaving the page (closed, another page, back): a goodbye, so the others' warning drops this
+  // user at once. Not after a form of the page was sent: that comes back to this same case.
+  var presenceBox = document.getElementById("presence");
+  var sending = false;
+  // "formdata" fires for a form really sent, also by form.submit() after the dialog's "Conferma".
+  document.addEventListener("formdata", function (event) {
+    var form = event.target;
+    if (form.method === "post" && !form.hasAttribute("hx-post") && !form.hasAttribute("hx-get")) { sending = true; }
+  });
+  window.addEventListener("pagehide", function () {
+    var token = composer.querySelector("input[name=csrfmiddlewaretoken]");
+    if (sending || !presenceBox || !token || !navigator.sendBeacon) { return; }
+    var data = new FormData();
+    data.append("csrfmiddlewaretoken", token.value);
+    data.append("left", "1");
+    navigator.sendBeacon(presenceBox.getAttribute("hx-post"), data);
+  });
 
   // Templates and articles: `#` typed at the start of a word, or the button, opens the search.
   var url = composer.getAttribute("data-snippets-url");

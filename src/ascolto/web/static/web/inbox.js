@@ -57,7 +57,9 @@
 
   function typing(target) {
     if (!target || !target.closest) { return false; }
-    return Boolean(target.closest("input, select, textarea, [contenteditable], dialog[open]"));
+    // Nor while the console's confirmation dialog (a Bootstrap modal) is open.
+    if (document.querySelector(".modal.show")) { return true; }
+    return Boolean(target.closest("input, select, textarea, [contenteditable], dialog[open], .modal"));
   }
 
   document.addEventListener("keydown", function (event) {

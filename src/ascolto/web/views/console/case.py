@@ -635,8 +635,12 @@ def snippets(request: HttpRequest, code: str) -> JsonResponse:
 @access.require(access.handles_cases)
 def presence(request: HttpRequest, code: str) -> HttpResponse:
     """The page's short poll: this user is on the case (writing, with `typing=1`); the answer is
-    the collision warning listing the others on it now."""
+    the collision warning listing the others on it now. `left=1` is the page's goodbye (sent as
+    it is closed or left): this user's row goes."""
     ticket = _case(request, code)
+    if request.POST.get("left") == "1":
+        actions.leave_case(ticket, request.user)  # type: ignore[arg-type]
+        return HttpResponse(status=204)
     others = actions.note_presence(
         ticket,
         request.user,  # type: ignore[arg-type]
