@@ -45,7 +45,7 @@ def test_an_operator_attaches_a_file_to_a_reply(
     dialog = tab.get_by_role("dialog", name="Inviare la risposta al cittadino?")
     expect(dialog).to_be_visible()
     expect(dialog).to_contain_text("Allegati: modulo-tari.pdf")
-    tab.locator("#case-confirm-ok").click()
+    tab.locator("#confirm-dialog-ok").click()
 
     expect(tab.get_by_role("status").first).to_contain_text("Risposta inviata al cittadino.")
     sent = Message.objects.get(direction=Message.Direction.OUTBOUND, author=cast.operator)
