@@ -5,13 +5,14 @@ Three ways through, from the cheapest:
 - A POST to `/webhooks/meta/<channel>/` (Meta's signed deliveries, thousands a second at peak)
   that is plainly right — host allowed, HTTPS as required, known channel, size, signature,
   UTF-8 — is stored by `meta.views.accept_signed` and answered here, without building Django's
-  request and response: the answer's headers are the ones Django's security middleware gives the
+  request and response: the answer's headers are the ones the handler's middleware gives the
   view's "ok" (computed once, below), and the host is checked against ALLOWED_HOSTS as Django
   does. Anything else on that URL (a bad signature, an unknown channel, a redirect to HTTPS, a
   database error) goes on to the handler below with the body as read, and the view answers and
-  logs it as ever. Measured in-process on the 2-core machine (PostgreSQL, 3,000 deliveries,
-  same load for both): 0.12 ms of CPU per delivery, against 0.51 ms through the handler below.
-  See docs/meta.md, "How fast".
+  logs it as ever. Measured in-process on the 2-core machine (PostgreSQL, 2,000-3,000 signed
+  deliveries, the two paths run alternately under the same load, load average 10-21):
+  0.15-0.36 ms of CPU per delivery here, against 0.84-1.12 ms through the handler below (whose
+  own cost was 0.46 ms at rest). See docs/meta.md, "How fast".
 - Other requests under `/webhooks/` are served by the same URLs and views through a lean
   handler: only the security and common middleware, none of what pages need (static files,
   sessions, languages, CSRF, authentication, messages, frame options), which a signed
@@ -19,8 +20,10 @@ Three ways through, from the cheapest:
 - Everything else goes through Django's own handler.
 
 The URL map and the views are loaded when a worker starts, not by its first request: that
-import takes seconds of CPU (the API imports the contact center's numerics), and the requests
-arriving meanwhile on a freshly started worker waited for it (the webhook benchmark's p99).
+import took 3 s of CPU under load (the API imports the contact center's numerics), and the
+requests arriving meanwhile on a freshly started worker waited for it: wrk, which corrects its
+latencies for the requests a stalled connection did not send, reported that start as a p99 of
+1-3 s (`benchmarks/webhooks.py`).
 """
 
 from __future__ import annotations
