@@ -18,8 +18,9 @@ It prints the deliveries accepted per second with p50/p99 answer time (wrk's, wh
 for the requests a stalled connection did not send: one stall of a second shows as many slow
 requests) and the web workers' CPU per delivery, then drains the queue (`drain_all` in one
 process) and prints messages per second into conversations with that process's CPU per
-message, and the counts that prove nothing was lost or stored twice: every message of every stored delivery is
-one stored message, and every reply ends at the furthest status Meta reported for it.
+message, and the counts that prove nothing was lost or stored twice: every message of every
+stored delivery is one stored message, and every reply ends at the furthest status Meta
+reported for it.
 Budget (issue 13): >= 1,500 accepted deliveries/s with p99 <= 50 ms; the drain >= 1,000
 messages/s. On a shared machine the wall-clock figures follow its load (printed at the end);
 the CPU figures are the comparable ones (docs/meta.md, "How fast").
