@@ -174,7 +174,7 @@ def test_with_a_worker_backend_the_drain_is_enqueued_once_a_second_and_deferred(
 
     settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
     cache.clear()
-    queue._last_scheduled = 0.0
+    queue._quiet_until = 0.0
     for _ in range(3):
         with django_capture_on_commit_callbacks(execute=True):
             queue.accept(factories.scrivi_message(code=codes.new_code()))
@@ -377,3 +377,37 @@ def test_a_row_queued_before_consents_were_recorded_is_still_taken_in(
     assert queue.drain() == queue.Drained(1, 0)
 
     assert Ticket.objects.get(code=code).citizen is not None
+
+
+def test_a_process_that_finds_a_drain_scheduled_asks_the_cache_again_only_after_it_runs(
+    cast: personas.Cast, settings: Any, monkeypatch: pytest.MonkeyPatch, time_machine: Any
+) -> None:
+    import time
+
+    from django.core.cache import cache
+    from django_tasks_db.models import DBTaskResult
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    cache.clear()
+    queue._quiet_until = 0.0
+    # Another web process scheduled a drain for 0.5 s from now.
+    cache.add(queue.DEBOUNCE_KEY, time.time() + 0.5, timeout=queue.DEBOUNCE_SECONDS)
+    asked: list[str] = []
+    add, get = cache.add, cache.get
+    monkeypatch.setattr(cache, "add", lambda *a, **k: asked.append("add") or add(*a, **k))
+    monkeypatch.setattr(cache, "get", lambda *a, **k: asked.append("get") or get(*a, **k))
+
+    queue.schedule_drain()
+    assert asked == ["add", "get"]  # found, and read when it runs
+    queue.schedule_drain()
+    queue.schedule_drain()
+    assert asked == ["add", "get"]  # that drain takes what these commit: no round trip
+    assert not DBTaskResult.objects.exists()
+
+    queue._quiet_until = 0.0  # (as once that drain's time has come)
+    cache.delete(queue.DEBOUNCE_KEY)
+    queue.schedule_drain()
+    assert asked[-1] == "add"
+    assert (
+        DBTaskResult.objects.filter(task_path="ascolto.channels.tasks.drain_inbound").count() == 1
+    )

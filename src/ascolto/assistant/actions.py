@@ -51,7 +51,7 @@ from ascolto.channels.assistants import menu_of
 from ascolto.channels.config import secret
 from ascolto.channels.inbound import CaseHints, InboundMessage
 from ascolto.channels.models import Channel
-from ascolto.core.bulk import update_rows
+from ascolto.core.bulk import update_each
 from ascolto.core.retry import backoff
 
 logger = logging.getLogger(__name__)
@@ -120,7 +120,7 @@ class _Batch:
         the replies to send now."""
         Turn.objects.bulk_create(self.turns)
         if self.touched:
-            update_rows(list(self.touched.values()), SESSION_FIELDS)
+            update_each(list(self.touched.values()), SESSION_FIELDS)
         surveys = self._surveys()
         rows = Reply.objects.bulk_create([*self.replies, *surveys])
         return [row.pk for row in rows[: len(self.replies)]]
@@ -437,7 +437,7 @@ def _claim(ids: Sequence[int] | None, now: datetime, limit: int) -> list[Reply]:
 def _write(rows: list[Reply]) -> None:
     """Write the outcome of `rows` (sent, given up, to retry, released) in one statement."""
     if rows:
-        update_rows(rows, _WRITTEN)
+        update_each(rows, _WRITTEN)
 
 
 def _survey_still_due(row: Reply, now: datetime) -> bool:

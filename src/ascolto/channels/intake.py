@@ -35,6 +35,7 @@ from ascolto.citizens.batch import Claim, find_or_create_citizens, identities_by
 from ascolto.citizens.handles import normalise_handle
 from ascolto.citizens.models import Citizen, Consent, Identity
 from ascolto.citizens.sender import Sender
+from ascolto.core.bulk import update_each
 from ascolto.core.errors import DomainError, InvalidInput, NotFound
 
 logger = logging.getLogger(__name__)
@@ -377,7 +378,7 @@ def _resolve_identities(items: list[Item]) -> None:
             identity.display_name = item.inbound.display_name[:200]
             changed[identity.pk] = identity
     if changed:
-        Identity.objects.bulk_update(list(changed.values()), ["last_seen_at", "display_name"])
+        update_each(list(changed.values()), ["last_seen_at", "display_name"])
 
 
 def _link_citizens(items: list[Item]) -> None:
@@ -512,4 +513,4 @@ def _thread_conversations(items: list[Item]) -> None:
     if created:
         Conversation.objects.bulk_create(created)
     if touched:
-        Conversation.objects.bulk_update(list(touched.values()), ["last_message_at"])
+        update_each(list(touched.values()), ["last_message_at"])

@@ -31,6 +31,7 @@ from django.utils.translation import gettext as _
 from ascolto.channels import intake
 from ascolto.channels.inbound import InboundMessage, from_json, to_json, without_nul
 from ascolto.channels.models import Channel, PendingInbound
+from ascolto.core.bulk import update_each
 from ascolto.core.errors import DomainError, InvalidInput, NotFound
 from ascolto.core.retry import backoff
 
@@ -129,31 +130,53 @@ def accept(inbound: InboundMessage, channel: Channel | None = None) -> PendingIn
     return row
 
 
-_last_scheduled = 0.0
+_quiet_until = 0.0  # (monotonic) a drain is already scheduled for what this process commits
 
 
 def schedule_drain() -> None:
     """Enqueue `drain_inbound` at most once a second (shared cache): the task runs one second
     later, so it takes every row committed meanwhile in one batch. A backend that cannot defer
-    (the immediate backend of the demo and tests) drains at once, every time."""
-    global _last_scheduled
+    (the immediate backend of the demo and tests) drains at once, every time.
+
+    The cache holds when the scheduled drain runs. A process that finds one scheduled by
+    another asks the cache again only after that time, since every row it commits until then is
+    taken by that drain: otherwise each of its requests would cost a round trip to the cache
+    until the key expires (measured with `benchmarks/webhooks.py`: one worker of two asked on
+    most of its requests)."""
+    global _quiet_until
+    now = time.monotonic()
+    if now < _quiet_until:
+        return  # a drain is scheduled for after this commit: no need to ask the cache
     from ascolto.channels.tasks import drain_inbound
 
     try:
         if not drain_inbound.get_backend().supports_defer:
             drain_inbound.enqueue()
             return
-        now = time.monotonic()
-        if now - _last_scheduled < DEBOUNCE_SECONDS:
-            return  # this process scheduled one a moment ago: no need to ask the cache
-        if cache.add(DEBOUNCE_KEY, 1, timeout=DEBOUNCE_SECONDS):
-            _last_scheduled = now
+        run_at = time.time() + DEBOUNCE_SECONDS
+        if cache.add(DEBOUNCE_KEY, run_at, timeout=DEBOUNCE_SECONDS):
+            _quiet_until = now + DEBOUNCE_SECONDS
             run_after = timezone.now() + timedelta(seconds=DEBOUNCE_SECONDS)
             drain_inbound.using(run_after=run_after).enqueue()
+            return
+        scheduled = cache.get(DEBOUNCE_KEY)
+        if isinstance(scheduled, float):
+            _quiet_until = now + min(max(scheduled - time.time(), 0.0), DEBOUNCE_SECONDS)
     except Exception:
         # The row is committed: the scheduled `drain_inbound` command takes it. Never fail the
         # citizen's request here.
         logger.exception("intake queue: could not schedule a drain")
+
+
+def prepare_scheduling() -> None:
+    """Import now what `schedule_drain` imports on first use (the task backend, the cache's
+    client library), for a web worker to call as it starts: measured on the 2-core machine, a
+    worker's first delivery otherwise spent 0.3-0.6 s of CPU importing them, while the requests
+    behind it waited."""
+    from ascolto.channels.tasks import drain_inbound
+
+    drain_inbound.get_backend()
+    getattr(cache, "_cache", None)  # Django's Redis backend imports redis-py here; no connection
 
 
 def pending() -> int:
@@ -273,7 +296,7 @@ def _drain_batch(limit: int) -> Drained:
                 failed += 1
             else:
                 _processed(row, now)
-        PendingInbound.objects.bulk_update(rows, FIELDS)
+        update_each(rows, FIELDS)
     if failed:
         logger.warning("intake queue: %d message(s) refused by intake", failed)
     return Drained(len(rows) - failed, failed)

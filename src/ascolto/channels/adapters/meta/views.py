@@ -96,3 +96,26 @@ def webhook(request: HttpRequest, code: str) -> HttpResponse:
         return HttpResponse("the body holds a NUL byte", status=400, content_type=TEXT)
     deliveries.accept(channel.code, text)
     return HttpResponse("ok", content_type=TEXT)
+
+
+def accept_signed(code: str, body: bytes, signature: str | None) -> bool:
+    """The POST of `webhook` when everything is plainly right, for the WSGI entry point's fast
+    path (`config/wsgi.py`), which calls it without a request object: the channel known and
+    active, the body within the size and signed with the app secret, UTF-8 without NUL; then
+    stored with one insert (`deliveries.accept_now`). True when stored (the answer is 200 "ok");
+    False for anything else, and the request then goes through `webhook`, which answers it
+    (404, 413, 401, 400, or a 500) and logs it as for any request."""
+    if len(body) > deliveries.MAX_BODY_BYTES:
+        return False
+    channel = _channel(code)
+    if channel is None:
+        return False
+    if not signature_ok(secret(str(channel.config.get("app_secret_env", ""))), body, signature):
+        return False
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    if "\x00" in text:
+        return False
+    return deliveries.accept_now(channel.code, body)
