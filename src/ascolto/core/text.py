@@ -10,6 +10,7 @@ name) one clean line of bounded length; every email header built from such text 
 
 from __future__ import annotations
 
+import html as _html
 import re
 
 # Every character Python's str.splitlines() breaks on, tabs and the other controls of C0/C1.
@@ -31,3 +32,11 @@ def header_text(text: str, limit: int = HEADER_LIMIT) -> str:
     if len(line) > limit:
         line = line[: max(limit - 1, 0)].rstrip() + "…"
     return line
+
+
+def html_escape(value: object) -> str:
+    """`value` as text escaped for HTML, as Django's `escape` makes it (the standard library's
+    `html.escape`), without wrapping each piece in a SafeString: for the pages that write many
+    small pieces of markup in Python (the inbox's rows and selects), where `format_html` per
+    piece costs milliseconds a page."""
+    return _html.escape(str(value))

@@ -10,12 +10,12 @@ from typing import Any
 from django import forms
 from django.db import connection
 from django.db.models import QuerySet
-from django.utils.html import format_html_join
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from ascolto.channels.models import Channel
 from ascolto.core import access
+from ascolto.core.text import html_escape
 from ascolto.organisation.models import Office, Team, User
 from ascolto.tickets.inbox import ACTIVE, ALL, InboxQuery
 from ascolto.tickets.models import Campaign, Tag, Theme, Ticket
@@ -199,16 +199,14 @@ class InboxFilterForm(forms.Form):
 
 def options_html(choices: Iterable[tuple[Any, Any]], selected: Any = "") -> SafeString:
     """The <option>s of a select, made in one pass (a template per option costs ~0.1 ms each,
-    and the inbox shows several hundred)."""
+    `format_html` per option ~20 µs, and the inbox shows several hundred)."""
     chosen = str(selected or "")
-    return format_html_join(
-        "",
-        '<option value="{}"{}>{}</option>',
-        (
-            (value, mark_safe(" selected") if str(value) == chosen else "", label)  # noqa: S308
-            for value, label in choices
-        ),
-    )
+    parts = []
+    for value, label in choices:
+        text = str(value)
+        mark = " selected" if text == chosen else ""
+        parts.append(f'<option value="{html_escape(text)}"{mark}>{html_escape(label)}</option>')
+    return mark_safe("".join(parts))  # noqa: S308 (each value escaped above)
 
 
 def bulk_choices(refs: References) -> list[dict[str, Any]]:

@@ -89,7 +89,8 @@ def inbox(request: HttpRequest) -> HttpResponse:
     pages = max(1, min(inbox_queries.MAX_PAGE, ceil(counts.total / inbox_queries.PAGE_SIZE)))
     page = min(_page_number(request), pages)
     by_relevance = inbox_queries.ranks_by_relevance(query, counts)
-    tickets = inbox_queries.sorted_page(base, query, page, by_relevance=by_relevance)
+    known = [*refs.channels, *refs.themes, *refs.offices, *refs.teams, *refs.operators]
+    tickets = inbox_queries.sorted_page(base, query, page, by_relevance=by_relevance, known=known)
     rows = _rows(tickets, now)
     columns, density = inbox_columns.layout_of(user.pk)
     channels = {c.pk: c.name for c in refs.channels}
