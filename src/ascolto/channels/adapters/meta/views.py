@@ -82,18 +82,10 @@ def webhook(request: HttpRequest, code: str) -> HttpResponse:
         return HttpResponse("delivery too large", status=413, content_type=TEXT)
     if len(body) > deliveries.MAX_BODY_BYTES:
         return HttpResponse("delivery too large", status=413, content_type=TEXT)
-    app_secret = secret(str(channel.config.get("app_secret_env", "")))
-    if not app_secret:
-        logger.error("meta webhook %s: the app secret variable is not set", channel.code)
-    if not signature_ok(app_secret, body, request.headers.get(SIGNATURE_HEADER)):
-        logger.warning("meta webhook %s: delivery with a bad or missing signature", channel.code)
-        return HttpResponse("bad signature", status=401, content_type=TEXT)
-    try:
-        text = body.decode("utf-8")
-    except UnicodeDecodeError:
-        return HttpResponse("the body is not UTF-8", status=400, content_type=TEXT)
-    if "\x00" in text:  # JSON escapes it; a raw NUL is no Meta delivery (and PostgreSQL refuses it)
-        return HttpResponse("the body holds a NUL byte", status=400, content_type=TEXT)
+    refusal = _refusal(channel, body, request.headers.get(SIGNATURE_HEADER), log=True)
+    if refusal is not None:
+        return HttpResponse(refusal[1], status=refusal[0], content_type=TEXT)
+    text = body.decode("utf-8")
     deliveries.accept(channel.code, text)
     return HttpResponse("ok", content_type=TEXT)
 
@@ -108,14 +100,28 @@ def accept_signed(code: str, body: bytes, signature: str | None) -> bool:
     if len(body) > deliveries.MAX_BODY_BYTES:
         return False
     channel = _channel(code)
-    if channel is None:
+    if channel is None or _refusal(channel, body, signature) is not None:
         return False
-    if not signature_ok(secret(str(channel.config.get("app_secret_env", ""))), body, signature):
-        return False
+    return deliveries.accept_now(channel.code, body)
+
+
+def _refusal(
+    channel: Channel, body: bytes, signature: str | None, *, log: bool = False
+) -> tuple[int, str] | None:
+    """Why a POSTed delivery of `channel` is refused (status, text), or None when it is signed
+    with the app secret and is UTF-8 without NUL; with `log`, a missing secret and a bad
+    signature are logged (the fast path hands such a request to `webhook`, which logs it)."""
+    app_secret = secret(str(channel.config.get("app_secret_env", "")))
+    if log and not app_secret:
+        logger.error("meta webhook %s: the app secret variable is not set", channel.code)
+    if not signature_ok(app_secret, body, signature):
+        if log:
+            logger.warning("meta webhook %s: bad or missing signature", channel.code)
+        return 401, "bad signature"
     try:
         text = body.decode("utf-8")
     except UnicodeDecodeError:
-        return False
-    if "\x00" in text:
-        return False
-    return deliveries.accept_now(channel.code, body)
+        return 400, "the body is not UTF-8"
+    if "\x00" in text:  # JSON escapes it; a raw NUL is no Meta delivery (and PostgreSQL refuses it)
+        return 400, "the body holds a NUL byte"
+    return None
