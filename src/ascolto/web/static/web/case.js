@@ -113,23 +113,6 @@
     if (typing && typing.value !== now) {
       typing.value = now;
       if (window.htmx) { window.htmx.trigger("#presence", "presence"); }
-  // Leaving the page (closed, another page, back): a goodbye, so the others' warning drops this
-  // user at once. Not after a form of the page was sent: that comes back to this same case.
-  var presenceBox = document.getElementById("presence");
-  var sending = false;
-  // "formdata" fires for a form really sent, also by form.submit() after the dialog's "Conferma".
-  document.addEventListener("formdata", function (event) {
-    var form = event.target;
-    if (form.method === "post" && !form.hasAttribute("hx-post") && !form.hasAttribute("hx-get")) { sending = true; }
-  });
-  window.addEventListener("pagehide", function () {
-    var token = composer.querySelector("input[name=csrfmiddlewaretoken]");
-    if (sending || !presenceBox || !token || !navigator.sendBeacon) { return; }
-    var data = new FormData();
-    data.append("csrfmiddlewaretoken", token.value);
-    data.append("left", "1");
-    navigator.sendBeacon(presenceBox.getAttribute("hx-post"), data);
-  });
     }
   }
   composer.addEventListener("input", noteTyping);
