@@ -21,9 +21,11 @@ PRODUCTION_STORAGES = {
 }
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def static_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """collectstatic as production runs it, once for the module."""
+    """collectstatic as production runs it (~20 s), once. Session-scoped: pytest-django runs the
+    database tests of this module apart from the others, and a module-scoped fixture was made
+    again for each group."""
     root = tmp_path_factory.mktemp("static")
     with override_settings(STATIC_ROOT=root, STORAGES=PRODUCTION_STORAGES):
         call_command("collectstatic", interactive=False, verbosity=0)
