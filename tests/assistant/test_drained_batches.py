@@ -7,11 +7,14 @@ process died before sending them."""
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from typing import Any
 
 import pytest
+import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from ascolto.assistant import actions, sender
 from ascolto.assistant.models import MenuVersion, Reply, Session, Turn
@@ -143,3 +146,36 @@ def test_replies_of_a_process_that_died_before_sending_them_are_sent_by_the_tick
     assert len(_to(graph_sandbox, "393335550002")) == 2
     assert actions.tick() == (0, 0)  # sent once
     assert len(_sent(graph_sandbox)) == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_tick_sends_sessions_side_by_side_each_in_order_and_a_failure_holds_only_its_own(
+    assistant_channel: MenuVersion,
+    graph_sandbox: GraphSandbox,
+    settings: Any,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    settings.TASKS = DUMMY_TASKS
+    settings.ASCOLTO_ASSISTANT_SENDERS = 4
+    monkeypatch.setattr(sender, "submit", lambda ids: None)  # left for the tick
+    citizens = [f"39333555{n:04d}" for n in range(6)]
+    _accept(*(text_delivery("ciao", wa_id=wa_id) for wa_id in citizens))
+    assert deliveries.drain().processed == 6
+    graph_sandbox.fail_next(status=500)  # one send of the twelve fails: which one, no matter
+
+    assert actions.tick()[0] == 11 - 1  # the failed reply's session holds its menu back
+    tried = [r.body["to"] for r in graph_sandbox.sent()]
+    assert len(tried) == 11 and set(tried) == set(citizens)
+    short = [wa_id for wa_id in citizens if len(_to(graph_sandbox, wa_id)) < 2]
+    assert len(short) == 1  # the session whose greeting failed: its menu was not tried
+    held = Reply.objects.filter(purpose="reply", status="queued")
+    assert held.count() == 2 and {r.recipient for r in held} == {short[0]}
+    for wa_id in citizens:  # each session's replies went in order: greeting, then the menu
+        texts = _to(graph_sandbox, wa_id)
+        assert texts == sorted(texts, key=lambda t: "assistente virtuale" not in t), texts
+
+    with time_machine.travel(timezone.now() + timedelta(minutes=2), tick=False):
+        assert actions.tick()[0] == 2
+    texts = _to(graph_sandbox, short[0])
+    assert len(texts) == 3 and "assistente virtuale" in texts[1]  # greeting again, then menu
+    assert not Reply.objects.filter(purpose="reply").exclude(status="sent").exists()

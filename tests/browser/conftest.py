@@ -17,7 +17,6 @@ import pytest
 from django.conf import settings
 from django.test import Client
 from playwright.sync_api import Browser, Dialog, Page, expect, sync_playwright
-from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from ascolto.core.testing import CHROMIUM, CHROMIUM_FLAGS
 

@@ -17,9 +17,12 @@ survey and the end of idle sessions (the engine itself is `engine.py`; decision 
 from __future__ import annotations
 
 import logging
+import queue
 import re
+import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
@@ -366,41 +369,103 @@ def send_due(
     """Send the due queued replies (only `ids` when given), oldest first, in order within a
     session (one that fails holds back the session's later ones). Returns how many were sent.
 
-    The rows are claimed together (`_claim`), and their outcomes written together, at most
-    WRITE_EVERY after each send (`_write`): a reply sent whose outcome a crash lost is sent
+    The rows are claimed together (`_claim`). Sessions are sent side by side, up to
+    `ASCOLTO_ASSISTANT_SENDERS` requests at a time, each session's replies one after the other
+    (`_sending`): with one request at a time, the Graph API's round trip (on the internet,
+    ~0.1-0.3 s) would cap a process at a few replies a second, and on this machine one sending
+    thread was the ceiling of `benchmarks/chatbot.py`. The outcomes are written together, at
+    most WRITE_EVERY after each send (`_write`): a reply sent whose outcome a crash lost is sent
     again when its lease ends, so that window stays short."""
     now = now or timezone.now()
     rows = _claim(ids, now, limit)
-    held: set[int] = set()
     clients: dict[str, tuple[GraphClient, str] | None] = {}
     done: list[Reply] = []
-    written = time.monotonic()
-    sent = 0
-    try:
-        for row in rows:
-            if row.session_id in held:
-                row.next_attempt_at = None  # not tried: due again at once, after the held one
-                done.append(row)
-                continue
-            if row.purpose == Reply.Purpose.SURVEY and not _survey_still_due(row, now):
-                _close(row, Reply.Status.CANCELLED)
-                done.append(row)
-                continue
-            outcome = _deliver(row, clients)
+    sessions: dict[int, list[Reply]] = {}  # the rows to send, per session, oldest first
+    for row in rows:
+        if row.purpose == Reply.Purpose.SURVEY and not _survey_still_due(row, now):
+            _close(row, Reply.Status.CANCELLED)
             done.append(row)
-            if outcome is True:
-                sent += 1
-                if row.purpose == Reply.Purpose.SURVEY:
-                    _survey_sent(row, now)
-            elif outcome is False:
-                held.add(row.session_id)
+            continue
+        _client(row.channel, clients)  # read here: the sending threads use no database
+        sessions.setdefault(row.session_id, []).append(row)
+    sent = 0
+    outcomes: queue.SimpleQueue[tuple[Reply, bool | None | BaseException]] = queue.SimpleQueue()
+    waiting = sum(len(group) for group in sessions.values())
+    written = time.monotonic()
+    failure: BaseException | None = None
+    try:
+        if len(sessions) == 1 or _senders() == 1:
+            for group in sessions.values():
+                _sending(group, clients, outcomes.put)
+        else:
+            pool = _pool()
+            for group in sessions.values():
+                pool.submit(_sending, group, clients, outcomes.put)
+        while waiting:
+            try:
+                row, outcome = outcomes.get(timeout=WRITE_EVERY)
+            except queue.Empty:
+                pass  # nothing came back meanwhile: write what did
+            else:
+                waiting -= 1
+                if isinstance(outcome, BaseException):
+                    failure = failure or outcome  # the row keeps its lease: tried again later
+                    continue
+                done.append(row)
+                if outcome is True:
+                    sent += 1
+                    if row.purpose == Reply.Purpose.SURVEY:
+                        _survey_sent(row, now)
             if time.monotonic() - written > WRITE_EVERY:
                 _write(done)
                 done, written = [], time.monotonic()
     finally:
-        clients.clear()  # the clients themselves are kept (`_clients`)
         _write(done)
+    if failure is not None:
+        raise failure
     return sent
+
+
+def _sending(
+    rows: list[Reply],
+    clients: dict[str, tuple[GraphClient, str] | None],
+    report: Callable[[tuple[Reply, bool | None | BaseException]], None],
+) -> None:
+    """Send one session's `rows` in order and report each outcome (True sent, False to retry,
+    None given up or not tried). After a failure, the later rows are released untried: due
+    again at once, after the held one. An unexpected error is reported for the row and the
+    rest (they keep their lease). Uses no database: it may run in a sending thread."""
+    held = False
+    for index, row in enumerate(rows):
+        if held:
+            row.next_attempt_at = None
+            report((row, None))
+            continue
+        try:
+            outcome = _deliver(row, clients)
+        except BaseException as exc:  # noqa: BLE001 (reported to the caller, which raises it)
+            for left in rows[index:]:
+                report((left, exc))
+            return
+        report((row, outcome))
+        held = outcome is False
+
+
+_pool_lock = threading.Lock()
+_sending_pool: ThreadPoolExecutor | None = None
+
+
+def _senders() -> int:
+    return max(1, int(settings.ASCOLTO_ASSISTANT_SENDERS))
+
+
+def _pool() -> ThreadPoolExecutor:
+    """The process's sending threads (made on first use, kept)."""
+    global _sending_pool
+    with _pool_lock:
+        if _sending_pool is None:
+            _sending_pool = ThreadPoolExecutor(_senders(), thread_name_prefix="assistant-send")
+        return _sending_pool
 
 
 WRITE_EVERY = 0.1  # seconds: how long a sent reply's outcome may wait to be written

@@ -269,6 +269,9 @@ ASCOLTO_SCRIVI_CHANNEL = env("ASCOLTO_SCRIVI_CHANNEL", "scrivi") or "scrivi"
 ASCOLTO_SCRIVI_RATE_LIMIT = env("ASCOLTO_SCRIVI_RATE_LIMIT", "20/h") or "20/h"
 ASCOLTO_RATING_RATE_LIMIT = env("ASCOLTO_RATING_RATE_LIMIT", "30/h") or "30/h"
 ASCOLTO_ASSISTANT_RATE_LIMIT = env("ASCOLTO_ASSISTANT_RATE_LIMIT", "240/h") or "240/h"
+# How many replies of the assistant one process sends at a time (each session's in order): the
+# Graph API answers in ~0.1-0.3 s over the internet; Meta allows 80 messages/s per number.
+ASCOLTO_ASSISTANT_SENDERS = int(env("ASCOLTO_ASSISTANT_SENDERS", "8") or 8)
 # The assistant's menu the web chat runs (its code); empty: the first menu published.
 ASCOLTO_ASSISTANT_WEB_MENU = env("ASCOLTO_ASSISTANT_WEB_MENU", "") or ""
 # How many days the link to answer a question on the status page stays valid (tickets.answers).
