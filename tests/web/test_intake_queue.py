@@ -398,10 +398,10 @@ def test_a_process_that_finds_a_drain_scheduled_asks_the_cache_again_only_after_
     monkeypatch.setattr(cache, "get", lambda *a, **k: asked.append("get") or get(*a, **k))
 
     queue.schedule_drain()
-    assert asked == ["add", "get"]  # found, and read when it runs
+    assert asked == ["get", "add", "get"]  # no drain loop; a drain found, and when it runs
     queue.schedule_drain()
     queue.schedule_drain()
-    assert asked == ["add", "get"]  # that drain takes what these commit: no round trip
+    assert asked == ["get", "add", "get"]  # that drain takes what these commit: no round trip
     assert not DBTaskResult.objects.exists()
 
     queue._quiet_until = 0.0  # (as once that drain's time has come)
@@ -411,3 +411,31 @@ def test_a_process_that_finds_a_drain_scheduled_asks_the_cache_again_only_after_
     assert (
         DBTaskResult.objects.filter(task_path="ascolto.channels.tasks.drain_inbound").count() == 1
     )
+
+
+def test_while_a_drain_loop_runs_the_webhook_enqueues_no_drain_task(
+    cast: personas.Cast, settings: Any, time_machine: Any
+) -> None:
+    from django.core.cache import cache
+    from django_tasks_db.models import DBTaskResult
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    drains = DBTaskResult.objects.filter(task_path="ascolto.channels.tasks.drain_inbound")
+    time_machine.move_to("2026-03-02 10:00:00+01:00", tick=False)
+    cache.clear()
+    queue._quiet_until = 0.0
+    queue.note_loop_alive(0.05)  # `drain_inbound --loop --interval 0.05` runs
+    queue.schedule_drain()
+    assert not drains.exists()  # the loop takes the row: a task would only drain beside it
+
+    time_machine.shift(queue.LOOP_GRACE + 1)  # the loop died: its word expired
+    queue._quiet_until = 0.0
+    queue.schedule_drain()
+    assert drains.count() == 1
+
+    drains.delete()
+    cache.clear()
+    queue._quiet_until = 0.0
+    queue.note_loop_alive(60.0)  # a loop slower than the debounced task says nothing
+    queue.schedule_drain()
+    assert drains.count() == 1

@@ -44,6 +44,8 @@ RETRY_CAP = timedelta(hours=6)
 FLAG_AFTER = 5
 DEBOUNCE_KEY = "ascolto:drain-inbound-enqueued"
 DEBOUNCE_SECONDS = 1
+LOOP_KEY = "ascolto:drain-inbound-loop"  # until when a `drain_inbound --loop` is known to run
+LOOP_GRACE = 3.0  # seconds a loop's word holds (it renews it every second)
 
 
 class AlreadyAccepted(InvalidInput):
@@ -153,6 +155,12 @@ def schedule_drain() -> None:
         if not drain_inbound.get_backend().supports_defer:
             drain_inbound.enqueue()
             return
+        looping = cache.get(LOOP_KEY)
+        if isinstance(looping, float) and looping > time.time():
+            # `drain_inbound --loop` runs and takes this row within its interval: a task would
+            # only drain beside it, halving its batches (each batch has a fixed cost).
+            _quiet_until = now + min(looping - time.time(), DEBOUNCE_SECONDS)
+            return
         run_at = time.time() + DEBOUNCE_SECONDS
         if cache.add(DEBOUNCE_KEY, run_at, timeout=DEBOUNCE_SECONDS):
             _quiet_until = now + DEBOUNCE_SECONDS
@@ -166,6 +174,20 @@ def schedule_drain() -> None:
         # The row is committed: the scheduled `drain_inbound` command takes it. Never fail the
         # citizen's request here.
         logger.exception("intake queue: could not schedule a drain")
+
+
+def note_loop_alive(interval: float) -> None:
+    """Say (in the shared cache) that a `drain_inbound --loop` polls every `interval` seconds,
+    for the next LOOP_GRACE seconds: meanwhile `schedule_drain` enqueues no drain task. If the
+    loop dies, the tasks resume once its word expires; what was committed meanwhile waits for
+    the next drain (the loop restarted, or the next task). A loop slower than the debounced
+    task (`interval` > DEBOUNCE_SECONDS) says nothing: the tasks go on."""
+    if interval > DEBOUNCE_SECONDS:
+        return
+    try:
+        cache.set(LOOP_KEY, time.time() + LOOP_GRACE, timeout=LOOP_GRACE + interval + 1)
+    except Exception:
+        logger.exception("intake queue: could not note the drain loop")
 
 
 def prepare_scheduling() -> None:

@@ -29,7 +29,13 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         limit: int = options["limit"]
+        interval: float = options["interval"]
+        noted = 0.0
         while True:
+            if options["loop"] and time.monotonic() - noted >= 1.0:
+                queue.note_loop_alive(interval)  # the webhook then schedules no drain task
+                noted = time.monotonic()
+            started = time.monotonic()
             done = queue.drain_all(limit)
             meta = deliveries.drain_all(min(limit, 100))
             if done or meta or not options["loop"]:
@@ -37,4 +43,6 @@ class Command(BaseCommand):
                 self.stdout.write(f"{meta} Meta webhook delivery(ies) taken in")
             if not options["loop"]:
                 return
-            time.sleep(options["interval"])
+            # A poll every `interval` from the start of the last one: a drain that took most
+            # of it does not wait a whole interval more (the latency of the next messages).
+            time.sleep(max(0.0, interval - (time.monotonic() - started)))
