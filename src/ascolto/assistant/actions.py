@@ -165,12 +165,17 @@ class _Batch:
         return created
 
 
-def take_turns(inbounds: Sequence[InboundMessage]) -> list[InboundMessage | None]:
+def take_turns(
+    inbounds: Sequence[InboundMessage], channels: dict[str, Channel] | None = None
+) -> list[InboundMessage | None]:
     """One turn per message (see the module docstring); for each, None when the assistant kept
-    it, or the message intake takes in instead. Runs in the caller's transaction; the batch's
-    replies are sent after its commit (`sender`)."""
+    it, or the message intake takes in instead. `channels`: the messages' channels by code, as
+    the drain read them (read here when not given). Runs in the caller's transaction; the
+    batch's replies are sent after its commit (`sender`)."""
     batch = _Batch(timezone.now())
-    channels = {c.code: c for c in Channel.objects.filter(code__in={i.channel for i in inbounds})}
+    codes = {i.channel for i in inbounds}
+    if channels is None or not codes <= channels.keys():
+        channels = {c.code: c for c in Channel.objects.filter(code__in=codes)}
     batch.read(
         [engine.message_key(i.channel, i.external_id) for i in inbounds],
         {engine.session_key(Session.Kind.WHATSAPP, i.channel, i.handle) for i in inbounds},

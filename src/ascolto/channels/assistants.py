@@ -17,7 +17,8 @@ from collections.abc import Callable, Sequence
 from ascolto.channels.inbound import InboundMessage
 from ascolto.channels.models import Channel
 
-Assistant = Callable[[Sequence[InboundMessage]], list[InboundMessage | None]]
+# (the messages, the channels they came on by code) -> what intake takes instead, or None.
+Assistant = Callable[[Sequence[InboundMessage], dict[str, Channel]], list[InboundMessage | None]]
 _assistant: Assistant | None = None
 
 
@@ -47,7 +48,7 @@ def route(
     ]
     if not positions:
         return list(inbounds)
-    answers = _assistant([inbounds[i] for i in positions])
+    answers = _assistant([inbounds[i] for i in positions], channels)
     result: list[InboundMessage | None] = list(inbounds)
     for i, answer in zip(positions, answers, strict=True):
         result[i] = answer

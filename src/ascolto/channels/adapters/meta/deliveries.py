@@ -208,12 +208,13 @@ def drain(limit: int = 100) -> Drained:
 
 
 def drain_all(limit: int = 100) -> int:
-    """Drain until nothing is due; return the deliveries processed."""
+    """Drain until nothing is due (a batch short of `limit`: the next poll takes what arrives
+    meanwhile); return the deliveries processed."""
     total = 0
     while True:
         done = drain(limit)
         total += done.processed
-        if done.processed == 0:
+        if done.processed == 0 or done.processed + done.failed < limit:
             return total
 
 
