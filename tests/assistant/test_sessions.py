@@ -122,3 +122,23 @@ def test_a_reply_the_graph_api_fails_is_retried_and_sent_in_order(
     sent = Reply.objects.filter(purpose="reply")
     assert {r.status for r in sent} == {Reply.Status.SENT}
     assert {r.recipient for r in sent} == {""}
+
+
+def test_a_new_turns_replies_wait_behind_a_reply_still_to_retry(
+    citizen: Citizen, menu: MenuVersion
+) -> None:
+    citizen.graph.fail_next(status=500)
+    with time_machine.travel(T0, tick=False):
+        assert len(citizen.say("ciao")) == 1  # the greeting failed: it and the menu wait
+    with time_machine.travel(T0 + timedelta(seconds=5), tick=False):
+        # The citizen writes again before the retry: the answer does not overtake them.
+        assert citizen.tap("B", "Rifiuti e TARI") == []
+        actions.tick()
+        assert citizen.sent() == []
+    with time_machine.travel(T0 + timedelta(minutes=2), tick=False):
+        actions.tick()
+    greeting, top, card = citizen.sent()
+    assert "assistente virtuale" in body_text(greeting)
+    assert len(choices(top)) == 6
+    assert "due rate" in body_text(card)
+    assert not Reply.objects.filter(purpose="reply").exclude(status="sent").exists()

@@ -494,7 +494,7 @@ def _claim(ids: Sequence[int] | None, now: datetime, limit: int) -> list[Reply]:
             queryset = queryset.filter(pk__in=list(ids))
         if connection.features.has_select_for_update_skip_locked:
             queryset = queryset.select_for_update(skip_locked=True, of=("self",))
-        rows = list(queryset.select_related("session").order_by("pk")[:limit])
+        rows = _in_turn(list(queryset.select_related("session").order_by("pk")[:limit]))
         if rows:
             Reply.objects.filter(pk__in=[row.pk for row in rows]).update(
                 next_attempt_at=now + LEASE
@@ -502,6 +502,28 @@ def _claim(ids: Sequence[int] | None, now: datetime, limit: int) -> list[Reply]:
     for row in rows:
         row.next_attempt_at = now + LEASE
     return rows
+
+
+def _in_turn(rows: list[Reply]) -> list[Reply]:
+    """`rows` without the replies that an earlier reply of their session, still queued and not
+    among `rows` (another sender holds it, or it waits for its retry), must precede: sent now
+    they would overtake it. They are taken once it is sent. A survey neither waits nor holds
+    others back."""
+    sessions = {row.session_id for row in rows if row.purpose == Reply.Purpose.REPLY}
+    if not sessions:
+        return rows
+    taken = {row.pk for row in rows}
+    first_left: dict[int, int] = {}  # session -> its first queued reply not taken here
+    earlier = Reply.objects.filter(
+        session_id__in=sessions, status=Reply.Status.QUEUED, purpose=Reply.Purpose.REPLY
+    ).exclude(pk__in=taken)
+    for session_id, pk in earlier.order_by("pk").values_list("session_id", "pk"):
+        first_left.setdefault(session_id, pk)
+    return [
+        row
+        for row in rows
+        if row.purpose != Reply.Purpose.REPLY or row.pk < first_left.get(row.session_id, row.pk + 1)
+    ]
 
 
 def _write(rows: list[Reply]) -> None:
