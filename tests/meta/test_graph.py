@@ -4,6 +4,11 @@ transient and permanent."""
 
 from __future__ import annotations
 
+import json
+import socketserver
+import threading
+import time
+
 import httpx
 import pytest
 
@@ -211,3 +216,39 @@ def test_an_unreachable_server_is_transient(graph_sandbox: GraphSandbox) -> None
     )
     with pytest.raises(TransientGraphError):
         closed.send_text(PHONE_ID, "393331234567", "Ciao")
+
+
+def test_a_kept_alive_connection_the_server_closed_is_replaced_and_nothing_is_sent_twice() -> None:
+    # A server that answers each request on a connection, then closes it (as an idle timeout
+    # of Meta's front end would, between two sends).
+    received: list[bytes] = []
+
+    class OneAndClose(socketserver.StreamRequestHandler):
+        def handle(self) -> None:
+            line = self.rfile.readline()
+            length = 0
+            while (header := self.rfile.readline()) not in (b"\r\n", b""):
+                if header.lower().startswith(b"content-length:"):
+                    length = int(header.split(b":")[1])
+            received.append(line + self.rfile.read(length))
+            body = json.dumps({"messages": [{"id": f"wamid.{len(received)}"}]}).encode()
+            self.wfile.write(
+                b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                + f"Content-Length: {len(body)}\r\n\r\n".encode()
+                + body
+            )
+            self.wfile.flush()
+            time.sleep(0.05)  # the connection is closed after the answer, keep-alive or not
+
+    server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), OneAndClose)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        client = GraphClient("token", base_url=f"http://127.0.0.1:{server.server_address[1]}/v23.0")
+        assert client.send_text(PHONE_ID, "393331234567", "Uno") == "wamid.1"
+        time.sleep(0.2)  # closed meanwhile
+        assert client.send_text(PHONE_ID, "393331234567", "Due") == "wamid.2"
+        assert len(received) == 2 and b'"Uno"' in received[0] and b'"Due"' in received[1]
+        client.close()
+    finally:
+        server.shutdown()
+        server.server_close()
