@@ -6,8 +6,10 @@ from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest
+from django.utils.functional import SimpleLazyObject
 
 from ascolto.core import access
+from ascolto.core.roles import Role
 
 
 def site(request: HttpRequest) -> dict[str, Any]:
@@ -20,4 +22,16 @@ def site(request: HttpRequest) -> dict[str, Any]:
         "can_analyse": access.analyses(user),
         "can_edit_content": access.edits_content(user),
         "can_edit_assistant": access.edits_assistant(user),
+        "signed_in_as": SimpleLazyObject(lambda: _signed_in_as(user)),
     }
+
+
+def _signed_in_as(user: Any) -> str:
+    """ "Name · role · office" of the signed-in user, as the console's header shows it (twice:
+    made once; `get_role_display` translates every role's label on each call)."""
+    if user is None or not user.is_authenticated:
+        return ""
+    parts = [str(user), str(Role(user.role).label) if user.role in Role.values else user.role]
+    if user.office_id:
+        parts.append(user.office.name)
+    return " · ".join(parts)

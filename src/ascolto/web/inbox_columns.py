@@ -104,7 +104,24 @@ def _span(delta: timedelta) -> str:
 # (p95 ≤ 50 ms for the whole page over a million cases) leaves no room for it.
 
 
-def _cell(row: dict[str, Any], key: str, sprite: str) -> str:
+def _labels() -> dict[str, dict[str, str]]:
+    """The labels of the choices the cells show (status, ticket kind, channel kind), translated
+    once for the page. Django's `get_FOO_display` hashes every choice's lazy label, translating
+    each, on every call: ~100 calls a page cost ~6 ms of CPU (cProfile, `benchmarks/inbox.py`)."""
+    from ascolto.channels.models import Channel
+    from ascolto.tickets.models import Ticket
+
+    def of(choices: Any) -> dict[str, str]:
+        return {str(value): str(label) for value, label in choices}
+
+    return {
+        "status": of(Ticket._meta.get_field("status").flatchoices),
+        "kind": of(Ticket._meta.get_field("kind").flatchoices),
+        "channel": of(Channel._meta.get_field("kind").flatchoices),
+    }
+
+
+def _cell(row: dict[str, Any], key: str, sprite: str, labels: dict[str, dict[str, str]]) -> str:
     """One `<td>`; every value from the database goes through `escape`. Written
     with f-strings rather than `format_html`: 225 cells a page through `format_html` cost ~6 ms
     of CPU, an eighth of the page's budget (cProfile, `benchmarks/inbox.py`)."""
@@ -119,7 +136,7 @@ def _cell(row: dict[str, Any], key: str, sprite: str) -> str:
     if key == "channel":
         return (
             '<td><svg class="icon icon-sm" role="img"'
-            f' aria-label="{e(t.channel.get_kind_display())}">'
+            f' aria-label="{e(labels["channel"].get(t.channel.kind, t.channel.kind))}">'
             f"<title>{e(t.channel.name)}</title>"
             f'<use href="{e(sprite)}#{e(row["icon"])}"></use></svg></td>'
         )
@@ -133,7 +150,7 @@ def _cell(row: dict[str, Any], key: str, sprite: str) -> str:
     if key == "assignee":
         return f'<td class="inbox-trunc" style="--w: 9rem">{e(t.assignee or "—")}</td>'
     if key == "status":
-        return f"<td>{e(t.get_status_display())}</td>"
+        return f"<td>{e(labels['status'].get(t.status, t.status))}</td>"
     if key == "sla":
         title = f' title="{e(localtime(t.due_at).strftime("%d/%m/%Y %H:%M"))}"' if t.due_at else ""
         remaining = e(row["remaining"] or "—")
@@ -151,7 +168,7 @@ def _cell(row: dict[str, Any], key: str, sprite: str) -> str:
             f"{e(updated.strftime('%d/%m %H:%M'))}</time></td>"
         )
     if key == "kind":
-        return f"<td>{e(t.get_kind_display())}</td>"
+        return f"<td>{e(labels['kind'].get(t.kind, t.kind))}</td>"
     if key == "created":
         return f"<td>{e(localtime(t.created_at).strftime('%d/%m/%Y %H:%M'))}</td>"
     return "<td></td>"
@@ -163,11 +180,13 @@ def rows_html(rows: list[dict[str, Any]], columns: list[str], *, oob: bool = Fal
     sprite = static("vendor/bootstrap-italia/svg/sprites.svg")
     swap = ' hx-swap-oob="outerHTML"' if oob else ""
     parts = []
+    labels = _labels()
+    pick_label = _("Seleziona il caso %(code)s")
     for row in rows:
         t = row["ticket"]
         pk = t.pk
-        cells = "".join(_cell(row, key, sprite) for key in columns)
-        pick = escape(_("Seleziona il caso %(code)s") % {"code": t.code})
+        cells = "".join(_cell(row, key, sprite, labels) for key in columns)
+        pick = escape(pick_label % {"code": t.code})
         parts.append(
             f'<tr id="row-{pk}" data-pk="{pk}"{swap}>'
             '<td class="inbox-pick"><input type="checkbox" class="inbox-check"'
