@@ -124,7 +124,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
         "columns": [{"key": key, "label": inbox_columns.COLUMNS[key]} for key in columns],
         "rows_html": inbox_columns.rows_html(rows, columns),
         "density": density,
-        "layout_choices": _layout_choices(columns),
+        "layout_rows": inbox_columns.layout_rows_html(columns),
         "chips": _chips(form, request),
         "live_url": _live_url(request, now, now, [t.pk for t in tickets]),
         "live_interval": LIVE_INTERVAL,
@@ -145,21 +145,6 @@ def _rows(tickets: list[Ticket], now: datetime) -> list[dict[str, Any]]:
             "icon": inbox_columns.CHANNEL_ICONS.get(t.channel.kind, "it-inbox"),
         }
         for t in tickets
-    ]
-
-
-def _layout_choices(columns: list[str]) -> list[dict[str, Any]]:
-    """Every column with whether it is shown and its position, for the layout form."""
-    order = {key: i for i, key in enumerate(columns, start=1)}
-    hidden_from = len(columns) + 1
-    return [
-        {
-            "key": key,
-            "label": label,
-            "shown": key in order,
-            "position": order.get(key, hidden_from + i),
-        }
-        for i, (key, label) in enumerate(inbox_columns.COLUMNS.items())
     ]
 
 
