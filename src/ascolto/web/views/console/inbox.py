@@ -165,10 +165,11 @@ def _chips(form: InboxFilterForm, request: HttpRequest) -> list[dict[str, str]]:
         params = request.GET.copy()
         params.pop("page", None)
         params.pop(name, None)
+        href = f"?{params.urlencode()}"
         chips.append(
             {
                 "label": f"{field.label}: {shown}",
-                "href": f"?{params.urlencode()}",
+                "url": reverse("console:inbox") + href,
             }
         )
     return chips
@@ -328,16 +329,17 @@ def _facets(
             ],
         },
     ]
+    path = reverse("console:inbox")
+    base = request.GET.copy()
+    base.pop("page", None)
     for facet in facets:
         links = []
+        params = base.copy()  # each link sets this facet's value (a key keeps its place)
         for value, label, n in facet["items"]:
-            params = request.GET.copy()
-            params.pop("page", None)
             params[facet["param"]] = value
             active = request.GET.get(facet["param"]) == value
-            links.append(
-                {"label": label, "n": n, "href": f"?{params.urlencode()}", "active": active}
-            )
+            href = f"?{params.urlencode()}"
+            links.append({"label": label, "n": n, "url": path + href, "active": active})
         facet["links"] = links
     return facets
 
