@@ -209,6 +209,33 @@ def options_html(choices: Iterable[tuple[Any, Any]], selected: Any = "") -> Safe
     return mark_safe("".join(parts))  # noqa: S308 (each value escaped above)
 
 
+def filter_selects_html(form: forms.Form, skip: str = "q") -> SafeString:
+    """The filter panel's selects (every field of `form` but `skip`), each with its label and
+    errors, made in one pass: as a template loop they cost ~1.5 ms a page
+    (`benchmarks/inbox.py`)."""
+    parts = []
+    for name, field in form.fields.items():
+        if name == skip:
+            continue
+        bound = form[name]
+        key = html_escape(bound.id_for_label)
+        errors = list(bound.errors)
+        invalid = f' aria-invalid="true" aria-describedby="{key}-error"' if errors else ""
+        shown = "".join(
+            f'<div class="text-danger small" id="{key}-error">{html_escape(e)}</div>'
+            for e in errors
+        )
+        options = options_html(getattr(field, "choices", []), bound.value())
+        parts.append(
+            '<div class="col-6">'
+            f'<label for="{key}" class="form-label fw-semibold small mb-0">'
+            f"{html_escape(bound.label)}</label>"
+            f'<select name="{html_escape(bound.html_name)}" id="{key}"'
+            f' class="form-select form-select-sm"{invalid}>{options}</select>{shown}</div>'
+        )
+    return mark_safe("".join(parts))  # noqa: S308 (each value escaped above)
+
+
 def bulk_choices(refs: References) -> list[dict[str, Any]]:
     """The bulk-change selects of the inbox page, from the lists already read."""
     return [

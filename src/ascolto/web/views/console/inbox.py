@@ -35,7 +35,7 @@ from ascolto.web.forms.inbox import (
     References,
     SavedViewForm,
     bulk_choices,
-    options_html,
+    filter_selects_html,
 )
 from ascolto.web.models import SavedView
 
@@ -94,14 +94,6 @@ def inbox(request: HttpRequest) -> HttpResponse:
     rows = _rows(tickets, now)
     columns, density = inbox_columns.layout_of(user.pk)
     channels = {c.pk: c.name for c in refs.channels}
-    selects = [
-        {
-            "field": form[name],
-            "options": options_html(getattr(field, "choices", []), form[name].value()),
-        }
-        for name, field in form.fields.items()
-        if name != "q"
-    ]
     context = {
         "title": _("Casi"),
         "nav": "inbox",
@@ -114,7 +106,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
         "truncated": counts.total > inbox_queries.MAX_PAGE * inbox_queries.PAGE_SIZE,
         "count_cap": cap,
         "current_query": _current_query(request),
-        "selects": selects,
+        "selects": filter_selects_html(form),
         "bulk_selects": bulk_choices(refs),
         "builtin_views": builtin_views(user),
         "saved_views": SavedView.objects.filter(user=user),
