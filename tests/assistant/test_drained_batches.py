@@ -128,15 +128,19 @@ def test_where_tasks_are_deferred_a_thread_sends_the_replies_right_after_the_com
     assert Reply.objects.filter(status="sent", recipient="").count() == 2
 
 
-@pytest.mark.django_db(transaction=True)
-def test_replies_of_a_process_that_died_before_sending_them_are_sent_by_the_tick(
-    assistant_channel: MenuVersion,
-    graph_sandbox: GraphSandbox,
-    settings: Any,
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
+@pytest.fixture
+def left_for_the_tick(settings: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tasks deferred, and the draining process dies right after its commit: its replies are
+    queued, sent by no thread of it, left for the tick."""
     settings.TASKS = DUMMY_TASKS
-    monkeypatch.setattr(sender, "submit", lambda ids: None)  # the process died after the commit
+    monkeypatch.setattr(sender, "submit", lambda ids: None)
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("left_for_the_tick")
+def test_replies_of_a_process_that_died_before_sending_them_are_sent_by_the_tick(
+    assistant_channel: MenuVersion, graph_sandbox: GraphSandbox
+) -> None:
     _accept(text_delivery("ciao", wa_id="393335550002"))
     assert deliveries.drain().processed == 1
     assert _sent(graph_sandbox) == []
@@ -149,15 +153,11 @@ def test_replies_of_a_process_that_died_before_sending_them_are_sent_by_the_tick
 
 
 @pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("left_for_the_tick")
 def test_the_tick_sends_sessions_side_by_side_each_in_order_and_a_failure_holds_only_its_own(
-    assistant_channel: MenuVersion,
-    graph_sandbox: GraphSandbox,
-    settings: Any,
-    monkeypatch: pytest.MonkeyPatch,
+    assistant_channel: MenuVersion, graph_sandbox: GraphSandbox, settings: Any
 ) -> None:
-    settings.TASKS = DUMMY_TASKS
     settings.ASCOLTO_ASSISTANT_SENDERS = 4
-    monkeypatch.setattr(sender, "submit", lambda ids: None)  # left for the tick
     citizens = [f"39333555{n:04d}" for n in range(6)]
     _accept(*(text_delivery("ciao", wa_id=wa_id) for wa_id in citizens))
     assert deliveries.drain().processed == 6

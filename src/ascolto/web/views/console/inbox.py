@@ -143,6 +143,7 @@ def _rows(tickets: list[Ticket], now: datetime) -> list[dict[str, Any]]:
 def _chips(form: InboxFilterForm, request: HttpRequest) -> list[dict[str, str]]:
     """The filters in force, each with the link that removes it."""
     chips = []
+    path = reverse("console:inbox")
     for name, field in form.fields.items():
         value = request.GET.get(name, "").strip()
         if not value or name == "sort" or (name == "status" and value == inbox_queries.ACTIVE):
@@ -161,7 +162,7 @@ def _chips(form: InboxFilterForm, request: HttpRequest) -> list[dict[str, str]]:
         chips.append(
             {
                 "label": f"{field.label}: {shown}",
-                "url": reverse("console:inbox") + href,
+                "url": path + href,
             }
         )
     return chips
