@@ -23,11 +23,11 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import URLPattern, path, reverse
 from django.utils import timezone
-from django.utils.text import get_valid_filename
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from ascolto.channels import queue
+from ascolto.channels.files import display_name, storage_name
 from ascolto.channels.inbound import STORED, Attachment, CaseHints, InboundMessage
 from ascolto.channels.models import Channel
 from ascolto.citizens.models import Identity
@@ -193,15 +193,17 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 def store_attachments(files: list[UploadedFile]) -> tuple[Attachment, ...]:
+    """Write a submission's files (checked and cleaned by the form, `check_attachments`) under
+    random names in `scrivi/`; the citizen's name for each is kept only as its display name."""
     stored: list[Attachment] = []
     try:
         for upload in files:
-            name = get_valid_filename(PurePath(upload.name or "allegato").name)[:100]
-            saved = default_storage.save(f"scrivi/{uuid.uuid4().hex}/{name or 'allegato'}", upload)
+            mime = upload.content_type or "application/octet-stream"
+            saved = default_storage.save(storage_name("scrivi", mime), upload)
             stored.append(
                 Attachment(
-                    name=name or "allegato",
-                    content_type=upload.content_type or "application/octet-stream",
+                    name=display_name(upload.name),
+                    content_type=mime,
                     size=upload.size or 0,
                     # Not a public URL: citizens' files are personal data, served to staff only
                     # by the case page's access-checked download (web/views/console/case.py).

@@ -26,7 +26,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.files.storage import default_storage
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.urls import URLPattern, path, reverse
@@ -37,6 +37,7 @@ from django.views.decorators.http import require_GET, require_POST
 from ascolto.channels import queue
 from ascolto.channels.inbound import STORED, from_json
 from ascolto.channels.models import Channel, Message, PendingInbound
+from ascolto.core.downloads import file_download
 from ascolto.core.errors import DomainError, InvalidInput
 from ascolto.tickets import actions, answers, codes, sla
 from ascolto.tickets.models import Theme, Ticket
@@ -331,14 +332,11 @@ def reply_file(request: HttpRequest, code: str, message_id: int, index: int) -> 
     url = str(item.get("url") or "")
     if not url.startswith(STORED) or not default_storage.exists(url.removeprefix(STORED)):
         raise Http404("no such file")
-    response = FileResponse(
+    return file_download(
         default_storage.open(url.removeprefix(STORED), "rb"),
-        as_attachment=True,
-        filename=str(item.get("name") or "allegato"),
-        content_type=str(item.get("content_type") or "application/octet-stream"),
+        str(item.get("name") or "allegato"),
+        str(item.get("content_type") or "application/octet-stream"),
     )
-    response["Cache-Control"] = "private, no-store"
-    return response
 
 
 def _answered(request: HttpRequest, code: str) -> HttpResponse:
