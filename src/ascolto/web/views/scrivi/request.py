@@ -42,12 +42,32 @@ from ascolto.web.forms.scrivi import (
     RequestForm,
     taxonomy,
 )
-from ascolto.web.views.scrivi.protection import over_limit, setting
+from ascolto.web.views.scrivi.protection import (
+    Rule,
+    browser_key,
+    limited,
+    over_limit,
+    setting,
+    with_retry_after,
+)
 
 logger = logging.getLogger(__name__)
 
+# Per address, generous (a carrier's NAT, a front-desk kiosk); per browser, tighter.
 RATE_LIMIT_SETTING = "ASCOLTO_SCRIVI_RATE_LIMIT"
-RATE_LIMIT_DEFAULT = "20/h"
+RATE_LIMIT_DEFAULT = "60/h"
+BROWSER_LIMIT_SETTING = "ASCOLTO_SCRIVI_BROWSER_RATE_LIMIT"
+BROWSER_LIMIT_DEFAULT = "10/h"
+
+
+def form_rules(request: HttpRequest, scope: str) -> list[Rule]:
+    """The Scrivi form's limits (its answers from the status page use the same)."""
+    return [
+        Rule(RATE_LIMIT_SETTING, RATE_LIMIT_DEFAULT, scope=scope),
+        Rule(BROWSER_LIMIT_SETTING, BROWSER_LIMIT_DEFAULT, key=browser_key(request)),
+    ]
+
+
 CONFIRMATION_SALT = "ascolto.scrivi.confirmation"
 
 
@@ -116,14 +136,14 @@ def home(request: HttpRequest) -> HttpResponse:
     form = RequestForm(request.POST, request.FILES)
     token = request.POST.get("submission", "")[:200]
     submission = submission_id(token)
-    if over_limit(request, "scrivi", RATE_LIMIT_SETTING, RATE_LIMIT_DEFAULT):
+    wait = limited(request, "scrivi", form_rules(request, "scrivi"))
+    if wait is not None:
         error = _(
             "Hai inviato troppe richieste in poco tempo. Riprova più tardi: quello che hai "
             "scritto è ancora qui."
         )
-        return render(
-            request, "web/scrivi/request.html", _context(form, token, error=error), status=429
-        )
+        page = render(request, "web/scrivi/request.html", _context(form, token, error=error))
+        return with_retry_after(page, wait)
     if submission is None:
         error = _(
             "Il modulo è scaduto o non è valido: controlla i dati e invialo di nuovo. Quello "
