@@ -9,6 +9,7 @@ import io
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -116,7 +117,7 @@ def test_negative_numbers_stay_numbers_in_csv_and_xlsx() -> None:
 
 def test_open_data_rows_are_neutralised_too() -> None:
     fields = opendata._fields("casi_mensili")
-    row = dict.fromkeys(fields, 0)
+    row: dict[str, Any] = dict.fromkeys(fields, 0)
     row[fields[0]] = "=1+1"
     row[fields[-1]] = -3
     text = opendata.rows_csv("casi_mensili", [row])

@@ -26,7 +26,7 @@ START = datetime(2026, 4, 14, 10, 0, 5, tzinfo=ZoneInfo("Europe/Rome"))  # 5 s i
 
 
 @pytest.fixture(autouse=True)
-def _clock() -> Iterator[time_machine.Coordinates]:
+def _clock() -> Iterator[time_machine.Traveller]:
     forget_taxonomy()
     with time_machine.travel(START, tick=False) as traveller:
         yield traveller
@@ -43,6 +43,11 @@ def _post(client: Client, capture: Any, **changes: Any) -> Any:
         return client.post(reverse("scrivi:home"), form(**changes))
 
 
+def _code_of(received: Any) -> str:
+    assert received.ticket_id is not None
+    return str(Ticket.objects.get(pk=received.ticket_id).code)
+
+
 def test_limits_read_like_twenty_an_hour() -> None:
     assert parse_limit("20/h") == (20, 3600)
     assert parse_limit("100/10m") == (100, 600)
@@ -54,7 +59,7 @@ def test_limits_read_like_twenty_an_hour() -> None:
 
 @override_settings(ASCOLTO_SCRIVI_RATE_LIMIT="5/h", ASCOLTO_SCRIVI_BROWSER_RATE_LIMIT="2/h")
 def test_a_kiosk_address_serves_many_browsers_but_one_browser_is_limited_sooner(
-    scrivi: Any, django_capture_on_commit_callbacks: Any, _clock: time_machine.Coordinates
+    scrivi: Any, django_capture_on_commit_callbacks: Any, _clock: time_machine.Traveller
 ) -> None:
     first = _browser("a")
     assert _post(first, django_capture_on_commit_callbacks).status_code == 303
@@ -85,11 +90,10 @@ def test_a_kiosk_address_serves_many_browsers_but_one_browser_is_limited_sooner(
     ASCOLTO_STATUS_MISS_RATE_LIMIT="2/h",
 )
 def test_status_lookups_are_limited_per_code_and_misses_per_address(
-    cast: personas.Cast, _clock: time_machine.Coordinates
+    cast: personas.Cast, _clock: time_machine.Traveller
 ) -> None:
-    received = factories.submit_scrivi("Vorrei sapere come pagare la TARI.")
-    code = Ticket.objects.get(pk=received.ticket_id).code
-    other = Ticket.objects.get(pk=factories.submit_scrivi("Un'altra.").ticket_id).code
+    code = _code_of(factories.submit_scrivi("Vorrei sapere come pagare la TARI."))
+    other = _code_of(factories.submit_scrivi("Un'altra."))
     reader = Client(REMOTE_ADDR="198.51.100.20")
     for _ in range(3):
         assert reader.get(reverse("scrivi:status", args=[code])).status_code == 200

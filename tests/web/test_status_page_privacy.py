@@ -39,6 +39,7 @@ def test_the_status_page_shows_replies_without_the_citizens_contact_data(
     received = factories.submit_scrivi(
         "Vi scrivo per la TARI.", email=EMAIL, phone=PHONE, fiscal_code=FISCAL_CODE
     )
+    assert received.ticket_id is not None
     ticket = Ticket.objects.get(pk=received.ticket_id)
     assert ticket.citizen is not None and ticket.citizen.fiscal_code == FISCAL_CODE
     actions.reply_to_ticket(
