@@ -2,7 +2,7 @@
 UV := ./scripts/uv
 RUN := UV_PYTHON_DOWNLOADS=never $(UV) run --frozen
 
-.PHONY: demo test lint types migrations check bench city assets browser mailserver pango messages
+.PHONY: demo test lint types migrations audit check bench city assets browser mailserver pango messages
 
 demo: assets pango ## run the product: database, demo city, users, server at http://127.0.0.1:8000
 	$(RUN) python -m ascolto demo
@@ -18,6 +18,9 @@ types:       ## mypy (strict, with django-stubs)
 
 migrations:  ## fail if a model change has no migration
 	$(RUN) python -m ascolto makemigrations --check --dry-run
+
+audit:       ## known vulnerabilities in uv.lock and package-lock.json; SBOMs in build/audit/
+	./scripts/audit
 
 assets:      ## front-end packages (npm ci) copied into the app's static files
 	./scripts/assets

@@ -45,6 +45,16 @@ def _no_cached_alerts() -> Iterator[None]:
     forget_cached_alerts()
 
 
+@pytest.fixture(autouse=True)
+def _no_rate_limit_counts() -> None:
+    """Every test starts with no request counted against the public endpoints' rate limits
+    (`core.ratelimit`): counts live in the cache, which outlives a test, and every test client
+    shares one address."""
+    from ascolto.core.ratelimit import forget_counts
+
+    forget_counts()
+
+
 @pytest.fixture
 def taxonomy(db: None) -> None:
     """The city's taxonomy, seeded by migration; reloaded when a transactional test flushed it."""

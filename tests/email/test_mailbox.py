@@ -620,3 +620,32 @@ def test_the_watcher_takes_in_mail_as_it_arrives(mailbox: Channel, account: Acco
     imap.watch(channel, stop=stop)
 
     assert Ticket.objects.count() == 1
+
+
+def test_a_mailed_photo_loses_its_metadata_and_a_bomb_is_left_out_with_a_note(
+    mailbox: Channel, account: Account, settings: Any, tmp_path: Any
+) -> None:
+    from tests.web.test_upload_safety import jpeg_with_gps, png_declaring
+
+    settings.MEDIA_ROOT = tmp_path
+    message = EmailMessage(policy=email.policy.SMTP)
+    message["From"] = f"Giulia Bianchi <{CITIZEN}>"
+    message["To"] = ADDRESS
+    message["Subject"] = "Buca in via Dante"
+    message["Message-ID"] = make_msgid(domain="mail.example.org")
+    message.set_content("Vi mando la foto della buca.")
+    message.add_attachment(jpeg_with_gps(), "image", "jpeg", filename="../IMG_0001.jpg")
+    message.add_attachment(png_declaring(100_000, 100_000), "image", "png", filename="b.png")
+    account.append(message.as_bytes())
+
+    poll(mailbox)
+
+    stored = Message.objects.get(direction=Message.Direction.INBOUND)
+    [eml, photo] = stored.attachments
+    assert (photo["name"], photo["content_type"]) == ("IMG_0001.jpg", "image/jpeg")
+    assert "IMG_0001" not in photo["url"] and photo["url"].endswith(".jpg")
+    with default_storage.open(photo["url"].removeprefix("storage:"), "rb") as handle:
+        data = handle.read()
+    assert b"Maria Rossi" not in data and b"Exif" not in data and b"via Dante" not in data
+    assert photo["size"] == len(data)
+    assert "Allegato «b.png» non importato: immagine troppo grande o illeggibile." in stored.text

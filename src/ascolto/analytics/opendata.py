@@ -30,6 +30,7 @@ from ascolto.analytics.areas import area_of
 from ascolto.analytics.period import Period
 from ascolto.analytics.queries import calls_in, cases_in, resolved, resolved_within
 from ascolto.channels.models import Channel
+from ascolto.core.tables import safe_dict
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
@@ -286,7 +287,7 @@ def write(year: int, out: Path) -> list[Path]:
         with path.open("w", newline="", encoding="utf-8") as handle:
             writer = csv.DictWriter(handle, fieldnames=fields)
             writer.writeheader()
-            writer.writerows(rows)
+            writer.writerows(safe_dict(row) for row in rows)
         written.append(path)
         path = out / f"{name}_{year}.json"
         path.write_text(
@@ -303,7 +304,7 @@ def write(year: int, out: Path) -> list[Path]:
     with path.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.DictWriter(handle, fieldnames=["file", "field", "type", "description"])
         writer.writeheader()
-        writer.writerows(dictionary())
+        writer.writerows(safe_dict(row) for row in dictionary())
     written.append(path)
     path = out / "dizionario_dati.json"
     meta = {
@@ -330,5 +331,5 @@ def rows_csv(name: str, rows: list[dict[str, Any]]) -> str:
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=_fields(name))
     writer.writeheader()
-    writer.writerows(rows)
+    writer.writerows(safe_dict(row) for row in rows)
     return out.getvalue()

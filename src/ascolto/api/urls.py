@@ -7,10 +7,12 @@ from __future__ import annotations
 
 from django.db import connection
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from ninja import NinjaAPI, Schema
 
 from ascolto.contactcenter.api import router as telephony
 from ascolto.core.errors import DomainError, NotFound
+from ascolto.core.ratelimit import RateLimited
 from ascolto.knowledge.api import router as alerts
 
 api = NinjaAPI(title="ascolto API", version="1", urls_namespace="api-v1")
@@ -29,6 +31,18 @@ def health(request: HttpRequest) -> dict[str, str]:
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")
     return {"status": "ok", "database": connection.vendor}
+
+
+@api.exception_handler(RateLimited)
+def rate_limited(request: HttpRequest, exc: RateLimited) -> object:
+    response = api.create_response(
+        request,
+        {"detail": _("Troppe richieste: riprova tra %(n)d secondi.") % {"n": exc.seconds}},
+        status=429,
+    )
+    response["Retry-After"] = str(exc.seconds)
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 @api.exception_handler(DomainError)

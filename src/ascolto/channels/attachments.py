@@ -1,6 +1,7 @@
 """Files an operator attaches to a reply: checked like a citizen's (`channels.files`: type read
-from the content, at most `MAX_FILE_BYTES` each, `MAX_FILES` per message), stored in the default
-storage under `replies/` (personal data: no public URL), and which channels carry them.
+from the content, at most `MAX_FILE_BYTES` each, `MAX_FILES` per message), images written again
+without their metadata (`channels.files.sanitised`), stored in the default storage under
+`replies/` by random names (personal data: no public URL), and which channels carry them.
 
 A reply's files are written first, then the reply that names them, in one transaction
 (`channels.actions.send_message`); the caller removes the files again when the reply is not
@@ -21,16 +22,23 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
-import uuid
 from collections.abc import Iterable, Sequence
 from pathlib import PurePath
 from typing import IO, Any
 
+from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from django.utils.text import get_valid_filename
 from django.utils.translation import gettext as _
 
-from ascolto.channels.files import ALLOWED_TYPES, MAX_FILE_BYTES, MAX_FILES, accepted_type
+from ascolto.channels.files import (
+    ALLOWED_TYPES,
+    MAX_FILE_BYTES,
+    MAX_FILES,
+    accepted_type,
+    display_name,
+    sanitised,
+    storage_name,
+)
 from ascolto.channels.inbound import STORED, Attachment
 from ascolto.channels.models import Channel, Conversation
 from ascolto.channels.windows import is_comment_thread
@@ -92,20 +100,24 @@ def check_uploads(files: Sequence[Any], *, already: int = 0) -> list[str]:
 
 
 def _name(raw: str | None) -> str:
-    name = get_valid_filename(PurePath(raw or "allegato").name)[:100]
-    return name or "allegato"
+    return display_name(raw)
 
 
 def store(files: Sequence[Any]) -> tuple[Attachment, ...]:
-    """Check and write uploaded files under `replies/`; all of them or none (a full disk on the
-    third removes the first two)."""
+    """Check and write uploaded files under `replies/`, images without their metadata
+    (`channels.files.sanitised`), each under a random name; all of them or none (a full disk on
+    the third removes the first two; an image past the pixel limit refuses the lot)."""
     types = check_uploads(files)
+    prepared = []
+    for upload, mime in zip(files, types, strict=True):
+        upload.seek(0)
+        name = _name(upload.name)
+        prepared.append((name, mime, sanitised(upload.read(), mime, name)))
     stored: list[Attachment] = []
     try:
-        for upload, mime in zip(files, types, strict=True):
-            name = _name(upload.name)
-            saved = default_storage.save(f"{FOLDER}/{uuid.uuid4().hex}/{name}", upload)
-            stored.append(Attachment(name, mime, int(upload.size or 0), f"{STORED}{saved}"))
+        for name, mime, data in prepared:
+            saved = default_storage.save(storage_name(FOLDER, mime), ContentFile(data))
+            stored.append(Attachment(name, mime, len(data), f"{STORED}{saved}"))
     except BaseException:
         remove(stored)
         raise

@@ -263,12 +263,8 @@ ASCOLTO_MAX_MESSAGE_CHARS = int(env("ASCOLTO_MAX_MESSAGE_CHARS", "20000") or 200
 ASCOLTO_PHONE_REGION = env("ASCOLTO_PHONE_REGION", "IT") or "IT"
 # Public address of the site, for links in emails to citizens (the status page of a request).
 ASCOLTO_PUBLIC_URL = (env("ASCOLTO_PUBLIC_URL", "http://127.0.0.1:8000") or "").rstrip("/")
-# Citizen pages: the channel their requests arrive on, and the limits per client address
-# ("20/h", "100/10m"; "0/h" turns a limit off).
+# Citizen pages: the channel their requests arrive on (their rate limits: "Hardening" below).
 ASCOLTO_SCRIVI_CHANNEL = env("ASCOLTO_SCRIVI_CHANNEL", "scrivi") or "scrivi"
-ASCOLTO_SCRIVI_RATE_LIMIT = env("ASCOLTO_SCRIVI_RATE_LIMIT", "20/h") or "20/h"
-ASCOLTO_RATING_RATE_LIMIT = env("ASCOLTO_RATING_RATE_LIMIT", "30/h") or "30/h"
-ASCOLTO_ASSISTANT_RATE_LIMIT = env("ASCOLTO_ASSISTANT_RATE_LIMIT", "240/h") or "240/h"
 # How many replies of the assistant one process sends at a time (each session's in order): the
 # Graph API answers in ~0.1-0.3 s over the internet; Meta allows 80 messages/s per number.
 ASCOLTO_ASSISTANT_SENDERS = int(env("ASCOLTO_ASSISTANT_SENDERS", "8") or 8)
@@ -309,6 +305,26 @@ ASCOLTO_WEBHOOK_RETENTION_DAYS = int(env("ASCOLTO_WEBHOOK_RETENTION_DAYS", "30")
 # subscribed (knowledge/alerts.py): its name as in the WhatsApp channel's "templates"; {{1}} the
 # alert's title, {{2}} its text, {{3}} its link (docs/alerts.md).
 ASCOLTO_ALERT_TEMPLATE = env("ASCOLTO_ALERT_TEMPLATE", "avviso_comune") or "avviso_comune"
+
+# --- Hardening: uploads and rate limits (issue 16, files part; docs/security/files.md) -------
+# Largest image accepted, in pixels (width × height, read from the header before decoding):
+# larger ones, decompression bombs included, are refused (channels/files.py).
+ASCOLTO_UPLOAD_MAX_PIXELS = int(env("ASCOLTO_UPLOAD_MAX_PIXELS", "40000000") or 40_000_000)
+# Rate limits of the public endpoints (core/ratelimit.py; docs/deploy.md "Rate limits"): "20/h",
+# "100/10m", N/s N/m N/h N/d; "0/h" turns one off. Generous per client address (a carrier's
+# NAT, a front-desk kiosk), tighter per browser, chat, or tracking code.
+ASCOLTO_SCRIVI_RATE_LIMIT = env("ASCOLTO_SCRIVI_RATE_LIMIT", "60/h") or "60/h"
+ASCOLTO_SCRIVI_BROWSER_RATE_LIMIT = env("ASCOLTO_SCRIVI_BROWSER_RATE_LIMIT", "10/h") or "10/h"
+ASCOLTO_RATING_RATE_LIMIT = env("ASCOLTO_RATING_RATE_LIMIT", "60/h") or "60/h"
+ASCOLTO_RATING_BROWSER_RATE_LIMIT = env("ASCOLTO_RATING_BROWSER_RATE_LIMIT", "20/h") or "20/h"
+ASCOLTO_ASSISTANT_RATE_LIMIT = env("ASCOLTO_ASSISTANT_RATE_LIMIT", "240/h") or "240/h"
+ASCOLTO_ASSISTANT_SESSION_RATE_LIMIT = env("ASCOLTO_ASSISTANT_SESSION_RATE_LIMIT", "60/h") or "60/h"
+ASCOLTO_STATUS_RATE_LIMIT = env("ASCOLTO_STATUS_RATE_LIMIT", "300/h") or "300/h"
+ASCOLTO_STATUS_CODE_RATE_LIMIT = env("ASCOLTO_STATUS_CODE_RATE_LIMIT", "60/h") or "60/h"
+ASCOLTO_STATUS_MISS_RATE_LIMIT = env("ASCOLTO_STATUS_MISS_RATE_LIMIT", "20/h") or "20/h"
+ASCOLTO_ANSWER_CODE_RATE_LIMIT = env("ASCOLTO_ANSWER_CODE_RATE_LIMIT", "10/h") or "10/h"
+ASCOLTO_WEBHOOK_RATE_LIMIT = env("ASCOLTO_WEBHOOK_RATE_LIMIT", "6000/m") or "6000/m"
+ASCOLTO_ALERTS_RATE_LIMIT = env("ASCOLTO_ALERTS_RATE_LIMIT", "600/m") or "600/m"
 
 # --- Logging --------------------------------------------------------------------------------
 # Log lines carry ids, never names, handles or message text (see docs/privacy.md). The line of a

@@ -33,6 +33,7 @@ from ascolto.contactcenter.actions import (
 )
 from ascolto.core import webhooks
 from ascolto.core.errors import DomainError, NotFound
+from ascolto.core.ratelimit import WEBHOOK_LIMIT, enforce
 
 log = logging.getLogger(__name__)
 router = Router(tags=["telephony"])
@@ -69,6 +70,7 @@ def _signed(request: HttpRequest) -> bool:
 @router.post("/calls", auth=None, response={200: Stored, 201: Stored, 400: Refused, 401: Refused})
 def call_finished(request: HttpRequest) -> Status[dict[str, Any]]:
     """Store one finished call as the telephony system reports it; idempotent on `call_id`."""
+    enforce(request, "telephony", [WEBHOOK_LIMIT])
     body = request.body
     if not _signed(request):
         return Status(401, {"detail": "Invalid signature."})
@@ -96,6 +98,7 @@ def call_finished(request: HttpRequest) -> Status[dict[str, Any]]:
 )
 def call_started(request: HttpRequest) -> Status[dict[str, Any]]:
     """A call is ringing on an operator's extension: store its screen-pop (once per call id)."""
+    enforce(request, "telephony", [WEBHOOK_LIMIT])
     if not _signed(request):
         return Status(401, {"detail": "Invalid signature."})
     try:

@@ -6,6 +6,13 @@ tables, for downloads (`table_csv`, `dashboard_csv`, `dashboard_xlsx`) and for t
 reports' own (`analytics.exports`).
 
 In `core` so that `analytics` and `contactcenter` share one kit without importing each other.
+
+Every cell of every CSV and XLSX goes through `safe_cell` (formula injection, OWASP): a text
+that a spreadsheet would read as a formula (`=`, `+`, `-`, `@`, tab, carriage return first) gets
+a leading `'`, so `=HYPERLINK(...)` typed by a citizen in a theme name or a subject stays text.
+Only text is touched: a number, negative ones included, stays a number. In XLSX, text cells are
+also typed as strings (`data_type` "s"), never formulas. Any other module that writes a CSV or a
+spreadsheet (open data, the access log's export) uses `safe_cell` or `safe_row` too.
 """
 
 from __future__ import annotations
@@ -133,6 +140,36 @@ def share(part: int | None, whole: int | None) -> float | None:
 # Downloads.
 
 
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_cell(value: Any) -> Any:
+    """A cell's value as an export writes it: a text a spreadsheet would run as a formula is
+    prefixed with `'`; numbers, dates and anything not text are returned as they are."""
+    value = _plain(value)
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def safe_row(row: Sequence[Any]) -> list[Any]:
+    return [safe_cell(v) for v in row]
+
+
+def safe_dict(row: dict[str, Any]) -> dict[str, Any]:
+    """A `csv.DictWriter` row with every text value neutralised (`safe_cell`)."""
+    return {k: safe_cell(v) for k, v in row.items()}
+
+
+def _xlsx_append(sheet: Any, row: Sequence[Any]) -> None:
+    """Append a row to an openpyxl sheet: text neutralised and typed as a string, never a
+    formula; numbers stay numbers."""
+    sheet.append(safe_row(row))
+    for cell in sheet[sheet.max_row]:
+        if isinstance(cell.value, str):
+            cell.data_type = "s"
+
+
 # Two CSVs: the standard one (comma, decimal point, UTF-8) for programs, and the one an Italian
 # Excel opens by double-click (semicolon, decimal comma, UTF-8 with a byte order mark). Numbers
 # are never grouped in either, so that both read back as numbers.
@@ -146,6 +183,7 @@ def _csv_writer(out: io.StringIO, flavour: str) -> Any:
 def _csv_cell(value: Any, flavour: str) -> Any:
     if value is None:
         return ""
+    value = safe_cell(value)  # before the Italian decimal comma: "-1,5" is a number, kept
     if flavour == CSV_EXCEL_IT and isinstance(value, float):
         return repr(value).replace(".", ",")
     return value
@@ -158,7 +196,7 @@ def _csv_row(row: Sequence[Any], flavour: str) -> list[Any]:
 def table_csv(table: Table, flavour: str = CSV_STANDARD) -> str:
     out = io.StringIO()
     writer = _csv_writer(out, flavour)
-    writer.writerow(table.columns)
+    writer.writerow(_csv_row(table.columns, flavour))
     writer.writerows(_csv_row(row, flavour) for row in table.rows)
     return out.getvalue()
 
@@ -169,11 +207,11 @@ def dashboard_csv(board: Dashboard, flavour: str = CSV_STANDARD) -> str:
     writer = _csv_writer(out, flavour)
     writer.writerow([_("Misura"), _("Valore")])
     for figure in board.figures:
-        writer.writerow([figure.label, _csv_cell(figure.value, flavour)])
+        writer.writerow(_csv_row([figure.label, figure.value], flavour))
     for table in board.tables:
         writer.writerow([])
-        writer.writerow([table.title])
-        writer.writerow(table.columns)
+        writer.writerow(_csv_row([table.title], flavour))
+        writer.writerow(_csv_row(table.columns, flavour))
         writer.writerows(_csv_row(row, flavour) for row in table.rows)
     return out.getvalue()
 
@@ -198,22 +236,22 @@ def dashboard_xlsx(board: Dashboard) -> bytes:
     sheet = book.active or book.create_sheet()
     used = {_("Sintesi")}
     sheet.title = _("Sintesi")
-    sheet.append([board.title])
-    sheet.append([board.subtitle])
+    _xlsx_append(sheet, [board.title])
+    _xlsx_append(sheet, [board.subtitle])
     sheet["A1"].font = Font(bold=True, size=14)
     sheet.append([])
-    sheet.append([_("Misura"), _("Valore"), _("Unità")])
+    _xlsx_append(sheet, [_("Misura"), _("Valore"), _("Unità")])
     for figure in board.figures:
-        sheet.append([figure.label, figure.value, figure.unit])
+        _xlsx_append(sheet, [figure.label, figure.value, figure.unit])
     for table in board.tables:
         ws = book.create_sheet(_sheet_name(table.title, used))
-        ws.append([table.title])
+        _xlsx_append(ws, [table.title])
         ws["A1"].font = Font(bold=True)
-        ws.append(table.columns)
+        _xlsx_append(ws, table.columns)
         for cell in ws[2]:
             cell.font = Font(bold=True)
         for row in table.rows:
-            ws.append(list(row))
+            _xlsx_append(ws, list(row))
         ws.column_dimensions["A"].width = 40
     out = io.BytesIO()
     book.save(out)
@@ -246,17 +284,17 @@ def write_table(
     if suffix == ".csv":
         with path.open("w", newline="", encoding="utf-8") as handle:
             writer = csv.writer(handle)
-            writer.writerow(columns)
-            writer.writerows(rows)
+            writer.writerow(safe_row(columns))
+            writer.writerows(safe_row(row) for row in rows)
     elif suffix == ".xlsx":
         book = Workbook()
         sheet = book.active
         sheet.title = (title or "dati")[:31]
-        sheet.append(list(columns))
+        _xlsx_append(sheet, list(columns))
         for cell in sheet[1]:
             cell.font = Font(bold=True)
         for row in rows:
-            sheet.append([_naive(v) for v in row])
+            _xlsx_append(sheet, [_naive(v) for v in row])
         sheet.freeze_panes = "A2"
         book.save(path)
     else:

@@ -17,6 +17,7 @@ from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from ninja import Router, Schema
 
+from ascolto.core.ratelimit import ALERTS_LIMIT, enforce
 from ascolto.knowledge.alerts import current_alerts_until
 from ascolto.knowledge.models import Alert
 
@@ -54,6 +55,7 @@ def max_age(valid_until: datetime) -> int:
 @router.get("", response=Feed, auth=None, url_name="alerts-feed")
 def feed(request: HttpRequest, response: HttpResponse) -> dict[str, object]:
     """The alerts shown now on the web, most urgent first."""
+    enforce(request, "alerts", [ALERTS_LIMIT])
     alerts, valid_until = current_alerts_until("web")
     response["Access-Control-Allow-Origin"] = "*"
     response["Cache-Control"] = f"public, max-age={max_age(valid_until)}"

@@ -3,11 +3,13 @@ drained, checked like any citizen's attachment, stored in the default storage on
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 from typing import Any
 
 import pytest
 from django.core.files.storage import default_storage
+from PIL import Image
 
 from ascolto.channels.adapters.meta import deliveries
 from ascolto.channels.adapters.meta.sandbox import GraphSandbox
@@ -17,7 +19,16 @@ from tests.meta.inbound.conftest import Meta
 
 pytestmark = pytest.mark.django_db
 
-JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"\x01" * 200
+
+def _jpeg() -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (16, 16), (200, 120, 40)).save(out, format="JPEG", quality=90)
+    return out.getvalue()
+
+
+# A real (flat) photo: stored images are decoded and written again without their metadata
+# (`channels.files.sanitised`), and this one comes out byte for byte the same.
+JPEG = _jpeg()
 PDF = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n" + b"0" * 200
 OGG = b"OggS\x00\x02" + b"\x00" * 22 + b"OpusHead" + b"\x01" * 200
 MP4 = b"\x00\x00\x00\x18ftypmp42" + b"\x00" * 200

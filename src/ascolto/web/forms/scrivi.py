@@ -8,10 +8,16 @@ from dataclasses import dataclass
 from typing import Any
 
 from django import forms
-from django.core.files.uploadedfile import UploadedFile
+from django.core.files.uploadedfile import SimpleUploadedFile, UploadedFile
 from django.utils.translation import gettext_lazy as _
 
-from ascolto.channels.files import MAX_FILE_BYTES, MAX_FILES, accepted_type
+from ascolto.channels.files import (
+    MAX_FILE_BYTES,
+    MAX_FILES,
+    accepted_type,
+    display_name,
+    sanitised,
+)
 from ascolto.citizens.handles import normalise_phone
 from ascolto.core.errors import InvalidInput
 from ascolto.core.text import one_newline_style
@@ -102,12 +108,15 @@ def sniff(upload: UploadedFile) -> str | None:
 
 
 def check_attachments(files: list[UploadedFile]) -> list[UploadedFile]:
-    """The uploads of a citizen's form, checked by number, size and content (`channels.files`);
-    each one's content type is set to the type read from its bytes."""
+    """The uploads of a citizen's form, checked by number, size and content (`channels.files`),
+    returned as they will be stored: images written again without their metadata (a pixel
+    limit refuses decompression bombs), each named by its clean display name and typed by the
+    type read from its bytes."""
     if len(files) > MAX_FILES:
         raise forms.ValidationError(_("Puoi allegare al massimo %(n)d file.") % {"n": MAX_FILES})
+    cleaned: list[UploadedFile] = []
     for upload in files:
-        name = upload.name or ""
+        name = display_name(upload.name)
         if (upload.size or 0) > MAX_FILE_BYTES:
             raise forms.ValidationError(
                 _("Il file «%(name)s» è più grande di 10 MB.") % {"name": name}
@@ -117,8 +126,18 @@ def check_attachments(files: list[UploadedFile]) -> list[UploadedFile]:
             raise forms.ValidationError(
                 _("Il file «%(name)s» non è un'immagine o un PDF.") % {"name": name}
             )
-        upload.content_type = mime
-    return files
+        if mime == "application/pdf":
+            upload.name = name
+            upload.content_type = mime
+            cleaned.append(upload)  # kept byte for byte: nothing to read twice
+            continue
+        upload.seek(0)
+        try:
+            data = sanitised(upload.read(), mime, name)
+        except InvalidInput as exc:
+            raise forms.ValidationError(exc.message) from exc
+        cleaned.append(SimpleUploadedFile(name, data, content_type=mime))
+    return cleaned
 
 
 def text_limit(kind: str) -> int:

@@ -14,7 +14,9 @@ from django.utils import timezone
 from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.http import require_GET
 
+from ascolto.core.ratelimit import ALERTS_LIMIT, limited
 from ascolto.knowledge.alerts import current_alerts_until
+from ascolto.web.views.scrivi.protection import too_many
 
 MIN_REFRESH = 60
 MAX_REFRESH = 900
@@ -23,6 +25,9 @@ MAX_REFRESH = 900
 @require_GET
 @xframe_options_exempt
 def banner(request: HttpRequest) -> HttpResponse:
+    wait = limited(request, "alerts", [ALERTS_LIMIT])
+    if wait is not None:
+        return too_many(request, wait)
     alerts, valid_until = current_alerts_until("web")
     seconds = max(0, int((valid_until - timezone.now()).total_seconds()))
     response = render(

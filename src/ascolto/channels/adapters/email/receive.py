@@ -35,24 +35,29 @@ a mail of the batch still to take in waits for the next turn, when rule 1 finds 
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from pathlib import PurePath
 
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
-from django.utils.text import get_valid_filename
 from django.utils.translation import gettext as _
 
 from ascolto.channels import actions
 from ascolto.channels.adapters.email.adapter import recipient
 from ascolto.channels.adapters.email.inbound import Mail, parse, verified_conversation
-from ascolto.channels.files import MAX_FILE_BYTES, MAX_FILES, accepted_type
+from ascolto.channels.files import (
+    MAX_FILE_BYTES,
+    MAX_FILES,
+    UnsafeFile,
+    accepted_type,
+    display_name,
+    sanitised,
+    storage_name,
+)
 from ascolto.channels.inbound import STORED, Attachment, CaseHints, InboundMessage
 from ascolto.channels.intake import receive_many
 from ascolto.channels.models import Channel, Conversation, Message
@@ -239,10 +244,11 @@ def _threads(channel: Channel, mails: list[Mail]) -> dict[str, tuple[str, int | 
     return out
 
 
-def _store(channel: Channel, mail: Mail, name: str, data: bytes) -> str:
-    """Save `data` under a name fixed by the mail's id, so a re-delivery writes no second copy."""
-    digest = hashlib.sha256(f"{channel.code}\0{mail.message_id}".encode()).hexdigest()
-    path = f"{FOLDER}/{channel.code}/{digest[:2]}/{digest[2:]}-{name}"
+def _store(channel: Channel, mail: Mail, part: str, data: bytes, content_type: str) -> str:
+    """Save `data` under a name fixed by the mail's id and the part (`eml`, or the attachment's
+    index), so a re-delivery writes no second copy; nothing of the sender's file name is in it."""
+    key = f"{channel.code}\0{mail.message_id}\0{part}"
+    path = storage_name(f"{FOLDER}/{channel.code}", content_type, key=key)
     if not default_storage.exists(path):
         path = default_storage.save(path, ContentFile(data))
     return path
@@ -259,7 +265,7 @@ def _inbound(
             eml,
             "message/rfc822",
             len(item.raw),
-            f"{STORED}{_store(channel, mail, eml, item.raw)}",
+            f"{STORED}{_store(channel, mail, 'eml', item.raw, 'message/rfc822')}",
         )
     )
     text = mail.text
@@ -272,7 +278,7 @@ def _inbound(
         head = attachments[0]
         attachments[0] = Attachment("intestazioni.eml", head.content_type, head.size, head.url)
     for index, part in enumerate(mail.attachments):
-        name = get_valid_filename(PurePath(part.name).name)[:100] or "allegato"
+        name = display_name(part.name)
         mime = accepted_type(part.data)
         if len(attachments) > MAX_FILES:
             notes.append(_("Allegato «%(name)s» non importato: troppi allegati.") % {"name": name})
@@ -283,8 +289,16 @@ def _inbound(
                 _("Allegato «%(name)s» non importato: non è un'immagine o un PDF.") % {"name": name}
             )
         else:
-            path = _store(channel, mail, f"{index}-{name}", part.data)
-            attachments.append(Attachment(name, mime, len(part.data), f"{STORED}{path}"))
+            try:
+                data = sanitised(part.data, mime, name)
+            except UnsafeFile:
+                notes.append(
+                    _("Allegato «%(name)s» non importato: immagine troppo grande o illeggibile.")
+                    % {"name": name}
+                )
+                continue
+            path = _store(channel, mail, str(index), data, mime)
+            attachments.append(Attachment(name, mime, len(data), f"{STORED}{path}"))
     limit = settings.ASCOLTO_MAX_MESSAGE_CHARS
     if notes:
         text = f"{text}\n\n" + "\n".join(f"[{note}]" for note in notes)

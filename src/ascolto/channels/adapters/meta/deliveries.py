@@ -29,7 +29,6 @@ is noted at once.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -42,7 +41,6 @@ from django.core.files.storage import default_storage
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, connection, connections, transaction
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
-from django.utils.text import get_valid_filename
 from django.utils.translation import gettext as _
 from psycopg import OperationalError as PgOperationalError
 from psycopg import pq
@@ -57,7 +55,14 @@ from ascolto.channels.adapters.meta.graph import (
     download_url,
 )
 from ascolto.channels.config import secret
-from ascolto.channels.files import MAX_FILE_BYTES, accepted_type
+from ascolto.channels.files import (
+    MAX_FILE_BYTES,
+    UnsafeFile,
+    accepted_type,
+    display_name,
+    sanitised,
+    storage_name,
+)
 from ascolto.channels.inbound import STORED, Attachment
 from ascolto.channels.models import Channel, Message, PendingStatus, WebhookDelivery
 from ascolto.channels.queue import FLAG_AFTER, RETRY_BASE, RETRY_CAP, Drained
@@ -407,8 +412,16 @@ def _with_media(
             continue
         if not media.filename:
             name = _file_name(replace(media, mime_type=mime))
-        path = _store(channel, media.id, name, fetched.data)
-        attachments.append(Attachment(name, mime, len(fetched.data), f"{STORED}{path}"))
+        try:
+            data = sanitised(fetched.data, mime, name)
+        except UnsafeFile:
+            notes.append(
+                _("Allegato «%(name)s» non importato: immagine troppo grande o illeggibile.")
+                % {"name": name}
+            )
+            continue
+        path = _store(channel, media.id, data, mime)
+        attachments.append(Attachment(name, mime, len(data), f"{STORED}{path}"))
     text = inbound.text
     if notes:
         text = f"{text}\n\n" + "\n".join(f"[{note}]" for note in notes)
@@ -417,7 +430,7 @@ def _with_media(
 
 def _file_name(media: parsing.Media) -> str:
     if media.filename:
-        return get_valid_filename(media.filename)[:100] or media.kind
+        return display_name(media.filename, media.kind)
     extension = {
         "image/jpeg": ".jpg",
         "image/png": ".png",
@@ -432,11 +445,10 @@ def _file_name(media: parsing.Media) -> str:
     return f"{media.kind}{extension}"
 
 
-def _store(channel: Channel, media_id: str, name: str, data: bytes) -> str:
+def _store(channel: Channel, media_id: str, data: bytes, content_type: str) -> str:
     """Save `data` under a name fixed by the channel and media id: a drain run again after a
-    crash finds the file instead of writing a second copy."""
-    digest = hashlib.sha256(f"{channel.code}\0{media_id}".encode()).hexdigest()
-    path = f"{FOLDER}/{channel.code}/{digest[:2]}/{digest[2:]}-{name}"
+    crash finds the file instead of writing a second copy. Nothing of the sender's file name."""
+    path = storage_name(f"{FOLDER}/{channel.code}", content_type, key=f"{channel.code}\0{media_id}")
     if not default_storage.exists(path):
         path = default_storage.save(path, ContentFile(data))
     return path

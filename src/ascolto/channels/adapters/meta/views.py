@@ -21,6 +21,7 @@ from ascolto.channels.adapters.meta import deliveries
 from ascolto.channels.adapters.meta.signature import SIGNATURE_HEADER, challenge, signature_ok
 from ascolto.channels.config import secret
 from ascolto.channels.models import Channel
+from ascolto.core.ratelimit import WEBHOOK_LIMIT, limited
 
 logger = logging.getLogger(__name__)
 
@@ -61,6 +62,13 @@ def forget_channels(**_: object) -> None:
 @csrf_exempt
 @require_http_methods(["GET", "POST"])
 def webhook(request: HttpRequest, code: str) -> HttpResponse:
+    # Only what the WSGI fast path did not take comes here (a signed delivery in production is
+    # stored before Django sees it): verification, refusals, and everything in tests and dev.
+    wait = limited(request, "meta-webhook", [WEBHOOK_LIMIT])
+    if wait is not None:
+        response = HttpResponse("too many requests", status=429, content_type=TEXT)
+        response["Retry-After"] = str(wait)
+        return response
     channel = _channel(code)
     if channel is None:
         return HttpResponse("unknown channel", status=404, content_type=TEXT)

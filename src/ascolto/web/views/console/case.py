@@ -15,7 +15,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.files.storage import default_storage
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.template.defaultfilters import filesizeformat
@@ -31,6 +31,7 @@ from ascolto.channels.inbound import STORED, Attachment
 from ascolto.channels.models import Message
 from ascolto.contactcenter import actions as cc_actions
 from ascolto.core import access
+from ascolto.core.downloads import file_download
 from ascolto.core.errors import DomainError
 from ascolto.knowledge import actions as knowledge_actions
 from ascolto.knowledge import placeholders
@@ -668,11 +669,10 @@ def attachment(request: HttpRequest, code: str, message_id: int, index: int) -> 
     name = url.removeprefix(STORED)
     if not default_storage.exists(name):
         raise Http404("the file is missing from the storage")
-    return FileResponse(
+    return file_download(
         default_storage.open(name, "rb"),
-        as_attachment=True,
-        filename=str(item.get("name") or "allegato"),
-        content_type=str(item.get("content_type") or "application/octet-stream"),
+        str(item.get("name") or "allegato"),
+        str(item.get("content_type") or "application/octet-stream"),
     )
 
 

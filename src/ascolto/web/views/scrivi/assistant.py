@@ -23,14 +23,16 @@ from django.utils.translation import gettext as _
 
 from ascolto.assistant import actions
 from ascolto.assistant.engine import SURVEY_AFTER, Out
-from ascolto.web.views.scrivi.protection import over_limit
+from ascolto.web.views.scrivi.protection import Rule, limited, with_retry_after
 
 COOKIE = "ascolto_assistente"
 COOKIE_AGE = 60 * 60 * 2  # the session ends after an hour idle anyway
 TOKEN = re.compile(r"^[A-Za-z0-9_-]{32,64}$")
 MAX_TEXT = 500
 RATE_LIMIT_SETTING = "ASCOLTO_ASSISTANT_RATE_LIMIT"
-RATE_LIMIT_DEFAULT = "240/h"
+RATE_LIMIT_DEFAULT = "240/h"  # per address; per chat (its cookie), tighter:
+SESSION_LIMIT_SETTING = "ASCOLTO_ASSISTANT_SESSION_RATE_LIMIT"
+SESSION_LIMIT_DEFAULT = "60/h"
 PATH = re.compile(r"(?<![\w/:.])/[A-Za-z0-9_-]+(?:/[A-Za-z0-9_-]+)*/")
 
 
@@ -41,11 +43,17 @@ def chat(request: HttpRequest) -> HttpResponse:
     said = ""
     outs: list[Out] = []
     status = 200
+    wait: int | None = None
     if request.method == "POST":
         text = (request.POST.get("text") or "").strip()[:MAX_TEXT]
         choice = (request.POST.get("choice") or "").strip()[:40]
         said = text or (request.POST.get("label") or "").strip()[:100]
-        if over_limit(request, "assistant", RATE_LIMIT_SETTING, RATE_LIMIT_DEFAULT):
+        rules = [
+            Rule(RATE_LIMIT_SETTING, RATE_LIMIT_DEFAULT, scope="assistant"),
+            Rule(SESSION_LIMIT_SETTING, SESSION_LIMIT_DEFAULT, key=f"chat:{token}"),
+        ]
+        wait = limited(request, "assistant", rules)
+        if wait is not None:
             outs, status = (
                 [Out(_("Troppi messaggi in poco tempo: riprova tra qualche minuto."))],
                 429,
@@ -83,6 +91,8 @@ def chat(request: HttpRequest) -> HttpResponse:
         response = render(request, "web/scrivi/_assistant_exchange.html", context, status=status)
     else:
         response = render(request, "web/scrivi/assistant.html", context, status=status)
+    if wait is not None:
+        with_retry_after(response, wait)
     if request.method == "POST":
         response.set_cookie(
             COOKIE,

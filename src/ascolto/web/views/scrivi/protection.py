@@ -1,89 +1,52 @@
-"""The public pages' protections: the client's address and a rate limit per address.
-
-Counts live in Django's cache (Redis when ASCOLTO_CACHE_URL is set, so every web process shares
-them; the in-process cache otherwise). Nothing personal is logged: an address is only ever a
-cache key.
-"""
+"""The public pages' protections: the client's address, the rate limits (`core.ratelimit`, where
+the counting lives so that the webhooks and the API use the same), and the 429 page."""
 
 from __future__ import annotations
 
-import hashlib
-import re
-import time
-from functools import cache as once
-from typing import Any
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils.translation import gettext as _
 
-from django.conf import settings
-from django.core.cache import cache
-from django.core.exceptions import ImproperlyConfigured
-from django.http import HttpRequest
+from ascolto.core.ratelimit import (
+    Rule,
+    behind_proxy,
+    browser_key,
+    client_address,
+    limited,
+    over_limit,
+    parse_limit,
+    setting,
+)
 
-_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
-_LIMIT = re.compile(r"^\s*(\d+)\s*/\s*(\d*)\s*([smhd])\s*$")
-
-
-def setting(name: str, default: str) -> str:
-    """A setting (read from the environment in config/settings.py), or `default`."""
-    value = getattr(settings, name, None)
-    return default if value is None or value == "" else str(value)
-
-
-def parse_limit(text: str) -> tuple[int, int]:
-    """`"20/h"` → (20, 3600); `"100/10m"` → (100, 600). `"0/h"` turns the limit off."""
-    match = _LIMIT.match(text)
-    if not match:
-        raise ImproperlyConfigured(f"A rate limit reads like '20/h' or '100/10m', not {text!r}")
-    count, number, unit = match.groups()
-    return int(count), int(number or 1) * _UNITS[unit]
-
-
-def behind_proxy() -> bool:
-    return bool(getattr(settings, "ASCOLTO_BEHIND_PROXY", False))
+__all__ = [
+    "Rule",
+    "behind_proxy",
+    "browser_key",
+    "client_address",
+    "limited",
+    "over_limit",
+    "parse_limit",
+    "setting",
+    "too_many",
+    "with_retry_after",
+]
 
 
-def client_address(request: HttpRequest) -> str:
-    """REMOTE_ADDR; behind a reverse proxy (ASCOLTO_BEHIND_PROXY), the right-most hop of
-    X-Forwarded-For, the one our own proxy appended: hops to its left are the client's word."""
-    if behind_proxy():
-        hops = [h.strip() for h in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
-        hops = [h for h in hops if h]
-        if hops:
-            return str(hops[-1])[:64]
-    return str(request.META.get("REMOTE_ADDR", ""))[:64]
+def with_retry_after(response: HttpResponse, seconds: int) -> HttpResponse:
+    """A 429 answer that says when to try again (RFC 6585: `Retry-After`, in seconds)."""
+    response.status_code = 429
+    response["Retry-After"] = str(max(1, seconds))
+    response["Cache-Control"] = "no-store"
+    return response
 
 
-def over_limit(request: HttpRequest, scope: str, setting_name: str, default: str) -> bool:
-    """Count one more request of this address in `scope`; true once it is past the limit
-    (fixed windows of the configured length)."""
-    count, seconds = parse_limit(setting(setting_name, default))
-    if count <= 0:
-        return False
-    window = int(time.time() // seconds)
-    address = hashlib.blake2b(client_address(request).encode(), digest_size=12).hexdigest()
-    key = f"ascolto:rl:{scope}:{window}:{address}"
-    client = _redis()
-    if client is not None:
-        # One round trip: count and (first time only) set the expiry, atomically.
-        pipe = client.pipeline(transaction=True)
-        pipe.incr(key)
-        pipe.expire(key, seconds + 1, nx=True)
-        used = int(pipe.execute()[0])
-    else:
-        try:
-            used = cache.incr(key)
-        except ValueError:
-            used = 1 if cache.add(key, 1, timeout=seconds + 1) else cache.incr(key)
-    return used > count
-
-
-@once
-def _redis() -> Any:
-    """A client of the Redis server behind the default cache, when it is Redis (one per
-    process, with its connection pool); None for any other cache backend."""
-    config = settings.CACHES.get("default", {})
-    if not str(config.get("BACKEND", "")).endswith("RedisCache"):
-        return None
-    import redis
-
-    location = config["LOCATION"]
-    return redis.Redis.from_url(location if isinstance(location, str) else location[0])
+def too_many(request: HttpRequest, seconds: int) -> HttpResponse:
+    """The citizen pages' 429 page: what happened and how long to wait, in Italian."""
+    minutes = max(1, -(-seconds // 60))
+    response = render(
+        request,
+        "web/scrivi/too_many.html",
+        {"title": _("Troppe richieste"), "minutes": minutes},
+        status=429,
+    )
+    return with_retry_after(response, seconds)

@@ -21,11 +21,13 @@ from ascolto.core.errors import DomainError
 from ascolto.surveys import actions
 from ascolto.surveys.models import PageRating
 from ascolto.web.forms.scrivi import RatingForm
-from ascolto.web.views.scrivi.protection import over_limit
+from ascolto.web.views.scrivi.protection import Rule, browser_key, limited
 
 SALT = "ascolto.scrivi.rating"
 RATE_LIMIT_SETTING = "ASCOLTO_RATING_RATE_LIMIT"
-RATE_LIMIT_DEFAULT = "30/h"
+RATE_LIMIT_DEFAULT = "60/h"  # per address; per browser, tighter:
+BROWSER_LIMIT_SETTING = "ASCOLTO_RATING_BROWSER_RATE_LIMIT"
+BROWSER_LIMIT_DEFAULT = "20/h"
 
 
 def reasons_for(score: int) -> list[tuple[str, str]]:
@@ -75,7 +77,11 @@ def rate(request: HttpRequest) -> HttpResponse:
 def _stars(request: HttpRequest, page: str, score: int | None) -> tuple[dict[str, Any], int]:
     if not score:
         return step_context(page, 1, error=_("Scegli da 1 a 5 stelle.")), 400
-    if over_limit(request, "rating", RATE_LIMIT_SETTING, RATE_LIMIT_DEFAULT):
+    rules = [
+        Rule(RATE_LIMIT_SETTING, RATE_LIMIT_DEFAULT, scope="rating"),
+        Rule(BROWSER_LIMIT_SETTING, BROWSER_LIMIT_DEFAULT, key=browser_key(request)),
+    ]
+    if limited(request, "rating", rules) is not None:
         return step_context(page, 4, error=_("Hai già inviato molte valutazioni, grazie.")), 429
     try:
         rating = actions.rate_page(page, score)

@@ -23,11 +23,11 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import URLPattern, path, reverse
 from django.utils import timezone
-from django.utils.text import get_valid_filename
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from ascolto.channels import queue
+from ascolto.channels.files import display_name, storage_name
 from ascolto.channels.inbound import STORED, Attachment, CaseHints, InboundMessage
 from ascolto.channels.models import Channel
 from ascolto.citizens.models import Identity
@@ -42,12 +42,32 @@ from ascolto.web.forms.scrivi import (
     RequestForm,
     taxonomy,
 )
-from ascolto.web.views.scrivi.protection import over_limit, setting
+from ascolto.web.views.scrivi.protection import (
+    Rule,
+    browser_key,
+    limited,
+    over_limit,
+    setting,
+    with_retry_after,
+)
 
 logger = logging.getLogger(__name__)
 
+# Per address, generous (a carrier's NAT, a front-desk kiosk); per browser, tighter.
 RATE_LIMIT_SETTING = "ASCOLTO_SCRIVI_RATE_LIMIT"
-RATE_LIMIT_DEFAULT = "20/h"
+RATE_LIMIT_DEFAULT = "60/h"
+BROWSER_LIMIT_SETTING = "ASCOLTO_SCRIVI_BROWSER_RATE_LIMIT"
+BROWSER_LIMIT_DEFAULT = "10/h"
+
+
+def form_rules(request: HttpRequest, scope: str) -> list[Rule]:
+    """The Scrivi form's limits (its answers from the status page use the same)."""
+    return [
+        Rule(RATE_LIMIT_SETTING, RATE_LIMIT_DEFAULT, scope=scope),
+        Rule(BROWSER_LIMIT_SETTING, BROWSER_LIMIT_DEFAULT, key=browser_key(request)),
+    ]
+
+
 CONFIRMATION_SALT = "ascolto.scrivi.confirmation"
 
 
@@ -116,14 +136,14 @@ def home(request: HttpRequest) -> HttpResponse:
     form = RequestForm(request.POST, request.FILES)
     token = request.POST.get("submission", "")[:200]
     submission = submission_id(token)
-    if over_limit(request, "scrivi", RATE_LIMIT_SETTING, RATE_LIMIT_DEFAULT):
+    wait = limited(request, "scrivi", form_rules(request, "scrivi"))
+    if wait is not None:
         error = _(
             "Hai inviato troppe richieste in poco tempo. Riprova più tardi: quello che hai "
             "scritto è ancora qui."
         )
-        return render(
-            request, "web/scrivi/request.html", _context(form, token, error=error), status=429
-        )
+        page = render(request, "web/scrivi/request.html", _context(form, token, error=error))
+        return with_retry_after(page, wait)
     if submission is None:
         error = _(
             "Il modulo è scaduto o non è valido: controlla i dati e invialo di nuovo. Quello "
@@ -193,15 +213,17 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 def store_attachments(files: list[UploadedFile]) -> tuple[Attachment, ...]:
+    """Write a submission's files (checked and cleaned by the form, `check_attachments`) under
+    random names in `scrivi/`; the citizen's name for each is kept only as its display name."""
     stored: list[Attachment] = []
     try:
         for upload in files:
-            name = get_valid_filename(PurePath(upload.name or "allegato").name)[:100]
-            saved = default_storage.save(f"scrivi/{uuid.uuid4().hex}/{name or 'allegato'}", upload)
+            mime = upload.content_type or "application/octet-stream"
+            saved = default_storage.save(storage_name("scrivi", mime), upload)
             stored.append(
                 Attachment(
-                    name=name or "allegato",
-                    content_type=upload.content_type or "application/octet-stream",
+                    name=display_name(upload.name),
+                    content_type=mime,
                     size=upload.size or 0,
                     # Not a public URL: citizens' files are personal data, served to staff only
                     # by the case page's access-checked download (web/views/console/case.py).

@@ -2,7 +2,11 @@
 
 The page shows what the code alone may reveal: kind, theme, dates, status and the replies sent to
 the citizen. Never a name, an address, a phone number, nor the citizen's own text (all personal),
-nor internal notes. A request still waiting in the intake queue shows as received.
+nor internal notes; a reply that quotes the citizen's email, phone, fiscal code or full name shows
+`[…]` in their place (`without_contacts`). Lookups are rate limited per address, per code and
+per miss (`_lookup_wait`): codes are 60 random bits (`tickets.codes`), and a guesser also runs
+out of misses long before finding one. A request still waiting in the intake queue shows as
+received.
 
 A case waiting for the citizen offers a reply box, but only to whoever opens the page with the
 link the question's mail carried (`tickets.answers`: a signed token, `?risposta=`); the code
@@ -19,6 +23,7 @@ case's.
 from __future__ import annotations
 
 import logging
+import re
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
@@ -26,7 +31,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.files.storage import default_storage
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.urls import URLPattern, path, reverse
@@ -37,15 +42,16 @@ from django.views.decorators.http import require_GET, require_POST
 from ascolto.channels import queue
 from ascolto.channels.inbound import STORED, from_json
 from ascolto.channels.models import Channel, Message, PendingInbound
+from ascolto.citizens.models import Citizen, Identity
+from ascolto.core.downloads import file_download
 from ascolto.core.errors import DomainError, InvalidInput
 from ascolto.tickets import actions, answers, codes, sla
 from ascolto.tickets.models import Theme, Ticket
 from ascolto.tickets.routing import route
 from ascolto.web.forms.scrivi import KIND_CHOICES, AnswerForm, CodeForm
-from ascolto.web.views.scrivi.protection import over_limit
+from ascolto.web.views.scrivi.protection import Rule, limited, too_many, with_retry_after
 from ascolto.web.views.scrivi.request import (
-    RATE_LIMIT_DEFAULT,
-    RATE_LIMIT_SETTING,
+    form_rules,
     remove_attachments,
     store_attachments,
     submission_id,
@@ -53,6 +59,33 @@ from ascolto.web.views.scrivi.request import (
 )
 
 logger = logging.getLogger(__name__)
+
+# Lookups of a code: generous per address (a NAT, a kiosk), tighter per code (one case's page
+# read over and over), and few misses per address: a guesser misses nearly every time, a
+# citizen who mistyped a code a few times; past the misses, every lookup of that address waits.
+STATUS_LIMIT = ("ASCOLTO_STATUS_RATE_LIMIT", "300/h")
+STATUS_CODE_LIMIT = ("ASCOLTO_STATUS_CODE_RATE_LIMIT", "60/h")
+STATUS_MISS_LIMIT = ("ASCOLTO_STATUS_MISS_RATE_LIMIT", "20/h")
+# Answers to a question of the municipality, per case (on top of the form's own limits).
+ANSWER_CODE_LIMIT = ("ASCOLTO_ANSWER_CODE_RATE_LIMIT", "10/h")
+
+
+def _lookup_wait(request: HttpRequest, code: str) -> int | None:
+    """Count a lookup of `code` from this address; the seconds to wait when past a limit."""
+    return limited(
+        request,
+        "status",
+        [
+            Rule(*STATUS_MISS_LIMIT, count=False, scope="status-miss"),
+            Rule(*STATUS_LIMIT),
+            Rule(*STATUS_CODE_LIMIT, key=f"code:{code}"),
+        ],
+    )
+
+
+def _missed(request: HttpRequest) -> None:
+    limited(request, "status", [Rule(*STATUS_MISS_LIMIT, scope="status-miss")])
+
 
 Status = Ticket.Status
 
@@ -118,9 +151,53 @@ def _kind_label(kind: str) -> str:
     return str(Ticket.Kind(kind).label) if kind in Ticket.Kind.values else ""
 
 
+HIDDEN = "[…]"
+
+
+def _contacts(ticket: Ticket) -> re.Pattern[str] | None:
+    """What of the case's citizen a reply must not show here: their email addresses, phone
+    numbers (however spaced, with or without +39), fiscal code and full name, from the citizen's
+    record and their identities. Whoever holds the code reads the page: a reply quoting them
+    ("we will write to maria.rossi@…") must not hand them to a guesser or to a shoulder."""
+    if ticket.citizen_id is None:
+        return None
+    citizen = Citizen.objects.filter(pk=ticket.citizen_id).first()
+    if citizen is None:
+        return None
+    values = [citizen.email, citizen.fiscal_code, citizen.phone]
+    values += list(
+        Identity.objects.filter(
+            citizen=citizen,
+            kind__in=[Identity.Kind.EMAIL, Identity.Kind.PHONE, Identity.Kind.WHATSAPP],
+        ).values_list("value", flat=True)
+    )
+    names = [
+        f"{citizen.first_name} {citizen.last_name}",
+        f"{citizen.last_name} {citizen.first_name}",
+    ]
+    parts: list[str] = []
+    for value in [v.strip() for v in values if v and len(v.strip()) >= 5]:
+        digits = re.sub(r"\D", "", value)
+        if "@" not in value and len(digits) >= 6 and len(digits) >= len(value) - 4:
+            national = digits[2:] if digits.startswith("39") and len(digits) > 10 else digits
+            # A phone number as anyone may write it: spaces, dots, dashes, +39 or 0039 first.
+            parts.append(r"(?:(?:\+|00)?39[\s./-]*)?" + r"[\s./-]*".join(national))
+        else:
+            parts.append(re.escape(value))
+    parts += [r"\s+".join(map(re.escape, n.split())) for n in names if len(n.strip()) >= 5]
+    if not parts:
+        return None
+    return re.compile("|".join(f"(?:{p})" for p in parts), re.IGNORECASE)
+
+
+def without_contacts(text: str, pattern: re.Pattern[str] | None) -> str:
+    return pattern.sub(HIDDEN, text) if pattern is not None else text
+
+
 def _from_ticket(ticket: Ticket) -> Summary:
+    contacts = _contacts(ticket)
     replies = [
-        Reply(m.sent_at, m.text, _files(m))
+        Reply(m.sent_at, without_contacts(m.text, contacts), _files(m))
         for m in Message.objects.filter(
             conversation__tickets=ticket, direction=Message.Direction.OUTBOUND
         )
@@ -189,8 +266,12 @@ def lookup(request: HttpRequest) -> HttpResponse:
 @require_GET
 def status(request: HttpRequest, code: str) -> HttpResponse:
     normalised = codes.normalise_code(code)
+    wait = _lookup_wait(request, normalised[:20])
+    if wait is not None:
+        return too_many(request, wait)
     summary = find(normalised) if codes.is_code(normalised) else None
     if summary is None:
+        _missed(request)
         return _not_found(request, code)
     token = request.GET.get(answers.PARAMETER, "")[:1000]
     if not token:
@@ -235,8 +316,12 @@ def answer(request: HttpRequest, code: str) -> HttpResponse:
     email is checked again, then the answer is accepted into the intake queue. A refused answer
     shows the page again with the reason, and with what was typed."""
     normalised = codes.normalise_code(code)
+    wait = _lookup_wait(request, normalised[:20])
+    if wait is not None:
+        return too_many(request, wait)
     summary = find(normalised) if codes.is_code(normalised) else None
     if summary is None:
+        _missed(request)
         return _not_found(request, code)
     token = request.POST.get("token", "")[:1000]
     submission_raw = request.POST.get("submission", "")[:200]
@@ -248,14 +333,17 @@ def answer(request: HttpRequest, code: str) -> HttpResponse:
     def again(error: str, status: int) -> HttpResponse:
         return _page(request, summary, status, answer_error=error, **context)
 
-    if over_limit(request, "scrivi-answer", RATE_LIMIT_SETTING, RATE_LIMIT_DEFAULT):
-        return again(
+    rules = [*form_rules(request, "scrivi-answer"), Rule(*ANSWER_CODE_LIMIT, key=summary.code)]
+    wait = limited(request, "scrivi-answer", rules)
+    if wait is not None:
+        page = again(
             _(
                 "Hai inviato troppe risposte in poco tempo. Riprova più tardi: quello che hai "
                 "scritto è ancora qui."
             ),
             429,
         )
+        return with_retry_after(page, wait)
     external_id = f"answer-{uuid.UUID(hex=submission) if submission else uuid.uuid4()}"
     try:
         answers.check_answer_token(summary.code, token)
@@ -313,11 +401,16 @@ def reply_file(request: HttpRequest, code: str, message_id: int, index: int) -> 
     (who reads the reply on this page): only a reply of the case with that code, never a file
     the citizen sent nor one of another case; 404 otherwise, alike whether it exists or not."""
     normalised = codes.normalise_code(code)
+    wait = _lookup_wait(request, normalised[:20])
+    if wait is not None:
+        return too_many(request, wait)
     ticket = (
         Ticket.objects.filter(code=normalised).only("pk").first()
         if codes.is_code(normalised)
         else None
     )
+    if ticket is None:
+        _missed(request)
     message = (
         Message.objects.filter(
             pk=message_id, conversation__tickets=ticket, direction=Message.Direction.OUTBOUND
@@ -331,14 +424,11 @@ def reply_file(request: HttpRequest, code: str, message_id: int, index: int) -> 
     url = str(item.get("url") or "")
     if not url.startswith(STORED) or not default_storage.exists(url.removeprefix(STORED)):
         raise Http404("no such file")
-    response = FileResponse(
+    return file_download(
         default_storage.open(url.removeprefix(STORED), "rb"),
-        as_attachment=True,
-        filename=str(item.get("name") or "allegato"),
-        content_type=str(item.get("content_type") or "application/octet-stream"),
+        str(item.get("name") or "allegato"),
+        str(item.get("content_type") or "application/octet-stream"),
     )
-    response["Cache-Control"] = "private, no-store"
-    return response
 
 
 def _answered(request: HttpRequest, code: str) -> HttpResponse:
