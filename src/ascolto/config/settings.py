@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "ascolto.core",
+    "ascolto.audit",  # the access log of personal data: ids and strings only, no foreign key
     "ascolto.organisation",
     "ascolto.citizens",
     "ascolto.channels",
@@ -309,6 +310,12 @@ ASCOLTO_WEBHOOK_RETENTION_DAYS = int(env("ASCOLTO_WEBHOOK_RETENTION_DAYS", "30")
 # subscribed (knowledge/alerts.py): its name as in the WhatsApp channel's "templates"; {{1}} the
 # alert's title, {{2}} its text, {{3}} its link (docs/alerts.md).
 ASCOLTO_ALERT_TEMPLATE = env("ASCOLTO_ALERT_TEMPLATE", "avviso_comune") or "avviso_comune"
+
+# --- Access log of personal data (issue 16: audit) -----------------------------------------
+# How many days a record of the access log (who read whose personal data, audit.AccessRecord)
+# is kept before `prune_access_log` deletes it; the only deletion the log allows
+# (docs/access-log.md). Two years by default.
+ASCOLTO_ACCESS_LOG_DAYS = int(env("ASCOLTO_ACCESS_LOG_DAYS", "730") or 730)
 
 # --- Logging --------------------------------------------------------------------------------
 # Log lines carry ids, never names, handles or message text (see docs/privacy.md). The line of a
