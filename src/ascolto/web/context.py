@@ -10,6 +10,7 @@ from django.utils.functional import SimpleLazyObject
 
 from ascolto.core import access
 from ascolto.core.roles import Role
+from ascolto.web.receivers import ACCESS_LOG_READER
 
 
 def site(request: HttpRequest) -> dict[str, Any]:
@@ -22,6 +23,11 @@ def site(request: HttpRequest) -> dict[str, Any]:
         "can_analyse": access.analyses(user),
         "can_edit_content": access.edits_content(user),
         "can_edit_assistant": access.edits_assistant(user),
+        # The DPO's permission as noted in the session at sign-in (web/receivers.py): the menu
+        # costs no query; the page checks the permission itself.
+        "can_read_access_log": bool(request.session.get(ACCESS_LOG_READER, False))
+        if hasattr(request, "session")
+        else False,
         "signed_in_as": SimpleLazyObject(lambda: _signed_in_as(user)),
     }
 
