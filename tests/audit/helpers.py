@@ -14,6 +14,7 @@ def maria_case(text: str = "Non ho ricevuto l'avviso TARI del 2026.") -> Ticket:
     received = factories.submit_scrivi(
         text, email=personas.MARIA_EMAIL, fiscal_code=personas.MARIA_FISCAL_CODE
     )
+    assert received.ticket_id is not None
     ticket = Ticket.objects.select_related("citizen").get(pk=received.ticket_id)
     assert ticket.citizen is not None
     return ticket

@@ -50,6 +50,7 @@ def test_who_saw_this_person_lists_the_reads_of_their_data(cast: personas.Cast) 
     other = factories.submit_scrivi("Passo carrabile.", fiscal_code=personas.LUCA_FISCAL_CODE)
     signed_in(cast.operator).get(reverse("console:case", args=[ticket.code]))
     signed_in(cast.supervisor).get(reverse("console:citizen", args=[ticket.citizen_id]))
+    assert other.ticket_id is not None
     luca_case = Ticket.objects.get(pk=other.ticket_id).code
     signed_in(cast.operator).get(reverse("console:case", args=[luca_case]))  # another's data
     dpo = signed_in(cast.administrator)
@@ -58,7 +59,7 @@ def test_who_saw_this_person_lists_the_reads_of_their_data(cast: personas.Cast) 
     assert found.status_code == 200
     assert f"cittadino={ticket.citizen_id}" in found.content.decode()
 
-    page = dpo.get(URL, {"cittadino": ticket.citizen_id})
+    page = dpo.get(URL, {"cittadino": str(ticket.citizen_id)})
     html = page.content.decode()
     assert page.status_code == 200
     assert page["Cache-Control"] == "no-store"
@@ -72,6 +73,7 @@ def test_a_person_merged_into_another_is_asked_about_with_them(cast: personas.Ca
     ticket = maria_case()
     kept = Citizen.objects.create(first_name="Maria", last_name="Rossi")
     signed_in(cast.operator).get(reverse("console:case", args=[ticket.code]))
+    assert ticket.citizen is not None
     merge_citizens(ticket.citizen, kept, actor=cast.supervisor)
 
     html = signed_in(cast.administrator).get(URL, {"cittadino": kept.pk}).content.decode()
@@ -100,7 +102,7 @@ def test_what_did_this_operator_see_in_a_period(cast: personas.Cast) -> None:
 
     with time_machine.travel(datetime(2026, 3, 1, 12, 0, tzinfo=ROME)):
         page = signed_in(cast.administrator).get(
-            URL, {"operatore": cast.operator.pk, "dal": "2026-02-04", "al": "2026-02-20"}
+            URL, {"operatore": str(cast.operator.pk), "dal": "2026-02-04", "al": "2026-02-20"}
         )
 
     html = page.content.decode()
@@ -119,7 +121,7 @@ def test_the_log_is_paged(cast: personas.Cast) -> None:
     for i in range(queries.PAGE_SIZE + 3):
         record_access(reader, P.CASE, "ticket", objects=[f"C{i:03d}"])
     client = signed_in(cast.administrator)
-    filters = {"operatore": cast.operator.pk}
+    filters: dict[str, str | int] = {"operatore": cast.operator.pk}
 
     first = client.get(URL, filters).content.decode()
     second = client.get(URL, {**filters, "pagina": 2}).content.decode()
@@ -133,7 +135,7 @@ def test_the_csv_export_holds_the_records_and_is_recorded(cast: personas.Cast) -
     signed_in(cast.operator).get(reverse("console:case", args=[ticket.code]))
     client = signed_in(cast.administrator)
 
-    download = client.get(URL, {"cittadino": ticket.citizen_id, "formato": "csv"})
+    download = client.get(URL, {"cittadino": str(ticket.citizen_id), "formato": "csv"})
 
     assert download.status_code == 200
     assert download["Content-Type"].startswith("text/csv")
@@ -164,7 +166,7 @@ def test_a_formula_in_a_user_agent_is_not_run_by_a_spreadsheet(cast: personas.Ca
 def test_reading_the_log_is_itself_recorded(cast: personas.Cast) -> None:
     ticket = maria_case()
 
-    signed_in(cast.administrator).get(URL, {"cittadino": ticket.citizen_id})
+    signed_in(cast.administrator).get(URL, {"cittadino": str(ticket.citizen_id)})
 
     [record] = AccessRecord.objects.filter(purpose=P.ACCESS_LOG)
     assert record.username == cast.administrator.username
@@ -198,7 +200,7 @@ def test_a_user_granted_the_permission_reads_the_log_and_finds_any_person(
     found = client.post(URL, {"q": "Rossi Maria"})
     assert found.status_code == 200
     assert f"cittadino={ticket.citizen_id}" in found.content.decode()
-    assert client.get(URL, {"cittadino": ticket.citizen_id}).status_code == 200
+    assert client.get(URL, {"cittadino": str(ticket.citizen_id)}).status_code == 200
 
 
 def test_the_menu_link_is_not_shown_to_operators(cast: personas.Cast) -> None:

@@ -25,6 +25,7 @@ def test_the_dpo_finds_who_saw_a_persons_data(
         email=personas.MARIA_EMAIL,
         fiscal_code=personas.MARIA_FISCAL_CODE,
     )
+    assert received.ticket_id is not None
     ticket = Ticket.objects.get(pk=received.ticket_id)
     client.force_login(cast.operator)
     assert client.get(reverse("console:case", args=[ticket.code])).status_code == 200
@@ -53,3 +54,19 @@ def test_the_dpo_finds_who_saw_a_persons_data(
     assert ticket.code in text
     purposes = set(AccessRecord.objects.values_list("purpose", flat=True))
     assert {"case", "search", "access_log", "export"} <= purposes
+
+
+def test_the_log_passes_axe_on_a_phone(page: Page, sign_in: Any, cast: personas.Cast) -> None:
+    received = factories.submit_scrivi(
+        "Non ho ricevuto l'avviso TARI.",
+        email=personas.MARIA_EMAIL,
+        fiscal_code=personas.MARIA_FISCAL_CODE,
+    )
+    assert received.ticket_id is not None
+    ticket = Ticket.objects.get(pk=received.ticket_id)
+    sign_in(cast.administrator)
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(f"/console/cases/{ticket.code}/")
+    page.goto(f"/console/registro-accessi/?cittadino={ticket.citizen_id}")
+    expect(page.locator("#access-records")).to_contain_text("Pagina del caso")
+    assert serious_violations(page) == []
