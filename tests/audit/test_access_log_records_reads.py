@@ -184,3 +184,31 @@ def test_a_record_is_one_insert_and_reads_nothing(
         record_access(reader, P.INBOX, "ticket", objects=range(50), citizens=range(50))
     assert captured.captured_queries[0]["sql"].lstrip().upper().startswith("INSERT")
     assert len(records()[0].citizen_ids) == 50
+
+
+def test_the_screen_pop_records_the_caller_it_shows(cast: personas.Cast) -> None:
+    from ascolto.contactcenter.actions import announce_call, parse_call_started
+
+    luca = Citizen.objects.create(first_name="Luca", last_name="Bianchi")
+    Identity.objects.create(kind=Identity.Kind.PHONE, value=personas.LUCA_PHONE, citizen=luca)
+    cast.operator.extension = "201"
+    cast.operator.save(update_fields=["extension"])
+    announce_call(
+        **parse_call_started(
+            {
+                "call_id": "pbx-1",
+                "caller_number": "333 1234567",
+                "agent_extension": "201",
+                "started_at": "2026-12-06T10:15:00+01:00",
+            }
+        )
+    )
+    client = signed_in(cast.operator)
+
+    pop = client.post(reverse("console:incoming-call"))
+    assert "Luca Bianchi" in pop.content.decode()
+    nothing = client.post(reverse("console:incoming-call"))  # taken once: 204, no one shown
+    assert nothing.status_code == 204
+
+    [record] = records()
+    assert (record.purpose, record.citizen_ids) == (P.CALLER, [luca.pk])
