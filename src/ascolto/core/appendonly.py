@@ -13,9 +13,10 @@ Two guards, one rule (see `docs/security/audit.md`):
 
 `escape(name)` opens both doors at once, for the action that owns the name (the access log's
 retention prune; the demo's wipe of every case with its events); it must be called inside
-`transaction.atomic()`. TRUNCATE is not refused: it needs the table owner's privilege, which the
-application's database role in production does not have (`docs/deploy.md`), and the test
-database is emptied with it.
+`transaction.atomic()`. TRUNCATE is not refused (the test database is emptied with it): like
+dropping the trigger, it needs the table owner's rights, so a deployment that wants the log safe
+from its own application account runs the migrations as the owner and the application as a role
+without them (`docs/access-log.md`).
 """
 
 from __future__ import annotations
