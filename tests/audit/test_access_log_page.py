@@ -206,3 +206,14 @@ def test_a_user_granted_the_permission_reads_the_log_and_finds_any_person(
 def test_the_menu_link_is_not_shown_to_operators(cast: personas.Cast) -> None:
     html = signed_in(cast.operator).get(reverse("console:inbox")).content.decode()
     assert reverse("console:access-log") not in html
+
+
+def test_an_administrator_signed_in_before_the_log_existed_sees_the_menu_link(
+    cast: personas.Cast,
+) -> None:
+    client = signed_in(cast.administrator)
+    session = client.session
+    session.pop("ascolto_reads_access_log", None)  # a session older than the access log
+    session.save()
+    html = client.get(reverse("console:inbox")).content.decode()
+    assert reverse("console:access-log") in html

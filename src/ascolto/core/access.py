@@ -167,14 +167,15 @@ def administers(user: Any) -> bool:
 ACCESS_LOG_PERMISSION = "audit.view_accessrecord"
 
 
-def reads_access_log(user: Any) -> bool:
+def reads_access_log(user: Any, *, granted: bool = True) -> bool:
     """Whether `user` reads the access log of personal data: an active administrator (by
-    role), a superuser, or a user granted `audit.view_accessrecord` (the DPO)."""
+    role), a superuser, or a user granted `audit.view_accessrecord` (the DPO). With
+    `granted=False` the permissions are not read (no query): the role and superuser only."""
     if not getattr(user, "is_active", False) or not getattr(user, "is_authenticated", False):
         return False
     if _role(user) == Role.ADMINISTRATOR or getattr(user, "is_superuser", False):
         return True
-    return bool(user.has_perm(ACCESS_LOG_PERMISSION))
+    return granted and bool(user.has_perm(ACCESS_LOG_PERMISSION))
 
 
 def may_see_office(user: Any, office: Any) -> bool:
