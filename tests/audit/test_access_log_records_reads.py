@@ -212,3 +212,30 @@ def test_the_screen_pop_records_the_caller_it_shows(cast: personas.Cast) -> None
 
     [record] = records()
     assert (record.purpose, record.citizen_ids) == (P.CALLER, [luca.pk])
+
+
+def test_the_social_queue_and_a_thread_record_the_commenters_shown(cast: personas.Cast) -> None:
+    from ascolto.social import queue
+    from ascolto.social.models import SocialThread
+    from tests.social.helpers import page_channel, replay
+
+    replay(page_channel(), "feed_comment_add")
+    queue.sync()
+    thread = SocialThread.objects.select_related("conversation__identity").get()
+    client = signed_in(cast.operator)
+
+    assert client.get(reverse("console:social")).status_code == 200
+    assert client.get(reverse("console:social-thread", args=[thread.pk])).status_code == 200
+
+    listed, opened = records()
+    assert (listed.purpose, listed.kind, listed.object_ids) == (
+        P.SOCIAL,
+        "social_thread",
+        [thread.pk],
+    )
+    assert (opened.purpose, opened.object_ids) == (P.SOCIAL, [thread.pk])
+    assert (
+        opened.citizen_ids
+        == listed.citizen_ids
+        == [c for c in [thread.conversation.identity.citizen_id] if c is not None]
+    )

@@ -26,6 +26,7 @@ class AccessRecord(AppendOnlyModel):
         SEARCH = "search", gettext_lazy("Ricerca")
         CALLER = "caller", gettext_lazy("Ricerca del chiamante")
         DUPLICATES = "duplicates", gettext_lazy("Possibili doppioni")
+        SOCIAL = "social", gettext_lazy("Commenti social")
         EXPORT = "export", gettext_lazy("Esportazione")
         API = "api", gettext_lazy("API")
         ACCESS_LOG = "access_log", gettext_lazy("Registro degli accessi")

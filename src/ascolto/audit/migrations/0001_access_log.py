@@ -56,6 +56,7 @@ class Migration(migrations.Migration):
                             ("search", "Ricerca"),
                             ("caller", "Ricerca del chiamante"),
                             ("duplicates", "Possibili doppioni"),
+                            ("social", "Commenti social"),
                             ("export", "Esportazione"),
                             ("api", "API"),
                             ("access_log", "Registro degli accessi"),
