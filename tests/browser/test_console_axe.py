@@ -156,6 +156,7 @@ PAGES: dict[str, Callable[[World], str]] = {
     "assistant-simulator": lambda w: f"/console/assistente/versioni/{w.draft.pk}/simulatore/",
     "assistant-node-new": lambda w: f"/console/assistente/versioni/{w.draft.pk}/voci/nuova/",
     "assistant-node": lambda w: f"/console/assistente/voci/{w.node.pk}/",
+    "access-log": lambda w: f"/console/registro-accessi/?cittadino={w.citizen.pk}",
 }
 
 POST_ONLY = "POST only: an action, its answer is a redirect or a page listed here"

@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "ascolto.core",
+    "ascolto.audit",  # the access log of personal data: ids and strings only, no foreign key
     "ascolto.organisation",
     "ascolto.citizens",
     "ascolto.channels",
@@ -325,6 +326,12 @@ ASCOLTO_STATUS_MISS_RATE_LIMIT = env("ASCOLTO_STATUS_MISS_RATE_LIMIT", "20/h") o
 ASCOLTO_ANSWER_CODE_RATE_LIMIT = env("ASCOLTO_ANSWER_CODE_RATE_LIMIT", "10/h") or "10/h"
 ASCOLTO_WEBHOOK_RATE_LIMIT = env("ASCOLTO_WEBHOOK_RATE_LIMIT", "6000/m") or "6000/m"
 ASCOLTO_ALERTS_RATE_LIMIT = env("ASCOLTO_ALERTS_RATE_LIMIT", "600/m") or "600/m"
+
+# --- Access log of personal data (issue 16: audit) -----------------------------------------
+# How many days a record of the access log (who read whose personal data, audit.AccessRecord)
+# is kept before `prune_access_log` deletes it; the only deletion the log allows
+# (docs/access-log.md). Two years by default.
+ASCOLTO_ACCESS_LOG_DAYS = int(env("ASCOLTO_ACCESS_LOG_DAYS", "730") or 730)
 
 # --- Logging --------------------------------------------------------------------------------
 # Log lines carry ids, never names, handles or message text (see docs/privacy.md). The line of a

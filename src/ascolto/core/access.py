@@ -17,6 +17,10 @@
   chat) are edited, tried in the simulator and published by the same editorial team
   (`edits_assistant`). Operators and analysts do not change what the city says.
 
+- The access log of personal data (who saw whose data, `audit.AccessRecord`) is read by
+  administrators and by whoever is granted the permission `audit.view_accessrecord` (the
+  DPO, the privacy officer: given in the admin, on the user's page): `reads_access_log`.
+
 The functions take a queryset and the name of the field that holds the office, so this module
 stays below the apps it protects. A case outside a user's scope answers 404 (not 403): its
 existence is not disclosed either.
@@ -157,6 +161,21 @@ def administers(user: Any) -> bool:
     if getattr(user, "is_superuser", False):
         return True
     return _role(user) == Role.ADMINISTRATOR and bool(getattr(user, "is_staff", False))
+
+
+# The permission that makes a user the city's DPO in the console (defined by audit.AccessRecord).
+ACCESS_LOG_PERMISSION = "audit.view_accessrecord"
+
+
+def reads_access_log(user: Any, *, granted: bool = True) -> bool:
+    """Whether `user` reads the access log of personal data: an active administrator (by
+    role), a superuser, or a user granted `audit.view_accessrecord` (the DPO). With
+    `granted=False` the permissions are not read (no query): the role and superuser only."""
+    if not getattr(user, "is_active", False) or not getattr(user, "is_authenticated", False):
+        return False
+    if _role(user) == Role.ADMINISTRATOR or getattr(user, "is_superuser", False):
+        return True
+    return granted and bool(user.has_perm(ACCESS_LOG_PERMISSION))
 
 
 def may_see_office(user: Any, office: Any) -> bool:

@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy
 
 from ascolto.channels.models import Channel, Conversation, Message
 from ascolto.citizens.models import Citizen, Identity
+from ascolto.core.appendonly import AppendOnlyQuerySet
 from ascolto.core.errors import DomainError, InvalidTransition
 from ascolto.organisation.models import Office, Team
 
@@ -577,10 +578,18 @@ class TicketEvent(models.Model):
     to_value = models.CharField("a", max_length=255, blank=True)
     data = models.JSONField("dettagli", default=dict, blank=True)
 
+    # Append-only on every path (core/appendonly.py): the queryset refuses update() and
+    # delete(), and a cascade from a deleted case, unless the demo's wipe of every case opened
+    # its escape; on PostgreSQL a trigger refuses UPDATE and DELETE from anywhere (migration
+    # 0007). Events go only with their case, and no action deletes a case.
+    append_only_escape = "erase_cases"
+    objects = AppendOnlyQuerySet.as_manager()
+
     class Meta:
         verbose_name = "evento del caso"
         verbose_name_plural = "eventi dei casi"
         ordering = ["at", "pk"]
+        base_manager_name = "objects"  # Django's own updates and cascades go through the guard
         indexes = [
             models.Index(fields=["ticket", "at"], name="ticketevent_ticket_idx"),
             models.Index(fields=["kind", "at"], name="ticketevent_kind_idx"),

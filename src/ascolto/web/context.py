@@ -10,6 +10,7 @@ from django.utils.functional import SimpleLazyObject
 
 from ascolto.core import access
 from ascolto.core.roles import Role
+from ascolto.web.receivers import ACCESS_LOG_READER
 
 
 def site(request: HttpRequest) -> dict[str, Any]:
@@ -22,6 +23,10 @@ def site(request: HttpRequest) -> dict[str, Any]:
         "can_analyse": access.analyses(user),
         "can_edit_content": access.edits_content(user),
         "can_edit_assistant": access.edits_assistant(user),
+        # Administrators by role, and the DPO's permission as noted in the session at sign-in
+        # (web/receivers.py): the menu costs no query; the page checks the permission itself.
+        "can_read_access_log": access.reads_access_log(user, granted=False)
+        or bool(hasattr(request, "session") and request.session.get(ACCESS_LOG_READER, False)),
         "signed_in_as": SimpleLazyObject(lambda: _signed_in_as(user)),
     }
 

@@ -8,6 +8,7 @@ from django.views.generic import RedirectView
 
 from ascolto.web.views import public_alerts, public_reports
 from ascolto.web.views.console import (
+    access_log_page,
     alerts,
     assistant,
     assistant_simulator,
@@ -46,6 +47,7 @@ console_patterns = [
     # The simulator before the editor: its path would match the editor's version actions.
     *assistant_simulator.urlpatterns,
     *assistant.urlpatterns,
+    *access_log_page.urlpatterns,
 ]
 scrivi_patterns = [
     *request.urlpatterns,

@@ -24,6 +24,8 @@ def home(request: HttpRequest) -> HttpResponse:
         return redirect("console:inbox")
     if access.analyses(request.user):
         return redirect("console:reports")
+    if access.reads_access_log(request.user):
+        return redirect("console:access-log")
     return redirect("console:login")
 
 

@@ -30,6 +30,7 @@ from ascolto.contactcenter.models import CallRecord
 from ascolto.core import access
 from ascolto.core.errors import DomainError, InvalidInput
 from ascolto.tickets.models import Ticket
+from ascolto.web import access_log
 from ascolto.web.forms.calls import CallForm
 
 HISTORY_LIMIT = 10
@@ -137,6 +138,24 @@ def _history(user: Any, citizen: Citizen | None, identities: list[Identity]) -> 
     )
 
 
+def note_callers(request: HttpRequest, callers: list[Caller], chosen: Citizen | None) -> None:
+    """Record in the access log the callers shown beside the call form (their names, handles
+    and history), once per request; nothing when no one was shown."""
+    citizens = [c.citizen.pk for c in callers if c.citizen is not None]
+    if chosen is not None:
+        citizens.append(chosen.pk)
+    cases = [t.code for c in callers for t in c.tickets]
+    if citizens or cases:
+        access_log.seen(
+            request,
+            access_log.Purpose.CALLER,
+            "citizen",
+            objects=citizens or cases,
+            citizens=citizens,
+            shown="caller look-up: names, handles, cases, calls",
+        )
+
+
 @require_POST
 @access.require(access.handles_cases)
 def lookup(request: HttpRequest) -> HttpResponse:
@@ -147,6 +166,7 @@ def lookup(request: HttpRequest) -> HttpResponse:
     searched = bool(phone.strip() or fiscal_code.strip())
     chosen = _chosen(request.user, _int(request.POST.get("citizen")))
     context = {"callers": callers, "problem": problem, "searched": searched, "chosen": chosen}
+    note_callers(request, callers, chosen)
     return render(request, "web/console/calls/_lookup.html", context)
 
 
@@ -235,6 +255,7 @@ def call_new(request: HttpRequest) -> HttpResponse:
         # Keep the history of the chosen citizen beside the form.
         callers = [_history(request.user, chosen, list(chosen.identities.order_by("kind")))]
     context.update(form=form, callers=callers, problem=problem, searched=searched, chosen=chosen)
+    note_callers(request, callers, chosen)
     return render(request, "web/console/calls/new.html", context, status=200)
 
 

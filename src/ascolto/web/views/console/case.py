@@ -38,6 +38,7 @@ from ascolto.knowledge import placeholders
 from ascolto.organisation.models import User
 from ascolto.tickets import actions, citizen_history, sla
 from ascolto.tickets.models import Ticket, TicketEvent
+from ascolto.web import access_log
 from ascolto.web.forms import case as case_forms
 
 Run = Callable[[Ticket, dict[str, Any], User], Any]
@@ -478,6 +479,14 @@ def _render_case(
         ],
         "resend": ACTIONS["resend"],
     }
+    access_log.seen(
+        request,
+        access_log.Purpose.CASE,
+        "ticket",
+        objects=[ticket.code],
+        citizens=[ticket.citizen_id],
+        shown="thread, timeline, citizen panel",
+    )
     return render(request, "web/console/case/page.html", context, status=status)
 
 
@@ -669,6 +678,14 @@ def attachment(request: HttpRequest, code: str, message_id: int, index: int) -> 
     name = url.removeprefix(STORED)
     if not default_storage.exists(name):
         raise Http404("the file is missing from the storage")
+    access_log.seen(
+        request,
+        access_log.Purpose.ATTACHMENT,
+        "attachment",
+        objects=[f"{ticket.code}/{message.pk}/{index}"],
+        citizens=[ticket.citizen_id],
+        shown=str(item.get("content_type") or "")[:100],
+    )
     return file_download(
         default_storage.open(name, "rb"),
         str(item.get("name") or "allegato"),

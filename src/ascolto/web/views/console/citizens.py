@@ -37,6 +37,7 @@ from ascolto.contactcenter.models import CallRecord
 from ascolto.core import access
 from ascolto.core.errors import DomainError
 from ascolto.tickets.models import Ticket
+from ascolto.web import access_log
 from ascolto.web.views.console.inbox import case_url_prefix
 
 PAGE_SIZE = 50
@@ -80,6 +81,15 @@ def duplicates(request: HttpRequest) -> HttpResponse:
     sources = {row.evidence.get("source", "") for row in rows}
     channels = dict(Channel.objects.filter(code__in=sources).values_list("code", "name"))
     items = [_item(row, channels) for row in rows]
+    if rows:
+        access_log.seen(
+            request,
+            access_log.Purpose.DUPLICATES,
+            "merge_suggestion",
+            objects=[row.pk for row in rows],
+            citizens=[c.pk for row in rows for c in (row.first, row.second)],
+            shown="names and handles of both records",
+        )
     return render(
         request,
         "web/console/citizens/duplicates.html",
@@ -133,6 +143,15 @@ def search(request: HttpRequest) -> HttpResponse:
         "case_url": f"{case_url_prefix()}{found.case.code}/" if found.case else "",
         "rows": [{"citizen": c, "cases": found.cases.get(c.pk, 0)} for c in found.citizens],
     }
+    if found.citizens:
+        access_log.seen(
+            request,
+            access_log.Purpose.SEARCH,
+            "citizen",
+            objects=[c.pk for c in found.citizens],
+            citizens=[c.pk for c in found.citizens],
+            shown=f"citizen search by {found.key}",
+        )
     if suggesting:
         return render(request, "web/console/citizens/_suggestions.html", context)
     return render(request, "web/console/citizens/search.html", context)
@@ -175,6 +194,15 @@ def citizen_page(request: HttpRequest, pk: int) -> HttpResponse:
     sources = {row.evidence.get("source", "") for row in suggestion_rows}
     channels = dict(Channel.objects.filter(code__in=sources).values_list("code", "name"))
     prefix = case_url_prefix()
+    others = [c.pk for row in suggestion_rows for c in (row.first, row.second)]
+    access_log.seen(
+        request,
+        access_log.Purpose.CITIZEN,
+        "citizen",
+        objects=[citizen.pk],
+        citizens=[citizen.pk, *others],
+        shown="identities, cases, conversations, calls, consents, merge suggestions",
+    )
     return render(
         request,
         "web/console/citizens/citizen.html",

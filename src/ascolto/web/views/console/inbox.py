@@ -26,8 +26,8 @@ from ascolto.tickets import actions
 from ascolto.tickets import inbox as inbox_queries
 from ascolto.tickets.models import Ticket
 from ascolto.tickets.sla import sla_state
+from ascolto.web import access_log, inbox_columns
 from ascolto.web import actions as web_actions
-from ascolto.web import inbox_columns
 from ascolto.web.forms.inbox import (
     BULK_ACTIONS,
     BulkForm,
@@ -121,6 +121,16 @@ def inbox(request: HttpRequest) -> HttpResponse:
         "live_url": _live_url(request, now, now, [t.pk for t in tickets]),
         "live_interval": LIVE_INTERVAL,
     }
+    if tickets:
+        # One record for the whole page: the cases listed and their citizens (names, subjects).
+        access_log.seen(
+            request,
+            access_log.Purpose.SEARCH if query.text else access_log.Purpose.INBOX,
+            "ticket",
+            objects=[t.code for t in tickets],
+            citizens=[t.citizen_id for t in tickets],
+            shown="case list: " + ", ".join(columns),
+        )
     if request.headers.get("HX-Request") and request.headers.get("HX-Target") == RESULTS_TARGET:
         return render(request, "web/console/inbox/_results.html", context)
     return render(request, "web/console/inbox/index.html", context)
@@ -205,6 +215,15 @@ def live(request: HttpRequest) -> HttpResponse:
     new = inbox_queries.arrived_since(base, loaded, NEW_CAP)
     changed = inbox_queries.changed_since(scope, ids, since)
     columns, _density = inbox_columns.layout_of(user.pk)
+    if changed:
+        access_log.seen(
+            request,
+            access_log.Purpose.INBOX,
+            "ticket",
+            objects=[t.code for t in changed],
+            citizens=[t.citizen_id for t in changed],
+            shown="case list, rows changed: " + ", ".join(columns),
+        )
     context = {
         "new": new,
         "new_capped": new > NEW_CAP,

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_POST
 
 from ascolto.contactcenter.actions import take_incoming_call
 from ascolto.core import access
-from ascolto.web.views.console.calls import find_callers
+from ascolto.web.views.console.calls import find_callers, note_callers
 
 # HTMX stops polling on this status: a signed-out (or no longer operator) page asks no more,
 # instead of having the sign-in page a redirect would bring swapped into the panel's place.
@@ -34,6 +34,7 @@ def incoming_call(request: HttpRequest) -> HttpResponse:
     if incoming is None:
         return HttpResponse(status=204)
     callers, _problem = find_callers(request.user, incoming.phone) if incoming.phone else ([], "")
+    note_callers(request, callers, None)
     context = {"incoming": incoming, "callers": callers, "popup": True}
     return render(request, "web/console/calls/_incoming.html", context)
 

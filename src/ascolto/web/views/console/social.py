@@ -22,6 +22,7 @@ from ascolto.organisation.models import Office, User
 from ascolto.social import actions, queue
 from ascolto.social.models import SocialThread
 from ascolto.tickets.models import Ticket
+from ascolto.web import access_log
 from ascolto.web.views.console.inbox import case_url_prefix
 
 PAGE_SIZE = 50
@@ -64,6 +65,16 @@ def social_queue(request: HttpRequest) -> HttpResponse:
         }
         for kind, label in (("facebook", "Facebook"), ("instagram", "Instagram"))
     ]
+    if rows:
+        # The commenters' names and first comments: one record for the list.
+        access_log.seen(
+            request,
+            access_log.Purpose.SOCIAL,
+            "social_thread",
+            objects=[t.pk for t in rows],
+            citizens=[t.conversation.identity.citizen_id for t in rows],
+            shown="social queue: authors, first and last comments",
+        )
     states = [("todo", _("Da gestire")), ("", _("Tutti")), *SocialThread.State.choices]
     counts = queue.counts_by_state(query.channel)
     return render(
@@ -107,6 +118,14 @@ def thread_detail(request: HttpRequest, pk: int) -> HttpResponse:
     now = timezone.now()
     entries = list(queue.interactions(thread))
     comments = [m for m in entries if m.direction == "inbound" and (m.raw or {}).get("social")]
+    access_log.seen(
+        request,
+        access_log.Purpose.SOCIAL,
+        "social_thread",
+        objects=[thread.pk],
+        citizens=[thread.conversation.identity.citizen_id],
+        shown="social thread: author, comments, replies",
+    )
     return render(
         request,
         "web/console/social/thread.html",
