@@ -233,9 +233,10 @@ ASCOLTO_SIGNIN_ACCOUNT_LIMIT = int(env("ASCOLTO_SIGNIN_ACCOUNT_LIMIT", "20") or 
 ASCOLTO_SIGNIN_COOLOFF_MINUTES = int(env("ASCOLTO_SIGNIN_COOLOFF_MINUTES", "15") or 15)
 AXES_HANDLER = "ascolto.organisation.throttle.SignInThrottle"
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], ["username"]]
-AXES_FAILURE_LIMIT = ASCOLTO_SIGNIN_LIMIT
+AXES_FAILURE_LIMIT = "ascolto.organisation.throttle.failure_limit"  # each count, its own limit
 AXES_COOLOFF_TIME = timedelta(minutes=ASCOLTO_SIGNIN_COOLOFF_MINUTES)
 AXES_RESET_ON_SUCCESS = True
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False  # attempts while locked do not prolong it
 AXES_LOCKOUT_CALLABLE = "ascolto.web.views.console.auth.locked_out"
 AXES_CLIENT_IP_CALLABLE = "ascolto.web.views.scrivi.protection.client_address"
 AXES_USERNAME_FORM_FIELD = "username"
@@ -251,7 +252,7 @@ PASSWORD_RESET_TIMEOUT = int(env("ASCOLTO_PASSWORD_RESET_SECONDS", "3600") or 36
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {
-        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "NAME": "ascolto.organisation.passwords.MinimumLength",
         "OPTIONS": {"min_length": ASCOLTO_PASSWORD_MIN_LENGTH},
     },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},

@@ -28,8 +28,15 @@ def _limit(parameter: Any) -> int:
     return int(settings.ASCOLTO_SIGNIN_LIMIT)
 
 
+def failure_limit(request: HttpRequest, credentials: dict[str, Any] | None) -> int:
+    """`AXES_FAILURE_LIMIT`: axes compares `get_failures` with it; `SignInThrottle.get_failures`
+    answers 1 once any way of counting is past its own limit."""
+    return 1
+
+
 class SignInThrottle(AxesDatabaseHandler):  # type: ignore[misc]
     def _locked_counts(self, request: HttpRequest, credentials: dict[str, Any] | None) -> list[Any]:
+        """The attempts of each way of counting that has reached its own limit."""
         parameters = get_lockout_parameters(request, credentials)
         attempts: list[QuerySet[Any]] = self.get_user_attempts(request, credentials)
         return [
@@ -38,10 +45,8 @@ class SignInThrottle(AxesDatabaseHandler):  # type: ignore[misc]
             if (qs.aggregate(n=Sum("failures_since_start"))["n"] or 0) >= _limit(parameter)
         ]
 
-    def is_locked(self, request: HttpRequest, credentials: dict[str, Any] | None = None) -> bool:
-        if not settings.AXES_LOCK_OUT_AT_FAILURE:
-            return False
-        return bool(self._locked_counts(request, credentials))
+    def get_failures(self, request: HttpRequest, credentials: dict[str, Any] | None = None) -> int:
+        return 1 if self._locked_counts(request, credentials) else 0
 
     def wait(self, request: HttpRequest, credentials: dict[str, Any] | None) -> int:
         """Whole minutes until the lock on this sign-in lifts (at least 1)."""
