@@ -47,7 +47,7 @@ def _no_cached_alerts() -> Iterator[None]:
 
 
 @pytest.fixture(autouse=True)
-def _force_login_verifies_second_factor(monkeypatch: pytest.MonkeyPatch) -> None:
+def _force_login_verifies_second_factor() -> Iterator[None]:
     """`client.force_login(user)` stands for a whole sign-in: the password and, for the roles
     that require it, the second factor (`personas.verify_second_factor`). The requirement stays
     on; the tests of the second factor sign in with `personas.password_only_login`."""
@@ -57,7 +57,10 @@ def _force_login_verifies_second_factor(monkeypatch: pytest.MonkeyPatch) -> None
         personas.password_only_login(client, user, backend)
         personas.verify_second_factor(client, user)
 
-    monkeypatch.setattr(Client, "force_login", force_login)
+    # A patcher of its own: a test's `monkeypatch.undo()` must not take this away.
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(Client, "force_login", force_login)
+        yield
 
 
 @pytest.fixture

@@ -25,9 +25,7 @@ NEW_PASSWORD = "il tram delle sette e un quarto"  # noqa: S105
 
 
 @pytest.fixture(autouse=True)
-def _mail(
-    settings: Any, smtp_server: tuple[Recorder, int]
-) -> Iterator[time_machine.Traveller]:
+def _mail(settings: Any, smtp_server: tuple[Recorder, int]) -> Iterator[time_machine.Traveller]:
     settings.PASSWORD_HASHERS = FAST_HASHERS
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", smtp_server[1]
@@ -69,9 +67,9 @@ def test_a_reset_link_by_email_sets_a_new_password_once(
 
     client = Client()
     form_url = client.get(_link(recorder))["Location"]  # Django hides the token from the page
-    assert client.post(
-        form_url, {"new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD}
-    )["Location"] == reverse("console:password-reset-done")
+    assert client.post(form_url, {"new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD})[
+        "Location"
+    ] == reverse("console:password-reset-done")
     cast.operator.refresh_from_db()
     assert cast.operator.check_password(NEW_PASSWORD)
     # The sessions opened with the old password are over; the new one signs in.

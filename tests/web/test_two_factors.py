@@ -110,9 +110,7 @@ def test_sign_in_asks_for_the_app_code_after_the_password(
     to_code = _location(sign_in(client, "marco", next="/console/overview/"))
     assert to_code.startswith(reverse("console:second-factor"))
     # The password alone opens nothing, and cannot set up another phone instead of the code.
-    assert _location(client.get("/console/overview/")).startswith(
-        reverse("console:second-factor")
-    )
+    assert _location(client.get("/console/overview/")).startswith(reverse("console:second-factor"))
     assert _location(client.get(reverse("console:enrol"))).startswith(
         reverse("console:second-factor")
     )

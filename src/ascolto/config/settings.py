@@ -241,6 +241,8 @@ AXES_LOCKOUT_CALLABLE = "ascolto.web.views.console.auth.locked_out"
 AXES_CLIENT_IP_CALLABLE = "ascolto.web.views.scrivi.protection.client_address"
 AXES_USERNAME_FORM_FIELD = "username"
 AXES_VERBOSE = False
+# What axes keeps of a refused sign-in's form: the password is masked by axes, the form's token too.
+AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "csrfmiddlewaretoken"]
 AXES_ENABLE_ADMIN = False  # registered in organisation/admin.py, for administrators only
 # Passwords: a minimum length, Django's list of 20,000 common (breached) passwords, and no
 # likeness to the user's name or email; no composition rules.

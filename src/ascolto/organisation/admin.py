@@ -6,6 +6,7 @@ from axes.admin import AccessAttemptAdmin as AxesAttemptAdmin
 from axes.admin import AccessFailureLogAdmin, AccessLogAdmin
 from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.contrib import admin, messages
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.db.models import QuerySet
 from django.http import HttpRequest
@@ -71,7 +72,7 @@ class UserAdmin(BaseUserAdmin[User]):
                 "title": "Azzerare la verifica in due passaggi?",
                 "users": queryset,
                 "opts": self.model._meta,
-                "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+                "action_checkbox_name": ACTION_CHECKBOX_NAME,
             }
             return TemplateResponse(
                 request, "admin/organisation/user/reset_second_factor.html", context
@@ -79,7 +80,8 @@ class UserAdmin(BaseUserAdmin[User]):
         reason = request.POST.get("reason", "")
         if not reason.strip():
             self.message_user(
-                request, "Scrivere il motivo dell'azzeramento (per esempio: telefono perso).",
+                request,
+                "Scrivere il motivo dell'azzeramento (per esempio: telefono perso).",
                 messages.ERROR,
             )
             return None

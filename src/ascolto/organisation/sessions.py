@@ -35,7 +35,7 @@ def mark_signed_in(session: Any) -> None:
 
 
 def ended(session: Any) -> str | None:
-    """"expired" past the absolute lifetime, "idle" past the idle timeout, else None. A session
+    """ "expired" past the absolute lifetime, "idle" past the idle timeout, else None. A session
     made before these clocks existed starts them now."""
     at = now()
     signed_in = session.get(SIGNED_IN_AT)

@@ -10,7 +10,7 @@ alone: a whole office signs in from behind one NAT, and a colleague's typos must
 from __future__ import annotations
 
 import math
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from axes.handlers.database import AxesDatabaseHandler
@@ -50,7 +50,7 @@ class SignInThrottle(AxesDatabaseHandler):  # type: ignore[misc]
 
     def wait(self, request: HttpRequest, credentials: dict[str, Any] | None) -> int:
         """Whole minutes until the lock on this sign-in lifts (at least 1)."""
-        cool_off = get_cool_off(request)
+        cool_off: timedelta | None = get_cool_off(request)
         latest: datetime | None = None
         for qs in self._locked_counts(request, credentials):
             last = qs.aggregate(last=Max("attempt_time"))["last"]
@@ -59,4 +59,4 @@ class SignInThrottle(AxesDatabaseHandler):  # type: ignore[misc]
         if cool_off is None or latest is None:
             return math.ceil(cool_off.total_seconds() / 60) if cool_off else 1
         seconds = (latest + cool_off - timezone.now()).total_seconds()
-        return max(1, math.ceil(seconds / 60))
+        return max(1, int(math.ceil(seconds / 60)))

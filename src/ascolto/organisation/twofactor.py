@@ -47,7 +47,7 @@ def has_device(user: Any) -> bool:
 
 
 def has_app(user: Any) -> bool:
-    return TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+    return bool(TOTPDevice.objects.filter(user=user, confirmed=True).exists())
 
 
 def start_enrolment(user: Any) -> TOTPDevice:
@@ -100,7 +100,7 @@ def new_recovery_codes(user: Any) -> list[str]:
 
 
 def recovery_codes_left(user: Any) -> int:
-    return StaticToken.objects.filter(device__user=user, device__confirmed=True).count()
+    return int(StaticToken.objects.filter(device__user=user, device__confirmed=True).count())
 
 
 def verify(user: Any, token: str) -> Device | None:

@@ -36,9 +36,7 @@ def _locked(request: HttpRequest, user: Any) -> bool:
     verified = getattr(user, "is_verified", None)
     if callable(verified) and verified():
         return False
-    return bool(request.session.get(sessions.SECOND_FACTOR_PENDING)) or twofactor.required_for(
-        user
-    )
+    return bool(request.session.get(sessions.SECOND_FACTOR_PENDING)) or twofactor.required_for(user)
 
 
 def _signed_in_as(user: Any) -> str:

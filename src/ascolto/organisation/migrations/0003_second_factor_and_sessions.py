@@ -6,31 +6,56 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('organisation', '0002_user_extension'),
+        ("organisation", "0002_user_extension"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='user',
-            name='session_generation',
-            field=models.PositiveIntegerField(default=0, editable=False, verbose_name='generazione delle sessioni'),
+            model_name="user",
+            name="session_generation",
+            field=models.PositiveIntegerField(
+                default=0, editable=False, verbose_name="generazione delle sessioni"
+            ),
         ),
         migrations.CreateModel(
-            name='SecondFactorReset',
+            name="SecondFactorReset",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('at', models.DateTimeField(db_index=True, verbose_name='quando')),
-                ('reason', models.CharField(blank=True, max_length=300, verbose_name='motivo')),
-                ('devices', models.PositiveSmallIntegerField(default=0, verbose_name='dispositivi rimossi')),
-                ('actor', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='second_factor_resets_made', to=settings.AUTH_USER_MODEL, verbose_name='azzerato da')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='second_factor_resets', to=settings.AUTH_USER_MODEL, verbose_name='operatore')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("at", models.DateTimeField(db_index=True, verbose_name="quando")),
+                ("reason", models.CharField(blank=True, max_length=300, verbose_name="motivo")),
+                (
+                    "devices",
+                    models.PositiveSmallIntegerField(default=0, verbose_name="dispositivi rimossi"),
+                ),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="second_factor_resets_made",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="azzerato da",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="second_factor_resets",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="operatore",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'azzeramento del secondo fattore',
-                'verbose_name_plural': 'azzeramenti del secondo fattore',
-                'ordering': ['-at'],
+                "verbose_name": "azzeramento del secondo fattore",
+                "verbose_name_plural": "azzeramenti del secondo fattore",
+                "ordering": ["-at"],
             },
         ),
     ]

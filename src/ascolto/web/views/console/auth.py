@@ -189,4 +189,3 @@ urlpatterns: list[URLPattern] = [
     path("esci/", auth_views.LogoutView.as_view(), name="logout"),
     path("", home, name="home"),
 ]
-
