@@ -77,7 +77,8 @@ def test_a_supervisor_enrols_at_first_sign_in_and_sees_the_recovery_codes_once(
 
     page = client.get(to_enrol)
     content = page.content.decode()
-    assert "<svg" in content  # the QR code, drawn on the server
+    assert '<svg width="' in content  # the QR code, drawn on the server as one path
+    assert '<path d="M' in content
     device = TOTPDevice.objects.get(user=cast.supervisor, confirmed=False)
     shown_secret = re.search(r'id="otp-secret"[^>]*>([A-Z2-7 ]+)<', content)
     assert shown_secret is not None

@@ -10,16 +10,16 @@ confirms the device and returns the recovery codes, shown once.
 
 from __future__ import annotations
 
-from io import BytesIO
 from typing import Any
 
+import qrcode
+import qrcode.image.svg
 from django.conf import settings
 from django.db import transaction
 from django_otp import devices_for_user, user_has_device
 from django_otp.models import Device
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
-from django_otp.qr import write_qrcode_image
 
 from ascolto.core.roles import Role
 
@@ -59,12 +59,11 @@ def start_enrolment(user: Any) -> TOTPDevice:
 
 
 def qr_svg(device: TOTPDevice) -> str:
-    """The device's `otpauth://` address as an SVG QR code, drawn here (no outside service)."""
-    out = BytesIO()
-    write_qrcode_image(device.config_url, out)
-    svg = out.getvalue().decode()
-    # The XML declaration is not valid inside HTML.
-    return svg[svg.index("<svg") :]
+    """The device's `otpauth://` address as an SVG QR code, drawn here (no outside service): one
+    path, to sit inline in the page (django-otp's own drawing uses `svg:`-prefixed elements,
+    which an HTML page does not draw)."""
+    image = qrcode.make(device.config_url, image_factory=qrcode.image.svg.SvgPathImage)
+    return str(image.to_string(encoding="unicode"))
 
 
 def secret_text(device: TOTPDevice) -> str:
