@@ -125,6 +125,27 @@ def test_sign_in_asks_for_the_app_code_after_the_password(
     assert client.get("/console/overview/").status_code == 200
 
 
+def test_wrong_codes_in_a_row_make_the_next_try_wait_and_the_page_says_how_long(
+    cast: personas.Cast, _clock_and_hasher: time_machine.Traveller
+) -> None:
+    device, _ = enrolled(with_password(cast.supervisor))
+    _clock_and_hasher.shift(timedelta(seconds=60))
+    client = Client()
+    to_code = _location(sign_in(client, "marco"))
+    for wait in (1, 2, 4, 8):  # django-otp doubles the wait after each wrong code
+        wrong = "000000" if app_code(device) != "000000" else "111111"
+        client.post(to_code, {"code": wrong})
+        _clock_and_hasher.shift(timedelta(seconds=wait))
+    wrong = "000000" if app_code(device) != "000000" else "111111"
+    client.post(to_code, {"code": wrong})  # the fifth: 16 seconds now
+
+    early = client.post(to_code, {"code": app_code(device)})
+    assert early.status_code == 200
+    assert "aspetta 16 secondi e riprova" in early.content.decode()
+    _clock_and_hasher.shift(timedelta(seconds=17))
+    assert _location(client.post(to_code, {"code": app_code(device)})) == reverse("console:home")
+
+
 def test_a_recovery_code_signs_in_once(
     cast: personas.Cast, _clock_and_hasher: time_machine.Traveller
 ) -> None:

@@ -10,12 +10,14 @@ confirms the device and returns the recovery codes, shown once.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import qrcode
 import qrcode.image.svg
 from django.conf import settings
 from django.db import transaction
+from django.utils import timezone
 from django_otp import devices_for_user, user_has_device
 from django_otp.models import Device
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
@@ -118,6 +120,19 @@ def verify(user: Any, token: str) -> Device | None:
             if isinstance(device, kind) and device.verify_token(candidate):
                 return device
     return None
+
+
+def retry_after(user: Any, token: str) -> int:
+    """Seconds before the device this kind of code goes to (the app's, or the recovery codes)
+    takes another try: django-otp doubles the wait after each wrong code (1, 2, 4, 8 s...)."""
+    digits = _digits(token)
+    kind = TOTPDevice if len(digits) == 6 and digits.isdigit() else StaticDevice
+    wait = 0.0
+    for device in kind.objects.filter(user=user, confirmed=True):
+        allowed, data = device.verify_is_allowed()
+        if not allowed and data and data.get("locked_until"):
+            wait = max(wait, (data["locked_until"] - timezone.now()).total_seconds())
+    return math.ceil(wait)
 
 
 def _digits(token: str) -> str:

@@ -16,7 +16,7 @@ from django.shortcuts import redirect, render
 from django.urls import URLPattern, path, reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 from django_otp import login as otp_login
@@ -99,18 +99,27 @@ def second_factor(request: HttpRequest) -> HttpResponse:
         return _to("console:enrol", next_url)
     form = CodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        device = twofactor.verify(user, form.cleaned_data["code"])
+        code = form.cleaned_data["code"]
+        device = twofactor.verify(user, code)
         if device is not None:
             return _verified(request, device, next_url)
-        form.add_error(
-            "code",
-            _(
-                "Codice non valido o già usato. Scrivi le 6 cifre che l'app mostra ora, "
-                "oppure uno dei codici di recupero."
-            ),
-        )
+        form.add_error("code", _wrong_code(user, code))
     context = {"title": _("Verifica in due passaggi"), "form": form, "next": next_url}
     return render(request, "web/console/account/second_factor.html", context)
+
+
+def _wrong_code(user: Any, code: str) -> str:
+    wait = twofactor.retry_after(user, code)
+    if wait > 2:
+        return ngettext(
+            "Troppi codici sbagliati di seguito: aspetta %(seconds)d secondo e riprova.",
+            "Troppi codici sbagliati di seguito: aspetta %(seconds)d secondi e riprova.",
+            wait,
+        ) % {"seconds": wait}
+    return _(
+        "Codice non valido o già usato. Scrivi le 6 cifre che l'app mostra ora, "
+        "oppure uno dei codici di recupero."
+    )
 
 
 @never_cache
