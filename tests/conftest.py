@@ -7,6 +7,7 @@ SQLite they are skipped here rather than passing by accident.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from django.conf import settings
@@ -53,6 +54,23 @@ def _no_rate_limit_counts() -> None:
     from ascolto.core.ratelimit import forget_counts
 
     forget_counts()
+
+
+@pytest.fixture(autouse=True)
+def _force_login_verifies_second_factor() -> Iterator[None]:
+    """`client.force_login(user)` stands for a whole sign-in: the password and, for the roles
+    that require it, the second factor (`personas.verify_second_factor`). The requirement stays
+    on; the tests of the second factor sign in with `personas.password_only_login`."""
+    from django.test import Client
+
+    def force_login(client: Client, user: Any, backend: str | None = None) -> None:
+        personas.password_only_login(client, user, backend)
+        personas.verify_second_factor(client, user)
+
+    # A patcher of its own: a test's `monkeypatch.undo()` must not take this away.
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(Client, "force_login", force_login)
+        yield
 
 
 @pytest.fixture

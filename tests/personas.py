@@ -14,7 +14,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from django.test import Client
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
 from ascolto.channels.models import Channel
+from ascolto.organisation import twofactor
 from ascolto.organisation.models import Office, Team, User
 
 # Valid fiscal codes (check character included), computed for the people below.
@@ -65,6 +70,25 @@ def _user(username: str, first: str, last: str, role: str, office: Office | None
         role=role,
         office=office,
     )
+
+
+# Django's own `force_login`, which gives a session a user without their password and nothing
+# more: the tests of the second factor itself use it (tests/conftest.py wraps the other).
+password_only_login = Client.force_login
+
+
+def verify_second_factor(client: Client, user: Any) -> None:
+    """Give `client`'s signed-in session the verified second factor its user's role requires,
+    as the code page does (`force_login` skips the password and, with this, the code too):
+    the user gets a confirmed authenticator device if they have none."""
+    if not twofactor.required_for(user):
+        return
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    if device is None:
+        device = TOTPDevice.objects.create(user=user, name=twofactor.APP_DEVICE, confirmed=True)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
 
 
 def build_cast() -> Cast:

@@ -118,7 +118,11 @@ def _world(cast: personas.Cast) -> World:
 
 # Every console page a signed-in administrator (who may do everything) opens with GET.
 PAGES: dict[str, Callable[[World], str]] = {
-    "login": lambda w: "/console/accedi/",  # visited signed out
+    "login": lambda w: "/console/accedi/",  # visited signed out, as the password reset's pages
+    "password-reset": lambda w: "/console/password-dimenticata/",
+    "password-reset-sent": lambda w: "/console/password-dimenticata/inviata/",
+    "password-reset-confirm": lambda w: "/console/password-dimenticata/MQ/link-scaduto/",
+    "password-reset-done": lambda w: "/console/password-dimenticata/fatto/",
     "home": lambda w: "/console/",
     "inbox": lambda w: "/console/inbox/",
     "case": lambda w: f"/console/cases/{w.ticket.code}/",
@@ -157,6 +161,9 @@ PAGES: dict[str, Callable[[World], str]] = {
     "assistant-node-new": lambda w: f"/console/assistente/versioni/{w.draft.pk}/voci/nuova/",
     "assistant-node": lambda w: f"/console/assistente/voci/{w.node.pk}/",
     "access-log": lambda w: f"/console/registro-accessi/?cittadino={w.citizen.pk}",
+    "account": lambda w: "/console/account/",
+    "password-change": lambda w: "/console/account/password/",
+    "enrol": lambda w: "/console/accedi/attiva/",  # linking another phone
 }
 
 POST_ONLY = "POST only: an action, its answer is a redirect or a page listed here"
@@ -164,6 +171,18 @@ POST_ONLY = "POST only: an action, its answer is a redirect or a page listed her
 # a POST-only route, nothing to check).
 SKIPPED: dict[str, tuple[str, Callable[[World], str] | None]] = {
     "logout": (POST_ONLY, lambda w: "/console/esci/"),
+    "second-factor": (
+        "the code step of a sign-in, only before the second factor: axe-clean in "
+        "test_two_factor_sign_in.py",
+        None,
+    ),
+    "enrol-done": (
+        "the recovery codes, shown once right after enrolment: axe-clean in "
+        "test_two_factor_sign_in.py",
+        None,
+    ),
+    "sign-out-everywhere": (POST_ONLY, lambda w: "/console/account/esci-ovunque/"),
+    "new-recovery-codes": (POST_ONLY, lambda w: "/console/account/codici-di-recupero/"),
     "inbox-bulk": (POST_ONLY, lambda w: "/console/inbox/bulk/"),
     "inbox-take": (POST_ONLY, lambda w: "/console/inbox/take/"),
     "inbox-layout": (POST_ONLY, lambda w: "/console/inbox/layout/"),

@@ -8,6 +8,7 @@ SQLite database in `var/` is used, so the demo runs on a bare machine.
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -74,6 +75,10 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_tasks",
     "django_tasks_db",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "axes",
     "ascolto.core",
     "ascolto.audit",  # the access log of personal data: ids and strings only, no foreign key
     "ascolto.organisation",
@@ -99,6 +104,13 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Staff authentication: the verified second factor on request.user, the session's idle and
+    # absolute limits, two factors before any console or admin page; axes last of the three
+    # (it turns a refused sign-in into the lockout page).
+    "django_otp.middleware.OTPMiddleware",
+    "ascolto.web.middleware.SessionLimitsMiddleware",
+    "ascolto.web.middleware.SecondFactorMiddleware",
+    "axes.middleware.AxesMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -160,12 +172,6 @@ else:
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "organisation.User"
 
-AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
-    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
-    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
-]
 
 # --- Background work ------------------------------------------------------------------------
 # "immediate" runs tasks in-process after commit (demo, tests); "database" stores them for
@@ -193,11 +199,67 @@ if CACHE_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
-# --- Console sign-in --------------------------------------------------------------------------
+# --- Staff authentication (issue 16: two factors, throttling, sessions, passwords) -----------
+# See docs/security/auth.md and docs/accounts.md; the choices in decision 0019.
 LOGIN_URL = "console:login"
 LOGIN_REDIRECT_URL = "console:home"
 LOGOUT_REDIRECT_URL = "console:login"
-SESSION_COOKIE_AGE = int(env("ASCOLTO_SESSION_SECONDS", str(10 * 3600)) or 36000)
+# Axes first: it refuses a locked-out sign-in before the password is checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# A session's absolute lifetime from sign-in (default 10 hours: one working day), and how long it
+# lasts with no request of the user's own (polls of an open page do not count).
+# ASCOLTO_SESSION_SECONDS is the former name of the first, still read.
+ASCOLTO_SESSION_MAX_AGE = int(
+    env("ASCOLTO_SESSION_MAX_AGE") or env("ASCOLTO_SESSION_SECONDS") or str(10 * 3600)
+)
+ASCOLTO_SESSION_IDLE = int(env("ASCOLTO_SESSION_IDLE", str(30 * 60)) or 30 * 60)
+SESSION_COOKIE_AGE = ASCOLTO_SESSION_MAX_AGE
+# Two factors: required for administrators, supervisors and analysts; for operators (first
+# level and office) "optional" (each may turn it on from their account page) or "required".
+ASCOLTO_OTP_OPERATORS = env("ASCOLTO_OTP_OPERATORS", "optional") or "optional"
+if ASCOLTO_OTP_OPERATORS not in {"optional", "required"}:
+    raise ImproperlyConfigured(
+        f"ASCOLTO_OTP_OPERATORS must be optional or required, not {ASCOLTO_OTP_OPERATORS!r}"
+    )
+# The name an authenticator app shows beside the account.
+OTP_TOTP_ISSUER = env("ASCOLTO_OTP_ISSUER", "ascolto") or "ascolto"
+# Sign-in throttling (django-axes), never by address alone (an office behind one NAT): wrong
+# passwords for one account from one address, and for one account from anywhere; the lock lifts
+# after the cool-off (minutes) and a successful sign-in clears the count.
+ASCOLTO_SIGNIN_LIMIT = int(env("ASCOLTO_SIGNIN_LIMIT", "5") or 5)
+ASCOLTO_SIGNIN_ACCOUNT_LIMIT = int(env("ASCOLTO_SIGNIN_ACCOUNT_LIMIT", "20") or 20)
+ASCOLTO_SIGNIN_COOLOFF_MINUTES = int(env("ASCOLTO_SIGNIN_COOLOFF_MINUTES", "15") or 15)
+AXES_HANDLER = "ascolto.organisation.throttle.SignInThrottle"
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], ["username"]]
+AXES_FAILURE_LIMIT = "ascolto.organisation.throttle.failure_limit"  # each count, its own limit
+AXES_COOLOFF_TIME = timedelta(minutes=ASCOLTO_SIGNIN_COOLOFF_MINUTES)
+AXES_RESET_ON_SUCCESS = True
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False  # attempts while locked do not prolong it
+AXES_LOCKOUT_CALLABLE = "ascolto.web.views.console.auth.locked_out"
+AXES_CLIENT_IP_CALLABLE = "ascolto.core.ratelimit.client_address"
+AXES_USERNAME_FORM_FIELD = "username"
+AXES_VERBOSE = False
+# What axes keeps of a refused sign-in's form: the password is masked by axes, the form's token too.
+AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "csrfmiddlewaretoken"]
+AXES_ENABLE_ADMIN = False  # registered in organisation/admin.py, for administrators only
+# Passwords: a minimum length, Django's list of 20,000 common (breached) passwords, and no
+# likeness to the user's name or email; no composition rules.
+ASCOLTO_PASSWORD_MIN_LENGTH = int(env("ASCOLTO_PASSWORD_MIN_LENGTH", "12") or 12)
+# Password-reset requests accepted per client address ("5/h"; "0/h" turns the limit off).
+ASCOLTO_PASSWORD_RESET_RATE_LIMIT = env("ASCOLTO_PASSWORD_RESET_RATE_LIMIT", "5/h") or "5/h"
+# How long a password-reset link stays valid, in seconds (default 1 hour).
+PASSWORD_RESET_TIMEOUT = int(env("ASCOLTO_PASSWORD_RESET_SECONDS", "3600") or 3600)
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {
+        "NAME": "ascolto.organisation.passwords.MinimumLength",
+        "OPTIONS": {"min_length": ASCOLTO_PASSWORD_MIN_LENGTH},
+    },
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+]
 
 # --- Internationalisation -------------------------------------------------------------------
 LANGUAGE_CODE = "it"
@@ -352,5 +414,7 @@ LOGGING = {
         "weasyprint.progress": {"level": "WARNING"},
         "fontTools": {"level": "WARNING"},
         "django.request": {"filters": ["incident"]},
+        # django-axes logs each sign-in with the username and address: staff's personal data.
+        "axes": {"level": "ERROR"},
     },
 }

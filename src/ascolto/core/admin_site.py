@@ -9,9 +9,14 @@ works in the console, which is scoped. `AdminConfig` replaces `django.contrib.ad
 
 from __future__ import annotations
 
+from typing import Any
+from urllib.parse import urlencode
+
 from django.contrib import admin
 from django.contrib.admin.apps import AdminConfig as DjangoAdminConfig
-from django.http import HttpRequest
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.urls import reverse
 
 from ascolto.core import access
 
@@ -23,8 +28,19 @@ class AdminSite(admin.AdminSite):
 
     def has_permission(self, request: HttpRequest) -> bool:
         """Administrators and superusers only, whatever staff status or permissions another
-        role was given: the admin's lists are not narrowed to an office."""
-        return access.administers(request.user)
+        role was given: the admin's lists are not narrowed to an office. And only once their
+        second factor is verified in this session (django-otp's `is_verified`, decision 0019)."""
+        user = request.user
+        verified = getattr(user, "is_verified", None)
+        return access.administers(user) and callable(verified) and bool(verified())
+
+    def login(self, request: HttpRequest, extra_context: Any = None) -> HttpResponse:
+        """Staff sign in once, on the console's page (password, then the second factor); the
+        admin has no sign-in form of its own that would skip the second factor."""
+        if request.user.is_authenticated:
+            raise PermissionDenied("the admin is for administrators only")
+        next_url = request.GET.get("next") or reverse("admin:index")
+        return HttpResponseRedirect(f"{reverse('console:login')}?{urlencode({'next': next_url})}")
 
 
 class AdminConfig(DjangoAdminConfig):

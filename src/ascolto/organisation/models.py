@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Value
 from django.db.models.functions import Concat, Substr
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -117,6 +118,13 @@ class User(AbstractUser):
         ),
     )
 
+    # Raised by "sign out everywhere" and by a reset of the second factor: it is part of the
+    # session's authentication hash, so every session signed in before is refused on its next
+    # request, whatever the session engine (database rows or signed cookies).
+    session_generation = models.PositiveIntegerField(
+        "generazione delle sessioni", default=0, editable=False
+    )
+
     class Meta:
         verbose_name = "operatore"
         verbose_name_plural = "operatori"
@@ -130,6 +138,51 @@ class User(AbstractUser):
 
     def __str__(self) -> str:
         return self.get_full_name() or self.username
+
+    def _get_session_auth_hash(self, secret: str | None = None) -> str:
+        """Django's hash of the password, with the session generation: a new password or a new
+        generation ends every session made before (Django checks it on each request)."""
+        key_salt = "ascolto.organisation.User.get_session_auth_hash"
+        value = f"{self.password}:{self.session_generation}"
+        return salted_hmac(key_salt, value, secret=secret, algorithm="sha256").hexdigest()
+
+
+class SecondFactorReset(models.Model):
+    """An administrator's reset of a member of staff's second factor (a lost or replaced phone):
+    who did it, for whom, when and why. Written once by `organisation.actions`; never changed
+    nor deleted (the admin shows it read-only)."""
+
+    user = models.ForeignKey(
+        User,
+        verbose_name="operatore",
+        on_delete=models.PROTECT,
+        related_name="second_factor_resets",
+    )
+    actor = models.ForeignKey(
+        User,
+        verbose_name="azzerato da",
+        on_delete=models.PROTECT,
+        related_name="second_factor_resets_made",
+    )
+    at = models.DateTimeField("quando", db_index=True)
+    reason = models.CharField("motivo", max_length=300, blank=True)
+    devices = models.PositiveSmallIntegerField("dispositivi rimossi", default=0)
+
+    class Meta:
+        verbose_name = "azzeramento del secondo fattore"
+        verbose_name_plural = "azzeramenti del secondo fattore"
+        ordering = ["-at"]
+
+    def __str__(self) -> str:
+        return f"{self.user} ({self.at:%Y-%m-%d %H:%M})"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None:
+            raise ValueError("a second-factor reset is recorded once and never changed")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        raise ValueError("a second-factor reset is never deleted")
 
 
 class Team(models.Model):

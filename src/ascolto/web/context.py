@@ -10,6 +10,7 @@ from django.utils.functional import SimpleLazyObject
 
 from ascolto.core import access
 from ascolto.core.roles import Role
+from ascolto.organisation import sessions, twofactor
 from ascolto.web.receivers import ACCESS_LOG_READER
 
 
@@ -28,7 +29,19 @@ def site(request: HttpRequest) -> dict[str, Any]:
         "can_read_access_log": access.reads_access_log(user, granted=False)
         or bool(hasattr(request, "session") and request.session.get(ACCESS_LOG_READER, False)),
         "signed_in_as": SimpleLazyObject(lambda: _signed_in_as(user)),
+        # Signed in, but the second factor is still to be given (or set up): the console's
+        # menu and search stay hidden, as its pages are closed (web.middleware).
+        "console_locked": SimpleLazyObject(lambda: _locked(request, user)),
     }
+
+
+def _locked(request: HttpRequest, user: Any) -> bool:
+    if user is None or not user.is_authenticated:
+        return False
+    verified = getattr(user, "is_verified", None)
+    if callable(verified) and verified():
+        return False
+    return bool(request.session.get(sessions.SECOND_FACTOR_PENDING)) or twofactor.required_for(user)
 
 
 def _signed_in_as(user: Any) -> str:

@@ -9,6 +9,7 @@ from django.views.generic import RedirectView
 from ascolto.web.views import public_alerts, public_reports
 from ascolto.web.views.console import (
     access_log_page,
+    account,
     alerts,
     assistant,
     assistant_simulator,
@@ -31,6 +32,7 @@ from ascolto.web.views.scrivi import rating, request, status
 
 console_patterns = [
     *auth.urlpatterns,
+    *account.urlpatterns,
     *inbox.urlpatterns,
     *case.urlpatterns,
     *overview.urlpatterns,
