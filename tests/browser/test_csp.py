@@ -139,9 +139,11 @@ def test_the_banner_framed_by_another_page_runs_and_the_api_docs_render_from_loc
     outside: list[str] = []
     page.on(
         "request",
-        lambda request: outside.append(request.url)
-        if not request.url.startswith((live_server.url, "data:", "about:"))
-        else None,
+        lambda request: (
+            outside.append(request.url)
+            if not request.url.startswith((live_server.url, "data:", "about:"))
+            else None
+        ),
     )
 
     # The banner in an iframe (frame-ancestors allows it, unlike every other page): its script

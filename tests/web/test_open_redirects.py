@@ -37,7 +37,7 @@ PASSWORD = "una-password-lunga-e-sicura-2026"  # noqa: S105 (a test's password)
 def same_site(response: Any) -> str:
     """The redirect's target, checked to be a path of this site."""
     assert response.status_code in {301, 302, 303}, response.status_code
-    location = response.headers["Location"]
+    location = str(response.headers["Location"])
     parts = urlsplit(location)
     assert not parts.scheme and not parts.netloc, location
     assert location.startswith("/") and not location.startswith(("//", "/\\")), location

@@ -147,6 +147,7 @@ def test_console_admin_api_and_a_requests_own_pages_are_never_stored(
         received = factories.submit_scrivi(
             "Non ho ricevuto l'avviso TARI.", email=personas.MARIA_EMAIL
         )
+    assert received.ticket_id is not None
     ticket = Ticket.objects.get(pk=received.ticket_id)
     private = {
         "console": staff.get("/console/inbox/"),

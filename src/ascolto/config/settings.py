@@ -287,10 +287,8 @@ CONTENT_SECURITY_POLICY = {
     },
 }
 # Permissions-Policy: no page uses the camera, the microphone, the position or payments.
-ASCOLTO_PERMISSIONS_POLICY = (
-    env("ASCOLTO_PERMISSIONS_POLICY", "camera=(), microphone=(), geolocation=(), payment=(), usb=()")
-    or ""
-)
+_NO_DEVICE = "camera=(), microphone=(), geolocation=(), payment=(), usb=()"
+ASCOLTO_PERMISSIONS_POLICY = env("ASCOLTO_PERMISSIONS_POLICY", _NO_DEVICE) or ""
 # Responses never kept by a browser or a proxy (Cache-Control: no-store): every page and file
 # under these path prefixes, for they show personal data: the console, the admin, the API, and
 # the citizen pages of one request (its status, the confirmation, the assistant's chat) ...
