@@ -263,10 +263,10 @@ X_FRAME_OPTIONS = "DENY"
 # --- Web hardening (issue 16): CSP, headers, no-store ------------------------------------------
 # docs/security/web.md. Every script and style comes from this site's static files: no inline
 # code and no style attribute (a page that truly needs inline code uses `request.csp_nonce`).
-# Images also from `data:` URIs (Bootstrap Italia's CSS draws its form controls with them).
-# Only the embeddable alert banner may be framed, by the origins of ASCOLTO_EMBED_ORIGINS
-# (space or comma separated, e.g. "https://www.comune.example.it"; "*" any site, the default,
-# as the banner was meant to be pasted in any page of the city).
+# Images and fonts also from `data:` URIs (Bootstrap Italia's CSS draws its form controls and an
+# icon font with them). Only the embeddable alert banner may be framed, by the origins of
+# ASCOLTO_EMBED_ORIGINS (comma separated, e.g. "https://www.comune.example.it"; "*" any site,
+# the default, as the banner was meant to be pasted in any page of the city).
 from csp.constants import NONCE, NONE, SELF  # noqa: E402 (kept in this part's block)
 
 ASCOLTO_EMBED_ORIGINS = env_list("ASCOLTO_EMBED_ORIGINS", "*") or ["*"]
