@@ -9,8 +9,9 @@ Content-Security-Policy) and adds, to every response:
   loads (`ASCOLTO_CROSS_ORIGIN_PATHS`: the alerts banner and feed);
 - `Cache-Control: no-store` (with Django's `add_never_cache_headers`) on every response under
   `ASCOLTO_NO_STORE_PATHS` (the console, the admin, the API, the citizen pages of one request)
-  except the public ones (`ASCOLTO_PUBLIC_PATHS`), whatever the view set: a page or a file with
-  personal data is never kept by a browser's cache or a proxy;
+  except the public ones (`ASCOLTO_PUBLIC_PATHS`), replacing whatever the view set unless it
+  already said `no-store`: a page or a file with personal data is never kept by a browser's
+  cache or a proxy;
 - on the embeddable pages (`ASCOLTO_EMBED_PATHS`), the policy's `frame-ancestors` replaced by
   `ASCOLTO_EMBED_ORIGINS`, the sites that may frame them.
 """
@@ -56,7 +57,7 @@ class SecurityHeadersMiddleware:
         response.headers.setdefault(
             "Cross-Origin-Resource-Policy", "cross-origin" if cross_origin else "same-origin"
         )
-        if keeps_no_copy(path):
+        if keeps_no_copy(path) and "no-store" not in response.headers.get("Cache-Control", ""):
             add_never_cache_headers(response)
         if under(path, settings.ASCOLTO_EMBED_PATHS):
             response._csp_replace = {  # type: ignore[attr-defined]  # read by CSPMiddleware
