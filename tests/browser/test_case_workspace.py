@@ -18,7 +18,7 @@ from ascolto.channels.models import Message
 from ascolto.knowledge.models import Article
 from ascolto.tickets.models import CasePresence, Ticket
 from tests import factories, personas
-from tests.browser.conftest import leave, serious_violations
+from tests.browser.conftest import leave, serious_violations, watch_csp
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -70,6 +70,7 @@ def _tab(browser: Browser, live_server: Any, user: Any, viewport: dict[str, int]
     dialogs: list[str] = []
     tab.on("dialog", native)
     tab.native_dialogs = dialogs  # type: ignore[attr-defined]
+    tab.csp_violations = watch_csp(tab)  # type: ignore[attr-defined]
     return tab
 
 
@@ -80,8 +81,10 @@ def tabs(browser: Browser) -> Iterator[list[Page]]:
     for tab in opened:
         leave(tab)
         dialogs = tab.native_dialogs  # type: ignore[attr-defined]
+        violations = tab.csp_violations  # type: ignore[attr-defined]
         tab.context.close()
         assert dialogs == [], f"a native dialog was opened: {dialogs}"
+        assert violations == [], f"Content-Security-Policy violations: {violations}"
 
 
 @pytest.mark.parametrize("viewport", [WIDE, PHONE], ids=["1366x768", "390x844"])

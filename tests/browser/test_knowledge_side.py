@@ -15,7 +15,7 @@ from playwright.sync_api import Browser, Page, expect
 from ascolto.knowledge.models import Article, ArticleHelpful
 from ascolto.tickets.models import Ticket
 from tests import factories, personas
-from tests.browser.conftest import leave, serious_violations
+from tests.browser.conftest import leave, serious_violations, watch_csp
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -29,7 +29,9 @@ def tabs() -> Iterator[list[Page]]:
     yield opened
     for tab in opened:
         leave(tab)
+        violations = tab.csp_violations  # type: ignore[attr-defined]
         tab.context.close()
+        assert violations == [], f"Content-Security-Policy violations: {violations}"
 
 
 def _tab(browser: Browser, live_server: Any, user: Any, viewport: dict[str, int]) -> Page:
@@ -46,7 +48,9 @@ def _tab(browser: Browser, live_server: Any, user: Any, viewport: dict[str, int]
             }
         ]
     )
-    return context.new_page()
+    tab = context.new_page()
+    tab.csp_violations = watch_csp(tab)  # type: ignore[attr-defined]
+    return tab
 
 
 @pytest.mark.parametrize("viewport", [WIDE, PHONE], ids=["1366x768", "390x844"])

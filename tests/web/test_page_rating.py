@@ -4,9 +4,11 @@ comment; stored per page, rate limited per address."""
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Any
 
 import pytest
+from django.contrib.staticfiles import finders
 from django.core.cache import cache
 from django.test import Client, override_settings
 from django.urls import reverse
@@ -114,7 +116,10 @@ def test_the_stars_are_drawn_in_the_order_they_are_written(client: Client, scriv
     10); the browser test checks what is drawn, this one the page as sent."""
     html = client.get(reverse("scrivi:lookup")).content.decode()
     assert re.findall(r'name="score" id="rating-star-\d" value="(\d)"', html) == list("12345")
-    style = re.search(r"\.rating-stars\{[^}]*\}", html)
+    # The stars' CSS is the Scrivi pages' stylesheet (no inline style: docs/security/web.md).
+    assert "web/scrivi.css" in html
+    css = Path(str(finders.find("web/scrivi.css"))).read_text(encoding="utf-8")
+    style = re.search(r"\.rating-stars\{[^}]*\}", css)
     assert style is not None and "reverse" not in style.group(0)
 
 

@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
     "axes",
+    "ninja",  # the API docs' Swagger UI from ninja's own static files, not from a CDN
     "ascolto.core",
     "ascolto.audit",  # the access log of personal data: ids and strings only, no foreign key
     "ascolto.organisation",
@@ -98,6 +99,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Web hardening (issue 16): the Content-Security-Policy, then the other headers and no-store.
+    "csp.middleware.CSPMiddleware",
+    "ascolto.core.headers.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -318,6 +322,52 @@ SECURE_REFERRER_POLICY = "same-origin"
 # A form sent without a valid token gets the site's own page (an expired page, cookies blocked).
 CSRF_FAILURE_VIEW = "ascolto.web.views.errors.csrf_failure"
 X_FRAME_OPTIONS = "DENY"
+
+# --- Web hardening (issue 16): CSP, headers, no-store ------------------------------------------
+# docs/security/web.md. Every script and style comes from this site's static files: no inline
+# code and no style attribute (a page that truly needs inline code uses `request.csp_nonce`).
+# Images and fonts also from `data:` URIs (Bootstrap Italia's CSS draws its form controls and an
+# icon font with them). Only the embeddable alert banner may be framed, by the origins of
+# ASCOLTO_EMBED_ORIGINS (comma separated, e.g. "https://www.comune.example.it"; "*" any site,
+# the default, as the banner was meant to be pasted in any page of the city).
+from csp.constants import NONCE, NONE, SELF  # noqa: E402 (kept in this part's block)
+
+ASCOLTO_EMBED_ORIGINS = env_list("ASCOLTO_EMBED_ORIGINS", "*") or ["*"]
+ASCOLTO_EMBED_PATHS = ("/avvisi/banner/",)
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF, "data:"],
+        "connect-src": [SELF],
+        "media-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
+# Permissions-Policy: no page uses the camera, the microphone, the position or payments.
+_NO_DEVICE = "camera=(), microphone=(), geolocation=(), payment=(), usb=()"
+ASCOLTO_PERMISSIONS_POLICY = env("ASCOLTO_PERMISSIONS_POLICY", _NO_DEVICE) or ""
+# Responses never kept by a browser or a proxy (Cache-Control: no-store): every page and file
+# under these path prefixes, for they show personal data: the console, the admin, the API, and
+# the citizen pages of one request (its status, the confirmation, the assistant's chat) ...
+ASCOLTO_NO_STORE_PATHS = tuple(
+    env_list(
+        "ASCOLTO_NO_STORE_PATHS",
+        "/console/,/admin/,/api/,/scrivi/pratica/,/scrivi/inviata/,/scrivi/assistente/",
+    )
+)
+# ... except these, public and cacheable (the alerts feed the portal reads, the API's docs).
+ASCOLTO_PUBLIC_PATHS = tuple(
+    env_list("ASCOLTO_PUBLIC_PATHS", "/api/v1/alerts,/api/v1/docs,/api/v1/openapi.json")
+)
+# Paths another site's page may load (Cross-Origin-Resource-Policy: cross-origin); every other
+# response is same-origin.
+ASCOLTO_CROSS_ORIGIN_PATHS = ("/avvisi/banner/", "/api/v1/alerts")
 
 # --- Domain ---------------------------------------------------------------------------------
 # Longest text accepted in one inbound message; longer input is refused, not truncated.

@@ -151,7 +151,7 @@ def _cell(row: dict[str, Any], key: str, sprite: str, labels: dict[str, dict[str
     t = row["ticket"]
     e = escape
     if key == "citizen":
-        return f'<td class="inbox-trunc" style="--w: 11rem">{e(t.citizen or "—")}</td>'
+        return f'<td class="inbox-trunc inbox-w11">{e(t.citizen or "—")}</td>'
     if key == "subject":
         text = t.subject or t.description
         short = text if len(text) <= 120 else text[:119] + "…"
@@ -165,13 +165,13 @@ def _cell(row: dict[str, Any], key: str, sprite: str, labels: dict[str, dict[str
         )
     if key == "theme":
         theme = t.theme.name if t.theme else "—"
-        return f'<td class="inbox-trunc" style="--w: 9rem">{e(theme)}</td>'
+        return f'<td class="inbox-trunc inbox-w9">{e(theme)}</td>'
     if key == "office":
         office = t.office.name if t.office else "—"
         team = f" · {t.team.name}" if t.team else ""
-        return f'<td class="inbox-trunc" style="--w: 10rem">{e(office)}{e(team)}</td>'
+        return f'<td class="inbox-trunc inbox-w10">{e(office)}{e(team)}</td>'
     if key == "assignee":
-        return f'<td class="inbox-trunc" style="--w: 9rem">{e(t.assignee or "—")}</td>'
+        return f'<td class="inbox-trunc inbox-w9">{e(t.assignee or "—")}</td>'
     if key == "status":
         return f"<td>{e(labels['status'].get(t.status, t.status))}</td>"
     if key == "sla":

@@ -85,3 +85,52 @@ document.addEventListener("htmx:beforeSwap", function (event) {
     event.detail.isError = false;
   }
 });
+
+// The page's own behaviours, kept here rather than inline: the Content-Security-Policy allows no
+// inline script, no on* attribute and no style attribute (docs/security/web.md).
+(function () {
+  "use strict";
+  // The language menu sends its form as soon as a language is chosen (a button without JavaScript).
+  document.addEventListener("change", function (event) {
+    var select = event.target;
+    if (select.classList && select.classList.contains("language-select") && select.form) { select.form.submit(); }
+  });
+
+  // A form marked data-reset-after-request (the web chat) empties after HTMX sent it successfully.
+  document.addEventListener("htmx:afterRequest", function (event) {
+    var form = event.detail.elt;
+    if (event.detail.successful && form && form.matches && form.matches("form[data-reset-after-request]")) { form.reset(); }
+  });
+
+  // Widths given as data-width="N" (a progress bar's percent) set through the CSSOM.
+  function widths() {
+    document.querySelectorAll("[data-width]").forEach(function (element) {
+      var percent = parseFloat(element.getAttribute("data-width"));
+      if (!isNaN(percent)) { element.style.width = Math.max(0, Math.min(100, percent)) + "%"; }
+    });
+  }
+  document.addEventListener("htmx:afterSettle", widths);
+
+  // Show only the parts of a form its chosen kind uses; without JavaScript all are shown, each
+  // saying which kind reads it. `select` chooses; each part lists its kinds ("*": every kind).
+  function showKinds(select, parts, attribute) {
+    if (!select) { return; }
+    function show() {
+      document.querySelectorAll(parts).forEach(function (part) {
+        var kinds = part.getAttribute(attribute).split(" ");
+        part.hidden = kinds.indexOf("*") < 0 && kinds.indexOf(select.value) < 0;
+      });
+    }
+    select.addEventListener("change", show);
+    show();
+  }
+
+  function ready() {
+    widths();
+    // The reports' period (console/reports/_period.html).
+    showKinds(document.getElementById("id_periodo"), "[data-period-kinds]", "data-period-kinds");
+    // The assistant's menu entry (console/assistant/node.html).
+    showKinds(document.querySelector("#node-form [name=kind]"), "#node-form [data-kinds]", "data-kinds");
+  }
+  if (document.readyState === "loading") { document.addEventListener("DOMContentLoaded", ready); } else { ready(); }
+})();
