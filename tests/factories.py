@@ -22,6 +22,14 @@ from ascolto.tickets.models import Theme, Ticket, TicketEvent
 
 _serial = itertools.count(1)
 
+# A 1×1 transparent PNG as Pillow writes it: uploads' images are decoded and written again
+# (channels/files.py), so a test's image must be a valid one.
+PNG = (
+    b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00"
+    b"\x1f\x15\xc4\x89\x00\x00\x00\rIDATx\x9cc\xf8\xff\xff?\x03\x00\x08\xfc\x02\xfe\xa7\x9a\xa0"
+    b"\xa0\x00\x00\x00\x00IEND\xaeB`\x82"
+)
+
 
 def ensure_taxonomy() -> None:
     """Load the city's taxonomy unless it is there (a transactional test flushes it)."""

@@ -27,18 +27,12 @@ from ascolto.core.errors import InvalidInput
 from ascolto.tickets import actions
 from ascolto.tickets.models import Ticket
 from tests import factories, personas
+from tests.factories import PNG
 from tests.meta.cases import write
 from tests.web.test_phone_reply import _phone_case
 
 pytestmark = pytest.mark.django_db
 
-# A 1×1 transparent PNG as Pillow writes it: uploads' images are decoded and written again
-# (`channels.files.sanitised`), and this one comes out byte for byte the same.
-PNG = (
-    b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00"
-    b"\x1f\x15\xc4\x89\x00\x00\x00\rIDATx\x9cc\xf8\xff\xff?\x03\x00\x08\xfc\x02\xfe\xa7\x9a\xa0"
-    b"\xa0\x00\x00\x00\x00IEND\xaeB`\x82"
-)
 # A real 4×4 WebP as Pillow writes it (images are decoded and written again when stored).
 WEBP = (
     b"RIFF$\x00\x00\x00WEBPVP8 \x18\x00\x00\x000\x01\x00\x9d\x01*\x04\x00\x04\x00\x01@&%\xa4"

@@ -21,17 +21,11 @@ from ascolto.tickets import actions, answers
 from ascolto.tickets.models import Ticket, TicketEvent
 from ascolto.web.views.scrivi.request import submission_token
 from tests import factories, personas
+from tests.factories import PNG
 
 pytestmark = pytest.mark.django_db
 
 QUESTION = "Ci può indicare il numero civico esatto?"
-# A 1×1 transparent PNG as Pillow writes it: uploads' images are decoded and written again
-# (`channels.files.sanitised`), and this one comes out byte for byte the same.
-PNG = (
-    b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00"
-    b"\x1f\x15\xc4\x89\x00\x00\x00\rIDATx\x9cc\xf8\xff\xff?\x03\x00\x08\xfc\x02\xfe\xa7\x9a\xa0"
-    b"\xa0\x00\x00\x00\x00IEND\xaeB`\x82"
-)
 
 
 @pytest.fixture(autouse=True)

@@ -43,6 +43,7 @@ from ascolto.web.forms.scrivi import forget_taxonomy
 from ascolto.web.views.scrivi.request import submission_token
 from tests import personas
 from tests.assistant.conftest import build_menu
+from tests.factories import PNG
 from tests.meta.inbound.conftest import Meta, meta, payload
 from tests.social.helpers import delivery, page_channel
 
@@ -54,11 +55,6 @@ SCRIPT = '<script>alert("xss")</script>'
 IMG = '"><img src=x onerror=alert(1)>'
 LINK = "javascript:alert(2)"
 PAYLOAD = f"{SCRIPT}{IMG} {LINK}"
-PNG = (
-    b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00"
-    b"\x1f\x15\xc4\x89\x00\x00\x00\rIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00\x05\x18\xd8N\x00\x00"
-    b"\x00\x00IEND\xaeB`\x82"
-)
 
 
 class Page(HTMLParser):
