@@ -5,7 +5,8 @@
 
 Each request is the whole console page (`/console/inbox/?…`) through Django's test client:
 middleware, session, access checks, the counts per filter value, the page of cases and the
-template, signed in as a real operator of the demo city. Nothing is written to the database:
+template, signed in as a real operator of the demo city. What a page writes is what the console
+writes: its one access-log record (the cases and citizens it showed, `audit.record_access`);
 sessions are signed cookies and sign-in does not touch `last_login`.
 
 The database must hold the demo city at scale 1.0 (about 1 M cases), migrated and analysed;
