@@ -346,5 +346,8 @@ LOGGING = {
         "weasyprint.progress": {"level": "WARNING"},
         "fontTools": {"level": "WARNING"},
         "django.request": {"filters": ["incident"]},
+        # At DEBUG a template's missing variable is logged with the page's whole context: the
+        # citizen's name, handles and messages (the GDPR tools' log test, docs/privacy.md).
+        "django.template": {"level": "INFO"},
     },
 }
