@@ -133,3 +133,26 @@ def test_erasure_needs_a_reason_and_a_confirmation(household: Household, cast: p
     page = client.post(url, {"reason": "Richiesta", "confirm": "1"}, follow=True).content.decode()
     assert "Dati cancellati" in page and Erasure.objects.count() == 1
     assert "Cittadino anonimizzato" in page
+
+
+def test_the_commands_export_and_erase_for_an_administrator_only(
+    household: Household, cast: personas.Cast, storage_dirs: Path
+) -> None:
+    import io
+    import zipfile
+
+    from django.core.management import CommandError, call_command
+
+    out = io.StringIO()
+    call_command("privacy_export", str(household.maria.pk), "--by", "anna", stdout=out)
+    zip_path = out.getvalue().split(": ", 1)[1].splitlines()[0]
+    assert "dati.json" in zipfile.ZipFile(zip_path).namelist()
+    with pytest.raises(CommandError):
+        call_command("erase_citizen", str(household.maria.pk), "--by", "giulia", "--reason", "x", "--yes")
+    with pytest.raises(CommandError):
+        call_command("erase_citizen", str(household.maria.pk), "--by", "anna", "--reason", "x")
+    call_command(
+        "erase_citizen", str(household.maria.pk), "--by", "anna", "--reason", "Prot. 9", "--yes",
+        stdout=io.StringIO(),
+    )  # fmt: skip
+    assert Erasure.objects.get().reason == "Prot. 9"
