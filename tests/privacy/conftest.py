@@ -66,6 +66,11 @@ def stored(name: str, data: bytes) -> Attachment:
     return Attachment(name, "application/pdf", len(data), f"{STORED}{path}")
 
 
+def _id(value: int | None) -> int:
+    assert value is not None
+    return value
+
+
 def build_household(cast: personas.Cast) -> Household:
     privacy_notice()  # the Scrivi form was shown: its notice's words are stored
     attachment = stored("ricevuta.pdf", MARIA_FILE)
@@ -77,11 +82,13 @@ def build_household(cast: personas.Cast) -> Household:
         theme="tari-dichiarazione",
     )
     received = receive(dataclasses.replace(maria_msg, attachments=(attachment,)))
-    maria_scrivi = Ticket.objects.get(pk=received.ticket_id)
-    maria = Citizen.objects.get(pk=maria_scrivi.citizen_id)
+    maria_scrivi = Ticket.objects.get(pk=_id(received.ticket_id))
+    maria = Citizen.objects.get(pk=_id(maria_scrivi.citizen_id))
     maria_scrivi = actions.escalate_ticket(maria_scrivi, cast.tari, actor=cast.operator)
     actions.reply_to_ticket(
-        maria_scrivi, "Gentile Maria Rossi, abbiamo corretto la dichiarazione.", actor=cast.office_operator
+        maria_scrivi,
+        "Gentile Maria Rossi, abbiamo corretto la dichiarazione.",
+        actor=cast.office_operator,
     )
     maria_email = factories.open_case("Scrivo di nuovo: Maria Rossi, via Solferino 12.")
     phone = link_identity(resolve_identity(Identity.Kind.PHONE, MARIA_PHONE), maria)
@@ -117,13 +124,15 @@ def build_household(cast: personas.Cast) -> Household:
         theme="tari-dichiarazione",
     )
     luca_scrivi = actions.escalate_ticket(
-        Ticket.objects.get(pk=luca_received.ticket_id), cast.tari, actor=cast.operator
+        Ticket.objects.get(pk=_id(luca_received.ticket_id)), cast.tari, actor=cast.operator
     )
     other = Citizen.objects.create(
         first_name=OTHER_NAME[0], last_name=OTHER_NAME[1], email="giovanni.verdini@example.it"
     )
     suggestion = MergeSuggestion.objects.create(
-        first=maria, second=other, evidence={
+        first=maria,
+        second=other,
+        evidence={
             "holder": other.pk,
             "matched": [{"kind": "email", "value": "giovanni.verdini@example.it"}],
             "source": "scrivi",
@@ -133,7 +142,7 @@ def build_household(cast: personas.Cast) -> Household:
     assert Message.objects.filter(attachments__0__url=attachment.url).exists()
     return Household(
         maria=maria,
-        luca=Citizen.objects.get(pk=luca_scrivi.citizen_id),
+        luca=Citizen.objects.get(pk=_id(luca_scrivi.citizen_id)),
         maria_scrivi=maria_scrivi,
         maria_email=maria_email,
         luca_scrivi=luca_scrivi,

@@ -8,6 +8,7 @@ import io
 import json
 import zipfile
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.test import Client
@@ -40,7 +41,10 @@ def signed_in(user: User) -> Client:
 def _start(client: Client, citizen: Citizen) -> AccessArchive:
     response = client.post(f"/console/citizens/{citizen.pk}/privacy/export/")
     job = AccessArchive.objects.get(citizen=citizen)
-    assert response.status_code == 302 and response["Location"] == f"/console/privacy/archives/{job.pk}/"
+    assert (
+        response.status_code == 302
+        and response["Location"] == f"/console/privacy/archives/{job.pk}/"
+    )
     return job
 
 
@@ -60,8 +64,8 @@ def _luca_traces(household: Household) -> list[str]:
 
 
 def test_the_archive_holds_every_kind_of_the_citizens_data_and_nothing_of_another(
-    household: Household, cast: personas.Cast, django_capture_on_commit_callbacks
-) -> None:  # type: ignore[no-untyped-def]
+    household: Household, cast: personas.Cast, django_capture_on_commit_callbacks: Any
+) -> None:
     client = signed_in(cast.administrator)
     with django_capture_on_commit_callbacks(execute=True):  # the task runs as the worker would
         job = _start(client, household.maria)
@@ -140,8 +144,13 @@ def test_the_task_reports_its_progress_on_the_page(
     assert seen == [(expected_step, AccessArchive.Status.RUNNING)]
     job.refresh_from_db()
     assert job.status == AccessArchive.Status.DONE and job.step == job.steps
-    done = client.get(f"/console/privacy/archives/{job.pk}/", {"polling": "1"}, HTTP_HX_REQUEST="true")
-    assert "hx-get" not in done.content.decode() and f"/privacy/archives/{job.pk}/zip/" in done.content.decode()
+    done = client.get(
+        f"/console/privacy/archives/{job.pk}/", {"polling": "1"}, HTTP_HX_REQUEST="true"
+    )
+    assert (
+        "hx-get" not in done.content.decode()
+        and f"/privacy/archives/{job.pk}/zip/" in done.content.decode()
+    )
 
 
 def test_only_administrators_ask_for_see_and_download_archives(
@@ -158,9 +167,13 @@ def test_only_administrators_ask_for_see_and_download_archives(
         client = signed_in(user)
         for url in urls:
             assert client.get(url).status_code == 403, (user.username, url)
-        assert client.post(f"/console/citizens/{household.maria.pk}/privacy/export/").status_code == 403
+        assert (
+            client.post(f"/console/citizens/{household.maria.pk}/privacy/export/").status_code
+            == 403
+        )
         erase = client.post(
-            f"/console/citizens/{household.maria.pk}/privacy/erase/", {"reason": "x", "confirm": "1"}
+            f"/console/citizens/{household.maria.pk}/privacy/erase/",
+            {"reason": "x", "confirm": "1"},
         )
         assert erase.status_code == 403
     assert AccessArchive.objects.count() == 1

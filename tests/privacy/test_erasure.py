@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.apps import apps
@@ -71,12 +72,19 @@ def case_figures() -> list[tuple[object, ...]]:
 
 
 def events() -> list[tuple[object, ...]]:
-    return list(TicketEvent.objects.order_by("pk").values_list("pk", "kind", "at", "from_value", "to_value", "data"))
+    return list(
+        TicketEvent.objects.order_by("pk").values_list(
+            "pk", "kind", "at", "from_value", "to_value", "data"
+        )
+    )
 
 
 def test_erasure_removes_every_trace_of_the_citizen_and_keeps_the_figures(
-    household: Household, cast: personas.Cast, storage_dirs: Path, django_capture_on_commit_callbacks
-) -> None:  # type: ignore[no-untyped-def]
+    household: Household,
+    cast: personas.Cast,
+    storage_dirs: Path,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
     before = database_text()
     for trace in maria_traces():
         # the search finds them (the phone as it is stored: normalised, and in the raw payload)
@@ -86,7 +94,9 @@ def test_erasure_removes_every_trace_of_the_citizen_and_keeps_the_figures(
     consents = Consent.objects.filter(citizen=household.maria).count()
 
     with django_capture_on_commit_callbacks(execute=True):  # files go once the erasure commits
-        erasure = erase_citizen(household.maria, actor=cast.administrator, reason="Richiesta prot. 123")
+        erasure = erase_citizen(
+            household.maria, actor=cast.administrator, reason="Richiesta prot. 123"
+        )
 
     after = database_text()
     for trace in maria_traces():
@@ -109,7 +119,9 @@ def test_erasure_removes_every_trace_of_the_citizen_and_keeps_the_figures(
 def test_a_case_under_legal_hold_is_kept_whole_with_its_reason(
     household: Household, cast: personas.Cast
 ) -> None:
-    set_legal_hold(household.maria_scrivi, reason="Ricorso pendente al TAR", actor=cast.administrator)
+    set_legal_hold(
+        household.maria_scrivi, reason="Ricorso pendente al TAR", actor=cast.administrator
+    )
     erasure = erase_citizen(household.maria, actor=cast.administrator, reason="Richiesta")
 
     held = Ticket.objects.get(pk=household.maria_scrivi.pk)
@@ -118,11 +130,16 @@ def test_a_case_under_legal_hold_is_kept_whole_with_its_reason(
     assert default_storage.exists(household.maria_file)
     assert {"case": held.code, "reason": "Ricorso pendente al TAR"} in erasure.kept
     other = Ticket.objects.get(pk=household.maria_email.pk)
-    assert other.description == "" and not Message.objects.filter(text__contains="Scrivo di nuovo").exists()
+    assert (
+        other.description == ""
+        and not Message.objects.filter(text__contains="Scrivo di nuovo").exists()
+    )
     assert not Message.objects.filter(text=MARIA_WHATSAPP_TEXT).exists()
 
 
-def test_erasure_needs_a_reason_and_a_confirmation(household: Household, cast: personas.Cast) -> None:
+def test_erasure_needs_a_reason_and_a_confirmation(
+    household: Household, cast: personas.Cast
+) -> None:
     with pytest.raises(InvalidInput):
         erase_citizen(household.maria, actor=cast.administrator, reason="  ")
     client = Client()
@@ -148,7 +165,9 @@ def test_the_commands_export_and_erase_for_an_administrator_only(
     zip_path = out.getvalue().split(": ", 1)[1].splitlines()[0]
     assert "dati.json" in zipfile.ZipFile(zip_path).namelist()
     with pytest.raises(CommandError):
-        call_command("erase_citizen", str(household.maria.pk), "--by", "giulia", "--reason", "x", "--yes")
+        call_command(
+            "erase_citizen", str(household.maria.pk), "--by", "giulia", "--reason", "x", "--yes"
+        )
     with pytest.raises(CommandError):
         call_command("erase_citizen", str(household.maria.pk), "--by", "anna", "--reason", "x")
     call_command(

@@ -104,7 +104,9 @@ def test_a_whole_journey_logs_no_name_email_phone_or_fiscal_code(
                 reverse("console:case-action", args=[ticket.code, action]),
                 {**data, "confirmed": "True"},
             )
-            assert response.status_code in (200, 302, 303), __import__("re").findall(r"non è stato eseguito[^<]*", response.content.decode())
+            assert response.status_code in (200, 302, 303), __import__("re").findall(
+                r"non è stato eseguito[^<]*", response.content.decode()
+            )
     assert Ticket.objects.get(pk=ticket.pk).status == Ticket.Status.RESOLVED
 
     # A WhatsApp message comes in through Meta's webhook.
@@ -132,7 +134,9 @@ def test_a_whole_journey_logs_no_name_email_phone_or_fiscal_code(
             question="Pagamento TARI",
             outcome=RESOLVE,
             answer="Spiegato al telefono.",
-            sender=Sender(first_name=FIRST, last_name=LAST, fiscal_code=FISCAL_CODE, phone=PHONES[0]),
+            sender=Sender(
+                first_name=FIRST, last_name=LAST, fiscal_code=FISCAL_CODE, phone=PHONES[0]
+            ),
         )
 
     # An administrator exports and erases their data.

@@ -55,7 +55,7 @@ def test_the_dry_run_changes_nothing_and_the_run_does_what_it_listed(
         assert dry.counts["assistant_sessions"] == 1  # the old one; today's stays
         listing = out.getvalue()
         ids = " ".join(str(pk) for pk in sorted([house.maria_scrivi.pk, house.maria_email.pk]))
-        assert f"cases: 2 would be" in listing and f"ids: {ids}" in listing
+        assert "cases: 2 would be" in listing and f"ids: {ids}" in listing
         assert Ticket.objects.get(pk=house.maria_scrivi.pk).description == MARIA_TEXT
 
         call_command("apply_retention", stdout=io.StringIO())
@@ -68,7 +68,9 @@ def test_the_dry_run_changes_nothing_and_the_run_does_what_it_listed(
     assert str(Citizen.objects.get(pk=house.maria.pk)).startswith("Cittadino anonimizzato")
     assert Citizen.objects.get(pk=house.luca.pk).last_name == "Bianchi"
     assert list(Session.objects.values_list("pk", flat=True)) == [recent.pk]
-    assert not Message.objects.filter(raw__isnull=False, sent_at__lt=START + timedelta(days=1)).exists()
+    assert not Message.objects.filter(
+        raw__isnull=False, sent_at__lt=START + timedelta(days=1)
+    ).exists()
     assert AccessArchive.objects.get().status == AccessArchive.Status.EXPIRED
     job.refresh_from_db()
     assert job.folder and not (storage_dirs / "privacy" / job.folder).exists()
@@ -77,7 +79,9 @@ def test_the_dry_run_changes_nothing_and_the_run_does_what_it_listed(
 def test_nothing_is_due_before_its_period(cast: personas.Cast, storage_dirs: Path) -> None:
     with time_machine.travel(START, tick=False):
         house = build_household(cast)
-        actions.resolve_ticket(factories.refresh(house.maria_scrivi), "Risposto.", actor=cast.operator)
+        actions.resolve_ticket(
+            factories.refresh(house.maria_scrivi), "Risposto.", actor=cast.operator
+        )
     with time_machine.travel(START + timedelta(days=4 * 365), tick=False):
         call_command("apply_retention", stdout=io.StringIO())
     run = RetentionRun.objects.get()

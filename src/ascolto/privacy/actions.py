@@ -39,7 +39,7 @@ from ascolto.citizens.models import Citizen, Identity, MergeSuggestion
 from ascolto.contactcenter.models import CallbackBooking, IncomingCall
 from ascolto.core.errors import DomainError, InvalidInput
 from ascolto.privacy import archive, sections
-from ascolto.privacy.models import AccessArchive, Erasure, ErasedCase, LegalHold, RetentionRun
+from ascolto.privacy.models import AccessArchive, ErasedCase, Erasure, LegalHold, RetentionRun
 from ascolto.social.models import SocialThread
 from ascolto.tickets.models import Ticket
 
@@ -221,9 +221,9 @@ def scrub_cases(tickets: QuerySet[Ticket], scrub: Scrub) -> list[int]:
     `scrub.kept`): their texts, their conversations' subjects, messages' texts, files and raw
     payloads, callback numbers, proposed social replies. Returns the ids scrubbed."""
     held = held_ticket_ids(tickets)
-    for hold in LegalHold.objects.filter(ticket_id__in=held, released_at__isnull=True).select_related(
-        "ticket"
-    ):
+    for hold in LegalHold.objects.filter(
+        ticket_id__in=held, released_at__isnull=True
+    ).select_related("ticket"):
         scrub.kept.append({"case": hold.ticket.code, "reason": hold.reason})
     ids = list(tickets.exclude(pk__in=held).values_list("pk", flat=True))
     if not ids:
@@ -233,7 +233,9 @@ def scrub_cases(tickets: QuerySet[Ticket], scrub: Scrub) -> list[int]:
     scrub_conversations(conversations, scrub)
     scrub.add(
         "cases",
-        Ticket.objects.filter(pk__in=ids).update(subject="", description="", place="", resolution=""),
+        Ticket.objects.filter(pk__in=ids).update(
+            subject="", description="", place="", resolution=""
+        ),
     )
     scrub.add("callbacks", CallbackBooking.objects.filter(ticket_id__in=ids).update(phone=""))
     SocialThread.objects.filter(ticket_id__in=ids).update(proposed_reply="")
@@ -266,7 +268,10 @@ def erase_citizen(citizen: Citizen, *, actor: Any, reason: str, cause: str = "")
     cause = cause or Erasure.Cause.REQUEST
     if cause == Erasure.Cause.REQUEST and not reason:
         raise InvalidInput(
-            _("Scrivi il motivo della cancellazione (ad esempio: richiesta del 3 marzo, prot. n.)."),
+            _(
+                "Scrivi il motivo della cancellazione "
+                "(ad esempio: richiesta del 3 marzo, prot. n.)."
+            ),
             field="reason",
         )
     if len(reason) > MAX_REASON:
@@ -467,7 +472,9 @@ def _ids(queryset: QuerySet[Any]) -> list[int]:
     return sorted(set(queryset.values_list("pk", flat=True)))
 
 
-def apply_retention(*, dry_run: bool = False, now: datetime | None = None) -> tuple[RetentionRun, Plan]:
+def apply_retention(
+    *, dry_run: bool = False, now: datetime | None = None
+) -> tuple[RetentionRun, Plan]:
     """Apply the retention policy (or, with `dry_run`, only list it): closed cases anonymised,
     quiet citizens erased, the assistant's old sessions deleted, raw payloads cleared, webhook
     deliveries and expired access archives deleted. Recorded as a `RetentionRun`."""

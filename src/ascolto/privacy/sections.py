@@ -19,8 +19,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from pathlib import PurePath
 from datetime import datetime
+from pathlib import PurePath
 from typing import IO, Any
 
 from django.core.exceptions import SuspiciousFileOperation
@@ -57,7 +57,9 @@ class Section:
 
 
 Provider = Callable[[Citizen], Section]
-_providers: dict[str, tuple[Promise | str, Callable[[Citizen], list[dict[str, Any]] | Section]]] = {}
+_providers: dict[
+    str, tuple[Promise | str, Callable[[Citizen], list[dict[str, Any]] | Section]]
+] = {}
 
 
 def register(

@@ -5,25 +5,36 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('citizens', '0004_citizen_search_keys'),
+        ("citizens", "0004_citizen_search_keys"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='PrivacyNotice',
+            name="PrivacyNotice",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('version', models.CharField(max_length=40, unique=True, verbose_name='versione')),
-                ('text', models.TextField(verbose_name='testo')),
-                ('sha256', models.CharField(max_length=64, verbose_name='impronta SHA-256')),
-                ('recorded_at', models.DateTimeField(default=django.utils.timezone.now, editable=False, verbose_name='registrata il')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("version", models.CharField(max_length=40, unique=True, verbose_name="versione")),
+                ("text", models.TextField(verbose_name="testo")),
+                ("sha256", models.CharField(max_length=64, verbose_name="impronta SHA-256")),
+                (
+                    "recorded_at",
+                    models.DateTimeField(
+                        default=django.utils.timezone.now,
+                        editable=False,
+                        verbose_name="registrata il",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'informativa privacy',
-                'verbose_name_plural': 'informative privacy',
-                'ordering': ['-recorded_at'],
+                "verbose_name": "informativa privacy",
+                "verbose_name_plural": "informative privacy",
+                "ordering": ["-recorded_at"],
             },
         ),
     ]

@@ -7,102 +7,277 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('citizens', '0005_privacy_notice'),
-        ('tickets', '0006_case_presence'),
+        ("citizens", "0005_privacy_notice"),
+        ("tickets", "0006_case_presence"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='RetentionRun',
+            name="RetentionRun",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('started_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='iniziata il')),
-                ('finished_at', models.DateTimeField(blank=True, null=True, verbose_name='finita il')),
-                ('dry_run', models.BooleanField(default=False, verbose_name='solo elenco')),
-                ('counts', models.JSONField(blank=True, default=dict, verbose_name='quanti per tipo')),
-                ('policy', models.JSONField(blank=True, default=dict, verbose_name='regole applicate')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "started_at",
+                    models.DateTimeField(
+                        default=django.utils.timezone.now, verbose_name="iniziata il"
+                    ),
+                ),
+                (
+                    "finished_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="finita il"),
+                ),
+                ("dry_run", models.BooleanField(default=False, verbose_name="solo elenco")),
+                (
+                    "counts",
+                    models.JSONField(blank=True, default=dict, verbose_name="quanti per tipo"),
+                ),
+                (
+                    "policy",
+                    models.JSONField(blank=True, default=dict, verbose_name="regole applicate"),
+                ),
             ],
             options={
-                'verbose_name': 'applicazione della conservazione',
-                'verbose_name_plural': 'applicazioni della conservazione',
-                'ordering': ['-started_at', '-pk'],
+                "verbose_name": "applicazione della conservazione",
+                "verbose_name_plural": "applicazioni della conservazione",
+                "ordering": ["-started_at", "-pk"],
             },
         ),
         migrations.CreateModel(
-            name='AccessArchive',
+            name="AccessArchive",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('status', models.CharField(choices=[('queued', 'In coda'), ('running', 'In preparazione'), ('done', 'Pronto'), ('failed', 'Non riuscito'), ('expired', 'Scaduto e cancellato')], default='queued', max_length=10, verbose_name='stato')),
-                ('step', models.PositiveSmallIntegerField(default=0, verbose_name='passo')),
-                ('steps', models.PositiveSmallIntegerField(default=1, verbose_name='passi')),
-                ('doing', models.CharField(blank=True, max_length=100, verbose_name='in corso')),
-                ('error', models.TextField(blank=True, verbose_name='motivo')),
-                ('folder', models.CharField(blank=True, max_length=64, verbose_name='cartella')),
-                ('zip_bytes', models.PositiveBigIntegerField(default=0, verbose_name='dimensione ZIP')),
-                ('pdf_bytes', models.PositiveBigIntegerField(default=0, verbose_name='dimensione PDF')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='richiesto il')),
-                ('started_at', models.DateTimeField(blank=True, null=True, verbose_name='iniziato il')),
-                ('finished_at', models.DateTimeField(blank=True, null=True, verbose_name='finito il')),
-                ('expires_at', models.DateTimeField(blank=True, db_index=True, null=True, verbose_name='scade il')),
-                ('citizen', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='citizens.citizen', verbose_name='cittadino')),
-                ('requested_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='richiesto da')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("queued", "In coda"),
+                            ("running", "In preparazione"),
+                            ("done", "Pronto"),
+                            ("failed", "Non riuscito"),
+                            ("expired", "Scaduto e cancellato"),
+                        ],
+                        default="queued",
+                        max_length=10,
+                        verbose_name="stato",
+                    ),
+                ),
+                ("step", models.PositiveSmallIntegerField(default=0, verbose_name="passo")),
+                ("steps", models.PositiveSmallIntegerField(default=1, verbose_name="passi")),
+                ("doing", models.CharField(blank=True, max_length=100, verbose_name="in corso")),
+                ("error", models.TextField(blank=True, verbose_name="motivo")),
+                ("folder", models.CharField(blank=True, max_length=64, verbose_name="cartella")),
+                (
+                    "zip_bytes",
+                    models.PositiveBigIntegerField(default=0, verbose_name="dimensione ZIP"),
+                ),
+                (
+                    "pdf_bytes",
+                    models.PositiveBigIntegerField(default=0, verbose_name="dimensione PDF"),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(
+                        default=django.utils.timezone.now, verbose_name="richiesto il"
+                    ),
+                ),
+                (
+                    "started_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="iniziato il"),
+                ),
+                (
+                    "finished_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="finito il"),
+                ),
+                (
+                    "expires_at",
+                    models.DateTimeField(
+                        blank=True, db_index=True, null=True, verbose_name="scade il"
+                    ),
+                ),
+                (
+                    "citizen",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="citizens.citizen",
+                        verbose_name="cittadino",
+                    ),
+                ),
+                (
+                    "requested_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="richiesto da",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'archivio per il diritto di accesso',
-                'verbose_name_plural': 'archivi per il diritto di accesso',
-                'ordering': ['-created_at', '-pk'],
+                "verbose_name": "archivio per il diritto di accesso",
+                "verbose_name_plural": "archivi per il diritto di accesso",
+                "ordering": ["-created_at", "-pk"],
             },
         ),
         migrations.CreateModel(
-            name='Erasure',
+            name="Erasure",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('cause', models.CharField(choices=[('request', "Richiesta dell'interessato"), ('retention', 'Fine del periodo di conservazione')], max_length=10, verbose_name='causa')),
-                ('reason', models.CharField(blank=True, max_length=500, verbose_name='motivo')),
-                ('performed_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='eseguita il')),
-                ('removed', models.JSONField(blank=True, default=dict, verbose_name='rimosso')),
-                ('kept', models.JSONField(blank=True, default=list, verbose_name='conservato')),
-                ('citizen', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='citizens.citizen', verbose_name='cittadino')),
-                ('performed_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='eseguita da')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "cause",
+                    models.CharField(
+                        choices=[
+                            ("request", "Richiesta dell'interessato"),
+                            ("retention", "Fine del periodo di conservazione"),
+                        ],
+                        max_length=10,
+                        verbose_name="causa",
+                    ),
+                ),
+                ("reason", models.CharField(blank=True, max_length=500, verbose_name="motivo")),
+                (
+                    "performed_at",
+                    models.DateTimeField(
+                        default=django.utils.timezone.now, verbose_name="eseguita il"
+                    ),
+                ),
+                ("removed", models.JSONField(blank=True, default=dict, verbose_name="rimosso")),
+                ("kept", models.JSONField(blank=True, default=list, verbose_name="conservato")),
+                (
+                    "citizen",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="citizens.citizen",
+                        verbose_name="cittadino",
+                    ),
+                ),
+                (
+                    "performed_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="eseguita da",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'cancellazione',
-                'verbose_name_plural': 'cancellazioni',
-                'ordering': ['-performed_at', '-pk'],
+                "verbose_name": "cancellazione",
+                "verbose_name_plural": "cancellazioni",
+                "ordering": ["-performed_at", "-pk"],
             },
         ),
         migrations.CreateModel(
-            name='ErasedCase',
+            name="ErasedCase",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('ticket', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='erased', to='tickets.ticket', verbose_name='caso')),
-                ('erasure', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='cases', to='privacy.erasure', verbose_name='cancellazione')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "ticket",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="erased",
+                        to="tickets.ticket",
+                        verbose_name="caso",
+                    ),
+                ),
+                (
+                    "erasure",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="cases",
+                        to="privacy.erasure",
+                        verbose_name="cancellazione",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'caso anonimizzato',
-                'verbose_name_plural': 'casi anonimizzati',
+                "verbose_name": "caso anonimizzato",
+                "verbose_name_plural": "casi anonimizzati",
             },
         ),
         migrations.CreateModel(
-            name='LegalHold',
+            name="LegalHold",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('reason', models.CharField(max_length=300, verbose_name='motivo')),
-                ('set_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='disposto il')),
-                ('released_at', models.DateTimeField(blank=True, null=True, verbose_name='revocato il')),
-                ('set_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='disposto da')),
-                ('ticket', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='legal_holds', to='tickets.ticket', verbose_name='caso')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("reason", models.CharField(max_length=300, verbose_name="motivo")),
+                (
+                    "set_at",
+                    models.DateTimeField(
+                        default=django.utils.timezone.now, verbose_name="disposto il"
+                    ),
+                ),
+                (
+                    "released_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="revocato il"),
+                ),
+                (
+                    "set_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="disposto da",
+                    ),
+                ),
+                (
+                    "ticket",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="legal_holds",
+                        to="tickets.ticket",
+                        verbose_name="caso",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'conservazione per obbligo di legge',
-                'verbose_name_plural': 'conservazioni per obbligo di legge',
-                'ordering': ['-set_at'],
-                'constraints': [models.UniqueConstraint(condition=models.Q(('released_at__isnull', True)), fields=('ticket',), name='legal_hold_one_active')],
+                "verbose_name": "conservazione per obbligo di legge",
+                "verbose_name_plural": "conservazioni per obbligo di legge",
+                "ordering": ["-set_at"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        condition=models.Q(("released_at__isnull", True)),
+                        fields=("ticket",),
+                        name="legal_hold_one_active",
+                    )
+                ],
             },
         ),
     ]

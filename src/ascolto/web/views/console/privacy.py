@@ -77,7 +77,9 @@ def archive_page(request: HttpRequest, pk: int) -> HttpResponse:
     and, once ready, its two downloads."""
     job = get_object_or_404(AccessArchive.objects.select_related("citizen"), pk=pk)
     polling = bool(request.headers.get("HX-Request") and request.GET.get("polling"))
-    template = "web/console/privacy/_archive.html" if polling else "web/console/privacy/archive.html"
+    template = (
+        "web/console/privacy/_archive.html" if polling else "web/console/privacy/archive.html"
+    )
     response = render(
         request,
         template,
@@ -130,7 +132,10 @@ def erase(request: HttpRequest, pk: int) -> HttpResponse:
     kept = len([k for k in erasure.kept if "case" in k])
     messages.success(
         request,
-        _("Dati cancellati: la scheda ora è «%(name)s». Casi conservati per obbligo di legge: %(n)d.")
+        _(
+            "Dati cancellati: la scheda ora è «%(name)s». "
+            "Casi conservati per obbligo di legge: %(n)d."
+        )
         % {"name": Citizen.objects.get(pk=citizen.pk), "n": kept},
     )
     return redirect("console:citizen-privacy", pk=citizen.pk)
@@ -146,7 +151,9 @@ def hold(request: HttpRequest, pk: int, code: str) -> HttpResponse:
         if request.POST.get("release") == "1":
             actions.release_legal_hold(ticket, actor=request.user)
         else:
-            actions.set_legal_hold(ticket, reason=request.POST.get("reason", ""), actor=request.user)
+            actions.set_legal_hold(
+                ticket, reason=request.POST.get("reason", ""), actor=request.user
+            )
     except DomainError as exc:
         messages.error(request, exc.message)
     return redirect("console:citizen-privacy", pk=citizen.pk)
