@@ -4,23 +4,29 @@ another citizen's data stay as they were, and the case history is not touched.""
 
 from __future__ import annotations
 
+import dataclasses
+import io
 import json
+import zipfile
 from pathlib import Path
 from typing import Any
 
 import pytest
 from django.apps import apps
 from django.core.files.storage import default_storage
+from django.core.management import CommandError, call_command
 from django.db import models
 from django.test import Client
 
+from ascolto.channels.actions import receive
+from ascolto.channels.inbound import STORED, Attachment
 from ascolto.channels.models import Message
 from ascolto.citizens.models import Citizen, Consent
 from ascolto.core.errors import InvalidInput
 from ascolto.privacy.actions import erase_citizen, set_legal_hold
 from ascolto.privacy.models import Erasure
 from ascolto.tickets.models import Ticket, TicketEvent
-from tests import personas
+from tests import factories, personas
 from tests.privacy.conftest import (
     LUCA_TEXT,
     MARIA_PHONE_FORMS,
@@ -155,11 +161,6 @@ def test_erasure_needs_a_reason_and_a_confirmation(
 def test_the_commands_export_and_erase_for_an_administrator_only(
     household: Household, cast: personas.Cast, storage_dirs: Path
 ) -> None:
-    import io
-    import zipfile
-
-    from django.core.management import CommandError, call_command
-
     out = io.StringIO()
     call_command("privacy_export", str(household.maria.pk), "--by", "anna", stdout=out)
     zip_path = out.getvalue().split(": ", 1)[1].splitlines()[0]
@@ -175,3 +176,18 @@ def test_the_commands_export_and_erase_for_an_administrator_only(
         stdout=io.StringIO(),
     )  # fmt: skip
     assert Erasure.objects.get().reason == "Prot. 9"
+
+
+def test_a_file_another_citizen_also_sent_stays(
+    household: Household, cast: personas.Cast, django_capture_on_commit_callbacks: Any
+) -> None:
+
+    shared = Attachment("ricevuta.pdf", "application/pdf", 10, f"{STORED}{household.maria_file}")
+    luca_mail = factories.email_message(
+        "Allego la stessa ricevuta.", email="luca.bianchi@example.it"
+    )
+    receive(dataclasses.replace(luca_mail, attachments=(shared,)))
+    with django_capture_on_commit_callbacks(execute=True):
+        erasure = erase_citizen(household.maria, actor=cast.administrator, reason="Richiesta")
+    assert default_storage.exists(household.maria_file)  # Luca's message still names it
+    assert erasure.removed["files"] == 0

@@ -28,7 +28,8 @@ from typing import Any
 from django.conf import settings
 from django.core.files.storage import default_storage
 from django.db import transaction
-from django.db.models import Max, Q, QuerySet
+from django.db.models import Max, Q, QuerySet, TextField
+from django.db.models.functions import Cast
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -201,6 +202,12 @@ def _delete_files(messages: QuerySet[Message]) -> int:
             url = str(item.get("url") or "") if isinstance(item, dict) else ""
             if url.startswith(STORED):
                 names.append(url.removeprefix(STORED))
+    # Mail and Meta media are stored by content (one file for the same bytes): a file another
+    # message still names (someone else sent the same document) stays.
+    others = Message.objects.exclude(pk__in=messages.values("pk")).annotate(
+        files=Cast("attachments", TextField())
+    )
+    names = [n for n in dict.fromkeys(names) if not others.filter(files__contains=n).exists()]
 
     def delete() -> None:
         for name in names:
