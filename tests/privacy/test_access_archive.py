@@ -122,7 +122,7 @@ def test_the_task_reports_its_progress_on_the_page(
     page = client.get(f"/console/privacy/archives/{job.pk}/").content.decode()
     assert "Archivio in coda" in page
     assert f'hx-get="/console/privacy/archives/{job.pk}/?polling=1"' in page
-    assert "Ricarica la pagina" in page  # without JavaScript
+    assert "Ricarica la pagina" in page and 'http-equiv="refresh"' in page  # without JS
 
     seen: list[tuple[int, str]] = []
 

@@ -41,6 +41,7 @@ def test_the_scrivi_consent_is_stored_with_the_notice_version_and_its_words(
     assert consent.notice_version == "2027-01-15"
     notice = PrivacyNotice.objects.get(version="2027-01-15")
     assert "titolare del trattamento" in notice.text and "Comune di Milano" in notice.text
+    assert "<p>" not in notice.text and notice.text.count("\n\n") == 2  # three paragraphs
     assert notice.sha256 == hashlib.sha256(notice.text.encode()).hexdigest()
 
     operator = Client()

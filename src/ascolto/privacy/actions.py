@@ -63,7 +63,10 @@ def request_access_archive(citizen: Citizen, *, actor: Any) -> AccessArchive:
     with transaction.atomic():
         active = (
             AccessArchive.objects.select_for_update()
-            .filter(citizen=citizen, status__in=[AccessArchive.Status.QUEUED, "running"])
+            .filter(
+                citizen=citizen,
+                status__in=[AccessArchive.Status.QUEUED, AccessArchive.Status.RUNNING],
+            )
             .first()
         )
         if active is not None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import html
 import logging
 import os
 import uuid
@@ -25,6 +26,7 @@ from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.urls import URLPattern, path, reverse
 from django.utils import timezone, translation
+from django.utils.html import strip_tags
 from django.utils.text import get_valid_filename
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -91,9 +93,10 @@ def privacy_notice() -> str:
     if not version:
         return ""
     with translation.override(settings.LANGUAGE_CODE):
-        text = render_to_string(
-            NOTICE_TEXT, {"municipality": settings.ASCOLTO_MUNICIPALITY}
-        ).strip()
+        page = render_to_string(NOTICE_TEXT, {"municipality": settings.ASCOLTO_MUNICIPALITY})
+    # Stored as plain text, a paragraph a line apart: what a person reads, in an archive too.
+    paragraphs = (html.unescape(strip_tags(part)).strip() for part in page.split("</p>"))
+    text = "\n\n".join(" ".join(p.split()) for p in paragraphs if p)
     # One indexed read a page: no cache, so a notice is never named without its stored words.
     return record_privacy_notice(version, text).version
 
