@@ -23,8 +23,13 @@ from ascolto.channels.inbound import STORED, Attachment
 from ascolto.channels.models import Message
 from ascolto.citizens.models import Citizen, Consent
 from ascolto.core.errors import InvalidInput
-from ascolto.privacy.actions import erase_citizen, set_legal_hold
-from ascolto.privacy.models import Erasure
+from ascolto.privacy.actions import (
+    build_access_archive,
+    erase_citizen,
+    request_access_archive,
+    set_legal_hold,
+)
+from ascolto.privacy.models import AccessArchive, Erasure
 from ascolto.tickets.models import Ticket, TicketEvent
 from tests import factories, personas
 from tests.privacy.conftest import (
@@ -91,6 +96,9 @@ def test_erasure_removes_every_trace_of_the_citizen_and_keeps_the_figures(
     storage_dirs: Path,
     django_capture_on_commit_callbacks: Any,
 ) -> None:
+    made = build_access_archive(
+        request_access_archive(household.maria, actor=cast.administrator).pk
+    )
     before = database_text()
     for trace in maria_traces():
         # the search finds them (the phone as it is stored: normalised, and in the raw payload)
@@ -108,6 +116,8 @@ def test_erasure_removes_every_trace_of_the_citizen_and_keeps_the_figures(
     for trace in maria_traces():
         assert trace not in after, trace
     assert not default_storage.exists(household.maria_file)
+    assert not (storage_dirs / "privacy" / made.folder).exists()  # the archive went too
+    assert AccessArchive.objects.get().status == AccessArchive.Status.EXPIRED
     maria = Citizen.objects.get(pk=household.maria.pk)
     assert str(maria) == f"Cittadino anonimizzato #{maria.pk}"
     assert case_figures() == figures and events() == history

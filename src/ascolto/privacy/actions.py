@@ -326,10 +326,23 @@ def erase_citizen(citizen: Citizen, *, actor: Any, reason: str, cause: str = "")
             scrub.kept.append(
                 {"consents": consents, "reason": _("prova dei consensi dati, senza dati personali")}
             )
+        scrub.add("access_archives", _drop_archives(records))
         erasure.removed, erasure.kept = scrub.removed, scrub.kept
         erasure.save(update_fields=["removed", "kept"])
     logger.info("privacy: citizen %s erased (erasure %s)", citizen.pk, erasure.pk)
     return erasure
+
+
+def _drop_archives(records: list[Citizen]) -> int:
+    """The citizen's access archives hold everything the erasure removes: their files go after
+    commit, their rows are marked expired (a queued one will not run)."""
+    jobs = AccessArchive.objects.filter(citizen__in=records).exclude(
+        status=AccessArchive.Status.EXPIRED
+    )
+    folders = [f for f in jobs.values_list("folder", flat=True) if f]
+    n = jobs.update(status=AccessArchive.Status.EXPIRED)
+    transaction.on_commit(lambda: [archive.remove(folder) for folder in folders])
+    return n
 
 
 def _with_absorbed(citizen: Citizen) -> list[Citizen]:
