@@ -108,6 +108,7 @@ def _world(cast: personas.Cast) -> World:
         error="Troppo pochi dati per una previsione.",
         finished_at=timezone.now(),
     )
+    assert ticket.citizen is not None
     archive = AccessArchive.objects.create(
         citizen=ticket.citizen,
         requested_by=cast.administrator,

@@ -341,7 +341,12 @@ def _drop_archives(records: list[Citizen]) -> int:
     )
     folders = [f for f in jobs.values_list("folder", flat=True) if f]
     n = jobs.update(status=AccessArchive.Status.EXPIRED)
-    transaction.on_commit(lambda: [archive.remove(folder) for folder in folders])
+
+    def remove() -> None:
+        for folder in folders:
+            archive.remove(folder)
+
+    transaction.on_commit(remove)
     return n
 
 
