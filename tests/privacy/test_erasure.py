@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 from django.apps import apps
+from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.core.management import CommandError, call_command
 from django.db import models
@@ -188,16 +189,18 @@ def test_the_commands_export_and_erase_for_an_administrator_only(
     assert Erasure.objects.get().reason == "Prot. 9"
 
 
-def test_a_file_another_citizen_also_sent_stays(
+def test_a_mailed_file_another_citizen_also_sent_stays(
     household: Household, cast: personas.Cast, django_capture_on_commit_callbacks: Any
 ) -> None:
-
-    shared = Attachment("ricevuta.pdf", "application/pdf", 10, f"{STORED}{household.maria_file}")
-    luca_mail = factories.email_message(
-        "Allego la stessa ricevuta.", email="luca.bianchi@example.it"
-    )
-    receive(dataclasses.replace(luca_mail, attachments=(shared,)))
+    # Mail attachments are stored by their content: the same document mailed by two citizens
+    # is one file, named by both messages.
+    name = default_storage.save("email/buoni-spesa/ab/cdef-modulo.pdf", ContentFile(b"%PDF-1.4"))
+    shared = Attachment("modulo.pdf", "application/pdf", 8, f"{STORED}{name}")
+    for email in (personas.MARIA_EMAIL, "luca.bianchi@example.it"):
+        mail = factories.email_message("Allego il modulo.", email=email)
+        receive(dataclasses.replace(mail, attachments=(shared,)))
     with django_capture_on_commit_callbacks(execute=True):
         erasure = erase_citizen(household.maria, actor=cast.administrator, reason="Richiesta")
-    assert default_storage.exists(household.maria_file)  # Luca's message still names it
-    assert erasure.removed["files"] == 0
+    assert default_storage.exists(name)  # Luca's message still names it
+    assert not default_storage.exists(household.maria_file)  # Maria's own file went
+    assert erasure.removed["files"] == 1

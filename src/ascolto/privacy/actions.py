@@ -47,6 +47,10 @@ from ascolto.tickets.models import Ticket
 logger = logging.getLogger(__name__)
 
 PSEUDONYM = "Cittadino anonimizzato"
+# The folders whose files are named by their content (`channels.adapters.email.receive`,
+# `channels.adapters.meta.deliveries`): one file may serve several messages. The others
+# (`scrivi/`, `replies/`) hold one message's file under a random folder.
+SHARED_FOLDERS = ("email/", "meta/")
 MAX_REASON = 500
 
 
@@ -210,7 +214,11 @@ def _delete_files(messages: QuerySet[Message]) -> int:
     others = Message.objects.exclude(pk__in=messages.values("pk")).annotate(
         files=Cast("attachments", TextField())
     )
-    names = [n for n in dict.fromkeys(names) if not others.filter(files__contains=n).exists()]
+    names = [
+        n
+        for n in dict.fromkeys(names)
+        if not (n.startswith(SHARED_FOLDERS) and others.filter(files__contains=n).exists())
+    ]
 
     def delete() -> None:
         for name in names:
@@ -517,15 +525,19 @@ def apply_retention(
         return run, plan
     reason = _("fine del periodo di conservazione")
     if plan.ids["cases"]:
-        with transaction.atomic():
-            scrub = Scrub()
-            erasure = Erasure.objects.create(cause=Erasure.Cause.RETENTION, reason=reason)
-            done = scrub_cases(Ticket.objects.filter(pk__in=plan.ids["cases"]), scrub)
-            ErasedCase.objects.bulk_create(
-                [ErasedCase(ticket_id=pk, erasure=erasure) for pk in done], ignore_conflicts=True
-            )
-            erasure.removed, erasure.kept = scrub.removed, scrub.kept
-            erasure.save(update_fields=["removed", "kept"])
+        scrub = Scrub()
+        erasure = Erasure.objects.create(cause=Erasure.Cause.RETENTION, reason=reason)
+        # A thousand cases a transaction: the first run on years of cases does not hold one
+        # transaction for hours, and a run stopped halfway is finished by the next.
+        for chunk in _chunks(plan.ids["cases"], 1000):
+            with transaction.atomic():
+                done = scrub_cases(Ticket.objects.filter(pk__in=chunk), scrub)
+                ErasedCase.objects.bulk_create(
+                    [ErasedCase(ticket_id=pk, erasure=erasure) for pk in done],
+                    ignore_conflicts=True,
+                )
+                erasure.removed, erasure.kept = scrub.removed, scrub.kept
+                erasure.save(update_fields=["removed", "kept"])
     for citizen in Citizen.objects.filter(pk__in=plan.ids["citizens"]):
         erase_citizen(citizen, actor=None, reason=reason, cause=Erasure.Cause.RETENTION)
     for chunk in _chunks(plan.ids["assistant_sessions"]):
