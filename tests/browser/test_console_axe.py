@@ -22,10 +22,12 @@ from playwright.sync_api import Page
 
 from ascolto.assistant import engine, menus
 from ascolto.assistant.models import MenuNode, MenuVersion
+from ascolto.citizens.actions import record_privacy_notice
 from ascolto.citizens.models import Citizen
 from ascolto.contactcenter.models import ForecastJob
 from ascolto.knowledge import actions as knowledge
 from ascolto.knowledge.models import Alert, Article
+from ascolto.privacy.models import AccessArchive
 from ascolto.social import queue
 from ascolto.social.models import SocialThread
 from ascolto.tickets.models import Campaign, Ticket
@@ -53,6 +55,8 @@ class World:
     alert: Alert
     thread: SocialThread
     campaign: Campaign
+    archive: AccessArchive
+    notice: str
 
 
 def _world(cast: personas.Cast) -> World:
@@ -104,6 +108,19 @@ def _world(cast: personas.Cast) -> World:
         error="Troppo pochi dati per una previsione.",
         finished_at=timezone.now(),
     )
+    assert ticket.citizen is not None
+    archive = AccessArchive.objects.create(
+        citizen=ticket.citizen,
+        requested_by=cast.administrator,
+        status=AccessArchive.Status.DONE,
+        step=12,
+        steps=12,
+        zip_bytes=2048,
+        pdf_bytes=4096,
+        folder="0123456789abcdef",
+        finished_at=timezone.now(),
+        expires_at=timezone.now() + timedelta(days=7),
+    )
     return World(
         ticket=ticket,
         citizen=ticket.citizen,
@@ -113,6 +130,8 @@ def _world(cast: personas.Cast) -> World:
         alert=make_alert(timezone.now() - timedelta(hours=1)),
         thread=SocialThread.objects.get(),
         campaign=campaign,
+        archive=archive,
+        notice=record_privacy_notice("2026-11-22", "Informativa di prova.").version,
     )
 
 
@@ -164,6 +183,9 @@ PAGES: dict[str, Callable[[World], str]] = {
     "account": lambda w: "/console/account/",
     "password-change": lambda w: "/console/account/password/",
     "enrol": lambda w: "/console/accedi/attiva/",  # linking another phone
+    "citizen-privacy": lambda w: f"/console/citizens/{w.citizen.pk}/privacy/",
+    "privacy-archive": lambda w: f"/console/privacy/archives/{w.archive.pk}/",
+    "privacy-notice": lambda w: f"/console/privacy/notices/{w.notice}/",
 }
 
 POST_ONLY = "POST only: an action, its answer is a redirect or a page listed here"
@@ -218,6 +240,19 @@ SKIPPED: dict[str, tuple[str, Callable[[World], str] | None]] = {
         POST_ONLY,
         lambda w: f"/console/assistente/voci/{w.node.pk}/elimina/",
     ),
+    "citizen-privacy-export": (
+        POST_ONLY,
+        lambda w: f"/console/citizens/{w.citizen.pk}/privacy/export/",
+    ),
+    "citizen-privacy-erase": (
+        POST_ONLY,
+        lambda w: f"/console/citizens/{w.citizen.pk}/privacy/erase/",
+    ),
+    "citizen-privacy-hold": (
+        POST_ONLY,
+        lambda w: f"/console/citizens/{w.citizen.pk}/privacy/hold/{w.ticket.code}/",
+    ),
+    "privacy-download": ("a file download, not a page", None),
 }
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
@@ -13,7 +14,7 @@ from django.utils.translation import gettext as _
 
 from ascolto.citizens.batch import Claim, Key, find_or_create_citizens, identities_by_handle
 from ascolto.citizens.handles import normalise_handle
-from ascolto.citizens.models import Citizen, Consent, Identity, MergeSuggestion
+from ascolto.citizens.models import Citizen, Consent, Identity, MergeSuggestion, PrivacyNotice
 from ascolto.citizens.sender import Sender
 from ascolto.citizens.signals import citizens_merged
 from ascolto.core.errors import DomainError, InvalidInput
@@ -261,3 +262,25 @@ def record_consent(citizen: Citizen, purpose: str, granted: bool, *, source: str
     return Consent.objects.create(
         citizen=citizen, purpose=purpose, granted=granted, source=source[:100]
     )
+
+
+NOTICE_VERSION_MAX = 40  # `PrivacyNotice.version`, `Consent.notice_version`
+
+
+def record_privacy_notice(version: str, text: str) -> PrivacyNotice:
+    """The stored notice whose words are `text`, shown as `version`: stored the first time it is
+    shown. When `version` is already stored with other words (the notice was edited and its
+    version number not changed), the text is kept as a version of its own, `version~<hash>`, so
+    each consent keeps pointing at the exact words the citizen read."""
+    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    stored = PrivacyNotice.objects.filter(version=version).first()
+    if stored is not None and stored.sha256 != digest:
+        version = f"{version[: NOTICE_VERSION_MAX - 13]}~{digest[:12]}"
+        stored = PrivacyNotice.objects.filter(version=version).first()
+    if stored is not None:
+        return stored
+    try:
+        with transaction.atomic():
+            return PrivacyNotice.objects.create(version=version, text=text, sha256=digest)
+    except IntegrityError:  # another process stored it first
+        return PrivacyNotice.objects.get(version=version)

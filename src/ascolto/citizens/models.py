@@ -254,3 +254,24 @@ class MergeSuggestion(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.first_id} ~ #{self.second_id} ({self.status})"
+
+
+class PrivacyNotice(models.Model):
+    """One version of a privacy notice citizens were shown (the Scrivi form's), kept word for
+    word: a `Consent` names its `version`, and this row proves what that version said. The text
+    is stored the first time a version is shown; `sha256` is the hash of that text, so a notice
+    whose words changed without a new version number is recorded as a version of its own
+    (`citizens.actions.record_privacy_notice`), never mistaken for the older one."""
+
+    version = models.CharField("versione", max_length=40, unique=True)
+    text = models.TextField("testo")
+    sha256 = models.CharField("impronta SHA-256", max_length=64)
+    recorded_at = models.DateTimeField("registrata il", default=timezone.now, editable=False)
+
+    class Meta:
+        verbose_name = "informativa privacy"
+        verbose_name_plural = "informative privacy"
+        ordering = ["-recorded_at"]
+
+    def __str__(self) -> str:
+        return self.version

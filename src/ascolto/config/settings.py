@@ -92,6 +92,7 @@ INSTALLED_APPS = [
     "ascolto.surveys",
     "ascolto.contactcenter",
     "ascolto.analytics",
+    "ascolto.privacy",
     "ascolto.api",
     "ascolto.web",
     "ascolto.demo",
@@ -445,6 +446,22 @@ ASCOLTO_ALERTS_RATE_LIMIT = env("ASCOLTO_ALERTS_RATE_LIMIT", "600/m") or "600/m"
 # (docs/access-log.md). Two years by default.
 ASCOLTO_ACCESS_LOG_DAYS = int(env("ASCOLTO_ACCESS_LOG_DAYS", "730") or 730)
 
+# --- Data protection (GDPR tools: docs/privacy.md) ------------------------------------------
+# Where the citizens' access archives (ZIP and PDF) are written: outside every served folder
+# (not under MEDIA_ROOT nor STATIC_ROOT); and how many days one stays there before it is deleted.
+ASCOLTO_PRIVACY_ARCHIVE_DIR = Path(env("ASCOLTO_PRIVACY_ARCHIVE_DIR") or VAR_DIR / "privacy")
+ASCOLTO_PRIVACY_ARCHIVE_DAYS = int(env("ASCOLTO_PRIVACY_ARCHIVE_DAYS", "7") or 7)
+# The retention policy `apply_retention` applies each night: closed cases anonymised after N
+# years (cases under a legal hold excepted); the assistant's sessions deleted after M months;
+# raw payloads of messages, processed intake-queue rows and webhook deliveries cleared after K
+# months.
+ASCOLTO_RETENTION_CASE_YEARS = int(env("ASCOLTO_RETENTION_CASE_YEARS", "5") or 5)
+ASCOLTO_RETENTION_SESSION_MONTHS = int(env("ASCOLTO_RETENTION_SESSION_MONTHS", "12") or 12)
+ASCOLTO_RETENTION_RAW_MONTHS = int(env("ASCOLTO_RETENTION_RAW_MONTHS", "6") or 6)
+# The key of the keyed hash that replaces an erased citizen's handles (so their past contacts
+# still count as one person's, and the handle cannot be guessed back). Unset: from SECRET_KEY.
+ASCOLTO_ERASURE_KEY = env("ASCOLTO_ERASURE_KEY") or f"erasure:{SECRET_KEY}"
+
 # --- Logging --------------------------------------------------------------------------------
 # Log lines carry ids, never names, handles or message text (see docs/privacy.md). The line of a
 # server error carries the incident id its 500 page showed (core/incidents.py).
@@ -466,5 +483,8 @@ LOGGING = {
         "django.request": {"filters": ["incident"]},
         # django-axes logs each sign-in with the username and address: staff's personal data.
         "axes": {"level": "ERROR"},
+        # At DEBUG a template's missing variable is logged with the page's whole context: the
+        # citizen's name, handles and messages (the GDPR tools' log test, docs/privacy.md).
+        "django.template": {"level": "INFO"},
     },
 }

@@ -13,6 +13,10 @@
 - The alerts on current topics are edited by supervisors and administrators (`edits_content`);
   every signed-in member of staff reads the current ones at the top of the console.
 - The admin (`/admin/`) is for administrators only (decision 0008): `administers`.
+- A citizen's data-protection requests (the access archive, erasure, legal holds: GDPR arts.
+  15-17) are answered by administrators: `answers_privacy_requests`, the one check every such
+  page, download and command uses. A data-protection officer's role, when one is added, joins
+  `PRIVACY_OFFICERS` here.
 - The virtual assistant's menus (what the bot says to every citizen on WhatsApp and the web
   chat) are edited, tried in the simulator and published by the same editorial team
   (`edits_assistant`). Operators and analysts do not change what the city says.
@@ -57,6 +61,10 @@ EDITORIAL = SUPERVISION
 # The assistant's menus are content citizens read too: the same editorial team edits and
 # publishes them (a name of its own, so a city can give the menus to other hands).
 ASSISTANT_EDITORS = EDITORIAL
+# Who answers a citizen's data-protection requests: export of all their data, erasure, legal
+# holds. Every citizen's whole file, whatever the office: administrators only (a DPO role, when
+# one exists, is added here and nowhere else).
+PRIVACY_OFFICERS = frozenset({Role.ADMINISTRATOR})
 
 
 def _role(user: Any) -> str:
@@ -82,6 +90,11 @@ def triages_social(user: Any) -> bool:
 def edits_assistant(user: Any) -> bool:
     """Whether `user` edits, previews and publishes the virtual assistant's menus."""
     return _role(user) in ASSISTANT_EDITORS
+
+
+def answers_privacy_requests(user: Any) -> bool:
+    """Whether `user` exports a citizen's whole data, erases it and sets legal holds (GDPR)."""
+    return _role(user) in PRIVACY_OFFICERS
 
 
 def supervises(user: Any) -> bool:

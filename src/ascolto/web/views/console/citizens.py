@@ -223,6 +223,7 @@ def citizen_page(request: HttpRequest, pk: int) -> HttpResponse:
             ),
             "calls": list(calls.select_related("operator").order_by("-arrived_at")[:HISTORY]),
             "consents": list(citizen.consents.order_by("-recorded_at", "-pk")),
+            "can_answer_privacy": access.answers_privacy_requests(user),
             "suggestions": [_item(row, channels) for row in suggestion_rows],
             "next": request.path,
         },

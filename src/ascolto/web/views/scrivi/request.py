@@ -10,19 +10,24 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import html
 import logging
 import os
 import uuid
 from collections.abc import Iterable
 from pathlib import PurePath
 
+from django.conf import settings
 from django.core import signing
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.urls import URLPattern, path, reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.html import strip_tags
+from django.utils.text import get_valid_filename
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -30,6 +35,7 @@ from ascolto.channels import queue
 from ascolto.channels.files import display_name, storage_name
 from ascolto.channels.inbound import STORED, Attachment, CaseHints, InboundMessage
 from ascolto.channels.models import Channel
+from ascolto.citizens.actions import record_privacy_notice
 from ascolto.citizens.models import Identity
 from ascolto.citizens.sender import Sender
 from ascolto.core.errors import DomainError
@@ -96,9 +102,24 @@ def _active_channel() -> Channel | None:
     return _channel[1]
 
 
+NOTICE_TEXT = "web/scrivi/_privacy_notice_text.html"
+
+
 def privacy_notice() -> str:
-    """The version of the privacy notice the form shows, and the citizen accepts by sending it."""
-    return setting("ASCOLTO_PRIVACY_NOTICE_VERSION", "")
+    """The version of the privacy notice the form shows, and the citizen accepts by sending it:
+    `ASCOLTO_PRIVACY_NOTICE_VERSION`, its words stored with it (in Italian, the notice's
+    language of record) the first time it is shown (`citizens.actions.record_privacy_notice`);
+    words changed under the same number are stored as a version of their own."""
+    version = setting("ASCOLTO_PRIVACY_NOTICE_VERSION", "")
+    if not version:
+        return ""
+    with translation.override(settings.LANGUAGE_CODE):
+        page = render_to_string(NOTICE_TEXT, {"municipality": settings.ASCOLTO_MUNICIPALITY})
+    # Stored as plain text, a paragraph a line apart: what a person reads, in an archive too.
+    paragraphs = (html.unescape(strip_tags(part)).strip() for part in page.split("</p>"))
+    text = "\n\n".join(" ".join(p.split()) for p in paragraphs if p)
+    # One indexed read a page: no cache, so a notice is never named without its stored words.
+    return record_privacy_notice(version, text).version
 
 
 def _context(form: RequestForm, submission: str = "", **extra: object) -> dict[str, object]:
