@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from django.test import Client
 
+from ascolto.audit.models import AccessRecord
 from ascolto.citizens.models import Citizen
 from ascolto.organisation.models import User
 from ascolto.privacy import sections
@@ -111,6 +112,34 @@ def test_the_archive_holds_every_kind_of_the_citizens_data_and_nothing_of_anothe
     assert pdf.struct_elements("Table")  # tagged: the structure tree has the tables
     for trace in (household.luca.last_name, personas.LUCA_FISCAL_CODE, OTHER_NAME[1]):
         assert trace not in text
+
+
+def test_the_archive_says_when_and_where_the_citizens_data_was_read_but_not_by_whom(
+    household: Household, cast: personas.Cast, django_capture_on_commit_callbacks: Any
+) -> None:
+    """The reads in the access log about the citizen are part of their access (date, screen,
+    what); the member of staff's name is not (EU Court of Justice, C-579/21). The download of
+    the archive is itself recorded, as an export of the citizen's data."""
+    signed_in(cast.operator).get(f"/console/cases/{household.maria_scrivi.code}/")
+    signed_in(cast.operator).get(f"/console/cases/{household.luca_scrivi.code}/")
+    client = signed_in(cast.administrator)
+    with django_capture_on_commit_callbacks(execute=True):
+        job = _start(client, household.maria)
+    job.refresh_from_db()
+    response = client.get(f"/console/privacy/archives/{job.pk}/zip/")
+    data = b"".join(response.streaming_content)  # type: ignore[attr-defined]
+    document = json.loads(zipfile.ZipFile(io.BytesIO(data)).read("dati.json"))
+
+    rows = document["sections"]["access_log"]["rows"]
+    case_reads = [row for row in rows if row["kind"] == "ticket"]
+    assert len(case_reads) == 1 and case_reads[0]["screen"] == "Pagina del caso"
+    everything = json.dumps(document["sections"]["access_log"], ensure_ascii=False)
+    assert cast.operator.username not in everything
+    assert household.luca_scrivi.code not in everything
+
+    export = AccessRecord.objects.get(purpose=AccessRecord.Purpose.EXPORT)
+    assert export.citizen_ids == [household.maria.pk] and export.object_ids == [job.pk]
+    assert export.user_id == cast.administrator.pk
 
 
 def test_the_task_reports_its_progress_on_the_page(

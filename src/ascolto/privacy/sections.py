@@ -4,15 +4,14 @@ Each section is made by a provider, a function of the citizen returning a `Secti
 (one dict a row, plain values: text, numbers, ISO dates) and the files that go with them. This app
 registers its own providers (`register_builtin`, from `PrivacyConfig.ready`): the citizen's record,
 identities, cases with their events, messages of every conversation, files, calls, surveys,
-consents with the notices' texts, merge suggestions, erasures. Another app adds its section from
-its own `AppConfig.ready()` without this app importing it:
+consents with the notices' texts, merge suggestions, erasures, and the reads of their data in the
+access log (`audit`: when, on which screen, what; not which employee, as the EU Court of Justice
+allows, C-579/21). An app above this one adds its section from its own `AppConfig.ready()`:
 
     from ascolto.privacy import sections
-    sections.register("access_log", gettext_lazy("Accessi ai dati"), provider)
+    sections.register("key", gettext_lazy("Titolo"), provider)
 
-That is the hook the access log of personal data (`audit`) uses for "who saw this citizen's
-data": its provider returns the entries about the citizen. Nothing here reads another citizen:
-every query starts from this citizen's identities and cases.
+Nothing here reads another citizen: every query starts from this citizen's identities and cases.
 """
 
 from __future__ import annotations
@@ -30,6 +29,7 @@ from django.utils.functional import Promise
 from django.utils.text import get_valid_filename
 from django.utils.translation import gettext_lazy
 
+from ascolto.audit import queries as audit_queries
 from ascolto.channels.inbound import STORED
 from ascolto.channels.models import Conversation, Message
 from ascolto.citizens.models import Citizen, Consent, MergeSuggestion, PrivacyNotice
@@ -304,6 +304,23 @@ def _erasures(citizen: Citizen) -> list[dict[str, Any]]:
     ]
 
 
+def _access_log(citizen: Citizen) -> list[dict[str, Any]]:
+    # The person's record and those merged into it, as the DPO's page reads them. Which member of
+    # staff read the data is the controller's to know, not part of the access (C-579/21): the
+    # date, the screen and what was shown are.
+    ids = [citizen.pk, *Citizen.objects.filter(merged_into=citizen).values_list("pk", flat=True)]
+    entries = audit_queries.records(audit_queries.LogQuery(citizen_ids=ids)).order_by("at", "pk")
+    return [
+        {
+            "at": _when(r.at),
+            "screen": r.get_purpose_display(),
+            "kind": r.kind,
+            "shown": r.shown,
+        }
+        for r in entries
+    ]
+
+
 def register_builtin() -> None:
     register("citizen", gettext_lazy("Dati anagrafici e recapiti principali"), _record)
     register("identities", gettext_lazy("Recapiti su ogni canale"), _identities)
@@ -315,3 +332,4 @@ def register_builtin() -> None:
     register("consents", gettext_lazy("Consensi e testo delle informative"), _consents)
     register("merge_suggestions", gettext_lazy("Possibili doppioni"), _suggestions)
     register("erasures", gettext_lazy("Cancellazioni"), _erasures)
+    register("access_log", gettext_lazy("Consultazioni dei dati da parte del Comune"), _access_log)

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.db.models import Q
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import URLPattern, path
 from django.utils.cache import add_never_cache_headers
@@ -21,10 +22,12 @@ from django.views.decorators.http import require_GET, require_POST
 
 from ascolto.citizens.models import Citizen, PrivacyNotice
 from ascolto.core import access
+from ascolto.core.downloads import file_download
 from ascolto.core.errors import DomainError
 from ascolto.privacy import actions, archive
 from ascolto.privacy.models import AccessArchive, Erasure, LegalHold
 from ascolto.privacy.sections import tickets_of
+from ascolto.web import access_log
 
 FILES = {"zip": (archive.ZIP_NAME, "application/zip"), "pdf": (archive.PDF_NAME, "application/pdf")}
 
@@ -91,8 +94,9 @@ def archive_page(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_GET
 @access.require(access.answers_privacy_requests)
-def download(request: HttpRequest, pk: int, kind: str) -> FileResponse:
-    """One file of a ready archive, as an attachment that no cache keeps."""
+def download(request: HttpRequest, pk: int, kind: str) -> HttpResponseBase:
+    """One file of a ready archive, as an attachment that no cache keeps; the download is
+    recorded in the access log (an export of the citizen's data)."""
     job = get_object_or_404(AccessArchive, pk=pk, status=AccessArchive.Status.DONE)
     if kind not in FILES or not job.folder:
         raise Http404("no such file")
@@ -101,15 +105,15 @@ def download(request: HttpRequest, pk: int, kind: str) -> FileResponse:
         handle = (archive.folder(job.folder) / name).open("rb")
     except (FileNotFoundError, ValueError) as exc:
         raise Http404("no such file") from exc
-    response = FileResponse(
-        handle,
-        as_attachment=True,
-        filename=f"dati-cittadino-{job.citizen_id}.{kind}",
-        content_type=content_type,
+    access_log.seen(
+        request,
+        access_log.Purpose.EXPORT,
+        "privacy_archive",
+        objects=[job.pk],
+        citizens=[job.citizen_id],
+        shown=f"GDPR archive ({kind})",
     )
-    add_never_cache_headers(response)
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return file_download(handle, f"dati-cittadino-{job.citizen_id}.{kind}", content_type)
 
 
 @require_POST
