@@ -17,49 +17,27 @@ import requests
 import time_machine
 from axes.models import AccessAttempt
 from django.contrib.auth import SESSION_KEY
-from django.core.cache import cache
 from django.test import Client
 from django.urls import reverse
 
 from ascolto.organisation.models import DirectoryDevice, User
 from ascolto.organisation.oidc_sandbox import OIDCSandbox, default_user
 from tests import personas
+from tests.oidc import BUTTON, _oidc_server, oidc_provider
+
+__all__ = ["_oidc_server", "oidc_provider"]  # fixtures
 
 pytestmark = pytest.mark.django_db
 
 START = datetime(2026, 5, 4, 8, 30, tzinfo=UTC)
-BUTTON = "Accedi con l'account del Comune"
-ROLE_MAP = (
-    "crm-amministratori=administrator,crm-supervisori=supervisor,crm-analisti=analyst,"
-    "crm-uffici=office,crm-operatori=first_level"
-)
-
-
-@pytest.fixture(scope="session")
-def _provider() -> Iterator[OIDCSandbox]:
-    server = OIDCSandbox().start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture
-def provider(_provider: OIDCSandbox, settings: Any) -> Iterator[OIDCSandbox]:
-    """The local provider, well-behaved and signing in Elena Bruni (group crm-operatori, office
-    contact-center, amr with mfa), with single sign-on on and pointed at it; the clock pinned
-    (and ticking: the provider's thread makes iat/exp from the same clock)."""
-    _provider.reset()
-    settings.ASCOLTO_OIDC_ENABLED = True
-    settings.ASCOLTO_OIDC_ISSUER = _provider.url
-    settings.OIDC_RP_CLIENT_ID = _provider.client_id
-    settings.OIDC_RP_CLIENT_SECRET = _provider.client_secret
-    settings.ASCOLTO_OIDC_ROLE_MAP = ROLE_MAP
-    settings.ASCOLTO_OIDC_OFFICE_CLAIM = "department"
-    settings.ASCOLTO_OIDC_OFFICE_MAP = "TRIB-TARI=ufficio-tari"
-    settings.ASCOLTO_OIDC_TRUSTED_AMR = ["mfa", "otp"]
-    settings.ASCOLTO_OIDC_TRUSTED_ACR = []
-    cache.delete(f"ascolto:oidc:discovery:{_provider.url}")
+def provider(oidc_provider: OIDCSandbox) -> Iterator[OIDCSandbox]:
+    """The local provider (`tests.oidc`), with the clock pinned and ticking: the provider's
+    thread makes the token's iat and exp from the same clock."""
     with time_machine.travel(START, tick=True):
-        yield _provider
+        yield oidc_provider
 
 
 def _user(**changes: Any) -> dict[str, Any]:
