@@ -6,23 +6,43 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('organisation', '0003_second_factor_and_sessions'),
+        ("organisation", "0003_second_factor_and_sessions"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='DirectoryDevice',
+            name="DirectoryDevice",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(help_text='The human-readable name of this device.', max_length=64)),
-                ('confirmed', models.BooleanField(default=True, help_text='Is this device ready for use?')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='operatore')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "name",
+                    models.CharField(
+                        help_text="The human-readable name of this device.", max_length=64
+                    ),
+                ),
+                (
+                    "confirmed",
+                    models.BooleanField(default=True, help_text="Is this device ready for use?"),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="operatore",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': "secondo fattore dell'elenco del Comune",
-                'verbose_name_plural': "secondi fattori dell'elenco del Comune",
+                "verbose_name": "secondo fattore dell'elenco del Comune",
+                "verbose_name_plural": "secondi fattori dell'elenco del Comune",
             },
         ),
     ]
