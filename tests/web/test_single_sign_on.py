@@ -17,9 +17,11 @@ import requests
 import time_machine
 from axes.models import AccessAttempt
 from django.contrib.auth import SESSION_KEY
+from django.core.exceptions import ImproperlyConfigured
 from django.test import Client
 from django.urls import reverse
 
+from ascolto.organisation import sso, twofactor
 from ascolto.organisation.models import DirectoryDevice, User
 from ascolto.organisation.oidc_sandbox import OIDCSandbox, default_user
 from tests import personas
@@ -201,8 +203,6 @@ def test_the_directorys_second_factor_stands_for_the_consoles(
     user = User.objects.get(username="elena.bruni")
     assert DirectoryDevice.objects.filter(user=user, confirmed=True).count() == 1
     # The directory is no device of the user's own: no code is asked after a password.
-    from ascolto.organisation import twofactor
-
     assert not twofactor.has_device(user)
 
 
@@ -310,3 +310,41 @@ def test_with_single_sign_on_on_the_sign_in_page_offers_the_button(
     text = _login_page_text(Client())
     assert BUTTON in text
     assert reverse("console:sso-start") in text
+
+
+def test_a_provider_that_does_not_answer_gives_a_clear_message(
+    cast: personas.Cast, provider: OIDCSandbox, settings: Any
+) -> None:
+    settings.ASCOLTO_OIDC_ISSUER = "http://127.0.0.1:9"  # the discard port: nobody listens
+    client = Client()
+    response = client.get(reverse("console:sso-start"))
+    assert response["Location"] == reverse("console:login")
+    assert "non risponde" in _login_page_text(client)
+
+
+def test_a_token_request_the_provider_refuses_signs_nobody_in(
+    cast: personas.Cast, provider: OIDCSandbox, settings: Any
+) -> None:
+    settings.OIDC_RP_CLIENT_SECRET = "not-the-secret"  # noqa: S105
+    client = Client()
+    response = sso_sign_in(client, provider)
+    assert response["Location"] == reverse("console:login")
+    assert not _signed_in(client)
+    assert "non riuscito" in _login_page_text(client)
+
+
+def test_a_password_form_posted_with_a_code_in_its_address_starts_no_token_exchange(
+    cast: personas.Cast, provider: OIDCSandbox
+) -> None:
+    response = Client().post(
+        reverse("console:login") + "?code=stolen&state=any",
+        {"username": "giulia", "password": "sbagliata"},
+    )
+    assert response.status_code == 200
+    assert provider.token_requests == []
+
+
+def test_a_role_map_naming_no_role_is_a_configuration_error(settings: Any) -> None:
+    settings.ASCOLTO_OIDC_ROLE_MAP = "crm-capi=boss"
+    with pytest.raises(ImproperlyConfigured, match="'boss' is no role"):
+        sso.role_map()

@@ -65,6 +65,11 @@ class Callback(OIDCAuthenticationCallbackView):  # type: ignore[misc]
             # person (the log has the kind of failure, no token and no personal data).
             logger.warning("single sign-on refused: %s", exc)
             return self.login_failure()
+        except requests.HTTPError as exc:
+            # The provider answered and refused (a spent code, a wrong secret or verifier).
+            status = exc.response.status_code if exc.response is not None else None
+            logger.warning("single sign-on refused by the provider: HTTP %s", status)
+            return self.login_failure()
         except (requests.RequestException, sso.Unavailable) as exc:
             logger.warning("single sign-on: the provider failed: %s", type(exc).__name__)
             setattr(request, sso.REFUSAL, "provider")
