@@ -370,6 +370,64 @@ ASCOLTO_PUBLIC_PATHS = tuple(
 # response is same-origin.
 ASCOLTO_CROSS_ORIGIN_PATHS = ("/avvisi/banner/", "/api/v1/alerts")
 
+# --- Single sign-on with the city's directory (issue 16: OIDC for staff) ----------------------
+# docs/accounts.md "Single sign-on", decision 0021. Off unless an issuer (whose discovery
+# document names the endpoints) or the endpoints themselves are set. The ASCOLTO_OIDC_* names
+# are read here and handed to mozilla-django-oidc as its OIDC_* settings.
+ASCOLTO_OIDC_ISSUER = (env("ASCOLTO_OIDC_ISSUER", "") or "").rstrip("/")
+ASCOLTO_OIDC_AUTHORIZATION_ENDPOINT = env("ASCOLTO_OIDC_AUTHORIZATION_ENDPOINT", "") or ""
+ASCOLTO_OIDC_TOKEN_ENDPOINT = env("ASCOLTO_OIDC_TOKEN_ENDPOINT", "") or ""
+ASCOLTO_OIDC_USERINFO_ENDPOINT = env("ASCOLTO_OIDC_USERINFO_ENDPOINT", "") or ""
+ASCOLTO_OIDC_JWKS_ENDPOINT = env("ASCOLTO_OIDC_JWKS_ENDPOINT", "") or ""
+# Where the provider signs the user out too (RP-initiated logout); empty: the discovery's.
+ASCOLTO_OIDC_END_SESSION_ENDPOINT = env("ASCOLTO_OIDC_END_SESSION_ENDPOINT", "") or ""
+ASCOLTO_OIDC_ENABLED = bool(ASCOLTO_OIDC_ISSUER or ASCOLTO_OIDC_AUTHORIZATION_ENDPOINT)
+ASCOLTO_OIDC_CLIENT_ID = env("ASCOLTO_OIDC_CLIENT_ID", "") or ""
+ASCOLTO_OIDC_CLIENT_SECRET = env("ASCOLTO_OIDC_CLIENT_SECRET", "") or ""
+if ASCOLTO_OIDC_ENABLED and not (ASCOLTO_OIDC_CLIENT_ID and ASCOLTO_OIDC_CLIENT_SECRET):
+    raise ImproperlyConfigured(
+        "Single sign-on is on (ASCOLTO_OIDC_ISSUER or ASCOLTO_OIDC_AUTHORIZATION_ENDPOINT is set) "
+        "but ASCOLTO_OIDC_CLIENT_ID or ASCOLTO_OIDC_CLIENT_SECRET is empty."
+    )
+ASCOLTO_OIDC_SCOPES = env("ASCOLTO_OIDC_SCOPES", "openid email profile groups") or "openid"
+# The claims that name the user, list their groups and their office (a dotted path such as
+# "realm_access.roles" reaches into a nested claim).
+ASCOLTO_OIDC_USERNAME_CLAIM = env("ASCOLTO_OIDC_USERNAME_CLAIM", "preferred_username") or "sub"
+ASCOLTO_OIDC_GROUPS_CLAIM = env("ASCOLTO_OIDC_GROUPS_CLAIM", "groups") or "groups"
+ASCOLTO_OIDC_OFFICE_CLAIM = env("ASCOLTO_OIDC_OFFICE_CLAIM", "") or ""
+# Directory group → role ("crm-operatori=first_level,crm-supervisori=supervisor"); the first
+# entry that matches one of the user's groups wins; no match: the sign-in is refused.
+ASCOLTO_OIDC_ROLE_MAP = env("ASCOLTO_OIDC_ROLE_MAP", "") or ""
+# Office claim value → office code ("DIR-TRIB-01=dir-tributi"); a value not listed is taken as
+# an office code itself.
+ASCOLTO_OIDC_OFFICE_MAP = env("ASCOLTO_OIDC_OFFICE_MAP", "") or ""
+# The directory's own second factor stands for the console's when the ID token's `amr` names
+# one of these methods or its `acr` is one of the trusted values (empty: none trusted).
+ASCOLTO_OIDC_TRUSTED_AMR = env_list("ASCOLTO_OIDC_TRUSTED_AMR", "mfa,otp")
+ASCOLTO_OIDC_TRUSTED_ACR = env_list("ASCOLTO_OIDC_TRUSTED_ACR", "")
+OIDC_RP_CLIENT_ID = ASCOLTO_OIDC_CLIENT_ID
+OIDC_RP_CLIENT_SECRET = ASCOLTO_OIDC_CLIENT_SECRET
+OIDC_RP_SIGN_ALGO = "RS256"
+OIDC_RP_SCOPES = ASCOLTO_OIDC_SCOPES
+OIDC_OP_AUTHORIZATION_ENDPOINT = ASCOLTO_OIDC_AUTHORIZATION_ENDPOINT
+OIDC_OP_TOKEN_ENDPOINT = ASCOLTO_OIDC_TOKEN_ENDPOINT
+OIDC_OP_USER_ENDPOINT = ASCOLTO_OIDC_USERINFO_ENDPOINT
+OIDC_OP_JWKS_ENDPOINT = ASCOLTO_OIDC_JWKS_ENDPOINT
+OIDC_USE_PKCE = True
+OIDC_USE_NONCE = True
+OIDC_STORE_ID_TOKEN = True  # the hint of RP-initiated logout
+OIDC_TIMEOUT = int(env("ASCOLTO_OIDC_TIMEOUT", "10") or 10)
+OIDC_AUTHENTICATION_CALLBACK_URL = "console:sso-callback"
+OIDC_REDIRECT_FIELD_NAME = "next"
+AUTHENTICATION_BACKENDS = [*AUTHENTICATION_BACKENDS, "ascolto.organisation.sso.DirectoryBackend"]
+# RP-initiated logout is a redirect that follows the sign-out form: the browser checks it
+# against CSP form-action, so the provider's origin is allowed there.
+_csp_directives: dict[str, list[str]] = CONTENT_SECURITY_POLICY["DIRECTIVES"]  # type: ignore[assignment]
+for _oidc_url in (ASCOLTO_OIDC_ISSUER, ASCOLTO_OIDC_END_SESSION_ENDPOINT):
+    if _oidc_url:
+        _origin = urlparse(_oidc_url)
+        _csp_directives["form-action"].append(f"{_origin.scheme}://{_origin.netloc}")
+
 # --- Domain ---------------------------------------------------------------------------------
 # Longest text accepted in one inbound message; longer input is refused, not truncated.
 ASCOLTO_MAX_MESSAGE_CHARS = int(env("ASCOLTO_MAX_MESSAGE_CHARS", "20000") or 20000)

@@ -12,6 +12,7 @@ from django.db.models.functions import Concat, Substr
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django_otp.models import Device
 
 from ascolto.core.roles import Role
 
@@ -204,3 +205,31 @@ class Team(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class DirectoryDeviceManager(models.Manager["DirectoryDevice"]):
+    def devices_for_user(self, user: Any, confirmed: bool | None = None) -> Any:
+        """None: the directory is no device the user can give a code to (so it counts neither as
+        having a second factor nor among the devices a code is tried against)."""
+        return self.none()
+
+
+class DirectoryDevice(Device):  # type: ignore[misc]
+    """The city's directory as the second factor of a single sign-on (decision 0021): when the
+    directory's ID token says it checked a second factor itself (`amr`/`acr`), the session is
+    verified with this device, as django-otp verifies it with an authenticator app. It accepts
+    no code; one row per member of staff, made at their first such sign-in."""
+
+    # No reverse accessor on the user: nothing reads a user's directory device but this app.
+    user: models.ForeignKey[User, User] = models.ForeignKey(
+        User, verbose_name="operatore", on_delete=models.CASCADE, related_name="+"
+    )
+
+    objects = DirectoryDeviceManager()
+
+    class Meta:
+        verbose_name = "secondo fattore dell'elenco del Comune"
+        verbose_name_plural = "secondi fattori dell'elenco del Comune"
+
+    def verify_token(self, token: Any) -> bool:
+        return False

@@ -60,3 +60,17 @@ class SignInThrottle(AxesDatabaseHandler):  # type: ignore[misc]
             return math.ceil(cool_off.total_seconds() / 60) if cool_off else 1
         seconds = (latest + cool_off - timezone.now()).total_seconds()
         return max(1, int(math.ceil(seconds / 60)))
+
+    def user_login_failed(
+        self,
+        sender: Any,
+        credentials: dict[str, Any],
+        request: HttpRequest | None = None,
+        **kwargs: Any,
+    ) -> None:
+        """Count a wrong password, but not a refused single sign-on (its callback passes a nonce
+        and no user name): the directory checked the password and throttles guesses itself, and
+        counting it would put every refused sign-on of the city under one empty name."""
+        if credentials and "nonce" in credentials and not credentials.get("username"):
+            return
+        super().user_login_failed(sender, credentials, request, **kwargs)

@@ -35,6 +35,8 @@ OPEN = frozenset(
         "password-reset-sent",
         "password-reset-confirm",
         "password-reset-done",
+        "sso-start",
+        "sso-callback",
     }
 )
 GUARDED = ("/console/", "/admin/", "/api/")

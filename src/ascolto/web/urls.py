@@ -27,12 +27,14 @@ from ascolto.web.views.console import (
     reports_ivr,
     screenpop,
     social,
+    sso,
 )
 from ascolto.web.views.scrivi import assistant as scrivi_assistant
 from ascolto.web.views.scrivi import rating, request, status
 
 console_patterns = [
     *auth.urlpatterns,
+    *sso.urlpatterns,
     *account.urlpatterns,
     *inbox.urlpatterns,
     *case.urlpatterns,

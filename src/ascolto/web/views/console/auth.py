@@ -23,11 +23,13 @@ from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from ascolto.core import access
-from ascolto.organisation import sessions, twofactor
+from ascolto.organisation import sessions, sso, twofactor
 from ascolto.organisation.throttle import SignInThrottle
 
 # The recovery codes just made, kept in the session until the page that shows them once.
 NEW_CODES = "ascolto_new_recovery_codes"
+# Why the last single sign-on was refused (`web.views.console.sso`), shown once on this page.
+SSO_REFUSED = "ascolto_sso_refused"
 
 
 def _next(request: HttpRequest) -> str:
@@ -43,6 +45,44 @@ def _to(name: str, next_url: str) -> HttpResponse:
     return redirect(f"{reverse(name)}?{urlencode({'next': next_url})}")
 
 
+def continue_sign_in(request: HttpRequest, user: Any, next_url: str) -> HttpResponse:
+    """After the first step (a password, or a directory that checked no second factor): a user
+    with a second factor goes on to the code; one whose role requires it and who has none goes
+    to enrolment; the console stays closed meanwhile (`web.middleware.SecondFactorMiddleware`)."""
+    if twofactor.has_device(user):
+        request.session[sessions.SECOND_FACTOR_PENDING] = True
+        return _to("console:second-factor", next_url)
+    if twofactor.required_for(user):
+        return _to("console:enrol", next_url)
+    return redirect(next_url)
+
+
+def _sso_refusal(reason: str | None) -> str:
+    """The sign-in page's words for a refused single sign-on."""
+    if reason is None:
+        return ""
+    if reason == "no-role":
+        return _(
+            "Il tuo account del Comune non ha un ruolo in ascolto: nessuno dei tuoi gruppi è "
+            "abilitato. Chiedi all'amministratore di assegnarti il gruppo del tuo ruolo."
+        )
+    if reason == "no-office":
+        return _(
+            "Il tuo account del Comune ha il ruolo di operatore d'ufficio, ma nessun ufficio "
+            "di ascolto corrisponde al tuo. Chiedi all'amministratore di collegarlo."
+        )
+    if reason == "no-username":
+        return _("Il tuo account del Comune non ha un nome utente: chiedi all'amministratore.")
+    if reason == "provider":
+        return _("Il servizio di accesso del Comune non risponde. Riprova tra qualche minuto.")
+    if reason == "denied":
+        return _("L'accesso con l'account del Comune è stato annullato o negato.")
+    return _(
+        "Accesso con l'account del Comune non riuscito. Riprova, oppure accedi con nome "
+        "utente e password."
+    )
+
+
 class LoginView(auth_views.LoginView):
     """The password step. A user with a second factor goes on to the code; one whose role
     requires it and who has none goes to enrolment; the console stays closed meanwhile
@@ -55,18 +95,24 @@ class LoginView(auth_views.LoginView):
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
         context["ended"] = self.request.session.pop(sessions.ENDED, None)
+        context["sso"] = sso.enabled()
+        context["sso_refused"] = _sso_refusal(self.request.session.pop(SSO_REFUSED, None))
         return context
 
     def form_valid(self, form: Any) -> HttpResponse:
         user = form.get_user()
         auth_login(self.request, user)
-        next_url = self.get_success_url()
-        if twofactor.has_device(user):
-            self.request.session[sessions.SECOND_FACTOR_PENDING] = True
-            return _to("console:second-factor", next_url)
-        if twofactor.required_for(user):
-            return _to("console:enrol", next_url)
-        return redirect(next_url)
+        return continue_sign_in(self.request, user, self.get_success_url())
+
+
+class LogoutView(auth_views.LogoutView):
+    """Sign-out here; for a session that came from the city's directory, at the provider too
+    (RP-initiated logout), which then sends the browser back to the sign-in page."""
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        provider = sso.end_session_url(request)  # read before the session is flushed
+        response: HttpResponse = super().post(request, *args, **kwargs)
+        return redirect(provider) if provider else response
 
 
 class CodeForm(forms.Form):
@@ -197,6 +243,6 @@ urlpatterns: list[URLPattern] = [
     path("accedi/codice/", second_factor, name="second-factor"),
     path("accedi/attiva/", enrol, name="enrol"),
     path("accedi/codici-di-recupero/", enrol_done, name="enrol-done"),
-    path("esci/", auth_views.LogoutView.as_view(), name="logout"),
+    path("esci/", LogoutView.as_view(), name="logout"),
     path("", home, name="home"),
 ]
