@@ -64,7 +64,9 @@ def test_the_citizens_list_records_one_read_with_the_citizens_shown(
     cast: personas.Cast,
 ) -> None:
     maria = maria_case().citizen
-    luca = Ticket.objects.get(pk=_luca_case()).citizen
+    luca_case = _luca_case()
+    assert luca_case is not None
+    luca = Ticket.objects.get(pk=luca_case).citizen
     assert maria is not None and luca is not None
     client = signed_in(cast.administrator)
 

@@ -47,15 +47,19 @@ class RecordsReads:
     access_log_field: str = "pk"
     """The field that names a row in the log: the console names cases by `code`."""
 
-    model: type[Model]
+    @property
+    def _model(self) -> type[Model]:
+        return self.model  # type: ignore[attr-defined,no-any-return]
 
     def _access_log_kind(self) -> str:
-        return self.access_log_kind or self.model._meta.model_name or "object"
+        return self.access_log_kind or self._model._meta.model_name or "object"
 
     def _citizens_of(self, ids: list[Any]) -> list[int | None]:
         if not ids or not self.access_log_citizens:
             return []
-        rows = self.model._default_manager.filter(pk__in=ids).values_list(*self.access_log_citizens)
+        rows = self._model._default_manager.filter(pk__in=ids).values_list(
+            *self.access_log_citizens
+        )
         return [value for row in rows for value in row]
 
     def _record(self, request: HttpRequest, rows: Iterable[Model], shown: str) -> None:
@@ -79,7 +83,7 @@ class RecordsReads:
         context = getattr(response, "context_data", None) or {}
         shown = context.get("original") or context.get("object")
         if isinstance(shown, Model):
-            label = self.model._meta.verbose_name
+            label = self._model._meta.verbose_name
             self._record(request, [shown], f"admin: {page} ({label})")
 
     def changelist_view(self, request: HttpRequest, extra_context: Any = None) -> Any:
@@ -87,7 +91,7 @@ class RecordsReads:
         if response.status_code == 200:
             changelist = (getattr(response, "context_data", None) or {}).get("cl")
             if changelist is not None:
-                label = self.model._meta.verbose_name_plural
+                label = self._model._meta.verbose_name_plural
                 query = " (ricerca)" if changelist.query else ""
                 self._record(request, changelist.result_list, f"admin: elenco ({label}){query}")
         return response
