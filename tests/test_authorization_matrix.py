@@ -313,7 +313,11 @@ MATRIX: dict[str, Rule] = {
         HANDLERS,
         data=lambda s: {"tickets": [str(s.anagrafe.pk)], "action": "tag"},
     ),
-    "console/inbox/live/": get(lambda s: "/console/inbox/live/", HANDLERS),
+    # The poll asks for rows by id: the other office's row is not among the changes shown.
+    "console/inbox/live/": get(
+        lambda s: f"/console/inbox/live/?since=0&loaded=0&ids={s.anagrafe.pk},{s.tari.pk}",
+        HANDLERS,
+    ),
     "console/inbox/take/": post(
         lambda s: "/console/inbox/take/",
         HANDLERS,
@@ -335,7 +339,7 @@ MATRIX: dict[str, Rule] = {
         lambda s: f"{case(s)}/attachments/{s.inbound.pk}/0/", HANDLERS, not_found=OTHER_OFFICE
     ),
     "console/cases/<str:code>/snippets/": get(
-        lambda s: f"{case(s)}/snippets/?q=", HANDLERS, not_found=OTHER_OFFICE
+        lambda s: f"{case(s)}/snippets/?q=certificato", HANDLERS, not_found=OTHER_OFFICE
     ),
     "console/cases/<str:code>/presence/": post(
         lambda s: f"{case(s)}/presence/", HANDLERS, not_found=OTHER_OFFICE
