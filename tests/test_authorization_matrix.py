@@ -14,10 +14,11 @@ operator never one of the TARI's citizen, and the analyst no citizen at all, wha
 list, search, counter, export or download. Each request runs in a savepoint rolled back after
 it, so a POST of one role changes nothing the next one sees.
 
-Proved elsewhere and not repeated here: bulk changes on cases of another office
-(tests/web/test_inbox.py::test_bulk_never_touches_a_case_outside_the_users_scope), assignment
-(tests/test_assignment_scope.py), merged cases across offices
-(tests/web/test_merge_across_offices.py), the call form's citizens
+Here too: every bulk action on ids of another office's case changes nothing (the row re-read),
+and the inbox counts only the cases of one's scope. Proved elsewhere and not repeated here:
+assignment (tests/test_assignment_scope.py), merging cases across offices
+(tests/web/test_case_actions.py::test_merge_refused_for_other_citizens_or_cases_out_of_sight,
+tests/web/test_merge_across_offices.py), the call form's citizens
 (tests/web/test_call_citizen_scope.py), the access log's records (tests/audit/).
 """
 
@@ -55,7 +56,7 @@ from ascolto.organisation.models import User
 from ascolto.social import queue
 from ascolto.social.models import SocialThread
 from ascolto.tickets import actions
-from ascolto.tickets.models import Campaign, Ticket
+from ascolto.tickets.models import Campaign, Tag, Ticket
 from ascolto.web.models import SavedView
 from ascolto.web.views.scrivi.request import CONFIRMATION_SALT as SENT
 from tests import factories, personas
@@ -670,6 +671,48 @@ def test_the_inbox_counts_only_the_cases_of_one_s_scope(state: State) -> None:
         for role in ("operator", "office_operator", "anagrafe_operator")
     }
     assert totals == {"operator": 3, "office_operator": 1, "anagrafe_operator": 2}
+
+
+def _snapshot(ticket: Ticket) -> tuple[Any, ...]:
+    row = Ticket.objects.get(pk=ticket.pk)
+    return (
+        row.status,
+        row.office_id,
+        row.assignee_id,
+        row.team_id,
+        row.campaign_id,
+        sorted(row.tags.values_list("pk", flat=True)),
+        row.events.count(),
+    )
+
+
+@pytest.mark.parametrize("action", ["assign", "tag", "escalate", "campaign"])
+def test_a_bulk_change_on_another_office_s_case_changes_nothing(
+    state: State, cast: personas.Cast, action: str
+) -> None:
+    """Every bulk action, confirmed, with the Anagrafe's case among the ids: the TARI operator's
+    own case changes, the Anagrafe's does not, and the answer does not name it."""
+    tag = Tag.objects.create(name="Verificato", slug="verificato")
+    before = _snapshot(state.anagrafe)
+    client = clients(state)["office_operator"]
+    data = {
+        "tickets": [str(state.tari.pk), str(state.anagrafe.pk)],
+        "action": action,
+        "confirm": "1",
+        "assignee": str(cast.office_operator.pk),
+        "tag": str(tag.pk),
+        "office": str(cast.tari.pk),
+        "campaign": str(state.campaign.pk),
+    }
+
+    response = client.post("/console/inbox/bulk/", data, follow=True)
+
+    assert response.status_code == 200
+    text = response.content.decode()
+    assert "1 caso non trovato o non accessibile" in text
+    assert state.anagrafe.code not in text
+    assert leaks("office_operator", text) == []
+    assert _snapshot(state.anagrafe) == before
 
 
 def test_the_citizen_search_finds_a_citizen_only_within_one_s_scope(state: State) -> None:
