@@ -715,6 +715,48 @@ def test_a_bulk_change_on_another_office_s_case_changes_nothing(
     assert _snapshot(state.anagrafe) == before
 
 
+def test_a_citizen_known_to_two_offices_shows_each_only_its_own_cases(
+    state: State, cast: personas.Cast
+) -> None:
+    """Maria, the TARI's citizen, writes to the Anagrafe too: the TARI operator still opens her
+    page, her TARI case, finds her and looks her up on a call, and reads nothing of the
+    Anagrafe's case (its code, her words, its internal note); the Anagrafe's operator does."""
+    received = factories.submit_scrivi(
+        "Cambio di residenza dopo la separazione, riservato.",
+        email=personas.MARIA_EMAIL,
+        fiscal_code=personas.MARIA_FISCAL_CODE,
+    )
+    assert received.ticket_id is not None
+    other = Ticket.objects.get(pk=received.ticket_id)
+    other = actions.escalate_ticket(other, cast.anagrafe, actor=cast.operator)
+    actions.add_ticket_note(other, "Nota interna dell'Anagrafe.", actor=cast.anagrafe_operator)
+    assert other.citizen_id == state.tari.citizen_id
+    hidden = [other.code, "separazione", "Nota interna dell"]
+    by_role = clients(state)
+
+    def pages(role: str) -> dict[str, Any]:
+        client = by_role[role]
+        return {
+            "citizen": client.get(f"/console/citizens/{other.citizen_id}/"),
+            "search": client.post("/console/citizens/search/", {"q": personas.MARIA_FISCAL_CODE}),
+            "lookup": client.post(
+                "/console/calls/lookup/", {"fiscal_code": personas.MARIA_FISCAL_CODE}
+            ),
+            "call": client.get(f"/console/calls/new/?citizen={other.citizen_id}"),
+            "case": client.get(f"/console/cases/{state.tari.code}/"),
+        }
+
+    tari = pages("office_operator")
+    assert {name: r.status_code for name, r in tari.items()} == dict.fromkeys(tari, 200)
+    shown = {
+        name: [word for word in hidden if word in r.content.decode()] for name, r in tari.items()
+    }
+    assert shown == dict.fromkeys(tari, [])
+    assert personas.MARIA_FISCAL_CODE in tari["citizen"].content.decode()
+    anagrafe = by_role["anagrafe_operator"].get(f"/console/citizens/{other.citizen_id}/")
+    assert other.code in anagrafe.content.decode()
+
+
 def test_the_citizen_search_finds_a_citizen_only_within_one_s_scope(state: State) -> None:
     by_role = clients(state)
     found = {
