@@ -8,6 +8,7 @@ from django.contrib import admin
 from django.http import HttpRequest
 
 from ascolto.assistant.models import Reply, SurveyAnswer, Unanswered
+from ascolto.audit.admin_reads import RecordsReads
 
 
 class _ReadOnly(admin.ModelAdmin):  # type: ignore[type-arg]
@@ -32,14 +33,18 @@ class ReplyAdmin(_ReadOnly):
 
 
 @admin.register(Unanswered)
-class UnansweredAdmin(_ReadOnly):
+class UnansweredAdmin(RecordsReads, _ReadOnly):
+    access_log_kind = "unanswered"
+
     list_display = ["text", "at"]
     search_fields = ["text"]
     date_hierarchy = "at"
 
 
 @admin.register(SurveyAnswer)
-class SurveyAnswerAdmin(_ReadOnly):
+class SurveyAnswerAdmin(RecordsReads, _ReadOnly):
+    access_log_kind = "survey_answer"
+
     list_display = ["session", "path", "useful", "suggestion", "asked_at", "answered_at"]
     list_filter = ["useful"]
     date_hierarchy = "asked_at"

@@ -30,6 +30,7 @@ class AccessRecord(AppendOnlyModel):
         EXPORT = "export", gettext_lazy("Esportazione")
         API = "api", gettext_lazy("API")
         ACCESS_LOG = "access_log", gettext_lazy("Registro degli accessi")
+        ADMIN = "admin", gettext_lazy("Amministrazione")
 
     append_only_escape = "prune"
 

@@ -8,6 +8,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
+from ascolto.audit.admin_reads import RecordsReads
 from ascolto.channels import queue
 from ascolto.channels.adapters.meta import deliveries
 from ascolto.channels.models import Channel, Conversation, Message, PendingInbound, WebhookDelivery
@@ -44,7 +45,10 @@ class ReadOnlyAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 
 
 @admin.register(Conversation)
-class ConversationAdmin(ReadOnlyAdmin):
+class ConversationAdmin(RecordsReads, ReadOnlyAdmin):
+    access_log_kind = "conversation"
+    access_log_citizens = ("identity__citizen",)
+
     list_display = ["__str__", "channel", "identity", "status", "started_at", "last_message_at"]
     list_filter = ["channel", "status"]
     search_fields = ["=identity__value", "=external_thread_id", "subject"]
@@ -55,7 +59,10 @@ class ConversationAdmin(ReadOnlyAdmin):
 
 
 @admin.register(Message)
-class MessageAdmin(ReadOnlyAdmin):
+class MessageAdmin(RecordsReads, ReadOnlyAdmin):
+    access_log_kind = "message"
+    access_log_citizens = ("conversation__identity__citizen",)
+
     list_display = ["sent_at", "channel", "direction", "status", "attempts", "__str__"]
     list_filter = ["direction", "status", "channel"]
     search_fields = ["=external_id", "=conversation__identity__value"]
@@ -82,11 +89,13 @@ class NeedsAttention(admin.SimpleListFilter):
 
 
 @admin.register(PendingInbound)
-class PendingInboundAdmin(ReadOnlyAdmin):
+class PendingInboundAdmin(RecordsReads, ReadOnlyAdmin):
     """The intake queue: what was accepted and when it was taken in. A row that keeps failing
     is retried with backoff for ever and, after a few failures, listed under "da verificare"
     with its error: retry it now once the cause is fixed, or take the request in by hand and
     mark it handled. A row is never deleted: it is what a citizen sent."""
+
+    access_log_kind = "pending_inbound"
 
     list_display = [
         "accepted_at",
@@ -172,11 +181,13 @@ class DeliveryNeedsAttention(admin.SimpleListFilter):
 
 
 @admin.register(WebhookDelivery)
-class WebhookDeliveryAdmin(ReadOnlyAdmin):
+class WebhookDeliveryAdmin(RecordsReads, ReadOnlyAdmin):
     """Meta's webhook deliveries as they arrived, and when they were taken in. One that keeps
     failing is retried with backoff for ever and, after a few failures, listed under "da
     verificare" with its error: retry it now once the cause is fixed (a channel configured, a
     secret set), or deal with it by hand and mark it handled. Never deleted here."""
+
+    access_log_kind = "webhook_delivery"
 
     list_display = [
         "received_at",

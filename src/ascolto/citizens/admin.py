@@ -4,6 +4,7 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
+from ascolto.audit.admin_reads import RecordsReads
 from ascolto.citizens.actions import merge_citizens
 from ascolto.citizens.models import Citizen, Consent, Identity, MergeSuggestion
 from ascolto.core.errors import DomainError
@@ -26,7 +27,10 @@ class ConsentInline(admin.TabularInline[Consent, Citizen]):
 
 
 @admin.register(Citizen)
-class CitizenAdmin(admin.ModelAdmin[Citizen]):
+class CitizenAdmin(RecordsReads, admin.ModelAdmin[Citizen]):
+    access_log_kind = "citizen"
+    access_log_citizens = ("pk",)
+
     list_display = ["__str__", "fiscal_code", "email", "phone", "created_at", "merged_into"]
     list_filter = [("merged_into", admin.EmptyFieldListFilter)]
     search_fields = ["last_name", "first_name", "=fiscal_code", "email", "phone"]
@@ -54,7 +58,10 @@ class CitizenAdmin(admin.ModelAdmin[Citizen]):
 
 
 @admin.register(Identity)
-class IdentityAdmin(admin.ModelAdmin[Identity]):
+class IdentityAdmin(RecordsReads, admin.ModelAdmin[Identity]):
+    access_log_kind = "identity"
+    access_log_citizens = ("citizen",)
+
     list_display = ["value", "kind", "display_name", "citizen", "created_at", "last_seen_at"]
     list_filter = ["kind"]
     search_fields = ["=value", "display_name"]
@@ -65,9 +72,12 @@ class IdentityAdmin(admin.ModelAdmin[Identity]):
 
 
 @admin.register(MergeSuggestion)
-class MergeSuggestionAdmin(admin.ModelAdmin[MergeSuggestion]):
+class MergeSuggestionAdmin(RecordsReads, admin.ModelAdmin[MergeSuggestion]):
     """Read-only: suggestions are opened by intake and decided in the console
     (/console/citizens/duplicates/), where the decision goes through the actions."""
+
+    access_log_kind = "merge_suggestion"
+    access_log_citizens = ("first", "second")
 
     list_display = ["__str__", "first", "second", "status", "created_at", "decided_by"]
     list_filter = ["status"]

@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.contrib import admin
 from django.http import HttpRequest
 
+from ascolto.audit.admin_reads import RecordsReads
 from ascolto.contactcenter.models import (
     CallbackBooking,
     CallRecord,
@@ -14,8 +15,11 @@ from ascolto.contactcenter.models import (
 
 
 @admin.register(CallRecord)
-class CallRecordAdmin(admin.ModelAdmin[CallRecord]):
+class CallRecordAdmin(RecordsReads, admin.ModelAdmin[CallRecord]):
     """Call records come from the telephony system; they are read, not edited."""
+
+    access_log_kind = "call_record"
+    access_log_citizens = ("caller__citizen",)
 
     list_display = ["arrived_at", "queue", "wait_seconds", "talk_seconds", "abandoned", "operator"]
     list_filter = ["queue", "abandoned"]
@@ -73,8 +77,11 @@ class ForecastRunAdmin(admin.ModelAdmin[ForecastRun]):
 
 
 @admin.register(CallbackBooking)
-class CallbackBookingAdmin(admin.ModelAdmin[CallbackBooking]):
+class CallbackBookingAdmin(RecordsReads, admin.ModelAdmin[CallbackBooking]):
     """Callbacks to make, earliest slot first; book them with `book_callback`."""
+
+    access_log_kind = "callback"
+    access_log_citizens = ("ticket__citizen",)
 
     list_display = ["slot_start", "slot_end", "ticket", "requested_via", "created_at"]
     list_filter = ["requested_via", "ticket__status"]
@@ -100,8 +107,10 @@ class IvrNodeAdmin(admin.ModelAdmin[IvrNode]):
 
 
 @admin.register(IncomingCall)
-class IncomingCallAdmin(admin.ModelAdmin[IncomingCall]):
+class IncomingCallAdmin(RecordsReads, admin.ModelAdmin[IncomingCall]):
     """Screen-pops announced by the telephony system; read, not edited."""
+
+    access_log_kind = "incoming_call"
 
     list_display = ["created_at", "call_id", "operator", "queue", "seen_at"]
     search_fields = ["=call_id"]

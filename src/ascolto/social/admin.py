@@ -3,13 +3,17 @@ from __future__ import annotations
 from django.contrib import admin
 from django.http import HttpRequest
 
+from ascolto.audit.admin_reads import RecordsReads
 from ascolto.social.models import SocialThread
 
 
 @admin.register(SocialThread)
-class SocialThreadAdmin(admin.ModelAdmin[SocialThread]):
+class SocialThreadAdmin(RecordsReads, admin.ModelAdmin[SocialThread]):
     """Read-only: the triage queue is worked in the console (`/console/social/`), whose actions
     claim the thread first; a change made here would skip the claim."""
+
+    access_log_kind = "social_thread"
+    access_log_citizens = ("conversation__identity__citizen",)
 
     list_display = ["pk", "conversation", "state", "claimed_by", "claimed_until", "ticket"]
     list_filter = ["state", "conversation__channel"]

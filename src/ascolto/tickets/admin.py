@@ -10,6 +10,7 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
+from ascolto.audit.admin_reads import RecordsReads
 from ascolto.core.errors import DomainError
 from ascolto.tickets import actions
 from ascolto.tickets.models import (
@@ -85,7 +86,11 @@ class TicketEventInline(admin.TabularInline[TicketEvent, Ticket]):
 
 
 @admin.register(Ticket)
-class TicketAdmin(admin.ModelAdmin[Ticket]):
+class TicketAdmin(RecordsReads, admin.ModelAdmin[Ticket]):
+    access_log_kind = "ticket"
+    access_log_field = "code"
+    access_log_citizens = ("citizen",)
+
     list_display = [
         "code",
         "created_at",
@@ -132,8 +137,11 @@ class TicketAdmin(admin.ModelAdmin[Ticket]):
 
 
 @admin.register(TicketEvent)
-class TicketEventAdmin(admin.ModelAdmin[TicketEvent]):
+class TicketEventAdmin(RecordsReads, admin.ModelAdmin[TicketEvent]):
     """The history of cases: append-only, so view-only here."""
+
+    access_log_kind = "ticket_event"
+    access_log_citizens = ("ticket__citizen",)
 
     list_display = ["at", "ticket", "kind", "actor", "from_value", "to_value"]
     list_filter = ["kind"]
