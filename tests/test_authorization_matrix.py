@@ -47,12 +47,15 @@ from django.utils import timezone
 from ascolto.assistant import engine, menus
 from ascolto.assistant.models import MenuNode, MenuVersion
 from ascolto.channels.models import Message
+from ascolto.citizens.actions import record_privacy_notice
 from ascolto.citizens.models import Citizen, MergeSuggestion
 from ascolto.contactcenter.models import ForecastJob
 from ascolto.core.ratelimit import forget_counts
 from ascolto.knowledge import actions as knowledge
 from ascolto.knowledge.models import Alert, Article
 from ascolto.organisation.models import User
+from ascolto.privacy.actions import build_access_archive
+from ascolto.privacy.models import AccessArchive
 from ascolto.social import queue
 from ascolto.social.models import SocialThread
 from ascolto.tickets import actions
@@ -90,6 +93,7 @@ ALL_OFFICES = frozenset({"operator", "supervisor", "administrator"})
 SUPERVISION = frozenset({"supervisor", "administrator"})
 ANALYSIS = frozenset({"analyst", "dpo", "supervisor", "administrator"})
 ACCESS_LOG = frozenset({"dpo", "administrator"})
+ADMINISTRATORS = frozenset({"administrator"})
 # The TARI operator asking for an object of the Anagrafe: it does not exist for them.
 OTHER_OFFICE = frozenset({"office_operator"})
 
@@ -134,6 +138,8 @@ class State:
     thread: SocialThread
     campaign: Campaign
     job: ForecastJob
+    archive: AccessArchive  # the Anagrafe citizen's access archive, made
+    notice: str  # a privacy notice's version
     users: dict[str, User] = field(default_factory=dict)
 
 
@@ -216,6 +222,12 @@ def build_state(cast: personas.Cast) -> State:
             starts_on=date(2026, 1, 1),
             ends_on=date(2026, 12, 31),
         ),
+        archive=build_access_archive(
+            AccessArchive.objects.create(
+                citizen=anagrafe.citizen, requested_by=cast.administrator
+            ).pk
+        ),
+        notice=record_privacy_notice("2026-01", "Informativa sul trattamento dei dati.").version,
         job=ForecastJob.objects.create(
             requested_by=cast.supervisor,
             horizon_days=4,
@@ -486,6 +498,40 @@ MATRIX: dict[str, Rule] = {
     # The access log: the DPO and administrators, about the Anagrafe's citizen.
     "console/registro-accessi/": get(
         lambda s: f"/console/registro-accessi/?cittadino={s.citizen.pk}", ACCESS_LOG
+    ),
+    # The GDPR tools: administrators only; the others are refused, not shown the citizen.
+    "console/citizens/<int:pk>/privacy/": get(
+        lambda s: f"/console/citizens/{s.citizen.pk}/privacy/", ADMINISTRATORS
+    ),
+    "console/citizens/<int:pk>/privacy/export/": post(
+        lambda s: f"/console/citizens/{s.citizen.pk}/privacy/export/", ADMINISTRATORS
+    ),
+    "console/citizens/<int:pk>/privacy/erase/": post(
+        lambda s: f"/console/citizens/{s.citizen.pk}/privacy/erase/",
+        ADMINISTRATORS,
+        data=lambda s: {"reason": "Richiesta dell'interessato", "confirm": "1"},
+    ),
+    "console/citizens/<int:pk>/privacy/hold/<str:code>/": post(
+        lambda s: f"/console/citizens/{s.citizen.pk}/privacy/hold/{s.anagrafe.code}/",
+        ADMINISTRATORS,
+        data=lambda s: {"reason": "Procedimento in corso"},
+    ),
+    "console/privacy/archives/<int:pk>/": get(
+        lambda s: f"/console/privacy/archives/{s.archive.pk}/", ADMINISTRATORS
+    ),
+    "console/privacy/archives/<int:pk>/<str:kind>/": get(
+        lambda s: f"/console/privacy/archives/{s.archive.pk}/zip/", ADMINISTRATORS
+    ),
+    # A privacy notice's words (no one's data): for those who read the consents on a citizen's page.
+    "console/privacy/notices/<str:version>/": get(
+        lambda s: f"/console/privacy/notices/{s.notice}/", HANDLERS
+    ),
+    # Single sign-on: off unless the city's directory is configured, then no such page.
+    "console/accedi/comune/": get(
+        lambda s: "/console/accedi/comune/", frozenset(), denied=404, anonymous=404
+    ),
+    "console/accedi/comune/ritorno/": get(
+        lambda s: "/console/accedi/comune/ritorno/", frozenset(), denied=404, anonymous=404
     ),
     # The citizen pages: public, and never personal by a code alone.
     "scrivi/": public(lambda s: "/scrivi/"),
