@@ -7,22 +7,29 @@ dialog, and the warning when a colleague is on the same case."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from django.conf import settings
 from django.test import Client
+from django.utils import timezone
 from playwright.sync_api import Browser, Dialog, Page, expect
 
 from ascolto.channels.models import Message
 from ascolto.knowledge.models import Article
 from ascolto.tickets.models import CasePresence, Ticket
 from tests import factories, personas
+from tests.alerts.helpers import make_alert
 from tests.browser.conftest import leave, serious_violations, watch_csp
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 WIDE = {"width": 1366, "height": 768}
+LONG_ALERT = (
+    "Nei giorni dello sciopero metropolitana, tram e autobus possono fermarsi dalle 8.45 alle 15 "
+    "e dopo le 18. Gli uffici comunali restano aperti."
+)
 PHONE = {"width": 390, "height": 844}
 FIRST = "Buongiorno, non ho ricevuto l'avviso di pagamento TARI per il 2026."
 
@@ -87,11 +94,23 @@ def tabs(browser: Browser) -> Iterator[list[Page]]:
         assert violations == [], f"Content-Security-Policy violations: {violations}"
 
 
+@pytest.mark.parametrize("alerts", [False, True], ids=["", "with-two-alerts"])
 @pytest.mark.parametrize("viewport", [WIDE, PHONE], ids=["1366x768", "390x844"])
 def test_the_first_message_is_visible_without_scrolling(
-    browser: Browser, live_server: Any, cast: personas.Cast, tabs: list[Page], viewport: Any
+    browser: Browser,
+    live_server: Any,
+    cast: personas.Cast,
+    tabs: list[Page],
+    viewport: Any,
+    alerts: bool,
 ) -> None:
     ticket = _scrivi_case()
+    if alerts:
+        # As in the demo city: two alerts on current topics atop every console page, each one
+        # line until opened; the message and the composer still fit a laptop's window.
+        started = timezone.now() - timedelta(hours=1)
+        make_alert(started, hours=4, title="Sciopero dei mezzi pubblici", text=LONG_ALERT)
+        make_alert(started, hours=4, title="TARI: la rata scade a fine mese", text=LONG_ALERT)
     tab = _tab(browser, live_server, cast.operator, viewport)
     tabs.append(tab)
     tab.goto(f"/console/cases/{ticket.code}/")
