@@ -11,7 +11,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from axes.models import AccessLog
 from django.core.management import call_command
+from django.utils import timezone
 
 from ascolto.assistant.menus import new_menu
 from ascolto.assistant.models import Session
@@ -44,8 +46,18 @@ def test_the_dry_run_changes_nothing_and_the_run_does_what_it_listed(
         Session.objects.create(key="a" * 64, kind=Session.Kind.WEB, version=version)
         job = build_access_archive(request_access_archive(house.maria, actor=cast.administrator).pk)
         assert (storage_dirs / "privacy" / job.folder / "dati.zip").exists()
+        # A staff sign-in as django-axes records it, with the address and the browser.
+        AccessLog.objects.create(
+            username="operatore", ip_address="192.0.2.7", user_agent="Firefox", attempt_time=START
+        )
     with time_machine.travel(START + timedelta(days=5 * 365 + 30), tick=False):
         recent = Session.objects.create(key="b" * 64, kind=Session.Kind.WEB, version=version)
+        today = AccessLog.objects.create(
+            username="operatore",
+            ip_address="192.0.2.7",
+            user_agent="Firefox",
+            attempt_time=timezone.now(),
+        )
         before = database_text(skip=(RetentionRun,))
         out = io.StringIO()
         call_command("apply_retention", "--dry-run", verbosity=2, stdout=out)
@@ -53,6 +65,7 @@ def test_the_dry_run_changes_nothing_and_the_run_does_what_it_listed(
         dry = RetentionRun.objects.get()
         assert dry.dry_run and dry.counts["cases"] == 2 and dry.counts["access_archives"] == 1
         assert dry.counts["assistant_sessions"] == 1  # the old one; today's stays
+        assert dry.counts["sign_ins"] == 1  # the old sign-in; today's stays
         listing = out.getvalue()
         ids = " ".join(str(pk) for pk in sorted([house.maria_scrivi.pk, house.maria_email.pk]))
         assert "cases: 2 would be" in listing and f"ids: {ids}" in listing
@@ -68,6 +81,7 @@ def test_the_dry_run_changes_nothing_and_the_run_does_what_it_listed(
     assert str(Citizen.objects.get(pk=house.maria.pk)).startswith("Cittadino anonimizzato")
     assert Citizen.objects.get(pk=house.luca.pk).last_name == "Bianchi"
     assert list(Session.objects.values_list("pk", flat=True)) == [recent.pk]
+    assert list(AccessLog.objects.values_list("pk", flat=True)) == [today.pk]
     assert not Message.objects.filter(
         raw__isnull=False, sent_at__lt=START + timedelta(days=1)
     ).exists()

@@ -516,6 +516,9 @@ ASCOLTO_PRIVACY_ARCHIVE_DAYS = int(env("ASCOLTO_PRIVACY_ARCHIVE_DAYS", "7") or 7
 ASCOLTO_RETENTION_CASE_YEARS = int(env("ASCOLTO_RETENTION_CASE_YEARS", "5") or 5)
 ASCOLTO_RETENTION_SESSION_MONTHS = int(env("ASCOLTO_RETENTION_SESSION_MONTHS", "12") or 12)
 ASCOLTO_RETENTION_RAW_MONTHS = int(env("ASCOLTO_RETENTION_RAW_MONTHS", "6") or 6)
+# Staff sign-ins recorded by django-axes (username, address, browser; failures and lock
+# counts too) are deleted after this many days (default 180).
+ASCOLTO_RETENTION_SIGNIN_DAYS = int(env("ASCOLTO_RETENTION_SIGNIN_DAYS", "180") or 180)
 # The key of the keyed hash that replaces an erased citizen's handles (so their past contacts
 # still count as one person's, and the handle cannot be guessed back). Unset: from SECRET_KEY.
 ASCOLTO_ERASURE_KEY = env("ASCOLTO_ERASURE_KEY") or f"erasure:{SECRET_KEY}"

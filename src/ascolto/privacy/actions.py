@@ -25,6 +25,7 @@ from datetime import datetime, timedelta
 from pathlib import PurePath
 from typing import Any
 
+from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.conf import settings
 from django.core.files.storage import default_storage
 from django.db import transaction
@@ -446,6 +447,7 @@ def retention_policy() -> dict[str, int]:
         "raw_months": settings.ASCOLTO_RETENTION_RAW_MONTHS,
         "webhook_days": settings.ASCOLTO_WEBHOOK_RETENTION_DAYS,
         "archive_days": settings.ASCOLTO_PRIVACY_ARCHIVE_DAYS,
+        "sign_in_days": settings.ASCOLTO_RETENTION_SIGNIN_DAYS,
     }
 
 
@@ -495,6 +497,16 @@ def retention_plan(now: datetime | None = None) -> Plan:
             | Q(processed_at__isnull=True, handled_at__lt=webhook_cutoff)
         )
     )
+    # Staff sign-ins as django-axes records them (username, address, browser): kept for the
+    # administrators' checks, then deleted; a lock's own count expires long before.
+    sign_in_cutoff = now - timedelta(days=policy["sign_in_days"])
+    plan.ids["sign_ins"] = _ids(AccessLog.objects.filter(attempt_time__lt=sign_in_cutoff))
+    plan.ids["failed_sign_ins"] = _ids(
+        AccessFailureLog.objects.filter(attempt_time__lt=sign_in_cutoff)
+    )
+    plan.ids["sign_in_attempts"] = _ids(
+        AccessAttempt.objects.filter(attempt_time__lt=sign_in_cutoff)
+    )
     plan.ids["access_archives"] = _ids(
         AccessArchive.objects.filter(
             status__in=[AccessArchive.Status.DONE, AccessArchive.Status.FAILED],
@@ -513,7 +525,8 @@ def apply_retention(
 ) -> tuple[RetentionRun, Plan]:
     """Apply the retention policy (or, with `dry_run`, only list it): closed cases anonymised,
     quiet citizens erased, the assistant's old sessions deleted, raw payloads cleared, webhook
-    deliveries and expired access archives deleted. Recorded as a `RetentionRun`."""
+    deliveries, staff sign-in records and expired access archives deleted. Recorded as a
+    `RetentionRun`."""
     from ascolto.assistant.models import Session
 
     plan = retention_plan(now)
@@ -548,6 +561,13 @@ def apply_retention(
         PendingInbound.objects.filter(pk__in=chunk).update(payload={})
     for chunk in _chunks(plan.ids["webhook_deliveries"]):
         WebhookDelivery.objects.filter(pk__in=chunk).delete()
+    for model, kind in (
+        (AccessLog, "sign_ins"),
+        (AccessFailureLog, "failed_sign_ins"),
+        (AccessAttempt, "sign_in_attempts"),
+    ):
+        for chunk in _chunks(plan.ids[kind]):
+            model.objects.filter(pk__in=chunk).delete()
     for job in AccessArchive.objects.filter(pk__in=plan.ids["access_archives"]):
         expire_archive(job)
     run.finished_at = timezone.now()
