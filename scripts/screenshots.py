@@ -93,8 +93,23 @@ def session_cookie(username: str) -> str:
     from django.contrib.auth import get_user_model
     from django.test import Client
 
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from ascolto.organisation import twofactor
+
+    user = get_user_model().objects.get(username=username)
     client = Client()
-    client.force_login(get_user_model().objects.get(username=username))
+    client.force_login(user)
+    if twofactor.required_for(user):
+        # As the code page would: the demo user gets a confirmed authenticator app (in the
+        # throwaway demo database) and the session its verified second factor.
+        device, _ = TOTPDevice.objects.get_or_create(
+            user=user, name=twofactor.APP_DEVICE, defaults={"confirmed": True}
+        )
+        session = client.session
+        session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+        session.save()
     from django.conf import settings
 
     return str(client.cookies[settings.SESSION_COOKIE_NAME].value)
@@ -208,6 +223,8 @@ def take(base: str, out: Path, only: set[str]) -> None:
         ("console-knowledge", "/console/conoscenza/", "operatore", 1366, None),
         ("console-knowledge-article", f"/console/conoscenza/{article}/", "operatore", 1366, None),
         ("console-assistant", "/console/assistente/", "supervisore", 1366, None),
+        ("console-access-log", "/console/registro-accessi/", "admin", 1366, None),
+        ("console-citizen-privacy", f"/console/citizens/{citizen}/privacy/", "admin", 1366, None),
         (
             "console-assistant-menu",
             f"/console/assistente/versioni/{menu}/",
