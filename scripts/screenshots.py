@@ -92,7 +92,6 @@ def session_cookie(username: str) -> str:
     django.setup()
     from django.contrib.auth import get_user_model
     from django.test import Client
-
     from django_otp import DEVICE_ID_SESSION_KEY
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
