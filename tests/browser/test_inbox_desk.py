@@ -6,15 +6,18 @@ case arriving while the page is open, and no serious accessibility violation (ax
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from typing import Any
 
 import pytest
+from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 from ascolto.tickets import actions
 from ascolto.tickets.models import Ticket
 from ascolto.web.models import InboxLayout
 from tests import factories, personas
+from tests.alerts.helpers import make_alert
 from tests.browser.conftest import serious_violations
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -45,6 +48,31 @@ def _rows_above_the_fold(page: Page) -> int:
     )
     assert all(h <= 44 for _top, _bottom, h in boxes), boxes
     return sum(1 for top, bottom, _h in boxes if top >= 0 and bottom <= height)
+
+
+def test_twenty_rows_above_the_fold_under_the_citys_alerts(
+    page: Page, sign_in: Any, cast: personas.Cast
+) -> None:
+    """As in the demo city: two alerts on current topics, one line for both until opened; the
+    bulk bar shows once a case is ticked."""
+    _cases(25)
+    started = timezone.now() - timedelta(hours=1)
+    make_alert(started, hours=4, title="Sciopero dei mezzi pubblici")
+    make_alert(started, hours=4, title="TARI: la rata scade a fine mese", priority=2)
+    sign_in(cast.operator)
+    page.set_viewport_size(LAPTOP)
+    page.goto("/console/inbox/")
+    alerts = page.get_by_role("region", name="Avvisi del Comune")
+    expect(alerts).to_contain_text("2 avvisi")
+    expect(alerts).to_contain_text("TARI: la rata scade a fine mese")
+    assert _rows_above_the_fold(page) >= 20
+    bulk = page.locator("#bulk-form")
+    expect(bulk).to_be_hidden()
+    page.get_by_label("Seleziona il caso", exact=False).first.check()
+    expect(bulk).to_be_visible()
+    alerts.get_by_text("2 avvisi").click()  # opened: each alert's text
+    expect(alerts.get_by_text("Scuole chiuse domani", exact=False).first).to_be_visible()
+    assert serious_violations(page) == []
 
 
 @pytest.mark.parametrize("size", [LAPTOP, PHONE], ids=["1366x768", "390x844"])

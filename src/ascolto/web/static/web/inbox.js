@@ -62,6 +62,17 @@
     return Boolean(target.closest("input, select, textarea, [contenteditable], dialog[open], .modal"));
   }
 
+  // The bulk bar shows once a case is ticked (without JavaScript it is always there): on a laptop
+  // the line it takes goes to the cases.
+  function showBulk() {
+    var form = document.getElementById("bulk-form");
+    if (form) { form.hidden = !results.querySelector("input.inbox-check:checked"); }
+  }
+  results.addEventListener("change", function (event) {
+    if (event.target.matches && event.target.matches("input.inbox-check")) { showBulk(); }
+  });
+  showBulk();
+
   document.addEventListener("keydown", function (event) {
     if (event.ctrlKey || event.metaKey || event.altKey || typing(event.target)) { return; }
     var row = rowOf(current);
@@ -78,6 +89,7 @@
         if (!row) { return; }
         var box = row.querySelector("input.inbox-check");
         box.checked = !box.checked;
+        showBulk();
         break;
       case "a":
         if (!row) { return; }
@@ -123,6 +135,7 @@
   document.addEventListener("htmx:afterSettle", function (event) {
     var target = event.target;
     if (target && target.id === "inbox-results") {
+      showBulk();
       var title = document.getElementById("results-title");
       if (title) { say(title.textContent.trim()); }
     }
@@ -135,6 +148,7 @@
         var box = document.getElementById("pick-" + pk);
         if (box) { box.checked = true; }
       });
+      showBulk();
       var row = rowOf(current);
       if (row) { select(row, kept.focused === current); }
       kept = null;
