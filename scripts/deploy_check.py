@@ -173,17 +173,44 @@ def check_error_pages(browser: Browser) -> None:
         fail("the 404 page is not the site's own")
 
 
-def sign_in_admin(browser: Browser, username: str, password: str) -> None:
-    form = browser.get("/admin/login/?next=/admin/")
+def sign_in_with_app(browser: Browser, username: str, password: str, next_path: str) -> None:
+    """A first sign-in of a role that needs two factors, as its person does it: the password on
+    the console's sign-in page, then the authenticator app set up (the secret read off the page,
+    as an app reads the QR code; a code from it confirms), the recovery codes shown once."""
+    from base64 import b32decode
+
+    from django_otp.oath import totp
+
+    query = urlencode({"next": next_path})
+    form = browser.get(f"/console/accedi/?{query}")
     fields = [
         ("csrfmiddlewaretoken", csrf_token(form)),
         ("username", username),
         ("password", password),
-        ("next", "/admin/"),
+        ("next", next_path),
     ]
-    response = browser.post("/admin/login/?next=/admin/", fields, expect=302)
-    if response.headers.get("location") != "/admin/":
-        fail(f"admin sign-in did not succeed (went to {response.headers.get('location')})")
+    response = browser.post(f"/console/accedi/?{query}", fields, expect=302)
+    location = response.headers.get("location", "")
+    if not location.startswith("/console/accedi/attiva/"):
+        fail(f"{username}'s first sign-in did not ask to set up the app (went to {location})")
+    enrol = browser.get(location)
+    secret = re.search(r'<code id="otp-secret"[^>]*>([^<]+)</code>', enrol.text)
+    if secret is None:
+        fail("the set-up page shows no secret to type into the app")
+    code = f"{totp(b32decode(html.unescape(secret.group(1)).replace(' ', ''))):06d}"
+    fields = [("csrfmiddlewaretoken", csrf_token(enrol)), ("next", next_path), ("code", code)]
+    response = browser.post(location, fields, expect=302)
+    codes = browser.get(response.headers.get("location", ""))
+    if "Codici di recupero" not in codes.text:
+        fail("the recovery codes were not shown after the app was set up")
+
+
+def sign_in_admin(browser: Browser, username: str, password: str) -> None:
+    """The admin has no sign-in of its own: it sends to the console's, with two factors."""
+    own = browser.get("/admin/login/?next=/admin/", expect=302)
+    if not own.headers.get("location", "").startswith("/console/accedi/"):
+        fail(f"the admin's sign-in does not send to the console's: {own.headers.get('location')}")
+    sign_in_with_app(browser, username, password, "/admin/")
     browser.get("/admin/")
 
 
@@ -311,18 +338,11 @@ def main() -> None:
     step("admin: signed in, Scrivi channel and an analyst added")
 
     analyst = Browser()
-    sign_in = analyst.get("/console/accedi/")
-    fields = [
-        ("csrfmiddlewaretoken", csrf_token(sign_in)),
-        ("username", "deploy-check-analyst"),
-        ("password", analyst_password),
-        ("next", ""),
-    ]
-    analyst.post("/console/accedi/", fields, expect=302)
+    sign_in_with_app(analyst, "deploy-check-analyst", analyst_password, "/console/reports/")
     report = analyst.get("/console/reports/")
     if not re.search(r"chart\.umd\.min\.[0-9a-f]{12}\.js", report.text):
         fail("the report page does not load the hashed Chart.js")
-    step("analyst signed in; report page: 200")
+    step("analyst signed in with the authenticator app set up; report page: 200")
     pdf = analyst.get("/console/reports/?formato=pdf")
     if pdf.headers.get("content-type") != "application/pdf" or not pdf.body.startswith(b"%PDF-"):
         fail("the report's PDF is not a PDF (is Pango installed? scripts/pango)")
