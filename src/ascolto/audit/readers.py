@@ -6,8 +6,9 @@ import ipaddress
 from dataclasses import dataclass
 from typing import Any
 
-from django.conf import settings
 from django.http import HttpRequest
+
+from ascolto.core.ratelimit import client_address
 
 
 @dataclass(frozen=True)
@@ -22,17 +23,6 @@ class Reader:
     agent: str = ""
 
 
-def client_address(request: HttpRequest) -> str:
-    """REMOTE_ADDR; behind our reverse proxy (ASCOLTO_BEHIND_PROXY), the right-most hop of
-    X-Forwarded-For, the one the proxy appended (the hops to its left are the client's word)."""
-    if getattr(settings, "ASCOLTO_BEHIND_PROXY", False):
-        hops = [h.strip() for h in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
-        hops = [h for h in hops if h]
-        if hops:
-            return str(hops[-1])[:64]
-    return str(request.META.get("REMOTE_ADDR", ""))[:64]
-
-
 def _valid_ip(text: str) -> str:
     try:
         return str(ipaddress.ip_address(text))
@@ -41,6 +31,8 @@ def _valid_ip(text: str) -> str:
 
 
 def reader_of(request: HttpRequest) -> Reader:
+    """The signed-in user of `request` and where they are: the client address as the rate
+    limits and the sign-in throttle read it (`core.ratelimit.client_address`)."""
     user: Any = request.user
     return Reader(
         user_id=user.pk if getattr(user, "is_authenticated", False) else None,
