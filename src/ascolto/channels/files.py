@@ -112,6 +112,14 @@ def _refuse_image(name: str) -> UnsafeFile:
     )
 
 
+def unsafe_note(name: str) -> str:
+    """The note a message keeps where a channel that cannot refuse (a mailbox, a webhook) left
+    an unsafe image out (`UnsafeFile`)."""
+    return _("Allegato «%(name)s» non importato: immagine troppo grande o illeggibile.") % {
+        "name": name
+    }
+
+
 def sanitised(data: bytes, content_type: str, name: str = "") -> bytes:
     """The bytes to store for a file of `content_type` (already sniffed): an image decoded and
     written again without its metadata, orientation applied; anything else unchanged. Raises

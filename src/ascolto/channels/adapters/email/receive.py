@@ -57,6 +57,7 @@ from ascolto.channels.files import (
     display_name,
     sanitised,
     storage_name,
+    unsafe_note,
 )
 from ascolto.channels.inbound import STORED, Attachment, CaseHints, InboundMessage
 from ascolto.channels.intake import receive_many
@@ -292,10 +293,7 @@ def _inbound(
             try:
                 data = sanitised(part.data, mime, name)
             except UnsafeFile:
-                notes.append(
-                    _("Allegato «%(name)s» non importato: immagine troppo grande o illeggibile.")
-                    % {"name": name}
-                )
+                notes.append(unsafe_note(name))
                 continue
             path = _store(channel, mail, str(index), data, mime)
             attachments.append(Attachment(name, mime, len(data), f"{STORED}{path}"))

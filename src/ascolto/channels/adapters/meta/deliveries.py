@@ -56,12 +56,14 @@ from ascolto.channels.adapters.meta.graph import (
 )
 from ascolto.channels.config import secret
 from ascolto.channels.files import (
+    EXTENSIONS,
     MAX_FILE_BYTES,
     UnsafeFile,
     accepted_type,
     display_name,
     sanitised,
     storage_name,
+    unsafe_note,
 )
 from ascolto.channels.inbound import STORED, Attachment
 from ascolto.channels.models import Channel, Message, PendingStatus, WebhookDelivery
@@ -415,10 +417,7 @@ def _with_media(
         try:
             data = sanitised(fetched.data, mime, name)
         except UnsafeFile:
-            notes.append(
-                _("Allegato «%(name)s» non importato: immagine troppo grande o illeggibile.")
-                % {"name": name}
-            )
+            notes.append(unsafe_note(name))
             continue
         path = _store(channel, media.id, data, mime)
         attachments.append(Attachment(name, mime, len(data), f"{STORED}{path}"))
@@ -431,18 +430,7 @@ def _with_media(
 def _file_name(media: parsing.Media) -> str:
     if media.filename:
         return display_name(media.filename, media.kind)
-    extension = {
-        "image/jpeg": ".jpg",
-        "image/png": ".png",
-        "image/webp": ".webp",
-        "application/pdf": ".pdf",
-        "audio/ogg": ".ogg",
-        "audio/mpeg": ".mp3",
-        "audio/mp4": ".m4a",
-        "audio/aac": ".aac",
-        "audio/amr": ".amr",
-    }.get(media.mime_type.split(";")[0].strip(), "")
-    return f"{media.kind}{extension}"
+    return f"{media.kind}{EXTENSIONS.get(media.mime_type.split(';')[0].strip(), '')}"
 
 
 def _store(channel: Channel, media_id: str, data: bytes, content_type: str) -> str:
