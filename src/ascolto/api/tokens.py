@@ -1,0 +1,101 @@
+"""The external systems' tokens: issued by an administrator, kept as a SHA-256 digest, checked
+on every request with their scope, expiry and revocation."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from collections.abc import Iterable
+from datetime import datetime
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from ascolto.api.models import ApiToken
+from ascolto.core.errors import DomainError, InvalidInput
+from ascolto.organisation.models import Office, User
+
+# What a token may be allowed to do. Extend here, and document in docs/api.md.
+SCOPES: dict[str, str] = {
+    "cases:read": "leggere le pratiche, i loro eventi e messaggi",
+    "cases:write": "aprire pratiche e compiere le azioni del flusso di lavoro",
+    "citizens:read": "leggere e cercare i cittadini",
+    "calls:import": "importare i tabulati delle chiamate",
+    "knowledge:read": "leggere gli articoli",
+    "knowledge:write": "scrivere gli articoli",
+    "reference:read": "leggere temi, uffici e servizi",
+    "surveys:read": "leggere le risposte ai questionari",
+    "reports:read": "leggere le cifre dei report",
+    "open311": "inviare e leggere segnalazioni con Open311",
+    "webhooks:manage": "gestire le sottoscrizioni ai webhook",
+}
+PREFIX = "asc_"
+
+
+class TokenRefused(DomainError):
+    """The token is unknown, revoked or expired (401), or lacks the scope asked (403)."""
+
+    def __init__(self, message: str, *, status: int) -> None:
+        super().__init__(message, field="token")
+        self.status = status
+
+
+def digest(plaintext: str) -> str:
+    return hashlib.sha256(plaintext.encode()).hexdigest()
+
+
+def issue_token(
+    name: str,
+    scopes: Iterable[str],
+    *,
+    office: Office | None = None,
+    expires_at: datetime | None = None,
+    rate_per_minute: int = 600,
+    created_by: User | None = None,
+) -> tuple[ApiToken, str]:
+    """Create a token for the external system `name`; returns it and its plaintext, which is
+    shown once and never stored."""
+    scopes = sorted(set(scopes))
+    unknown = [s for s in scopes if s not in SCOPES]
+    if unknown:
+        raise InvalidInput(
+            _("Permessi sconosciuti: %(scopes)s.") % {"scopes": ", ".join(unknown)}, field="scopes"
+        )
+    if not name.strip():
+        raise InvalidInput(_("Indicare il sistema a cui è dato il token."), field="name")
+    plaintext = PREFIX + secrets.token_urlsafe(32)
+    token = ApiToken.objects.create(
+        name=name.strip(),
+        prefix=plaintext[:12],
+        digest=digest(plaintext),
+        scopes=scopes,
+        office=office,
+        expires_at=expires_at,
+        rate_per_minute=rate_per_minute,
+        created_by=created_by,
+    )
+    return token, plaintext
+
+
+def authenticate(plaintext: str, scope: str | None = None) -> ApiToken:
+    """The token whose plaintext this is, if it is valid and allows `scope`; otherwise
+    `TokenRefused` with 401 (unknown, revoked, expired) or 403 (scope missing)."""
+    token = ApiToken.objects.select_related("office").filter(digest=digest(plaintext or "")).first()
+    now = timezone.now()
+    if token is None or token.revoked_at is not None:
+        raise TokenRefused(_("Token mancante, sconosciuto o revocato."), status=401)
+    if token.expires_at is not None and token.expires_at <= now:
+        raise TokenRefused(_("Il token è scaduto."), status=401)
+    if scope is not None and scope not in token.scopes:
+        raise TokenRefused(
+            _("Il token non ha il permesso «%(scope)s».") % {"scope": scope}, status=403
+        )
+    # The last use, at most once a minute per token: no write on every request.
+    if token.last_used_at is None or (now - token.last_used_at).total_seconds() >= 60:
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+        token.last_used_at = now
+    return token
+
+
+def revoke_token(token: ApiToken) -> None:
+    ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
