@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Q, QuerySet
@@ -31,6 +32,7 @@ from django.utils.translation import gettext as _
 from ascolto.channels import intake
 from ascolto.channels.inbound import InboundMessage, from_json, to_json, without_nul
 from ascolto.channels.models import Channel, PendingInbound
+from ascolto.core import maintenance
 from ascolto.core.bulk import update_each
 from ascolto.core.errors import DomainError, InvalidInput, NotFound
 from ascolto.core.retry import backoff
@@ -361,3 +363,15 @@ def _drain_one_by_one(ids: list[int], cause: Exception | None) -> Drained:
 
 def _inbound(row: PendingInbound) -> InboundMessage:
     return from_json(row.payload)
+
+
+def prune_taken_in(now: datetime, dry_run: bool) -> int:
+    """Delete the intake-queue rows taken in (or handled by hand) more than
+    `ASCOLTO_RETENTION_QUEUE_DAYS` ago: their messages and cases exist, and a late re-delivery
+    is still stored once, by the messages' own unique key. A row not yet taken in is never
+    deleted."""
+    before = maintenance.cutoff(now, settings.ASCOLTO_RETENTION_QUEUE_DAYS)
+    done = PendingInbound.objects.filter(
+        Q(processed_at__lt=before) | Q(processed_at__isnull=True, handled_at__lt=before)
+    )
+    return maintenance.delete_in_batches(done, dry_run=dry_run)

@@ -472,6 +472,12 @@ ASCOLTO_META_MEDIA_MAX_BYTES = int(
 # How many days a processed Meta webhook delivery (its body as it arrived: personal data) is
 # kept before `prune_webhooks` deletes it; what it carried lives on in the messages.
 ASCOLTO_WEBHOOK_RETENTION_DAYS = int(env("ASCOLTO_WEBHOOK_RETENTION_DAYS", "30") or 30)
+# Tables that would grow forever, pruned by `prune_tables` each night (core/maintenance.py):
+# intake-queue rows taken in (or handled by hand), processed outbox events, and finished
+# background-task rows are deleted after this many days. A row still waiting is never deleted.
+ASCOLTO_RETENTION_QUEUE_DAYS = int(env("ASCOLTO_RETENTION_QUEUE_DAYS", "30") or 30)
+ASCOLTO_RETENTION_OUTBOX_DAYS = int(env("ASCOLTO_RETENTION_OUTBOX_DAYS", "30") or 30)
+ASCOLTO_RETENTION_TASKS_DAYS = int(env("ASCOLTO_RETENTION_TASKS_DAYS", "14") or 14)
 
 # The approved WhatsApp template alerts on current topics go out with to the citizens who
 # subscribed (knowledge/alerts.py): its name as in the WhatsApp channel's "templates"; {{1}} the

@@ -23,6 +23,7 @@ from faker import Faker
 from ascolto.channels.models import Conversation, Message
 from ascolto.citizens.models import Citizen, Identity
 from ascolto.contactcenter.models import CallRecord
+from ascolto.core import maintenance
 from ascolto.core.errors import DomainError
 from ascolto.demo.assistant import disconnect, play_month
 from ascolto.demo.city import load_city
@@ -168,6 +169,8 @@ def generate(*, seed: int, scale: float, end: date, wipe_first: bool, say: Say) 
         phases.end("WhatsApp (rows)", f"{sessions:,} sessions")
     phases.end("page ratings", write_ratings(city, scale, streams[7]))
     reset_sequences()
+    maintenance.analyze(*INSERT_ORDER)  # the planner's statistics of what was just loaded
+    phases.end("statistics", "ANALYZE of the loaded tables")
 
     for model in INSERT_ORDER:
         report.rows[model._meta.label] = sink.written[model]

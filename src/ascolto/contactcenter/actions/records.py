@@ -36,12 +36,15 @@ from django.utils.translation import gettext as _
 from ascolto.citizens.handles import normalise_phone
 from ascolto.citizens.models import Identity
 from ascolto.contactcenter.models import CallRecord
+from ascolto.core import maintenance
 from ascolto.core.errors import InvalidInput
 from ascolto.organisation.models import User
 
 MAX_SECONDS = 24 * 3600  # a wait or talk time longer than a day is a broken export
 MAX_ERRORS = 500  # bad rows listed in the report (all are counted)
 BATCH = 5_000
+# An import of at least this many new calls refreshes the table's statistics (ANALYZE).
+ANALYZE_AFTER = 10_000
 WITHHELD = frozenset({"anonymous", "anonimo", "privato", "restricted", "unknown", "sconosciuto"})
 
 
@@ -465,6 +468,9 @@ def import_call_records(
         pass
     if report.error_count:
         report.created = report.existing = 0
+    if report.created >= ANALYZE_AFTER:
+        # A bulk load: fresh statistics now, not whenever autovacuum gets to them.
+        maintenance.analyze(CallRecord)
     if progress is not None:
         progress(phase, report.rows, report.rows)
     return report
