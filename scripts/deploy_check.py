@@ -300,6 +300,11 @@ def main() -> None:
     visitor = Browser()
     wait_until_up(visitor)
     step("gunicorn answers: /api/v1/health 200")
+    visitor.get("/healthz")
+    ready = visitor.get("/readyz")
+    if '"ready"' not in ready.text:
+        fail(f"/readyz did not say ready: {ready.text[:300]}")
+    step("/healthz 200, /readyz 200 (database, migrations, intake queue, outbox, task worker)")
     scrivi = visitor.get("/scrivi/")
     step("Scrivi form: 200")
     check_static(visitor, scrivi)

@@ -572,6 +572,8 @@ MATRIX: dict[str, Rule] = {
     "api/v1/docs": public(lambda s: "/api/v1/docs"),
     "api/v1/": public(lambda s: "/api/v1/", not_found=EVERYONE),  # no resource at the root
     "api/v1/health": public(lambda s: "/api/v1/health"),
+    "healthz": public(lambda s: "/healthz"),
+    "readyz": public(lambda s: "/readyz"),
     "api/v1/alerts": public(lambda s: "/api/v1/alerts"),
     "api/v1/telephony/calls": post(
         lambda s: "/api/v1/telephony/calls", frozenset(), denied=REFUSED, anonymous=REFUSED

@@ -14,7 +14,7 @@ class ChannelsConfig(AppConfig):
 
         from ascolto.channels import queue, receivers
         from ascolto.channels.models import Channel
-        from ascolto.core import maintenance, outbox
+        from ascolto.core import health, maintenance, outbox
 
         outbox.register("message.outbound", receivers.deliver)
         outbox.register("message.read", receivers.read_receipt)
@@ -26,6 +26,7 @@ class ChannelsConfig(AppConfig):
                 queue.prune_taken_in,
             )
         )
+        health.register_check("intake_queue", queue.readiness)
         # The Meta webhook keeps channels for a few seconds; a change here is seen at once.
         post_save.connect(receivers.channel_changed, sender=Channel, dispatch_uid="meta-saved")
         post_delete.connect(receivers.channel_changed, sender=Channel, dispatch_uid="meta-gone")

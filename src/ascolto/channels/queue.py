@@ -32,7 +32,7 @@ from django.utils.translation import gettext as _
 from ascolto.channels import intake
 from ascolto.channels.inbound import InboundMessage, from_json, to_json, without_nul
 from ascolto.channels.models import Channel, PendingInbound
-from ascolto.core import maintenance
+from ascolto.core import health, maintenance
 from ascolto.core.bulk import update_each
 from ascolto.core.errors import DomainError, InvalidInput, NotFound
 from ascolto.core.retry import backoff
@@ -375,3 +375,16 @@ def prune_taken_in(now: datetime, dry_run: bool) -> int:
         Q(processed_at__lt=before) | Q(processed_at__isnull=True, handled_at__lt=before)
     )
     return maintenance.delete_in_batches(done, dry_run=dry_run)
+
+
+def readiness(now: datetime) -> health.Check:
+    """`/readyz`: no request waits in the intake queue longer than `ASCOLTO_READY_QUEUE_LAG`
+    seconds (the drain or the task worker is down or behind). Rows never tried only: a row that
+    failed waits for its retry and is shown to administrators (`needs_attention`)."""
+    oldest = (
+        PendingInbound.objects.filter(processed_at__isnull=True, attempts=0)
+        .order_by("id")
+        .values_list("accepted_at", flat=True)
+        .first()
+    )
+    return health.lag_check(oldest, now, settings.ASCOLTO_READY_QUEUE_LAG)

@@ -478,6 +478,11 @@ ASCOLTO_WEBHOOK_RETENTION_DAYS = int(env("ASCOLTO_WEBHOOK_RETENTION_DAYS", "30")
 ASCOLTO_RETENTION_QUEUE_DAYS = int(env("ASCOLTO_RETENTION_QUEUE_DAYS", "30") or 30)
 ASCOLTO_RETENTION_OUTBOX_DAYS = int(env("ASCOLTO_RETENTION_OUTBOX_DAYS", "30") or 30)
 ASCOLTO_RETENTION_TASKS_DAYS = int(env("ASCOLTO_RETENTION_TASKS_DAYS", "14") or 14)
+# `/readyz` answers 503 when a request has waited in the intake queue, an outbox event to be
+# processed, or a due background task to be started, longer than these many seconds.
+ASCOLTO_READY_QUEUE_LAG = int(env("ASCOLTO_READY_QUEUE_LAG", "120") or 120)
+ASCOLTO_READY_OUTBOX_LAG = int(env("ASCOLTO_READY_OUTBOX_LAG", "300") or 300)
+ASCOLTO_READY_TASK_LAG = int(env("ASCOLTO_READY_TASK_LAG", "300") or 300)
 
 # The approved WhatsApp template alerts on current topics go out with to the citizens who
 # subscribed (knowledge/alerts.py): its name as in the WhatsApp channel's "templates"; {{1}} the

@@ -1,13 +1,17 @@
-"""URL map of the project: the admin, the API (with the telephony system's webhooks), Meta's
-webhooks, the console and the citizen pages; the error pages (web/views/errors.py)."""
+"""URL map of the project: the health checks, the admin, the API (with the telephony system's
+webhooks), Meta's webhooks, the console and the citizen pages; the error pages
+(web/views/errors.py)."""
 
 from django.contrib import admin
 from django.urls import include, path
 
 from ascolto.api.urls import api
 from ascolto.channels.adapters.meta.views import webhook as meta_webhook
+from ascolto.web.views.health import healthz, readyz
 
 urlpatterns = [
+    path("healthz", healthz, name="healthz"),
+    path("readyz", readyz, name="readyz"),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
     path("webhooks/meta/<slug:code>/", meta_webhook, name="meta-webhook"),

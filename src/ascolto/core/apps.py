@@ -6,6 +6,7 @@ class CoreConfig(AppConfig):
     verbose_name = "Nucleo"
 
     def ready(self) -> None:
-        from ascolto.core import maintenance
+        from ascolto.core import health, maintenance
 
         maintenance.register_core_pruners()
+        health.register_core_checks()
