@@ -14,7 +14,6 @@ from typing import Any
 import filetype
 from django.conf import settings
 from django.utils.translation import gettext as _
-from PIL import Image, ImageOps
 
 from ascolto.core.downloads import display_name as display_name  # one rule for every caller
 from ascolto.core.errors import InvalidInput
@@ -127,6 +126,9 @@ def sanitised(data: bytes, content_type: str, name: str = "") -> bytes:
     target = _PILLOW_FORMATS.get(content_type)
     if target is None:
         return data
+    # Imported here: a web process that never receives an image does not load Pillow.
+    from PIL import Image, ImageOps
+
     limit = max_image_pixels()
     try:
         with warnings.catch_warnings():

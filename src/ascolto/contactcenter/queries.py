@@ -15,7 +15,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from ascolto.contactcenter import arrivals
 from ascolto.contactcenter.actions import callbacks_due
 from ascolto.contactcenter.models import CallRecord, ForecastJob, ForecastPoint, ForecastRun
 from ascolto.core.tables import Table
@@ -130,6 +129,8 @@ def intervals_table(run: ForecastRun, day: date) -> Table:
         )
         .order_by("start")
     )
+    from ascolto.contactcenter import arrivals  # pandas: loaded by the planning page only
+
     frame = arrivals.call_arrivals(day, day, interval_minutes=run.interval_minutes)
     arrived = {
         (ds.hour, ds.minute): int(y)

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from django_tasks import task
 
-from ascolto.contactcenter.actions import run_forecast_job
+from ascolto.contactcenter import actions
 
 
 @task()
 def forecast_job_task(job_id: int) -> None:
     """Run the forecast job `job_id` (see `contactcenter.actions.run_forecast_job`)."""
-    run_forecast_job(job_id)
+    actions.run_forecast_job(job_id)

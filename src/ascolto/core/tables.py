@@ -28,8 +28,6 @@ from typing import Any, Protocol
 from django.utils.formats import number_format
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
-from openpyxl import Workbook
-from openpyxl.styles import Font
 
 from ascolto.core.errors import InvalidInput
 
@@ -232,6 +230,11 @@ def _sheet_name(title: str, used: set[str]) -> str:
 
 
 def dashboard_xlsx(board: Dashboard) -> bytes:
+    # openpyxl is imported where a workbook is written: a web process that serves no export
+    # does not load it (issue 19: lean web workers).
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
     book = Workbook()
     sheet = book.active or book.create_sheet()
     used = {_("Sintesi")}
@@ -287,6 +290,9 @@ def write_table(
             writer.writerow(safe_row(columns))
             writer.writerows(safe_row(row) for row in rows)
     elif suffix == ".xlsx":
+        from openpyxl import Workbook
+        from openpyxl.styles import Font
+
         book = Workbook()
         sheet = book.active
         sheet.title = (title or "dati")[:31]

@@ -13,8 +13,6 @@ from __future__ import annotations
 import math
 from typing import Any
 
-import qrcode
-import qrcode.image.svg
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
@@ -64,6 +62,9 @@ def qr_svg(device: TOTPDevice) -> str:
     """The device's `otpauth://` address as an SVG QR code, drawn here (no outside service): one
     path, to sit inline in the page (django-otp's own drawing uses `svg:`-prefixed elements,
     which an HTML page does not draw)."""
+    import qrcode  # here: only the enrolment page draws one
+    import qrcode.image.svg
+
     image = qrcode.make(device.config_url, image_factory=qrcode.image.svg.SvgPathImage)
     return str(image.to_string(encoding="unicode"))
 

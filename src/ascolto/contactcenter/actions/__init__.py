@@ -2,7 +2,15 @@
 operators), `records` (importing the telephony system's call records: files and the webhook),
 `callbacks` (slots and bookings), `screenpop` (calls ringing on an operator's extension) and
 `planning` (the operating calendar, forecasts, staffing, shift plans). Callers import them from
-here."""
+here.
+
+`planning` is loaded on first use of one of its names (PEP 562 `__getattr__`): it needs pandas,
+SciPy and OR-Tools, which a web process serving the console and the citizen pages never loads
+unless a supervisor opens the planning page (issue 19: lean web workers). Import the module
+(`from ascolto.contactcenter import actions`) and call `actions.run_forecast(...)` where a
+planning name is used, so that importing the caller loads nothing."""
+
+from typing import TYPE_CHECKING, Any
 
 from ascolto.contactcenter.actions.callbacks import (
     SLOT_MINUTES,
@@ -25,21 +33,6 @@ from ascolto.contactcenter.actions.calls import (
     log_call,
     record_call,
 )
-from ascolto.contactcenter.actions.planning import (
-    DEFAULT_TEMPLATES,
-    HOURLY_COST,
-    StaffingTargets,
-    compute_staffing,
-    forecast_calls,
-    forecast_notes,
-    make_shift_plan,
-    measured_targets,
-    operating_calendar,
-    request_forecast,
-    run_forecast,
-    run_forecast_job,
-    set_operating_calendar,
-)
 from ascolto.contactcenter.actions.records import (
     COLUMNS,
     CallImport,
@@ -57,6 +50,50 @@ from ascolto.contactcenter.actions.screenpop import (
     parse_call_started,
     take_incoming_call,
 )
+
+if TYPE_CHECKING:
+    from ascolto.contactcenter.actions.planning import (
+        DEFAULT_TEMPLATES,
+        HOURLY_COST,
+        StaffingTargets,
+        compute_staffing,
+        forecast_calls,
+        forecast_notes,
+        make_shift_plan,
+        measured_targets,
+        operating_calendar,
+        request_forecast,
+        run_forecast,
+        run_forecast_job,
+        set_operating_calendar,
+    )
+
+_PLANNING = frozenset(
+    {
+        "DEFAULT_TEMPLATES",
+        "HOURLY_COST",
+        "StaffingTargets",
+        "compute_staffing",
+        "forecast_calls",
+        "forecast_notes",
+        "make_shift_plan",
+        "measured_targets",
+        "operating_calendar",
+        "request_forecast",
+        "run_forecast",
+        "run_forecast_job",
+        "set_operating_calendar",
+    }
+)
+
+
+def __getattr__(name: str) -> Any:
+    if name in _PLANNING:
+        from ascolto.contactcenter.actions import planning
+
+        return getattr(planning, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "POP_TTL",

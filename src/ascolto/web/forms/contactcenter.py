@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import re
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from ascolto.contactcenter.forecasting import OperatingCalendar
+if TYPE_CHECKING:
+    from ascolto.contactcenter.forecasting import OperatingCalendar
 
 WEEKDAYS = [
     ("0", gettext_lazy("lunedì")),
@@ -131,6 +132,8 @@ class CalendarForm(forms.Form):
     def calendar(self) -> OperatingCalendar | None:
         """The calendar the form describes, or None with a form error on the part that cannot
         be (call after `is_valid`)."""
+        from ascolto.contactcenter.forecasting import OperatingCalendar  # numpy: on use only
+
         data = self.cleaned_data
         country = data["country"].strip().upper() or None
         try:

@@ -21,13 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from ascolto.contactcenter import queries
-from ascolto.contactcenter.actions import (
-    forecast_notes,
-    operating_calendar,
-    request_forecast,
-    set_operating_calendar,
-)
+from ascolto.contactcenter import actions, queries
 from ascolto.contactcenter.models import ForecastRun
 from ascolto.core import access
 from ascolto.core.errors import InvalidInput
@@ -59,7 +53,7 @@ def page(request: HttpRequest) -> HttpResponse:
     run = queries.latest_run()
     callbacks = queries.callbacks_table(timezone.now())
     wanted = request.GET.get("csv")
-    calendar_form = CalendarForm(initial=CalendarForm.initial_from(operating_calendar()))
+    calendar_form = CalendarForm(initial=CalendarForm.initial_from(actions.operating_calendar()))
     job = queries.job_to_show(run)
     if run is None:
         if wanted == "callbacks":
@@ -93,7 +87,7 @@ def page(request: HttpRequest) -> HttpResponse:
         "totals": totals,
         "intervals": intervals,
         "callbacks": callbacks,
-        "notes": forecast_notes(run),
+        "notes": actions.forecast_notes(run),
         "excluded": [c for c in run.candidates if c.get("error")],
         "calendar_form": calendar_form,
         "job": job,
@@ -131,7 +125,7 @@ def start_forecast(request: HttpRequest) -> HttpResponse:
     except ValueError:
         horizon, interval = 0, 0
     try:
-        _job, new = request_forecast(
+        _job, new = actions.request_forecast(
             horizon_days=horizon,
             interval_minutes=interval,
             actor=request.user,  # type: ignore[arg-type]
@@ -168,7 +162,7 @@ def save_calendar(request: HttpRequest) -> HttpResponse:
     calendar = form.calendar() if form.is_valid() else None
     if calendar is not None:
         try:
-            set_operating_calendar(calendar, actor=request.user)  # type: ignore[arg-type]
+            actions.set_operating_calendar(calendar, actor=request.user)  # type: ignore[arg-type]
         except InvalidInput as exc:
             form.add_error(exc.field if exc.field in form.fields else None, exc.message)
         else:
