@@ -207,9 +207,15 @@ def main() -> None:
                 seconds=args.seconds,
                 args=[str(base)],
             )
+        peaks = served.workers_peak_mib(server)
     finally:
         server.terminate()
         server.wait(timeout=30)
+    print(
+        "gunicorn workers' peak memory (VmHWM): "
+        + ", ".join(f"{peak:.0f} MiB" for peak in peaks)
+        + " (budget: under 120 MiB each)"
+    )
     rate = result["accepted"] / result["seconds"]
     print(
         f"accepted {result['accepted']} in {result['seconds']:.1f} s = {rate:.0f} submissions/s; "

@@ -187,3 +187,16 @@ def wrk(
     )
     line = next(x for x in run.stdout.splitlines() if x.startswith("{"))
     return dict(json.loads(line))
+
+
+def workers_peak_mib(server: subprocess.Popen[Any]) -> list[float]:
+    """The peak resident memory (VmHWM, MiB) of each of gunicorn's worker processes, read from
+    /proc before the server stops."""
+    children = Path(f"/proc/{server.pid}/task/{server.pid}/children")
+    peaks = []
+    for pid in children.read_text().split():
+        status = Path(f"/proc/{pid}/status").read_text()
+        for line in status.splitlines():
+            if line.startswith("VmHWM:"):
+                peaks.append(int(line.split()[1]) / 1024)
+    return sorted(peaks)
