@@ -99,6 +99,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: every later middleware's and view's log records carry the request's id.
+    "ascolto.core.logs.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Web hardening (issue 16): the Content-Security-Policy, then the other headers and no-store.
     "csp.middleware.CSPMiddleware",
@@ -537,12 +539,34 @@ ASCOLTO_ERASURE_KEY = env("ASCOLTO_ERASURE_KEY") or f"erasure:{SECRET_KEY}"
 # --- Logging --------------------------------------------------------------------------------
 # Log lines carry ids, never names, handles or message text (see docs/privacy.md). The line of a
 # server error carries the incident id its 500 page showed (core/incidents.py).
+# Log lines: `plain` text, or `json` (one object per line, with the request id: core/logs.py),
+# the default in production.
+LOG_FORMAT = env("ASCOLTO_LOG_FORMAT", "json" if PRODUCTION else "plain") or "plain"
+if LOG_FORMAT not in ("plain", "json"):
+    raise ImproperlyConfigured(f"ASCOLTO_LOG_FORMAT must be plain or json: {LOG_FORMAT!r}")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "filters": {"incident": {"()": "ascolto.core.incidents.IncidentFilter"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "format": "%(asctime)s %(levelname)s %(name)s %(request_id)s %(message)s",
+            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+            "timestamp": False,
+        },
+    },
+    "filters": {
+        "incident": {"()": "ascolto.core.incidents.IncidentFilter"},
+        "request_id": {"()": "ascolto.core.logs.RequestIdFilter"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": LOG_FORMAT,
+            "filters": ["request_id"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env("ASCOLTO_LOG_LEVEL", "INFO") or "INFO"},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
