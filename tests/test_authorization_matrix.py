@@ -574,6 +574,8 @@ MATRIX: dict[str, Rule] = {
     "api/v1/health": public(lambda s: "/api/v1/health"),
     "healthz": public(lambda s: "/healthz"),
     "readyz": public(lambda s: "/readyz"),
+    # Only Prometheus's token opens the metrics: no session, whoever's, does.
+    "metrics": get(lambda s: "/metrics", frozenset(), denied=REFUSED, anonymous=REFUSED),
     "api/v1/alerts": public(lambda s: "/api/v1/alerts"),
     "api/v1/telephony/calls": post(
         lambda s: "/api/v1/telephony/calls", frozenset(), denied=REFUSED, anonymous=REFUSED
@@ -661,6 +663,7 @@ def leaks(role: str, text: str) -> list[str]:
 @pytest.fixture
 def state(cast: personas.Cast, settings: Any, tmp_path: Any) -> State:
     settings.MEDIA_ROOT = tmp_path
+    settings.ASCOLTO_METRICS_TOKEN = "a-token-no-role-has"
     return build_state(cast)
 
 

@@ -14,7 +14,7 @@ class ChannelsConfig(AppConfig):
 
         from ascolto.channels import queue, receivers
         from ascolto.channels.models import Channel
-        from ascolto.core import health, maintenance, outbox
+        from ascolto.core import health, maintenance, metrics, outbox
 
         outbox.register("message.outbound", receivers.deliver)
         outbox.register("message.read", receivers.read_receipt)
@@ -27,6 +27,16 @@ class ChannelsConfig(AppConfig):
             )
         )
         health.register_check("intake_queue", queue.readiness)
+        metrics.register_gauge(
+            "ascolto_intake_queue_depth",
+            "Requests accepted and not yet taken in",
+            queue.pending_count,
+        )
+        metrics.register_gauge(
+            "ascolto_intake_queue_age_seconds",
+            "How long the oldest request not yet taken in has waited",
+            queue.oldest_pending_seconds,
+        )
         # The Meta webhook keeps channels for a few seconds; a change here is seen at once.
         post_save.connect(receivers.channel_changed, sender=Channel, dispatch_uid="meta-saved")
         post_delete.connect(receivers.channel_changed, sender=Channel, dispatch_uid="meta-gone")

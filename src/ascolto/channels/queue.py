@@ -32,7 +32,7 @@ from django.utils.translation import gettext as _
 from ascolto.channels import intake
 from ascolto.channels.inbound import InboundMessage, from_json, to_json, without_nul
 from ascolto.channels.models import Channel, PendingInbound
-from ascolto.core import health, maintenance
+from ascolto.core import health, maintenance, metrics
 from ascolto.core.bulk import update_each
 from ascolto.core.errors import DomainError, InvalidInput, NotFound
 from ascolto.core.retry import backoff
@@ -226,10 +226,12 @@ def drain(limit: int = 500) -> Drained:
     failures it is shown to administrators (`needs_attention`).
     """
     try:
-        return _drain_batch(limit)
+        done = _drain_batch(limit)
     except Exception as exc:
         logger.exception("intake queue: batch drain failed; trying rows one by one")
-        return _drain_one_by_one(_due_ids(limit), exc)
+        done = _drain_one_by_one(_due_ids(limit), exc)
+    metrics.TAKEN_IN.inc(done.processed)
+    return done
 
 
 def drain_all(limit: int = 500) -> int:
@@ -388,3 +390,19 @@ def readiness(now: datetime) -> health.Check:
         .first()
     )
     return health.lag_check(oldest, now, settings.ASCOLTO_READY_QUEUE_LAG)
+
+
+def pending_count() -> float:
+    """The metrics' gauge: requests accepted and not yet taken in (failing ones included)."""
+    return PendingInbound.objects.filter(processed_at__isnull=True, handled_at__isnull=True).count()
+
+
+def oldest_pending_seconds() -> float:
+    """The metrics' gauge: how long the oldest request not yet taken in has waited."""
+    oldest = (
+        PendingInbound.objects.filter(processed_at__isnull=True, handled_at__isnull=True)
+        .order_by("id")
+        .values_list("accepted_at", flat=True)
+        .first()
+    )
+    return 0.0 if oldest is None else max(0.0, (timezone.now() - oldest).total_seconds())

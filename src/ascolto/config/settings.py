@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
     "axes",
+    "django_prometheus",  # requests by view and status, latencies (core/metrics.py)
     "ninja",  # the API docs' Swagger UI from ninja's own static files, not from a CDN
     "ascolto.core",
     "ascolto.audit",  # the access log of personal data: ids and strings only, no foreign key
@@ -99,8 +100,10 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    # First: every later middleware's and view's log records carry the request's id.
+    # First: every later middleware's and view's log records carry the request's id; the
+    # request's count and latency (django-prometheus, with its After at the end).
     "ascolto.core.logs.RequestIdMiddleware",
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Web hardening (issue 16): the Content-Security-Policy, then the other headers and no-store.
     "csp.middleware.CSPMiddleware",
@@ -120,6 +123,7 @@ MIDDLEWARE = [
     "axes.middleware.AxesMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 
 ROOT_URLCONF = "ascolto.config.urls"
@@ -485,6 +489,9 @@ ASCOLTO_RETENTION_TASKS_DAYS = int(env("ASCOLTO_RETENTION_TASKS_DAYS", "14") or 
 ASCOLTO_READY_QUEUE_LAG = int(env("ASCOLTO_READY_QUEUE_LAG", "120") or 120)
 ASCOLTO_READY_OUTBOX_LAG = int(env("ASCOLTO_READY_OUTBOX_LAG", "300") or 300)
 ASCOLTO_READY_TASK_LAG = int(env("ASCOLTO_READY_TASK_LAG", "300") or 300)
+# `/metrics` (Prometheus) answers only a scrape with `Authorization: Bearer <this token>`; unset,
+# the endpoint does not exist. Several processes on a node: PROMETHEUS_MULTIPROC_DIR.
+ASCOLTO_METRICS_TOKEN = env("ASCOLTO_METRICS_TOKEN", "") or ""
 
 # The approved WhatsApp template alerts on current topics go out with to the citizens who
 # subscribed (knowledge/alerts.py): its name as in the WhatsApp channel's "templates"; {{1}} the

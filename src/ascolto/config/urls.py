@@ -7,11 +7,12 @@ from django.urls import include, path
 
 from ascolto.api.urls import api
 from ascolto.channels.adapters.meta.views import webhook as meta_webhook
-from ascolto.web.views.health import healthz, readyz
+from ascolto.web.views.health import healthz, metrics, readyz
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("readyz", readyz, name="readyz"),
+    path("metrics", metrics, name="metrics"),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
     path("webhooks/meta/<slug:code>/", meta_webhook, name="meta-webhook"),

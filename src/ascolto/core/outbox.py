@@ -24,6 +24,7 @@ from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from ascolto.core.metrics import RELAYED
 from ascolto.core.models import OutboxEvent
 from ascolto.core.retry import backoff
 
@@ -127,11 +128,13 @@ def process_event(event_id: int) -> bool:
                 event.next_attempt_at = min(now + wait, deadline)
             event.save(update_fields=["attempts", "last_error", "next_attempt_at", "failed_at"])
             logger.exception("outbox: event %s (%s) failed", event.pk, event.topic)
+            RELAYED.labels("failed").inc()
             return False
         event.processed_at = timezone.now()
         event.last_error = ""
         event.next_attempt_at = None
         event.save(update_fields=["attempts", "last_error", "processed_at", "next_attempt_at"])
+        RELAYED.labels("processed").inc()
         return True
 
 

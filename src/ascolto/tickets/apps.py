@@ -9,8 +9,8 @@ class TicketsConfig(AppConfig):
         # Every app wires its listeners here, and only here (docs/architecture.md).
         from ascolto.channels.intake import set_case_handler
         from ascolto.citizens.signals import citizens_merged
-        from ascolto.core import outbox
-        from ascolto.tickets import receivers
+        from ascolto.core import metrics, outbox
+        from ascolto.tickets import receivers, sla
         from ascolto.tickets.threading import TicketIntake
 
         set_case_handler(TicketIntake())
@@ -18,3 +18,6 @@ class TicketsConfig(AppConfig):
         outbox.register("ticket.opened", receivers.send_acknowledgement)
         outbox.register("ticket.opened", receivers.notify_office)
         outbox.register("ticket.escalated", receivers.notify_office)
+        metrics.register_gauge(
+            "ascolto_sla_breaches_open", "Open cases past their due time", sla.open_breaches
+        )

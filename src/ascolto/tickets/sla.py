@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from django.utils import timezone
 
 from ascolto.core.calendar import is_working_day
-from ascolto.tickets.models import SlaPolicy
+from ascolto.tickets.models import SlaPolicy, Ticket
 
 DUE_SOON = timedelta(hours=48)
 
@@ -54,3 +54,9 @@ def sla_state(due: datetime | None, now: datetime, *, active: bool = True) -> st
     if due - now <= DUE_SOON:
         return "due_soon"
     return "on_time"
+
+
+def open_breaches() -> float:
+    """The metrics' gauge: open cases past their due time (one count on the open cases' due
+    index)."""
+    return Ticket.objects.filter(status__in=Ticket.ACTIVE, due_at__lt=timezone.now()).count()
