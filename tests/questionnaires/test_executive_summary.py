@@ -56,7 +56,9 @@ def test_sample_and_distributions(survey: Survey) -> None:
     gender = content["sample"]["dimensions"][0]
     assert gender["dimension"] == "gender"
     assert [(r["value"], r["n"], r["share"]) for r in gender["rows"]] == [
-        ("F", 4, 50.0), ("M", 4, 50.0), ("X", 0, 0.0)
+        ("F", 4, 50.0),
+        ("M", 4, 50.0),
+        ("X", 0, 0.0),
     ]
     age = content["sample"]["dimensions"][1]
     assert {r["value"]: r["n"] for r in age["rows"] if r["n"]} == {"25-34": 4, "45-54": 4}
@@ -69,7 +71,11 @@ def test_sample_and_distributions(survey: Survey) -> None:
     reasons = question(content, "motivi")
     assert reasons["n"] == 7  # one respondent chose none
     assert {o["value"]: o["share"] for o in reasons["options"]} == {
-        "traffico": 57.1, "sicurezza": 14.3, "lavoro": 28.6, "salute": 28.6, "casa": 0.0
+        "traffico": 57.1,
+        "sicurezza": 14.3,
+        "lavoro": 28.6,
+        "salute": 28.6,
+        "casa": 0.0,
     }
     top = content["top_reasons"][0]
     assert top["code"] == "motivi" and top["options"][0]["value"] == "traffico"

@@ -42,9 +42,15 @@ def test_limesurvey_codes_and_one_column_per_option() -> None:
     assert [(r["row"], r["reason"]) for r in report.refusals] == [(6, Reason.MISSING_REQUIRED)]
     first = Response.objects.get(import_row=2)
     assert answers_of(first) == {
-        "genere": ["F"], "eta": ["fino18"], "municipio": ["1"], "soddisfazione": [4],
-        "motivi": ["traffico", "salute"], "servizi_usati": ["si"],
-        "quali_servizi": ["anagrafe"], "nps": [9], "commenti": ["Più verde"],
+        "genere": ["F"],
+        "eta": ["fino18"],
+        "municipio": ["1"],
+        "soddisfazione": [4],
+        "motivi": ["traffico", "salute"],
+        "servizi_usati": ["si"],
+        "quali_servizi": ["anagrafe"],
+        "nps": [9],
+        "commenti": ["Più verde"],
     }
     assert (first.source, first.csat, first.nps, first.complete) == ("import", 4, 9, True)
     assert first.submitted_at.date().isoformat() == "2020-06-15"
@@ -130,9 +136,7 @@ def test_branching_skips_questions_not_shown(tmp_path: Path) -> None:
     path = tmp_path / "answers.csv"
     # quali_servizi is required, but only asked of those who used the online services.
     path.write_text(
-        "genere,soddisfazione,servizi_usati,quali_servizi\n"
-        "F,4,no,TARI\n"
-        "M,4,si,\n",
+        "genere,soddisfazione,servizi_usati,quali_servizi\nF,4,no,TARI\nM,4,si,\n",
         encoding="utf-8",
     )
     report = actions.import_questionnaire(survey, path)
@@ -145,7 +149,9 @@ def test_edited_mapping_is_used_and_kept(tmp_path: Path) -> None:
     path = tmp_path / "answers.csv"
     path.write_text("D1,D2,ignota\nUomo,5,x\n", encoding="utf-8")
     assert imports.propose_mapping(survey.current_version, ["D1", "D2", "ignota"]) == {
-        "D1": "", "D2": "", "ignota": ""
+        "D1": "",
+        "D2": "",
+        "ignota": "",
     }
     mapping = {"D1": "genere", "D2": "soddisfazione", "ignota": ""}
     report = actions.import_questionnaire(survey, path, mapping=mapping)

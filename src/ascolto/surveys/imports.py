@@ -153,7 +153,9 @@ def _read_csv(path: Path) -> SourceFile:
     try:
         headers = [h.strip() for h in next(reader, [])]
     except csv.Error as exc:
-        raise InvalidInput(_("Il file non è un CSV leggibile: %(reason)s") % {"reason": exc}) from exc
+        raise InvalidInput(
+            _("Il file non è un CSV leggibile: %(reason)s") % {"reason": exc}
+        ) from exc
     if not any(headers):
         raise InvalidInput(_("Il file è vuoto o non ha la riga di intestazione."), field="file")
 
@@ -371,7 +373,9 @@ def age_bands(question: Question) -> list[tuple[int, int, str]]:
     return closed
 
 
-def _age(question: Question, keys: dict[str, str], bands: list[tuple[int, int, str]], cell: str) -> str:
+def _age(
+    question: Question, keys: dict[str, str], bands: list[tuple[int, int, str]], cell: str
+) -> str:
     value = keys.get(fold(cell))
     if value is not None:
         return value

@@ -41,7 +41,11 @@ CLOSED = (
 SIGNIFICANCE = 0.05
 TOP_REASONS = 5
 NPS_GROUPS = (("detractors", 0, 6), ("passives", 7, 8), ("promoters", 9, 10))
-NPS_LABELS = {"detractors": "Detrattori (0-6)", "passives": "Passivi (7-8)", "promoters": "Promotori (9-10)"}
+NPS_LABELS = {
+    "detractors": "Detrattori (0-6)",
+    "passives": "Passivi (7-8)",
+    "promoters": "Promotori (9-10)",
+}
 
 
 @dataclass
@@ -57,7 +61,9 @@ def generate_summary(survey: Survey, *, margins: PopulationMargins | None = None
     """The summary's content over every valid response of `survey`, weighted to `margins` when
     given. JSON only (lists, dicts, numbers, strings)."""
     version = survey.current_version
-    questions = list(Question.objects.filter(version=version).order_by("position")) if version else []
+    questions = (
+        list(Question.objects.filter(version=version).order_by("position")) if version else []
+    )
     responses = list(
         Response.objects.filter(survey=survey).order_by("pk").values_list("pk", "complete")
     )
@@ -114,9 +120,17 @@ def generate_summary(survey: Survey, *, margins: PopulationMargins | None = None
         entry = _question(question, options[question.code], coded[question.code], weights)
         if question.kind in CLOSED:
             entry["crosstabs"] = [
-                _crosstab(question, options[question.code], coded[question.code], dim,
-                          dimensions[dim], options[dimensions[dim].code], dim_codes[dim], weights,
-                          weighted=weighting is not None)
+                _crosstab(
+                    question,
+                    options[question.code],
+                    coded[question.code],
+                    dim,
+                    dimensions[dim],
+                    options[dimensions[dim].code],
+                    dim_codes[dim],
+                    weights,
+                    weighted=weighting is not None,
+                )
                 for dim in dimensions
             ]
             if weighting is not None and entry["options"]:
@@ -160,9 +174,7 @@ def generate_summary(survey: Survey, *, margins: PopulationMargins | None = None
 def _coded(survey: Survey, questions: list[Question], ids: np.ndarray) -> dict[str, _Coded]:
     """Every answer of the survey in one query, coded per question of the current version
     (answers to older versions count under the question of the same code)."""
-    code_of = dict(
-        Question.objects.filter(version__survey=survey).values_list("pk", "code")
-    )
+    code_of = dict(Question.objects.filter(version__survey=survey).values_list("pk", "code"))
     index_of = {q.code: {key: i for i, key in enumerate(_keys(q))} for q in questions}
     nps = {q.code for q in questions if q.kind == Question.Kind.NPS}
     query = Answer.objects.filter(response__survey=survey).values_list(
@@ -207,9 +219,13 @@ def _options(question: Question) -> list[dict[str, str]]:
     if question.kind == Question.Kind.NPS:
         return [{"value": name, "label": NPS_LABELS[name]} for name, _l, _h in NPS_GROUPS]
     if question.kind in (Question.Kind.RATING, Question.Kind.SCALE):
-        low, high = (1, 5) if question.kind == Question.Kind.RATING else (
-            question.scale_min if question.scale_min is not None else 1,
-            question.scale_max if question.scale_max is not None else 5,
+        low, high = (
+            (1, 5)
+            if question.kind == Question.Kind.RATING
+            else (
+                question.scale_min if question.scale_min is not None else 1,
+                question.scale_max if question.scale_max is not None else 5,
+            )
         )
         labels = {str(c.get("value")): c.get("label", "") for c in question.choices or []}
         return [
@@ -331,7 +347,9 @@ def _question(
     ]
     if question.kind in (Question.Kind.RATING, Question.Kind.SCALE) and len(base):
         points = np.array([float(o["value"]) for o in options])
-        entry["mean"] = round(float((weighted * points).sum() / weighted.sum()), 2) if weighted.sum() else None
+        entry["mean"] = (
+            round(float((weighted * points).sum() / weighted.sum()), 2) if weighted.sum() else None
+        )
     if question.kind == Question.Kind.NPS and weighted.sum():
         entry["nps"] = round(100.0 * (weighted[2] - weighted[0]) / weighted.sum(), 1)
     return entry
@@ -384,9 +402,7 @@ def _crosstab(
             for i, o in enumerate(categories)
         ],
         "counts": counts.tolist(),
-        "shares": [
-            [_share(table[i, j], base_w[i]) for j in range(k)] for i in range(c)
-        ],
+        "shares": [[_share(table[i, j], base_w[i]) for j in range(k)] for i in range(c)],
         "chi2": None if statistic is None else round(statistic, 3),
         "p": None if p is None else float(f"{p:.4g}"),
         "significant": p is not None and p < SIGNIFICANCE,
