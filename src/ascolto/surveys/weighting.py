@@ -56,6 +56,10 @@ def rake(
     for code, target in zip(codes, targets, strict=True):
         code = np.asarray(code, dtype=np.int64)
         target = np.asarray(target, dtype=float)
+        # A category the margins do not give ("prefer not to say") cannot be fitted: its
+        # respondents are left out of this dimension, as if they had not answered it.
+        outside = (code >= len(target)) | ((code >= 0) & (target[np.clip(code, 0, None)] <= 0))
+        code = np.where(outside, -1, code)
         present = np.bincount(code[code >= 0], minlength=len(target))[: len(target)] > 0
         share = np.where(present, target, 0.0)
         if share.sum() <= 0:
