@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import csv
 import tempfile
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -289,10 +289,10 @@ def write_questionnaire(year: int, rng: np.random.Generator, answers: int = ANSW
                 "Quote approssimate della popolazione residente di Milano (arrotondate, "
                 "nell'ordine di quelle ISTAT): dati dimostrativi, non ufficiali."
             ),
-            reference_date=datetime(year - 1, 1, 1).date(),
+            reference_date=date(year - 1, 1, 1),
             margins=POPULATION,
         )
-    start = timezone.make_aware(datetime(2020, 6, 1, 9, 0))
+    start = datetime(2020, 6, 1, 9, 0, tzinfo=timezone.get_current_timezone())
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "milano-ti-ascolta.csv"
         with path.open("w", encoding="utf-8", newline="") as out:
