@@ -58,6 +58,7 @@ from ascolto.privacy.actions import build_access_archive
 from ascolto.privacy.models import AccessArchive
 from ascolto.social import queue
 from ascolto.social.models import SocialThread
+from ascolto.surveys.models import ExecutiveSummary
 from ascolto.tickets import actions
 from ascolto.tickets.models import Campaign, Tag, Ticket
 from ascolto.web.models import SavedView
@@ -65,6 +66,7 @@ from ascolto.web.views.scrivi.request import CONFIRMATION_SALT as SENT
 from tests import factories, personas
 from tests.alerts.helpers import make_alert
 from tests.assistant.conftest import build_menu
+from tests.questionnaires.helpers import published_summary
 from tests.social.helpers import page_channel, replay
 
 pytestmark = [
@@ -140,6 +142,7 @@ class State:
     job: ForecastJob
     archive: AccessArchive  # the Anagrafe citizen's access archive, made
     notice: str  # a privacy notice's version
+    questionnaire: ExecutiveSummary | None = None  # published, with its import
     users: dict[str, User] = field(default_factory=dict)
 
 
@@ -236,6 +239,7 @@ def build_state(cast: personas.Cast) -> State:
             error="Troppo pochi dati per una previsione.",
             finished_at=timezone.now(),
         ),
+        questionnaire=published_summary(),
         users=users,
     )
 
@@ -283,6 +287,11 @@ def post(url: Callable[[State], str], allow: frozenset[str], **kw: Any) -> Rule:
 
 def public(url: Callable[[State], str], **kw: Any) -> Rule:
     return Rule(url, EVERYONE, **kw)
+
+
+def qs(s: State) -> ExecutiveSummary:
+    assert s.questionnaire is not None
+    return s.questionnaire
 
 
 def case(s: State) -> str:
@@ -406,6 +415,26 @@ MATRIX: dict[str, Rule] = {
     ),
     "console/contactcenter/forecast/<int:pk>/": get(
         lambda s: f"/console/contactcenter/forecast/{s.job.pk}/", SUPERVISION
+    ),
+    # Large questionnaires: the roles that read the reports import, summarise and publish.
+    "console/indagini/": get(lambda s: "/console/indagini/", ANALYSIS),
+    "console/indagini/<int:survey_id>/importa/": get(
+        lambda s: f"/console/indagini/{qs(s).survey_id}/importa/", ANALYSIS
+    ),
+    "console/indagini/importazioni/<int:pk>/": get(
+        lambda s: f"/console/indagini/importazioni/{qs(s).survey.imports.get().pk}/", ANALYSIS
+    ),
+    "console/indagini/<int:survey_id>/sintesi/": post(
+        lambda s: f"/console/indagini/{qs(s).survey_id}/sintesi/", ANALYSIS
+    ),
+    "console/indagini/sintesi/<int:pk>/": get(
+        lambda s: f"/console/indagini/sintesi/{qs(s).pk}/", ANALYSIS
+    ),
+    "console/indagini/sintesi/<int:pk>/rigenera/": post(
+        lambda s: f"/console/indagini/sintesi/{qs(s).pk}/rigenera/", ANALYSIS
+    ),
+    "console/indagini/sintesi/<int:pk>/pubblica/": post(
+        lambda s: f"/console/indagini/sintesi/{qs(s).pk}/pubblica/", ANALYSIS
     ),
     "console/contactcenter/calls/import/": get(
         lambda s: "/console/contactcenter/calls/import/", SUPERVISION
@@ -566,6 +595,7 @@ MATRIX: dict[str, Rule] = {
     "scrivi/assistente/": public(lambda s: "/scrivi/assistente/"),
     "trasparenza/": public(lambda s: "/trasparenza/"),
     "trasparenza/reclami/<int:year>/": public(lambda s: "/trasparenza/reclami/2026/"),
+    "trasparenza/indagini/<slug:slug>/": public(lambda s: f"/trasparenza/indagini/{qs(s).slug}/"),
     "avvisi/banner/": public(lambda s: "/avvisi/banner/"),
     # The API: public probes and documents; the telephony system signs its calls.
     "api/v1/openapi.json": public(lambda s: "/api/v1/openapi.json"),

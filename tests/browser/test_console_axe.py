@@ -30,11 +30,13 @@ from ascolto.knowledge.models import Alert, Article
 from ascolto.privacy.models import AccessArchive
 from ascolto.social import queue
 from ascolto.social.models import SocialThread
+from ascolto.surveys.models import ExecutiveSummary
 from ascolto.tickets.models import Campaign, Ticket
 from tests import factories, personas
 from tests.alerts.helpers import make_alert
 from tests.assistant.conftest import build_menu
 from tests.browser.conftest import serious_violations
+from tests.questionnaires.helpers import published_summary
 from tests.social.helpers import page_channel, replay
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -57,6 +59,7 @@ class World:
     campaign: Campaign
     archive: AccessArchive
     notice: str
+    questionnaire: ExecutiveSummary
 
 
 def _world(cast: personas.Cast) -> World:
@@ -132,6 +135,7 @@ def _world(cast: personas.Cast) -> World:
         campaign=campaign,
         archive=archive,
         notice=record_privacy_notice("2026-11-22", "Informativa di prova.").version,
+        questionnaire=published_summary(),
     )
 
 
@@ -154,6 +158,12 @@ PAGES: dict[str, Callable[[World], str]] = {
     "contactcenter": lambda w: "/console/contactcenter/",
     "contactcenter-import": lambda w: "/console/contactcenter/calls/import/",
     "reports": lambda w: "/console/reports/",
+    "questionnaires": lambda w: "/console/indagini/",
+    "questionnaire-import": lambda w: f"/console/indagini/{w.questionnaire.survey_id}/importa/",
+    "questionnaire-import-report": lambda w: (
+        f"/console/indagini/importazioni/{w.questionnaire.survey.imports.get().pk}/"
+    ),
+    "questionnaire-summary": lambda w: f"/console/indagini/sintesi/{w.questionnaire.pk}/",
     "reports-themes": lambda w: "/console/reports/themes/",
     "reports-campaigns": lambda w: "/console/reports/campaigns/",
     "reports-campaign": lambda w: f"/console/reports/campaigns/{w.campaign.code}/",
@@ -230,6 +240,18 @@ SKIPPED: dict[str, tuple[str, Callable[[World], str] | None]] = {
     "contactcenter-job": ("a fragment the contact-center page polls, shown inside it", None),
     "social-action": (POST_ONLY, lambda w: f"/console/social/{w.thread.pk}/claim/"),
     "alert-end": (POST_ONLY, lambda w: f"/console/alerts/{w.alert.pk}/end/"),
+    "questionnaire-summary-new": (
+        POST_ONLY,
+        lambda w: f"/console/indagini/{w.questionnaire.survey_id}/sintesi/",
+    ),
+    "questionnaire-regenerate": (
+        POST_ONLY,
+        lambda w: f"/console/indagini/sintesi/{w.questionnaire.pk}/rigenera/",
+    ),
+    "questionnaire-publish": (
+        POST_ONLY,
+        lambda w: f"/console/indagini/sintesi/{w.questionnaire.pk}/pubblica/",
+    ),
     "knowledge-search": (POST_ONLY, lambda w: "/console/conoscenza/cerca/"),
     "knowledge-restore": (
         POST_ONLY,

@@ -34,6 +34,7 @@ from ascolto.demo.listening import write_ratings
 from ascolto.demo.meta import local_meta
 from ascolto.demo.plan import plan_calls, plan_emails, plan_web
 from ascolto.demo.population import Names
+from ascolto.demo.questionnaire import write_questionnaire
 from ascolto.demo.registry import build_registry
 from ascolto.demo.replay import Replay
 from ascolto.demo.seed import seed_reference
@@ -168,6 +169,8 @@ def generate(*, seed: int, scale: float, end: date, wipe_first: bool, say: Say) 
         sessions = write_whatsapp(run, scale, streams[6], phases.progress)
         phases.end("WhatsApp (rows)", f"{sessions:,} sessions")
     phases.end("page ratings", write_ratings(city, scale, streams[7]))
+    # Its own stream, so the questionnaire leaves every other generated figure as it was.
+    phases.end("questionnaire", write_questionnaire(end.year, np.random.default_rng([seed, 17])))
     reset_sequences()
     maintenance.analyze(*INSERT_ORDER)  # the planner's statistics of what was just loaded
     phases.end("statistics", "ANALYZE of the loaded tables")

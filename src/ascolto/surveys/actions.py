@@ -1,12 +1,20 @@
-"""Actions of listening: the page rating of the Designers Italia model."""
+"""Actions of listening: the page rating of the Designers Italia model; the import of a large
+questionnaire's answers and its executive summary (generate, edit, publish)."""
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Any
+
+from django.db import transaction
 from django.utils import timezone
+from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from ascolto.core.errors import InvalidInput, NotFound
-from ascolto.surveys.models import PageRating
+from ascolto.surveys import imports
+from ascolto.surveys.models import ExecutiveSummary, PageRating, PopulationMargins, Survey
+from ascolto.surveys.summary import generate_summary
 
 MAX_PAGE = 300
 
@@ -54,3 +62,97 @@ def _fill(rating: PageRating, score: int, reason: str, comment: str) -> None:
     rating.score = score
     rating.reason = reason
     rating.comment = comment
+
+
+# --- Large questionnaires: import and executive summary (docs/questionnaires.md) ---------------
+
+
+def import_questionnaire(
+    survey: Survey,
+    path: Path | str,
+    name: str = "",
+    *,
+    mapping: dict[str, str] | None = None,
+    user: Any = None,
+) -> imports.ImportReport:
+    """Import a file of answers into `survey` (`surveys.imports`: one transaction, refused rows
+    kept with why)."""
+    if survey.kind != Survey.Kind.QUESTIONNAIRE:
+        raise InvalidInput(_("Si importano risposte solo nelle indagini."), field="survey")
+    return imports.import_answers(survey, path, name, mapping=mapping, user=user)
+
+
+@transaction.atomic
+def create_summary(survey: Survey, *, title: str = "", slug: str = "") -> ExecutiveSummary:
+    """A draft executive summary of `survey`, generated at once (unweighted)."""
+    title = (title or survey.title).strip()[:200]
+    base = slugify(slug or title)[:70] or survey.code[:70]
+    candidate, serial = base, 1
+    while ExecutiveSummary.objects.filter(slug=candidate).exists():
+        serial += 1
+        candidate = f"{base}-{serial}"
+    summary = ExecutiveSummary.objects.create(survey=survey, slug=candidate, title=title)
+    return regenerate_summary(summary)
+
+
+@transaction.atomic
+def edit_summary(
+    summary: ExecutiveSummary,
+    *,
+    title: str,
+    intro: str = "",
+    conclusions: str = "",
+    notes: dict[str, str] | None = None,
+    weighted: bool = False,
+    margins: PopulationMargins | None = None,
+) -> ExecutiveSummary:
+    """The analyst's texts and the weighting choice; the figures are regenerated when the
+    weighting changes. A published summary is edited too (the page shows the new texts)."""
+    title = title.strip()
+    if not title:
+        raise InvalidInput(_("Il titolo è obbligatorio."), field="title")
+    if weighted and margins is None:
+        raise InvalidInput(
+            _("Per pesare il campione scegli la popolazione di riferimento."), field="margins"
+        )
+    codes = {q["code"] for q in (summary.content or {}).get("questions", [])}
+    reweigh = weighted != summary.weighted or (weighted and margins != summary.margins)
+    summary.title = title[:200]
+    summary.intro = intro.strip()
+    summary.conclusions = conclusions.strip()
+    summary.notes = {k: v.strip() for k, v in (notes or {}).items() if k in codes and v.strip()}
+    summary.weighted = weighted
+    summary.margins = margins if weighted else None
+    summary.save()
+    return regenerate_summary(summary) if reweigh else summary
+
+
+@transaction.atomic
+def regenerate_summary(summary: ExecutiveSummary) -> ExecutiveSummary:
+    """Compute the summary's figures again from the answers as they are now."""
+    summary.content = generate_summary(
+        summary.survey, margins=summary.margins if summary.weighted else None
+    )
+    summary.generated_at = timezone.now()
+    summary.save(update_fields=["content", "generated_at"])
+    return summary
+
+
+@transaction.atomic
+def publish_summary(summary: ExecutiveSummary) -> ExecutiveSummary:
+    """Publish the summary at /trasparenza/indagini/<slug>/ (its page and PDF)."""
+    if not (summary.content or {}).get("sample", {}).get("valid"):
+        raise InvalidInput(_("La sintesi non ha risposte da pubblicare."), field="summary")
+    summary.status = ExecutiveSummary.Status.PUBLISHED
+    summary.published_at = timezone.now()
+    summary.save(update_fields=["status", "published_at"])
+    return summary
+
+
+@transaction.atomic
+def withdraw_summary(summary: ExecutiveSummary) -> ExecutiveSummary:
+    """Take the summary off the public pages (back to draft)."""
+    summary.status = ExecutiveSummary.Status.DRAFT
+    summary.published_at = None
+    summary.save(update_fields=["status", "published_at"])
+    return summary

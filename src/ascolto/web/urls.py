@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.urls import include, path
 from django.views.generic import RedirectView
 
-from ascolto.web.views import public_alerts, public_reports
+from ascolto.web.views import public_alerts, public_questionnaires, public_reports
 from ascolto.web.views.console import (
     access_log_page,
     account,
@@ -23,6 +23,7 @@ from ascolto.web.views.console import (
     knowledge,
     overview,
     privacy,
+    questionnaires,
     reports,
     reports_ivr,
     screenpop,
@@ -54,6 +55,7 @@ console_patterns = [
     *assistant_simulator.urlpatterns,
     *assistant.urlpatterns,
     *access_log_page.urlpatterns,
+    *questionnaires.urlpatterns,
 ]
 scrivi_patterns = [
     *request.urlpatterns,
@@ -66,7 +68,10 @@ urlpatterns = [
     path("", RedirectView.as_view(url="/scrivi/", permanent=False)),
     path("console/", include((console_patterns, "console"))),
     path("scrivi/", include((scrivi_patterns, "scrivi"))),
-    path("trasparenza/", include((public_reports.urlpatterns, "trasparenza"))),
+    path(
+        "trasparenza/",
+        include(([*public_reports.urlpatterns, *public_questionnaires.urlpatterns], "trasparenza")),
+    ),
     path("avvisi/", include((public_alerts.urlpatterns, "avvisi"))),
     path("i18n/", include("django.conf.urls.i18n")),
 ]

@@ -22,6 +22,7 @@ from ascolto.analytics import exports
 from ascolto.analytics.complaints import complaints_report
 from ascolto.analytics.queries import complaint_years
 from ascolto.core import tables
+from ascolto.web.views import public_questionnaires
 
 
 @require_GET
@@ -35,7 +36,11 @@ def index(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "web/public/index.html",
-        {"title": _("Trasparenza: ascolto dei cittadini"), "years": years},
+        {
+            "title": _("Trasparenza: ascolto dei cittadini"),
+            "years": years,
+            "questionnaires": public_questionnaires.published(),
+        },
     )
 
 

@@ -1,0 +1,671 @@
+"""Import of a large questionnaire's answers from the file a survey tool exports: LimeSurvey
+(CSV, headings as question codes or full texts, answers as codes or full labels, a multiple
+choice as one column per option marked "Y"/"Sì"), Google Forms (CSV from "Scarica le risposte",
+UTF-8, comma, a checkbox answer as its labels joined by ", "), Microsoft Forms (XLSX, a
+multiple choice as its labels joined by ";" with a trailing ";"), or any spreadsheet saved by
+the Italian Excel (CSV with ";" and often Windows-1252). See docs/questionnaires.md.
+
+Three steps, the same for the console page and the demo:
+
+1. `read_file(path, name)`: the header and the rows (encoding and delimiter guessed);
+2. `propose_mapping(version, headers)`: each column matched to a question by code or text
+   (case, accents and punctuation forgiven), or to one option of a multiple choice, or to the
+   respondent's id or the date; the analyst edits it;
+3. `import_answers(survey, path, name, mapping=...)`: every row checked; accepted rows become
+   `Response` (source import) and `Answer` rows in bulk, in one transaction: a file that cannot
+   be read leaves nothing behind. Refused rows are kept in the `QuestionnaireImport` with their
+   number (the file's line, header = 1) and why.
+
+A mapping is {column header: target}; a target is a question code, `code=value` (the column is
+the option `value` of multiple-choice `code`: a non-empty cell other than "N"/"No"/"0" chooses
+it), `@id` (the respondent's id, for duplicates), `@date` (when they answered) or "" (ignored).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import unicodedata
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from django.db import connection, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from ascolto.core.errors import InvalidInput
+from ascolto.surveys.models import (
+    Answer,
+    Question,
+    QuestionnaireImport,
+    Response,
+    Survey,
+    SurveyVersion,
+)
+
+RESPONDENT_ID = "@id"
+SUBMITTED = "@date"
+# Headers the tools write for the respondent's id and the time of the answer.
+ID_HEADERS = {"id", "response id", "id risposta", "respondent id", "responseid"}
+DATE_HEADERS = {
+    "submitdate",
+    "timestamp",
+    "informazioni cronologiche",
+    "data invio",
+    "completion time",
+    "ora di completamento",
+    "data",
+}
+NOT_CHOSEN = {"", "n", "no", "0", "false", "falso", "non selezionato", "not selected"}
+DATE_FORMATS = (
+    "%Y-%m-%d %H:%M:%S",
+    "%Y-%m-%d %H:%M",
+    "%Y-%m-%d",
+    "%Y/%m/%d %H:%M:%S",
+    "%Y/%m/%d %I:%M:%S %p",
+    "%d/%m/%Y %H.%M.%S",
+    "%d/%m/%Y %H:%M:%S",
+    "%d/%m/%Y %H:%M",
+    "%d/%m/%Y",
+    "%m/%d/%Y %H:%M:%S",
+    "%m/%d/%Y %I:%M:%S %p",
+)
+BATCH = 2000  # responses per INSERT
+OLDEST = 120  # an age above is a typing error, not a respondent
+
+
+class Reason:
+    """Why a row is refused (the codes kept in `QuestionnaireImport.refusals`)."""
+
+    MISSING_REQUIRED = "missing_required"
+    NOT_A_CHOICE = "not_a_choice"
+    NOT_A_NUMBER = "not_a_number"
+    BAD_DATE = "bad_date"
+    DUPLICATE = "duplicate"
+    BAD_AGE = "bad_age"
+    EMPTY = "empty"
+
+
+@dataclass
+class SourceFile:
+    """A file's header and its rows as (line number, cells), read lazily."""
+
+    headers: list[str]
+    rows: Iterable[tuple[int, list[Any]]]
+
+
+@dataclass
+class _Rejected(Exception):
+    reason: str
+    message: str
+
+
+@dataclass
+class ImportReport:
+    """What an import did, for the page and the command."""
+
+    run: QuestionnaireImport
+    refusals: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def accepted(self) -> int:
+        return self.run.accepted
+
+    @property
+    def rows(self) -> int:
+        return self.run.rows
+
+
+# --- Reading ------------------------------------------------------------------------------------
+
+
+def read_file(path: Path | str, name: str = "") -> SourceFile:
+    """The header and the rows of a CSV or XLSX file, by the extension of `name`."""
+    suffix = Path(name or str(path)).suffix.lower()
+    if suffix in (".csv", ".txt"):
+        return _read_csv(Path(path))
+    if suffix in (".xlsx", ".xlsm"):
+        return _read_xlsx(Path(path))
+    raise InvalidInput(_("Il file deve essere CSV o XLSX."), field="file")
+
+
+def _decode(raw: bytes) -> str:
+    """The text of a CSV as the tools write it: UTF-8 with or without BOM (LimeSurvey, Google
+    Forms), UTF-16 with BOM (Excel's "Unicode text"), else Windows-1252 (the Italian Excel's
+    "CSV (separato dal separatore di elenco)")."""
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return raw.decode("utf-16")
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return raw.decode("cp1252", errors="replace")
+
+
+def _read_csv(path: Path) -> SourceFile:
+    text = _decode(path.read_bytes())
+    first = text.split("\n", 1)[0]
+    delimiter = max(",;\t", key=first.count)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    try:
+        headers = [h.strip() for h in next(reader, [])]
+    except csv.Error as exc:
+        raise InvalidInput(
+            _("Il file non è un CSV leggibile: %(reason)s") % {"reason": exc}
+        ) from exc
+    if not any(headers):
+        raise InvalidInput(_("Il file è vuoto o non ha la riga di intestazione."), field="file")
+
+    def rows() -> Iterator[tuple[int, list[Any]]]:
+        try:
+            for values in reader:
+                if any(v.strip() for v in values):
+                    yield reader.line_num, values
+        except csv.Error as exc:
+            raise InvalidInput(
+                _("Il file non è un CSV leggibile: %(reason)s") % {"reason": exc}
+            ) from exc
+
+    return SourceFile(headers, rows())
+
+
+def _read_xlsx(path: Path) -> SourceFile:
+    from openpyxl import load_workbook
+
+    try:
+        book = load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many kinds for a file that is not a workbook
+        raise InvalidInput(_("Il file non è una cartella di lavoro XLSX leggibile.")) from exc
+    cells = book.worksheets[0].iter_rows(values_only=True)
+    headers = [str(h or "").strip() for h in next(cells, ())]
+    if not any(headers):
+        book.close()
+        raise InvalidInput(_("Il file è vuoto o non ha la riga di intestazione."), field="file")
+
+    def rows() -> Iterator[tuple[int, list[Any]]]:
+        try:
+            for line, values in enumerate(cells, start=2):
+                if any(v not in (None, "") for v in values):
+                    yield line, list(values)
+        finally:
+            book.close()
+
+    return SourceFile(headers, rows())
+
+
+# --- Mapping ------------------------------------------------------------------------------------
+
+
+def fold(text: Any) -> str:
+    """`text` compared loosely: lower case, no accents, punctuation as single spaces."""
+    return _fold(str(text or ""))
+
+
+@lru_cache(maxsize=65536)  # a file repeats its cells ("Donna", "Municipio 3") thousands of times
+def _fold(text: str) -> str:
+    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return " ".join(re.sub(r"[^a-z0-9+<>]+", " ", text.lower()).split())
+
+
+def _choice_keys(question: Question) -> dict[str, str]:
+    """Each way a file may write an option (value, Italian or English label) → its value."""
+    keys: dict[str, str] = {}
+    for choice in question.choices or []:
+        value = str(choice.get("value", ""))
+        for text in (value, choice.get("label", ""), choice.get("label_en", "")):
+            if fold(text):
+                keys.setdefault(fold(text), value)
+    return keys
+
+
+def propose_mapping(version: SurveyVersion, headers: Sequence[str]) -> dict[str, str]:
+    """A target for every column: the question whose code or text the header is (LimeSurvey's
+    "Q5" or "Q5. Quanto è soddisfatto…"), the option of a multiple choice when the header names
+    one ("Q5[SQ001]", "Q5 [Traffico]", "Quali motivi? [Traffico]"), the respondent's id or the
+    date; "" when nothing fits."""
+    questions = list(version.questions.all())
+    by_code = {fold(q.code): q for q in questions}
+    by_text = {fold(q.text): q for q in questions} | {
+        fold(q.text_en): q for q in questions if q.text_en
+    }
+    mapping: dict[str, str] = {}
+    taken: set[str] = set()
+    for header in headers:
+        key = fold(header)
+        target = ""
+        option = re.match(r"^(.*?)\s*\[(.+)\]\s*$", str(header))
+        if option:
+            question = by_code.get(fold(option.group(1))) or by_text.get(fold(option.group(1)))
+            if question is not None and question.kind == Question.Kind.MULTIPLE:
+                inner = fold(option.group(2))
+                value = _choice_keys(question).get(inner) or _option_by_position(question, inner)
+                if value is not None:
+                    target = f"{question.code}={value}"
+        elif key in by_code:
+            target = by_code[key].code
+        elif key in by_text:
+            target = by_text[key].code
+        elif key in ID_HEADERS:
+            target = RESPONDENT_ID
+        elif key in DATE_HEADERS:
+            target = SUBMITTED
+        else:
+            target = _by_prefix(key, questions)
+        if target and target in taken and target not in (RESPONDENT_ID, SUBMITTED):
+            target = ""  # a second column for the same question is the analyst's call
+        if target:
+            taken.add(target)
+        mapping[str(header)] = target
+    return mapping
+
+
+def _option_by_position(question: Question, inner: str) -> str | None:
+    """LimeSurvey's default subquestion codes SQ001, SQ002… name the options by position."""
+    found = re.fullmatch(r"sq0*(\d+)", inner)
+    choices = question.choices or []
+    if found and 0 < int(found.group(1)) <= len(choices):
+        return str(choices[int(found.group(1)) - 1].get("value", ""))
+    return None
+
+
+def _by_prefix(key: str, questions: Sequence[Question]) -> str:
+    """A header that begins with a question's code and a separator ("Q3. Il testo", "q3 - …")."""
+    for question in questions:
+        code = fold(question.code)
+        if code and key.startswith(code + " ") and len(key) > len(code) + 3:
+            return question.code
+    return ""
+
+
+# --- Values -------------------------------------------------------------------------------------
+
+
+def _text(cell: Any) -> str:
+    if cell is None:
+        return ""
+    if isinstance(cell, float) and cell.is_integer():
+        return str(int(cell))
+    return str(cell).strip()
+
+
+def _number(question: Question, cell: str) -> int:
+    low, high = _bounds(question)
+    try:
+        value = float(cell.replace(",", "."))
+    except ValueError:
+        found = re.match(r"^\s*(\d+)", cell)  # "5 - Molto soddisfatto", "4 stelle"
+        if not found:
+            value = float("nan")
+        else:
+            value = float(found.group(1))
+    if not (value == value and value.is_integer() and low <= value <= high):
+        raise _Rejected(
+            Reason.NOT_A_NUMBER,
+            _("«%(value)s» non è un numero da %(low)d a %(high)d per la domanda %(code)s.")
+            % {"value": cell[:60], "low": low, "high": high, "code": question.code},
+        )
+    return int(value)
+
+
+def _bounds(question: Question) -> tuple[int, int]:
+    if question.kind == Question.Kind.RATING:
+        return 1, 5
+    if question.kind == Question.Kind.NPS:
+        return 0, 10
+    low = question.scale_min if question.scale_min is not None else 1
+    high = question.scale_max if question.scale_max is not None else 5
+    return low, high
+
+
+def _choice(question: Question, keys: dict[str, str], cell: str) -> str:
+    value = keys.get(fold(cell))
+    if value is None:
+        raise _Rejected(
+            Reason.NOT_A_CHOICE,
+            _("«%(value)s» non è tra le opzioni della domanda %(code)s.")
+            % {"value": cell[:60], "code": question.code},
+        )
+    return value
+
+
+def _choices(question: Question, keys: dict[str, str], cell: str) -> list[str]:
+    """A multiple choice written in one cell: Microsoft Forms joins the labels with ";" (and
+    ends with one), Google Forms with ", ". A label that has a comma itself ("Costo della vita,
+    casa") is found by taking, at each step, the longest run of pieces that is an option."""
+    chosen: list[str] = []
+    for part in (p.strip() for p in cell.split(";")):
+        if not part:
+            continue
+        pieces = [p.strip() for p in part.split(",")]
+        start = 0
+        while start < len(pieces):
+            for end in range(len(pieces), start, -1):
+                value = keys.get(fold(",".join(pieces[start:end])))
+                if value is not None:
+                    chosen.append(value)
+                    start = end
+                    break
+            else:
+                _choice(question, keys, pieces[start])  # raises, naming the piece
+    return list(dict.fromkeys(chosen))
+
+
+def age_bands(question: Question) -> list[tuple[int, int, str]]:
+    """The age bands of an age question as (lowest, highest, value), from the numbers in each
+    option ("18-24", "19–24", "fino a 18", "under 18", "75+", "75 e oltre"): an option with one
+    number and a word of "over" reaches the end; one with one number and no such word ends
+    where the next band begins."""
+    bands: list[tuple[int, int | None, str]] = []
+    for choice in question.choices or []:
+        value = str(choice.get("value", ""))
+        text = fold(f"{value} {choice.get('label', '')}")
+        numbers = list(dict.fromkeys(int(n) for n in re.findall(r"\d+", text)))[:2]
+        if len(numbers) == 2:
+            bands.append((numbers[0], numbers[1], value))
+        elif len(numbers) == 1 and re.search(r"\+|oltre|over|piu|and older|e piu", text):
+            bands.append((numbers[0], OLDEST, value))
+        elif len(numbers) == 1:
+            bands.append((0, None, value))
+    bands.sort(key=lambda b: b[0])
+    closed: list[tuple[int, int, str]] = []
+    for i, (low, high, value) in enumerate(bands):
+        if high is None:
+            high = bands[i + 1][0] - 1 if i + 1 < len(bands) else OLDEST
+        closed.append((low, high, value))
+    return closed
+
+
+def _age(
+    question: Question, keys: dict[str, str], bands: list[tuple[int, int, str]], cell: str
+) -> str:
+    value = keys.get(fold(cell))
+    if value is not None:
+        return value
+    if re.fullmatch(r"\d{1,3}([.,]0+)?", cell):
+        age = int(float(cell.replace(",", ".")))
+        for low, high, band in bands:
+            if low <= age <= high:
+                return band
+    raise _Rejected(
+        Reason.BAD_AGE,
+        _("«%(value)s» non è un'età né una fascia d'età della domanda %(code)s.")
+        % {"value": cell[:60], "code": question.code},
+    )
+
+
+_last_format = [DATE_FORMATS[0]]
+
+
+def parse_date(cell: Any) -> datetime:
+    """A date as the tools write it (ISO, Google's "2020/06/15 10:32:11 AM GMT+2" without the
+    zone, the Italian "15/06/2020 10.32.11"); Excel's own dates as they are."""
+    if isinstance(cell, datetime):
+        moment = cell
+    elif isinstance(cell, date):
+        moment = datetime.combine(cell, time(12))
+    else:
+        text = re.sub(r"\s+(GMT|UTC|CES?T|CEST)([+-]\d+(:\d\d)?)?$", "", str(cell).strip())
+        # A file writes every date the same way: the format that read the last one first.
+        for pattern in (_last_format[0], *DATE_FORMATS):
+            try:
+                moment = datetime.strptime(text, pattern)  # noqa: DTZ007 (made aware below)
+                _last_format[0] = pattern
+                break
+            except ValueError:
+                continue
+        else:
+            raise _Rejected(
+                Reason.BAD_DATE,
+                _("La data «%(value)s» non è leggibile.") % {"value": str(cell)[:40]},
+            )
+    if timezone.is_naive(moment):
+        moment = timezone.make_aware(moment)
+    return moment
+
+
+# --- The import ---------------------------------------------------------------------------------
+
+
+@dataclass
+class _Plan:
+    """The mapping resolved against the version's questions, once per file."""
+
+    questions: list[Question]
+    columns: dict[str, list[int]]  # question code → column indexes (one, or one per option)
+    options: dict[int, str]  # column index → option value, for one-column-per-option
+    id_column: int | None
+    date_column: int | None
+    keys: dict[str, dict[str, str]]
+    bands: list[tuple[int, int, str]]
+
+
+def _plan(version: SurveyVersion, headers: Sequence[str], mapping: dict[str, str]) -> _Plan:
+    questions = list(version.questions.all())
+    by_code = {q.code: q for q in questions}
+    columns: dict[str, list[int]] = {}
+    options: dict[int, str] = {}
+    id_column = date_column = None
+    for index, header in enumerate(headers):
+        target = (mapping.get(header) or "").strip()
+        if not target:
+            continue
+        if target == RESPONDENT_ID:
+            id_column = index
+        elif target == SUBMITTED:
+            date_column = index
+        else:
+            code, _sep, option = target.partition("=")
+            question = by_code.get(code)
+            if question is None:
+                raise InvalidInput(
+                    _("La colonna «%(column)s» è associata alla domanda %(code)s, che non c'è.")
+                    % {"column": header[:60], "code": code},
+                    field="mapping",
+                )
+            if option:
+                options[index] = option
+            columns.setdefault(code, []).append(index)
+    if not columns:
+        raise InvalidInput(
+            _("Nessuna colonna è associata a una domanda: controlla le associazioni."),
+            field="mapping",
+        )
+    age = next((q for q in questions if q.dimension == Question.Dimension.AGE), None)
+    return _Plan(
+        questions=questions,
+        columns=columns,
+        options=options,
+        id_column=id_column,
+        date_column=date_column,
+        keys={q.code: _choice_keys(q) for q in questions},
+        bands=age_bands(age) if age else [],
+    )
+
+
+def _row_answers(
+    plan: _Plan, cells: list[Any]
+) -> tuple[dict[str, list[tuple[int | None, str]]], bool]:
+    """The row's answers by question code, as (number, value) pairs, and whether every question
+    shown to the respondent was answered. Raises `_Rejected`."""
+    answers: dict[str, list[tuple[int | None, str]]] = {}
+    complete = True
+    width = len(cells)
+    for question in plan.questions:
+        indexes = plan.columns.get(question.code)
+        if question.show_if and not _shown(question, answers):
+            continue
+        if not indexes:
+            continue
+        texts = [_text(cells[i]) if i < width else "" for i in indexes]
+        pairs: list[tuple[int | None, str]] = []
+        if question.kind == Question.Kind.MULTIPLE and indexes[0] in plan.options:
+            pairs = [
+                (None, plan.options[i])
+                for i, t in zip(indexes, texts, strict=True)
+                if fold(t) not in NOT_CHOSEN
+            ]
+        elif texts[0]:
+            cell = texts[0]
+            if question.kind in (Question.Kind.RATING, Question.Kind.NPS, Question.Kind.SCALE):
+                if question.choices and fold(cell) in plan.keys[question.code]:
+                    pairs = [(int(plan.keys[question.code][fold(cell)]), "")]
+                else:
+                    pairs = [(_number(question, cell), "")]
+            elif question.kind == Question.Kind.MULTIPLE:
+                pairs = [(None, v) for v in _choices(question, plan.keys[question.code], cell)]
+            elif question.kind == Question.Kind.SINGLE:
+                if question.dimension == Question.Dimension.AGE:
+                    pairs = [(None, _age(question, plan.keys[question.code], plan.bands, cell))]
+                else:
+                    pairs = [(None, _choice(question, plan.keys[question.code], cell))]
+            else:
+                pairs = [(None, cell[:4000])]
+        if not pairs:
+            if question.required:
+                raise _Rejected(
+                    Reason.MISSING_REQUIRED,
+                    _("Manca la risposta obbligatoria alla domanda %(code)s.")
+                    % {"code": question.code},
+                )
+            if question.kind != Question.Kind.TEXT:
+                complete = False
+            continue
+        answers[question.code] = pairs
+    if not answers:
+        raise _Rejected(Reason.EMPTY, _("La riga non ha risposte."))
+    return answers, complete
+
+
+def _shown(question: Question, answers: dict[str, list[tuple[int | None, str]]]) -> bool:
+    given = answers.get(question.show_if, [])
+    wanted = {str(v) for v in question.show_if_values or []}
+    return any((str(n) if n is not None else v) in wanted for n, v in given)
+
+
+@transaction.atomic
+def import_answers(
+    survey: Survey,
+    path: Path | str,
+    name: str = "",
+    *,
+    mapping: dict[str, str] | None = None,
+    user: Any = None,
+    version: SurveyVersion | None = None,
+) -> ImportReport:
+    """Read the file at `path` into `survey`'s version (its current one unless named), with
+    `mapping` (or the proposed one). One transaction: an unreadable file writes nothing."""
+    version = version or survey.current_version
+    if version is None:
+        raise InvalidInput(_("Il questionario non ha ancora domande pubblicate."), field="survey")
+    source = read_file(path, name)
+    mapping = mapping if mapping is not None else propose_mapping(version, source.headers)
+    mapping = {h: mapping.get(h, "") for h in source.headers}
+    plan = _plan(version, source.headers, mapping)
+    run = QuestionnaireImport.objects.create(
+        survey=survey,
+        file_name=Path(name or str(path)).name[:200],
+        mapping=mapping,
+        imported_by=user if getattr(user, "pk", None) else None,
+    )
+    ids = {q.code: q.pk for q in plan.questions}
+    csat = next((q.code for q in plan.questions if q.kind == Question.Kind.RATING), None)
+    nps = next((q.code for q in plan.questions if q.kind == Question.Kind.NPS), None)
+    now = timezone.now()
+    refusals: list[dict[str, Any]] = []
+    seen: dict[str, int] = {}
+    pending: list[tuple[tuple[Any, ...], dict[str, list[tuple[int | None, str]]]]] = []
+    rows = accepted = 0
+    for line, cells in source.rows:
+        rows += 1
+        try:
+            respondent = ""
+            if plan.id_column is not None and plan.id_column < len(cells):
+                respondent = _text(cells[plan.id_column])
+                if respondent and respondent in seen:
+                    raise _Rejected(
+                        Reason.DUPLICATE,
+                        _("Il rispondente %(id)s c'è già alla riga %(line)d.")
+                        % {"id": respondent[:40], "line": seen[respondent]},
+                    )
+            submitted, dated = now, plan.date_column is None
+            if plan.date_column is not None and plan.date_column < len(cells):
+                cell = cells[plan.date_column]
+                if _text(cell):
+                    submitted, dated = parse_date(cell), True
+            answers, complete = _row_answers(plan, cells)
+            # LimeSurvey leaves the submission date of an unfinished questionnaire empty.
+            complete = complete and dated
+        except _Rejected as refused:
+            refusals.append({"row": line, "reason": refused.reason, "message": refused.message})
+            continue
+        if respondent:
+            seen[respondent] = line
+        accepted += 1
+        response = (
+            survey.pk,
+            version.pk,
+            Response.Source.IMPORT.value,
+            "",
+            "",
+            "it",
+            complete,
+            answers[csat][0][0] if csat in answers else None,
+            answers[nps][0][0] if nps in answers else None,
+            run.pk,
+            line,
+            connection.ops.adapt_datetimefield_value(submitted),
+        )
+        pending.append((response, answers))
+        if len(pending) >= BATCH:
+            _write(pending, ids)
+            pending = []
+    _write(pending, ids)
+    run.rows = rows
+    run.accepted = accepted
+    run.refusals = refusals
+    run.save(update_fields=["rows", "accepted", "refusals"])
+    return ImportReport(run=run, refusals=refusals)
+
+
+RESPONSE_COLUMNS = (
+    "survey_id, version_id, source, via, channel_kind, language, complete, csat, nps, "
+    "import_run_id, import_row, submitted_at"
+)
+
+
+def _write(
+    pending: list[tuple[tuple[Any, ...], dict[str, list[tuple[int | None, str]]]]],
+    ids: dict[str, int],
+) -> None:
+    """The batch's responses in one INSERT … RETURNING id (ids in the order of the rows, as
+    Django's own bulk_create relies on), then their answers in multi-row INSERTs: plain
+    statements, because building 5,000 responses and 200,000 answers as model instances costs
+    several times the database's work. The rows written are the models' own columns."""
+    if not pending:
+        return
+    placeholders = "(" + ", ".join(["%s"] * len(pending[0][0])) + ")"
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {Response._meta.db_table} ({RESPONSE_COLUMNS}) "  # noqa: S608
+            f"VALUES {', '.join([placeholders] * len(pending))} RETURNING id",
+            [cell for values, _answers in pending for cell in values],
+        )
+        created = [row[0] for row in cursor.fetchall()]
+        rows = [
+            (response_id, ids[code], number, value)
+            for response_id, (_values, answers) in zip(created, pending, strict=True)
+            for code, pairs in answers.items()
+            for number, value in pairs
+        ]
+        table = Answer._meta.db_table
+        columns = "response_id, question_id, number, value, theme_suggested"
+        width = 8000 if connection.vendor == "sqlite" else 5000  # SQLite: 32,766 variables
+        for start in range(0, len(rows), width):
+            chunk = rows[start : start + width]
+            values = ", ".join(["(%s, %s, %s, %s, false)"] * len(chunk))
+            flat = [cell for row in chunk for cell in row]
+            cursor.execute(f"INSERT INTO {table} ({columns}) VALUES {values}", flat)  # noqa: S608
