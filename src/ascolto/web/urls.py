@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.urls import include, path
 from django.views.generic import RedirectView
 
-from ascolto.web.views import public_alerts, public_reports
+from ascolto.web.views import public_alerts, public_charters, public_reports
 from ascolto.web.views.console import (
     access_log_page,
     account,
@@ -17,6 +17,7 @@ from ascolto.web.views.console import (
     callrecords,
     calls,
     case,
+    charters,
     citizens,
     contactcenter,
     inbox,
@@ -28,6 +29,7 @@ from ascolto.web.views.console import (
     screenpop,
     social,
     sso,
+    survey_plan,
 )
 from ascolto.web.views.scrivi import assistant as scrivi_assistant
 from ascolto.web.views.scrivi import rating, request, status
@@ -54,6 +56,8 @@ console_patterns = [
     *assistant_simulator.urlpatterns,
     *assistant.urlpatterns,
     *access_log_page.urlpatterns,
+    *charters.urlpatterns,
+    *survey_plan.urlpatterns,
 ]
 scrivi_patterns = [
     *request.urlpatterns,
@@ -66,7 +70,10 @@ urlpatterns = [
     path("", RedirectView.as_view(url="/scrivi/", permanent=False)),
     path("console/", include((console_patterns, "console"))),
     path("scrivi/", include((scrivi_patterns, "scrivi"))),
-    path("trasparenza/", include((public_reports.urlpatterns, "trasparenza"))),
+    path(
+        "trasparenza/",
+        include(([*public_reports.urlpatterns, *public_charters.urlpatterns], "trasparenza")),
+    ),
     path("avvisi/", include((public_alerts.urlpatterns, "avvisi"))),
     path("i18n/", include("django.conf.urls.i18n")),
 ]
