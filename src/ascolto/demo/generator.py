@@ -25,6 +25,7 @@ from ascolto.citizens.models import Citizen, Identity
 from ascolto.contactcenter.models import CallRecord
 from ascolto.core.errors import DomainError
 from ascolto.demo.assistant import disconnect, play_month
+from ascolto.demo.charters import seed_charters
 from ascolto.demo.city import load_city
 from ascolto.demo.flows import Codes, Run, write_calls, write_web
 from ascolto.demo.flows_online import write_emails, write_social, write_whatsapp
@@ -36,6 +37,7 @@ from ascolto.demo.population import Names
 from ascolto.demo.registry import build_registry
 from ascolto.demo.replay import Replay
 from ascolto.demo.seed import seed_reference
+from ascolto.demo.survey_plan import seed_survey_plan
 from ascolto.demo.texts import Writer
 from ascolto.demo.timeline import Window
 from ascolto.demo.writer import (
@@ -167,6 +169,7 @@ def generate(*, seed: int, scale: float, end: date, wipe_first: bool, say: Say) 
         sessions = write_whatsapp(run, scale, streams[6], phases.progress)
         phases.end("WhatsApp (rows)", f"{sessions:,} sessions")
     phases.end("page ratings", write_ratings(city, scale, streams[7]))
+    phases.end("charters", f"{seed_charters(end)}; {seed_survey_plan(end)}")
     reset_sequences()
 
     for model in INSERT_ORDER:
