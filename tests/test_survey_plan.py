@@ -8,9 +8,12 @@ import csv
 import io
 import re
 from datetime import date
+from typing import Any
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from openpyxl import load_workbook
 
 from ascolto.core.errors import InvalidInput
@@ -167,3 +170,19 @@ def test_analysts_add_and_change_entries_supervisors_only_read(
     assert changed.status_code == 302
     entry.refresh_from_db()
     assert entry.state == State.SUSPENDED
+
+
+def test_the_plan_page_costs_the_same_queries_for_more_surveys(
+    client: Client,
+    cast: personas.Cast,
+    entries: list[SurveyPlanEntry],
+    django_assert_num_queries: Any,
+) -> None:
+    client.force_login(cast.analyst)
+    client.get("/console/piano-indagini/?anno=2026")  # the session warmed up
+    with CaptureQueriesContext(connection) as few:
+        client.get("/console/piano-indagini/?anno=2026")
+    for n in range(5):
+        plan.save_entry(plan.EntryData(year=2026, department=cast.anagrafe, title=f"Indagine {n}"))
+    with django_assert_num_queries(len(few)):
+        client.get("/console/piano-indagini/?anno=2026")

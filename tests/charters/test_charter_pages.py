@@ -9,11 +9,14 @@ import csv
 import io
 import re
 from datetime import date, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from openpyxl import load_workbook
 
 from ascolto.charters import actions
@@ -249,3 +252,23 @@ def test_the_yearly_report_as_page_pdf_csv_and_xlsx(
     assert "Carta dei nidi d'infanzia" in [ws["A1"].value for ws in book.worksheets]
 
     assert client.get("/trasparenza/carte-dei-servizi/relazione/2099/").status_code == 404
+
+
+def test_the_registry_costs_the_same_queries_for_more_charters(
+    analyst: Client, charter: ServiceCharter, django_assert_num_queries: Any
+) -> None:
+    analyst.get("/console/carte-dei-servizi/")
+    with CaptureQueriesContext(connection) as few:
+        analyst.get("/console/carte-dei-servizi/")
+    for n in range(3):
+        other = actions.save_charter(
+            CharterData(
+                title=f"Carta {n}",
+                slug=f"carta-{n}",
+                service=charter.service,
+                issued_on=date(2024, 1, 1),
+            )
+        )
+        actions.save_indicator(other, IndicatorData(name="CSAT", formula=F.CSAT, target=4))
+    with django_assert_num_queries(len(few)):
+        analyst.get("/console/carte-dei-servizi/")
