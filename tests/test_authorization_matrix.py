@@ -47,6 +47,8 @@ from django.utils import timezone
 from ascolto.assistant import engine, menus
 from ascolto.assistant.models import MenuNode, MenuVersion
 from ascolto.channels.models import Message
+from ascolto.charters import actions as charters
+from ascolto.charters.models import QualityIndicator, ServiceCharter
 from ascolto.citizens.actions import record_privacy_notice
 from ascolto.citizens.models import Citizen, MergeSuggestion
 from ascolto.contactcenter.models import ForecastJob
@@ -58,7 +60,8 @@ from ascolto.privacy.actions import build_access_archive
 from ascolto.privacy.models import AccessArchive
 from ascolto.social import queue
 from ascolto.social.models import SocialThread
-from ascolto.surveys.models import ExecutiveSummary
+from ascolto.surveys import plan
+from ascolto.surveys.models import ExecutiveSummary, Service, SurveyPlanEntry
 from ascolto.tickets import actions
 from ascolto.tickets.models import Campaign, Tag, Ticket
 from ascolto.web.models import SavedView
@@ -96,6 +99,8 @@ SUPERVISION = frozenset({"supervisor", "administrator"})
 ANALYSIS = frozenset({"analyst", "dpo", "supervisor", "administrator"})
 ACCESS_LOG = frozenset({"dpo", "administrator"})
 ADMINISTRATORS = frozenset({"administrator"})
+# The service charters and the survey plan are defined by analysts and administrators.
+LISTENING = frozenset({"analyst", "dpo", "administrator"})
 # The TARI operator asking for an object of the Anagrafe: it does not exist for them.
 OTHER_OFFICE = frozenset({"office_operator"})
 
@@ -142,6 +147,9 @@ class State:
     job: ForecastJob
     archive: AccessArchive  # the Anagrafe citizen's access archive, made
     notice: str  # a privacy notice's version
+    charter: ServiceCharter
+    indicator: QualityIndicator
+    plan_entry: SurveyPlanEntry
     questionnaire: ExecutiveSummary | None = None  # published, with its import
     users: dict[str, User] = field(default_factory=dict)
 
@@ -204,7 +212,31 @@ def build_state(cast: personas.Cast) -> State:
         role: getattr(cast, role) for role in STAFF - {"dpo"} if hasattr(cast, role)
     }
     users["dpo"] = User.objects.get(pk=dpo.pk)
+    charter = charters.save_charter(
+        charters.CharterData(
+            title="Carta dei servizi anagrafici",
+            slug="anagrafe",
+            service=Service.objects.create(code="certificati", name="Certificati anagrafici"),
+            issued_on=date(2025, 1, 1),
+            published=True,
+        )
+    )
+    indicator = charters.save_indicator(
+        charter,
+        charters.IndicatorData(
+            name="Risposta entro 30 giorni",
+            formula=QualityIndicator.Formula.ANSWERED_WITHIN,
+            parameters={"days": 30},
+            target=90,
+        ),
+    )
+    plan_entry = plan.save_entry(
+        plan.EntryData(year=2026, department=cast.anagrafe, title="Gradimento degli sportelli")
+    )
     return State(
+        charter=charter,
+        indicator=indicator,
+        plan_entry=plan_entry,
         tari=tari,
         anagrafe=anagrafe,
         citizen=anagrafe.citizen,
@@ -468,6 +500,32 @@ MATRIX: dict[str, Rule] = {
     "console/alerts/<int:pk>/send/": get(
         lambda s: f"/console/alerts/{s.alert.pk}/send/", SUPERVISION
     ),
+    # The service charters: read by all staff, defined by analysts and administrators; the
+    # survey plan: read by the analysis roles.
+    "console/carte-dei-servizi/": get(lambda s: "/console/carte-dei-servizi/", STAFF),
+    "console/carte-dei-servizi/nuova/": get(
+        lambda s: "/console/carte-dei-servizi/nuova/", LISTENING
+    ),
+    "console/carte-dei-servizi/<int:pk>/": get(
+        lambda s: f"/console/carte-dei-servizi/{s.charter.pk}/", STAFF
+    ),
+    "console/carte-dei-servizi/<int:pk>/modifica/": get(
+        lambda s: f"/console/carte-dei-servizi/{s.charter.pk}/modifica/", LISTENING
+    ),
+    "console/carte-dei-servizi/<int:pk>/indicatori/nuovo/": get(
+        lambda s: f"/console/carte-dei-servizi/{s.charter.pk}/indicatori/nuovo/", LISTENING
+    ),
+    "console/carte-dei-servizi/indicatori/<int:pk>/": get(
+        lambda s: f"/console/carte-dei-servizi/indicatori/{s.indicator.pk}/", LISTENING
+    ),
+    "console/carte-dei-servizi/indicatori/<int:pk>/elimina/": post(
+        lambda s: f"/console/carte-dei-servizi/indicatori/{s.indicator.pk}/elimina/", LISTENING
+    ),
+    "console/piano-indagini/": get(lambda s: "/console/piano-indagini/?anno=2026", ANALYSIS),
+    "console/piano-indagini/nuova/": get(lambda s: "/console/piano-indagini/nuova/", LISTENING),
+    "console/piano-indagini/<int:pk>/": get(
+        lambda s: f"/console/piano-indagini/{s.plan_entry.pk}/", LISTENING
+    ),
     # The knowledge base: read by whoever answers citizens, written by the editorial team. An
     # article opened beside a case of another office is not filled with that case: 404.
     "console/conoscenza/": get(lambda s: "/console/conoscenza/", HANDLERS),
@@ -596,6 +654,13 @@ MATRIX: dict[str, Rule] = {
     "trasparenza/": public(lambda s: "/trasparenza/"),
     "trasparenza/reclami/<int:year>/": public(lambda s: "/trasparenza/reclami/2026/"),
     "trasparenza/indagini/<slug:slug>/": public(lambda s: f"/trasparenza/indagini/{qs(s).slug}/"),
+    "trasparenza/carte-dei-servizi/": public(lambda s: "/trasparenza/carte-dei-servizi/"),
+    "trasparenza/carte-dei-servizi/relazione/<int:year>/": public(
+        lambda s: "/trasparenza/carte-dei-servizi/relazione/2026/"
+    ),
+    "trasparenza/carte-dei-servizi/<slug:slug>/": public(
+        lambda s: f"/trasparenza/carte-dei-servizi/{s.charter.slug}/"
+    ),
     "avvisi/banner/": public(lambda s: "/avvisi/banner/"),
     # The API: public probes and documents; the telephony system signs its calls.
     "api/v1/openapi.json": public(lambda s: "/api/v1/openapi.json"),
@@ -630,6 +695,12 @@ EXPORTS: list[tuple[str, Callable[[State], str]]] = [
         lambda s: f"/console/reports/campaigns/{s.campaign.code}/?formato=csv",
     ),
     ("console/contactcenter/", lambda s: "/console/contactcenter/?csv=callbacks"),
+    ("console/piano-indagini/", lambda s: "/console/piano-indagini/?anno=2026&formato=csv"),
+    ("console/piano-indagini/", lambda s: "/console/piano-indagini/?anno=2026&formato=xlsx"),
+    (
+        "trasparenza/carte-dei-servizi/relazione/<int:year>/",
+        lambda s: "/trasparenza/carte-dei-servizi/relazione/2026/?formato=csv",
+    ),
     (
         "console/registro-accessi/",
         lambda s: f"/console/registro-accessi/?cittadino={s.citizen.pk}&formato=csv",

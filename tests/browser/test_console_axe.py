@@ -22,6 +22,8 @@ from playwright.sync_api import Page
 
 from ascolto.assistant import engine, menus
 from ascolto.assistant.models import MenuNode, MenuVersion
+from ascolto.charters import actions as charters
+from ascolto.charters.models import QualityIndicator, ServiceCharter
 from ascolto.citizens.actions import record_privacy_notice
 from ascolto.citizens.models import Citizen
 from ascolto.contactcenter.models import ForecastJob
@@ -30,7 +32,8 @@ from ascolto.knowledge.models import Alert, Article
 from ascolto.privacy.models import AccessArchive
 from ascolto.social import queue
 from ascolto.social.models import SocialThread
-from ascolto.surveys.models import ExecutiveSummary
+from ascolto.surveys import plan
+from ascolto.surveys.models import ExecutiveSummary, Service, SurveyPlanEntry
 from ascolto.tickets.models import Campaign, Ticket
 from tests import factories, personas
 from tests.alerts.helpers import make_alert
@@ -60,6 +63,9 @@ class World:
     archive: AccessArchive
     notice: str
     questionnaire: ExecutiveSummary
+    charter: ServiceCharter
+    indicator: QualityIndicator
+    plan_entry: SurveyPlanEntry
 
 
 def _world(cast: personas.Cast) -> World:
@@ -124,7 +130,37 @@ def _world(cast: personas.Cast) -> World:
         finished_at=timezone.now(),
         expires_at=timezone.now() + timedelta(days=7),
     )
+    charter = charters.save_charter(
+        charters.CharterData(
+            title="Carta dei servizi della TARI",
+            slug="tari",
+            service=Service.objects.create(code="tari-online", name="Dichiarazione TARI"),
+            issued_on=date(2025, 1, 1),
+            published=True,
+        )
+    )
+    indicator = charters.save_indicator(
+        charter,
+        charters.IndicatorData(
+            name="Risposta entro 30 giorni",
+            formula=QualityIndicator.Formula.ANSWERED_WITHIN,
+            parameters={"days": 30},
+            target=90,
+        ),
+    )
+    plan_entry = plan.save_entry(
+        plan.EntryData(
+            year=timezone.localdate().year,
+            department=cast.tributi,
+            title="Soddisfazione TARI online",
+            starts_on=date(timezone.localdate().year, 3, 1),
+            ends_on=date(timezone.localdate().year, 5, 31),
+        )
+    )
     return World(
+        charter=charter,
+        indicator=indicator,
+        plan_entry=plan_entry,
         ticket=ticket,
         citizen=ticket.citizen,
         article=article,
@@ -196,6 +232,15 @@ PAGES: dict[str, Callable[[World], str]] = {
     "citizen-privacy": lambda w: f"/console/citizens/{w.citizen.pk}/privacy/",
     "privacy-archive": lambda w: f"/console/privacy/archives/{w.archive.pk}/",
     "privacy-notice": lambda w: f"/console/privacy/notices/{w.notice}/",
+    "charters": lambda w: "/console/carte-dei-servizi/",
+    "charter-new": lambda w: "/console/carte-dei-servizi/nuova/",
+    "charter": lambda w: f"/console/carte-dei-servizi/{w.charter.pk}/",
+    "charter-edit": lambda w: f"/console/carte-dei-servizi/{w.charter.pk}/modifica/",
+    "indicator-new": lambda w: f"/console/carte-dei-servizi/{w.charter.pk}/indicatori/nuovo/",
+    "indicator-edit": lambda w: f"/console/carte-dei-servizi/indicatori/{w.indicator.pk}/",
+    "survey-plan": lambda w: "/console/piano-indagini/",
+    "plan-entry-new": lambda w: "/console/piano-indagini/nuova/",
+    "plan-entry-edit": lambda w: f"/console/piano-indagini/{w.plan_entry.pk}/",
 }
 
 POST_ONLY = "POST only: an action, its answer is a redirect or a page listed here"
@@ -251,6 +296,10 @@ SKIPPED: dict[str, tuple[str, Callable[[World], str] | None]] = {
     "questionnaire-publish": (
         POST_ONLY,
         lambda w: f"/console/indagini/sintesi/{w.questionnaire.pk}/pubblica/",
+    ),
+    "indicator-delete": (
+        POST_ONLY,
+        lambda w: f"/console/carte-dei-servizi/indicatori/{w.indicator.pk}/elimina/",
     ),
     "knowledge-search": (POST_ONLY, lambda w: "/console/conoscenza/cerca/"),
     "knowledge-restore": (

@@ -92,6 +92,7 @@ INSTALLED_APPS = [
     "ascolto.assistant",
     "ascolto.surveys",
     "ascolto.contactcenter",
+    "ascolto.charters",
     "ascolto.analytics",
     "ascolto.privacy",
     "ascolto.api",

@@ -65,6 +65,10 @@ ASSISTANT_EDITORS = EDITORIAL
 # holds. Every citizen's whole file, whatever the office: administrators only (a DPO role, when
 # one exists, is added here and nowhere else).
 PRIVACY_OFFICERS = frozenset({Role.ADMINISTRATOR})
+# The service charters and the survey plan: defined by the analysts who measure them and by
+# administrators; every member of staff reads the charters (aggregates, no personal data).
+LISTENING_EDITORS = frozenset({Role.ANALYST, Role.ADMINISTRATOR})
+STAFF = frozenset(Role.values)
 
 
 def _role(user: Any) -> str:
@@ -108,6 +112,16 @@ def edits_content(user: Any) -> bool:
 
 def analyses(user: Any) -> bool:
     return _role(user) in ANALYSIS
+
+
+def reads_charters(user: Any) -> bool:
+    """Whether `user` reads the service charters' console pages (any member of staff)."""
+    return _role(user) in STAFF
+
+
+def edits_listening_plans(user: Any) -> bool:
+    """Whether `user` defines service charters, their indicators and the survey plan."""
+    return _role(user) in LISTENING_EDITORS
 
 
 def visible(queryset: QuerySet[M], user: Any, office_field: str = "office") -> QuerySet[M]:

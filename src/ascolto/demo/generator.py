@@ -26,6 +26,7 @@ from ascolto.contactcenter.models import CallRecord
 from ascolto.core import maintenance
 from ascolto.core.errors import DomainError
 from ascolto.demo.assistant import disconnect, play_month
+from ascolto.demo.charters import seed_charters
 from ascolto.demo.city import load_city
 from ascolto.demo.flows import Codes, Run, write_calls, write_web
 from ascolto.demo.flows_online import write_emails, write_social, write_whatsapp
@@ -38,6 +39,7 @@ from ascolto.demo.questionnaire import write_questionnaire
 from ascolto.demo.registry import build_registry
 from ascolto.demo.replay import Replay
 from ascolto.demo.seed import seed_reference
+from ascolto.demo.survey_plan import seed_survey_plan
 from ascolto.demo.texts import Writer
 from ascolto.demo.timeline import Window
 from ascolto.demo.writer import (
@@ -171,6 +173,7 @@ def generate(*, seed: int, scale: float, end: date, wipe_first: bool, say: Say) 
     phases.end("page ratings", write_ratings(city, scale, streams[7]))
     # Its own stream, so the questionnaire leaves every other generated figure as it was.
     phases.end("questionnaire", write_questionnaire(end.year, np.random.default_rng([seed, 17])))
+    phases.end("charters", f"{seed_charters(end)}; {seed_survey_plan(end)}")
     reset_sequences()
     maintenance.analyze(*INSERT_ORDER)  # the planner's statistics of what was just loaded
     phases.end("statistics", "ANALYZE of the loaded tables")

@@ -6,7 +6,12 @@ from __future__ import annotations
 from django.urls import include, path
 from django.views.generic import RedirectView
 
-from ascolto.web.views import public_alerts, public_questionnaires, public_reports
+from ascolto.web.views import (
+    public_alerts,
+    public_charters,
+    public_questionnaires,
+    public_reports,
+)
 from ascolto.web.views.console import (
     access_log_page,
     account,
@@ -17,6 +22,7 @@ from ascolto.web.views.console import (
     callrecords,
     calls,
     case,
+    charters,
     citizens,
     contactcenter,
     inbox,
@@ -29,6 +35,7 @@ from ascolto.web.views.console import (
     screenpop,
     social,
     sso,
+    survey_plan,
 )
 from ascolto.web.views.scrivi import assistant as scrivi_assistant
 from ascolto.web.views.scrivi import rating, request, status
@@ -56,6 +63,8 @@ console_patterns = [
     *assistant.urlpatterns,
     *access_log_page.urlpatterns,
     *questionnaires.urlpatterns,
+    *charters.urlpatterns,
+    *survey_plan.urlpatterns,
 ]
 scrivi_patterns = [
     *request.urlpatterns,
@@ -70,7 +79,16 @@ urlpatterns = [
     path("scrivi/", include((scrivi_patterns, "scrivi"))),
     path(
         "trasparenza/",
-        include(([*public_reports.urlpatterns, *public_questionnaires.urlpatterns], "trasparenza")),
+        include(
+            (
+                [
+                    *public_reports.urlpatterns,
+                    *public_questionnaires.urlpatterns,
+                    *public_charters.urlpatterns,
+                ],
+                "trasparenza",
+            )
+        ),
     ),
     path("avvisi/", include((public_alerts.urlpatterns, "avvisi"))),
     path("i18n/", include("django.conf.urls.i18n")),

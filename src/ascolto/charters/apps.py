@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class ChartersConfig(AppConfig):
+    name = "ascolto.charters"
+    label = "charters"
+    verbose_name = "Ascolto: carte dei servizi"
