@@ -48,6 +48,7 @@ from ascolto.contactcenter.actions.records import (
     file_records,
     import_call_records,
     payload_records,
+    payloads_records,
     xlsx_records,
 )
 from ascolto.contactcenter.actions.screenpop import (
@@ -96,6 +97,7 @@ __all__ = [
     "measured_targets",
     "operating_calendar",
     "payload_records",
+    "payloads_records",
     "record_call",
     "request_forecast",
     "run_forecast",
