@@ -85,11 +85,15 @@ class Api:
         return self.client.get(f"/api/v1{path}", data or {}, headers=self._headers(headers))
 
     def post(self, path: str, body: Any = None, **headers: str) -> Any:
+        # Header names as Django's test client spells them (HTTP_IDEMPOTENCY_KEY) or plainly.
+        extra = {k: v for k, v in headers.items() if k.startswith("HTTP_")}
+        plain = {k: v for k, v in headers.items() if not k.startswith("HTTP_")}
         return self.client.post(
             f"/api/v1{path}",
             body if body is not None else {},
             content_type="application/json",
-            headers=self._headers(headers),
+            headers=self._headers(plain),
+            **extra,
         )
 
     def put(self, path: str, body: Any = None, **headers: str) -> Any:

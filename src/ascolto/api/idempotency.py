@@ -11,8 +11,8 @@ token) before doing anything, committed at once; then it does the work and store
 - 409 `idempotency-in-progress` (with `Retry-After: 1`) while the first one is still running:
   two concurrent requests with one key create once.
 
-An answer of the server's own failure (5xx) is not kept: the key is released and a retry runs
-again. Keys are kept `KEEP` and pruned by `prune_idempotency_keys` (docs/api.md). A session of
+A request that created nothing — refused by a domain error (400, 404, 409) or failed (5xx) —
+releases its key: the client may correct it and send it again under the same key. Keys are kept `KEEP` and pruned by `prune_idempotency_keys` (docs/api.md). A session of
 the console has no token to keep keys under: its requests ignore the header.
 """
 
