@@ -68,11 +68,11 @@ CODE = "AB12CD34EF56"
 
 
 class SenderIn(Schema):
-    first_name: str = Field("", max_length=100, examples=["Maria"])
-    last_name: str = Field("", max_length=100, examples=["Rossi"])
-    email: str = Field("", max_length=254, examples=["maria.rossi@example.it"])
-    phone: str = Field("", max_length=30, examples=["+39 333 123 4567"])
-    fiscal_code: str = Field("", max_length=16, examples=["RSSMRA80A41F205X"])
+    first_name: str = Field("", max_length=100, examples=["Chiara"])
+    last_name: str = Field("", max_length=100, examples=["Fontana"])
+    email: str = Field("", max_length=254, examples=["chiara.fontana@example.it"])
+    phone: str = Field("", max_length=30, examples=["+39 347 555 0101"])
+    fiscal_code: str = Field("", max_length=16, examples=["FNTCHR85M41F205W"])
 
 
 class CaseIn(Schema):
@@ -538,8 +538,11 @@ def attachment(request: HttpRequest, code: str, message_id: int, index: int) -> 
 # --- The workflow ---------------------------------------------------------------------------
 
 
-def _done(request: HttpRequest, code: str) -> dict[str, Any]:
-    return case_out(_case(request, code))
+def _done(ticket: Ticket) -> dict[str, Any]:
+    """The case as the action left it, even when it left the caller's scope (escalated or
+    sent back elsewhere): the caller made that move; later reads answer 404."""
+    inbox.attach_related([ticket])
+    return case_out(ticket)
 
 
 @router.post("/{code}/reply", auth=WRITE, response={200: MessageOut, **WRITE_ERRORS})
@@ -564,21 +567,23 @@ def assign(request: HttpRequest, code: str, payload: AssignIn) -> dict[str, Any]
     ticket = _case(request, code)
     assignee = _by_code(User, payload.assignee, "assignee", "username")
     team = _by_code(Team, payload.team, "team")
-    actions.assign_ticket(ticket, actor=caller(request).actor, assignee=assignee, team=team)
-    return _done(request, code)
+    return _done(
+        actions.assign_ticket(ticket, actor=caller(request).actor, assignee=assignee, team=team)
+    )
 
 
 @router.post("/{code}/escalate", auth=WRITE, response={200: CaseOut, **WRITE_ERRORS})
 def escalate(request: HttpRequest, code: str, payload: EscalateIn) -> dict[str, Any]:
     """Hand the case to an office (second level). A token limited to an office that hands it
-    outside its scope no longer sees it afterwards: the answer is then 404."""
+    outside its scope gets the case as it left it, and no longer sees it afterwards."""
     ticket = _case(request, code)
     office = _by_code(Office, payload.office, "office")
     team = _by_code(Team, payload.team, "team")
-    actions.escalate_ticket(
-        ticket, office, actor=caller(request).actor, team=team, note=payload.note
+    return _done(
+        actions.escalate_ticket(
+            ticket, office, actor=caller(request).actor, team=team, note=payload.note
+        )
     )
-    return _done(request, code)
 
 
 @router.post("/{code}/send-back", auth=WRITE, response={200: CaseOut, **WRITE_ERRORS})
@@ -586,42 +591,44 @@ def send_back(request: HttpRequest, code: str, payload: SendBackIn) -> dict[str,
     """Return a second-level case to the first level, saying why."""
     ticket = _case(request, code)
     office = _by_code(Office, payload.office, "office")
-    actions.send_back_ticket(
-        ticket, actor=caller(request).actor, reason=payload.reason, office=office
+    return _done(
+        actions.send_back_ticket(
+            ticket, actor=caller(request).actor, reason=payload.reason, office=office
+        )
     )
-    return _done(request, code)
 
 
 @router.post("/{code}/wait", auth=WRITE, response={200: CaseOut, **WRITE_ERRORS})
 def wait(request: HttpRequest, code: str, payload: WaitIn) -> dict[str, Any]:
     """Put the case on hold until the citizen answers; with `question`, ask it."""
     ticket = _case(request, code)
-    actions.wait_for_citizen(ticket, actor=caller(request).actor, question=payload.question)
-    return _done(request, code)
+    return _done(
+        actions.wait_for_citizen(ticket, actor=caller(request).actor, question=payload.question)
+    )
 
 
 @router.post("/{code}/resolve", auth=WRITE, response={200: CaseOut, **WRITE_ERRORS})
 def resolve(request: HttpRequest, code: str, payload: ResolveIn) -> dict[str, Any]:
     """Resolve the case; with `notify`, the resolution is sent to the citizen too."""
     ticket = _case(request, code)
-    actions.resolve_ticket(
-        ticket, payload.resolution, actor=caller(request).actor, notify=payload.notify
+    return _done(
+        actions.resolve_ticket(
+            ticket, payload.resolution, actor=caller(request).actor, notify=payload.notify
+        )
     )
-    return _done(request, code)
 
 
 @router.post("/{code}/close", auth=WRITE, response={200: CaseOut, **WRITE_ERRORS})
 def close(request: HttpRequest, code: str) -> dict[str, Any]:
     """Close a resolved case."""
-    actions.close_ticket(_case(request, code), actor=caller(request).actor)
-    return _done(request, code)
+    return _done(actions.close_ticket(_case(request, code), actor=caller(request).actor))
 
 
 @router.post("/{code}/reopen", auth=WRITE, response={200: CaseOut, **WRITE_ERRORS})
 def reopen(request: HttpRequest, code: str, payload: ReasonIn) -> dict[str, Any]:
     """Reopen a resolved or closed case."""
-    actions.reopen_ticket(_case(request, code), actor=caller(request).actor, reason=payload.reason)
-    return _done(request, code)
+    who = caller(request)
+    return _done(actions.reopen_ticket(_case(request, code), actor=who.actor, reason=payload.reason))
 
 
 @router.post("/{code}/cancel", auth=WRITE, response={200: CaseOut, **WRITE_ERRORS})
@@ -629,5 +636,5 @@ def cancel(request: HttpRequest, code: str, payload: ReasonIn) -> dict[str, Any]
     """Cancel a case opened by mistake or withdrawn (a reason is required)."""
     if not payload.reason.strip():
         raise InvalidInput(_("Indica la motivazione."), field="reason")
-    actions.cancel_ticket(_case(request, code), actor=caller(request).actor, reason=payload.reason)
-    return _done(request, code)
+    who = caller(request)
+    return _done(actions.cancel_ticket(_case(request, code), actor=who.actor, reason=payload.reason))

@@ -34,16 +34,16 @@ ERRORS: dict[int, Any] = {400: Problem, 401: Problem, 403: Problem, 404: Problem
 
 class IdentityOut(Schema):
     kind: str = Field(examples=["email"])
-    value: str = Field(examples=["maria.rossi@example.it"])
+    value: str = Field(examples=["chiara.fontana@example.it"])
 
 
 class CitizenOut(Schema):
     id: int = Field(examples=[42])
-    first_name: str = Field(examples=["Maria"])
-    last_name: str = Field(examples=["Rossi"])
-    fiscal_code: str = Field(examples=["RSSMRA80A41F205X"])
-    email: str = Field(examples=["maria.rossi@example.it"])
-    phone: str = Field(examples=["+393331234567"])
+    first_name: str = Field(examples=["Chiara"])
+    last_name: str = Field(examples=["Fontana"])
+    fiscal_code: str = Field(examples=["FNTCHR85M41F205W"])
+    email: str = Field(examples=["chiara.fontana@example.it"])
+    phone: str = Field(examples=["+393475550101"])
     merged_into: int | None = Field(examples=[None])
     created_at: datetime
 

@@ -69,7 +69,7 @@ class CallIn(Schema):
     wait_seconds: int | None = Field(None, ge=0, examples=[40])
     talk_seconds: int | None = Field(None, ge=0, examples=[270])
     abandoned: bool = Field(examples=[False])
-    caller: str | None = Field(None, max_length=40, examples=["+390212345678"])
+    caller: str | None = Field(None, max_length=40, examples=["+390288880000"])
     ivr_path: str | None = Field(None, max_length=200, examples=["1>3"])
     agent: str | None = Field(None, max_length=150, examples=["4021"])
 
