@@ -506,6 +506,14 @@ def _message_out(ticket: Ticket, message: Message) -> dict[str, Any]:
     auth=READ,
     response={200: bytes, **ERRORS},
     summary="Download a message's file",
+    openapi_extra={
+        "responses": {
+            "200": {
+                "description": "The file, as an attachment.",
+                "content": {"*/*": {"schema": {"type": "string", "format": "binary"}}},
+            }
+        }
+    },
 )
 def attachment(request: HttpRequest, code: str, message_id: int, index: int) -> HttpResponseBase:
     """A file of a message of the case, with the console's checks (the case's scope, a file

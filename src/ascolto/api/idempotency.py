@@ -54,7 +54,7 @@ def idempotent(
     if len(key) > MAX_KEY or not key.isprintable():
         return problems.problem(
             request,
-            problems.INVALID_INPUT,
+            problems.VALIDATION,
             _("La chiave di idempotenza deve avere al massimo %(n)d caratteri stampabili.")
             % {"n": MAX_KEY},
             field=HEADER,

@@ -94,7 +94,7 @@ class CallsImported(Schema):
 @router.post(
     "/calls",
     auth=scoped("calls:import"),
-    response={200: CallsImported, 400: CallsImported, **ERRORS, 409: Problem, 422: Problem},
+    response={**ERRORS, 200: CallsImported, 400: CallsImported, 409: Problem, 422: Problem},
     tags=["calls"],
     summary="Import call records",
     openapi_extra=IDEMPOTENCY_HEADER,

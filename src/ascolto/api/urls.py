@@ -33,7 +33,19 @@ take an `Idempotency-Key` header. See docs/api.md."""
 
 
 class AscoltoAPI(NinjaAPI):
-    """NinjaAPI whose "method not allowed" answers a problem document too."""
+    """NinjaAPI whose "method not allowed" answers a problem document too, and whose OpenAPI
+    document says so: every `Problem` response is `application/problem+json`."""
+
+    def get_openapi_schema(self, **kwargs: Any) -> Any:
+        schema = super().get_openapi_schema(**kwargs)
+        for operations in schema.get("paths", {}).values():
+            for operation in operations.values():
+                for response in operation.get("responses", {}).values():
+                    content = response.get("content", {})
+                    body = content.get("application/json", {})
+                    if body.get("schema", {}).get("$ref", "").endswith("/Problem"):
+                        content[problems.CONTENT_TYPE] = content.pop("application/json")
+        return schema
 
     def _get_urls(self) -> list[URLResolver | URLPattern]:
         result = super()._get_urls()
