@@ -36,9 +36,7 @@ class World:
 
 def stored_file(name: str) -> list[dict[str, Any]]:
     saved = default_storage.save(f"allegati/{name}", ContentFile(factories.PNG))
-    return [
-        {"url": f"storage:{saved}", "name": name, "content_type": "image/png", "size": 67}
-    ]
+    return [{"url": f"storage:{saved}", "name": name, "content_type": "image/png", "size": 67}]
 
 
 @pytest.fixture
@@ -86,7 +84,7 @@ class Api:
 
     def post(self, path: str, body: Any = None, **headers: str) -> Any:
         # Header names as Django's test client spells them (HTTP_IDEMPOTENCY_KEY) or plainly.
-        extra = {k: v for k, v in headers.items() if k.startswith("HTTP_")}
+        extra: dict[str, Any] = {k: v for k, v in headers.items() if k.startswith("HTTP_")}
         plain = {k: v for k, v in headers.items() if not k.startswith("HTTP_")}
         return self.client.post(
             f"/api/v1{path}",

@@ -4,7 +4,7 @@ passes Django's CSRF check; a token past its rate gets 429 with Retry-After."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 import time_machine
@@ -20,7 +20,7 @@ from tests.api.helpers import Operation, scoped_operations
 pytestmark = pytest.mark.django_db
 
 OPERATIONS = scoped_operations()
-NOW = timezone.datetime(2026, 12, 1, 9, 0, tzinfo=timezone.get_current_timezone())
+NOW = datetime(2026, 12, 1, 9, 0, tzinfo=timezone.get_current_timezone())
 
 
 def call(client: Client, op: Operation, token: str | None) -> object:

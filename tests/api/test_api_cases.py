@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 
 from ascolto.api.submissions import CHANNEL
-from ascolto.channels import queue
 from ascolto.audit.models import AccessRecord
+from ascolto.channels import queue
 from ascolto.tickets.models import Ticket, TicketEvent
 from tests.api.conftest import Api, World
 

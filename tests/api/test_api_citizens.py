@@ -12,9 +12,7 @@ from tests.api.conftest import Api, World
 pytestmark = pytest.mark.django_db
 
 
-def test_reading_a_citizen_is_recorded_with_the_system_as_reader(
-    portal: Api, world: World
-) -> None:
+def test_reading_a_citizen_is_recorded_with_the_system_as_reader(portal: Api, world: World) -> None:
     response = portal.get(f"/citizens/{world.maria.pk}")
     assert response.status_code == 200
     body = response.json()
@@ -50,4 +48,3 @@ def test_a_staff_session_is_recorded_as_the_member_of_staff(world: World) -> Non
     assert client.get(f"/api/v1/citizens/{world.luca.pk}").status_code == 200
     record = AccessRecord.objects.get(purpose="api", kind="citizen")
     assert record.user_id == world.cast.operator.pk
-

@@ -95,7 +95,7 @@ def test_concurrent_requests_with_one_key_create_once(
     portal = api_for(["cases:write"])
     from ascolto.api import cases
 
-    real = cases.submit
+    real = cases.submit  # type: ignore[attr-defined]
 
     def slow(*args: Any, **kwargs: Any) -> Any:
         time.sleep(0.3)  # the first request holds its key while the others arrive

@@ -70,12 +70,22 @@ def test_survey_answers_of_another_office_are_not_seen(
     survey = Survey.objects.create(code="soddisfazione", title="Soddisfazione", anonymous=False)
     version = SurveyVersion.objects.create(survey=survey, number=1)
     tari = Response.objects.create(
-        survey=survey, version=version, source="web", office=world.cast.tari,
-        citizen=world.maria, ticket=world.tari, csat=4,
+        survey=survey,
+        version=version,
+        source="web",
+        office=world.cast.tari,
+        citizen=world.maria,
+        ticket=world.tari,
+        csat=4,
     )
     anagrafe = Response.objects.create(
-        survey=survey, version=version, source="web", office=world.cast.anagrafe,
-        citizen=world.luca, ticket=world.anagrafe, csat=2,
+        survey=survey,
+        version=version,
+        source="web",
+        office=world.cast.anagrafe,
+        citizen=world.luca,
+        ticket=world.anagrafe,
+        csat=2,
     )
     listed = [r["id"] for r in tari_system.get("/survey-answers").json()["items"]]
     assert listed == [tari.pk]

@@ -3,7 +3,7 @@ even while new cases arrive between the pages."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 import time_machine
@@ -14,15 +14,17 @@ from tests.api.conftest import Api, api_for
 
 pytestmark = pytest.mark.django_db
 
-START = timezone.datetime(2026, 11, 2, 9, 0, tzinfo=timezone.get_current_timezone())
+START = datetime(2026, 11, 2, 9, 0, tzinfo=timezone.get_current_timezone())
 
 
-def open_cases(count: int, at: timezone.datetime, same_instant: bool = False) -> list[str]:
+def open_cases(count: int, at: datetime, same_instant: bool = False) -> list[str]:
     codes = []
     for n in range(count):
         moment = at if same_instant else at + timedelta(minutes=n)
         with time_machine.travel(moment, tick=False):
-            codes.append(factories.open_case(f"Richiesta numero {n}.", email=f"c{n}@example.it").code)
+            codes.append(
+                factories.open_case(f"Richiesta numero {n}.", email=f"c{n}@example.it").code
+            )
     return codes
 
 

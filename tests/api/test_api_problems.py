@@ -56,9 +56,7 @@ def test_401_403_404_405_409_422_429(portal: Api, world: World) -> None:
 def test_a_domain_error_is_400_with_its_italian_message_and_field(
     portal: Api, world: World
 ) -> None:
-    body = problem_of(
-        portal.post(f"/cases/{world.tari.code}/assign", {}), 400, "invalid-input"
-    )
+    body = problem_of(portal.post(f"/cases/{world.tari.code}/assign", {}), 400, "invalid-input")
     assert body["field"] == "assignee"
     assert body["detail"] == "Scegli un operatore o un team a cui assegnare il caso."
 

@@ -65,8 +65,17 @@ def test_an_administrator_revokes_a_token(cast: personas.Cast) -> None:
 def test_the_command_issues_a_scoped_token_for_an_office(cast: personas.Cast) -> None:
     out = StringIO()
     call_command(
-        "create_api_token", "--name", "TARI", "--scope", "cases:read", "--office", "ufficio-tari",
-        "--expires", "2099-12-31", stdout=out, stderr=StringIO(),
+        "create_api_token",
+        "--name",
+        "TARI",
+        "--scope",
+        "cases:read",
+        "--office",
+        "ufficio-tari",
+        "--expires",
+        "2099-12-31",
+        stdout=out,
+        stderr=StringIO(),
     )
     token = ApiToken.objects.get(name="TARI")
     assert token.office is not None and token.office.code == cast.tari.code

@@ -42,8 +42,16 @@ EXEMPT = {
             *[
                 f"api/v1/cases/<code>/{action}"
                 for action in (
-                    "reply", "note", "assign", "escalate", "send-back", "wait", "resolve",
-                    "close", "reopen", "cancel",
+                    "reply",
+                    "note",
+                    "assign",
+                    "escalate",
+                    "send-back",
+                    "wait",
+                    "resolve",
+                    "close",
+                    "reopen",
+                    "cancel",
                 )
             ],
             "api/v1/citizens",

@@ -37,7 +37,13 @@ class TokenForm(forms.ModelForm):  # type: ignore[type-arg]
 class ApiTokenAdmin(admin.ModelAdmin[ApiToken]):
     form = TokenForm
     list_display = [
-        "name", "prefix", "scope_list", "office", "expires_at", "last_used_at", "revoked_at"
+        "name",
+        "prefix",
+        "scope_list",
+        "office",
+        "expires_at",
+        "last_used_at",
+        "revoked_at",
     ]
     list_filter = ["revoked_at"]
     search_fields = ["name", "prefix"]

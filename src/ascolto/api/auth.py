@@ -18,7 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Model, QuerySet
+from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja.security import HttpBearer, SessionAuth
@@ -28,7 +28,7 @@ from ascolto.api.models import ApiToken
 from ascolto.api.tokens import TokenRefused, authenticate
 from ascolto.audit.readers import Reader, reader_of
 from ascolto.core import access
-from ascolto.core.ratelimit import RateLimited, client_address, hit
+from ascolto.core.ratelimit import RateLimited, hit
 from ascolto.core.roles import Role
 from ascolto.organisation.models import Office, User
 
@@ -105,17 +105,22 @@ class Caller:
         if self.user is not None:
             return reader_of(request)
         token = self.token
-        assert token is not None
+        if token is None:
+            raise TypeError("a caller is a token or a user")
         base = reader_of(request)
         return Reader(
-            user_id=None, username=f"api:{token.name} ({token.prefix})", ip=base.ip, agent=base.agent
+            user_id=None,
+            username=f"api:{token.name} ({token.prefix})",
+            ip=base.ip,
+            agent=base.agent,
         )
 
 
 def caller(request: HttpRequest) -> Caller:
     """The caller of an authenticated operation."""
     auth = getattr(request, "auth", None)
-    assert isinstance(auth, Caller), "operation without scoped() authentication"
+    if not isinstance(auth, Caller):
+        raise TypeError("operation without scoped() authentication")
     return auth
 
 
@@ -156,17 +161,3 @@ class StaffSession(SessionAuth):
 def scoped(scope: str) -> list[AuthBase]:
     """The authentication of an operation that needs `scope`."""
     return [BearerToken(scope), StaffSession(scope)]
-
-
-def address(request: HttpRequest) -> str:
-    return client_address(request)
-
-
-def object_or_404(queryset: QuerySet[Any], **lookup: Any) -> Model:
-    """The one row of `queryset` matching `lookup`, or the API's 404."""
-    from ascolto.core.errors import NotFound
-
-    row = queryset.filter(**lookup).first()
-    if row is None:
-        raise NotFound(_("Non trovato."))
-    return row  # type: ignore[no-any-return]

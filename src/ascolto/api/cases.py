@@ -26,10 +26,11 @@ from django.http.response import HttpResponseBase
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema
+from ninja.params.functions import Query as QueryParam
 from pydantic import Field
 
 from ascolto.api import idempotency
-from ascolto.api.auth import Caller, caller, object_or_404, scoped
+from ascolto.api.auth import Caller, caller, scoped
 from ascolto.api.pagination import DEFAULT_LIMIT, MAX_LIMIT, page
 from ascolto.api.problems import Problem
 from ascolto.api.submissions import Submission, submit
@@ -87,8 +88,10 @@ class CaseIn(Schema):
     theme: str = Field("", max_length=64, examples=["illuminazione"])
     place: str = Field("", max_length=255, examples=["Via Roma 12"])
     external_id: str = Field(
-        "", max_length=150, description="The request's id in the sending system: sent twice, "
-        "it is stored once.", examples=["portale-2026-000123"]
+        "",
+        max_length=150,
+        description="The request's id in the sending system: sent twice, it is stored once.",
+        examples=["portale-2026-000123"],
     )
     sender: SenderIn
 
@@ -228,10 +231,10 @@ def case_out(ticket: Ticket) -> dict[str, Any]:
         "status": ticket.status,
         "level": ticket.level,
         "channel": ticket.channel.code,
-        "theme": ticket.theme.code if ticket.theme_id else None,
-        "office": ticket.office.code if ticket.office_id else None,
-        "team": ticket.team.code if ticket.team_id else None,
-        "assignee": ticket.assignee.username if ticket.assignee_id else None,
+        "theme": ticket.theme.code if ticket.theme else None,
+        "office": ticket.office.code if ticket.office else None,
+        "team": ticket.team.code if ticket.team else None,
+        "assignee": ticket.assignee.username if ticket.assignee else None,
         "citizen_id": ticket.citizen_id,
         "subject": ticket.subject,
         "description": ticket.description,
@@ -250,7 +253,7 @@ def _case(request: HttpRequest, code: str) -> Ticket:
     """The case `code` if the caller may see it, else 404 (its existence is not disclosed)."""
     who = caller(request)
     found = who.visible(Ticket.objects.select_related(*inbox.PAGE_RELATED)).filter(code=code)
-    ticket = found.first()
+    ticket: Ticket | None = found.first()
     if ticket is None:
         raise NotFound(_("Nessun caso con questo codice."), field="code")
     return ticket
@@ -417,7 +420,7 @@ def case_events(
     request: HttpRequest,
     code: str,
     cursor: str | None = None,
-    limit: int = Query(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT),  # noqa: B008
+    limit: int = QueryParam(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT),  # noqa: B008
 ) -> dict[str, Any]:
     """What happened to the case, oldest first."""
     ticket = _case(request, code)
@@ -435,7 +438,7 @@ def case_events(
                 "id": e.pk,
                 "kind": e.kind,
                 "at": e.at,
-                "actor": e.actor.username if e.actor_id else None,
+                "actor": e.actor.username if e.actor else None,
                 "from_value": e.from_value,
                 "to_value": e.to_value,
                 "data": e.data if isinstance(e.data, dict) else {},
@@ -456,7 +459,7 @@ def case_messages(
     request: HttpRequest,
     code: str,
     cursor: str | None = None,
-    limit: int = Query(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT),  # noqa: B008
+    limit: int = QueryParam(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT),  # noqa: B008
 ) -> dict[str, Any]:
     """The case's thread as its page shows it (what the citizen wrote, replies, notes), oldest
     first."""
@@ -478,7 +481,7 @@ def _message_out(ticket: Ticket, message: Message) -> dict[str, Any]:
         "id": message.pk,
         "direction": message.direction,
         "channel": message.channel.code,
-        "author": message.author.username if message.author_id else None,
+        "author": message.author.username if message.author else None,
         "subject": message.subject,
         "text": message.text,
         "status": message.status,
@@ -636,7 +639,9 @@ def close(request: HttpRequest, code: str) -> dict[str, Any]:
 def reopen(request: HttpRequest, code: str, payload: ReasonIn) -> dict[str, Any]:
     """Reopen a resolved or closed case."""
     who = caller(request)
-    return _done(actions.reopen_ticket(_case(request, code), actor=who.actor, reason=payload.reason))
+    return _done(
+        actions.reopen_ticket(_case(request, code), actor=who.actor, reason=payload.reason)
+    )
 
 
 @router.post("/{code}/cancel", auth=WRITE, response={200: CaseOut, **WRITE_ERRORS})
@@ -645,4 +650,6 @@ def cancel(request: HttpRequest, code: str, payload: ReasonIn) -> dict[str, Any]
     if not payload.reason.strip():
         raise InvalidInput(_("Indica la motivazione."), field="reason")
     who = caller(request)
-    return _done(actions.cancel_ticket(_case(request, code), actor=who.actor, reason=payload.reason))
+    return _done(
+        actions.cancel_ticket(_case(request, code), actor=who.actor, reason=payload.reason)
+    )

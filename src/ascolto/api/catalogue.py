@@ -62,8 +62,8 @@ def themes(request: HttpRequest) -> list[dict[str, Any]]:
             "code": t.code,
             "name": t.name,
             "level": t.level,
-            "parent": t.parent.code if t.parent_id else None,
-            "office": t.office.code if t.office_id else None,
+            "parent": t.parent.code if t.parent else None,
+            "office": t.office.code if t.office else None,
             "is_active": t.is_active,
         }
         for t in rows
@@ -79,7 +79,7 @@ def offices(request: HttpRequest) -> list[dict[str, Any]]:
             "code": o.code,
             "name": o.name,
             "kind": o.kind,
-            "parent": o.parent.code if o.parent_id else None,
+            "parent": o.parent.code if o.parent else None,
             "is_active": o.is_active,
         }
         for o in rows
@@ -95,8 +95,8 @@ def services(request: HttpRequest) -> list[dict[str, Any]]:
             "code": s.code,
             "name": s.name,
             "name_en": s.name_en,
-            "office": s.office.code if s.office_id else None,
-            "theme": s.theme.code if s.theme_id else None,
+            "office": s.office.code if s.office else None,
+            "theme": s.theme.code if s.theme else None,
             "online": s.online,
             "url": s.url,
             "is_active": s.is_active,

@@ -16,7 +16,8 @@ from typing import Any
 
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from ninja import Query, Router, Schema
+from ninja import Router, Schema
+from ninja.params.functions import Query as QueryParam
 from pydantic import Field
 
 from ascolto.api.auth import caller, scoped
@@ -76,7 +77,8 @@ def _out(citizen: Citizen) -> dict[str, Any]:
 
 @router.get("", auth=READ, response={200: SearchOut, **ERRORS, 422: Problem})
 def search_citizens(
-    request: HttpRequest, q: str = Query(..., min_length=1, max_length=200)  # noqa: B008
+    request: HttpRequest,
+    q: str = QueryParam(..., min_length=1, max_length=200),  # noqa: B008
 ) -> dict[str, Any]:
     """Look citizens up as the console's search does: what `q` is read as (a tracking code, an
     email, a fiscal code, a phone number, a name), at most 20."""

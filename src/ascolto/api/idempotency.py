@@ -12,8 +12,9 @@ token) before doing anything, committed at once; then it does the work and store
   two concurrent requests with one key create once.
 
 A request that created nothing — refused by a domain error (400, 404, 409) or failed (5xx) —
-releases its key: the client may correct it and send it again under the same key. Keys are kept `KEEP` and pruned by `prune_idempotency_keys` (docs/api.md). A session of
-the console has no token to keep keys under: its requests ignore the header.
+releases its key: the client may correct it and send it again under the same key. Keys are
+kept `KEEP` and pruned by `prune_idempotency_keys` (docs/api.md). A session of the console has
+no token to keep keys under: its requests ignore the header.
 """
 
 from __future__ import annotations

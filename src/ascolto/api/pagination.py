@@ -70,7 +70,7 @@ def page(
     limit = max(1, min(limit, MAX_LIMIT))
     qs = queryset
     if cursor:
-        field = queryset.model._meta.get_field(column)
+        field: Any = queryset.model._meta.get_field(column)
         value, pk = decode(cursor, as_datetime=field.get_internal_type() == "DateTimeField")
         if newest_first:
             qs = qs.filter(Q(**{f"{column}__lt": value}) | Q(**{column: value, "pk__lt": pk}))

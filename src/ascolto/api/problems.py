@@ -195,9 +195,7 @@ def install(api: NinjaAPI) -> None:
         by_field = getattr(exc, "error_dict", None) or {None: exc.error_list}
         name, errors = next(iter(by_field.items()))
         messages = [m for e in errors for m in getattr(e, "messages", [str(e)])]
-        return problem(
-            request, INVALID_INPUT, messages[0] if messages else str(exc), field=name
-        )
+        return problem(request, INVALID_INPUT, messages[0] if messages else str(exc), field=name)
 
     def on_authentication(request: HttpRequest, exc: Exception) -> HttpResponse:
         response = problem(request, UNAUTHENTICATED, _("Token mancante, sconosciuto o revocato."))
@@ -228,9 +226,7 @@ def install(api: NinjaAPI) -> None:
 
     def on_exception(request: HttpRequest, exc: Exception) -> HttpResponse:
         incident = new_incident(request)
-        log.error(
-            "API error on %s [incident %s]", request.path, incident, exc_info=exc
-        )
+        log.error("API error on %s [incident %s]", request.path, incident, exc_info=exc)
         return problem(
             request,
             INTERNAL,

@@ -21,7 +21,8 @@ from typing import Any, Literal
 from django.core.serializers.json import DjangoJSONEncoder
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
-from ninja import Query, Router, Schema
+from ninja import Router, Schema
+from ninja.params.functions import Query as QueryParam
 from pydantic import Field
 
 from ascolto.analytics.period import Period
@@ -156,7 +157,7 @@ def _article_out(article: Article) -> dict[str, Any]:
         "title": article.title,
         "summary": article.summary,
         "body": article.body,
-        "theme": article.theme.code if article.theme_id else None,
+        "theme": article.theme.code if article.theme else None,
         "keywords": article.keywords,
         "url": article.url,
         "audience": article.audience,
@@ -183,11 +184,11 @@ def _theme(code: str | None) -> Theme | None:
 )
 def articles(
     request: HttpRequest,
-    q: str = Query("", max_length=200),  # noqa: B008
-    theme: str | None = Query(None, max_length=64),  # noqa: B008
+    q: str = QueryParam("", max_length=200),  # noqa: B008
+    theme: str | None = QueryParam(None, max_length=64),  # noqa: B008
     audience: Literal["public", "internal"] | None = None,
     kind: Literal["information", "template"] | None = None,
-    limit: int = Query(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT),  # noqa: B008
+    limit: int = QueryParam(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT),  # noqa: B008
 ) -> list[dict[str, Any]]:
     """The published articles, searched as the console searches them (every word of `q`)."""
     found = console_articles(
@@ -299,10 +300,10 @@ def _response_out(response: Response, identity: bool) -> dict[str, Any]:
         "survey": response.survey.code,
         "source": response.source,
         "channel_kind": response.channel_kind,
-        "office": response.office.code if response.office_id else None,
-        "theme": response.theme.code if response.theme_id else None,
-        "service": response.service.code if response.service_id else None,
-        "case": response.ticket.code if shows and response.ticket_id else None,
+        "office": response.office.code if response.office else None,
+        "theme": response.theme.code if response.theme else None,
+        "service": response.service.code if response.service else None,
+        "case": response.ticket.code if shows and response.ticket else None,
         "citizen_id": response.citizen_id if shows else None,
         "language": response.language,
         "complete": response.complete,
@@ -342,11 +343,11 @@ def _record(request: HttpRequest, who: Caller, rows: list[Response], identity: b
 )
 def survey_answers(
     request: HttpRequest,
-    survey: str | None = Query(None, max_length=64),  # noqa: B008
-    office: str | None = Query(None, max_length=64),  # noqa: B008
+    survey: str | None = QueryParam(None, max_length=64),  # noqa: B008
+    office: str | None = QueryParam(None, max_length=64),  # noqa: B008
     since: datetime | None = None,
-    cursor: str | None = Query(None, max_length=200),  # noqa: B008
-    limit: int = Query(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT),  # noqa: B008
+    cursor: str | None = QueryParam(None, max_length=200),  # noqa: B008
+    limit: int = QueryParam(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT),  # noqa: B008
 ) -> dict[str, Any]:
     """Survey answers in scope, newest first (`survey`: a survey's code; `office`: an office's
     code and below; `since`: submitted at or after)."""
@@ -406,8 +407,8 @@ class ReportOut(Schema):
 )
 def monthly(
     request: HttpRequest,
-    year: int | None = Query(None, ge=2000, le=2100),  # noqa: B008
-    month: int | None = Query(None, ge=1, le=12),  # noqa: B008
+    year: int | None = QueryParam(None, ge=2000, le=2100),  # noqa: B008
+    month: int | None = QueryParam(None, ge=1, le=12),  # noqa: B008
 ) -> dict[str, Any]:
     """The monthly report of `year`/`month` (default: the last complete month) as JSON."""
     if (year is None) != (month is None):

@@ -55,9 +55,7 @@ class AscoltoAPI(NinjaAPI):
         return result
 
 
-api = AscoltoAPI(
-    title="ascolto API", version="1", urls_namespace="api-v1", description=DESCRIPTION
-)
+api = AscoltoAPI(title="ascolto API", version="1", urls_namespace="api-v1", description=DESCRIPTION)
 problems.install(api)
 api.add_router("/cases", cases)
 api.add_router("/citizens", citizens)
