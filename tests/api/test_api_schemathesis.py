@@ -4,10 +4,14 @@ server error, and every answer conforms to the document (status, content type, b
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
+import pytest
 import schemathesis
 from django.core.handlers.wsgi import WSGIHandler
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
 from hypothesis import HealthCheck, given, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
@@ -22,9 +26,22 @@ from tests import personas
 EXAMPLES = 10
 
 
-def test_the_api_keeps_its_openapi_document(world: Any) -> None:
+@pytest.fixture
+def wsgi_app() -> Iterator[WSGIHandler]:
+    """Django's WSGI application, without closing the test's connection after each request (as
+    Django's test client does): the test's transaction holds what the requests read."""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    try:
+        yield WSGIHandler()
+    finally:
+        request_started.connect(close_old_connections)
+        request_finished.connect(close_old_connections)
+
+
+def test_the_api_keeps_its_openapi_document(world: Any, wsgi_app: WSGIHandler) -> None:
     _token, plaintext = issue_token("schemathesis", SCOPES, rate_per_minute=1_000_000)
-    schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", WSGIHandler())
+    schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", wsgi_app)
     checks = [
         not_a_server_error,
         status_code_conformance,

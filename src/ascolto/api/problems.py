@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import ValidationError as ModelValidationError
+from django.db import DataError
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI, Schema
@@ -197,6 +198,14 @@ def install(api: NinjaAPI) -> None:
         messages = [m for e in errors for m in getattr(e, "messages", [str(e)])]
         return problem(request, INVALID_INPUT, messages[0] if messages else str(exc), field=name)
 
+    def on_data_error(request: HttpRequest, exc: DataError) -> HttpResponse:
+        # What the database refuses to store: a NUL character (PostgreSQL's text has none) or
+        # a value out of a column's range. The action's transaction is rolled back whole.
+        log.warning("API %s: the database refused a value (%s)", request.path, exc)
+        return problem(
+            request, VALIDATION, _("La richiesta contiene caratteri o valori non ammessi.")
+        )
+
     def on_authentication(request: HttpRequest, exc: Exception) -> HttpResponse:
         response = problem(request, UNAUTHENTICATED, _("Token mancante, sconosciuto o revocato."))
         response["WWW-Authenticate"] = 'Bearer realm="ascolto"'
@@ -239,6 +248,7 @@ def install(api: NinjaAPI) -> None:
         (DomainError, on_domain_error),
         (ValidationError, on_validation),
         (ModelValidationError, on_model_validation),
+        (DataError, on_data_error),
         (AuthenticationError, on_authentication),
         (AuthorizationError, on_authorization),
         (Http404, on_not_found),
