@@ -300,6 +300,7 @@ class Rule:
     not_found: frozenset[str] = frozenset()
     denied: int | str = 403
     anonymous: int | str = LOGIN
+    as_json: bool = False  # the API's POSTs: a JSON body
 
     def expected(self, role: str) -> int | str:
         if role in self.not_found:
@@ -329,6 +330,88 @@ def qs(s: State) -> ExecutiveSummary:
 def case(s: State) -> str:
     return f"/console/cases/{s.anagrafe.code}"
 
+
+def api_get(path: Callable[[State], str], allow: frozenset[str], **kw: Any) -> Rule:
+    return Rule(lambda s: "/api/v1" + path(s), allow, denied=403, anonymous=401, **kw)
+
+
+def api_post(
+    path: Callable[[State], str],
+    allow: frozenset[str],
+    data: dict[str, Any] | Callable[[State], dict[str, Any]],
+    **kw: Any,
+) -> Rule:
+    return Rule(
+        lambda s: "/api/v1" + path(s),
+        allow,
+        method="post",
+        data=data if callable(data) else lambda s: data,
+        denied=403,
+        anonymous=401,
+        as_json=True,
+        **kw,
+    )
+
+
+def api_case(action: str, data: dict[str, Any] | Callable[[State], dict[str, Any]]) -> Rule:
+    """A workflow action on the Anagrafe's case: the TARI operator is told it does not exist."""
+    return api_post(
+        lambda s: f"/cases/{s.anagrafe.code}/{action}", HANDLERS, data, not_found=OTHER_OFFICE
+    )
+
+
+CALL = {
+    "call_id": "matrice-1",
+    "queue": "anagrafe",
+    "arrived_at": "2026-11-02T09:00:00+01:00",
+    "ended_at": "2026-11-02T09:05:00+01:00",
+    "abandoned": False,
+}
+API_RULES: dict[str, Rule] = {
+    "api/v1/cases": api_get(lambda s: "/cases", HANDLERS),
+    "api/v1/cases/<code>": api_get(
+        lambda s: f"/cases/{s.anagrafe.code}", HANDLERS, not_found=OTHER_OFFICE
+    ),
+    "api/v1/cases/<code>/events": api_get(
+        lambda s: f"/cases/{s.anagrafe.code}/events", HANDLERS, not_found=OTHER_OFFICE
+    ),
+    "api/v1/cases/<code>/messages": api_get(
+        lambda s: f"/cases/{s.anagrafe.code}/messages", HANDLERS, not_found=OTHER_OFFICE
+    ),
+    "api/v1/cases/<code>/messages/<message_id>/attachments/<index>": api_get(
+        lambda s: f"/cases/{s.anagrafe.code}/messages/{s.inbound.pk}/attachments/0",
+        HANDLERS,
+        not_found=OTHER_OFFICE,
+    ),
+    "api/v1/cases/<code>/reply": api_case("reply", {"text": "Ecco la risposta."}),
+    "api/v1/cases/<code>/note": api_case("note", {"text": "Nota interna."}),
+    "api/v1/cases/<code>/assign": api_case(
+        "assign", lambda s: {"assignee": s.users["anagrafe_operator"].username}
+    ),
+    "api/v1/cases/<code>/escalate": api_case("escalate", {"office": "anagrafe"}),
+    "api/v1/cases/<code>/send-back": api_case("send-back", {"reason": "Non di competenza."}),
+    "api/v1/cases/<code>/wait": api_case("wait", {}),
+    "api/v1/cases/<code>/resolve": api_case("resolve", {"resolution": "Risolto."}),
+    "api/v1/cases/<code>/close": api_case("close", {}),
+    "api/v1/cases/<code>/reopen": api_case("reopen", {}),
+    "api/v1/cases/<code>/cancel": api_case("cancel", {"reason": "Aperto per errore."}),
+    "api/v1/citizens": api_get(lambda s: "/citizens?q=Bianchi", HANDLERS),
+    "api/v1/citizens/<citizen_id>": api_get(
+        lambda s: f"/citizens/{s.citizen.pk}", HANDLERS, not_found=OTHER_OFFICE
+    ),
+    "api/v1/themes": api_get(lambda s: "/themes", STAFF),
+    "api/v1/offices": api_get(lambda s: "/offices", STAFF),
+    "api/v1/services": api_get(lambda s: "/services", STAFF),
+    "api/v1/calls": api_post(lambda s: "/calls", SUPERVISION, {"calls": [CALL]}),
+    "api/v1/articles": api_get(lambda s: "/articles", STAFF),
+    "api/v1/articles/<slug>": api_get(lambda s: f"/articles/{s.article.slug}", STAFF),
+    # No answer exists in this city: whoever may read answers is told this one does not.
+    "api/v1/survey-answers": api_get(lambda s: "/survey-answers", ANALYSIS),
+    "api/v1/survey-answers/<response_id>": api_get(
+        lambda s: "/survey-answers/0", frozenset(), not_found=ANALYSIS
+    ),
+    "api/v1/reports/monthly": api_get(lambda s: "/reports/monthly", ANALYSIS),
+}
 
 MATRIX: dict[str, Rule] = {
     # The root, the language switch.
@@ -678,6 +761,9 @@ MATRIX: dict[str, Rule] = {
     "api/v1/telephony/call-started": post(
         lambda s: "/api/v1/telephony/call-started", frozenset(), denied=REFUSED, anonymous=REFUSED
     ),
+    # The API's resources (docs/api.md): the console's session holds its role's scopes
+    # (`api.auth.session_scopes`), the office scope is the console's; no session is a 401.
+    **API_RULES,
     "webhooks/meta/<slug:code>/": post(
         lambda s: "/webhooks/meta/facebook/", frozenset(), denied=REFUSED, anonymous=REFUSED
     ),
@@ -733,17 +819,20 @@ def outcome(response: HttpResponseBase) -> int | str:
         if response["Location"].split("?")[0] == "/console/accedi/":
             return LOGIN
         return OK
-    if status in (200, 201, 204, 400, 409):
+    if status in (200, 201, 202, 204, 400, 409):
         return OK
     return status
 
 
-def ask(client: Client, method: str, url: str, data: dict[str, Any] | None) -> HttpResponseBase:
+def ask(
+    client: Client, method: str, url: str, data: dict[str, Any] | None, as_json: bool = False
+) -> HttpResponseBase:
     """One request in a savepoint rolled back after it; the client's cookies as before."""
     cookies = SimpleCookie(client.cookies)
     forget_counts()
+    extra = {"content_type": "application/json"} if as_json else {}
     with transaction.atomic():
-        response: HttpResponseBase = getattr(client, method)(url, data or {})
+        response: HttpResponseBase = getattr(client, method)(url, data or {}, **extra)
         transaction.set_rollback(True)
     client.cookies = cookies
     return response
@@ -794,7 +883,7 @@ def test_every_role_gets_what_the_table_says_and_no_other_office_s_data(state: S
         url = rule.url(state)
         data = rule.data(state) if rule.data else None
         for role in ROLES:
-            response = ask(by_role[role], rule.method, url, data)
+            response = ask(by_role[role], rule.method, url, data, rule.as_json)
             got, expected = outcome(response), rule.expected(role)
             if not (got == expected or (expected == REFUSED and got in (400, 401, 403))):
                 wrong.setdefault(route, {})[role] = (got, expected)

@@ -29,6 +29,44 @@ EXEMPT = {
     "api/v1/telephony/call-started": "the telephony system's screen-pop webhook: the same HMAC",
     "api/v1/health": "read-only liveness probe (GET), no session, nothing to change",
     "api/v1/alerts": "the public alerts feed (GET), no session, nothing to change",
+    **{
+        route: "the REST API: a bearer token (no cookie, nothing for a forged request to "
+        "borrow), or the console's session, whose CSRF token the API checks itself on every "
+        "unsafe method (api/auth.py StaffSession; tests/api/test_api_authentication.py)"
+        for route in [
+            "api/v1/cases",
+            "api/v1/cases/<code>",
+            "api/v1/cases/<code>/events",
+            "api/v1/cases/<code>/messages",
+            "api/v1/cases/<code>/messages/<message_id>/attachments/<index>",
+            *[
+                f"api/v1/cases/<code>/{action}"
+                for action in (
+                    "reply",
+                    "note",
+                    "assign",
+                    "escalate",
+                    "send-back",
+                    "wait",
+                    "resolve",
+                    "close",
+                    "reopen",
+                    "cancel",
+                )
+            ],
+            "api/v1/citizens",
+            "api/v1/citizens/<citizen_id>",
+            "api/v1/themes",
+            "api/v1/offices",
+            "api/v1/services",
+            "api/v1/calls",
+            "api/v1/articles",
+            "api/v1/articles/<slug>",
+            "api/v1/survey-answers",
+            "api/v1/survey-answers/<response_id>",
+            "api/v1/reports/monthly",
+        ]
+    },
 }
 METHODS = ["post", "put", "patch", "delete"]
 

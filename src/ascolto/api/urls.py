@@ -1,21 +1,66 @@
-"""The REST API under /api/v1/ (django-ninja): authentication, errors, and each app's routers.
+"""The REST API under /api/v1/ (django-ninja): authentication, errors, and the resources.
 
-See docs/decisions/0003-api-framework.md. Each app contributes a router from its `api.py`.
+See docs/api.md and decisions 0003 (django-ninja) and 0025 (errors, idempotency, pagination).
+The resources are routers of this app (`api/cases.py`, `api/citizens.py`, …: the API sits above
+every app, so it calls their actions and read modules); the telephony system's webhooks and the
+public alerts feed are their apps' own routers.
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db import connection
 from django.http import HttpRequest
-from django.utils.translation import gettext as _
+from django.urls import URLPattern, URLResolver
 from ninja import NinjaAPI, Schema
 
+from ascolto.api import problems
+from ascolto.api.cases import router as cases
+from ascolto.api.catalogue import router as catalogue
+from ascolto.api.citizens import router as citizens
+from ascolto.api.records import router as records
 from ascolto.contactcenter.api import router as telephony
-from ascolto.core.errors import DomainError, NotFound
-from ascolto.core.ratelimit import RateLimited
 from ascolto.knowledge.api import router as alerts
 
-api = NinjaAPI(title="ascolto API", version="1", urls_namespace="api-v1")
+DESCRIPTION = """The REST API of ascolto, for the municipality's other systems (the portal, the
+registry, the waste company, the telephony platform, reporting apps) and the console's own calls.
+
+Authentication: `Authorization: Bearer <token>` (a token an administrator issues, with scopes and
+an optional office) or the console's session (with its CSRF token). Errors are
+`application/problem+json` (RFC 9457). Lists are paginated with an opaque `cursor`. Creating POSTs
+take an `Idempotency-Key` header. See docs/api.md."""
+
+
+class AscoltoAPI(NinjaAPI):
+    """NinjaAPI whose "method not allowed" answers a problem document too, and whose OpenAPI
+    document says so: every `Problem` response is `application/problem+json`."""
+
+    def get_openapi_schema(self, **kwargs: Any) -> Any:
+        schema = super().get_openapi_schema(**kwargs)
+        for operations in schema.get("paths", {}).values():
+            for operation in operations.values():
+                for response in operation.get("responses", {}).values():
+                    content = response.get("content", {})
+                    body = content.get("application/json", {})
+                    if body.get("schema", {}).get("$ref", "").endswith("/Problem"):
+                        content[problems.CONTENT_TYPE] = content.pop("application/json")
+        return schema
+
+    def _get_urls(self) -> list[URLResolver | URLPattern]:
+        result = super()._get_urls()
+        for pattern in result:
+            if isinstance(pattern, URLPattern):
+                pattern.callback = problems.not_allowed_as_problem(pattern.callback)
+        return result
+
+
+api = AscoltoAPI(title="ascolto API", version="1", urls_namespace="api-v1", description=DESCRIPTION)
+problems.install(api)
+api.add_router("/cases", cases)
+api.add_router("/citizens", citizens)
+api.add_router("/", catalogue)
+api.add_router("/", records)
 api.add_router("/telephony", telephony)
 api.add_router("/alerts", alerts)
 
@@ -26,26 +71,8 @@ class Health(Schema):
 
 
 @api.get("/health", response=Health, auth=None, tags=["system"])
-def health(request: HttpRequest) -> dict[str, str]:
+def health(request: HttpRequest) -> dict[str, Any]:
     """Liveness and database reachability, for load balancers."""
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")
     return {"status": "ok", "database": connection.vendor}
-
-
-@api.exception_handler(RateLimited)
-def rate_limited(request: HttpRequest, exc: RateLimited) -> object:
-    response = api.create_response(
-        request,
-        {"detail": _("Troppe richieste: riprova tra %(n)d secondi.") % {"n": exc.seconds}},
-        status=429,
-    )
-    response["Retry-After"] = str(exc.seconds)
-    response["Cache-Control"] = "no-store"
-    return response
-
-
-@api.exception_handler(DomainError)
-def domain_error(request: HttpRequest, exc: DomainError) -> object:
-    status = 404 if isinstance(exc, NotFound) else 400
-    return api.create_response(request, {"detail": exc.message, "field": exc.field}, status=status)

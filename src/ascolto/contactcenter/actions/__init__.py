@@ -41,6 +41,7 @@ from ascolto.contactcenter.actions.records import (
     file_records,
     import_call_records,
     payload_records,
+    payloads_records,
     xlsx_records,
 )
 from ascolto.contactcenter.actions.screenpop import (
@@ -133,6 +134,7 @@ __all__ = [
     "measured_targets",
     "operating_calendar",
     "payload_records",
+    "payloads_records",
     "record_call",
     "request_forecast",
     "run_forecast",

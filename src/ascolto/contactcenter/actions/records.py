@@ -212,6 +212,18 @@ def payload_records(payload: Mapping[str, Any]) -> Records:
     return rows
 
 
+def payloads_records(payloads: Iterable[Mapping[str, Any]]) -> Records:
+    """Calls posted as a list of JSON objects with the columns' names (the API's bulk import);
+    a call's "line" is its place in the list, from 1."""
+
+    def rows() -> Iterator[tuple[int, Row]]:
+        for line, payload in enumerate(payloads, start=1):
+            names = header_names(payload.keys())
+            yield line, dict(zip(names, payload.values(), strict=True))
+
+    return rows
+
+
 # --- Checking one row -----------------------------------------------------------------------
 
 

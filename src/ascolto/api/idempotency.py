@@ -1,0 +1,126 @@
+"""Idempotency keys of the creating POSTs: a retried request creates nothing twice.
+
+A client sends `Idempotency-Key: <up to 200 characters of its choice>` with a creating POST
+(a case, a call-record import, an article). The first request inserts the key (unique per
+token) before doing anything, committed at once; then it does the work and stores its answer
+(status, body) on the key. A request with the same key then gets:
+
+- the stored answer, unchanged, with `Idempotent-Replayed: true`, when it asks the same thing
+  (same method, path and body);
+- 422 `idempotency-key-reused` when the key was used for another request;
+- 409 `idempotency-in-progress` (with `Retry-After: 1`) while the first one is still running:
+  two concurrent requests with one key create once.
+
+A request that created nothing — refused by a domain error (400, 404, 409) or failed (5xx) —
+releases its key: the client may correct it and send it again under the same key. Keys are
+kept `KEEP` and pruned by `prune_idempotency_keys` (docs/api.md). A session of the console has
+no token to keep keys under: its requests ignore the header.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+from django.db import IntegrityError, transaction
+from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from ascolto.api import problems
+from ascolto.api.auth import Caller
+from ascolto.api.models import IdempotencyKey
+
+HEADER = "Idempotency-Key"
+KEEP = timedelta(hours=24)
+MAX_KEY = 200
+
+
+def _digest(request: HttpRequest) -> str:
+    hashed = hashlib.sha256()
+    hashed.update(request.method.encode() if request.method else b"")
+    hashed.update(b"\0" + request.path.encode() + b"\0")
+    hashed.update(request.body)
+    return hashed.hexdigest()
+
+
+def idempotent(
+    request: HttpRequest, caller: Caller, work: Callable[[], HttpResponse]
+) -> HttpResponse:
+    """Run `work` once per idempotency key of the request (none: every time)."""
+    key = request.headers.get(HEADER, "")
+    if not key or caller.token is None:
+        return work()
+    if len(key) > MAX_KEY or not key.isprintable():
+        return problems.problem(
+            request,
+            problems.VALIDATION,
+            _("La chiave di idempotenza deve avere al massimo %(n)d caratteri stampabili.")
+            % {"n": MAX_KEY},
+            field=HEADER,
+        )
+    digest = _digest(request)
+    try:
+        with transaction.atomic():
+            row = IdempotencyKey.objects.create(
+                token=caller.token,
+                key=key,
+                method=request.method or "",
+                path=request.path[:300],
+                request_digest=digest,
+            )
+    except IntegrityError:
+        return _earlier(request, caller, key, digest)
+    try:
+        response = work()
+    except BaseException:
+        IdempotencyKey.objects.filter(pk=row.pk).delete()
+        raise
+    if response.status_code >= 500 or getattr(response, "streaming", False):
+        IdempotencyKey.objects.filter(pk=row.pk).delete()
+        return response
+    IdempotencyKey.objects.filter(pk=row.pk).update(
+        status=response.status_code,
+        body=response.content,
+        content_type=response.get("Content-Type", "application/json")[:100],
+    )
+    return response
+
+
+def _earlier(request: HttpRequest, caller: Caller, key: str, digest: str) -> HttpResponse:
+    first = IdempotencyKey.objects.filter(token=caller.token, key=key).first()
+    if first is None:  # released meanwhile (the first one failed): the client retries
+        return _in_progress(request)
+    if first.request_digest != digest:
+        return problems.problem(
+            request,
+            problems.IDEMPOTENCY_MISMATCH,
+            _("Questa chiave di idempotenza è già stata usata per una richiesta diversa."),
+            field=HEADER,
+        )
+    if first.status is None:
+        return _in_progress(request)
+    response = HttpResponse(
+        bytes(first.body or b""), status=first.status, content_type=first.content_type
+    )
+    response["Idempotent-Replayed"] = "true"
+    return response
+
+
+def _in_progress(request: HttpRequest) -> HttpResponse:
+    response = problems.problem(
+        request,
+        problems.IDEMPOTENCY_IN_PROGRESS,
+        _("Una richiesta con questa chiave di idempotenza è in corso: riprova tra poco."),
+        field=HEADER,
+    )
+    response["Retry-After"] = "1"
+    return response
+
+
+def prune(now: datetime | None = None) -> int:
+    """Delete the keys older than `KEEP`; how many."""
+    cutoff = (now or timezone.now()) - KEEP
+    deleted, _by_model = IdempotencyKey.objects.filter(created_at__lt=cutoff).delete()
+    return deleted
