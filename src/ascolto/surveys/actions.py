@@ -14,7 +14,6 @@ from django.utils.translation import gettext as _
 from ascolto.core.errors import InvalidInput, NotFound
 from ascolto.surveys import imports
 from ascolto.surveys.models import ExecutiveSummary, PageRating, PopulationMargins, Survey
-from ascolto.surveys.summary import generate_summary
 
 MAX_PAGE = 300
 
@@ -130,6 +129,9 @@ def edit_summary(
 @transaction.atomic
 def regenerate_summary(summary: ExecutiveSummary) -> ExecutiveSummary:
     """Compute the summary's figures again from the answers as they are now."""
+    # NumPy and SciPy: loaded by the process that computes a summary, not by every web worker.
+    from ascolto.surveys.summary import generate_summary
+
     summary.content = generate_summary(
         summary.survey, margins=summary.margins if summary.weighted else None
     )
