@@ -20,13 +20,16 @@ def _page(page: str) -> str:
     return path
 
 
-def rate_page(page: str, score: int, reason: str = "", comment: str = "") -> PageRating:
-    """Store a rating of the page at `page` (a path, its query string dropped).
+def rate_page(
+    page: str, score: int, reason: str = "", comment: str = "", *, origin: str = ""
+) -> PageRating:
+    """Store a rating of the page at `page` (a path, its query string dropped); `origin` is the
+    portal's origin for a page of the city's portal (the embedded rating), "" for ours.
 
     `reason` must be one of the answers offered for that score (1–3: what was hard; 4–5: what
     was liked); `comment` is at most 200 characters. Anonymous: nothing about the person.
     """
-    rating = PageRating(page=_page(page), created_at=timezone.now())
+    rating = PageRating(page=_page(page), origin=origin[:200], created_at=timezone.now())
     _fill(rating, score, reason, comment)
     rating.save(force_insert=True)
     return rating
