@@ -30,7 +30,7 @@ from ascolto.web.views.console import (
     sso,
 )
 from ascolto.web.views.scrivi import assistant as scrivi_assistant
-from ascolto.web.views.scrivi import rating, request, status
+from ascolto.web.views.scrivi import rating, request, status, survey_links
 
 console_patterns = [
     *auth.urlpatterns,
@@ -59,6 +59,7 @@ scrivi_patterns = [
     *request.urlpatterns,
     *status.urlpatterns,
     *rating.urlpatterns,
+    *survey_links.urlpatterns,
     *scrivi_assistant.urlpatterns,
 ]
 
