@@ -139,8 +139,10 @@ def test_the_sample_takes_its_share_of_cases_and_decides_each_case_the_same_way(
     taken = [key for key in range(2000) if invitations.in_sample(survey, key)]
     assert 0.27 < len(taken) / 2000 < 0.33
     assert taken == [key for key in range(2000) if invitations.in_sample(survey, key)]
-    assert all(invitations.in_sample(Survey(code="tutti", sample_percent=100), k) for k in range(50))
-    assert not any(invitations.in_sample(Survey(code="nessuno", sample_percent=0), k) for k in range(50))
+    everyone, no_one = Survey(code="tutti", sample_percent=100), Survey(code="nessuno")
+    no_one.sample_percent = 0
+    assert all(invitations.in_sample(everyone, k) for k in range(50))
+    assert not any(invitations.in_sample(no_one, k) for k in range(50))
 
 
 def test_a_case_outside_the_sample_is_not_invited(cast: personas.Cast) -> None:

@@ -73,7 +73,9 @@ def test_the_service_link_is_rate_limited_per_browser(certificates: Any, setting
     for _visit in range(3):
         browser = Client()  # no invitation cookie, the same CSRF cookie: one browser
         browser.cookies["csrftoken"] = "b" * 32
-        statuses.append(browser.get("/scrivi/questionario/servizio/certificati-anagrafe/").status_code)
+        statuses.append(
+            browser.get("/scrivi/questionario/servizio/certificati-anagrafe/").status_code
+        )
     assert statuses == [302, 302, 429]
     assert Invitation.objects.count() == 2
 
@@ -112,7 +114,9 @@ def test_the_portal_rating_answers_the_preflight_of_an_allowed_origin_only(
     assert preflight["Access-Control-Allow-Origin"] == PORTAL
     assert "content-type" in preflight["Access-Control-Allow-Headers"].lower()
     assert "Access-Control-Allow-Credentials" not in preflight
-    other = client.options("/scrivi/valutazione/portale/", headers={"Origin": "https://evil.example"})
+    other = client.options(
+        "/scrivi/valutazione/portale/", headers={"Origin": "https://evil.example"}
+    )
     assert other.status_code == 403 and "Access-Control-Allow-Origin" not in other
 
 

@@ -260,7 +260,10 @@ def answer_tap(inbound: InboundMessage, choice: str) -> bool:
         return True
     try:
         actions.submit_response(
-            survey, {rating.code: int(match.group(2))}, invitation=invitation, source=Response.Source.CHAT
+            survey,
+            {rating.code: int(match.group(2))},
+            invitation=invitation,
+            source=Response.Source.CHAT,
         )
     except actions.AnswersInvalid:
         # The questionnaire asks more, required: the link to answer all of it.
@@ -348,9 +351,7 @@ def invite_for_service(code: str, now: datetime | None = None) -> Invitation:
         else None
     )
     if service is None or survey is None:
-        raise NotFound(
-            _("Per questo servizio non c'è un questionario aperto."), field="service"
-        )
+        raise NotFound(_("Per questo servizio non c'è un questionario aperto."), field="service")
     return Invitation.objects.create(
         survey=survey,
         via=Invitation.Via.WIDGET,

@@ -39,7 +39,12 @@ def _resolve(meta: Meta, capture: Any) -> Ticket:
 
 def _tap(meta: Meta, wamid: str, choice: str, context: str, at: datetime) -> None:
     tap = meta_replay.wa_interactive(
-        wamid, NUMBER, choice, "★★★★ Buono", int(at.timestamp()), kind="list_reply",
+        wamid,
+        NUMBER,
+        choice,
+        "★★★★ Buono",
+        int(at.timestamp()),
+        kind="list_reply",
         context=context,
     )
     raw = meta_replay.body(meta_replay.whatsapp("1234567890", messages=[tap]))

@@ -5,16 +5,22 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('assistant', '0001_initial'),
-        ('surveys', '0003_surveys_plan_and_services'),
+        ("assistant", "0001_initial"),
+        ("surveys", "0003_surveys_plan_and_services"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='response',
-            name='chat_answer',
-            field=models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='assistant.surveyanswer', verbose_name='risposta in chat'),
+            model_name="response",
+            name="chat_answer",
+            field=models.OneToOneField(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to="assistant.surveyanswer",
+                verbose_name="risposta in chat",
+            ),
         ),
     ]

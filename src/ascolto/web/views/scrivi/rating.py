@@ -15,9 +15,8 @@ page's path (`PageRating.origin`).
 
 from __future__ import annotations
 
-from typing import Any
-
 import json
+from typing import Any
 
 from django.conf import settings
 from django.core import signing

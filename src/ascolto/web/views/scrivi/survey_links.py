@@ -88,7 +88,5 @@ def service_survey(request: HttpRequest, code: str) -> HttpResponse:
 
 
 urlpatterns: list[URLPattern] = [
-    path(
-        "questionario/servizio/<slug:code>/", service_survey, name="service-survey"
-    ),
+    path("questionario/servizio/<slug:code>/", service_survey, name="service-survey"),
 ]
