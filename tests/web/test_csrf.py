@@ -29,6 +29,9 @@ EXEMPT = {
     "api/v1/telephony/call-started": "the telephony system's screen-pop webhook: the same HMAC",
     "api/v1/health": "read-only liveness probe (GET), no session, nothing to change",
     "api/v1/alerts": "the public alerts feed (GET), no session, nothing to change",
+    "scrivi/valutazione/portale/": "the page rating embedded on the city portal: called "
+    "cross-origin from the portal's origins only (CORS), with no cookie read or set, so no "
+    "visitor's authority to forge (docs/surveys-invitations.md)",
 }
 METHODS = ["post", "put", "patch", "delete"]
 
