@@ -31,6 +31,7 @@ from ascolto.web.views.console import (
 )
 from ascolto.web.views.scrivi import assistant as scrivi_assistant
 from ascolto.web.views.scrivi import rating, request, status
+from ascolto.web.views.scrivi import survey as scrivi_survey
 
 console_patterns = [
     *auth.urlpatterns,
@@ -60,6 +61,7 @@ scrivi_patterns = [
     *status.urlpatterns,
     *rating.urlpatterns,
     *scrivi_assistant.urlpatterns,
+    *scrivi_survey.urlpatterns,
 ]
 
 urlpatterns = [
