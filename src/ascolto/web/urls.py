@@ -28,6 +28,7 @@ from ascolto.web.views.console import (
     screenpop,
     social,
     sso,
+    surveys,
 )
 from ascolto.web.views.scrivi import assistant as scrivi_assistant
 from ascolto.web.views.scrivi import rating, request, status
@@ -55,6 +56,7 @@ console_patterns = [
     *assistant_simulator.urlpatterns,
     *assistant.urlpatterns,
     *access_log_page.urlpatterns,
+    *surveys.urlpatterns,
 ]
 scrivi_patterns = [
     *request.urlpatterns,
