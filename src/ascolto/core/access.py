@@ -65,6 +65,9 @@ ASSISTANT_EDITORS = EDITORIAL
 # holds. Every citizen's whole file, whatever the office: administrators only (a DPO role, when
 # one exists, is added here and nowhere else).
 PRIVACY_OFFICERS = frozenset({Role.ADMINISTRATOR})
+# Who builds, publishes and closes the surveys citizens answer: the analysts (customer
+# intelligence) and the administrators; supervisors read the results with the reports.
+SURVEY_BUILDERS = frozenset({Role.ANALYST, Role.ADMINISTRATOR})
 
 
 def _role(user: Any) -> str:
@@ -108,6 +111,11 @@ def edits_content(user: Any) -> bool:
 
 def analyses(user: Any) -> bool:
     return _role(user) in ANALYSIS
+
+
+def builds_surveys(user: Any) -> bool:
+    """Whether `user` builds, previews, publishes and closes surveys (console "Questionari")."""
+    return _role(user) in SURVEY_BUILDERS
 
 
 def visible(queryset: QuerySet[M], user: Any, office_field: str = "office") -> QuerySet[M]:

@@ -28,9 +28,11 @@ from ascolto.web.views.console import (
     screenpop,
     social,
     sso,
+    surveys,
 )
 from ascolto.web.views.scrivi import assistant as scrivi_assistant
 from ascolto.web.views.scrivi import rating, request, status, survey_links
+from ascolto.web.views.scrivi import survey as scrivi_survey
 
 console_patterns = [
     *auth.urlpatterns,
@@ -54,6 +56,7 @@ console_patterns = [
     *assistant_simulator.urlpatterns,
     *assistant.urlpatterns,
     *access_log_page.urlpatterns,
+    *surveys.urlpatterns,
 ]
 scrivi_patterns = [
     *request.urlpatterns,
@@ -61,6 +64,7 @@ scrivi_patterns = [
     *rating.urlpatterns,
     *survey_links.urlpatterns,
     *scrivi_assistant.urlpatterns,
+    *scrivi_survey.urlpatterns,
 ]
 
 urlpatterns = [
