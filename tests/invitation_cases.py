@@ -1,14 +1,9 @@
-"""Surveys for the invitation tests, built as rows (the survey builder is another helper's
-work: `surveys.actions` of branch s-engine), and the answering page's route while it is not on
-this branch."""
+"""Surveys for the invitation tests, built as rows: an open survey with one published version,
+and an online service."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
-
-import pytest
-from django.urls import NoReverseMatch, clear_url_caches, reverse
 
 from ascolto.surveys.models import Question, Service, Survey, SurveyVersion
 
@@ -44,22 +39,3 @@ def service(code: str = "certificati-anagrafe", **fields: Any) -> Service:
     return Service.objects.create(
         code=code, name=fields.pop("name", "Certificati anagrafici"), online=True, **fields
     )
-
-
-def answering_route_available() -> bool:
-    try:
-        reverse("scrivi:survey-answer", args=["x"])
-    except NoReverseMatch:
-        return False
-    return True
-
-
-@pytest.fixture
-def answering_page(settings: Any) -> Iterator[None]:
-    """The answering page's route `scrivi:survey-answer` (branch s-engine); until it is on this
-    branch, a stand-in at the same address, so the links can be built and followed."""
-    if not answering_route_available():
-        settings.ROOT_URLCONF = "tests.invitation_urls"
-        clear_url_caches()
-    yield
-    clear_url_caches()

@@ -20,10 +20,9 @@ from ascolto.surveys.tokens import invitation_of
 from ascolto.tickets import actions
 from ascolto.tickets.models import Theme, Ticket
 from tests import factories, personas
-from tests.invitation_cases import answering_page, open_survey
+from tests.invitation_cases import open_survey
 
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("answering_page")]
-__all__ = ["answering_page"]
+pytestmark = pytest.mark.django_db
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 CASE = Survey.Trigger.CASE_RESOLVED

@@ -20,10 +20,9 @@ from ascolto.tickets import actions
 from ascolto.tickets.models import Ticket
 from tests import factories, personas
 from tests.browser.conftest import serious_violations
-from tests.invitation_cases import answering_page, open_survey
+from tests.invitation_cases import open_survey
 
-pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("answering_page")]
-__all__ = ["answering_page"]
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture(autouse=True)

@@ -13,10 +13,9 @@ from ascolto.surveys.tokens import invitation_of
 from ascolto.tickets import actions
 from tests import factories, personas
 from tests.email.servers import Recorder
-from tests.invitation_cases import answering_page, open_survey
+from tests.invitation_cases import open_survey
 
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("answering_page")]
-__all__ = ["answering_page"]
+pytestmark = pytest.mark.django_db
 
 
 def test_the_invitation_mail_reaches_the_smtp_server_with_the_link(

@@ -12,10 +12,9 @@ from django.test import Client
 
 from ascolto.surveys.models import Invitation, PageRating, Survey
 from ascolto.surveys.tokens import invitation_of
-from tests.invitation_cases import answering_page, open_survey, service
+from tests.invitation_cases import open_survey, service
 
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("answering_page")]
-__all__ = ["answering_page"]
+pytestmark = pytest.mark.django_db
 
 PORTAL = "https://www.comune.example.it"
 ONLINE = Survey.Trigger.ONLINE_SERVICE
@@ -41,6 +40,7 @@ def test_the_service_link_makes_one_anonymous_invitation_and_opens_it(
     assert invitation.survey == certificates and invitation.via == Invitation.Via.WIDGET
     assert invitation.service is not None and invitation.service.code == "certificati-anagrafe"
     assert invitation.ticket is None and invitation.citizen is None
+    assert browser.get(first["Location"]).status_code == 200  # the answering page
 
     again = browser.get("/scrivi/questionario/servizio/certificati-anagrafe/")  # a reload
     assert invitation_of(_token(again)) == invitation

@@ -18,12 +18,11 @@ from ascolto.channels.models import Message
 from ascolto.surveys.models import Answer, Invitation, Response, Survey
 from ascolto.tickets import actions
 from ascolto.tickets.models import Ticket
-from tests.invitation_cases import answering_page, open_survey
+from tests.invitation_cases import open_survey
 from tests.meta.cases import NUMBER, whatsapp_case
 from tests.meta.inbound.conftest import APP_SECRET, Meta
 
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("answering_page")]
-__all__ = ["answering_page"]
+pytestmark = pytest.mark.django_db
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 CASE = Survey.Trigger.CASE_RESOLVED
