@@ -210,7 +210,7 @@ def _mail(invitation: Invitation, ticket: Ticket) -> Message:
     return channel_actions.send_message(
         conversation,
         text,
-        subject=f"[{ticket.code}] {_('La sua opinione sul servizio')}",
+        subject=_("[%(code)s] La sua opinione sul servizio") % {"code": ticket.code},
         postscript=postscript,
     )
 
