@@ -733,6 +733,14 @@ MATRIX: dict[str, Rule] = {
         not_found=EVERYONE,
     ),
     "scrivi/valutazione/": public(lambda s: "/scrivi/valutazione/", method="post"),
+    # The portal's page rating answers only the portal's origins (CORS): none here, refused.
+    "scrivi/valutazione/portale/": Rule(
+        lambda s: "/scrivi/valutazione/portale/", frozenset(), method="post", anonymous=403
+    ),
+    # An online service's survey link: no open survey for this code.
+    "scrivi/questionario/servizio/<slug:code>/": public(
+        lambda s: "/scrivi/questionario/servizio/certificati/", not_found=EVERYONE
+    ),
     "scrivi/assistente/": public(lambda s: "/scrivi/assistente/"),
     "trasparenza/": public(lambda s: "/trasparenza/"),
     "trasparenza/reclami/<int:year>/": public(lambda s: "/trasparenza/reclami/2026/"),

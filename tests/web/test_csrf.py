@@ -67,6 +67,9 @@ EXEMPT = {
             "api/v1/reports/monthly",
         ]
     },
+    "scrivi/valutazione/portale/": "the page rating embedded on the city portal: called "
+    "cross-origin from the portal's origins only (CORS), with no cookie read or set, so no "
+    "visitor's authority to forge (docs/surveys-invitations.md)",
 }
 METHODS = ["post", "put", "patch", "delete"]
 

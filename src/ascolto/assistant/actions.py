@@ -50,10 +50,11 @@ from ascolto.channels.adapters.meta.graph import (
     Row,
     TransientGraphError,
 )
-from ascolto.channels.assistants import menu_of
+from ascolto.channels.assistants import choice_of, menu_of
 from ascolto.channels.config import secret
 from ascolto.channels.inbound import CaseHints, InboundMessage
 from ascolto.channels.models import Channel
+from ascolto.core import outbox
 from ascolto.core.bulk import update_each
 from ascolto.core.retry import backoff
 
@@ -220,12 +221,7 @@ def _take_turn(inbound: InboundMessage, channel: Channel, batch: _Batch) -> Inbo
 
 def _choice_of(inbound: InboundMessage) -> str:
     """The id of the button or list row the citizen tapped, "" for typed text."""
-    message = ((inbound.raw or {}).get("whatsapp") or {}).get("message") or {}
-    interactive = message.get("interactive") if isinstance(message, dict) else None
-    if not isinstance(interactive, dict):
-        return ""
-    reply = interactive.get(str(interactive.get("type") or ""))
-    return str(reply.get("id") or "") if isinstance(reply, dict) else ""
+    return choice_of(inbound)
 
 
 def _written(inbound: InboundMessage) -> bool:
@@ -329,6 +325,8 @@ def _survey_answer(session: Session, answer: tuple[str, Any], now: datetime) -> 
         survey.suggestion = str(value)
     survey.answered_at = now
     survey.save()
+    # Other apps listen (the surveys app makes it a response of its chatbot survey).
+    outbox.publish("assistant.survey_answered", survey_answer_id=survey.pk)
 
 
 def _subscribe(channel_code: str, handle: str, on: bool) -> None:

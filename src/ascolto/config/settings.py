@@ -375,7 +375,16 @@ ASCOLTO_PUBLIC_PATHS = tuple(
 )
 # Paths another site's page may load (Cross-Origin-Resource-Policy: cross-origin); every other
 # response is same-origin.
-ASCOLTO_CROSS_ORIGIN_PATHS = ("/avvisi/banner/", "/api/v1/alerts")
+ASCOLTO_CROSS_ORIGIN_PATHS = (
+    "/avvisi/banner/",
+    "/api/v1/alerts",
+    # The portal's scripts: the embedded page rating and the online services' survey box.
+    "/static/web/portal/",
+    "/scrivi/valutazione/portale/",
+)
+# The city portal's origins whose pages embed the page rating (docs/surveys-invitations.md):
+# the only origins its endpoint answers (CORS, no cookies), comma separated; empty: none.
+ASCOLTO_PORTAL_ORIGINS = tuple(env_list("ASCOLTO_PORTAL_ORIGINS", ""))
 
 # --- Single sign-on with the city's directory (issue 16: OIDC for staff) ----------------------
 # docs/accounts.md "Single sign-on", decision 0021. Off unless an issuer (whose discovery
@@ -510,6 +519,12 @@ ASCOLTO_SCRIVI_RATE_LIMIT = env("ASCOLTO_SCRIVI_RATE_LIMIT", "60/h") or "60/h"
 ASCOLTO_SCRIVI_BROWSER_RATE_LIMIT = env("ASCOLTO_SCRIVI_BROWSER_RATE_LIMIT", "10/h") or "10/h"
 ASCOLTO_RATING_RATE_LIMIT = env("ASCOLTO_RATING_RATE_LIMIT", "60/h") or "60/h"
 ASCOLTO_RATING_BROWSER_RATE_LIMIT = env("ASCOLTO_RATING_BROWSER_RATE_LIMIT", "20/h") or "20/h"
+ASCOLTO_SURVEY_RATE_LIMIT = env("ASCOLTO_SURVEY_RATE_LIMIT", "120/h") or "120/h"
+ASCOLTO_SURVEY_BROWSER_RATE_LIMIT = env("ASCOLTO_SURVEY_BROWSER_RATE_LIMIT", "30/h") or "30/h"
+ASCOLTO_SERVICE_SURVEY_RATE_LIMIT = env("ASCOLTO_SERVICE_SURVEY_RATE_LIMIT", "60/h") or "60/h"
+ASCOLTO_SERVICE_SURVEY_BROWSER_RATE_LIMIT = (
+    env("ASCOLTO_SERVICE_SURVEY_BROWSER_RATE_LIMIT", "10/h") or "10/h"
+)
 ASCOLTO_ASSISTANT_RATE_LIMIT = env("ASCOLTO_ASSISTANT_RATE_LIMIT", "240/h") or "240/h"
 ASCOLTO_ASSISTANT_SESSION_RATE_LIMIT = env("ASCOLTO_ASSISTANT_SESSION_RATE_LIMIT", "60/h") or "60/h"
 ASCOLTO_STATUS_RATE_LIMIT = env("ASCOLTO_STATUS_RATE_LIMIT", "300/h") or "300/h"

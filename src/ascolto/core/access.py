@@ -65,8 +65,9 @@ ASSISTANT_EDITORS = EDITORIAL
 # holds. Every citizen's whole file, whatever the office: administrators only (a DPO role, when
 # one exists, is added here and nowhere else).
 PRIVACY_OFFICERS = frozenset({Role.ADMINISTRATOR})
-# The service charters and the survey plan: defined by the analysts who measure them and by
-# administrators; every member of staff reads the charters (aggregates, no personal data).
+# The surveys, the service charters and the survey plan: built and defined by the analysts
+# (customer intelligence) and by administrators; every member of staff reads the charters
+# (aggregates, no personal data); supervisors read the survey results with the reports.
 LISTENING_EDITORS = frozenset({Role.ANALYST, Role.ADMINISTRATOR})
 STAFF = frozenset(Role.values)
 
@@ -121,6 +122,11 @@ def reads_charters(user: Any) -> bool:
 
 def edits_listening_plans(user: Any) -> bool:
     """Whether `user` defines service charters, their indicators and the survey plan."""
+    return _role(user) in LISTENING_EDITORS
+
+
+def builds_surveys(user: Any) -> bool:
+    """Whether `user` builds, previews, publishes and closes surveys (console "Questionari")."""
     return _role(user) in LISTENING_EDITORS
 
 

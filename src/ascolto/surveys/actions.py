@@ -1,8 +1,14 @@
-"""Actions of listening: the page rating of the Designers Italia model; the import of a large
-questionnaire's answers and its executive summary (generate, edit, publish)."""
+"""Actions of listening: the page rating of the Designers Italia model, and answering a survey
+(`submit_response`, with its branching `shown_questions`); the import of a large
+questionnaire's answers and its executive summary (generate, edit, publish). Building a survey
+(settings, questions, versions, publishing, closing) is `surveys.building`.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -11,9 +17,28 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
-from ascolto.core.errors import InvalidInput, NotFound
+from ascolto.core import outbox
+from ascolto.core.errors import DomainError, InvalidInput, NotFound
 from ascolto.surveys import imports
-from ascolto.surveys.models import ExecutiveSummary, PageRating, PopulationMargins, Survey
+from ascolto.surveys.building import (
+    CHOICE_KINDS,
+    NUMBER_KINDS,
+    SurveyNotOpen,
+    number_range,
+    possible_values,
+)
+from ascolto.surveys.models import (
+    Answer,
+    ExecutiveSummary,
+    Invitation,
+    PageRating,
+    PopulationMargins,
+    Question,
+    Response,
+    Service,
+    Survey,
+    SurveyVersion,
+)
 
 MAX_PAGE = 300
 
@@ -27,13 +52,16 @@ def _page(page: str) -> str:
     return path
 
 
-def rate_page(page: str, score: int, reason: str = "", comment: str = "") -> PageRating:
-    """Store a rating of the page at `page` (a path, its query string dropped).
+def rate_page(
+    page: str, score: int, reason: str = "", comment: str = "", *, origin: str = ""
+) -> PageRating:
+    """Store a rating of the page at `page` (a path, its query string dropped); `origin` is the
+    portal's origin for a page of the city's portal (the embedded rating), "" for ours.
 
     `reason` must be one of the answers offered for that score (1–3: what was hard; 4–5: what
     was liked); `comment` is at most 200 characters. Anonymous: nothing about the person.
     """
-    rating = PageRating(page=_page(page), created_at=timezone.now())
+    rating = PageRating(page=_page(page), origin=origin[:200], created_at=timezone.now())
     _fill(rating, score, reason, comment)
     rating.save(force_insert=True)
     return rating
@@ -61,6 +89,250 @@ def _fill(rating: PageRating, score: int, reason: str, comment: str) -> None:
     rating.score = score
     rating.reason = reason
     rating.comment = comment
+
+
+# --- Errors of answering ----------------------------------------------------------------
+
+
+class InvitationExpired(DomainError):
+    """The invitation's link is past its validity."""
+
+
+class InvitationUsed(DomainError):
+    """The invitation was answered already: one answer per invitation."""
+
+
+class AnswersInvalid(DomainError):
+    """Some answers are not acceptable: `errors` maps each question's code to why."""
+
+    def __init__(self, errors: Mapping[str, str]) -> None:
+        super().__init__(_("Alcune risposte non sono valide."), field="answers")
+        self.errors = dict(errors)
+
+
+MAX_TEXT = 2000
+LANGUAGES = ("it", "en")
+
+
+# --- Answering ------------------------------------------------------------------------------
+
+
+def _given(raw: Any) -> bool:
+    if raw is None:
+        return False
+    if isinstance(raw, str):
+        return bool(raw.strip())
+    if isinstance(raw, list | tuple | set | frozenset):
+        return any(_given(item) for item in raw)
+    return True
+
+
+def _as_values(raw: Any) -> list[str]:
+    """An answer as the texts `show_if_values` is compared with."""
+    if not _given(raw):
+        return []
+    items = raw if isinstance(raw, list | tuple | set | frozenset) else [raw]
+    return [str(item).strip() for item in items if _given(item)]
+
+
+def shown_questions(
+    version: SurveyVersion | Sequence[Question], answers: Mapping[str, Any]
+) -> list[Question]:
+    """The questions of `version` a respondent with these `answers` is asked, in order: a
+    question with `show_if` is asked when the earlier question it names was asked and answered
+    with one of `show_if_values` (for a multiple choice: any of the options chosen)."""
+    questions = (
+        list(version.questions.order_by("position", "pk"))
+        if isinstance(version, SurveyVersion)
+        else list(version)
+    )
+    shown: list[Question] = []
+    asked: set[str] = set()
+    for question in questions:
+        if question.show_if:
+            if question.show_if not in asked:
+                continue
+            wanted = {str(v) for v in question.show_if_values}
+            if not wanted.intersection(_as_values(answers.get(question.show_if))):
+                continue
+        shown.append(question)
+        asked.add(question.code)
+    return shown
+
+
+@dataclass(frozen=True)
+class _Clean:
+    number: int | None = None
+    values: tuple[str, ...] = ()
+
+
+def clean_answer(question: Question, raw: Any) -> _Clean:
+    """One answer checked against its question's kind; `InvalidInput` says why it is wrong."""
+    kind = question.kind
+    if kind in NUMBER_KINDS:
+        bounds = number_range(question)
+        try:
+            if isinstance(raw, bool) or isinstance(raw, float) and not raw.is_integer():
+                raise ValueError
+            number = int(str(raw).strip())
+        except (TypeError, ValueError):
+            raise InvalidInput(_("Scegli un numero."), field=question.code) from None
+        if bounds is None or not bounds[0] <= number <= bounds[1]:
+            low, high = bounds or (0, 0)
+            raise InvalidInput(
+                _("Scegli un valore da %(low)s a %(high)s.") % {"low": low, "high": high},
+                field=question.code,
+            )
+        return _Clean(number=number)
+    if kind in CHOICE_KINDS:
+        chosen = _as_values(raw)
+        allowed = possible_values(question)
+        if kind == Question.Kind.SINGLE and len(chosen) != 1:
+            raise InvalidInput(_("Scegli una sola risposta."), field=question.code)
+        if any(value not in allowed for value in chosen):
+            raise InvalidInput(_("Scegli tra le risposte proposte."), field=question.code)
+        # Each option once, in the question's order.
+        return _Clean(values=tuple(v for v in allowed if v in chosen))
+    if not isinstance(raw, str):
+        raise InvalidInput(_("La risposta deve essere un testo."), field=question.code)
+    text = raw.strip()
+    if len(text) > MAX_TEXT:
+        raise InvalidInput(
+            _("La risposta supera i %(n)s caratteri.") % {"n": MAX_TEXT}, field=question.code
+        )
+    return _Clean(values=(text,))
+
+
+def check_answers(
+    version: SurveyVersion | Sequence[Question], answers: Mapping[str, Any]
+) -> dict[Question, _Clean]:
+    """The answers kept for the questions shown, each checked; `AnswersInvalid` lists every
+    wrong or missing answer by question code. Answers to questions not shown are dropped."""
+    cleaned: dict[Question, _Clean] = {}
+    errors: dict[str, str] = {}
+    for question in shown_questions(version, answers):
+        raw = answers.get(question.code)
+        if not _given(raw):
+            if question.required:
+                errors[question.code] = _("Questa domanda richiede una risposta.")
+            continue
+        try:
+            cleaned[question] = clean_answer(question, raw)
+        except InvalidInput as error:
+            errors[question.code] = error.message
+    if errors:
+        raise AnswersInvalid(errors)
+    return cleaned
+
+
+def check_invitation(survey: Survey, invitation: Invitation, now: datetime) -> None:
+    """Refuse an invitation of another survey, one past its validity or already answered."""
+    if invitation.survey_id != survey.pk:
+        raise NotFound(_("Questo invito non è di questo questionario."), field="invitation")
+    if invitation.answered_at is not None:
+        raise InvitationUsed(
+            _("Questo questionario è già stato compilato: grazie!"), field="invitation"
+        )
+    if invitation.expires_at <= now:
+        raise InvitationExpired(_("Il link di questo questionario è scaduto."), field="invitation")
+
+
+def check_open(survey: Survey) -> SurveyVersion:
+    """The version a new answer gets; `SurveyNotOpen` for a draft or a closed survey."""
+    version = survey.current_version if survey.status == Survey.Status.OPEN else None
+    if version is None:
+        raise SurveyNotOpen(_("Questo questionario non raccoglie più risposte."), field="survey")
+    return version
+
+
+def submit_response(
+    survey: Survey,
+    answers: Mapping[str, Any],
+    *,
+    invitation: Invitation | None = None,
+    source: str = Response.Source.WEB,
+    language: str = "it",
+    service: Service | None = None,
+    channel_kind: str = "",
+    submitted_at: datetime | None = None,
+) -> Response:
+    """Store one respondent's answers to the survey's current version and return the response.
+
+    `answers` maps question codes to values: a number (or its text) for rating (1–5), NPS
+    (0–10) and scale (its min..max); an option's value for a single choice; a list of values
+    for a multiple choice; a text (at most `MAX_TEXT` characters) for free text. Questions not
+    shown (branching) are not required and their answers are dropped.
+
+    With an `invitation`, the response takes its dimensions (how it was sent, channel, office,
+    theme, service) and, for a survey that is not anonymous, its case and citizen; the
+    invitation is marked answered by a conditional update, so of two submissions racing on one
+    invitation exactly one is stored. Without one, `service` and `channel_kind` say where the
+    answer came from (the survey's own service by default). All in one transaction, which
+    publishes `survey.answered` on the outbox.
+    """
+    if language not in LANGUAGES:
+        raise InvalidInput(_("Lingua non prevista."), field="language")
+    if source not in Response.Source.values:
+        raise InvalidInput(_("Origine della risposta sconosciuta."), field="source")
+    now = submitted_at or timezone.now()
+    version = check_open(survey)
+    if invitation is not None:
+        check_invitation(survey, invitation, now)
+    questions = list(version.questions.order_by("position", "pk"))
+    cleaned = check_answers(questions, answers)
+
+    with transaction.atomic():
+        response = Response(
+            survey=survey,
+            version=version,
+            source=source,
+            language=language,
+            complete=True,
+            submitted_at=now,
+            service=service or survey.service,
+            channel_kind=channel_kind,
+        )
+        if invitation is not None:
+            # The claim comes first: on PostgreSQL a second submission waits on the row lock,
+            # then finds `answered_at` set and updates nothing.
+            claimed = Invitation.objects.filter(
+                pk=invitation.pk, answered_at__isnull=True, expires_at__gt=now
+            ).update(answered_at=now)
+            if not claimed:
+                raise InvitationUsed(
+                    _("Questo questionario è già stato compilato: grazie!"), field="invitation"
+                )
+            invitation.answered_at = now
+            response.via = invitation.via
+            response.channel_kind = invitation.channel_kind
+            response.office_id = invitation.office_id
+            response.theme_id = invitation.theme_id
+            response.service_id = invitation.service_id or response.service_id
+            if not survey.anonymous:
+                response.ticket_id = invitation.ticket_id
+                response.citizen_id = invitation.citizen_id
+        # The first rating and NPS questions of the version are its CSAT and NPS, answered or
+        # not: a later one must not stand in when the first was left blank.
+        first_rating = next((q for q in questions if q.kind == Question.Kind.RATING), None)
+        first_nps = next((q for q in questions if q.kind == Question.Kind.NPS), None)
+        response.csat = cleaned[first_rating].number if first_rating in cleaned else None
+        response.nps = cleaned[first_nps].number if first_nps in cleaned else None
+        response.save(force_insert=True)
+        Answer.objects.bulk_create(_answer_rows(response, cleaned))
+        outbox.publish("survey.answered", response_id=response.pk, survey_id=survey.pk)
+    return response
+
+
+def _answer_rows(response: Response, cleaned: Mapping[Question, _Clean]) -> list[Answer]:
+    rows = []
+    for question, clean in cleaned.items():
+        if clean.number is not None:
+            rows.append(Answer(response=response, question=question, number=clean.number))
+        else:
+            rows.extend(
+                Answer(response=response, question=question, value=value) for value in clean.values
+            )
+    return rows
 
 
 # --- Large questionnaires: import and executive summary (docs/questionnaires.md) ---------------

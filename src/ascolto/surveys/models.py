@@ -405,6 +405,16 @@ class Response(models.Model):
         related_name="responses",
     )
     import_row = models.PositiveIntegerField("riga del file", null=True, blank=True)
+    # The assistant's in-chat survey this response was made from (`invitations
+    # .record_chat_answer`): one response per chat, completed by the later suggestion.
+    chat_answer = models.OneToOneField(
+        "assistant.SurveyAnswer",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name="risposta in chat",
+    )
     submitted_at = models.DateTimeField("inviato il", default=timezone.now)
 
     class Meta:

@@ -565,8 +565,9 @@ def _citizen_email(ticket: Ticket, conversation: Conversation) -> str:
     return citizen.contact(Identity.Kind.EMAIL) if citizen is not None else ""
 
 
-def _reply_conversation(ticket: Ticket) -> Conversation:
-    """The conversation a reply is sent on (`reply_route`): a phone case's reply by email goes
+def reply_conversation(ticket: Ticket) -> Conversation:
+    """The conversation a reply (or a survey's invitation) is sent on (`reply_route`): a phone
+    case's reply by email goes
     on a conversation of the mailbox with the citizen's address, linked to the case (later
     replies continue it, and the citizen's answer threads back to the case)."""
     route = reply_route(ticket)
@@ -602,7 +603,7 @@ def _reply(
 ) -> Message:
     _check(may_reply(ticket))
     text = _require_text(text, "reply", settings.ASCOLTO_MAX_MESSAGE_CHARS)
-    conversation = _reply_conversation(ticket)
+    conversation = reply_conversation(ticket)
     # A question on a Scrivi case carries, in the mail only, the link to answer it on the web.
     postscript = (
         answers.answer_postscript(ticket, conversation)

@@ -23,6 +23,7 @@ def site(request: HttpRequest) -> dict[str, Any]:
         "can_triage_social": access.triages_social(user),
         "can_analyse": access.analyses(user),
         "can_read_charters": access.reads_charters(user),
+        "can_build_surveys": access.builds_surveys(user),
         "can_edit_content": access.edits_content(user),
         "can_edit_assistant": access.edits_assistant(user),
         # Administrators by role, and the DPO's permission as noted in the session at sign-in

@@ -36,9 +36,11 @@ from ascolto.web.views.console import (
     social,
     sso,
     survey_plan,
+    surveys,
 )
 from ascolto.web.views.scrivi import assistant as scrivi_assistant
-from ascolto.web.views.scrivi import rating, request, status
+from ascolto.web.views.scrivi import rating, request, status, survey_links
+from ascolto.web.views.scrivi import survey as scrivi_survey
 
 console_patterns = [
     *auth.urlpatterns,
@@ -65,12 +67,15 @@ console_patterns = [
     *questionnaires.urlpatterns,
     *charters.urlpatterns,
     *survey_plan.urlpatterns,
+    *surveys.urlpatterns,
 ]
 scrivi_patterns = [
     *request.urlpatterns,
     *status.urlpatterns,
     *rating.urlpatterns,
+    *survey_links.urlpatterns,
     *scrivi_assistant.urlpatterns,
+    *scrivi_survey.urlpatterns,
 ]
 
 urlpatterns = [

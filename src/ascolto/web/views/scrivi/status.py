@@ -45,6 +45,8 @@ from ascolto.channels.models import Channel, Message, PendingInbound
 from ascolto.citizens.models import Citizen, Identity
 from ascolto.core.downloads import file_download
 from ascolto.core.errors import DomainError, InvalidInput
+from ascolto.surveys.invitations import status_page_invitation
+from ascolto.surveys.tokens import invitation_path
 from ascolto.tickets import actions, answers, codes, sla
 from ascolto.tickets.models import Theme, Ticket
 from ascolto.tickets.routing import route
@@ -298,12 +300,19 @@ def _not_found(request: HttpRequest, code: str) -> HttpResponse:
 
 
 def _page(request: HttpRequest, summary: Summary, status: int = 200, **extra: Any) -> HttpResponse:
+    # A resolved Scrivi request invited to a survey shows the link while it may be answered.
+    invitation = (
+        status_page_invitation(summary.code)
+        if summary.status in (Status.RESOLVED, Status.CLOSED)
+        else None
+    )
     return render(
         request,
         "web/scrivi/status.html",
         {
             "title": _("Stato della richiesta %(code)s") % {"code": summary.code},
             "s": summary,
+            "survey_url": invitation_path(invitation) if invitation is not None else "",
             **extra,
         },
         status=status,

@@ -1,0 +1,158 @@
+"""A WhatsApp case resolved inside Meta's 24 hours is invited with the 1–5 rating as a list
+(against the local Graph server); the citizen's tap, delivered as Meta does, is the answer to
+the survey's first rating question, is never a message of the case, and counts once; a tap on
+a survey that asks more, required, brings the link to the whole questionnaire."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+import time_machine
+
+from ascolto.channels.adapters.meta import deliveries
+from ascolto.channels.adapters.meta import replay as meta_replay
+from ascolto.channels.adapters.meta.sandbox import GraphSandbox
+from ascolto.channels.models import Message
+from ascolto.surveys.models import Answer, Invitation, Response, Survey
+from ascolto.tickets import actions
+from ascolto.tickets.models import Ticket
+from tests.invitation_cases import open_survey
+from tests.meta.cases import NUMBER, whatsapp_case
+from tests.meta.inbound.conftest import APP_SECRET, Meta
+
+pytestmark = pytest.mark.django_db
+
+T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+CASE = Survey.Trigger.CASE_RESOLVED
+
+
+def _resolve(meta: Meta, capture: Any) -> Ticket:
+    meta.whatsapp.config = {**meta.whatsapp.config, "opens_cases": True}
+    meta.whatsapp.save()
+    ticket = whatsapp_case(meta.whatsapp, capture)
+    with capture(execute=True):
+        return actions.resolve_ticket(ticket, "Squadra inviata.", actor=meta.cast.operator)
+
+
+def _tap(meta: Meta, wamid: str, choice: str, context: str, at: datetime) -> None:
+    tap = meta_replay.wa_interactive(
+        wamid,
+        NUMBER,
+        choice,
+        "★★★★ Buono",
+        int(at.timestamp()),
+        kind="list_reply",
+        context=context,
+    )
+    raw = meta_replay.body(meta_replay.whatsapp("1234567890", messages=[tap]))
+    response = meta.client.post(
+        "/webhooks/meta/whatsapp/",
+        data=raw,
+        content_type="application/json",
+        headers={meta_replay.SIGNATURE_HEADER: meta_replay.signed(raw, APP_SECRET)},
+    )
+    assert response.status_code == 200
+    assert deliveries.drain().failed == 0
+
+
+def test_the_rating_goes_as_a_list_and_the_tap_is_the_answer_once(
+    meta: Meta, graph_sandbox: GraphSandbox, django_capture_on_commit_callbacks: Any
+) -> None:
+    capture = django_capture_on_commit_callbacks
+    survey = open_survey(
+        "dopo-pratica",
+        CASE,
+        questions=[
+            {"code": "voto", "kind": "rating", "required": True},
+            {"code": "commento", "kind": "text"},
+        ],
+    )
+    with time_machine.travel(T0, tick=False) as clock:
+        ticket = _resolve(meta, capture)
+        invitation = Invitation.objects.get()
+        assert (invitation.via, invitation.ticket_id) == ("whatsapp", ticket.pk)
+        sent = graph_sandbox.last()
+        assert sent.body["type"] == "interactive"
+        rows = sent.body["interactive"]["action"]["sections"][0]["rows"]
+        assert [r["id"] for r in rows] == [f"invito:{invitation.pk}:{n}" for n in (5, 4, 3, 2, 1)]
+        ours = Message.objects.get(raw__has_key="interactive")
+        assert ours.external_id
+
+        clock.shift(timedelta(hours=1))
+        with capture(execute=True):
+            _tap(meta, "wamid.TAP1", f"invito:{invitation.pk}:4", ours.external_id, T0)
+            _tap(meta, "wamid.TAP2", f"invito:{invitation.pk}:1", ours.external_id, T0)
+
+    response = Response.objects.get()
+    assert (response.survey, response.csat, response.via, response.channel_kind) == (
+        survey,
+        4,
+        "whatsapp",
+        "whatsapp",
+    )
+    assert response.ticket is None  # an anonymous survey
+    assert list(Answer.objects.values_list("question__code", "number")) == [("voto", 4)]
+    invitation.refresh_from_db()
+    assert invitation.answered_at is not None
+    # Neither tap became a message of the case (nor reopened it); the citizen was thanked.
+    assert not Message.objects.filter(external_id__in=["wamid.TAP1", "wamid.TAP2"]).exists()
+    assert Ticket.objects.get(pk=ticket.pk).status == Ticket.Status.RESOLVED
+    assert graph_sandbox.last().body["text"]["body"] == "Grazie per la sua valutazione!"
+
+
+def test_a_tap_on_a_survey_asking_more_brings_the_link_to_the_whole_questionnaire(
+    meta: Meta, graph_sandbox: GraphSandbox, django_capture_on_commit_callbacks: Any
+) -> None:
+    capture = django_capture_on_commit_callbacks
+    open_survey(
+        "dopo-pratica",
+        CASE,
+        questions=[
+            {"code": "voto", "kind": "rating", "required": True},
+            {"code": "tempi", "kind": "rating", "required": True},
+        ],
+    )
+    with time_machine.travel(T0, tick=False):
+        _resolve(meta, capture)
+        invitation = Invitation.objects.get()
+        ours = Message.objects.get(raw__has_key="interactive")
+        with capture(execute=True):
+            _tap(meta, "wamid.TAP1", f"invito:{invitation.pk}:5", ours.external_id, T0)
+
+    assert not Response.objects.exists()
+    text = graph_sandbox.last().body["text"]["body"]
+    assert text.startswith("Grazie! Per completare il questionario: http")
+    assert "/scrivi/questionario/" in text
+
+
+def test_a_tap_naming_another_message_is_not_an_answer(
+    meta: Meta, graph_sandbox: GraphSandbox, django_capture_on_commit_callbacks: Any
+) -> None:
+    capture = django_capture_on_commit_callbacks
+    open_survey("dopo-pratica", CASE)
+    with time_machine.travel(T0, tick=False):
+        _resolve(meta, capture)
+        invitation = Invitation.objects.get()
+        with capture(execute=True):
+            _tap(meta, "wamid.TAP1", f"invito:{invitation.pk}:1", "wamid.SOMETHING-ELSE", T0)
+    assert not Response.objects.exists()
+    invitation.refresh_from_db()
+    assert invitation.answered_at is None
+
+
+def test_no_rating_goes_once_the_24_hours_are_over(
+    meta: Meta, graph_sandbox: GraphSandbox, django_capture_on_commit_callbacks: Any
+) -> None:
+    capture = django_capture_on_commit_callbacks
+    open_survey("dopo-pratica", CASE)
+    with time_machine.travel(T0, tick=False) as clock:
+        meta.whatsapp.config = {**meta.whatsapp.config, "opens_cases": True}
+        meta.whatsapp.save()
+        ticket = whatsapp_case(meta.whatsapp, capture)
+        clock.shift(timedelta(hours=25))
+        with capture(execute=True):
+            actions.resolve_ticket(ticket, "Risolto.", actor=meta.cast.operator)
+    assert not Invitation.objects.exists()
+    assert not Message.objects.filter(raw__has_key="interactive").exists()
