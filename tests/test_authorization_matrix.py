@@ -58,6 +58,7 @@ from ascolto.privacy.actions import build_access_archive
 from ascolto.privacy.models import AccessArchive
 from ascolto.social import queue
 from ascolto.social.models import SocialThread
+from ascolto.surveys.models import Survey
 from ascolto.tickets import actions
 from ascolto.tickets.models import Campaign, Tag, Ticket
 from ascolto.web.models import SavedView
@@ -66,6 +67,7 @@ from tests import factories, personas
 from tests.alerts.helpers import make_alert
 from tests.assistant.conftest import build_menu
 from tests.social.helpers import page_channel, replay
+from tests.surveys.helpers import make_survey
 
 pytestmark = [
     pytest.mark.django_db,
@@ -140,6 +142,7 @@ class State:
     job: ForecastJob
     archive: AccessArchive  # the Anagrafe citizen's access archive, made
     notice: str  # a privacy notice's version
+    survey: Survey  # the Anagrafe's
     users: dict[str, User] = field(default_factory=dict)
 
 
@@ -236,6 +239,7 @@ def build_state(cast: personas.Cast) -> State:
             error="Troppo pochi dati per una previsione.",
             finished_at=timezone.now(),
         ),
+        survey=make_survey("anagrafe-sportelli", office=cast.anagrafe),
         users=users,
     )
 
@@ -423,6 +427,19 @@ MATRIX: dict[str, Rule] = {
     "console/reports/complaints/": get(lambda s: "/console/reports/complaints/", ANALYSIS),
     "console/reports/open-data/": get(lambda s: "/console/reports/open-data/", ANALYSIS),
     "console/reports/ivr/": get(lambda s: "/console/reports/ivr/", ANALYSIS),
+    # A survey's results: the analysis roles, and the office operators of the survey's office
+    # (the Anagrafe's); another office's survey does not exist for its operator.
+    "console/questionari/<slug:code>/risultati/": get(
+        lambda s: f"/console/questionari/{s.survey.code}/risultati/",
+        ANALYSIS | {"anagrafe_operator"},
+        not_found=OTHER_OFFICE,
+    ),
+    "console/questionari/<slug:code>/risultati/temi/": post(
+        lambda s: f"/console/questionari/{s.survey.code}/risultati/temi/",
+        ANALYSIS | {"anagrafe_operator"},
+        data=lambda s: {"suggerisci": "1"},
+        not_found=OTHER_OFFICE,
+    ),
     # The social triage queue: the roles that handle every office.
     "console/social/": get(lambda s: "/console/social/", ALL_OFFICES),
     "console/social/<int:pk>/": get(lambda s: f"/console/social/{s.thread.pk}/", ALL_OFFICES),

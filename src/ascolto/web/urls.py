@@ -28,6 +28,7 @@ from ascolto.web.views.console import (
     screenpop,
     social,
     sso,
+    survey_results,
 )
 from ascolto.web.views.scrivi import assistant as scrivi_assistant
 from ascolto.web.views.scrivi import rating, request, status
@@ -54,6 +55,7 @@ console_patterns = [
     *assistant_simulator.urlpatterns,
     *assistant.urlpatterns,
     *access_log_page.urlpatterns,
+    *survey_results.urlpatterns,
 ]
 scrivi_patterns = [
     *request.urlpatterns,
