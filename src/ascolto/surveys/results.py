@@ -31,7 +31,6 @@ from datetime import date
 from typing import Any
 
 from django.db.models import Count, F, Q, QuerySet, Sum
-from django.db.models.functions import TruncMonth
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -41,6 +40,7 @@ from ascolto.core import access
 from ascolto.core.roles import Role
 from ascolto.core.tables import Dashboard, Figure, Table, localized, share
 from ascolto.organisation.models import Office
+from ascolto.surveys.grouping import Key, Measure, grouped
 from ascolto.surveys.models import (
     Answer,
     Invitation,
@@ -71,7 +71,7 @@ class Estimate:
 
     def rounded(self, digits: int = 1) -> Estimate:
         def r(x: float | None) -> float | None:
-            return None if x is None else round(x, digits)
+            return None if x is None else round(x, digits) + 0.0  # no "-0.0"
 
         return Estimate(r(self.value), r(self.low), r(self.high), self.n)
 
@@ -148,9 +148,7 @@ class Filters:
 
 
 def responses(survey: Survey, since: Any, until: Any, filters: Filters) -> QuerySet[Response]:
-    rows = Response.objects.filter(
-        survey=survey, submitted_at__gte=since, submitted_at__lt=until
-    )
+    rows = Response.objects.filter(survey=survey, submitted_at__gte=since, submitted_at__lt=until)
     return filters.apply(rows)
 
 
@@ -172,6 +170,27 @@ SCORES = {
     "promoters": Count("id", filter=Q(nps__gte=9)),
     "detractors": Count("id", filter=Q(nps__lte=6)),
 }
+# Answers with no invitation: from a public link, or imported from a file.
+UNINVITED = Q(source=Response.Source.IMPORT) | Q(via="") | Q(via=Invitation.Via.LINK)
+RESPONSE_MEASURES = {
+    "n": Measure(Count("id"), "COUNT(*)"),
+    "csat_n": Measure(Count("csat"), 'COUNT("csat")'),
+    "csat_top": Measure(Count("id", filter=Q(csat__gte=4)), 'COUNT(*) FILTER (WHERE "csat" >= 4)'),
+    "csat_sum": Measure(Sum("csat"), 'SUM("csat")'),
+    "csat_sq": Measure(Sum(F("csat") * F("csat")), 'SUM("csat" * "csat")'),
+    "nps_n": Measure(Count("nps"), 'COUNT("nps")'),
+    "promoters": Measure(Count("id", filter=Q(nps__gte=9)), 'COUNT(*) FILTER (WHERE "nps" >= 9)'),
+    "detractors": Measure(Count("id", filter=Q(nps__lte=6)), 'COUNT(*) FILTER (WHERE "nps" <= 6)'),
+    "uninvited": Measure(
+        Count("id", filter=UNINVITED),
+        "COUNT(*) FILTER (WHERE \"source\" = 'import' OR \"via\" IN ('', 'link'))",
+    ),
+}
+INVITATION_MEASURES = {
+    "n": Measure(Count("id"), "COUNT(*)"),
+    "answered": Measure(Count("answered_at"), 'COUNT("answered_at")'),
+}
+DIMENSIONS = ("channel_kind", "office_id", "theme_id", "service_id", "month")
 
 
 @dataclass(frozen=True)
@@ -214,9 +233,9 @@ class Split:
 def _splits() -> list[Split]:
     return [
         Split("channel", _("Per canale"), _("Canale"), "channel_kind"),
-        Split("office", _("Per ufficio"), _("Ufficio"), "office"),
-        Split("theme", _("Per tema"), _("Tema"), "theme"),
-        Split("service", _("Per servizio"), _("Servizio"), "service"),
+        Split("office", _("Per ufficio"), _("Ufficio"), "office_id"),
+        Split("theme", _("Per tema"), _("Tema"), "theme_id"),
+        Split("service", _("Per servizio"), _("Servizio"), "service_id"),
     ]
 
 
@@ -245,8 +264,20 @@ def _row(label: str, invited: int, answered: int, found: Scores) -> list[Any]:
     mean = found.csat_mean.rounded(2)
     nps = found.nps.rounded()
     if small:
-        return [label, invited, found.responses, None, None, None, None, None, None, None, None,
-                _("meno di %(n)d risposte: valori non mostrati") % {"n": MIN_CELL}]
+        return [
+            label,
+            invited,
+            found.responses,
+            None,
+            None,
+            None,
+            None,
+            None,
+            None,
+            None,
+            None,
+            _("meno di %(n)d risposte: valori non mostrati") % {"n": MIN_CELL},
+        ]
     return [
         label,
         invited,
@@ -268,25 +299,24 @@ def _labels(split: Split, keys: Iterable[Any]) -> dict[Any, str]:
     if split.key == "channel":
         names = dict(Channel.Kind.choices)
         return {k: str(names.get(k, k)) for k in wanted}
-    model = {"office": Office, "theme": Theme, "service": Service}[split.key]
-    return {pk: str(name) for pk, name in model.objects.filter(pk__in=wanted).values_list(
-        "pk", "name"
-    )}
-
-
-def split_table(
-    split: Split, answered_rows: QuerySet[Response], invited_rows: QuerySet[Invitation]
-) -> Table:
-    """Responses and invitations grouped by one dimension (two GROUP BY queries)."""
-    by_key = {
-        row[split.field]: Scores.of(row)
-        for row in answered_rows.order_by().values(split.field).annotate(**SCORES)
+    names_of: dict[str, QuerySet[Any]] = {
+        "office": Office.objects.all(),
+        "theme": Theme.objects.all(),
+        "service": Service.objects.all(),
     }
+    rows = names_of[split.key].filter(pk__in=wanted).values_list("pk", "name")
+    return {pk: str(name) for pk, name in rows}
+
+
+Groups = dict[Key, dict[Any, dict[str, Any]]]
+
+
+def split_table(split: Split, answered: Groups, invited_groups: Groups) -> Table:
+    """Responses and invitations grouped by one dimension."""
+    by_key = {k: Scores.of(row) for k, row in answered.get((split.field,), {}).items()}
     invited = {
-        row[split.field]: (row["n"], row["answered"])
-        for row in invited_rows.order_by()
-        .values(split.field)
-        .annotate(n=Count("id"), answered=Count("id", filter=Q(answered_at__isnull=False)))
+        k: (row["n"] or 0, row["answered"] or 0)
+        for k, row in invited_groups.get((split.field,), {}).items()
     }
     keys = set(by_key) | set(invited)
     labels = _labels(split, keys)
@@ -315,27 +345,12 @@ def _months(start: date, end: date) -> list[date]:
     return months
 
 
-def month_table(
-    start: date, end: date, answered_rows: QuerySet[Response], invited_rows: QuerySet[Invitation]
-) -> Table:
+def month_table(start: date, end: date, answered: Groups, invited_groups: Groups) -> Table:
     """The monthly trend: every month of the period, empty ones included."""
-    zone = timezone.get_current_timezone()
-    by_month = {
-        row["month"].date() if hasattr(row["month"], "date") else row["month"]: Scores.of(row)
-        for row in answered_rows.order_by()
-        .annotate(month=TruncMonth("submitted_at", tzinfo=zone))
-        .values("month")
-        .annotate(**SCORES)
-    }
+    by_month = {k: Scores.of(row) for k, row in answered.get(("month",), {}).items()}
     invited = {
-        row["month"].date() if hasattr(row["month"], "date") else row["month"]: (
-            row["n"],
-            row["answered"],
-        )
-        for row in invited_rows.order_by()
-        .annotate(month=TruncMonth("created_at", tzinfo=zone))
-        .values("month")
-        .annotate(n=Count("id"), answered=Count("id", filter=Q(answered_at__isnull=False)))
+        k: (row["n"] or 0, row["answered"] or 0)
+        for k, row in invited_groups.get(("month",), {}).items()
     }
     none = Scores(0, NONE, NONE, NONE)
     rows = [
@@ -364,20 +379,37 @@ def _answers(version: SurveyVersion, answered_rows: QuerySet[Response]) -> Query
     return Answer.objects.filter(question__version=version, response__in=answered_rows.values("pk"))
 
 
-def question_tables(version: SurveyVersion, answered_rows: QuerySet[Response]) -> list[Table]:
+def question_tables(
+    version: SurveyVersion, answered_rows: QuerySet[Response], answered: Groups | None = None
+) -> list[Table]:
     """One table per question of `version` (free text apart): the count of each option or
-    point, its share of the respondents to that question, and for numbers the mean."""
+    point, its share of the respondents to that question, and for numbers the mean.
+
+    The version's first rating and first NPS question are counted from `Response.csat` and
+    `Response.nps` (in `answered`, grouped by version), the others from their answers."""
     questions = [q for q in version.questions.all() if q.kind != Question.Kind.TEXT]
     if not questions:
         return []
-    answers = _answers(version, answered_rows).exclude(question__kind=Question.Kind.TEXT)
     counts: dict[int, dict[Any, int]] = {}
+    copied: dict[int, str] = {}
+    if answered is not None:
+        for kind, column in ((Question.Kind.RATING, "csat"), (Question.Kind.NPS, "nps")):
+            first = next((q for q in questions if q.kind == kind), None)
+            if first is None:
+                continue
+            copied[first.pk] = column
+            counts[first.pk] = {
+                value: row["n"]
+                for (of, value), row in answered.get(("version_id", column), {}).items()
+                if of == version.pk and value is not None
+            }
+    answers = _answers(version, answered_rows).filter(
+        question_id__in=[q.pk for q in questions if q.pk not in copied]
+    )
     for row in answers.order_by().values("question_id", "number", "value").annotate(n=Count("id")):
         value = row["number"] if row["number"] is not None else row["value"]
         counts.setdefault(row["question_id"], {})[value] = row["n"]
-    respondents: dict[int, int] = {
-        q.pk: sum(counts.get(q.pk, {}).values()) for q in questions
-    }
+    respondents: dict[int, int] = {q.pk: sum(counts.get(q.pk, {}).values()) for q in questions}
     multiple = [q.pk for q in questions if q.kind == Question.Kind.MULTIPLE]
     if multiple:
         for row in (
@@ -404,11 +436,15 @@ def _question_table(question: Question, counts: dict[Any, int], respondents: int
     columns = [_("Risposta"), _("Risposte"), _("% dei rispondenti")]
     note = ""
     if question.kind in (Question.Kind.SINGLE, Question.Kind.MULTIPLE):
-        labels = {str(c.get("value")): str(c.get("label") or c.get("value")) for c in
-                  question.choices or []}
+        labels = {
+            str(c.get("value")): str(c.get("label") or c.get("value"))
+            for c in question.choices or []
+        }
         values = list(labels) + sorted(str(v) for v in counts if str(v) not in labels)
-        rows = [[labels.get(v, v), counts.get(v, 0), share(counts.get(v, 0), respondents)]
-                for v in values]
+        rows = [
+            [labels.get(v, v), counts.get(v, 0), share(counts.get(v, 0), respondents)]
+            for v in values
+        ]
         if question.kind == Question.Kind.MULTIPLE:
             note = _("Più risposte possibili: le percentuali non sommano a 100.")
     else:
@@ -525,29 +561,41 @@ def survey_results(
     version = version or survey.current_version
     answered_rows = responses(survey, since, until, filters)
     invited_rows = invitations(survey, since, until, filters)
-    found = scores(answered_rows)
-    invited = invited_rows.aggregate(
-        n=Count("id"), answered=Count("id", filter=Q(answered_at__isnull=False))
+    sets: list[Key] = [(), *((c,) for c in DIMENSIONS)]
+    answered = grouped(
+        answered_rows,
+        "submitted_at",
+        (*DIMENSIONS, "version_id", "csat", "nps"),
+        [*sets, ("version_id", "csat"), ("version_id", "nps")],
+        RESPONSE_MEASURES,
+        carried=("source", "via"),
     )
-    rate = wilson(invited["answered"] or 0, invited["n"] or 0).rounded()
-    not_invited = answered_rows.filter(
-        Q(source=Response.Source.IMPORT) | Q(via="") | Q(via=Invitation.Via.LINK)
-    ).count()
+    invited_groups = grouped(
+        invited_rows, "created_at", DIMENSIONS, sets, INVITATION_MEASURES, carried=("answered_at",)
+    )
+    total = answered[()].get((), {})
+    found = Scores.of(total)
+    invited = invited_groups[()].get((), {})
+    rate = wilson(invited.get("answered") or 0, invited.get("n") or 0).rounded()
+    not_invited = total.get("uninvited") or 0
     csat, mean, nps = found.csat.rounded(), found.csat_mean.rounded(2), found.nps.rounded()
     figures = [
-        Figure(_("Inviti"), invited["n"] or 0),
-        Figure(_("Risposte"), found.responses, note=_("%(n)d senza invito (link o importate)")
-               % {"n": not_invited}),
+        Figure(_("Inviti"), invited.get("n") or 0),
+        Figure(
+            _("Risposte"),
+            found.responses,
+            note=_("%(n)d senza invito (link o importate)") % {"n": not_invited},
+        ),
         Figure(_("Tasso di risposta"), rate.value, "%", _interval(rate, "%")),
         Figure(_("CSAT (4-5 stelle)"), csat.value, "%", _interval(csat, "%")),
         Figure(_("Media delle stelle"), mean.value, _("su 5"), _interval(mean, "")),
         Figure(_("NPS"), nps.value, "", _interval(nps, "")),
     ]
-    tables = [month_table(start, end, answered_rows, invited_rows)]
-    tables += [split_table(s, answered_rows, invited_rows) for s in _splits()]
+    tables = [month_table(start, end, answered, invited_groups)]
+    tables += [split_table(s, answered, invited_groups) for s in _splits()]
     texts: list[Answer] = []
     if version is not None:
-        tables += question_tables(version, answered_rows)
+        tables += question_tables(version, answered_rows, answered)
         text_rows = text_answers(version, answered_rows)
         texts = list(text_rows[:TEXTS_SHOWN])
         tables.append(text_theme_table(text_rows))
@@ -555,7 +603,8 @@ def survey_results(
     board = Dashboard(
         key=f"questionario-{survey.code}",
         title=_("Risultati: %(title)s") % {"title": survey.title},
-        subtitle=_("Dal %(start)s al %(end)s") % {
+        subtitle=_("Dal %(start)s al %(end)s")
+        % {
             "start": date_format(start, "SHORT_DATE_FORMAT"),
             "end": date_format(end, "SHORT_DATE_FORMAT"),
         },
