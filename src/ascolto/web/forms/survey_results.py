@@ -22,18 +22,22 @@ class ResultsForm(PeriodForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        every = [("", _("Tutti"))]
-        self.fields["canale"].choices = every + list(Channel.Kind.choices)
-        self.fields["ufficio"].choices = every + [
-            (str(pk), name) for pk, name in Office.objects.order_by("path").values_list("pk", "name")
-        ]
-        self.fields["servizio"].choices = every + [
-            (code, name) for code, name in Service.objects.values_list("code", "name")
-        ]
+        every: list[tuple[str, Any]] = [("", _("Tutti"))]
+        offices = Office.objects.order_by("path").values_list("pk", "name")
+        choices = {
+            "canale": every + list(Channel.Kind.choices),
+            "ufficio": every + [(str(pk), name) for pk, name in offices],
+            "servizio": every + list(Service.objects.values_list("code", "name")),
+        }
+        for name, options in choices.items():
+            field = self.fields[name]
+            assert isinstance(field, forms.ChoiceField)  # noqa: S101 (declared above)
+            field.choices = options
 
     def filters(self) -> Filters:
         data = self.cleaned_data
-        office = Office.objects.filter(pk=data.get("ufficio") or None).first()
+        chosen = str(data.get("ufficio") or "")
+        office = Office.objects.filter(pk=int(chosen)).first() if chosen.isdigit() else None
         service = Service.objects.filter(code=data.get("servizio") or "").first()
         return Filters(channel=data.get("canale") or "", office=office, service=service)
 
