@@ -36,6 +36,7 @@ from ascolto.demo.population import Names
 from ascolto.demo.registry import build_registry
 from ascolto.demo.replay import Replay
 from ascolto.demo.seed import seed_reference
+from ascolto.demo.surveys import write_surveys
 from ascolto.demo.texts import Writer
 from ascolto.demo.timeline import Window
 from ascolto.demo.writer import (
@@ -128,7 +129,7 @@ def generate(*, seed: int, scale: float, end: date, wipe_first: bool, say: Say) 
     seed_ivr(city)  # the IVR menu the calls' paths go through
     phases.end("reference data", f"window {window.start:%d/%m/%Y}–{window.end:%d/%m/%Y}")
 
-    streams = [np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(8)]
+    streams = [np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(9)]
     rnd = random.Random(seed)
     fake = Faker("it_IT")
     fake.seed_instance(seed)
@@ -167,6 +168,8 @@ def generate(*, seed: int, scale: float, end: date, wipe_first: bool, say: Say) 
         sessions = write_whatsapp(run, scale, streams[6], phases.progress)
         phases.end("WhatsApp (rows)", f"{sessions:,} sessions")
     phases.end("page ratings", write_ratings(city, scale, streams[7]))
+    run.sink.flush()  # the resolved cases the post-case survey invites
+    phases.end("surveys", write_surveys(city, scale, streams[8]))
     reset_sequences()
 
     for model in INSERT_ORDER:
