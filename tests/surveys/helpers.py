@@ -41,8 +41,18 @@ def make_survey(code: str = "dopo-pratica", office: Office | None = None, **kw: 
         [
             ("voto", Question.Kind.RATING, "Quanto sei soddisfatto?", {}),
             ("consiglio", Question.Kind.NPS, "Ci consiglieresti?", {}),
-            ("migliorare", Question.Kind.MULTIPLE, "Cosa possiamo migliorare?", {"choices": IMPROVE}),
-            ("facilita", Question.Kind.SCALE, "Quanto è stato facile?", {"scale_min": 1, "scale_max": 7}),
+            (
+                "migliorare",
+                Question.Kind.MULTIPLE,
+                "Cosa possiamo migliorare?",
+                {"choices": IMPROVE},
+            ),
+            (
+                "facilita",
+                Question.Kind.SCALE,
+                "Quanto è stato facile?",
+                {"scale_min": 1, "scale_max": 7},
+            ),
             ("commento", Question.Kind.TEXT, "Vuoi dirci altro?", {}),
         ]
     ):
@@ -99,7 +109,12 @@ def respond(
 
 
 def invite(
-    survey: Survey, at: datetime, *, answered: bool = False, service: Service | None = None, **dims: Any
+    survey: Survey,
+    at: datetime,
+    *,
+    answered: bool = False,
+    service: Service | None = None,
+    **dims: Any,
 ) -> Invitation:
     return Invitation.objects.create(
         survey=survey,

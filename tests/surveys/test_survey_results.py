@@ -6,10 +6,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
-from django.utils import timezone
 
 from ascolto.analytics.period import Period
 from ascolto.surveys.models import Invitation, Response
@@ -18,12 +18,14 @@ from tests import personas
 from tests.surveys.helpers import invite, make_survey, respond
 
 pytestmark = pytest.mark.django_db
+ROME = ZoneInfo("Europe/Rome")
 
 
 @pytest.fixture(autouse=True)
 def _may() -> Iterator[None]:
-    with time_machine.travel(datetime(2026, 5, 4, 10, 0), tick=False):
+    with time_machine.travel(datetime(2026, 5, 4, 10, 0, tzinfo=ROME), tick=False):
         yield
+
 
 MARCH = Period.month(2026, 3)
 # 20 answers: stars 5×4, 4×8, 3×4, 2×2, 1×2; NPS 10×4, 9×4, 8×3, 7×3, 6×2, 3×2, 0×2.
@@ -32,7 +34,7 @@ NPS = [10] * 4 + [9] * 4 + [8] * 3 + [7] * 3 + [6] * 2 + [3] * 2 + [0] * 2
 
 
 def at(day: int, hour: int = 10) -> datetime:
-    return timezone.make_aware(datetime(2026, 3, day, hour))
+    return datetime(2026, 3, day, hour, tzinfo=ROME)
 
 
 def results_of(survey, period=MARCH, filters=None):  # type: ignore[no-untyped-def]
@@ -70,7 +72,7 @@ def test_headline_figures_of_a_month_with_their_intervals(cast: personas.Cast) -
         respond(survey, at(1 + i), csat=stars, nps=nps, channel_kind="web")
     for i in range(40):
         invite(survey, at(1 + i % 28), answered=i < 20, channel_kind="web")
-    respond(survey, timezone.make_aware(datetime(2026, 2, 27)), csat=1, nps=0)  # not in March
+    respond(survey, datetime(2026, 2, 27, tzinfo=ROME), csat=1, nps=0)  # not in March
     found = results_of(survey)
     assert found.scores.responses == 20
     csat = found.scores.csat.rounded()
@@ -154,7 +156,7 @@ def test_monthly_trend_has_every_month_of_the_period(cast: personas.Cast) -> Non
     survey = make_survey()
     for i in range(10):
         respond(survey, at(1 + i), csat=5, nps=9)
-    respond(survey, timezone.make_aware(datetime(2026, 1, 31, 23, 30)), csat=1)  # Rome's January
+    respond(survey, datetime(2026, 1, 31, 23, 30, tzinfo=ROME), csat=1)  # Rome's January
     found = results_of(survey, Period(date(2026, 1, 1), date(2026, 4, 30)))
     table = found.board.table("month")
     assert [row[0] for row in table.rows] == [

@@ -7,11 +7,11 @@ from __future__ import annotations
 import io
 from collections.abc import Iterator
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
 from django.test import Client
-from django.utils import timezone
 from openpyxl import load_workbook
 
 from ascolto.knowledge import actions as knowledge
@@ -23,6 +23,7 @@ from tests import personas
 from tests.surveys.helpers import invite, make_survey, respond
 
 pytestmark = pytest.mark.django_db
+ROME = ZoneInfo("Europe/Rome")
 
 URL = "/console/questionari/{}/risultati/"
 MARCH = {"periodo": "mese", "mese": "2026-03"}
@@ -30,12 +31,12 @@ MARCH = {"periodo": "mese", "mese": "2026-03"}
 
 @pytest.fixture(autouse=True)
 def _may() -> Iterator[None]:
-    with time_machine.travel(datetime(2026, 5, 4, 10, 0), tick=False):
+    with time_machine.travel(datetime(2026, 5, 4, 10, 0, tzinfo=ROME), tick=False):
         yield
 
 
 def at(day: int) -> datetime:
-    return timezone.make_aware(datetime(2026, 3, day, 10))
+    return datetime(2026, 3, day, 10, tzinfo=ROME)
 
 
 def client_of(user) -> Client:  # type: ignore[no-untyped-def]
@@ -47,8 +48,14 @@ def client_of(user) -> Client:  # type: ignore[no-untyped-def]
 def _filled(cast: personas.Cast, text: str = "Il certificato di residenza è arrivato tardi."):  # type: ignore[no-untyped-def]
     survey = make_survey("anagrafe-servizi", office=cast.anagrafe)
     for i in range(12):
-        respond(survey, at(1 + i), csat=5 if i % 3 else 2, nps=9, channel_kind="web",
-                text=text if i == 0 else "")
+        respond(
+            survey,
+            at(1 + i),
+            csat=5 if i % 3 else 2,
+            nps=9,
+            channel_kind="web",
+            text=text if i == 0 else "",
+        )
         invite(survey, at(1 + i), answered=True, channel_kind="web")
     return survey
 
@@ -94,7 +101,7 @@ def test_csv_export_of_one_table_and_xlsx_of_all(cast: personas.Cast) -> None:
 def test_a_formula_typed_in_a_free_text_answer_stays_text_in_the_export(
     cast: personas.Cast,
 ) -> None:
-    survey = _filled(cast, text="=HYPERLINK(\"http://x\")")
+    survey = _filled(cast, text='=HYPERLINK("http://x")')
     csv = client_of(cast.analyst).get(
         URL.format(survey.code), {**MARCH, "formato": "csv", "tabella": "texts"}
     )
