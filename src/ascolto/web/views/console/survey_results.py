@@ -92,7 +92,9 @@ def tag(request: HttpRequest, code: str) -> HttpResponse:
     """Tag one free-text answer with a theme (`risposta`, `tema`; an empty theme removes the
     tag), or suggest a theme from the text for every untagged one (`suggerisci`)."""
     survey = _survey(request, code)
-    back = f"{reverse('console:survey-results', args=[survey.code])}?{request.POST.get('query', '')}"
+    back = (
+        f"{reverse('console:survey-results', args=[survey.code])}?{request.POST.get('query', '')}"
+    )
     if request.POST.get("suggerisci"):
         answers = Answer.objects.filter(response__survey=survey)
         found = actions.suggest_answer_themes(answers)
