@@ -61,7 +61,7 @@ from ascolto.privacy.models import AccessArchive
 from ascolto.social import queue
 from ascolto.social.models import SocialThread
 from ascolto.surveys import plan
-from ascolto.surveys.models import ExecutiveSummary, Service, SurveyPlanEntry
+from ascolto.surveys.models import ExecutiveSummary, Service, Survey, SurveyPlanEntry
 from ascolto.tickets import actions
 from ascolto.tickets.models import Campaign, Tag, Ticket
 from ascolto.web.models import SavedView
@@ -71,6 +71,7 @@ from tests.alerts.helpers import make_alert
 from tests.assistant.conftest import build_menu
 from tests.questionnaires.helpers import published_summary
 from tests.social.helpers import page_channel, replay
+from tests.surveys.results_helpers import make_survey
 
 pytestmark = [
     pytest.mark.django_db,
@@ -150,6 +151,7 @@ class State:
     charter: ServiceCharter
     indicator: QualityIndicator
     plan_entry: SurveyPlanEntry
+    survey: Survey  # the Anagrafe's
     questionnaire: ExecutiveSummary | None = None  # published, with its import
     users: dict[str, User] = field(default_factory=dict)
 
@@ -272,6 +274,7 @@ def build_state(cast: personas.Cast) -> State:
             finished_at=timezone.now(),
         ),
         questionnaire=published_summary(),
+        survey=make_survey("anagrafe-sportelli", office=cast.anagrafe),
         users=users,
     )
 
@@ -567,6 +570,19 @@ MATRIX: dict[str, Rule] = {
     "console/reports/complaints/": get(lambda s: "/console/reports/complaints/", ANALYSIS),
     "console/reports/open-data/": get(lambda s: "/console/reports/open-data/", ANALYSIS),
     "console/reports/ivr/": get(lambda s: "/console/reports/ivr/", ANALYSIS),
+    # A survey's results: the analysis roles, and the office operators of the survey's office
+    # (the Anagrafe's); another office's survey does not exist for its operator.
+    "console/questionari/<slug:code>/risultati/": get(
+        lambda s: f"/console/questionari/{s.survey.code}/risultati/",
+        ANALYSIS | {"anagrafe_operator"},
+        not_found=OTHER_OFFICE,
+    ),
+    "console/questionari/<slug:code>/risultati/temi/": post(
+        lambda s: f"/console/questionari/{s.survey.code}/risultati/temi/",
+        ANALYSIS | {"anagrafe_operator"},
+        data=lambda s: {"suggerisci": "1"},
+        not_found=OTHER_OFFICE,
+    ),
     # The social triage queue: the roles that handle every office.
     "console/social/": get(lambda s: "/console/social/", ALL_OFFICES),
     "console/social/<int:pk>/": get(lambda s: f"/console/social/{s.thread.pk}/", ALL_OFFICES),

@@ -33,7 +33,7 @@ from ascolto.privacy.models import AccessArchive
 from ascolto.social import queue
 from ascolto.social.models import SocialThread
 from ascolto.surveys import plan
-from ascolto.surveys.models import ExecutiveSummary, Service, SurveyPlanEntry
+from ascolto.surveys.models import ExecutiveSummary, Service, Survey, SurveyPlanEntry
 from ascolto.tickets.models import Campaign, Ticket
 from tests import factories, personas
 from tests.alerts.helpers import make_alert
@@ -41,6 +41,7 @@ from tests.assistant.conftest import build_menu
 from tests.browser.conftest import serious_violations
 from tests.questionnaires.helpers import published_summary
 from tests.social.helpers import page_channel, replay
+from tests.surveys.results_helpers import make_survey, respond
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -66,6 +67,7 @@ class World:
     charter: ServiceCharter
     indicator: QualityIndicator
     plan_entry: SurveyPlanEntry
+    survey: Survey
 
 
 def _world(cast: personas.Cast) -> World:
@@ -172,7 +174,26 @@ def _world(cast: personas.Cast) -> World:
         archive=archive,
         notice=record_privacy_notice("2026-11-22", "Informativa di prova.").version,
         questionnaire=published_summary(),
+        survey=_survey(),
     )
+
+
+def _survey() -> Survey:
+    """A survey with answers this year: figures, a trend, questions and a free-text answer."""
+    survey = make_survey("dopo-pratica")
+    now = timezone.now()
+    for i in range(12):
+        respond(
+            survey,
+            now - timedelta(days=i),
+            csat=1 + i % 5,
+            nps=i % 11,
+            improve=["tempi"],
+            ease=4,
+            text="Risposta rapida e cortese." if i == 0 else "",
+            channel_kind="web",
+        )
+    return survey
 
 
 # Every console page a signed-in administrator (who may do everything) opens with GET.
@@ -204,6 +225,7 @@ PAGES: dict[str, Callable[[World], str]] = {
     "reports-campaigns": lambda w: "/console/reports/campaigns/",
     "reports-campaign": lambda w: f"/console/reports/campaigns/{w.campaign.code}/",
     "reports-social": lambda w: "/console/reports/social/",
+    "survey-results": lambda w: f"/console/questionari/{w.survey.code}/risultati/",
     "reports-chatbot": lambda w: "/console/reports/chatbot/",
     "reports-ratings": lambda w: "/console/reports/ratings/",
     "reports-complaints": lambda w: "/console/reports/complaints/",
@@ -330,6 +352,10 @@ SKIPPED: dict[str, tuple[str, Callable[[World], str] | None]] = {
         lambda w: f"/console/citizens/{w.citizen.pk}/privacy/hold/{w.ticket.code}/",
     ),
     "privacy-download": ("a file download, not a page", None),
+    "survey-results-tag": (
+        POST_ONLY,
+        lambda w: f"/console/questionari/{w.survey.code}/risultati/temi/",
+    ),
 }
 
 

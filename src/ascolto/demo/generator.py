@@ -40,6 +40,7 @@ from ascolto.demo.registry import build_registry
 from ascolto.demo.replay import Replay
 from ascolto.demo.seed import seed_reference
 from ascolto.demo.survey_plan import seed_survey_plan
+from ascolto.demo.surveys import write_surveys
 from ascolto.demo.texts import Writer
 from ascolto.demo.timeline import Window
 from ascolto.demo.writer import (
@@ -132,7 +133,7 @@ def generate(*, seed: int, scale: float, end: date, wipe_first: bool, say: Say) 
     seed_ivr(city)  # the IVR menu the calls' paths go through
     phases.end("reference data", f"window {window.start:%d/%m/%Y}–{window.end:%d/%m/%Y}")
 
-    streams = [np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(8)]
+    streams = [np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(9)]
     rnd = random.Random(seed)
     fake = Faker("it_IT")
     fake.seed_instance(seed)
@@ -174,6 +175,8 @@ def generate(*, seed: int, scale: float, end: date, wipe_first: bool, say: Say) 
     # Its own stream, so the questionnaire leaves every other generated figure as it was.
     phases.end("questionnaire", write_questionnaire(end.year, np.random.default_rng([seed, 17])))
     phases.end("charters", f"{seed_charters(end)}; {seed_survey_plan(end)}")
+    run.sink.flush()  # the resolved cases the post-case survey invites
+    phases.end("surveys", write_surveys(city, scale, streams[8]))
     reset_sequences()
     maintenance.analyze(*INSERT_ORDER)  # the planner's statistics of what was just loaded
     phases.end("statistics", "ANALYZE of the loaded tables")

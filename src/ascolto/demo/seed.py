@@ -20,6 +20,7 @@ from ascolto.channels.models import Channel
 from ascolto.demo import reference as ref
 from ascolto.demo.assistant import seed_menu
 from ascolto.demo.knowledge import seed_alerts, seed_articles
+from ascolto.demo.surveys import seed_services
 from ascolto.demo.timeline import Window, campaign_period
 from ascolto.organisation.models import Office, Team, User
 from ascolto.tickets.models import Campaign, RoutingRule, SlaPolicy, Tag, Theme
@@ -76,6 +77,7 @@ def seed_reference(end: date, *, reset_passwords: bool = True) -> SeedResult:
     seed_articles()
     seed_alerts()
     seed_menu()
+    services = seed_services()
     counts = {
         "offices": len(offices),
         "teams": len(teams),
@@ -85,6 +87,7 @@ def seed_reference(end: date, *, reset_passwords: bool = True) -> SeedResult:
         "SLA policies": len(slas),
         "routing rules": len(ref.ROUTING_RULES),
         "campaigns": len(ref.CAMPAIGNS),
+        "services": services,
     }
     return SeedResult(credentials, counts)
 

@@ -1,7 +1,8 @@
 """Actions of listening: the page rating of the Designers Italia model, and answering a survey
 (`submit_response`, with its branching `shown_questions`); the import of a large
 questionnaire's answers and its executive summary (generate, edit, publish). Building a survey
-(settings, questions, versions, publishing, closing) is `surveys.building`.
+(settings, questions, versions, publishing, closing) is `surveys.building`; the themes of the
+free-text answers of a survey (tagged by an analyst, or suggested from the text).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
@@ -39,6 +41,8 @@ from ascolto.surveys.models import (
     Survey,
     SurveyVersion,
 )
+from ascolto.surveys.themes import suggest_theme
+from ascolto.tickets.models import Theme
 
 MAX_PAGE = 300
 
@@ -430,3 +434,46 @@ def withdraw_summary(summary: ExecutiveSummary) -> ExecutiveSummary:
     summary.published_at = None
     summary.save(update_fields=["status", "published_at"])
     return summary
+
+
+# --- Results: the themes of the free-text answers -------------------------------------------
+
+
+@transaction.atomic
+def tag_answer(answer: Answer, theme: Theme | None) -> Answer:
+    """An analyst files a free-text answer under `theme` (None: removes the tag). The tag is
+    theirs from now on: no suggestion replaces it."""
+    if answer.question.kind != Question.Kind.TEXT:
+        raise InvalidInput(_("Solo le risposte libere hanno un tema."), field="answer")
+    answer.theme = theme
+    answer.theme_suggested = False
+    answer.save(update_fields=["theme", "theme_suggested"])
+    return answer
+
+
+def suggest_answer_themes(answers: QuerySet[Answer], limit: int = 1_000) -> int:
+    """Suggest a theme from the text (`surveys.themes.suggest_theme`) for the free-text answers
+    of `answers` that have none, at most `limit` of them; returns how many got one. Answers
+    tagged by an analyst are never touched; the same text is matched once."""
+    pending = list(
+        answers.filter(question__kind=Question.Kind.TEXT, theme__isnull=True)
+        .exclude(value="")
+        .order_by("pk")
+        .values_list("pk", "value")[:limit]
+    )
+    found: dict[str, int | None] = {}
+    by_theme: dict[int, list[int]] = {}
+    for pk, text in pending:
+        key = " ".join(text.lower().split())
+        if key not in found:
+            theme = suggest_theme(text)
+            found[key] = theme.pk if theme is not None else None
+        theme_id = found[key]
+        if theme_id is not None:
+            by_theme.setdefault(theme_id, []).append(pk)
+    with transaction.atomic():
+        for theme_id, pks in by_theme.items():
+            Answer.objects.filter(pk__in=pks, theme__isnull=True).update(
+                theme_id=theme_id, theme_suggested=True
+            )
+    return sum(len(pks) for pks in by_theme.values())

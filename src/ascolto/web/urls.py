@@ -36,6 +36,7 @@ from ascolto.web.views.console import (
     social,
     sso,
     survey_plan,
+    survey_results,
     surveys,
 )
 from ascolto.web.views.scrivi import assistant as scrivi_assistant
@@ -68,6 +69,7 @@ console_patterns = [
     *charters.urlpatterns,
     *survey_plan.urlpatterns,
     *surveys.urlpatterns,
+    *survey_results.urlpatterns,
 ]
 scrivi_patterns = [
     *request.urlpatterns,
