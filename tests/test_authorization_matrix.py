@@ -58,6 +58,9 @@ from ascolto.privacy.actions import build_access_archive
 from ascolto.privacy.models import AccessArchive
 from ascolto.social import queue
 from ascolto.social.models import SocialThread
+from ascolto.surveys import building
+from ascolto.surveys.models import Question, Survey
+from ascolto.surveys.tokens import invitation_token
 from ascolto.tickets import actions
 from ascolto.tickets.models import Campaign, Tag, Ticket
 from ascolto.web.models import SavedView
@@ -66,6 +69,7 @@ from tests import factories, personas
 from tests.alerts.helpers import make_alert
 from tests.assistant.conftest import build_menu
 from tests.social.helpers import page_channel, replay
+from tests.surveys.helpers import branching_survey, invite
 
 pytestmark = [
     pytest.mark.django_db,
@@ -94,6 +98,7 @@ SUPERVISION = frozenset({"supervisor", "administrator"})
 ANALYSIS = frozenset({"analyst", "dpo", "supervisor", "administrator"})
 ACCESS_LOG = frozenset({"dpo", "administrator"})
 ADMINISTRATORS = frozenset({"administrator"})
+SURVEY_BUILDERS = frozenset({"analyst", "dpo", "administrator"})
 # The TARI operator asking for an object of the Anagrafe: it does not exist for them.
 OTHER_OFFICE = frozenset({"office_operator"})
 
@@ -140,6 +145,9 @@ class State:
     job: ForecastJob
     archive: AccessArchive  # the Anagrafe citizen's access archive, made
     notice: str  # a privacy notice's version
+    survey: Survey  # published, with a draft of its next version
+    survey_question: Question  # of that draft
+    survey_token: str  # an invitation's, after the Anagrafe's case (a survey not anonymous)
     users: dict[str, User] = field(default_factory=dict)
 
 
@@ -201,6 +209,9 @@ def build_state(cast: personas.Cast) -> State:
         role: getattr(cast, role) for role in STAFF - {"dpo"} if hasattr(cast, role)
     }
     users["dpo"] = User.objects.get(pk=dpo.pk)
+    survey = branching_survey(anonymous=False)
+    invitation = invite(survey, ticket=anagrafe, citizen=anagrafe.citizen, office=cast.anagrafe)
+    survey_draft = building.draft_version(survey)
     return State(
         tari=tari,
         anagrafe=anagrafe,
@@ -236,6 +247,9 @@ def build_state(cast: personas.Cast) -> State:
             error="Troppo pochi dati per una previsione.",
             finished_at=timezone.now(),
         ),
+        survey=survey,
+        survey_question=survey_draft.questions.get(code="voto"),
+        survey_token=invitation_token(invitation),
         users=users,
     )
 
@@ -439,6 +453,43 @@ MATRIX: dict[str, Rule] = {
     "console/alerts/<int:pk>/send/": get(
         lambda s: f"/console/alerts/{s.alert.pk}/send/", SUPERVISION
     ),
+    # The survey builder: analysts and administrators; the survey holds no citizen's data.
+    "console/questionari/": get(lambda s: "/console/questionari/", SURVEY_BUILDERS),
+    "console/questionari/nuovo/": get(lambda s: "/console/questionari/nuovo/", SURVEY_BUILDERS),
+    "console/questionari/<int:pk>/": get(
+        lambda s: f"/console/questionari/{s.survey.pk}/", SURVEY_BUILDERS
+    ),
+    "console/questionari/<int:pk>/anteprima/": get(
+        lambda s: f"/console/questionari/{s.survey.pk}/anteprima/", SURVEY_BUILDERS
+    ),
+    "console/questionari/<int:pk>/pubblica/": post(
+        lambda s: f"/console/questionari/{s.survey.pk}/pubblica/", SURVEY_BUILDERS
+    ),
+    "console/questionari/<int:pk>/chiudi/": post(
+        lambda s: f"/console/questionari/{s.survey.pk}/chiudi/", SURVEY_BUILDERS
+    ),
+    "console/questionari/<int:pk>/nuova-versione/": post(
+        lambda s: f"/console/questionari/{s.survey.pk}/nuova-versione/", SURVEY_BUILDERS
+    ),
+    "console/questionari/<int:pk>/scarta-bozza/": post(
+        lambda s: f"/console/questionari/{s.survey.pk}/scarta-bozza/", SURVEY_BUILDERS
+    ),
+    "console/questionari/<int:pk>/domande/nuova/": get(
+        lambda s: f"/console/questionari/{s.survey.pk}/domande/nuova/", SURVEY_BUILDERS
+    ),
+    "console/questionari/<int:pk>/domande/<int:question_id>/": get(
+        lambda s: f"/console/questionari/{s.survey.pk}/domande/{s.survey_question.pk}/",
+        SURVEY_BUILDERS,
+    ),
+    "console/questionari/<int:pk>/domande/<int:question_id>/togli/": post(
+        lambda s: f"/console/questionari/{s.survey.pk}/domande/{s.survey_question.pk}/togli/",
+        SURVEY_BUILDERS,
+    ),
+    "console/questionari/<int:pk>/domande/<int:question_id>/sposta/": post(
+        lambda s: f"/console/questionari/{s.survey.pk}/domande/{s.survey_question.pk}/sposta/",
+        SURVEY_BUILDERS,
+        data=lambda s: {"verso": "giu"},
+    ),
     # The knowledge base: read by whoever answers citizens, written by the editorial team. An
     # article opened beside a case of another office is not filled with that case: 404.
     "console/conoscenza/": get(lambda s: "/console/conoscenza/", HANDLERS),
@@ -564,6 +615,11 @@ MATRIX: dict[str, Rule] = {
     ),
     "scrivi/valutazione/": public(lambda s: "/scrivi/valutazione/", method="post"),
     "scrivi/assistente/": public(lambda s: "/scrivi/assistente/"),
+    # A survey's answering page: whoever holds the invitation's link; nothing of the case.
+    "scrivi/questionario/<str:token>/": public(lambda s: f"/scrivi/questionario/{s.survey_token}/"),
+    "scrivi/questionario/<str:token>/grazie/": public(
+        lambda s: f"/scrivi/questionario/{s.survey_token}/grazie/"
+    ),
     "trasparenza/": public(lambda s: "/trasparenza/"),
     "trasparenza/reclami/<int:year>/": public(lambda s: "/trasparenza/reclami/2026/"),
     "avvisi/banner/": public(lambda s: "/avvisi/banner/"),

@@ -30,12 +30,15 @@ from ascolto.knowledge.models import Alert, Article
 from ascolto.privacy.models import AccessArchive
 from ascolto.social import queue
 from ascolto.social.models import SocialThread
+from ascolto.surveys import building
+from ascolto.surveys.models import Question, Survey
 from ascolto.tickets.models import Campaign, Ticket
 from tests import factories, personas
 from tests.alerts.helpers import make_alert
 from tests.assistant.conftest import build_menu
 from tests.browser.conftest import serious_violations
 from tests.social.helpers import page_channel, replay
+from tests.surveys.helpers import branching_survey
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -57,6 +60,8 @@ class World:
     campaign: Campaign
     archive: AccessArchive
     notice: str
+    survey: Survey  # published, with a draft of its next version
+    survey_question: Question  # of the draft
 
 
 def _world(cast: personas.Cast) -> World:
@@ -121,6 +126,8 @@ def _world(cast: personas.Cast) -> World:
         finished_at=timezone.now(),
         expires_at=timezone.now() + timedelta(days=7),
     )
+    survey = branching_survey()
+    survey_draft = building.draft_version(survey)
     return World(
         ticket=ticket,
         citizen=ticket.citizen,
@@ -132,6 +139,8 @@ def _world(cast: personas.Cast) -> World:
         campaign=campaign,
         archive=archive,
         notice=record_privacy_notice("2026-11-22", "Informativa di prova.").version,
+        survey=survey,
+        survey_question=survey_draft.questions.get(code="problemi"),
     )
 
 
@@ -169,6 +178,14 @@ PAGES: dict[str, Callable[[World], str]] = {
     "alert-new": lambda w: "/console/alerts/new/",
     "alert-edit": lambda w: f"/console/alerts/{w.alert.pk}/",
     "alert-send": lambda w: f"/console/alerts/{w.alert.pk}/send/",
+    "surveys": lambda w: "/console/questionari/",
+    "survey-new": lambda w: "/console/questionari/nuovo/",
+    "survey": lambda w: f"/console/questionari/{w.survey.pk}/",
+    "survey-preview": lambda w: f"/console/questionari/{w.survey.pk}/anteprima/",
+    "survey-question-new": lambda w: f"/console/questionari/{w.survey.pk}/domande/nuova/",
+    "survey-question": lambda w: (
+        f"/console/questionari/{w.survey.pk}/domande/{w.survey_question.pk}/"
+    ),
     "knowledge": lambda w: "/console/conoscenza/",
     "knowledge-new": lambda w: "/console/conoscenza/nuovo/",
     "knowledge-article": lambda w: f"/console/conoscenza/{w.article.slug}/",
@@ -230,6 +247,21 @@ SKIPPED: dict[str, tuple[str, Callable[[World], str] | None]] = {
     "contactcenter-job": ("a fragment the contact-center page polls, shown inside it", None),
     "social-action": (POST_ONLY, lambda w: f"/console/social/{w.thread.pk}/claim/"),
     "alert-end": (POST_ONLY, lambda w: f"/console/alerts/{w.alert.pk}/end/"),
+    "survey-publish": (POST_ONLY, lambda w: f"/console/questionari/{w.survey.pk}/pubblica/"),
+    "survey-close": (POST_ONLY, lambda w: f"/console/questionari/{w.survey.pk}/chiudi/"),
+    "survey-redraft": (
+        POST_ONLY,
+        lambda w: f"/console/questionari/{w.survey.pk}/nuova-versione/",
+    ),
+    "survey-discard": (POST_ONLY, lambda w: f"/console/questionari/{w.survey.pk}/scarta-bozza/"),
+    "survey-question-remove": (
+        POST_ONLY,
+        lambda w: f"/console/questionari/{w.survey.pk}/domande/{w.survey_question.pk}/togli/",
+    ),
+    "survey-question-move": (
+        POST_ONLY,
+        lambda w: f"/console/questionari/{w.survey.pk}/domande/{w.survey_question.pk}/sposta/",
+    ),
     "knowledge-search": (POST_ONLY, lambda w: "/console/conoscenza/cerca/"),
     "knowledge-restore": (
         POST_ONLY,
