@@ -60,8 +60,9 @@ from ascolto.privacy.actions import build_access_archive
 from ascolto.privacy.models import AccessArchive
 from ascolto.social import queue
 from ascolto.social.models import SocialThread
-from ascolto.surveys import plan
-from ascolto.surveys.models import ExecutiveSummary, Service, Survey, SurveyPlanEntry
+from ascolto.surveys import building, plan
+from ascolto.surveys.models import ExecutiveSummary, Question, Service, Survey, SurveyPlanEntry
+from ascolto.surveys.tokens import invitation_token
 from ascolto.tickets import actions
 from ascolto.tickets.models import Campaign, Tag, Ticket
 from ascolto.web.models import SavedView
@@ -71,6 +72,7 @@ from tests.alerts.helpers import make_alert
 from tests.assistant.conftest import build_menu
 from tests.questionnaires.helpers import published_summary
 from tests.social.helpers import page_channel, replay
+from tests.surveys.helpers import branching_survey, invite
 from tests.surveys.results_helpers import make_survey
 
 pytestmark = [
@@ -102,6 +104,7 @@ ACCESS_LOG = frozenset({"dpo", "administrator"})
 ADMINISTRATORS = frozenset({"administrator"})
 # The service charters and the survey plan are defined by analysts and administrators.
 LISTENING = frozenset({"analyst", "dpo", "administrator"})
+SURVEY_BUILDERS = frozenset({"analyst", "dpo", "administrator"})
 # The TARI operator asking for an object of the Anagrafe: it does not exist for them.
 OTHER_OFFICE = frozenset({"office_operator"})
 
@@ -151,7 +154,10 @@ class State:
     charter: ServiceCharter
     indicator: QualityIndicator
     plan_entry: SurveyPlanEntry
-    survey: Survey  # the Anagrafe's
+    results_survey: Survey  # the Anagrafe's, with answers
+    survey: Survey  # published, with a draft of its next version
+    survey_question: Question  # of that draft
+    survey_token: str  # an invitation's, after the Anagrafe's case (a survey not anonymous)
     questionnaire: ExecutiveSummary | None = None  # published, with its import
     users: dict[str, User] = field(default_factory=dict)
 
@@ -235,6 +241,9 @@ def build_state(cast: personas.Cast) -> State:
     plan_entry = plan.save_entry(
         plan.EntryData(year=2026, department=cast.anagrafe, title="Gradimento degli sportelli")
     )
+    survey = branching_survey(anonymous=False)
+    invitation = invite(survey, ticket=anagrafe, citizen=anagrafe.citizen, office=cast.anagrafe)
+    survey_draft = building.draft_version(survey)
     return State(
         charter=charter,
         indicator=indicator,
@@ -274,7 +283,10 @@ def build_state(cast: personas.Cast) -> State:
             finished_at=timezone.now(),
         ),
         questionnaire=published_summary(),
-        survey=make_survey("anagrafe-sportelli", office=cast.anagrafe),
+        results_survey=make_survey("anagrafe-sportelli", office=cast.anagrafe),
+        survey=survey,
+        survey_question=survey_draft.questions.get(code="voto"),
+        survey_token=invitation_token(invitation),
         users=users,
     )
 
@@ -573,12 +585,12 @@ MATRIX: dict[str, Rule] = {
     # A survey's results: the analysis roles, and the office operators of the survey's office
     # (the Anagrafe's); another office's survey does not exist for its operator.
     "console/questionari/<slug:code>/risultati/": get(
-        lambda s: f"/console/questionari/{s.survey.code}/risultati/",
+        lambda s: f"/console/questionari/{s.results_survey.code}/risultati/",
         ANALYSIS | {"anagrafe_operator"},
         not_found=OTHER_OFFICE,
     ),
     "console/questionari/<slug:code>/risultati/temi/": post(
-        lambda s: f"/console/questionari/{s.survey.code}/risultati/temi/",
+        lambda s: f"/console/questionari/{s.results_survey.code}/risultati/temi/",
         ANALYSIS | {"anagrafe_operator"},
         data=lambda s: {"suggerisci": "1"},
         not_found=OTHER_OFFICE,
@@ -624,6 +636,43 @@ MATRIX: dict[str, Rule] = {
     "console/piano-indagini/nuova/": get(lambda s: "/console/piano-indagini/nuova/", LISTENING),
     "console/piano-indagini/<int:pk>/": get(
         lambda s: f"/console/piano-indagini/{s.plan_entry.pk}/", LISTENING
+    ),
+    # The survey builder: analysts and administrators; the survey holds no citizen's data.
+    "console/questionari/": get(lambda s: "/console/questionari/", SURVEY_BUILDERS),
+    "console/questionari/nuovo/": get(lambda s: "/console/questionari/nuovo/", SURVEY_BUILDERS),
+    "console/questionari/<int:pk>/": get(
+        lambda s: f"/console/questionari/{s.survey.pk}/", SURVEY_BUILDERS
+    ),
+    "console/questionari/<int:pk>/anteprima/": get(
+        lambda s: f"/console/questionari/{s.survey.pk}/anteprima/", SURVEY_BUILDERS
+    ),
+    "console/questionari/<int:pk>/pubblica/": post(
+        lambda s: f"/console/questionari/{s.survey.pk}/pubblica/", SURVEY_BUILDERS
+    ),
+    "console/questionari/<int:pk>/chiudi/": post(
+        lambda s: f"/console/questionari/{s.survey.pk}/chiudi/", SURVEY_BUILDERS
+    ),
+    "console/questionari/<int:pk>/nuova-versione/": post(
+        lambda s: f"/console/questionari/{s.survey.pk}/nuova-versione/", SURVEY_BUILDERS
+    ),
+    "console/questionari/<int:pk>/scarta-bozza/": post(
+        lambda s: f"/console/questionari/{s.survey.pk}/scarta-bozza/", SURVEY_BUILDERS
+    ),
+    "console/questionari/<int:pk>/domande/nuova/": get(
+        lambda s: f"/console/questionari/{s.survey.pk}/domande/nuova/", SURVEY_BUILDERS
+    ),
+    "console/questionari/<int:pk>/domande/<int:question_id>/": get(
+        lambda s: f"/console/questionari/{s.survey.pk}/domande/{s.survey_question.pk}/",
+        SURVEY_BUILDERS,
+    ),
+    "console/questionari/<int:pk>/domande/<int:question_id>/togli/": post(
+        lambda s: f"/console/questionari/{s.survey.pk}/domande/{s.survey_question.pk}/togli/",
+        SURVEY_BUILDERS,
+    ),
+    "console/questionari/<int:pk>/domande/<int:question_id>/sposta/": post(
+        lambda s: f"/console/questionari/{s.survey.pk}/domande/{s.survey_question.pk}/sposta/",
+        SURVEY_BUILDERS,
+        data=lambda s: {"verso": "giu"},
     ),
     # The knowledge base: read by whoever answers citizens, written by the editorial team. An
     # article opened beside a case of another office is not filled with that case: 404.
@@ -758,6 +807,11 @@ MATRIX: dict[str, Rule] = {
         lambda s: "/scrivi/questionario/servizio/certificati/", not_found=EVERYONE
     ),
     "scrivi/assistente/": public(lambda s: "/scrivi/assistente/"),
+    # A survey's answering page: whoever holds the invitation's link; nothing of the case.
+    "scrivi/questionario/<str:token>/": public(lambda s: f"/scrivi/questionario/{s.survey_token}/"),
+    "scrivi/questionario/<str:token>/grazie/": public(
+        lambda s: f"/scrivi/questionario/{s.survey_token}/grazie/"
+    ),
     "trasparenza/": public(lambda s: "/trasparenza/"),
     "trasparenza/reclami/<int:year>/": public(lambda s: "/trasparenza/reclami/2026/"),
     "trasparenza/indagini/<slug:slug>/": public(lambda s: f"/trasparenza/indagini/{qs(s).slug}/"),

@@ -32,8 +32,8 @@ from ascolto.knowledge.models import Alert, Article
 from ascolto.privacy.models import AccessArchive
 from ascolto.social import queue
 from ascolto.social.models import SocialThread
-from ascolto.surveys import plan
-from ascolto.surveys.models import ExecutiveSummary, Service, Survey, SurveyPlanEntry
+from ascolto.surveys import building, plan
+from ascolto.surveys.models import ExecutiveSummary, Question, Service, Survey, SurveyPlanEntry
 from ascolto.tickets.models import Campaign, Ticket
 from tests import factories, personas
 from tests.alerts.helpers import make_alert
@@ -41,6 +41,7 @@ from tests.assistant.conftest import build_menu
 from tests.browser.conftest import serious_violations
 from tests.questionnaires.helpers import published_summary
 from tests.social.helpers import page_channel, replay
+from tests.surveys.helpers import branching_survey
 from tests.surveys.results_helpers import make_survey, respond
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -67,7 +68,9 @@ class World:
     charter: ServiceCharter
     indicator: QualityIndicator
     plan_entry: SurveyPlanEntry
-    survey: Survey
+    results_survey: Survey  # with answers
+    survey: Survey  # published, with a draft of its next version
+    survey_question: Question  # of the draft
 
 
 def _world(cast: personas.Cast) -> World:
@@ -159,6 +162,8 @@ def _world(cast: personas.Cast) -> World:
             ends_on=date(timezone.localdate().year, 5, 31),
         )
     )
+    survey = branching_survey()
+    survey_draft = building.draft_version(survey)
     return World(
         charter=charter,
         indicator=indicator,
@@ -174,7 +179,9 @@ def _world(cast: personas.Cast) -> World:
         archive=archive,
         notice=record_privacy_notice("2026-11-22", "Informativa di prova.").version,
         questionnaire=published_summary(),
-        survey=_survey(),
+        results_survey=_survey(),
+        survey=survey,
+        survey_question=survey_draft.questions.get(code="problemi"),
     )
 
 
@@ -225,7 +232,7 @@ PAGES: dict[str, Callable[[World], str]] = {
     "reports-campaigns": lambda w: "/console/reports/campaigns/",
     "reports-campaign": lambda w: f"/console/reports/campaigns/{w.campaign.code}/",
     "reports-social": lambda w: "/console/reports/social/",
-    "survey-results": lambda w: f"/console/questionari/{w.survey.code}/risultati/",
+    "survey-results": lambda w: f"/console/questionari/{w.results_survey.code}/risultati/",
     "reports-chatbot": lambda w: "/console/reports/chatbot/",
     "reports-ratings": lambda w: "/console/reports/ratings/",
     "reports-complaints": lambda w: "/console/reports/complaints/",
@@ -237,6 +244,14 @@ PAGES: dict[str, Callable[[World], str]] = {
     "alert-new": lambda w: "/console/alerts/new/",
     "alert-edit": lambda w: f"/console/alerts/{w.alert.pk}/",
     "alert-send": lambda w: f"/console/alerts/{w.alert.pk}/send/",
+    "surveys": lambda w: "/console/questionari/",
+    "survey-new": lambda w: "/console/questionari/nuovo/",
+    "survey": lambda w: f"/console/questionari/{w.survey.pk}/",
+    "survey-preview": lambda w: f"/console/questionari/{w.survey.pk}/anteprima/",
+    "survey-question-new": lambda w: f"/console/questionari/{w.survey.pk}/domande/nuova/",
+    "survey-question": lambda w: (
+        f"/console/questionari/{w.survey.pk}/domande/{w.survey_question.pk}/"
+    ),
     "knowledge": lambda w: "/console/conoscenza/",
     "knowledge-new": lambda w: "/console/conoscenza/nuovo/",
     "knowledge-article": lambda w: f"/console/conoscenza/{w.article.slug}/",
@@ -323,6 +338,21 @@ SKIPPED: dict[str, tuple[str, Callable[[World], str] | None]] = {
         POST_ONLY,
         lambda w: f"/console/carte-dei-servizi/indicatori/{w.indicator.pk}/elimina/",
     ),
+    "survey-publish": (POST_ONLY, lambda w: f"/console/questionari/{w.survey.pk}/pubblica/"),
+    "survey-close": (POST_ONLY, lambda w: f"/console/questionari/{w.survey.pk}/chiudi/"),
+    "survey-redraft": (
+        POST_ONLY,
+        lambda w: f"/console/questionari/{w.survey.pk}/nuova-versione/",
+    ),
+    "survey-discard": (POST_ONLY, lambda w: f"/console/questionari/{w.survey.pk}/scarta-bozza/"),
+    "survey-question-remove": (
+        POST_ONLY,
+        lambda w: f"/console/questionari/{w.survey.pk}/domande/{w.survey_question.pk}/togli/",
+    ),
+    "survey-question-move": (
+        POST_ONLY,
+        lambda w: f"/console/questionari/{w.survey.pk}/domande/{w.survey_question.pk}/sposta/",
+    ),
     "knowledge-search": (POST_ONLY, lambda w: "/console/conoscenza/cerca/"),
     "knowledge-restore": (
         POST_ONLY,
@@ -354,7 +384,7 @@ SKIPPED: dict[str, tuple[str, Callable[[World], str] | None]] = {
     "privacy-download": ("a file download, not a page", None),
     "survey-results-tag": (
         POST_ONLY,
-        lambda w: f"/console/questionari/{w.survey.code}/risultati/temi/",
+        lambda w: f"/console/questionari/{w.results_survey.code}/risultati/temi/",
     ),
 }
 

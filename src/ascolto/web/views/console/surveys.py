@@ -9,7 +9,8 @@ starts a new draft version copying its questions; the answers keep their version
 from __future__ import annotations
 
 from django.contrib import messages
-from django.db.models import Count, Q
+from django.db.models import Count, Exists, OuterRef, Subquery
+from django.db.models.functions import Coalesce
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import URLPattern, path
@@ -19,7 +20,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from ascolto.core import access
 from ascolto.core.errors import DomainError
 from ascolto.surveys import building
-from ascolto.surveys.models import Question, Survey, SurveyVersion
+from ascolto.surveys.models import Question, Response, Survey, SurveyVersion
 from ascolto.web.forms.survey import SurveyAnswerForm
 from ascolto.web.forms.surveys import QuestionForm, SurveyForm
 
@@ -29,12 +30,19 @@ BUILDERS = access.builds_surveys
 @require_GET
 @access.require(BUILDERS)
 def survey_list(request: HttpRequest) -> HttpResponse:
+    # Subqueries, not joins: a join of responses and versions would multiply a survey's
+    # 100,000 answers by its versions before counting.
+    answers = (
+        Response.objects.filter(survey=OuterRef("pk"))
+        .order_by()
+        .values("survey")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    drafts = SurveyVersion.objects.filter(survey=OuterRef("pk"), published_at__isnull=True)
     surveys = (
         Survey.objects.select_related("current_version", "service")
-        .annotate(
-            answers=Count("responses", distinct=True),
-            drafts=Count("versions", filter=Q(versions__published_at__isnull=True), distinct=True),
-        )
+        .annotate(answers=Coalesce(Subquery(answers), 0), drafts=Exists(drafts))
         .order_by("status", "title")
     )
     return render(
