@@ -83,15 +83,10 @@ def answers_refusal(
     questions: Sequence[Attribute], answers: Mapping[str, list[str]]
 ) -> InvalidInput | None:
     """What is wrong with a request's `answers` (code → values as sent) to `questions`: a
-    required one missing, an unknown code, a value not in the list, a number or date that is
-    not one. None when they are right."""
+    required one missing, a value not in the list, a number or date that is not one. None when
+    they are right. Answers to no question of the service are not checked (`known` drops them):
+    reporting apps add their own (FixMyStreet sends its report's id, title and link)."""
     by_code = {q.code: q for q in questions if q.variable}
-    for code in answers:
-        if code not in by_code:
-            return InvalidInput(
-                _("Domanda sconosciuta per questo servizio: «%(code)s».") % {"code": code},
-                field=f"attribute[{code}]",
-            )
     for question in by_code.values():
         given = [v.strip() for v in answers.get(question.code, []) if v.strip()]
         field = f"attribute[{question.code}]"
@@ -135,6 +130,12 @@ def _value_refusal(question: Attribute, value: str) -> str:
     if question.datatype == "string" and "\n" in value:
         return _("«%(code)s» vuole una riga sola.") % {"code": question.code}
     return ""
+
+
+def known(questions: Sequence[Attribute], answers: Mapping[str, list[str]]) -> dict[str, list[str]]:
+    """The answers to the service's own questions (what the case keeps)."""
+    codes = {q.code for q in questions if q.variable}
+    return {k: list(v) for k, v in answers.items() if k in codes}
 
 
 def answers_text(questions: Sequence[Attribute], answers: Mapping[str, list[str]]) -> str:
