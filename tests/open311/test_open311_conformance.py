@@ -211,6 +211,7 @@ def test_an_unknown_token_or_request_is_404(open311: Open311, client: Client) ->
         "/open311/v2/tokens/nonsense.xml",
         "/open311/v2/requests/999999.json",
         "/open311/v2/requests/abc.xml",
+        "/open311/v2/requests/99999999999999999999999999.json",  # past a bigint
     ):
         assert client.get(url).status_code == 404, url
 

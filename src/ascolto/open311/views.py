@@ -203,8 +203,9 @@ def service_requests(request: HttpRequest, *, fmt: str) -> HttpResponse:
 
 @endpoint("GET", "HEAD")
 def service_request(request: HttpRequest, request_id: str, *, fmt: str) -> HttpResponse:
-    found = queries.service_request(int(request_id)) if request_id.isdigit() else None
-    if found is None or len(request_id) > 18:
+    ok = request_id.isdigit() and len(request_id) <= 18  # within a bigint
+    found = queries.service_request(int(request_id)) if ok else None
+    if found is None:
         raise Refused(404, _("service_request_id sconosciuto: «%(id)s».") % {"id": request_id[:40]})
     return respond(fmt, "service_requests", [found])
 
