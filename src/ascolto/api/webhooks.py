@@ -246,15 +246,21 @@ def calls_for(event: OutboxEvent) -> int:
     """The outbox handler: one call per active subscription to this event that covers it;
     returns how many subscriptions it was for. Idempotent: a call already written for
     (subscription, event) is left as it is."""
+    name = TOPICS.get(event.topic)
+    # The subscriptions first (one query, usually none): the event's object is read only for
+    # an event somebody subscribed to.
+    wanting = [
+        s
+        for s in WebhookSubscription.objects.filter(is_active=True).select_related("office")
+        if name in (s.events or [])
+    ]
+    if not wanting:
+        return 0
     built = payload(event)
     if built is None:
         return 0
     name, office, body = built
-    subscriptions = [
-        s
-        for s in WebhookSubscription.objects.filter(is_active=True).select_related("office")
-        if name in (s.events or []) and covers(s, office)
-    ]
+    subscriptions = [s for s in wanting if covers(s, office)]
     if not subscriptions:
         return 0
     now = timezone.now()
