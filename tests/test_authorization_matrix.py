@@ -842,6 +842,23 @@ MATRIX: dict[str, Rule] = {
     # The API's resources (docs/api.md): the console's session holds its role's scopes
     # (`api.auth.session_scopes`), the office scope is the console's; no session is a 401.
     **API_RULES,
+    # Open311 GeoReport v2 (docs/open311.md): public reads (no personal data), formats by
+    # extension; the state has no public service, so a service, a request, a token are 404.
+    r"open311/^discovery\.(?P<fmt>xml|json)$": public(lambda s: "/open311/discovery.json"),
+    r"open311/^v2/services\.(?P<fmt>xml|json)$": public(lambda s: "/open311/v2/services.xml"),
+    r"open311/^v2/services/(?P<code>[A-Za-z0-9_-]{1,64})\.(?P<fmt>xml|json)$": public(
+        lambda s: "/open311/v2/services/tari.json", not_found=EVERYONE
+    ),
+    r"open311/^v2/requests\.(?P<fmt>xml|json)$": public(lambda s: "/open311/v2/requests.json"),
+    r"open311/^v2/requests/(?P<request_id>[^/.]{1,40})\.(?P<fmt>xml|json)$": public(
+        lambda s: f"/open311/v2/requests/{s.anagrafe.pk}.xml", not_found=EVERYONE
+    ),
+    r"open311/^v2/tokens/(?P<token>[^/.]{1,64})\.(?P<fmt>xml|json)$": public(
+        lambda s: "/open311/v2/tokens/0123456789abcdef0123456789abcdef.json", not_found=EVERYONE
+    ),
+    r"open311/^v2/servicerequestupdates\.(?P<fmt>xml|json)$": public(
+        lambda s: "/open311/v2/servicerequestupdates.json"
+    ),
     "webhooks/meta/<slug:code>/": post(
         lambda s: "/webhooks/meta/facebook/", frozenset(), denied=REFUSED, anonymous=REFUSED
     ),

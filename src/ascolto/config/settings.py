@@ -96,6 +96,7 @@ INSTALLED_APPS = [
     "ascolto.analytics",
     "ascolto.privacy",
     "ascolto.api",
+    "ascolto.open311",
     "ascolto.web",
     "ascolto.demo",
 ]
@@ -533,6 +534,20 @@ ASCOLTO_STATUS_MISS_RATE_LIMIT = env("ASCOLTO_STATUS_MISS_RATE_LIMIT", "20/h") o
 ASCOLTO_ANSWER_CODE_RATE_LIMIT = env("ASCOLTO_ANSWER_CODE_RATE_LIMIT", "10/h") or "10/h"
 ASCOLTO_WEBHOOK_RATE_LIMIT = env("ASCOLTO_WEBHOOK_RATE_LIMIT", "6000/m") or "6000/m"
 ASCOLTO_ALERTS_RATE_LIMIT = env("ASCOLTO_ALERTS_RATE_LIMIT", "600/m") or "600/m"
+ASCOLTO_OPEN311_RATE_LIMIT = env("ASCOLTO_OPEN311_RATE_LIMIT", "600/m") or "600/m"
+
+# --- Open311 GeoReport v2 (docs/open311.md) and the outgoing webhooks (docs/webhooks.md) ------
+# The channel (of kind API) Open311 requests come in by; the jurisdiction_id the endpoint
+# answers to (empty: any, one city per endpoint); the discovery's contact, key service text and
+# changeset (the time the endpoint last changed).
+ASCOLTO_OPEN311_CHANNEL = env("ASCOLTO_OPEN311_CHANNEL", "open311") or "open311"
+ASCOLTO_OPEN311_JURISDICTION = env("ASCOLTO_OPEN311_JURISDICTION", "") or ""
+ASCOLTO_OPEN311_CONTACT = env("ASCOLTO_OPEN311_CONTACT", "") or ""
+ASCOLTO_OPEN311_KEY_SERVICE = env("ASCOLTO_OPEN311_KEY_SERVICE", "") or ""
+ASCOLTO_OPEN311_CHANGESET = env("ASCOLTO_OPEN311_CHANGESET", "") or ""
+# Whether a webhook subscription may use plain http:// to the loopback (127.0.0.1, ::1,
+# localhost): for development and the tests only; every other address must be https://.
+ASCOLTO_WEBHOOKS_ALLOW_LOOPBACK = env_bool("ASCOLTO_WEBHOOKS_ALLOW_LOOPBACK", DEBUG)
 
 # --- Access log of personal data (issue 16: audit) -----------------------------------------
 # How many days a record of the access log (who read whose personal data, audit.AccessRecord)

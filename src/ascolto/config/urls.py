@@ -1,5 +1,5 @@
 """URL map of the project: the health checks, the admin, the API (with the telephony system's
-webhooks), Meta's webhooks, the console and the citizen pages; the error pages
+webhooks), Open311, Meta's webhooks, the console and the citizen pages; the error pages
 (web/views/errors.py)."""
 
 from django.contrib import admin
@@ -16,6 +16,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
     path("webhooks/meta/<slug:code>/", meta_webhook, name="meta-webhook"),
+    path("open311/", include("ascolto.open311.urls")),
     path("", include("ascolto.web.urls")),
 ]
 

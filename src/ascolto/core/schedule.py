@@ -38,6 +38,7 @@ class Job:
 
 JOBS: tuple[Job, ...] = (
     Job(("relay_outbox",), minutes=1, timeout=300),
+    Job(("deliver_webhooks",), minutes=1, timeout=300),
     Job(("check_sla",), minutes=5, timeout=600),
     Job(("prune_presence",), minutes=5, timeout=300),
     Job(("refresh_summaries", "--all"), at="01:30"),

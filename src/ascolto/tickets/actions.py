@@ -84,6 +84,14 @@ def _move(ticket: Ticket, status: str, actor: Actor, *, reason: str | None = Non
     now = timezone.now()
     previous = ticket.apply_status(status, now)
     events.status_event(previous, status, reason=reason).record(ticket, actor, now)
+    _status_changed(ticket, previous, status)
+
+
+def _status_changed(ticket: Ticket, previous: str, status: str) -> None:
+    """Tell the apps above (the outgoing webhooks) that the case changed status."""
+    outbox.publish(
+        "ticket.status_changed", ticket_id=ticket.pk, from_status=previous, to_status=status
+    )
 
 
 def _check(refused: Refusal | None) -> None:
@@ -787,6 +795,7 @@ def resolve_at_first_contact(ticket: Ticket, resolution: str, *, actor: User) ->
     now = timezone.now()
     previous = ticket.apply_status(Status.RESOLVED, now)
     events.first_contact_event(previous, ticket.assignee).record(ticket, actor, now)
+    _status_changed(ticket, previous, Status.RESOLVED)
     ticket.resolution = resolution
     ticket.save()
     outbox.publish("ticket.resolved", ticket_id=ticket.pk)
@@ -860,6 +869,7 @@ def merge_tickets(duplicate: Ticket, into: Ticket, *, actor: Actor) -> Ticket:
     duplicate.save()
     now = timezone.now()
     events.status_event(previous, Status.CLOSED, cause="merged").record(duplicate, actor, now)
+    _status_changed(duplicate, previous, Status.CLOSED)
     events.merged_into_event(into).record(duplicate, actor, now)
     events.merged_from_event(duplicate).record(into, actor, now)
     if into.citizen_id is None and duplicate.citizen_id is not None:

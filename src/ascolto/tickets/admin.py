@@ -26,8 +26,8 @@ from ascolto.tickets.models import (
 
 @admin.register(Theme)
 class ThemeAdmin(admin.ModelAdmin[Theme]):
-    list_display = ["__str__", "code", "level", "parent", "office", "is_active"]
-    list_filter = ["level", "is_active"]
+    list_display = ["__str__", "code", "level", "parent", "office", "is_active", "open311_public"]
+    list_filter = ["level", "is_active", "open311_public"]
     search_fields = ["name", "code"]
     autocomplete_fields = ["parent", "office"]
     readonly_fields = ["level", "path"]

@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any, NamedTuple
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -18,6 +19,7 @@ from ascolto.citizens.models import Citizen, Identity
 from ascolto.core.appendonly import AppendOnlyQuerySet
 from ascolto.core.errors import DomainError, InvalidTransition
 from ascolto.organisation.models import Office, Team
+from ascolto.tickets.open311 import attributes as open311_questions
 
 
 class Theme(models.Model):
@@ -52,6 +54,20 @@ class Theme(models.Model):
     )
     is_active = models.BooleanField("attivo", default=True)
     position = models.PositiveSmallIntegerField("ordine", default=0)
+    # Open311 GeoReport v2 (docs/open311.md): the themes offered to reporting apps as services,
+    # with the Designers Italia "Segnalazione disservizio" category they fall in (the service's
+    # group), a description for the app, and the extra questions of the service's definition
+    # (`open311.services.Attribute`: code, datatype, required, description, values).
+    open311_public = models.BooleanField(
+        "servizio Open311",
+        default=False,
+        help_text="offerto alle app di segnalazione come servizio Open311",
+    )
+    disservice_category = models.CharField(
+        "categoria di disservizio (Designers Italia)", max_length=100, blank=True
+    )
+    open311_description = models.CharField("descrizione per Open311", max_length=500, blank=True)
+    open311_attributes = models.JSONField("domande aggiuntive (Open311)", default=list, blank=True)
 
     class Meta:
         verbose_name = "tema"
@@ -68,6 +84,12 @@ class Theme(models.Model):
         self.level = parent.level + 1 if parent is not None else Theme.Level.AREA
         self.path = f"{parent.path if parent is not None else '/'}{self.code}/"
         super().save(*args, **kwargs)
+
+    def clean(self) -> None:
+        try:
+            open311_questions(self.open311_attributes)
+        except DomainError as exc:
+            raise ValidationError({"open311_attributes": exc.message}) from exc
 
     def area_code(self) -> str:
         return self.path.strip("/").split("/")[0]

@@ -316,4 +316,13 @@ class TicketIntake:
             )
         if rows:
             TicketEvent.objects.bulk_create(rows)
-        outbox.publish_many([("ticket.opened", {"ticket_id": t.pk}) for t in new])
+        # A case the citizen wrote on again moved back to work: tell the apps above too.
+        moved = [
+            (
+                "ticket.status_changed",
+                {"ticket_id": r.ticket.pk, "from_status": r.from_value, "to_status": r.to_value},
+            )
+            for r in rows
+            if r.kind == TicketEvent.Kind.STATUS
+        ]
+        outbox.publish_many([("ticket.opened", {"ticket_id": t.pk}) for t in new] + moved)

@@ -23,7 +23,6 @@ case's.
 from __future__ import annotations
 
 import logging
-import re
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
@@ -42,12 +41,12 @@ from django.views.decorators.http import require_GET, require_POST
 from ascolto.channels import queue
 from ascolto.channels.inbound import STORED, from_json
 from ascolto.channels.models import Channel, Message, PendingInbound
-from ascolto.citizens.models import Citizen, Identity
 from ascolto.core.downloads import file_download
 from ascolto.core.errors import DomainError, InvalidInput
 from ascolto.surveys.invitations import status_page_invitation
 from ascolto.surveys.tokens import invitation_path
 from ascolto.tickets import actions, answers, codes, sla
+from ascolto.tickets.disclosure import contacts_pattern, without_contacts
 from ascolto.tickets.models import Theme, Ticket
 from ascolto.tickets.routing import route
 from ascolto.web.forms.scrivi import KIND_CHOICES, AnswerForm, CodeForm
@@ -153,51 +152,8 @@ def _kind_label(kind: str) -> str:
     return str(Ticket.Kind(kind).label) if kind in Ticket.Kind.values else ""
 
 
-HIDDEN = "[…]"
-
-
-def _contacts(ticket: Ticket) -> re.Pattern[str] | None:
-    """What of the case's citizen a reply must not show here: their email addresses, phone
-    numbers (however spaced, with or without +39), fiscal code and full name, from the citizen's
-    record and their identities. Whoever holds the code reads the page: a reply quoting them
-    ("we will write to maria.rossi@…") must not hand them to a guesser or to a shoulder."""
-    if ticket.citizen_id is None:
-        return None
-    citizen = Citizen.objects.filter(pk=ticket.citizen_id).first()
-    if citizen is None:
-        return None
-    values = [citizen.email, citizen.fiscal_code, citizen.phone]
-    values += list(
-        Identity.objects.filter(
-            citizen=citizen,
-            kind__in=[Identity.Kind.EMAIL, Identity.Kind.PHONE, Identity.Kind.WHATSAPP],
-        ).values_list("value", flat=True)
-    )
-    names = [
-        f"{citizen.first_name} {citizen.last_name}",
-        f"{citizen.last_name} {citizen.first_name}",
-    ]
-    parts: list[str] = []
-    for value in [v.strip() for v in values if v and len(v.strip()) >= 5]:
-        digits = re.sub(r"\D", "", value)
-        if "@" not in value and len(digits) >= 6 and len(digits) >= len(value) - 4:
-            national = digits[2:] if digits.startswith("39") and len(digits) > 10 else digits
-            # A phone number as anyone may write it: spaces, dots, dashes, +39 or 0039 first.
-            parts.append(r"(?:(?:\+|00)?39[\s./-]*)?" + r"[\s./-]*".join(national))
-        else:
-            parts.append(re.escape(value))
-    parts += [r"\s+".join(map(re.escape, n.split())) for n in names if len(n.strip()) >= 5]
-    if not parts:
-        return None
-    return re.compile("|".join(f"(?:{p})" for p in parts), re.IGNORECASE)
-
-
-def without_contacts(text: str, pattern: re.Pattern[str] | None) -> str:
-    return pattern.sub(HIDDEN, text) if pattern is not None else text
-
-
 def _from_ticket(ticket: Ticket) -> Summary:
-    contacts = _contacts(ticket)
+    contacts = contacts_pattern(ticket)
     replies = [
         Reply(m.sent_at, without_contacts(m.text, contacts), _files(m))
         for m in Message.objects.filter(
