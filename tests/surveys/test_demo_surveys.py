@@ -62,9 +62,7 @@ def test_the_demo_city_has_a_year_of_satisfaction_surveys() -> None:
         for at in answers.values_list("submitted_at", flat=True)
     )
     # Every online service's survey has answers, with the questions the results read.
-    per_survey = dict(
-        answers.values_list("survey__code").annotate(n=Count("id")).order_by()
-    )
+    per_survey = dict(answers.values_list("survey__code").annotate(n=Count("id")).order_by())
     assert all(per_survey.get(f"soddisfazione-{c}", 0) > 0 for c in CODES - {
         "nidi-infanzia", "ristorazione-scolastica", "igiene-ambientale"
     })  # fmt: skip
