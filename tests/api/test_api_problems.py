@@ -3,6 +3,7 @@ code, the Italian message for people, the field at fault and the request's path.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -85,3 +86,17 @@ def test_the_existing_endpoints_answer_problems_too(cast: Any) -> None:
     refused = Client().post("/api/v1/telephony/calls", {}, content_type="application/json")
     assert refused.status_code == 401
     assert refused.json()["detail"]
+
+
+def test_the_openapi_document_has_no_key_twice(client: Client) -> None:
+    """Swagger UI (and any YAML reader) refuses a document with a key twice in one object."""
+    twice: list[str] = []
+
+    def pairs(items: list[tuple[str, object]]) -> dict[str, object]:
+        keys = [key for key, _value in items]
+        twice.extend(key for key in set(keys) if keys.count(key) > 1)
+        return dict(items)
+
+    response = client.get("/api/v1/openapi.json")
+    json.loads(response.content, object_pairs_hook=pairs)
+    assert twice == []

@@ -40,6 +40,14 @@ class AscoltoAPI(NinjaAPI):
         schema = super().get_openapi_schema(**kwargs)
         for operations in schema.get("paths", {}).values():
             for operation in operations.values():
+                # A status given both by `response=` (an int key) and by `openapi_extra` (a
+                # string key) is one response: JSON would otherwise carry the key twice, which
+                # Swagger UI refuses ("duplicated mapping key").
+                merged: dict[str, Any] = {}
+                for status, response in operation.get("responses", {}).items():
+                    merged.setdefault(str(status), {}).update(response)
+                if "responses" in operation:
+                    operation["responses"] = merged
                 for response in operation.get("responses", {}).values():
                     content = response.get("content", {})
                     body = content.get("application/json", {})
