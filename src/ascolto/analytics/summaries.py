@@ -38,6 +38,7 @@ from ascolto.analytics.models import CallDay, CaseDay, ContactYear, SummaryState
 from ascolto.analytics.queries import BUCKETS, counted, in_bucket, resolved
 from ascolto.channels.models import Channel
 from ascolto.contactcenter.models import CallRecord
+from ascolto.core import replica
 from ascolto.core.errors import DomainError
 from ascolto.tickets.models import Ticket
 
@@ -202,12 +203,14 @@ def _build_all() -> SummaryState:
     return SummaryState.objects.create(cases_checked_at=now, calls_max_id=top)
 
 
+@replica.on_primary
 def rebuild_all() -> SummaryState:
     """Summaries of every day, from scratch (waits for a refresh in progress)."""
     with locked():
         return _build_all()
 
 
+@replica.on_primary
 def refresh(*, wait: float | None = WAIT) -> int:
     """Bring the summaries up to date; returns how many days were rebuilt (-1: all of them).
 

@@ -182,6 +182,19 @@ else:
             "TEST": {"NAME": env("ASCOLTO_TEST_SQLITE") or None},
         }
     }
+# A streaming replica of the primary, for the reports' reads (`core/replica.py`). In tests it
+# mirrors `default`: the same connection settings, so routed reads see the test's data.
+REPLICA_URL = env("ASCOLTO_REPLICA_URL")
+if REPLICA_URL:
+    if not DATABASE_URL:
+        raise ImproperlyConfigured("ASCOLTO_REPLICA_URL needs DATABASE_URL: a replica of what?")
+    DATABASES["replica"] = dj_database_url.parse(
+        REPLICA_URL,
+        conn_max_age=int(env("ASCOLTO_DB_CONN_MAX_AGE", "60") or 60),
+        conn_health_checks=True,
+    )
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+DATABASE_ROUTERS = ["ascolto.core.replica.ReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "organisation.User"
 

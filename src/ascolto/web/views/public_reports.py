@@ -21,11 +21,12 @@ from django.views.decorators.http import require_GET
 from ascolto.analytics import exports
 from ascolto.analytics.complaints import complaints_report
 from ascolto.analytics.queries import complaint_years
-from ascolto.core import tables
+from ascolto.core import replica, tables
 from ascolto.web.views import public_questionnaires
 
 
 @require_GET
+@replica.reads_replica
 def index(request: HttpRequest) -> HttpResponse:
     """What the transparency section publishes: the complaints report of every year that has
     complaints, the current one marked as partial."""
@@ -45,6 +46,7 @@ def index(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
+@replica.reads_replica
 def complaints(request: HttpRequest, year: int) -> HttpResponse:
     if not 2000 <= year <= timezone.localdate().year:
         raise Http404("no report for this year")

@@ -25,7 +25,7 @@ from ascolto.analytics import dashboards, exports, opendata, queries
 from ascolto.analytics.complaints import complaints_report
 from ascolto.analytics.period import Period
 from ascolto.analytics.report import as_dashboard, monthly_report
-from ascolto.core import access, tables
+from ascolto.core import access, replica, tables
 from ascolto.core.errors import DomainError
 from ascolto.core.tables import Dashboard
 from ascolto.tickets.models import Campaign
@@ -138,6 +138,7 @@ def period_board(
 
 
 @access.require(access.analyses)
+@replica.reads_replica
 def monthly(request: HttpRequest) -> HttpResponse:
     def build(period: Period, data: dict[str, Any]) -> Dashboard:
         return as_dashboard(monthly_report(period, compare_year=data.get("confronto")))
@@ -146,31 +147,37 @@ def monthly(request: HttpRequest) -> HttpResponse:
 
 
 @access.require(access.analyses)
+@replica.reads_replica
 def themes(request: HttpRequest) -> HttpResponse:
     return period_board(request, "themes", lambda p, _d: dashboards.themes(p))
 
 
 @access.require(access.analyses)
+@replica.reads_replica
 def social(request: HttpRequest) -> HttpResponse:
     return period_board(request, "social", lambda p, _d: dashboards.social(p))
 
 
 @access.require(access.analyses)
+@replica.reads_replica
 def chatbot(request: HttpRequest) -> HttpResponse:
     return period_board(request, "chatbot", lambda p, _d: dashboards.chatbot(p))
 
 
 @access.require(access.analyses)
+@replica.reads_replica
 def ratings(request: HttpRequest) -> HttpResponse:
     return period_board(request, "ratings", lambda p, _d: dashboards.ratings(p))
 
 
 @access.require(access.analyses)
+@replica.reads_replica
 def campaign_list(request: HttpRequest) -> HttpResponse:
     return page(request, "campaigns", None, campaigns=queries.campaigns(), title=_("Campagne"))
 
 
 @access.require(access.analyses)
+@replica.reads_replica
 def campaign(request: HttpRequest, code: str) -> HttpResponse:
     item = get_object_or_404(Campaign, code=code)
     board = dashboards.campaign(item)
@@ -189,6 +196,7 @@ def _year(request: HttpRequest) -> int | None:
 
 
 @access.require(access.analyses)
+@replica.reads_replica
 def complaints(request: HttpRequest) -> HttpResponse:
     year = _year(request)
     if year is None:
@@ -201,6 +209,7 @@ def complaints(request: HttpRequest) -> HttpResponse:
 
 
 @access.require(access.analyses)
+@replica.reads_replica
 def open_data(request: HttpRequest) -> HttpResponse:
     year = _year(request)
     if year is None:

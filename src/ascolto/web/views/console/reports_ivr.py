@@ -21,7 +21,7 @@ from ascolto.contactcenter.ivr import (
     ivr_report,
 )
 from ascolto.contactcenter.models import IvrNode
-from ascolto.core import access
+from ascolto.core import access, replica
 from ascolto.core.tables import Dashboard, Figure, Table, share
 from ascolto.web.views.console.reports import period_board
 
@@ -128,6 +128,7 @@ def ivr_board(period: Period, _data: dict[str, Any] | None = None) -> Dashboard:
 
 
 @access.require(access.analyses)
+@replica.reads_replica
 def ivr(request: HttpRequest) -> HttpResponse:
     return period_board(request, "ivr", ivr_board)
 
