@@ -23,7 +23,7 @@ import hashlib
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -31,6 +31,7 @@ from django.utils.translation import gettext as _
 from ascolto.api import problems
 from ascolto.api.auth import Caller
 from ascolto.api.models import IdempotencyKey
+from ascolto.core import inserts
 
 HEADER = "Idempotency-Key"
 KEEP = timedelta(hours=24)
@@ -61,15 +62,15 @@ def idempotent(
             field=HEADER,
         )
     digest = _digest(request)
+    row = IdempotencyKey(
+        token=caller.token,
+        key=key,
+        method=request.method or "",
+        path=request.path[:300],
+        request_digest=digest,
+    )
     try:
-        with transaction.atomic():
-            row = IdempotencyKey.objects.create(
-                token=caller.token,
-                key=key,
-                method=request.method or "",
-                path=request.path[:300],
-                request_digest=digest,
-            )
+        inserts.insert(row)  # committed before the work, so a concurrent retry sees it
     except IntegrityError:
         return _earlier(request, caller, key, digest)
     try:
