@@ -304,25 +304,26 @@ def _city_ready(url: str) -> int:
 
 def _list_scenarios() -> tuple[Any, list[tuple[str, dict[str, str]]]]:
     """The office a real system's token is limited to (the one whose subtree holds the most
-    cases, below the root), and the filters it asks for."""
+    active cases, below the root: a second-level office, as the waste company's system), and
+    the filters it asks for."""
     from django.db.models import Count
 
     from ascolto.organisation.models import Office
     from ascolto.tickets.models import Ticket
 
     by_office = dict(
-        Ticket.objects.filter(office__isnull=False)
+        Ticket.objects.filter(office__isnull=False, status__in=Ticket.ACTIVE)
         .values_list("office_id")
         .annotate(n=Count("id"))
         .values_list("office_id", "n")
     )
     offices = list(Office.objects.all())
-    roots = [o for o in offices if o.parent_id is not None or len(offices) == 1]
+    below_root = [o for o in offices if o.parent_id is not None] or offices
 
     def subtree_cases(office: Office) -> int:
         return sum(by_office.get(o.pk, 0) for o in offices if o.path.startswith(office.path))
 
-    scope = max(roots, key=subtree_cases)
+    scope = max(below_root, key=subtree_cases)
     inside = [o for o in offices if o.path.startswith(scope.path) and o.pk != scope.pk]
     sub = max(inside, key=lambda o: by_office.get(o.pk, 0)) if inside else scope
     in_scope = Ticket.objects.filter(office__path__startswith=scope.path)
