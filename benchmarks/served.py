@@ -155,8 +155,10 @@ function done(summary, latency, requests)
     bad = bad + t:get("other")
   end
   io.write(string.format(
-    '{"accepted": %d, "other": %d, "seconds": %.3f, "p50_us": %d, "p99_us": %d, "errors": %d}\n',
-    ok, bad, summary.duration / 1e6, latency:percentile(50), latency:percentile(99),
+    '{"accepted": %d, "other": %d, "seconds": %.3f, "p50_us": %d, "p95_us": %d, "p99_us": %d, '
+    .. '"errors": %d}\n',
+    ok, bad, summary.duration / 1e6, latency:percentile(50), latency:percentile(95),
+    latency:percentile(99),
     summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout))
 end
 """

@@ -89,7 +89,14 @@ def test_only_old_rows_whose_work_is_done_are_deleted() -> None:
     with time_machine.travel(NOW, tick=False):
         counts = maintenance.prune_tables()
 
-    assert counts == {"intake_queue": 2, "outbox": 1, "sessions": 1, "tasks": 2}
+    assert counts == {
+        "idempotency_keys": 0,
+        "intake_queue": 2,
+        "outbox": 1,
+        "sessions": 1,
+        "tasks": 2,
+        "webhook_calls": 0,
+    }
     assert left(
         PendingInbound, [taken_in_long_ago, taken_in_lately, handled_long_ago, never_taken_in]
     ) == {
@@ -140,7 +147,9 @@ def test_a_dry_run_counts_and_deletes_nothing() -> None:
 
 
 def test_the_command_names_an_unknown_pruner() -> None:
-    with pytest.raises(CommandError, match="unknown pruner.*nothing.*known: intake_queue"):
+    with pytest.raises(
+        CommandError, match="unknown pruner.*nothing.*known: idempotency_keys, intake_queue"
+    ):
         call_command("prune_tables", "--only", "nothing", stdout=StringIO())
 
 

@@ -15,6 +15,7 @@ office; a member of staff sees what their role sees.
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from typing import Any
 
@@ -31,6 +32,7 @@ from ascolto.core import access
 from ascolto.core.ratelimit import RateLimited, hit
 from ascolto.core.roles import Role
 from ascolto.organisation.models import Office, User
+from ascolto.tickets import events
 
 _CASE_WORK = frozenset(
     {"cases:read", "cases:write", "citizens:read", "reference:read", "knowledge:read"}
@@ -55,7 +57,7 @@ def session_scopes(user: Any) -> frozenset[str]:
 class TokenUser:
     """A token seen by `core.access` as a member of staff: a first-level operator (every
     office) without an office, an office operator of its office with one. It reads; it is never
-    an actor of a case's events (those record no user: the token's system did it)."""
+    an actor of a case's events (those record no user, and name the token's system)."""
 
     is_authenticated = True
     is_active = True
@@ -88,8 +90,15 @@ class Caller:
 
     @property
     def actor(self) -> User | None:
-        """The user the case's events record: the member of staff; none for a token."""
+        """The user the case's events record: the member of staff; none for a token, whose
+        system the events name instead (`acting`)."""
         return self.user
+
+    def acting(self) -> AbstractContextManager[None]:
+        """Around the actions a token asks for: their events name the token's system."""
+        if self.token is None:
+            return nullcontext()
+        return events.acting_system(self.token.name)
 
     def visible(self, queryset: QuerySet[Any], office_field: str = "office") -> QuerySet[Any]:
         return access.visible(queryset, self.viewer, office_field)

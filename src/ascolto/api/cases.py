@@ -17,8 +17,10 @@ record of the access log (purpose "API").
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from django.core.files.storage import default_storage
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -63,6 +65,7 @@ Kinds = Literal[
 ]
 Statuses = Literal["new", "open", "office", "waiting", "resolved", "closed", "cancelled"]
 CODE = "AB12CD34EF56"
+R = TypeVar("R")
 
 
 # --- Schemas --------------------------------------------------------------------------------
@@ -135,6 +138,11 @@ class EventOut(Schema):
     kind: str = Field(examples=["status"])
     at: datetime
     actor: str | None = Field(examples=["g.verdi"])
+    system: str | None = Field(
+        description="The external system that made the change through the API, when no "
+        "operator did (its token's name).",
+        examples=[None],
+    )
     from_value: str = Field(examples=["new"])
     to_value: str = Field(examples=["open"])
     data: dict[str, Any] = Field(examples=[{}])
@@ -439,6 +447,7 @@ def case_events(
                 "kind": e.kind,
                 "at": e.at,
                 "actor": e.actor.username if e.actor else None,
+                "system": e.system or None,
                 "from_value": e.from_value,
                 "to_value": e.to_value,
                 "data": e.data if isinstance(e.data, dict) else {},
@@ -549,6 +558,18 @@ def attachment(request: HttpRequest, code: str, message_id: int, index: int) -> 
 # --- The workflow ---------------------------------------------------------------------------
 
 
+def _on_behalf(view: Callable[..., R]) -> Callable[..., R]:
+    """An operation of the workflow: the events its actions record name the token's system
+    (`Caller.acting`), as a member of staff's name them."""
+
+    @functools.wraps(view)
+    def run(request: HttpRequest, *args: Any, **kwargs: Any) -> R:
+        with caller(request).acting():
+            return view(request, *args, **kwargs)
+
+    return run
+
+
 def _done(ticket: Ticket) -> dict[str, Any]:
     """The case as the action left it, even when it left the caller's scope (escalated or
     sent back elsewhere): the caller made that move; later reads answer 404."""
@@ -557,6 +578,7 @@ def _done(ticket: Ticket) -> dict[str, Any]:
 
 
 @router.post("/{code}/reply", auth=WRITE, response={200: MessageOut, **WRITE_ERRORS})
+@_on_behalf
 def reply(request: HttpRequest, code: str, payload: TextIn) -> dict[str, Any]:
     """Answer the citizen on the case's channel (`tickets.actions.reply_to_ticket`)."""
     ticket = _case(request, code)
@@ -565,6 +587,7 @@ def reply(request: HttpRequest, code: str, payload: TextIn) -> dict[str, Any]:
 
 
 @router.post("/{code}/note", auth=WRITE, response={200: MessageOut, **WRITE_ERRORS})
+@_on_behalf
 def note(request: HttpRequest, code: str, payload: TextIn) -> dict[str, Any]:
     """An internal note on the case (never sent to the citizen)."""
     ticket = _case(request, code)
@@ -573,6 +596,7 @@ def note(request: HttpRequest, code: str, payload: TextIn) -> dict[str, Any]:
 
 
 @router.post("/{code}/assign", auth=WRITE, response={200: CaseOut, **WRITE_ERRORS})
+@_on_behalf
 def assign(request: HttpRequest, code: str, payload: AssignIn) -> dict[str, Any]:
     """Give the case to an operator (username) and/or a team (code)."""
     ticket = _case(request, code)
@@ -584,6 +608,7 @@ def assign(request: HttpRequest, code: str, payload: AssignIn) -> dict[str, Any]
 
 
 @router.post("/{code}/escalate", auth=WRITE, response={200: CaseOut, **WRITE_ERRORS})
+@_on_behalf
 def escalate(request: HttpRequest, code: str, payload: EscalateIn) -> dict[str, Any]:
     """Hand the case to an office (second level). A token limited to an office that hands it
     outside its scope gets the case as it left it, and no longer sees it afterwards."""
@@ -598,6 +623,7 @@ def escalate(request: HttpRequest, code: str, payload: EscalateIn) -> dict[str, 
 
 
 @router.post("/{code}/send-back", auth=WRITE, response={200: CaseOut, **WRITE_ERRORS})
+@_on_behalf
 def send_back(request: HttpRequest, code: str, payload: SendBackIn) -> dict[str, Any]:
     """Return a second-level case to the first level, saying why."""
     ticket = _case(request, code)
@@ -610,6 +636,7 @@ def send_back(request: HttpRequest, code: str, payload: SendBackIn) -> dict[str,
 
 
 @router.post("/{code}/wait", auth=WRITE, response={200: CaseOut, **WRITE_ERRORS})
+@_on_behalf
 def wait(request: HttpRequest, code: str, payload: WaitIn) -> dict[str, Any]:
     """Put the case on hold until the citizen answers; with `question`, ask it."""
     ticket = _case(request, code)
@@ -619,6 +646,7 @@ def wait(request: HttpRequest, code: str, payload: WaitIn) -> dict[str, Any]:
 
 
 @router.post("/{code}/resolve", auth=WRITE, response={200: CaseOut, **WRITE_ERRORS})
+@_on_behalf
 def resolve(request: HttpRequest, code: str, payload: ResolveIn) -> dict[str, Any]:
     """Resolve the case; with `notify`, the resolution is sent to the citizen too."""
     ticket = _case(request, code)
@@ -630,12 +658,14 @@ def resolve(request: HttpRequest, code: str, payload: ResolveIn) -> dict[str, An
 
 
 @router.post("/{code}/close", auth=WRITE, response={200: CaseOut, **WRITE_ERRORS})
+@_on_behalf
 def close(request: HttpRequest, code: str) -> dict[str, Any]:
     """Close a resolved case."""
     return _done(actions.close_ticket(_case(request, code), actor=caller(request).actor))
 
 
 @router.post("/{code}/reopen", auth=WRITE, response={200: CaseOut, **WRITE_ERRORS})
+@_on_behalf
 def reopen(request: HttpRequest, code: str, payload: ReasonIn) -> dict[str, Any]:
     """Reopen a resolved or closed case."""
     who = caller(request)
@@ -645,6 +675,7 @@ def reopen(request: HttpRequest, code: str, payload: ReasonIn) -> dict[str, Any]
 
 
 @router.post("/{code}/cancel", auth=WRITE, response={200: CaseOut, **WRITE_ERRORS})
+@_on_behalf
 def cancel(request: HttpRequest, code: str, payload: ReasonIn) -> dict[str, Any]:
     """Cancel a case opened by mistake or withdrawn (a reason is required)."""
     if not payload.reason.strip():

@@ -13,7 +13,7 @@ token) before doing anything, committed at once; then it does the work and store
 
 A request that created nothing — refused by a domain error (400, 404, 409) or failed (5xx) —
 releases its key: the client may correct it and send it again under the same key. Keys are
-kept `KEEP` and pruned by `prune_idempotency_keys` (docs/api.md). A session of the console has
+kept `KEEP` and pruned nightly by `prune_tables` (docs/api.md). A session of the console has
 no token to keep keys under: its requests ignore the header.
 """
 
@@ -23,7 +23,7 @@ import hashlib
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -31,6 +31,7 @@ from django.utils.translation import gettext as _
 from ascolto.api import problems
 from ascolto.api.auth import Caller
 from ascolto.api.models import IdempotencyKey
+from ascolto.core import inserts, maintenance
 
 HEADER = "Idempotency-Key"
 KEEP = timedelta(hours=24)
@@ -61,15 +62,15 @@ def idempotent(
             field=HEADER,
         )
     digest = _digest(request)
+    row = IdempotencyKey(
+        token=caller.token,
+        key=key,
+        method=request.method or "",
+        path=request.path[:300],
+        request_digest=digest,
+    )
     try:
-        with transaction.atomic():
-            row = IdempotencyKey.objects.create(
-                token=caller.token,
-                key=key,
-                method=request.method or "",
-                path=request.path[:300],
-                request_digest=digest,
-            )
+        inserts.insert(row)  # committed before the work, so a concurrent retry sees it
     except IntegrityError:
         return _earlier(request, caller, key, digest)
     try:
@@ -119,8 +120,9 @@ def _in_progress(request: HttpRequest) -> HttpResponse:
     return response
 
 
-def prune(now: datetime | None = None) -> int:
-    """Delete the keys older than `KEEP`; how many."""
+def prune(now: datetime | None = None, dry_run: bool = False) -> int:
+    """Delete (or, with `dry_run`, count) the keys older than `KEEP`, by batches; how many.
+    Run nightly by `prune_tables` (pruner `idempotency_keys`) and `prune_idempotency_keys`."""
     cutoff = (now or timezone.now()) - KEEP
-    deleted, _by_model = IdempotencyKey.objects.filter(created_at__lt=cutoff).delete()
-    return deleted
+    old = IdempotencyKey.objects.filter(created_at__lt=cutoff)
+    return maintenance.delete_in_batches(old, dry_run=dry_run)

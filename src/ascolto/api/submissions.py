@@ -9,6 +9,7 @@ sent twice with the same `external_id` is stored once (`AlreadyAccepted`).
 
 from __future__ import annotations
 
+import time
 import uuid
 from dataclasses import dataclass
 
@@ -46,16 +47,35 @@ class Accepted:
     replayed: bool  # the same request was accepted before: its first code
 
 
+# The channel is read once every CHANNEL_SECONDS per process, not on every case sent: a change
+# (switched off by an administrator) is seen at once by the process that saved it
+# (`forget_channel`, on Channel's signals, wired in api/apps.py) and within CHANNEL_SECONDS by
+# the others, as the Meta webhook's cache of channels.
+CHANNEL_SECONDS = 10.0
+_channel: tuple[float, Channel] | None = None
+
+
 def api_channel() -> Channel:
     """The API's channel, created the first time a system sends a case."""
+    global _channel
+    now = time.monotonic()
+    if _channel is not None and _channel[0] > now:
+        return _channel[1]
     channel = Channel.objects.filter(code=CHANNEL).first()
-    if channel is not None:
-        return channel
-    try:
-        with transaction.atomic():
-            return Channel.objects.create(code=CHANNEL, kind=Channel.Kind.API, name="API")
-    except IntegrityError:
-        return Channel.objects.get(code=CHANNEL)
+    if channel is None:
+        try:
+            with transaction.atomic():
+                channel = Channel.objects.create(code=CHANNEL, kind=Channel.Kind.API, name="API")
+        except IntegrityError:
+            channel = Channel.objects.get(code=CHANNEL)
+    _channel = (now + CHANNEL_SECONDS, channel)
+    return channel
+
+
+def forget_channel(**_: object) -> None:
+    """A channel was saved or deleted in this process: read the API's again."""
+    global _channel
+    _channel = None
 
 
 def submit(submission: Submission, *, system: str, namespace: str) -> Accepted:

@@ -33,7 +33,7 @@ import logging
 import secrets
 import time
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from ipaddress import ip_address
 from typing import Any
 from urllib.parse import urlsplit
@@ -41,11 +41,13 @@ from urllib.parse import urlsplit
 import httpx
 from django.conf import settings
 from django.db import connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from ascolto.api.models import WebhookCall, WebhookSubscription
+from ascolto.core import maintenance
 from ascolto.core.errors import InvalidInput
 from ascolto.core.models import OutboxEvent
 from ascolto.core.retry import backoff
@@ -428,3 +430,16 @@ def resend(ids: list[int]) -> Delivered:
         delivered_at=None,
     )
     return _send_all(_claim(len(ids) or 1, ids=ids))
+
+
+def prune_calls(now: datetime, dry_run: bool) -> int:
+    """The nightly pruner of the delivery log (`prune_tables`, pruner `webhook_calls`): the
+    calls delivered, or given up as failed, more than `ASCOLTO_RETENTION_WEBHOOK_CALLS_DAYS`
+    days ago. A pending call is never deleted; a failed one stays that long for an
+    administrator to send it again (which makes it pending)."""
+    before = maintenance.cutoff(now, settings.ASCOLTO_RETENTION_WEBHOOK_CALLS_DAYS)
+    old = WebhookCall.objects.filter(
+        Q(status=WebhookCall.Status.DELIVERED, delivered_at__lt=before)
+        | Q(status=WebhookCall.Status.FAILED, failed_at__lt=before)
+    )
+    return maintenance.delete_in_batches(old, dry_run=dry_run)

@@ -32,7 +32,7 @@ from django.utils.translation import gettext as _
 from ascolto.channels import intake
 from ascolto.channels.inbound import InboundMessage, from_json, to_json, without_nul
 from ascolto.channels.models import Channel, PendingInbound
-from ascolto.core import health, maintenance, metrics
+from ascolto.core import health, inserts, maintenance, metrics
 from ascolto.core.bulk import update_each
 from ascolto.core.errors import DomainError, InvalidInput, NotFound
 from ascolto.core.retry import backoff
@@ -116,9 +116,7 @@ def accept(inbound: InboundMessage, channel: Channel | None = None) -> PendingIn
         code=code,
     )
     try:
-        with transaction.atomic():
-            row.save(force_insert=True)
-            transaction.on_commit(schedule_drain)
+        inserts.insert(row)  # one round trip in autocommit: no BEGIN … COMMIT around it
     except IntegrityError as exc:
         first = (
             PendingInbound.objects.filter(channel=row.channel, external_id=row.external_id)
@@ -131,6 +129,7 @@ def accept(inbound: InboundMessage, channel: Channel | None = None) -> PendingIn
         raise InvalidInput(
             _("Questo codice di pratica è già stato assegnato."), field="code"
         ) from exc
+    transaction.on_commit(schedule_drain)  # at once in autocommit; after a caller's commit
     return row
 
 

@@ -508,6 +508,9 @@ ASCOLTO_WEBHOOK_RETENTION_DAYS = int(env("ASCOLTO_WEBHOOK_RETENTION_DAYS", "30")
 ASCOLTO_RETENTION_QUEUE_DAYS = int(env("ASCOLTO_RETENTION_QUEUE_DAYS", "30") or 30)
 ASCOLTO_RETENTION_OUTBOX_DAYS = int(env("ASCOLTO_RETENTION_OUTBOX_DAYS", "30") or 30)
 ASCOLTO_RETENTION_TASKS_DAYS = int(env("ASCOLTO_RETENTION_TASKS_DAYS", "14") or 14)
+# Outgoing webhook calls (api.WebhookCall) delivered, or failed and not sent again, are deleted
+# after this many days; a pending call never is.
+ASCOLTO_RETENTION_WEBHOOK_CALLS_DAYS = int(env("ASCOLTO_RETENTION_WEBHOOK_CALLS_DAYS", "30") or 30)
 # `/readyz` answers 503 when a request has waited in the intake queue, an outbox event to be
 # processed, or a due background task to be started, longer than these many seconds.
 ASCOLTO_READY_QUEUE_LAG = int(env("ASCOLTO_READY_QUEUE_LAG", "120") or 120)

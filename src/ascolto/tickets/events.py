@@ -18,10 +18,17 @@ records it the same way (`tests/test_event_parity.py` checks the actions against
 Who is named in an event (an operator, an office, a team, a campaign, a theme) is given as an
 object with a `pk` whose `str()` is its name: a model instance, or the demo's lightweight
 `Staff` and `Desk`.
+
+An event made by another system of the city through the API has no operator: its actor is
+empty, and `acting_system(name)` around the actions the system asked for records its name in
+the details (`data["system"]`, `TicketEvent.system`), so the case's history says who did it.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Protocol
@@ -31,6 +38,25 @@ from ascolto.tickets.models import Ticket, TicketEvent
 from ascolto.tickets.routing import Route
 
 Kind = TicketEvent.Kind
+
+# The external system on whose behalf the actions now running act (`acting_system`).
+_system: ContextVar[str] = ContextVar("ascolto_acting_system", default="")
+
+
+@contextmanager
+def acting_system(name: str) -> Iterator[None]:
+    """Within this block, the events recorded without an actor name the system `name` (an
+    external system's API token) as who made them."""
+    reset = _system.set(name[:200])
+    try:
+        yield
+    finally:
+        _system.reset(reset)
+
+
+def _details(data: dict[str, Any], actor: object) -> dict[str, Any]:
+    system = _system.get()
+    return {**data, "system": system} if system and actor is None else data
 
 
 class Named(Protocol):
@@ -58,7 +84,7 @@ class Event:
             at=at,
             from_value=self.from_value,
             to_value=self.to_value,
-            data=self.data,
+            data=_details(self.data, actor),
         )
 
     def record(self, ticket: Ticket, actor: User | None, at: datetime) -> TicketEvent:
@@ -70,7 +96,7 @@ class Event:
             at=at,
             from_value=self.from_value,
             to_value=self.to_value,
-            data=self.data,
+            data=_details(self.data, actor),
         )
 
     def values(self, ticket_id: int, actor_id: int | None, at: datetime) -> dict[str, Any]:

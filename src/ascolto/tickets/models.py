@@ -628,6 +628,13 @@ class TicketEvent(models.Model):
     def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
         raise DomainError(_("Gli eventi di un caso si aggiungono soltanto: non si cancellano."))
 
+    @property
+    def system(self) -> str:
+        """The external system that made this change through the API (its token's name), when
+        no operator did (`tickets.events.acting_system`); "" otherwise."""
+        found = self.data.get("system") if isinstance(self.data, dict) else None
+        return str(found) if found and self.actor_id is None else ""
+
 
 class CasePresence(models.Model):
     """Who has a case's page open, and whether they are writing on it: one row per (case, user),
