@@ -131,6 +131,49 @@ def test_each_refusal_reason(tmp_path: Path, row: str, reason: str | None) -> No
     assert report.accepted == 1
 
 
+def test_cells_written_again_are_read_alike_across_batches(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each distinct cell of a question is read once and remembered: a cell refused on one row
+    is refused, with the same reason, on every row that repeats it; the answers of each row go
+    to its own response across batches (three of two rows here)."""
+    survey = make_questionnaire()
+    monkeypatch.setattr(imports, "BATCH", 2)
+    path = tmp_path / "answers.csv"
+    path.write_text(
+        "genere,soddisfazione,motivi,commenti\n"
+        "F,4,Traffico;Salute,uno\n"  # 2
+        "M,9,Traffico,\n"  # 3: 9 is not a rating
+        "F,4,Traffico;Salute,due\n"  # 4
+        "M,9,Lavoro,\n"  # 5: the same 9, refused again
+        "M,2,Traffico,\n"  # 6
+        "F,4,Lavoro,tre\n"  # 7
+        "F,4,Parcheggi,\n",  # 8: not an option
+        encoding="utf-8",
+    )
+    report = actions.import_questionnaire(survey, path)
+
+    assert (report.rows, report.accepted) == (7, 4)
+    assert [(r["row"], r["reason"]) for r in report.refusals] == [
+        (3, Reason.NOT_A_NUMBER),
+        (5, Reason.NOT_A_NUMBER),
+        (8, Reason.NOT_A_CHOICE),
+    ]
+    assert report.refusals[0]["message"] == report.refusals[1]["message"]
+    stored = {r.import_row: answers_of(r) for r in Response.objects.filter(import_run=report.run)}
+    assert stored == {
+        2: {"genere": ["F"], "soddisfazione": [4], "motivi": ["traffico", "salute"],
+            "commenti": ["uno"]},
+        4: {"genere": ["F"], "soddisfazione": [4], "motivi": ["traffico", "salute"],
+            "commenti": ["due"]},
+        6: {"genere": ["M"], "soddisfazione": [2], "motivi": ["traffico"]},
+        7: {"genere": ["F"], "soddisfazione": [4], "motivi": ["lavoro"], "commenti": ["tre"]},
+    }  # fmt: skip
+    assert sorted(Response.objects.values_list("import_row", "csat")) == [
+        (2, 4), (4, 4), (6, 2), (7, 4)
+    ]  # fmt: skip
+
+
 def test_branching_skips_questions_not_shown(tmp_path: Path) -> None:
     survey = make_questionnaire()
     path = tmp_path / "answers.csv"
