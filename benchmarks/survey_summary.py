@@ -15,7 +15,7 @@ postgres://postgres@127.0.0.1:5432 (`served.py`, with the app's environment as d
 DEBUG off). Prints the conditions (answers, rows of answers, database, rounds, load average at
 start), the import's wall and CPU seconds, each round of the summary, the median and the range.
 Budgets on PostgreSQL for 10,000 answers: the summary <= 2 s, weighted or not; the import a
-matter of seconds (<= 30 s).
+matter of seconds (<= 15 s).
 """
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ sys.path.insert(0, str(served.ROOT / "src"))
 
 PG_NAME = "ascolto_bench_summary"
 BUDGET = 2.0
-IMPORT_BUDGET = 30.0
+IMPORT_BUDGET = 15.0
 AGES = ["fino18", "19-24", "25-34", "35-44", "45-54", "55-64", "65-74", "75+"]
 
 
