@@ -174,6 +174,22 @@ def test_cells_written_again_are_read_alike_across_batches(
     ]  # fmt: skip
 
 
+def test_free_text_is_stored_as_written(tmp_path: Path) -> None:
+    """Free text reaches the database unchanged, whatever it holds: lines, tabs, backslashes,
+    quotes, and the characters COPY reads as a missing value (\\N)."""
+    survey = make_questionnaire()
+    written = 'Prima riga\nseconda\triga, "citata" \\ e \\N'
+    path = tmp_path / "answers.csv"
+    path.write_text(
+        'genere,soddisfazione,commenti\nF,4,"' + written.replace('"', '""') + '"\nM,2,\\N\n',
+        encoding="utf-8",
+    )
+    report = actions.import_questionnaire(survey, path)
+    assert (report.accepted, report.refusals) == (2, [])
+    comments = Answer.objects.filter(question__code="commenti").order_by("response__import_row")
+    assert [a.value for a in comments] == [written, "\\N"]
+
+
 def test_branching_skips_questions_not_shown(tmp_path: Path) -> None:
     survey = make_questionnaire()
     path = tmp_path / "answers.csv"

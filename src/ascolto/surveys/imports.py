@@ -675,10 +675,10 @@ def _write(
     costs several times the database's work."""
     if not pending:
         return
-    responses = Response.objects.bulk_create([response for response, _answers in pending])
+    Response.objects.bulk_create([response for response, _answers in pending])  # sets pk
     rows = [
         (response.pk, ids[code], number, value, False)
-        for response, (_response, answers) in zip(responses, pending, strict=True)
+        for response, answers in pending
         for code, pairs in answers.items()
         for number, value in pairs
     ]
