@@ -4,9 +4,12 @@ the tools write them, each refused row with its reason, and nothing written from
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
+from django.db import connection
 
 from ascolto.core.errors import InvalidInput
 from ascolto.surveys import actions, imports
@@ -188,6 +191,28 @@ def test_free_text_is_stored_as_written(tmp_path: Path) -> None:
     assert (report.accepted, report.refusals) == (2, [])
     comments = Answer.objects.filter(question__code="commenti").order_by("response__import_row")
     assert [a.value for a in comments] == [written, "\\N"]
+
+
+@pytest.mark.postgres
+def test_a_large_import_refreshes_the_planner_statistics(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    django_capture_on_commit_callbacks: Callable[..., Any],
+) -> None:
+    """After the commit of a large file the answers' statistics are those of the table as it
+    is (ANALYZE sets pg_class.reltuples to the rows it counted), for the summary's plan."""
+    survey = make_questionnaire()
+    monkeypatch.setattr(imports, "ANALYZE_AFTER", 3)
+    path = tmp_path / "answers.csv"
+    path.write_text("genere,soddisfazione,motivi\n" + "F,4,Traffico;Salute\n" * 4, encoding="utf-8")
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        actions.import_questionnaire(survey, path)
+    assert len(callbacks) == 1
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT reltuples FROM pg_class WHERE oid = %s::regclass", [Answer._meta.db_table]
+        )
+        assert cursor.fetchone()[0] == Answer.objects.count() == 16
 
 
 def test_branching_skips_questions_not_shown(tmp_path: Path) -> None:
