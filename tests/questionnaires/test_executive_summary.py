@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from scipy.stats import chi2
 
-from ascolto.surveys import actions
+from ascolto.surveys import actions, building
 from ascolto.surveys.models import ExecutiveSummary, PopulationMargins, Survey
 from ascolto.surveys.summary import generate_summary
 from tests.questionnaires.helpers import QUESTIONS, make_questionnaire
@@ -153,3 +153,39 @@ def test_summary_is_edited_weighted_and_published(survey: Survey) -> None:
 
     second = actions.create_summary(survey, title="Milano Ti Ascolta 2020")
     assert second.slug == "milano-ti-ascolta-2020-2"
+
+
+def test_nps_groups_free_text_and_answers_to_an_older_version(tmp_path: Path) -> None:
+    survey = make_questionnaire()  # every question of the helper: NPS and free text too
+    first = tmp_path / "first.csv"
+    first.write_text(
+        "genere,soddisfazione,nps,commenti\nF,4,10,Bene\nF,5,9,\nM,3,7,Lento\nM,2,0,\n",
+        encoding="utf-8",
+    )
+    assert actions.import_questionnaire(survey, first).accepted == 4
+    building.draft_version(survey)
+    building.publish_survey(survey)  # version 2: the same questions, new rows
+    survey.refresh_from_db()
+    assert survey.current_version.number == 2
+    second = tmp_path / "second.csv"
+    second.write_text("genere,soddisfazione,nps,commenti\nF,4,10,Ok\nM,1,3,\n", encoding="utf-8")
+    assert actions.import_questionnaire(survey, second).accepted == 2
+
+    content = generate_summary(survey)
+
+    assert content["sample"]["valid"] == 6
+    # NPS 10, 9, 7, 0 (version 1) and 10, 3 (version 2): 2 detractors (0-6), 1 passive (7-8),
+    # 3 promoters (9-10); NPS = 100·(3 - 2)/6.
+    nps = question(content, "nps")
+    assert nps["n"] == 6
+    assert [(o["value"], o["n"], o["share"]) for o in nps["options"]] == [
+        ("detractors", 2, 33.3),
+        ("passives", 1, 16.7),
+        ("promoters", 3, 50.0),
+    ]
+    assert nps["nps"] == 16.7
+    assert question(content, "soddisfazione")["mean"] == 3.17  # 19 / 6
+    comments = question(content, "commenti")
+    assert (comments["n"], comments["options"], comments["crosstabs"]) == (3, [], [])
+    by_gender = crosstab(nps, "gender")
+    assert by_gender["counts"][:2] == [[0, 0, 3], [2, 1, 0]]  # women 10, 9, 10; men 7, 0, 3

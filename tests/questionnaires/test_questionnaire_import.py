@@ -4,9 +4,12 @@ the tools write them, each refused row with its reason, and nothing written from
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
+from django.db import connection
 
 from ascolto.core.errors import InvalidInput
 from ascolto.surveys import actions, imports
@@ -129,6 +132,87 @@ def test_each_refusal_reason(tmp_path: Path, row: str, reason: str | None) -> No
     assert [r["reason"] for r in report.refusals] == ([reason] if reason else [])
     assert all(r["row"] == 3 and r["message"] for r in report.refusals)
     assert report.accepted == 1
+
+
+def test_cells_written_again_are_read_alike_across_batches(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each distinct cell of a question is read once and remembered: a cell refused on one row
+    is refused, with the same reason, on every row that repeats it; the answers of each row go
+    to its own response across batches (three of two rows here)."""
+    survey = make_questionnaire()
+    monkeypatch.setattr(imports, "BATCH", 2)
+    path = tmp_path / "answers.csv"
+    path.write_text(
+        "genere,soddisfazione,motivi,commenti\n"
+        "F,4,Traffico;Salute,uno\n"  # 2
+        "M,9,Traffico,\n"  # 3: 9 is not a rating
+        "F,4,Traffico;Salute,due\n"  # 4
+        "M,9,Lavoro,\n"  # 5: the same 9, refused again
+        "M,2,Traffico,\n"  # 6
+        "F,4,Lavoro,tre\n"  # 7
+        "F,4,Parcheggi,\n",  # 8: not an option
+        encoding="utf-8",
+    )
+    report = actions.import_questionnaire(survey, path)
+
+    assert (report.rows, report.accepted) == (7, 4)
+    assert [(r["row"], r["reason"]) for r in report.refusals] == [
+        (3, Reason.NOT_A_NUMBER),
+        (5, Reason.NOT_A_NUMBER),
+        (8, Reason.NOT_A_CHOICE),
+    ]
+    assert report.refusals[0]["message"] == report.refusals[1]["message"]
+    stored = {r.import_row: answers_of(r) for r in Response.objects.filter(import_run=report.run)}
+    assert stored == {
+        2: {"genere": ["F"], "soddisfazione": [4], "motivi": ["traffico", "salute"],
+            "commenti": ["uno"]},
+        4: {"genere": ["F"], "soddisfazione": [4], "motivi": ["traffico", "salute"],
+            "commenti": ["due"]},
+        6: {"genere": ["M"], "soddisfazione": [2], "motivi": ["traffico"]},
+        7: {"genere": ["F"], "soddisfazione": [4], "motivi": ["lavoro"], "commenti": ["tre"]},
+    }  # fmt: skip
+    assert sorted(Response.objects.values_list("import_row", "csat")) == [
+        (2, 4), (4, 4), (6, 2), (7, 4)
+    ]  # fmt: skip
+
+
+def test_free_text_is_stored_as_written(tmp_path: Path) -> None:
+    """Free text reaches the database unchanged, whatever it holds: lines, tabs, backslashes,
+    quotes, and the characters COPY reads as a missing value (\\N)."""
+    survey = make_questionnaire()
+    written = 'Prima riga\nseconda\triga, "citata" \\ e \\N'
+    path = tmp_path / "answers.csv"
+    path.write_text(
+        'genere,soddisfazione,commenti\nF,4,"' + written.replace('"', '""') + '"\nM,2,\\N\n',
+        encoding="utf-8",
+    )
+    report = actions.import_questionnaire(survey, path)
+    assert (report.accepted, report.refusals) == (2, [])
+    comments = Answer.objects.filter(question__code="commenti").order_by("response__import_row")
+    assert [a.value for a in comments] == [written, "\\N"]
+
+
+@pytest.mark.postgres
+def test_a_large_import_refreshes_the_planner_statistics(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    django_capture_on_commit_callbacks: Callable[..., Any],
+) -> None:
+    """After the commit of a large file the answers' statistics are those of the table as it
+    is (ANALYZE sets pg_class.reltuples to the rows it counted), for the summary's plan."""
+    survey = make_questionnaire()
+    monkeypatch.setattr(imports, "ANALYZE_AFTER", 3)
+    path = tmp_path / "answers.csv"
+    path.write_text("genere,soddisfazione,motivi\n" + "F,4,Traffico;Salute\n" * 4, encoding="utf-8")
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        actions.import_questionnaire(survey, path)
+    assert len(callbacks) == 1
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT reltuples FROM pg_class WHERE oid = %s::regclass", [Answer._meta.db_table]
+        )
+        assert cursor.fetchone()[0] == Answer.objects.count() == 16
 
 
 def test_branching_skips_questions_not_shown(tmp_path: Path) -> None:

@@ -64,14 +64,17 @@ def rake(
         share = np.where(present, target, 0.0)
         if share.sum() <= 0:
             continue
-        fitted.append((code, share / share.sum(), code >= 0))
+        # The respondents who answered, as indexes, and their categories: taken once, not at
+        # each of up to a hundred rounds.
+        known = np.flatnonzero(code >= 0)
+        fitted.append((code[known], share / share.sum(), known))
     gap = 0.0
     for round_ in range(1, max_rounds + 1):
         for code, share, known in fitted:
-            held = weights[known].sum()
-            now = np.bincount(code[known], weights=weights[known], minlength=len(share))
-            factor = np.divide(share * held, now, out=np.ones_like(share), where=now > 0)
-            weights[known] *= factor[code[known]]
+            held = weights[known]
+            now = np.bincount(code, weights=held, minlength=len(share))
+            factor = np.divide(share * held.sum(), now, out=np.ones_like(share), where=now > 0)
+            weights[known] = held * factor[code]
         if cap:
             weights = _trim(weights, cap)
         gap = _gap(weights, fitted)
@@ -86,7 +89,9 @@ def _trim(weights: np.ndarray, cap: float) -> np.ndarray:
     for _pass in range(50):
         mean = weights.mean()
         clipped = np.clip(weights, mean / cap, mean * cap)
-        if np.allclose(clipped, weights, rtol=1e-12, atol=0):
+        # np.allclose(clipped, weights, rtol=1e-12, atol=0) for finite weights, without its
+        # checks of its arguments: most of the time of a hundred rounds of raking.
+        if (np.abs(clipped - weights) <= 1e-12 * np.abs(weights)).all():
             break
         weights = clipped
     return weights
@@ -95,7 +100,7 @@ def _trim(weights: np.ndarray, cap: float) -> np.ndarray:
 def _gap(weights: np.ndarray, fitted: list[tuple[np.ndarray, np.ndarray, np.ndarray]]) -> float:
     worst = 0.0
     for code, share, known in fitted:
-        now = np.bincount(code[known], weights=weights[known], minlength=len(share))
+        now = np.bincount(code, weights=weights[known], minlength=len(share))
         worst = max(worst, float(np.abs(now / now.sum() - share).max()))
     return worst
 
