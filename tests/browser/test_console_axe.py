@@ -323,6 +323,7 @@ SKIPPED: dict[str, tuple[str, Callable[[World], str] | None]] = {
     "inbox-delete-view": (POST_ONLY, lambda w: "/console/inbox/views/1/delete/"),
     "inbox-live": ("a fragment the inbox polls, inside the inbox page", None),
     "case-attachment": ("a file download, not a page", None),
+    "charter-document": ("a file download, not a page", None),
     "case-snippets": ("JSON for the composer's `#` search, not a page", None),
     "case-presence": (POST_ONLY, lambda w: f"/console/cases/{w.ticket.code}/presence/"),
     "case-action": (POST_ONLY, lambda w: f"/console/cases/{w.ticket.code}/note/"),
