@@ -12,9 +12,7 @@ change is committed, so a rolled-back change never loses the document in use.
 
 from __future__ import annotations
 
-import contextlib
 import logging
-import os
 from dataclasses import dataclass
 from pathlib import PurePath
 from typing import IO, Any
@@ -25,7 +23,7 @@ from django.db import transaction
 from django.http import FileResponse
 from django.utils.translation import gettext as _
 
-from ascolto.channels.files import accepted_type, display_name, storage_name
+from ascolto.channels.files import accepted_type, discard, display_name, storage_name
 from ascolto.charters.models import ServiceCharter
 from ascolto.core.downloads import file_download
 from ascolto.core.errors import InvalidInput, NotFound
@@ -82,18 +80,7 @@ def store(document: Document) -> str:
 
 def delete(stored: str) -> None:
     """Remove a stored document (and its folder, when empty); never a file of another folder."""
-    if not stored.startswith(f"{FOLDER}/") or ".." in PurePath(stored).parts:
-        return
-    try:
-        default_storage.delete(stored)
-        folder = default_storage.path(str(PurePath(stored).parent))
-    except NotImplementedError:
-        return
-    except Exception:
-        logger.exception("charters: could not remove a document")
-        return
-    with contextlib.suppress(OSError):
-        os.rmdir(folder)
+    discard(stored, FOLDER)
 
 
 def delete_after_commit(stored: str) -> None:

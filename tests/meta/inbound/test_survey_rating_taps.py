@@ -165,10 +165,9 @@ def test_a_tap_on_a_survey_asking_more_brings_the_link_with_the_rating_chosen(
     assert invitation.answered_at == T0 + timedelta(minutes=5)
 
 
-def test_the_citizen_may_change_the_rating_the_link_chose(
-    meta: Meta, graph_sandbox: GraphSandbox, django_capture_on_commit_callbacks: Any
-) -> None:
-    capture = django_capture_on_commit_callbacks
+def _tapped_link(meta: Meta, graph_sandbox: GraphSandbox, capture: Any, score: int) -> str:
+    """Resolve a WhatsApp case for a survey that asks more than the rating (`voto`, then the
+    required `motivo`), tap `score` stars (at T0): the link the citizen is sent back."""
     open_survey(
         "dopo-pratica",
         CASE,
@@ -177,13 +176,19 @@ def test_the_citizen_may_change_the_rating_the_link_chose(
             {"code": "motivo", "kind": "text", "required": True},
         ],
     )
+    _resolve(meta, capture)
+    invitation = Invitation.objects.get()
+    ours = Message.objects.get(raw__has_key="interactive")
+    with capture(execute=True):
+        _tap(meta, "wamid.TAP1", f"invito:{invitation.pk}:{score}", ours.external_id, T0)
+    return _link_of(graph_sandbox.last().body["text"]["body"])
+
+
+def test_the_citizen_may_change_the_rating_the_link_chose(
+    meta: Meta, graph_sandbox: GraphSandbox, django_capture_on_commit_callbacks: Any
+) -> None:
     with time_machine.travel(T0, tick=False):
-        _resolve(meta, capture)
-        invitation = Invitation.objects.get()
-        ours = Message.objects.get(raw__has_key="interactive")
-        with capture(execute=True):
-            _tap(meta, "wamid.TAP1", f"invito:{invitation.pk}:1", ours.external_id, T0)
-        link = _link_of(graph_sandbox.last().body["text"]["body"])
+        link = _tapped_link(meta, graph_sandbox, django_capture_on_commit_callbacks, 1)
         assert meta.client.post(link, {"voto": "3", "motivo": "Tempi lunghi"}).status_code == 302
     assert Response.objects.get().csat == 3
 
@@ -191,22 +196,8 @@ def test_the_citizen_may_change_the_rating_the_link_chose(
 def test_a_link_altered_to_choose_another_rating_is_refused(
     meta: Meta, graph_sandbox: GraphSandbox, django_capture_on_commit_callbacks: Any
 ) -> None:
-    capture = django_capture_on_commit_callbacks
-    open_survey(
-        "dopo-pratica",
-        CASE,
-        questions=[
-            {"code": "voto", "kind": "rating", "required": True},
-            {"code": "tempi", "kind": "rating", "required": True},
-        ],
-    )
     with time_machine.travel(T0, tick=False):
-        _resolve(meta, capture)
-        invitation = Invitation.objects.get()
-        ours = Message.objects.get(raw__has_key="interactive")
-        with capture(execute=True):
-            _tap(meta, "wamid.TAP1", f"invito:{invitation.pk}:1", ours.external_id, T0)
-        link = _link_of(graph_sandbox.last().body["text"]["body"])
+        link = _tapped_link(meta, graph_sandbox, django_capture_on_commit_callbacks, 1)
         token = link.rstrip("/").rsplit("/", 1)[1]
         forged = signing.loads(token, salt=tokens.SALT)
         forged["a"] = {"voto": 5}
