@@ -17,7 +17,7 @@ from django.test.utils import CaptureQueriesContext
 from openpyxl import load_workbook
 
 from ascolto.core.errors import InvalidInput
-from ascolto.surveys import plan
+from ascolto.surveys import building, plan
 from ascolto.surveys.models import SurveyPlanEntry
 from tests import personas
 
@@ -186,3 +186,26 @@ def test_the_plan_page_costs_the_same_queries_for_more_surveys(
         plan.save_entry(plan.EntryData(year=2026, department=cast.anagrafe, title=f"Indagine {n}"))
     with django_assert_num_queries(len(few)):
         client.get("/console/piano-indagini/?anno=2026")
+
+
+def test_a_linked_survey_links_to_its_results_in_the_console(
+    client: Client, cast: personas.Cast, entries: list[SurveyPlanEntry]
+) -> None:
+    survey = building.create_survey("tari-online-2026", "TARI online: com'è andata?")
+    plan.save_entry(
+        plan.EntryData(
+            year=2026,
+            department=cast.tributi,
+            title="Dichiarazione TARI online",
+            starts_on=date(2026, 4, 1),
+            ends_on=date(2026, 6, 30),
+            state=State.RUNNING,
+            survey=survey,
+        )
+    )
+    client.force_login(cast.supervisor)
+    html = client.get("/console/piano-indagini/?anno=2026").content.decode()
+    results = "/console/questionari/tari-online-2026/risultati/"
+    assert f'<a href="{results}">TARI online: com&#x27;è andata?' in html
+    assert client.get(results).status_code == 200  # a reader of the plan reads the results
+    assert 'href="https://www.comune.example.it/indagini/tari-2026"' in html  # the URL stays

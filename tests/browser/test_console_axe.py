@@ -33,7 +33,15 @@ from ascolto.privacy.models import AccessArchive
 from ascolto.social import queue
 from ascolto.social.models import SocialThread
 from ascolto.surveys import building, plan
-from ascolto.surveys.models import ExecutiveSummary, Question, Service, Survey, SurveyPlanEntry
+from ascolto.surveys.margins import save_margins
+from ascolto.surveys.models import (
+    ExecutiveSummary,
+    PopulationMargins,
+    Question,
+    Service,
+    Survey,
+    SurveyPlanEntry,
+)
 from ascolto.tickets.models import Campaign, Ticket
 from tests import factories, personas
 from tests.alerts.helpers import make_alert
@@ -65,6 +73,7 @@ class World:
     archive: AccessArchive
     notice: str
     questionnaire: ExecutiveSummary
+    margins: PopulationMargins
     charter: ServiceCharter
     indicator: QualityIndicator
     plan_entry: SurveyPlanEntry
@@ -179,6 +188,7 @@ def _world(cast: personas.Cast) -> World:
         archive=archive,
         notice=record_privacy_notice("2026-11-22", "Informativa di prova.").version,
         questionnaire=published_summary(),
+        margins=save_margins(None, name="Residenti", dimensions={"gender": "F | 0,52\nM | 0,48"}),
         results_survey=_survey(),
         survey=survey,
         survey_question=survey_draft.questions.get(code="problemi"),
@@ -228,6 +238,9 @@ PAGES: dict[str, Callable[[World], str]] = {
         f"/console/indagini/importazioni/{w.questionnaire.survey.imports.get().pk}/"
     ),
     "questionnaire-summary": lambda w: f"/console/indagini/sintesi/{w.questionnaire.pk}/",
+    "questionnaire-margins": lambda w: "/console/indagini/popolazioni/",
+    "questionnaire-margins-new": lambda w: "/console/indagini/popolazioni/nuova/",
+    "questionnaire-margins-edit": lambda w: f"/console/indagini/popolazioni/{w.margins.pk}/",
     "reports-themes": lambda w: "/console/reports/themes/",
     "reports-campaigns": lambda w: "/console/reports/campaigns/",
     "reports-campaign": lambda w: f"/console/reports/campaigns/{w.campaign.code}/",
@@ -310,6 +323,7 @@ SKIPPED: dict[str, tuple[str, Callable[[World], str] | None]] = {
     "inbox-delete-view": (POST_ONLY, lambda w: "/console/inbox/views/1/delete/"),
     "inbox-live": ("a fragment the inbox polls, inside the inbox page", None),
     "case-attachment": ("a file download, not a page", None),
+    "charter-document": ("a file download, not a page", None),
     "case-snippets": ("JSON for the composer's `#` search, not a page", None),
     "case-presence": (POST_ONLY, lambda w: f"/console/cases/{w.ticket.code}/presence/"),
     "case-action": (POST_ONLY, lambda w: f"/console/cases/{w.ticket.code}/note/"),

@@ -74,3 +74,19 @@ def test_a_missing_required_answer_is_shown_on_its_question(page: Page) -> None:
     expect(page.locator("#q-problemi-block")).to_be_visible()  # still shown: 2 stars kept
     assert serious_violations(page) == []
     assert not Response.objects.exists()
+
+
+def test_a_link_with_the_whatsapp_rating_opens_with_it_chosen(page: Page) -> None:
+    """The link a WhatsApp tap brings (decision 0028): the stars tapped are chosen, the
+    questions they call for already shown, and the citizen answers the rest."""
+    invitation = invite(branching_survey())
+    page.goto(invitation_path(invitation, {"voto": 2}))
+    expect(page.locator("#q-voto-2")).to_be_checked()
+    expect(page.locator("#q-problemi-block")).to_be_visible()
+    assert serious_violations(page) == []
+    choose(page, "problemi", "La cortesia")
+    choose(page, "facilita", "4")
+    page.get_by_role("button", name="Invia le risposte").click()
+    expect(page.locator("#survey-state")).to_contain_text("Grazie per le tue risposte")
+    response = Response.objects.get()
+    assert response.csat == 2

@@ -311,3 +311,15 @@ def test_expiry_is_checked_against_the_submission_time() -> None:
     later = invitation.expires_at + timedelta(seconds=1)
     with pytest.raises(InvitationExpired):
         submit_response(survey, HAPPY, invitation=invitation, submitted_at=later)
+
+
+def test_a_link_prefills_only_what_the_version_takes() -> None:
+    """The WhatsApp tap's rating carried in a link (decision 0028) is shown only where the
+    current version can take it: a question gone, a value out of range or a free text is left
+    out, never shown chosen."""
+    survey = branching_survey()
+    version = survey.current_version
+    assert version is not None
+    assert actions.prefilled(version, {"voto": 4}) == {"voto": "4"}
+    assert actions.prefilled(version, {"voto": "9", "consiglio": 10}) == {"consiglio": "10"}
+    assert actions.prefilled(version, {"vecchia": 3, "commento": "scritto da altri"}) == {}

@@ -14,7 +14,7 @@ from ascolto.surveys import building
 from ascolto.surveys.actions import submit_response
 from ascolto.surveys.building import SurveyInvalid, SurveyNotEditable
 from ascolto.surveys.models import Question, Survey
-from tests import personas
+from tests import factories, personas
 from tests.surveys.helpers import SERVIZI, branching_survey
 
 pytestmark = pytest.mark.django_db
@@ -296,3 +296,53 @@ def test_supervisors_and_operators_do_not_build_surveys(
     for user in (cast.supervisor, cast.operator, cast.office_operator):
         client.force_login(user)
         assert client.get(reverse("console:surveys")).status_code == 403
+
+
+def test_the_builder_edits_the_channels_and_themes_of_the_cases_invited(
+    client: Client, cast: personas.Cast
+) -> None:
+    factories.ensure_taxonomy()
+    survey = branching_survey(trigger="case_resolved")
+    client.force_login(cast.analyst)
+    settings = {
+        "title": survey.title,
+        "kind": "satisfaction",
+        "trigger": "case_resolved",
+        "anonymous": "on",
+        "sample_percent": "50",
+        "fatigue_days": "30",
+        "valid_days": "30",
+    }
+    page = client.post(
+        reverse("console:survey", args=[survey.pk]),
+        {**settings, "channels": ["whatsapp", "email"], "themes": ["tari", "anagrafe"]},
+    )
+    assert page.status_code == 302
+    survey.refresh_from_db()
+    assert survey.channels == ["email", "whatsapp"]
+    assert sorted(t.code for t in survey.themes.all()) == ["anagrafe", "tari"]
+    html = client.get(reverse("console:survey", args=[survey.pk])).content.decode()
+    assert 'value="whatsapp" id="id_channels_' in html and "checked" in html
+    assert '<option value="tari" selected>' in html
+
+    # An unknown channel or theme is refused on its field; nothing changes.
+    bad = client.post(
+        reverse("console:survey", args=[survey.pk]),
+        {**settings, "channels": ["telegram"], "themes": ["non-esiste"]},
+    )
+    assert bad.status_code == 400
+    assert 'id="channels-error"' in bad.content.decode()
+    assert "themes-error" in bad.content.decode()
+    survey.refresh_from_db()
+    assert survey.channels == ["email", "whatsapp"]
+
+    # None chosen: every channel and theme.
+    client.post(reverse("console:survey", args=[survey.pk]), settings)
+    survey.refresh_from_db()
+    assert (survey.channels, survey.themes.count()) == ([], 0)
+
+
+def test_the_actions_refuse_unknown_channels() -> None:
+    with pytest.raises(InvalidInput) as caught:
+        building.create_survey("x-1", "X", channels=["telegram"])
+    assert caught.value.field == "channels"

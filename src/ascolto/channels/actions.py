@@ -115,9 +115,10 @@ def send_message(
     message (`Message.attachments`), stored with it or not at all; the caller removes them when
     this raises.
 
-    `postscript` is sent after the text (an email adapter adds it to the mail's body) but is not
-    part of the message shown in the case's thread or on the status page: it is kept in the
-    message's `raw` (`{"postscript": ...}`) for the adapter. The answer link of a question is
+    `postscript` is sent after the text (the email adapter adds it to the mail's body, the
+    WhatsApp adapter to the text) but is not part of the message shown in the case's thread or
+    on the status page: it is kept in the message's `raw` (`{"postscript": ...}`) for the
+    adapter. The answer link of a question is
     one (`tickets.answers`): it must reach only the citizen's mailbox. `raw` is what else the
     adapter needs (a comment reply's route, `social_reply`), kept in the message's `raw`."""
     text = (text or "").strip()

@@ -19,9 +19,7 @@ replies carry text only) and a channel without replies carry none.
 
 from __future__ import annotations
 
-import contextlib
 import logging
-import os
 from collections.abc import Iterable, Sequence
 from pathlib import PurePath
 from typing import IO, Any
@@ -35,6 +33,7 @@ from ascolto.channels.files import (
     MAX_FILE_BYTES,
     MAX_FILES,
     accepted_type,
+    discard,
     display_name,
     sanitised,
     storage_name,
@@ -127,19 +126,7 @@ def store(files: Sequence[Any]) -> tuple[Attachment, ...]:
 def remove(attachments: Iterable[Attachment]) -> None:
     """Delete the files of a reply that was not stored (and their folders, when empty)."""
     for attachment in attachments:
-        name = attachment.url.removeprefix(STORED)
-        if not name.startswith(f"{FOLDER}/"):
-            continue  # never a file of another folder
-        try:
-            default_storage.delete(name)
-            folder = default_storage.path(str(PurePath(name).parent))
-        except NotImplementedError:
-            continue
-        except Exception:
-            logger.exception("replies: could not remove a file of a reply not stored")
-            continue
-        with contextlib.suppress(OSError):
-            os.rmdir(folder)
+        discard(attachment.url.removeprefix(STORED), FOLDER)  # never a file of another folder
 
 
 def verify(attachments: Sequence[Attachment]) -> list[Attachment]:

@@ -5,18 +5,25 @@ file is stored under a random name (`sanitised`, `storage_name`, `display_name` 
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
+import logging
+import os
 import uuid
 import warnings
+from pathlib import PurePosixPath
 from typing import Any
 
 import filetype
 from django.conf import settings
+from django.core.files.storage import default_storage
 from django.utils.translation import gettext as _
 
 from ascolto.core.downloads import display_name as display_name  # one rule for every caller
 from ascolto.core.errors import InvalidInput
+
+logger = logging.getLogger(__name__)
 
 MAX_FILE_BYTES = 10 * 1024 * 1024
 MAX_FILES = 5
@@ -98,6 +105,25 @@ def storage_name(folder: str, content_type: str, *, key: str = "") -> str:
     file again after a crash (a mailbox poll, a webhook drain). Nothing of the sender's name."""
     stem = hashlib.sha256(key.encode()).hexdigest()[:32] if key else uuid.uuid4().hex
     return f"{folder}/{stem[:2]}/{stem}{EXTENSIONS.get(content_type, '.bin')}"
+
+
+def discard(name: str, folder: str) -> bool:
+    """Delete the stored file `name` of `folder` (and its two-letter folder, when left empty):
+    never a file of another folder, nor a path that climbs out of it. False when it could not be
+    deleted (logged, without the name's owner: names are random)."""
+    if not name.startswith(f"{folder}/") or ".." in PurePosixPath(name).parts:
+        return False
+    try:
+        default_storage.delete(name)
+        parent = default_storage.path(str(PurePosixPath(name).parent))
+    except NotImplementedError:
+        return True  # a storage without paths keeps no empty folders
+    except Exception:
+        logger.exception("files: could not remove a stored file of %s/", folder)
+        return False
+    with contextlib.suppress(OSError):
+        os.rmdir(parent)
+    return True
 
 
 def _refuse_image(name: str) -> UnsafeFile:

@@ -11,6 +11,7 @@ from typing import Any
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from ascolto.charters import documents
 from ascolto.charters.indicators import validate_parameters
 from ascolto.charters.models import QualityIndicator, ServiceCharter
 from ascolto.core.errors import InvalidInput
@@ -65,14 +66,39 @@ def _check_charter(data: CharterData, charter: ServiceCharter | None) -> None:
         raise InvalidInput(_("Scegli uno stato tra quelli proposti."), field="update_state")
 
 
-@transaction.atomic
-def save_charter(data: CharterData, charter: ServiceCharter | None = None) -> ServiceCharter:
-    """Create a charter, or change `charter`, with `data`."""
+def save_charter(
+    data: CharterData,
+    charter: ServiceCharter | None = None,
+    *,
+    document: Any = None,
+    remove_document: bool = False,
+) -> ServiceCharter:
+    """Create a charter, or change `charter`, with `data`; `document`, an uploaded PDF, becomes
+    its document (replacing the one uploaded before), `remove_document` drops the uploaded one
+    (`charters.documents`: checked, stored under a random name, the old file deleted after the
+    commit). A refused document saves nothing."""
     _check_charter(data, charter)
-    charter = charter or ServiceCharter()
-    for name, value in vars(data).items():
-        setattr(charter, name, value.strip() if isinstance(value, str) else value)
-    charter.save()
+    upload = documents.check_document(document) if document is not None else None
+    stored = documents.store(upload) if upload is not None else ""
+    try:
+        with transaction.atomic():
+            charter = charter or ServiceCharter()
+            previous = charter.document_file
+            for name, value in vars(data).items():
+                setattr(charter, name, value.strip() if isinstance(value, str) else value)
+            if upload is not None:
+                charter.document_file = stored
+                charter.document_name = upload.name
+                charter.document_size = len(upload.data)
+            elif remove_document:
+                charter.document_file, charter.document_name, charter.document_size = "", "", 0
+            charter.save()
+            if previous and previous != charter.document_file:
+                documents.delete_after_commit(previous)
+    except BaseException:
+        if stored:
+            documents.delete(stored)
+        raise
     return charter
 
 

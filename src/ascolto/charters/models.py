@@ -50,6 +50,11 @@ class ServiceCharter(models.Model):
         default=UpdateState.NOT_STARTED,
     )
     document_url = models.URLField("documento", blank=True, help_text="il PDF della carta")
+    # The charter's PDF uploaded here instead (or as well): stored under a random name outside
+    # the served folders (`charters.documents`), downloaded from the public page.
+    document_file = models.CharField("file del documento", max_length=200, blank=True)
+    document_name = models.CharField("nome del documento", max_length=100, blank=True)
+    document_size = models.PositiveIntegerField("dimensione del documento (byte)", default=0)
     published = models.BooleanField("pubblicata", default=False)
     created_at = models.DateTimeField("creata il", default=timezone.now)
 

@@ -207,6 +207,31 @@ def clean_answer(question: Question, raw: Any) -> _Clean:
     return _Clean(values=(text,))
 
 
+def prefilled(
+    version: SurveyVersion | Sequence[Question], prefill: Mapping[str, Any]
+) -> dict[str, str]:
+    """The answers a signed link pre-fills (`surveys.tokens.prefill_of`) that the version can
+    take, as the answering form shows them: an answer to a question the version no longer
+    has, or one its question would refuse (a version published since the link was sent), is
+    left out rather than shown. Choices only: a number or an option, never a text."""
+    questions = (
+        list(version.questions.order_by("position", "pk"))
+        if isinstance(version, SurveyVersion)
+        else list(version)
+    )
+    kept: dict[str, str] = {}
+    for question in questions:
+        raw = prefill.get(question.code)
+        if raw is None or question.kind not in (*NUMBER_KINDS, Question.Kind.SINGLE):
+            continue
+        try:
+            clean = clean_answer(question, str(raw))
+        except InvalidInput:
+            continue
+        kept[question.code] = str(clean.number) if clean.number is not None else clean.values[0]
+    return kept
+
+
 def check_answers(
     version: SurveyVersion | Sequence[Question], answers: Mapping[str, Any]
 ) -> dict[Question, _Clean]:

@@ -17,8 +17,10 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
+from ascolto.channels.models import Channel
 from ascolto.core.errors import DomainError, InvalidInput
 from ascolto.surveys.models import Question, Survey, SurveyVersion
+from ascolto.tickets.models import Theme
 
 # --- Errors of building ----------------------------------------------------------------------
 
@@ -110,9 +112,12 @@ QUESTION_FIELDS = (
 
 
 @transaction.atomic
-def create_survey(code: str, title: str, **fields: Any) -> Survey:
+def create_survey(
+    code: str, title: str, *, themes: Iterable[Theme] | None = None, **fields: Any
+) -> Survey:
     """A new survey in draft, with its first (draft) version and no questions yet. `fields`
-    are any of `SURVEY_FIELDS`."""
+    are any of `SURVEY_FIELDS`; `themes` the themes of the cases it invites (with their
+    sub-themes; none: every theme)."""
     code = (code or "").strip()
     if not code or slugify(code) != code:
         raise InvalidInput(
@@ -131,13 +136,18 @@ def create_survey(code: str, title: str, **fields: Any) -> Survey:
             _("Esiste già un questionario con questo codice."), field="code"
         ) from None
     SurveyVersion.objects.create(survey=survey, number=1)
+    if themes is not None:
+        survey.themes.set(_active_themes(themes))
     return survey
 
 
 @transaction.atomic
-def update_survey(survey: Survey, **fields: Any) -> Survey:
-    """Change a survey's settings (`SURVEY_FIELDS`). Anonymity is chosen before the first
-    publication and then kept: answers given as anonymous stay so (decision 0022)."""
+def update_survey(
+    survey: Survey, *, themes: Iterable[Theme] | None = None, **fields: Any
+) -> Survey:
+    """Change a survey's settings (`SURVEY_FIELDS`) and, when given, the themes of the cases it
+    invites (`themes`, none: every theme). Anonymity is chosen before the first publication
+    and then kept: answers given as anonymous stay so (decision 0022)."""
     survey = Survey.objects.select_for_update().get(pk=survey.pk)
     if (
         "anonymous" in fields
@@ -150,7 +160,16 @@ def update_survey(survey: Survey, **fields: Any) -> Survey:
         )
     _set_survey_fields(survey, fields)
     survey.save()
+    if themes is not None:
+        survey.themes.set(_active_themes(themes))
     return survey
+
+
+def _active_themes(themes: Iterable[Theme]) -> list[Theme]:
+    chosen = list(themes)
+    if any(not theme.is_active for theme in chosen):
+        raise InvalidInput(_("Un tema scelto non è più in uso."), field="themes")
+    return chosen
 
 
 def _set_survey_fields(survey: Survey, fields: Mapping[str, Any]) -> None:
@@ -166,6 +185,12 @@ def _set_survey_fields(survey: Survey, fields: Mapping[str, Any]) -> None:
         raise InvalidInput(_("Tipo di questionario sconosciuto."), field="kind")
     if survey.trigger not in Survey.Trigger.values:
         raise InvalidInput(_("Momento dell'invito sconosciuto."), field="trigger")
+    channels = survey.channels or []
+    if not isinstance(channels, list | tuple) or any(
+        c not in Channel.Kind.values for c in channels
+    ):
+        raise InvalidInput(_("Un canale scelto non esiste."), field="channels")
+    survey.channels = [c for c in Channel.Kind.values if c in channels]  # once each, in order
     if not 0 <= int(survey.sample_percent) <= 100:
         raise InvalidInput(_("La quota invitata va da 0 a 100."), field="sample_percent")
     if survey.trigger == Survey.Trigger.ONLINE_SERVICE and survey.service_id is None:

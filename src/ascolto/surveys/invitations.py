@@ -12,7 +12,8 @@ office and theme, and is delivered by the case's channel:
 - email, and a phone case whose citizen left an address: a short mail whose link is a
   postscript (it reaches only the citizen's mailbox, never the case's thread);
 - WhatsApp, inside Meta's 24-hour window: a list with the 1–5 rating; the citizen's tap is
-  routed here by `channels.assistants` (`answer_tap`) before any assistant or intake sees it;
+  routed here by `channels.assistants` (`answer_tap`) before any assistant or intake sees it,
+  and is the answer, or, when the survey asks more, the link to it with the rating chosen;
 - Scrivi (web): a box on the request's status page (`status_page_invitation`).
 
 A case of another channel, or one that cannot be reached now (a WhatsApp window closed, a phone
@@ -186,8 +187,8 @@ def _invitation(survey: Survey, ticket: Ticket, via: str, now: datetime) -> Invi
         return None  # `one_invitation_per_case`: a concurrent handling made it
 
 
-def invitation_url(invitation: Invitation) -> str:
-    return settings.ASCOLTO_PUBLIC_URL + invitation_path(invitation)
+def invitation_url(invitation: Invitation, prefill: dict[str, int | str] | None = None) -> str:
+    return settings.ASCOLTO_PUBLIC_URL + invitation_path(invitation, prefill)
 
 
 MAIL = (
@@ -233,9 +234,10 @@ def answer_tap(inbound: InboundMessage, choice: str) -> bool:
     """A citizen's tap on the rating of a WhatsApp invitation (`channels.assistants`): the
     score is the answer to the survey's first rating question (`surveys.actions
     .submit_response`). When the survey asks more and some of it is required, the tap brings
-    the link to the whole questionnaire instead. Only the person the invitation's message went
-    to can answer it (the tap names our message, `context.id`). True: the tap was ours (taken,
-    never stored as a message of the case)."""
+    the link to the whole questionnaire instead, its rating already chosen (the score signed in
+    the link): the citizen answers the rest and one response results. Only the person the
+    invitation's message went to can answer it (the tap names our message, `context.id`).
+    True: the tap was ours (taken, never stored as a message of the case)."""
     from ascolto.surveys import actions
 
     match = _TAP.match(choice)
@@ -266,11 +268,16 @@ def answer_tap(inbound: InboundMessage, choice: str) -> bool:
             source=Response.Source.CHAT,
         )
     except actions.AnswersInvalid:
-        # The questionnaire asks more, required: the link to answer all of it.
+        # The questionnaire asks more, required: the link to answer all of it, with the tap's
+        # rating carried, signed, in the link and shown chosen (decision 0028). The link is a
+        # postscript: it reaches the citizen's chat, not the case's thread.
         _send_after_tap(
             sent.conversation,
-            _("Grazie! Per completare il questionario: %(url)s")
-            % {"url": invitation_url(invitation)},
+            _(
+                "Grazie! Per inviare la sua valutazione completi il questionario dal link qui "
+                "sotto: la valutazione è già indicata."
+            ),
+            postscript=invitation_url(invitation, {rating.code: int(match.group(2))}),
         )
         return True
     except DomainError as error:
@@ -301,11 +308,11 @@ def _tapped_message(inbound: InboundMessage, choice: str) -> Message | None:
     return sent if choice in offered else None
 
 
-def _send_after_tap(conversation: Conversation, text: str) -> None:
+def _send_after_tap(conversation: Conversation, text: str, postscript: str = "") -> None:
     # The tap reopened Meta's window, but it is not stored (it stays out of the case), so the
     # window is checked against the messages we know: a refusal is only logged.
     try:
-        channel_actions.send_message(conversation, text)
+        channel_actions.send_message(conversation, text, postscript=postscript)
     except DomainError as error:
         logger.info("surveys: no message after the tap: %s", error.message)
 

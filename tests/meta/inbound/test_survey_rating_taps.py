@@ -1,20 +1,24 @@
 """A WhatsApp case resolved inside Meta's 24 hours is invited with the 1–5 rating as a list
 (against the local Graph server); the citizen's tap, delivered as Meta does, is the answer to
 the survey's first rating question, is never a message of the case, and counts once; a tap on
-a survey that asks more, required, brings the link to the whole questionnaire."""
+a survey that asks more, required, brings the link to the whole questionnaire with the rating
+chosen (signed in the link, decision 0028), and one response results."""
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 import time_machine
+from django.core import signing
 
 from ascolto.channels.adapters.meta import deliveries
 from ascolto.channels.adapters.meta import replay as meta_replay
 from ascolto.channels.adapters.meta.sandbox import GraphSandbox
 from ascolto.channels.models import Message
+from ascolto.surveys import tokens
 from ascolto.surveys.models import Answer, Invitation, Response, Survey
 from ascolto.tickets import actions
 from ascolto.tickets.models import Ticket
@@ -102,11 +106,18 @@ def test_the_rating_goes_as_a_list_and_the_tap_is_the_answer_once(
     assert graph_sandbox.last().body["text"]["body"] == "Grazie per la sua valutazione!"
 
 
-def test_a_tap_on_a_survey_asking_more_brings_the_link_to_the_whole_questionnaire(
+def _link_of(text: str) -> str:
+    """The answering page's path in the text sent to the citizen."""
+    match = re.search(r"https?://[^/\s]+(/scrivi/questionario/[^\s]+/)", text)
+    assert match, text
+    return match.group(1)
+
+
+def test_a_tap_on_a_survey_asking_more_brings_the_link_with_the_rating_chosen(
     meta: Meta, graph_sandbox: GraphSandbox, django_capture_on_commit_callbacks: Any
 ) -> None:
     capture = django_capture_on_commit_callbacks
-    open_survey(
+    survey = open_survey(
         "dopo-pratica",
         CASE,
         questions=[
@@ -114,17 +125,86 @@ def test_a_tap_on_a_survey_asking_more_brings_the_link_to_the_whole_questionnair
             {"code": "tempi", "kind": "rating", "required": True},
         ],
     )
-    with time_machine.travel(T0, tick=False):
+    with time_machine.travel(T0, tick=False) as clock:
         _resolve(meta, capture)
         invitation = Invitation.objects.get()
         ours = Message.objects.get(raw__has_key="interactive")
         with capture(execute=True):
-            _tap(meta, "wamid.TAP1", f"invito:{invitation.pk}:5", ours.external_id, T0)
+            _tap(meta, "wamid.TAP1", f"invito:{invitation.pk}:2", ours.external_id, T0)
 
+        # Nothing is recorded yet: the link carries the rating to the whole questionnaire.
+        assert not Response.objects.exists()
+        text = graph_sandbox.last().body["text"]["body"]
+        assert text.startswith("Grazie! Per inviare la sua valutazione completi il questionario")
+        link = _link_of(text)
+        # The link reaches the citizen's chat, not the case's thread (where operators read).
+        after = Message.objects.filter(direction="outbound").order_by("-pk").first()
+        assert after is not None and "/scrivi/" not in after.text
+
+        page = meta.client.get(link)
+        assert page.status_code == 200
+        html = page.content.decode()
+        assert 'id="q-voto-2" value="2" checked' in html  # the tap's rating, chosen
+        assert re.search(r'name="voto"[^>]*checked', html)
+        assert not re.search(r'name="tempi"[^>]*checked', html)
+
+        clock.shift(timedelta(minutes=5))
+        sent = meta.client.post(link, {"voto": "2", "tempi": "4"})
+        assert sent.status_code == 302
+        # The link, or a second tap's, is answered once.
+        again = meta.client.post(link, {"voto": "5", "tempi": "5"})
+        assert "Questionario già compilato" in again.content.decode()
+
+    response = Response.objects.get()
+    assert (response.survey, response.csat, response.via) == (survey, 2, "whatsapp")
+    assert sorted(Answer.objects.values_list("question__code", "number")) == [
+        ("tempi", 4),
+        ("voto", 2),
+    ]
+    invitation.refresh_from_db()
+    assert invitation.answered_at == T0 + timedelta(minutes=5)
+
+
+def _tapped_link(meta: Meta, graph_sandbox: GraphSandbox, capture: Any, score: int) -> str:
+    """Resolve a WhatsApp case for a survey that asks more than the rating (`voto`, then the
+    required `motivo`), tap `score` stars (at T0): the link the citizen is sent back."""
+    open_survey(
+        "dopo-pratica",
+        CASE,
+        questions=[
+            {"code": "voto", "kind": "rating", "required": True},
+            {"code": "motivo", "kind": "text", "required": True},
+        ],
+    )
+    _resolve(meta, capture)
+    invitation = Invitation.objects.get()
+    ours = Message.objects.get(raw__has_key="interactive")
+    with capture(execute=True):
+        _tap(meta, "wamid.TAP1", f"invito:{invitation.pk}:{score}", ours.external_id, T0)
+    return _link_of(graph_sandbox.last().body["text"]["body"])
+
+
+def test_the_citizen_may_change_the_rating_the_link_chose(
+    meta: Meta, graph_sandbox: GraphSandbox, django_capture_on_commit_callbacks: Any
+) -> None:
+    with time_machine.travel(T0, tick=False):
+        link = _tapped_link(meta, graph_sandbox, django_capture_on_commit_callbacks, 1)
+        assert meta.client.post(link, {"voto": "3", "motivo": "Tempi lunghi"}).status_code == 302
+    assert Response.objects.get().csat == 3
+
+
+def test_a_link_altered_to_choose_another_rating_is_refused(
+    meta: Meta, graph_sandbox: GraphSandbox, django_capture_on_commit_callbacks: Any
+) -> None:
+    with time_machine.travel(T0, tick=False):
+        link = _tapped_link(meta, graph_sandbox, django_capture_on_commit_callbacks, 1)
+        token = link.rstrip("/").rsplit("/", 1)[1]
+        forged = signing.loads(token, salt=tokens.SALT)
+        forged["a"] = {"voto": 5}
+        unsigned = signing.dumps(forged, salt="another-salt", compress=True)
+        page = meta.client.get(f"/scrivi/questionario/{unsigned}/")
+    assert page.status_code == 404
     assert not Response.objects.exists()
-    text = graph_sandbox.last().body["text"]["body"]
-    assert text.startswith("Grazie! Per completare il questionario: http")
-    assert "/scrivi/questionario/" in text
 
 
 def test_a_tap_naming_another_message_is_not_an_answer(

@@ -63,22 +63,37 @@ class CharterForm(forms.Form):
         widget=forms.URLInput(attrs=TEXT),
         assume_scheme="https",
     )
+    document = forms.FileField(
+        label=_("Documento (file PDF)"),
+        required=False,
+        widget=forms.FileInput(attrs={"class": "form-control", "accept": "application/pdf"}),
+        help_text=_(
+            "In alternativa all'indirizzo: il PDF della carta, al massimo 20 MB. Se c'è, la "
+            "pagina pubblica offre questo file."
+        ),
+    )
+    remove_document = forms.BooleanField(label=_("Togli il file caricato"), required=False)
     published = forms.BooleanField(
         label=_("Pubblicata in Amministrazione trasparente"), required=False
     )
+
+    # The uploaded file is not a field of `CharterData`: `save_charter` takes it apart.
+    FILE_FIELDS = ("document", "remove_document")
 
     @classmethod
     def initial_from(cls, charter: ServiceCharter) -> dict[str, Any]:
         return {
             name: getattr(charter, name)
             for name in cls.base_fields
-            if name not in ("service", "office")
+            if name not in ("service", "office", *cls.FILE_FIELDS)
         } | {"service": charter.service_id, "office": charter.office_id}
 
     def data_or_errors(self, charter: ServiceCharter | None = None) -> CharterData | None:
         if not self.is_valid():
             return None
-        return CharterData(**self.cleaned_data)
+        return CharterData(
+            **{k: v for k, v in self.cleaned_data.items() if k not in self.FILE_FIELDS}
+        )
 
 
 class IndicatorForm(forms.Form):

@@ -12,9 +12,12 @@ from django import forms
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 
+from ascolto.channels.models import Channel
 from ascolto.core.errors import DomainError
 from ascolto.organisation.models import Office
 from ascolto.surveys.models import Question, Service, Survey
+from ascolto.tickets.models import Theme
+from ascolto.web.forms.calls import theme_choices
 
 TEXT = {"class": "form-control"}
 
@@ -80,6 +83,26 @@ class SurveyForm(DomainErrorsMixin):
     sample_percent = _number(_("Quota invitata (%)"), min_value=0, max_value=100)
     fatigue_days = _number(_("Giorni tra due inviti alla stessa persona"), min_value=0)
     valid_days = _number(_("Validità dell'invito (giorni)"), min_value=1)
+    channels = forms.MultipleChoiceField(
+        label=_("Canali delle pratiche invitate"),
+        choices=Channel.Kind.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_(
+            "Nessuno: tutti. Ricevono l'invito le pratiche arrivate per email, telefono (con un "
+            "indirizzo email), WhatsApp e Scrivi."
+        ),
+    )
+    themes = forms.MultipleChoiceField(
+        label=_("Temi delle pratiche invitate"),
+        choices=(),
+        required=False,
+        widget=forms.SelectMultiple(attrs={"class": "form-select", "size": 8}),
+        help_text=_(
+            "Con i loro sotto-temi. Nessuno: tutti. Per sceglierne più di uno tieni premuto Ctrl "
+            "(Cmd sul Mac)."
+        ),
+    )
 
     def __init__(self, *args: Any, survey: Survey | None = None, **kwargs: Any) -> None:
         if survey is not None and "initial" not in kwargs:
@@ -87,7 +110,11 @@ class SurveyForm(DomainErrorsMixin):
                 name: getattr(survey, name)
                 for name in ("code", *SETTINGS)
                 if name not in ("service", "office")
-            } | {"service": survey.service_id, "office": survey.office_id}
+            } | {
+                "service": survey.service_id,
+                "office": survey.office_id,
+                "themes": [theme.code for theme in survey.themes.all()],
+            }
         elif "initial" not in kwargs:
             kwargs["initial"] = {
                 "anonymous": True,
@@ -98,6 +125,9 @@ class SurveyForm(DomainErrorsMixin):
         super().__init__(*args, **kwargs)
         for name in ("kind", "trigger", "service", "office"):
             self.fields[name].widget.attrs["class"] = "form-select"
+        themes = self.fields["themes"]
+        assert isinstance(themes, forms.MultipleChoiceField)  # noqa: S101
+        themes.choices = theme_choices()[1:]
         self.survey = survey
         if survey is not None:
             # The code names the survey in links and exports: it does not change.
@@ -108,9 +138,14 @@ class SurveyForm(DomainErrorsMixin):
                     "Scelto prima della pubblicazione, non cambia più."
                 )
 
+    def clean_themes(self) -> list[Theme]:
+        codes = self.cleaned_data.get("themes") or []
+        return list(Theme.objects.filter(code__in=codes, is_active=True).order_by("path"))
+
     def settings(self) -> dict[str, Any]:
-        """The fields `surveys.building` takes (after `is_valid()`)."""
+        """The fields `surveys.building` takes (after `is_valid()`), the themes included."""
         data = {name: self.cleaned_data[name] for name in SETTINGS}
+        data["themes"] = self.cleaned_data["themes"]
         if self.fields["anonymous"].disabled and self.survey is not None:
             data["anonymous"] = self.survey.anonymous
         return data
@@ -129,6 +164,7 @@ SETTINGS = (
     "sample_percent",
     "fatigue_days",
     "valid_days",
+    "channels",
 )
 
 

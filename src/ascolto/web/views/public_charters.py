@@ -1,5 +1,6 @@
 """The service charters in the transparency section (`/trasparenza/carte-dei-servizi/`): the
-published charters, a page per charter with its commitments measured, and the yearly report of
+published charters, a page per charter with its commitments measured and its uploaded document
+(a download), and the yearly report of
 every charter as a page, a PDF, a CSV and an XLSX. No sign-in, no personal data: values are
 aggregates, and one measured on fewer than 5 cases, calls or answers is withheld
 (`charters.report`)."""
@@ -8,6 +9,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, render
 from django.urls import URLPattern, path
 from django.utils import timezone
@@ -15,8 +17,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from ascolto.analytics import exports
-from ascolto.charters import report
+from ascolto.charters import documents, report
 from ascolto.core import tables
+from ascolto.core.errors import NotFound
 
 FIRST_YEAR = 2000
 
@@ -48,6 +51,16 @@ def charter_page(request: HttpRequest, slug: str) -> HttpResponse:
         "web/public/charter.html",
         {"title": charter.title, "charter": charter, "views": views, "can_edit": False},
     )
+
+
+@require_GET
+def charter_document(request: HttpRequest, slug: str) -> HttpResponseBase:
+    """A published charter's uploaded PDF, as an attachment (`charters.documents`)."""
+    charter = get_object_or_404(report.published(), slug=slug)
+    try:
+        return documents.download(charter)
+    except NotFound as exc:
+        raise Http404(exc.message) from None
 
 
 @require_GET
@@ -91,4 +104,5 @@ urlpatterns: list[URLPattern] = [
     path("carte-dei-servizi/", charter_list, name="charters"),
     path("carte-dei-servizi/relazione/<int:year>/", charters_report, name="charters-report"),
     path("carte-dei-servizi/<slug:slug>/", charter_page, name="charter"),
+    path("carte-dei-servizi/<slug:slug>/documento/", charter_document, name="charter-document"),
 ]

@@ -1,6 +1,7 @@
 """The outbound adapter of Meta's channels: a queued reply sent through the Graph API.
 
-WhatsApp: a free-form text, an approved template (`raw["template"]`, `channels.actions
+WhatsApp: a free-form text (with its postscript, `raw["postscript"]`, which the case's thread
+does not show: a survey's personal link), an approved template (`raw["template"]`, `channels.actions
 .send_template`) or a message with choices (`raw["interactive"]`, `send_interactive`) to the
 citizen's number or business-scoped user id. Messenger and Instagram Direct: a text through the
 Send API to the citizen's page-scoped id, as a RESPONSE inside 24 hours or with the HUMAN_AGENT
@@ -145,8 +146,9 @@ class MetaAdapter:
                 footer=footer,
             )
         files = _files(message)
+        text = _with_postscript(message.text, raw)
         if not files:
-            return client.send_text(phone_number_id, to, message.text)
+            return client.send_text(phone_number_id, to, text)
         # Every file is uploaded before anything reaches the citizen, then the text, then each
         # file as an image or a document referring to its media id.
         uploaded = [
@@ -157,7 +159,7 @@ class MetaAdapter:
             )
             for name, mime, data in files
         ]
-        wamid = client.send_text(phone_number_id, to, message.text)
+        wamid = client.send_text(phone_number_id, to, text)
         parts = [
             client.send_media(
                 phone_number_id,
@@ -224,3 +226,11 @@ def _note_parts(message: Message, parts: list[str]) -> None:
     raw = dict(message.raw) if isinstance(message.raw, dict) else {}
     raw["parts"] = parts
     message.raw = raw
+
+
+def _with_postscript(text: str, raw: dict[str, Any]) -> str:
+    """The text as WhatsApp sends it: with the message's postscript (`channels.actions
+    .send_message`), which reaches the citizen's chat but not the case's thread: a survey's
+    personal link (`surveys.invitations.answer_tap`)."""
+    postscript = str(raw.get("postscript") or "").strip()
+    return f"{text}\n\n{postscript}" if postscript else text

@@ -7,16 +7,17 @@ are aggregates, computed from the data when the page is asked for (`charters.rep
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import URLPattern, path
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from ascolto.charters import actions, report
+from ascolto.charters import actions, documents, report
 from ascolto.charters.models import QualityIndicator, ServiceCharter
 from ascolto.core import access
-from ascolto.core.errors import InvalidInput
+from ascolto.core.errors import InvalidInput, NotFound
 from ascolto.web.forms.charters import CharterForm, IndicatorForm
 
 NAV = "charters"
@@ -72,12 +73,17 @@ def _charter_form(
 
 
 def _save_charter(request: HttpRequest, charter: ServiceCharter | None) -> HttpResponse:
-    form = CharterForm(request.POST)
+    form = CharterForm(request.POST, request.FILES)
     data = form.data_or_errors()
     if data is None:
         return _charter_form(request, form, charter)
     try:
-        saved = actions.save_charter(data, charter)
+        saved = actions.save_charter(
+            data,
+            charter,
+            document=form.cleaned_data["document"],
+            remove_document=form.cleaned_data["remove_document"],
+        )
     except InvalidInput as exc:
         form.add_error(exc.field if exc.field in form.fields else None, exc.message)
         return _charter_form(request, form, charter)
@@ -100,6 +106,18 @@ def charter_edit(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST":
         return _save_charter(request, charter)
     return _charter_form(request, CharterForm(initial=CharterForm.initial_from(charter)), charter)
+
+
+@require_GET
+@access.require(access.reads_charters)
+def charter_document(request: HttpRequest, pk: int) -> HttpResponseBase:
+    """The charter's uploaded PDF, published or not (the public page offers the published
+    ones'), as an attachment."""
+    charter = get_object_or_404(ServiceCharter, pk=pk)
+    try:
+        return documents.download(charter)
+    except NotFound as exc:
+        raise Http404(exc.message) from None
 
 
 def _indicator_form(
@@ -164,6 +182,7 @@ urlpatterns: list[URLPattern] = [
     path("carte-dei-servizi/nuova/", charter_new, name="charter-new"),
     path("carte-dei-servizi/<int:pk>/", charter_page, name="charter"),
     path("carte-dei-servizi/<int:pk>/modifica/", charter_edit, name="charter-edit"),
+    path("carte-dei-servizi/<int:pk>/documento/", charter_document, name="charter-document"),
     path("carte-dei-servizi/<int:pk>/indicatori/nuovo/", indicator_new, name="indicator-new"),
     path("carte-dei-servizi/indicatori/<int:pk>/", indicator_edit, name="indicator-edit"),
     path(

@@ -1,7 +1,8 @@
 """Large questionnaires in the console (`/console/indagini/`), for the roles that read the
 reports (analysts, supervisors, administrators): import a file of answers in two steps (upload,
 then check the columns' mapping the page proposes), read each import's refused rows, and edit,
-weigh, regenerate and publish the executive summary. The answers are anonymous and the summary
+weigh, regenerate and publish the executive summary; write the reference populations the
+summaries are weighted to (`surveys.margins`). The answers are anonymous and the summary
 shows no free text, so these pages read no citizen's data (nothing for the access log).
 
 The uploaded file waits between the two steps in the storage (`indagini/`), its name kept in
@@ -25,12 +26,14 @@ from ascolto.analytics.questionnaires import summary_board
 from ascolto.core import access
 from ascolto.core.errors import DomainError, InvalidInput
 from ascolto.surveys import actions, imports
+from ascolto.surveys.margins import DIMENSIONS, MarginsInvalid, save_margins
 from ascolto.surveys.models import (
     ExecutiveSummary,
     PopulationMargins,
     QuestionnaireImport,
     Survey,
 )
+from ascolto.web.forms.margins import MarginsForm
 
 SESSION_KEY = "questionnaire_upload"
 SHOWN = 200  # refused rows listed on the page
@@ -244,6 +247,60 @@ def publish(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("console:questionnaire-summary", summary.pk)
 
 
+# --- Reference populations (raking) ----------------------------------------------------------
+
+
+@require_GET
+@access.require(access.analyses)
+def margins_list(request: HttpRequest) -> HttpResponse:
+    populations = [
+        (margins, [d for d in DIMENSIONS if (margins.margins or {}).get(d)])
+        for margins in PopulationMargins.objects.order_by("name", "pk")
+    ]
+    return render(
+        request,
+        "web/console/questionnaires/margins_list.html",
+        {
+            "nav": "questionnaires",
+            "title": _("Popolazioni di riferimento"),
+            "populations": populations,
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@access.require(access.analyses)
+def margins_page(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+    """A new reference population (no `pk`) or one to change."""
+    margins = get_object_or_404(PopulationMargins, pk=pk) if pk is not None else None
+    form = MarginsForm(request.POST or None, margins=margins)
+    if request.method == "POST" and form.is_valid():
+        try:
+            saved = save_margins(
+                margins,
+                name=form.cleaned_data["name"],
+                source=form.cleaned_data["source"],
+                reference_date=form.cleaned_data["reference_date"],
+                dimensions=form.dimensions(),
+            )
+        except MarginsInvalid as error:
+            form.add_margins_errors(error)
+        else:
+            messages.success(request, _("Popolazione di riferimento salvata."))
+            return redirect("console:questionnaire-margins-edit", saved.pk)
+    return render(
+        request,
+        "web/console/questionnaires/margins.html",
+        {
+            "nav": "questionnaires",
+            "title": margins.name if margins else _("Nuova popolazione di riferimento"),
+            "margins": margins,
+            "form": form,
+        },
+        status=400 if form.errors else 200,
+    )
+
+
 urlpatterns: list[URLPattern] = [
     path("indagini/", index, name="questionnaires"),
     path("indagini/<int:survey_id>/importa/", import_page, name="questionnaire-import"),
@@ -252,4 +309,7 @@ urlpatterns: list[URLPattern] = [
     path("indagini/sintesi/<int:pk>/", summary_page, name="questionnaire-summary"),
     path("indagini/sintesi/<int:pk>/rigenera/", regenerate, name="questionnaire-regenerate"),
     path("indagini/sintesi/<int:pk>/pubblica/", publish, name="questionnaire-publish"),
+    path("indagini/popolazioni/", margins_list, name="questionnaire-margins"),
+    path("indagini/popolazioni/nuova/", margins_page, name="questionnaire-margins-new"),
+    path("indagini/popolazioni/<int:pk>/", margins_page, name="questionnaire-margins-edit"),
 ]

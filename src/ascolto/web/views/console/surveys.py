@@ -8,6 +8,8 @@ starts a new draft version copying its questions; the answers keep their version
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.db.models import Count, Exists, OuterRef, Subquery
 from django.db.models.functions import Coalesce
@@ -74,7 +76,7 @@ def survey_new(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _rest(settings: dict[str, object]) -> dict[str, object]:
+def _rest(settings: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in settings.items() if k != "title"}
 
 

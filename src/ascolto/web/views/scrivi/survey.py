@@ -5,8 +5,9 @@ version in the visitor's language (the English texts when the language is Englis
 written), and nothing about the person or the case. Branching is applied twice: `survey.js`
 hides the questions an earlier answer does not call for, and the action drops their answers and
 does not require them, so the page works without JavaScript. An invitation answered, expired,
-of a closed survey or with an altered link gets a page that says so. Rate limited per address,
-and the submissions per browser too.
+of a closed survey or with an altered link gets a page that says so. A link may carry answers
+to show already chosen (`surveys.tokens.prefill_of`: the WhatsApp tap's rating, decision 0028).
+Rate limited per address, and the submissions per browser too.
 """
 
 from __future__ import annotations
@@ -76,7 +77,10 @@ def answer(request: HttpRequest, token: str) -> HttpResponse:
     language = "en" if translation.get_language() == "en" else "it"
     english = language == "en"
     questions = list(version.questions.order_by("position", "pk"))
-    form = SurveyAnswerForm(questions, request.POST or None, english=english)
+    # A link may pre-fill answers already given elsewhere (the WhatsApp tap's rating): shown
+    # chosen, changeable, and stored only with the rest when the page is sent.
+    initial = actions.prefilled(questions, tokens.prefill_of(token))
+    form = SurveyAnswerForm(questions, request.POST or None, english=english, initial=initial)
     status = 200
     if request.method == "POST":
         if form.is_valid():

@@ -1,0 +1,108 @@
+"""A charter's document uploaded as a PDF (besides, or instead of, the address of the PDF on the
+city's portal): stored as the project stores files (`channels.files`): the type read from the
+content (a PDF only), at most `MAX_DOCUMENT_BYTES`, under a random name in the default storage's
+`carte/` folder (outside the static and served folders: nothing serves it but the download
+views, as an attachment with `nosniff`, `core.downloads.file_download`). The name it was
+uploaded under is kept, cleaned, for display and the download only.
+
+The file is written before the charter row that names it; if the row is not saved the file is
+removed again, and the file a new upload replaces (or a removal drops) is deleted once the
+change is committed, so a rolled-back change never loses the document in use.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import PurePath
+from typing import IO, Any
+
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db import transaction
+from django.http import FileResponse
+from django.utils.translation import gettext as _
+
+from ascolto.channels.files import accepted_type, discard, display_name, storage_name
+from ascolto.charters.models import ServiceCharter
+from ascolto.core.downloads import file_download
+from ascolto.core.errors import InvalidInput, NotFound
+
+logger = logging.getLogger(__name__)
+
+FOLDER = "carte"
+PDF = "application/pdf"
+# A charter with its annexes is seldom above a few MB; a scan of a signed copy may be more.
+MAX_DOCUMENT_BYTES = 20 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Document:
+    """An uploaded document, checked and read, not yet stored."""
+
+    name: str
+    data: bytes
+
+
+def check_document(upload: Any) -> Document:
+    """An uploaded file (a Django `UploadedFile`) as a charter's document: a PDF by its content
+    (whatever its name says), not empty, at most `MAX_DOCUMENT_BYTES`; `InvalidInput` on the
+    field `document` otherwise."""
+    name = display_name(getattr(upload, "name", ""), "carta.pdf")
+    size = int(getattr(upload, "size", 0) or 0)
+    if size > MAX_DOCUMENT_BYTES:
+        raise InvalidInput(
+            _("Il file «%(name)s» è più grande di %(mb)d MB.")
+            % {"name": name, "mb": MAX_DOCUMENT_BYTES // (1024 * 1024)},
+            field="document",
+        )
+    upload.seek(0)
+    data = upload.read(MAX_DOCUMENT_BYTES + 1)
+    if not data:
+        raise InvalidInput(_("Il file «%(name)s» è vuoto.") % {"name": name}, field="document")
+    if len(data) > MAX_DOCUMENT_BYTES:
+        raise InvalidInput(
+            _("Il file «%(name)s» è più grande di %(mb)d MB.")
+            % {"name": name, "mb": MAX_DOCUMENT_BYTES // (1024 * 1024)},
+            field="document",
+        )
+    if accepted_type(data[:262]) != PDF:
+        raise InvalidInput(_("Il file «%(name)s» non è un PDF.") % {"name": name}, field="document")
+    if not name.lower().endswith(".pdf"):
+        name = f"{name[: 100 - 4]}.pdf"
+    return Document(name=name, data=data)
+
+
+def store(document: Document) -> str:
+    """Write the document under a random name in `carte/`; its storage name."""
+    return str(default_storage.save(storage_name(FOLDER, PDF), ContentFile(document.data)))
+
+
+def delete(stored: str) -> None:
+    """Remove a stored document (and its folder, when empty); never a file of another folder."""
+    discard(stored, FOLDER)
+
+
+def delete_after_commit(stored: str) -> None:
+    if stored:
+        transaction.on_commit(lambda: delete(stored))
+
+
+def open_document(charter: ServiceCharter) -> IO[bytes]:
+    """The charter's stored document, to download; `NotFound` when it has none (or the file is
+    gone from the storage)."""
+    stored = charter.document_file
+    if not stored or not stored.startswith(f"{FOLDER}/") or ".." in PurePath(stored).parts:
+        raise NotFound(_("Questa carta non ha un documento caricato."), field="document")
+    try:
+        return default_storage.open(stored, "rb")
+    except FileNotFoundError:
+        raise NotFound(
+            _("Il documento di questa carta non è più disponibile."), field="document"
+        ) from None
+
+
+def download(charter: ServiceCharter) -> FileResponse:
+    """The charter's document as a download (`core.downloads.file_download`: an attachment,
+    `nosniff`), under the name it was uploaded with; `NotFound` as `open_document`."""
+    return file_download(open_document(charter), charter.document_name or "carta.pdf", PDF)
