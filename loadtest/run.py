@@ -179,11 +179,13 @@ def wait_for_drain(timeout: float) -> tuple[float, dict[str, int]]:
         time.sleep(1)
 
 
-def markers(pattern: str, direction: str) -> Counter[str]:
+def markers(pattern: str, direction: str, since: float) -> Counter[str]:
+    """How many messages carry each of the load's markers, among those stored since `since`
+    (epoch seconds: a reused database holds the earlier runs' too)."""
     rows = query(
         "SELECT substring(text from %s), count(*) FROM channels_message"
-        " WHERE direction = %s AND text LIKE %s GROUP BY 1",
-        [pattern, direction, "%[lt-%"],
+        " WHERE direction = %s AND text LIKE %s AND created_at >= to_timestamp(%s) GROUP BY 1",
+        [pattern, direction, "%[lt-%", since],
     )
     return Counter({str(m): int(n) for m, n in rows if m})
 
@@ -379,8 +381,11 @@ def report(
     print()
     took, left = drained
     print(f"== after the load: the queue and the outbox drained in {took:.0f} s; left: {left}")
-    subs = tally.submissions(records, cases_counts(codes), markers(SUBMISSION, "inbound"))
-    reps = tally.replies(records, markers(REPLY, "outbound"), mailbox.count(re.compile(REPLY)))
+    since = min((float(r["t"]) for r in records), default=0.0) - 60
+    inbound = markers(SUBMISSION, "inbound", since)
+    subs = tally.submissions(records, cases_counts(codes), inbound)
+    outbound = markers(REPLY, "outbound", since)
+    reps = tally.replies(records, outbound, mailbox.count(re.compile(REPLY)))
     print(
         f"  submissions acknowledged (303 with a tracking code): {subs.cases.accepted}; "
         f"cases with their code exactly once: {subs.cases.once}; missing: "
