@@ -2,7 +2,7 @@
 UV := ./scripts/uv
 RUN := UV_PYTHON_DOWNLOADS=never $(UV) run --frozen
 
-.PHONY: demo test lint types migrations audit check bench city assets browser mailserver pango messages
+.PHONY: demo test lint types migrations audit check bench city assets browser mailserver pango messages loadtest faults
 
 demo: assets pango ## run the product: database, demo city, users, server at http://127.0.0.1:8000
 	$(RUN) python -m ascolto demo
@@ -50,3 +50,11 @@ city:        ## the 1 M-case demo city the console benchmarks read (PostgreSQL `
 
 bench:       ## benchmarks that print their figures (PostgreSQL must be reachable; api.py lists cases over `make city`, skipped without it)
 	$(RUN) python benchmarks/intake.py && $(RUN) python benchmarks/chatbot.py && $(RUN) python benchmarks/staffing.py && $(RUN) python benchmarks/schedule.py && $(RUN) python benchmarks/forecast.py && $(RUN) python benchmarks/scrivi.py && $(RUN) python benchmarks/screenpop.py && $(RUN) python benchmarks/webhooks.py && ./scripts/mailserver && $(RUN) python benchmarks/mailboxes.py --databases postgres && $(RUN) python benchmarks/calls_import.py && $(RUN) python benchmarks/surveys.py && $(RUN) python benchmarks/survey_summary.py && $(RUN) python benchmarks/api.py
+
+LOADTEST_ARGS ?=
+
+loadtest:    ## a city's day over HTTP on the production processes: 10 req/s for 10 min, a 50 req/s burst, exactly-once counts (~20 min; LOADTEST_ARGS="--duration 60" for a short run)
+	$(RUN) python loadtest/run.py $(LOADTEST_ARGS)
+
+faults:      ## the load test with each fault in turn: PostgreSQL restarted, worker killed, Redis stopped, attachments' disk read-only (root; restarts the machine's PostgreSQL)
+	$(RUN) python loadtest/run.py --fault all $(LOADTEST_ARGS)

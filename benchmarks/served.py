@@ -77,9 +77,10 @@ def free_port() -> int:
 
 def gunicorn(
     env: dict[str, str], port: int, *, workers: int = 2, worker_class: str = "gthread",
-    threads: int = 4,
+    threads: int = 4, **popen: Any,
 ) -> subprocess.Popen[bytes]:  # fmt: skip
-    """gunicorn serving the app on 127.0.0.1:`port` (the caller terminates it)."""
+    """gunicorn serving the app on 127.0.0.1:`port` (the caller terminates it); `popen`: more
+    of Popen's arguments (where its output goes, a session of its own)."""
     return subprocess.Popen(  # noqa: S603
         [
             sys.executable,
@@ -101,6 +102,7 @@ def gunicorn(
         ],  # fmt: skip
         env=env,
         cwd=ROOT,
+        **popen,
     )
 
 
