@@ -33,6 +33,7 @@ from pydantic import Field
 from ascolto.analytics.summaries import SummariesBusy
 from ascolto.api.tokens import TokenRefused
 from ascolto.channels.files import UnsafeFile
+from ascolto.core import outages
 from ascolto.core.appendonly import AppendOnlyError
 from ascolto.core.errors import DomainError, InvalidInput, InvalidTransition, NotFound
 from ascolto.core.incidents import new_incident
@@ -236,6 +237,16 @@ def install(api: NinjaAPI) -> None:
     def on_exception(request: HttpRequest, exc: Exception) -> HttpResponse:
         incident = new_incident(request)
         log.error("API error on %s [incident %s]", request.path, incident, exc_info=exc)
+        if outages.unavailable(exc) is not None:
+            response = problem(
+                request,
+                UNAVAILABLE,
+                _("Servizio momentaneamente non disponibile: riprova tra %(n)d secondi.")
+                % {"n": outages.RETRY_AFTER},
+                incident=incident,
+            )
+            response["Retry-After"] = str(outages.RETRY_AFTER)
+            return response
         return problem(
             request,
             INTERNAL,

@@ -8,8 +8,9 @@ request past any rule is refused with 429 and `Retry-After` (the seconds left in
 The limits are settings read like "20/h" or "100/10m" (`parse_limit`); "0/h" turns one off.
 
 Counts live in Django's cache (Redis when ASCOLTO_CACHE_URL is set, so every web process shares
-them; the in-process cache otherwise). Nothing personal is logged nor stored in clear: an
-address, a cookie or a code is only ever hashed into a cache key.
+them; the in-process cache otherwise). While Redis does not answer, requests go through
+uncounted, and the log says so once a minute (`core/outages.py`). Nothing personal is logged
+nor stored in clear: an address, a cookie or a code is only ever hashed into a cache key.
 """
 
 from __future__ import annotations
@@ -26,6 +27,8 @@ from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ImproperlyConfigured
 from django.http import HttpRequest
+
+from ascolto.core import outages
 
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 _LIMIT = re.compile(r"^\s*(\d+)\s*/\s*(\d*)\s*([smhd])\s*$")
@@ -76,10 +79,16 @@ def hit(scope: str, limit: str, who: str, *, count: bool = True) -> int | None:
     now = time.time()
     window = int(now // seconds)
     key = f"ascolto:rl:{scope}:{window}:{who}"
-    if not count:
-        used = int(cache.get(key) or 0) if _redis() is None else int(_redis().get(key) or 0)
-    else:
-        used = _incr(key, seconds)
+    try:
+        if not count:
+            used = int(cache.get(key) or 0) if _redis() is None else int(_redis().get(key) or 0)
+        else:
+            used = _incr(key, seconds)
+    except outages.CACHE_ERRORS:
+        # The shared cache does not answer: let the request through uncounted rather than turn
+        # every citizen away while it is down (core/outages.py).
+        outages.cache_unavailable("rate limits not counted")
+        return None
     # Counting: the request that makes `allowed` still goes; reading: `allowed` already used up.
     if used < allowed or (count and used == allowed):
         return None

@@ -31,6 +31,7 @@ from ascolto.channels.models import Channel
 from ascolto.citizens import actions as citizen_actions
 from ascolto.citizens.handles import normalise_handle
 from ascolto.citizens.models import Citizen, Consent, Identity
+from ascolto.core import outages
 from ascolto.core.errors import DomainError, InvalidInput, NotFound
 from ascolto.knowledge.models import Alert, AlertDelivery
 
@@ -80,7 +81,11 @@ def current_alerts_until(channel: str) -> tuple[list[Alert], datetime]:
     `Cache-Control` and the banner's refresh follow)."""
     _check_channel(channel)
     now = timezone.now()
-    entry = cache.get(CACHE_PREFIX + channel)
+    try:
+        entry = cache.get(CACHE_PREFIX + channel)
+    except outages.CACHE_ERRORS:  # read from the database while the cache is down
+        outages.cache_unavailable("current alerts read from the database")
+        entry = None
     if entry is not None:
         valid_until, alerts = entry
         if now < valid_until:
@@ -93,14 +98,21 @@ def current_alerts_until(channel: str) -> tuple[list[Alert], datetime]:
     changes = [a.ends_at for a in alerts] + [a.starts_at for a in rows if a.starts_at > now]
     valid_until = min([horizon, *changes])
     seconds = max(1, int((valid_until - now).total_seconds()))
-    cache.set(CACHE_PREFIX + channel, (valid_until, alerts), timeout=seconds)
+    try:
+        cache.set(CACHE_PREFIX + channel, (valid_until, alerts), timeout=seconds)
+    except outages.CACHE_ERRORS:
+        outages.cache_unavailable("current alerts not cached")
     return alerts, valid_until
 
 
 def forget_cached_alerts() -> None:
     """Clear the cached current alerts of every channel: an alert was created, changed or
     deleted, and every page shows the change on its next request."""
-    cache.delete_many([CACHE_PREFIX + c for c in CHANNELS])
+    try:
+        cache.delete_many([CACHE_PREFIX + c for c in CHANNELS])
+    except outages.CACHE_ERRORS:
+        # What the cache held expires by itself within CACHE_SECONDS.
+        outages.cache_unavailable("cached alerts not cleared")
 
 
 def _changed() -> None:

@@ -10,6 +10,7 @@ the error (`core/incidents.py`); if even the layout cannot be rendered, a plain 
 from __future__ import annotations
 
 import logging
+import sys
 from typing import Any
 
 from django.conf import settings
@@ -17,6 +18,7 @@ from django.http import HttpRequest, HttpResponse
 from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 
+from ascolto.core import outages
 from ascolto.core.incidents import new_incident
 
 logger = logging.getLogger(__name__)
@@ -69,6 +71,10 @@ def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
+    # Django calls this inside its `except` block: the exception is the one being handled.
+    part = outages.unavailable(sys.exc_info()[1])
+    if part is not None:
+        return service_unavailable(request, part)
     incident = new_incident(request)
     try:
         message = _(
@@ -87,3 +93,34 @@ def server_error(request: HttpRequest) -> HttpResponse:
             f"<strong>{incident}</strong></p></html>"
         )
     return HttpResponse(body, status=500)
+
+
+def service_unavailable(request: HttpRequest, part: str) -> HttpResponse:
+    """A 503 with `Retry-After` while the database, the cache or the uploads' disk does not
+    answer (`core/outages.py`): a passing outage, not a fault of the site's, and the words say
+    whether what was being sent was kept. The error is still logged with its incident id."""
+    incident = new_incident(request)
+    if part == "disk":
+        message = _(
+            "Il file allegato non può essere salvato in questo momento e la richiesta non è "
+            "stata registrata. Riprova tra qualche minuto."
+        )
+    else:
+        message = _(
+            "Il servizio è momentaneamente non disponibile per un problema tecnico passeggero. "
+            "Riprova tra qualche minuto: se stavi inviando una richiesta e non hai ricevuto il "
+            "codice per seguirla, inviala di nuovo."
+        )
+    try:
+        body = _page(503, _("Servizio momentaneamente non disponibile"), message, incident=incident)
+    except Exception:  # the layout itself failed: a plain page still says what to do
+        logger.exception("the 503 page could not be rendered [incident %s]", incident)
+        body = (
+            '<!doctype html><html lang="it"><meta charset="utf-8"><title>Non disponibile</title>'
+            "<h1>Servizio momentaneamente non disponibile</h1><p>Riprova tra qualche minuto.</p>"
+            '<p lang="en">The service is temporarily unavailable. Please try again in a few '
+            "minutes.</p></html>"
+        )
+    response = HttpResponse(body, status=503)
+    response["Retry-After"] = str(outages.RETRY_AFTER)
+    return response
