@@ -25,6 +25,7 @@ from ascolto.social.models import SocialThread
 from ascolto.tickets.models import Ticket, TicketEvent
 from tests import factories
 from tests.dbstats import has_statistics
+from tests.surveys.test_demo_surveys import survey_answers
 
 SCALE = "0.003"  # about 3,000 calls: enough to see the city's shape, quick to make
 
@@ -193,10 +194,14 @@ def test_the_same_seed_makes_the_same_city() -> None:
     args = ["--scale", "0.001", "--seed", "7", "--end", "2026-03-31"]
     call_command("generate_city", *args, stdout=StringIO())
     first = list(Ticket.objects.order_by("pk").values_list("code", "created_at", "theme_id"))
+    first_answers = survey_answers()
     call_command("generate_city", *args, "--wipe", stdout=StringIO())
     second = list(Ticket.objects.order_by("pk").values_list("code", "created_at", "theme_id"))
 
     assert first and first == second
+    # The satisfaction surveys' answers too (one city made twice serves both checks: each
+    # generation costs about half a minute of the suite).
+    assert first_answers and survey_answers() == first_answers
     # The loaded tables have the planner's statistics (ANALYZE), without waiting for autovacuum.
     assert has_statistics(Ticket._meta.db_table)
     assert has_statistics(CallRecord._meta.db_table)

@@ -29,7 +29,9 @@ CODES = {
 }
 
 
-def _answers() -> list[tuple[object, ...]]:
+def survey_answers() -> list[tuple[object, ...]]:
+    """The demo's survey answers in a stable order (`tests/test_demo_city.py` checks that the
+    same seed writes them again)."""
     return list(
         Response.objects.order_by("survey__code", "submitted_at", "csat", "nps").values_list(
             "survey__code", "submitted_at", "csat", "nps", "office_id", "theme_id", "channel_kind"
@@ -80,12 +82,3 @@ def test_the_demo_city_has_a_year_of_satisfaction_surveys() -> None:
     assert answered.exists() and not answered.exclude(ticket=None).exists()
     assert set(answered.values_list("channel_kind", "office_id", "theme_id")) <= cases
     assert invited.filter(answered_at__isnull=False).count() == answered.count()
-
-
-@pytest.mark.django_db(transaction=True)
-def test_the_same_seed_writes_the_same_answers() -> None:
-    factories.ensure_taxonomy()
-    call_command("generate_city", *ARGS, stdout=StringIO())
-    first = _answers()
-    call_command("generate_city", *ARGS, "--wipe", stdout=StringIO())
-    assert first and _answers() == first
