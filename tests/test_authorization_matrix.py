@@ -37,6 +37,7 @@ from django.contrib.auth.models import Permission
 from django.core import signing
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.http.response import HttpResponseBase
 from django.test import Client
@@ -61,7 +62,14 @@ from ascolto.privacy.models import AccessArchive
 from ascolto.social import queue
 from ascolto.social.models import SocialThread
 from ascolto.surveys import building, plan
-from ascolto.surveys.models import ExecutiveSummary, Question, Service, Survey, SurveyPlanEntry
+from ascolto.surveys.models import (
+    ExecutiveSummary,
+    PopulationMargins,
+    Question,
+    Service,
+    Survey,
+    SurveyPlanEntry,
+)
 from ascolto.surveys.tokens import invitation_token
 from ascolto.tickets import actions
 from ascolto.tickets.models import Campaign, Tag, Ticket
@@ -159,7 +167,11 @@ class State:
     survey_question: Question  # of that draft
     survey_token: str  # an invitation's, after the Anagrafe's case (a survey not anonymous)
     questionnaire: ExecutiveSummary | None = None  # published, with its import
+    margins: PopulationMargins | None = None  # a reference population for the raking
     users: dict[str, User] = field(default_factory=dict)
+
+
+CHARTER_PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
 
 
 def _stored(name: str) -> list[dict[str, str]]:
@@ -227,7 +239,8 @@ def build_state(cast: personas.Cast) -> State:
             service=Service.objects.create(code="certificati", name="Certificati anagrafici"),
             issued_on=date(2025, 1, 1),
             published=True,
-        )
+        ),
+        document=SimpleUploadedFile("carta.pdf", CHARTER_PDF, content_type="application/pdf"),
     )
     indicator = charters.save_indicator(
         charter,
@@ -335,6 +348,15 @@ def post(url: Callable[[State], str], allow: frozenset[str], **kw: Any) -> Rule:
 
 def public(url: Callable[[State], str], **kw: Any) -> Rule:
     return Rule(url, EVERYONE, **kw)
+
+
+def margins(s: State) -> PopulationMargins:
+    """The state's reference population, made the first time a route asks for it."""
+    if s.margins is None:
+        s.margins = PopulationMargins.objects.create(
+            name="Milano 2026", margins={"gender": {"F": 0.52, "M": 0.48}}
+        )
+    return s.margins
 
 
 def qs(s: State) -> ExecutiveSummary:
@@ -632,6 +654,16 @@ MATRIX: dict[str, Rule] = {
     "console/carte-dei-servizi/indicatori/<int:pk>/elimina/": post(
         lambda s: f"/console/carte-dei-servizi/indicatori/{s.indicator.pk}/elimina/", LISTENING
     ),
+    "console/carte-dei-servizi/<int:pk>/documento/": get(
+        lambda s: f"/console/carte-dei-servizi/{s.charter.pk}/documento/", STAFF
+    ),
+    "console/indagini/popolazioni/": get(lambda s: "/console/indagini/popolazioni/", ANALYSIS),
+    "console/indagini/popolazioni/nuova/": get(
+        lambda s: "/console/indagini/popolazioni/nuova/", ANALYSIS
+    ),
+    "console/indagini/popolazioni/<int:pk>/": get(
+        lambda s: f"/console/indagini/popolazioni/{margins(s).pk}/", ANALYSIS
+    ),
     "console/piano-indagini/": get(lambda s: "/console/piano-indagini/?anno=2026", ANALYSIS),
     "console/piano-indagini/nuova/": get(lambda s: "/console/piano-indagini/nuova/", LISTENING),
     "console/piano-indagini/<int:pk>/": get(
@@ -818,6 +850,9 @@ MATRIX: dict[str, Rule] = {
     "trasparenza/carte-dei-servizi/": public(lambda s: "/trasparenza/carte-dei-servizi/"),
     "trasparenza/carte-dei-servizi/relazione/<int:year>/": public(
         lambda s: "/trasparenza/carte-dei-servizi/relazione/2026/"
+    ),
+    "trasparenza/carte-dei-servizi/<slug:slug>/documento/": public(
+        lambda s: f"/trasparenza/carte-dei-servizi/{s.charter.slug}/documento/"
     ),
     "trasparenza/carte-dei-servizi/<slug:slug>/": public(
         lambda s: f"/trasparenza/carte-dei-servizi/{s.charter.slug}/"
