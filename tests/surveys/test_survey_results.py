@@ -12,8 +12,9 @@ import pytest
 import time_machine
 
 from ascolto.analytics.period import Period
+from ascolto.surveys.intervals import mean_interval, nps_interval, wilson
 from ascolto.surveys.models import Invitation, Response
-from ascolto.surveys.results import Filters, mean_interval, nps_interval, survey_results, wilson
+from ascolto.surveys.results import Filters, survey_results
 from tests import personas
 from tests.surveys.results_helpers import invite, make_survey, respond
 
