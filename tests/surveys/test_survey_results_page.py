@@ -163,3 +163,12 @@ def test_tagging_and_suggesting_from_the_page(cast: personas.Cast) -> None:
     page = client.get(URL.format(survey.code), MARCH).content.decode()
     table_row = [line for line in page.splitlines() if "Senza tema" in line]
     assert table_row
+
+
+def test_theme_options_escape_the_names_and_select_the_chosen_theme() -> None:
+    from ascolto.web.templatetags.theme_options import theme_options
+
+    themes = [Theme(pk=1, name="Tributi", level=1), Theme(pk=2, name="TARI <&>", level=2)]
+    assert theme_options(themes, 2) == (
+        '<option value="1">Tributi</option><option value="2" selected>— TARI &lt;&amp;&gt;</option>'
+    )
