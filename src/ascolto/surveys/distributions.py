@@ -19,7 +19,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from django.db import connection
 from django.db.models import Case, CharField, Count, F, IntegerField, Q, QuerySet, Value, When
+from django.db.models.functions import Collate
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -102,10 +104,12 @@ def answer_grouping(
         selected_answers(wanted, selection, filters)
         .exclude(question_id__in=texts, value="")
         .annotate(
-            choice=Case(
-                When(question_id__in=texts, then=Value("")),
-                default=F("value"),
-                output_field=CharField(),
+            choice=_bytewise(
+                Case(
+                    When(question_id__in=texts, then=Value("")),
+                    default=F("value"),
+                    output_field=CharField(),
+                )
             ),
             topic=Case(
                 When(question_id__in=texts, then=F("theme_id")),
@@ -122,6 +126,13 @@ def answer_grouping(
         ANSWER_MEASURES,
         carried=("theme_suggested", "response_id", "multiple"),
     )
+
+
+def _bytewise(text: Any) -> Any:
+    """On PostgreSQL the options compared byte by byte (collation "C"), not by the language's
+    rules: they are counted, not ordered, and the sort behind the respondents' distinct count
+    compares them once per answer (a sixth of the query over 100,000 responses)."""
+    return Collate(text, "C") if connection.vendor == "postgresql" else text
 
 
 def answer_counts(questions: list[Question], groups: Groups | None) -> AnswerCounts:
