@@ -16,7 +16,7 @@ from ascolto.surveys.intervals import mean_interval, nps_interval, wilson
 from ascolto.surveys.models import Invitation, Response
 from ascolto.surveys.results import Filters, survey_results
 from tests import personas
-from tests.surveys.results_helpers import invite, make_survey, respond
+from tests.surveys.helpers import invite, make_survey, respond
 
 pytestmark = pytest.mark.django_db
 ROME = ZoneInfo("Europe/Rome")

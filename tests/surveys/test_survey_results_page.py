@@ -20,7 +20,7 @@ from ascolto.surveys.actions import suggest_answer_themes, tag_answer
 from ascolto.surveys.models import Answer
 from ascolto.tickets.models import Theme
 from tests import personas
-from tests.surveys.results_helpers import invite, make_survey, respond
+from tests.surveys.helpers import invite, make_survey, respond
 
 pytestmark = pytest.mark.django_db
 ROME = ZoneInfo("Europe/Rome")
