@@ -54,7 +54,7 @@ def build(responses: int) -> None:
     import numpy as np
     from django.db import connection, transaction
     from django.utils import timezone
-    from tests.surveys.results_helpers import make_survey, question
+    from tests.surveys.helpers import make_survey, question
 
     from ascolto.organisation.models import Office
     from ascolto.surveys.models import Answer, Invitation, Response, Service, Survey
