@@ -80,8 +80,7 @@ from tests.alerts.helpers import make_alert
 from tests.assistant.conftest import build_menu
 from tests.questionnaires.helpers import published_summary
 from tests.social.helpers import page_channel, replay
-from tests.surveys.helpers import branching_survey, invite
-from tests.surveys.results_helpers import make_survey
+from tests.surveys.helpers import branching_survey, invite, make_survey
 
 pytestmark = [
     pytest.mark.django_db,

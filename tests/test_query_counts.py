@@ -12,7 +12,9 @@ count (a new query per request is a choice, not an accident: raise the bound on 
   N earlier cases and the city N other open ones;
 - the monthly report (`/console/reports/`): N units of web, phone and call activity in the month;
 - logging a call (POST `/console/calls/new/`, resolved at first contact and escalated): the
-  caller has N earlier calls and the city N other open cases.
+  caller has N earlier calls and the city N other open cases;
+- a survey's results (`/console/questionari/<code>/risultati/`): N responses and invitations
+  in each of two offices, with choices and comments.
 
 A request is measured after a first one of the same kind, so caches warmed once (the taxonomy,
 content types, the session) count in neither measure.
@@ -62,6 +64,11 @@ MAX_SCRIVI = 58
 MAX_REPORT = 45
 MAX_CALL_RESOLVED = 61
 MAX_CALL_ESCALATED = 70
+# The survey results page reads each table once on PostgreSQL (responses, invitations,
+# answers, the latest comments), each grouping query with its `SET LOCAL work_mem` in a
+# savepoint of the test's transaction: 24; SQLite has no grouping sets and reads a grouping a
+# query: 21.
+MAX_SURVEY_RESULTS = 26
 
 Measure = Callable[[int, Callable[[], Any]], int]
 
@@ -389,3 +396,44 @@ def test_logging_a_call_queries_do_not_grow_with_the_callers_history(
     large = counts()
     assert Ticket.objects.filter(channel=cast.phone).count() == 3 * N + 6
     assert large == small, f"logged call queries grow with N: N={N}: {small}; 3N: {large}"
+
+
+# A survey's results.
+
+
+def _survey_activity(cast: personas.Cast, survey: Any, count: int) -> None:
+    from tests.surveys.helpers import invite, respond
+
+    theme = Theme.objects.filter(level=Theme.Level.THEME).first()
+    at = timezone.now() - timedelta(days=3)
+    for i in range(count):
+        for office in (cast.anagrafe, cast.tari):
+            respond(
+                survey,
+                at,
+                csat=1 + i % 5,
+                nps=i % 11,
+                improve=["tempi", "sito"][: 1 + i % 2],
+                ease=3,
+                text=f"Commento {i}",
+                channel_kind="web",
+                office=office,
+                theme=theme,
+            )
+            invite(survey, at, answered=True, channel_kind="web", office=office, theme=theme)
+
+
+def test_the_survey_results_queries_do_not_grow_with_the_answers(
+    cast: personas.Cast, measure: Measure
+) -> None:
+    from tests.surveys.helpers import make_survey
+
+    survey = make_survey("dopo-pratica-conteggi")
+    client = _client(cast.analyst)
+    url = f"/console/questionari/{survey.code}/risultati/"
+    _ok(client.get(url))
+    _survey_activity(cast, survey, N)
+    small = measure(MAX_SURVEY_RESULTS, lambda: _ok(client.get(url)))
+    _survey_activity(cast, survey, 2 * N)
+    large = measure(MAX_SURVEY_RESULTS, lambda: _ok(client.get(url)))
+    assert large == small, f"survey results queries grow with N: N={N}: {small}; 3N: {large}"

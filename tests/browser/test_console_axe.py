@@ -49,8 +49,7 @@ from tests.assistant.conftest import build_menu
 from tests.browser.conftest import serious_violations
 from tests.questionnaires.helpers import published_summary
 from tests.social.helpers import page_channel, replay
-from tests.surveys.helpers import branching_survey
-from tests.surveys.results_helpers import make_survey, respond
+from tests.surveys.helpers import branching_survey, make_survey, respond
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

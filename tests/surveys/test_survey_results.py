@@ -12,10 +12,11 @@ import pytest
 import time_machine
 
 from ascolto.analytics.period import Period
+from ascolto.surveys.intervals import mean_interval, nps_interval, wilson
 from ascolto.surveys.models import Invitation, Response
-from ascolto.surveys.results import Filters, mean_interval, nps_interval, survey_results, wilson
+from ascolto.surveys.results import Filters, survey_results
 from tests import personas
-from tests.surveys.results_helpers import invite, make_survey, respond
+from tests.surveys.helpers import invite, make_survey, respond
 
 pytestmark = pytest.mark.django_db
 ROME = ZoneInfo("Europe/Rome")
@@ -195,3 +196,55 @@ def test_distribution_of_every_question(cast: personas.Cast) -> None:
     with pytest.raises(KeyError):
         board.table("q-commento")  # free text is listed, not counted
     assert [row[2] for row in board.table("texts").rows] == ["Tutto bene"]
+
+
+def test_one_grouped_query_counts_options_respondents_and_themes_as_by_hand(
+    cast: personas.Cast,
+) -> None:
+    from ascolto.surveys.models import Answer
+    from ascolto.tickets.models import Theme
+
+    themes = list(Theme.objects.filter(level=Theme.Level.THEME).order_by("pk")[:2])
+    survey = make_survey()
+    respond(survey, at(1), csat=5, improve=["tempi", "sito"], text="Uno", channel_kind="web")
+    respond(survey, at(2), csat=2, improve=["tempi"], text="Due", channel_kind="email")
+    respond(survey, at(3), improve=["chiarezza"], ease=3, text="Tre", channel_kind="web")
+    respond(survey, at(4), ease=5, channel_kind="web")  # no choice, no text
+    respond(survey, datetime(2026, 2, 20, tzinfo=ROME), improve=["tempi"], text="Febbraio")
+    Answer.objects.filter(value="Uno").update(theme=themes[0], theme_suggested=True)
+    Answer.objects.filter(value="Tre").update(theme=themes[0])
+    Answer.objects.filter(value="Due").update(theme=themes[1])
+    board = results_of(survey).board
+    # Three respondents chose four options: shares of the respondents, not of the options.
+    assert board.table("q-migliorare").rows == [
+        ["Tempi di attesa", 2, 66.7],
+        ["Chiarezza delle informazioni", 1, 33.3],
+        ["Facilità d'uso del sito", 1, 33.3],
+    ]
+    assert [row[1] for row in board.table("q-facilita").rows] == [0, 0, 1, 0, 1, 0, 0]
+    assert board.table("text-themes").rows == [
+        [themes[0].name, 2, 1],
+        [themes[1].name, 1, 0],
+    ]
+    assert [row[2] for row in board.table("texts").rows] == ["Tre", "Due", "Uno"]
+    web = results_of(survey, filters=Filters(channel="web")).board
+    assert web.table("q-migliorare").rows[0] == ["Tempi di attesa", 1, 50.0]
+    assert web.table("text-themes").rows == [[themes[0].name, 2, 1]]
+    assert [row[2] for row in web.table("texts").rows] == ["Tre", "Uno"]
+
+
+def test_pairs_roll_up_into_each_columns_split_and_the_total() -> None:
+    from ascolto.surveys.grouping import rolled_up
+
+    cells = {
+        ("2026-03", "web"): {"n": 3, "sum": 10},
+        ("2026-03", "phone"): {"n": 1, "sum": None},
+        ("2026-04", "web"): {"n": 2, "sum": 4},
+    }
+    columns = ("month", "channel_kind")
+    assert rolled_up(cells, columns, ("channel_kind",)) == {
+        "web": {"n": 5, "sum": 14},
+        "phone": {"n": 1, "sum": 0},
+    }
+    assert rolled_up(cells, columns, ("month",))["2026-03"] == {"n": 4, "sum": 10}
+    assert rolled_up(cells, columns, ()) == {(): {"n": 6, "sum": 14}}

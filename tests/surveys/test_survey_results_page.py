@@ -20,7 +20,7 @@ from ascolto.surveys.actions import suggest_answer_themes, tag_answer
 from ascolto.surveys.models import Answer
 from ascolto.tickets.models import Theme
 from tests import personas
-from tests.surveys.results_helpers import invite, make_survey, respond
+from tests.surveys.helpers import invite, make_survey, respond
 
 pytestmark = pytest.mark.django_db
 ROME = ZoneInfo("Europe/Rome")
@@ -163,3 +163,26 @@ def test_tagging_and_suggesting_from_the_page(cast: personas.Cast) -> None:
     page = client.get(URL.format(survey.code), MARCH).content.decode()
     table_row = [line for line in page.splitlines() if "Senza tema" in line]
     assert table_row
+
+
+def test_theme_options_escape_the_names_and_select_the_chosen_theme() -> None:
+    from ascolto.web.templatetags.results_html import theme_options
+
+    themes = [Theme(pk=1, name="Tributi", level=1), Theme(pk=2, name="TARI <&>", level=2)]
+    assert theme_options(themes, 2) == (
+        '<option value="1">Tributi</option><option value="2" selected>— TARI &lt;&amp;&gt;</option>'
+    )
+
+
+def test_row_cells_write_numbers_as_the_language_does_and_escape_text() -> None:
+    from django.utils import translation
+
+    from ascolto.web.templatetags.results_html import row_cells
+
+    with translation.override("it"):
+        html = row_cells(["Ufficio <A>", 1234, 66.7, None, "meno di 10"])
+    assert html == (
+        '<th scope="row" class="fw-normal">Ufficio &lt;A&gt;</th>'
+        '<td class="text-end">1.234</td><td class="text-end">66,7</td>'
+        '<td class="text-end">–</td><td class="text-end">meno di 10</td>'
+    )

@@ -8,15 +8,8 @@ the version's first rating and NPS answer, so the headline figures and the split
 page (tagging a free-text answer with a theme, suggesting themes from the text) are
 `surveys.actions.tag_answer` and `surveys.actions.suggest_answer_themes`.
 
-The intervals, at 95 %:
-
-- a share (the response rate, the CSAT as the share of 4–5 stars) has Wilson's score interval,
-  right near 0 % and 100 % and with few answers, where the normal approximation is not;
-- a mean (the CSAT as the mean of the stars) has the normal interval mean ± 1.96 · s / √n, with
-  s the sample standard deviation;
-- the NPS (promoters 9–10 minus detractors 0–6, ×100) is the mean of a score worth +1, 0 or −1
-  per respondent; its variance is p + d − (p − d)² over n (p, d: the shares of promoters and
-  detractors), and its interval NPS ± 1.96 · 100 · √variance, clipped to −100…100.
+The intervals, at 95 %, are `surveys.intervals`'s: Wilson's score interval for a share, the
+normal interval for a mean and for the NPS.
 
 A split's cell with fewer than `MIN_CELL` responses keeps its counts but shows no share, mean or
 interval: its figures would say more about chance than about the service (the note says so).
@@ -24,93 +17,42 @@ interval: its figures would say more about chance than about the service (the no
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
 from django.db.models import Count, F, Q, QuerySet, Sum
-from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from ascolto.channels.models import Channel
 from ascolto.core import access
 from ascolto.core.roles import Role
-from ascolto.core.tables import Dashboard, Figure, Table, localized, share
+from ascolto.core.tables import Dashboard, Figure, Table, localized
 from ascolto.organisation.models import Office
-from ascolto.surveys.grouping import Key, Measure, grouped
-from ascolto.surveys.models import (
-    Answer,
-    Invitation,
-    Question,
-    Response,
-    Service,
-    Survey,
-    SurveyVersion,
+from ascolto.surveys.distributions import (
+    answer_counts,
+    answer_grouping,
+    latest_texts,
+    question_tables,
+    text_table,
+    text_theme_table,
 )
+from ascolto.surveys.grouping import (
+    Grouping,
+    Groups,
+    Key,
+    Measure,
+    grouped,
+    month_of,
+    rolled_up,
+)
+from ascolto.surveys.intervals import NONE, Estimate, mean_interval, nps_interval, wilson
+from ascolto.surveys.models import Answer, Invitation, Response, Service, Survey, SurveyVersion
 from ascolto.tickets.models import Theme
 
-Z = 1.96  # 95 % two-sided
 MIN_CELL = 10  # responses below which a cell's shares, means and intervals are not shown
-TEXTS_SHOWN = 200  # the latest free-text answers listed (and exported)
-
-
-# --- Intervals ------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Estimate:
-    """A figure with its 95 % interval and the number of answers it rests on."""
-
-    value: float | None
-    low: float | None
-    high: float | None
-    n: int
-
-    def rounded(self, digits: int = 1) -> Estimate:
-        def r(x: float | None) -> float | None:
-            return None if x is None else round(x, digits) + 0.0  # no "-0.0"
-
-        return Estimate(r(self.value), r(self.low), r(self.high), self.n)
-
-
-NONE = Estimate(None, None, None, 0)
-
-
-def wilson(k: int, n: int, z: float = Z) -> Estimate:
-    """The share k/n in percent with Wilson's score interval."""
-    if n <= 0:
-        return Estimate(None, None, None, n)
-    p = k / n
-    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
-    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
-    return Estimate(100 * p, 100 * max(0.0, centre - half), 100 * min(1.0, centre + half), n)
-
-
-def mean_interval(total: float, squares: float, n: int, z: float = Z) -> Estimate:
-    """The mean of n values from their sum and sum of squares, ± z standard errors (sample
-    standard deviation; no interval for a single value)."""
-    if n <= 0:
-        return Estimate(None, None, None, n)
-    mean = total / n
-    if n == 1:
-        return Estimate(mean, None, None, n)
-    variance = max(0.0, (squares - n * mean * mean) / (n - 1))
-    half = z * math.sqrt(variance / n)
-    return Estimate(mean, mean - half, mean + half, n)
-
-
-def nps_interval(promoters: int, detractors: int, n: int, z: float = Z) -> Estimate:
-    """The NPS (−100…100) with the interval of a difference of two shares of one sample."""
-    if n <= 0:
-        return Estimate(None, None, None, n)
-    p, d = promoters / n, detractors / n
-    variance = max(0.0, p + d - (p - d) ** 2) / n
-    half = 100 * z * math.sqrt(variance)
-    nps = 100 * (p - d)
-    return Estimate(nps, max(-100.0, nps - half), min(100.0, nps + half), n)
 
 
 # --- Scope and filters -------------------------------------------------------------------------
@@ -137,19 +79,25 @@ class Filters:
     office: Office | None = None
     service: Service | None = None
 
-    def apply(self, rows: QuerySet[Any]) -> QuerySet[Any]:
+    def apply(self, rows: QuerySet[Any], prefix: str = "") -> QuerySet[Any]:
+        """`rows` narrowed: responses or invitations, or with `prefix` ("response__") rows
+        that belong to a response."""
         if self.channel:
-            rows = rows.filter(channel_kind=self.channel)
+            rows = rows.filter(**{f"{prefix}channel_kind": self.channel})
         if self.office is not None:
-            rows = rows.filter(office__path__startswith=self.office.path)
+            rows = rows.filter(**{f"{prefix}office__path__startswith": self.office.path})
         if self.service is not None:
-            rows = rows.filter(service=self.service)
+            rows = rows.filter(**{f"{prefix}service": self.service})
         return rows
 
 
+def period(survey: Survey, since: Any, until: Any) -> dict[str, Any]:
+    """The lookups on `Response` of the survey's responses submitted in the period."""
+    return {"survey": survey, "submitted_at__gte": since, "submitted_at__lt": until}
+
+
 def responses(survey: Survey, since: Any, until: Any, filters: Filters) -> QuerySet[Response]:
-    rows = Response.objects.filter(survey=survey, submitted_at__gte=since, submitted_at__lt=until)
-    return filters.apply(rows)
+    return filters.apply(Response.objects.filter(**period(survey, since, until)))
 
 
 def invitations(survey: Survey, since: Any, until: Any, filters: Filters) -> QuerySet[Invitation]:
@@ -160,16 +108,6 @@ def invitations(survey: Survey, since: Any, until: Any, filters: Filters) -> Que
 # --- Scores ------------------------------------------------------------------------------------
 
 
-SCORES = {
-    "n": Count("id"),
-    "csat_n": Count("csat"),
-    "csat_top": Count("id", filter=Q(csat__gte=4)),
-    "csat_sum": Sum("csat"),
-    "csat_sq": Sum(F("csat") * F("csat")),
-    "nps_n": Count("nps"),
-    "promoters": Count("id", filter=Q(nps__gte=9)),
-    "detractors": Count("id", filter=Q(nps__lte=6)),
-}
 # Answers with no invitation: from a public link, or imported from a file.
 UNINVITED = Q(source=Response.Source.IMPORT) | Q(via="") | Q(via=Invitation.Via.LINK)
 RESPONSE_MEASURES = {
@@ -190,7 +128,12 @@ INVITATION_MEASURES = {
     "n": Measure(Count("id"), "COUNT(*)"),
     "answered": Measure(Count("answered_at"), 'COUNT("answered_at")'),
 }
-DIMENSIONS = ("channel_kind", "office_id", "theme_id", "service_id", "month")
+# The groupings read on PostgreSQL in one scan of each table, a hash per grouping per row: the
+# splits by pairs of columns, each summed into its columns' splits (`grouping.rolled_up`),
+# and the stars and NPS points for the question tables. Pairs keep the hashes per row few and
+# the cells few: months × channels, offices × services (the services are each an office's).
+PAIRS: list[Key] = [("month", "channel_kind"), ("office_id", "service_id"), ("theme_id",)]
+POINTS: Key = ("version_id", "csat", "nps")
 
 
 @dataclass(frozen=True)
@@ -213,10 +156,6 @@ class Scores:
             ),
             nps=nps_interval(row.get("promoters") or 0, row.get("detractors") or 0, nps_n),
         )
-
-
-def scores(rows: QuerySet[Response]) -> Scores:
-    return Scores.of(rows.aggregate(**SCORES))
 
 
 # --- Splits ------------------------------------------------------------------------------------
@@ -308,14 +247,11 @@ def _labels(split: Split, keys: Iterable[Any]) -> dict[Any, str]:
     return {pk: str(name) for pk, name in rows}
 
 
-Groups = dict[Key, dict[Any, dict[str, Any]]]
-
-
 def split_table(split: Split, answered: Groups, invited_groups: Groups) -> Table:
     """Responses and invitations grouped by one dimension."""
     by_key = {k: Scores.of(row) for k, row in answered.get((split.field,), {}).items()}
     invited = {
-        k: (row["n"] or 0, row["answered"] or 0)
+        k: (row.get("n") or 0, row.get("answered") or 0)
         for k, row in invited_groups.get((split.field,), {}).items()
     }
     keys = set(by_key) | set(invited)
@@ -337,7 +273,7 @@ def split_table(split: Split, answered: Groups, invited_groups: Groups) -> Table
     return Table(split.key, split.title, [split.column, *split_columns()], rows)
 
 
-def _months(start: date, end: date) -> list[date]:
+def months(start: date, end: date) -> list[date]:
     months, at = [], start.replace(day=1)
     while at <= end:
         months.append(at)
@@ -349,7 +285,7 @@ def month_table(start: date, end: date, answered: Groups, invited_groups: Groups
     """The monthly trend: every month of the period, empty ones included."""
     by_month = {k: Scores.of(row) for k, row in answered.get(("month",), {}).items()}
     invited = {
-        k: (row["n"] or 0, row["answered"] or 0)
+        k: (row.get("n") or 0, row.get("answered") or 0)
         for k, row in invited_groups.get(("month",), {}).items()
     }
     none = Scores(0, NONE, NONE, NONE)
@@ -360,7 +296,7 @@ def month_table(start: date, end: date, answered: Groups, invited_groups: Groups
             invited.get(month, (0, 0))[1],
             by_month.get(month, none),
         )
-        for month in _months(start, end)
+        for month in months(start, end)
     ]
     return Table(
         "month",
@@ -372,159 +308,24 @@ def month_table(start: date, end: date, answered: Groups, invited_groups: Groups
     )
 
 
-# --- Questions ---------------------------------------------------------------------------------
-
-
-def _answers(version: SurveyVersion, answered_rows: QuerySet[Response]) -> QuerySet[Answer]:
-    return Answer.objects.filter(question__version=version, response__in=answered_rows.values("pk"))
-
-
-def question_tables(
-    version: SurveyVersion, answered_rows: QuerySet[Response], answered: Groups | None = None
-) -> list[Table]:
-    """One table per question of `version` (free text apart): the count of each option or
-    point, its share of the respondents to that question, and for numbers the mean.
-
-    The version's first rating and first NPS question are counted from `Response.csat` and
-    `Response.nps` (in `answered`, grouped by version), the others from their answers."""
-    questions = [q for q in version.questions.all() if q.kind != Question.Kind.TEXT]
-    if not questions:
-        return []
-    counts: dict[int, dict[Any, int]] = {}
-    copied: dict[int, str] = {}
-    if answered is not None:
-        for kind, column in ((Question.Kind.RATING, "csat"), (Question.Kind.NPS, "nps")):
-            first = next((q for q in questions if q.kind == kind), None)
-            if first is None:
-                continue
-            copied[first.pk] = column
-            counts[first.pk] = {
-                value: row["n"]
-                for (of, value), row in answered.get(("version_id", column), {}).items()
-                if of == version.pk and value is not None
-            }
-    answers = _answers(version, answered_rows).filter(
-        question_id__in=[q.pk for q in questions if q.pk not in copied]
-    )
-    for row in answers.order_by().values("question_id", "number", "value").annotate(n=Count("id")):
-        value = row["number"] if row["number"] is not None else row["value"]
-        counts.setdefault(row["question_id"], {})[value] = row["n"]
-    respondents: dict[int, int] = {q.pk: sum(counts.get(q.pk, {}).values()) for q in questions}
-    multiple = [q.pk for q in questions if q.kind == Question.Kind.MULTIPLE]
-    if multiple:
-        for row in (
-            answers.filter(question_id__in=multiple)
-            .order_by()
-            .values("question_id")
-            .annotate(n=Count("response_id", distinct=True))
-        ):
-            respondents[row["question_id"]] = row["n"]
-    return [_question_table(q, counts.get(q.pk, {}), respondents[q.pk]) for q in questions]
-
-
-def _points(question: Question) -> list[int]:
-    if question.kind == Question.Kind.RATING:
-        return list(range(1, 6))
-    if question.kind == Question.Kind.NPS:
-        return list(range(0, 11))
-    low = question.scale_min if question.scale_min is not None else 1
-    high = question.scale_max if question.scale_max is not None else 5
-    return list(range(low, high + 1))
-
-
-def _question_table(question: Question, counts: dict[Any, int], respondents: int) -> Table:
-    columns = [_("Risposta"), _("Risposte"), _("% dei rispondenti")]
-    note = ""
-    if question.kind in (Question.Kind.SINGLE, Question.Kind.MULTIPLE):
-        labels = {
-            str(c.get("value")): str(c.get("label") or c.get("value"))
-            for c in question.choices or []
-        }
-        values = list(labels) + sorted(str(v) for v in counts if str(v) not in labels)
-        rows = [
-            [labels.get(v, v), counts.get(v, 0), share(counts.get(v, 0), respondents)]
-            for v in values
-        ]
-        if question.kind == Question.Kind.MULTIPLE:
-            note = _("Più risposte possibili: le percentuali non sommano a 100.")
-    else:
-        points = _points(question)
-        labels = {str(c.get("value")): str(c.get("label")) for c in question.choices or []}
-        rows = [
-            [labels.get(str(p)) or str(p), counts.get(p, 0), share(counts.get(p, 0), respondents)]
-            for p in points
-        ]
-        total = sum(p * counts.get(p, 0) for p in counts if isinstance(p, int))
-        squares = sum(p * p * counts.get(p, 0) for p in counts if isinstance(p, int))
-        mean = mean_interval(total, squares, respondents).rounded(2)
-        if mean.value is not None:
-            note = _("Media %(mean)s (intervallo al 95%%: %(low)s–%(high)s), %(n)d risposte.") % {
-                "mean": localized(mean.value),
-                "low": localized(mean.low),
-                "high": localized(mean.high),
-                "n": respondents,
-            }
-    return Table(
-        f"q-{question.code}",
-        question.text,
-        columns,
-        rows,
-        chart="bar",
-        note=note or _("%(n)d risposte.") % {"n": respondents},
-    )
-
-
-# --- Free text ---------------------------------------------------------------------------------
-
-
-def text_answers(version: SurveyVersion, answered_rows: QuerySet[Response]) -> QuerySet[Answer]:
-    """The free-text answers of the version in the selection, newest first."""
-    return (
-        _answers(version, answered_rows)
-        .filter(question__kind=Question.Kind.TEXT)
-        .exclude(value="")
-        .select_related("question", "theme", "response")
-        .order_by("-response__submitted_at", "-pk")
-    )
-
-
-def text_theme_table(texts: QuerySet[Answer]) -> Table:
-    rows = [
-        [
-            row["theme__name"] or _("Senza tema"),
-            row["n"],
-            row["suggested"],
-        ]
-        for row in texts.order_by()
-        .values("theme__name")
-        .annotate(n=Count("id"), suggested=Count("id", filter=Q(theme_suggested=True)))
-        .order_by("-n", "theme__name")
-    ]
-    return Table(
-        "text-themes",
-        _("Temi delle risposte libere"),
-        [_("Tema"), _("Risposte"), _("di cui con tema suggerito dal testo")],
-        rows,
-        chart="bar",
-    )
-
-
-def text_table(texts: list[Answer]) -> Table:
-    return Table(
-        "texts",
-        _("Risposte libere (le più recenti)"),
-        [_("Data"), _("Domanda"), _("Risposta"), _("Tema"), _("Tema suggerito")],
-        [
-            [
-                date_format(timezone.localtime(a.response.submitted_at), "SHORT_DATE_FORMAT"),
-                a.question.text,
-                a.value,
-                a.theme.name if a.theme is not None else "",
-                _("sì") if a.theme_suggested else "",
-            ]
-            for a in texts
-        ],
-    )
+def _by_split(
+    rows: QuerySet[Any], month: Any, measures: dict[str, Measure], carried: tuple[str, ...]
+) -> Groups:
+    """`rows` (responses or invitations) in total and by each split's column, and responses
+    also by (version_id, csat) and (version_id, nps): one query by the `PAIRS` of columns
+    (and the `POINTS`), each pair's cells summed into its columns."""
+    points = rows.model is Response
+    sets = [*PAIRS, POINTS] if points else list(PAIRS)
+    columns = tuple(dict.fromkeys(c for key in sets for c in key))
+    found = grouped(Grouping(rows.annotate(month=month), columns, sets, measures, carried))
+    out: Groups = {(): rolled_up(found[PAIRS[-1]], PAIRS[-1], ())}
+    for pair in PAIRS:
+        for column in pair:
+            out[(column,)] = rolled_up(found[pair], pair, (column,))
+    if points:
+        for column in ("csat", "nps"):
+            out[("version_id", column)] = rolled_up(found[POINTS], POINTS, ("version_id", column))
+    return out
 
 
 # --- The page ----------------------------------------------------------------------------------
@@ -559,23 +360,22 @@ def survey_results(
     from a public link or imported from a file have no invitation and no rate."""
     filters = filters or Filters()
     version = version or survey.current_version
-    answered_rows = responses(survey, since, until, filters)
-    invited_rows = invitations(survey, since, until, filters)
-    sets: list[Key] = [(), *((c,) for c in DIMENSIONS)]
-    answered = grouped(
-        answered_rows,
-        "submitted_at",
-        (*DIMENSIONS, "version_id", "csat", "nps"),
-        [*sets, ("version_id", "csat"), ("version_id", "nps")],
+    period_months = months(start, end)
+    answered = _by_split(
+        responses(survey, since, until, filters),
+        month_of("submitted_at", period_months),
         RESPONSE_MEASURES,
         carried=("source", "via"),
     )
-    invited_groups = grouped(
-        invited_rows, "created_at", DIMENSIONS, sets, INVITATION_MEASURES, carried=("answered_at",)
+    invited_groups = _by_split(
+        invitations(survey, since, until, filters),
+        month_of("created_at", period_months),
+        INVITATION_MEASURES,
+        carried=("answered_at",),
     )
-    total = answered[()].get((), {})
+    total = answered.get((), {}).get((), {})
     found = Scores.of(total)
-    invited = invited_groups[()].get((), {})
+    invited = invited_groups.get((), {}).get((), {})
     rate = wilson(invited.get("answered") or 0, invited.get("n") or 0).rounded()
     not_invited = total.get("uninvited") or 0
     csat, mean, nps = found.csat.rounded(), found.csat_mean.rounded(2), found.nps.rounded()
@@ -595,10 +395,13 @@ def survey_results(
     tables += [split_table(s, answered, invited_groups) for s in _splits()]
     texts: list[Answer] = []
     if version is not None:
-        tables += question_tables(version, answered_rows, answered)
-        text_rows = text_answers(version, answered_rows)
-        texts = list(text_rows[:TEXTS_SHOWN])
-        tables.append(text_theme_table(text_rows))
+        questions = list(version.questions.order_by("position"))
+        selection = period(survey, since, until)
+        answer_rows = answer_grouping(questions, selection, filters)
+        answers = answer_counts(questions, grouped(answer_rows) if answer_rows else None)
+        tables += question_tables(questions, answers, answered, version)
+        texts = latest_texts(questions, selection, filters)
+        tables.append(text_theme_table(answers.themes))
         tables.append(text_table(texts))
     board = Dashboard(
         key=f"questionario-{survey.code}",
