@@ -17,6 +17,13 @@ hands them over, and one at a time (a batch of one: what a lone webhook call cos
 work goes to the production task backend (django-tasks database backend): intake stores the
 task, a worker would run it. `--workers` processes share the load, as web workers do behind a
 load balancer. Budget (DESIGN §6): >= 1,000 messages/s on PostgreSQL on 2 cores.
+
+Each configuration runs `--rounds` times (3), each on a fresh copy of the migrated database
+(migrated once per database); it prints the median and the spread (lowest–highest), the load
+average at the start, and on PostgreSQL the write cost the cases table's indexes add: how many
+indexes each new case writes an entry in, and their size per 1,000 cases after the run (issue
+19, decision 0029). `$BENCH_POSTGRES_DB` names the database (default `ascolto_bench`) so two
+runs side by side do not drop each other's.
 """
 
 from __future__ import annotations
@@ -25,6 +32,8 @@ import argparse
 import multiprocessing as mp
 import os
 import random
+import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -37,7 +46,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 
 PG_BASE = os.environ.get("BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432")
-PG_NAME = "ascolto_bench"
+PG_NAME = os.environ.get("BENCH_POSTGRES_DB", "ascolto_bench")
 
 
 def _django(database_url: str | None) -> None:
@@ -166,13 +175,8 @@ def _worker(database_url: str | None, worker: int, count: int, batch: int, queue
     queue.put((len(messages) - 1, duplicates, errors, elapsed))
 
 
-def run(name: str, database_url: str | None, messages: int, workers: int, batch: int) -> None:
-    env = dict(os.environ, ASCOLTO_TASK_BACKEND="database", ASCOLTO_LOG_LEVEL="WARNING")
-    if database_url:
-        env["DATABASE_URL"] = database_url
-    else:
-        env.pop("DATABASE_URL", None)
-    _prepare(env)
+def run(database_url: str | None, messages: int, workers: int, batch: int) -> tuple[float, int]:
+    """(messages/s, re-deliveries) of one run on an already migrated and configured database."""
     ctx = mp.get_context("spawn")
     queue = ctx.Queue()
     per_worker = messages // workers
@@ -180,23 +184,93 @@ def run(name: str, database_url: str | None, messages: int, workers: int, batch:
         ctx.Process(target=_worker, args=(database_url, w, per_worker, batch, queue))
         for w in range(workers)
     ]
-    wall = time.perf_counter()
     for p in procs:
         p.start()
     results = [queue.get() for _ in procs]
     for p in procs:
         p.join()
-    wall = time.perf_counter() - wall
     total = sum(r[0] for r in results)
-    dups = sum(r[1] for r in results)
     errors = sum(r[2] for r in results)
     busiest = max(r[3] for r in results)
     if errors:
         raise SystemExit(f"{errors} messages were refused: the benchmark input is wrong")
-    print(
-        f"{name:<10}  batch {batch:>4}  {workers} worker(s)  {total:>6} messages "
-        f"({dups:>4} re-deliveries)  {total / busiest:>7.0f} messages/s"
+    return total / busiest, sum(r[1] for r in results)
+
+
+def _env(database_url: str | None) -> dict[str, str]:
+    env = dict(os.environ, ASCOLTO_TASK_BACKEND="database", ASCOLTO_LOG_LEVEL="WARNING")
+    if database_url:
+        env["DATABASE_URL"] = database_url
+    else:
+        env.pop("DATABASE_URL", None)
+    return env
+
+
+def _psql(sql: str, database: str = "postgres") -> str:
+    done = subprocess.run(  # noqa: S603
+        ["psql", f"{PG_BASE}/{database}", "-qAtc", sql],  # noqa: S607
+        check=True,
+        capture_output=True,
+        text=True,
+        env=dict(os.environ, PGOPTIONS="-c client_min_messages=warning"),
     )
+    return done.stdout.strip()
+
+
+def _index_cost(database: str) -> str:
+    """The cases table's indexes after a run: how many, and their size per 1,000 cases."""
+    row = _psql(
+        "SELECT count(*), sum(pg_relation_size(indexrelid)), "
+        "(SELECT count(*) FROM tickets_ticket) FROM pg_index "
+        "WHERE indrelid = 'tickets_ticket'::regclass",
+        database,
+    )
+    indexes, size, cases = (int(x) for x in row.split("|"))
+    per_thousand = size / 1024 / max(cases, 1) * 1000
+    return f"tickets_ticket: {indexes} indexes, {per_thousand:.0f} kB per 1,000 cases"
+
+
+class Database:
+    """A database migrated and configured once, copied fresh for each round."""
+
+    def __init__(self, kind: str) -> None:
+        self.kind = kind
+        if kind == "postgres":
+            self.template = f"{PG_NAME}_template"
+            for sql in (
+                f"DROP DATABASE IF EXISTS {self.template}",
+                f"CREATE DATABASE {self.template}",
+            ):
+                _psql(sql)
+            _prepare(_env(f"{PG_BASE}/{self.template}"))
+        elif kind == "sqlite":
+            self.template_dir = tempfile.mkdtemp(prefix="intake-template-")
+            os.environ["ASCOLTO_VAR_DIR"] = self.template_dir
+            _prepare(_env(None))
+        else:
+            raise SystemExit(f"unknown database {kind!r}: use sqlite and/or postgres")
+
+    @property
+    def name(self) -> str:
+        return "PostgreSQL" if self.kind == "postgres" else "SQLite"
+
+    def fresh(self) -> str | None:
+        """A fresh copy for one round: its URL (PostgreSQL) or None (SQLite, `ASCOLTO_VAR_DIR`)."""
+        if self.kind == "postgres":
+            _psql(f"DROP DATABASE IF EXISTS {PG_NAME}")
+            _psql(f"CREATE DATABASE {PG_NAME} TEMPLATE {self.template}")
+            return f"{PG_BASE}/{PG_NAME}"
+        run_dir = tempfile.mkdtemp(prefix="intake-run-")
+        for name in os.listdir(self.template_dir):
+            shutil.copy(os.path.join(self.template_dir, name), run_dir)
+        os.environ["ASCOLTO_VAR_DIR"] = run_dir
+        return None
+
+    def close(self) -> None:
+        if self.kind == "postgres":
+            _psql(f"DROP DATABASE IF EXISTS {self.template}")
+        else:
+            shutil.rmtree(self.template_dir, ignore_errors=True)
 
 
 def main() -> None:
@@ -204,30 +278,43 @@ def main() -> None:
     parser.add_argument("--messages", type=int, default=6000)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--batch", type=int, default=200)
+    parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--databases", default="sqlite,postgres")
     args = parser.parse_args()
-    print(f"intake benchmark: {args.messages} messages per run, {os.cpu_count()} CPU(s)")
+    load = os.getloadavg()
+    print(
+        f"intake benchmark: {args.messages} messages per run, {args.rounds} round(s) each on a "
+        f"fresh database, {os.cpu_count()} CPU(s), load average at start "
+        f"{load[0]:.2f} {load[1]:.2f} {load[2]:.2f}"
+    )
     # (batch, workers, messages): one at a time on a tenth of the messages, it is slow.
     runs = [(1, 1, max(args.messages // 10, 100)), (args.batch, 1, args.messages)]
     if args.workers > 1:
         runs.append((args.batch, args.workers, args.messages))
-    for database in args.databases.split(","):
-        for batch, workers, count in runs:
-            if database == "sqlite":
-                with tempfile.TemporaryDirectory() as tmp:
-                    os.environ["ASCOLTO_VAR_DIR"] = tmp
-                    run("SQLite", None, count, workers, batch)
-            elif database == "postgres":
-                admin = f"{PG_BASE}/postgres"
-                for sql in (f"DROP DATABASE IF EXISTS {PG_NAME}", f"CREATE DATABASE {PG_NAME}"):
-                    subprocess.run(  # noqa: S603
-                        ["psql", admin, "-qc", sql],  # noqa: S607
-                        check=True,
-                        env=dict(os.environ, PGOPTIONS="-c client_min_messages=warning"),
-                    )
-                run("PostgreSQL", f"{PG_BASE}/{PG_NAME}", count, workers, batch)
-            else:
-                raise SystemExit(f"unknown database {database!r}: use sqlite and/or postgres")
+    for kind in args.databases.split(","):
+        database = Database(kind)
+        try:
+            for batch, workers, count in runs:
+                rates: list[float] = []
+                cost = ""
+                for _ in range(args.rounds):
+                    url = database.fresh()
+                    rate, dups = run(url, count, workers, batch)
+                    rates.append(rate)
+                    if kind == "postgres":
+                        cost = _index_cost(PG_NAME)
+                    else:
+                        shutil.rmtree(os.environ["ASCOLTO_VAR_DIR"], ignore_errors=True)
+                print(
+                    f"{database.name:<10}  batch {batch:>4}  {workers} worker(s)  {count:>6} "
+                    f"messages ({dups:>4} re-deliveries)  median {statistics.median(rates):>6.0f} "
+                    f"messages/s (spread {min(rates):.0f}–{max(rates):.0f})"
+                    + (f"  {cost}" if cost else "")
+                )
+        finally:
+            database.close()
+            if kind == "postgres":
+                _psql(f"DROP DATABASE IF EXISTS {PG_NAME}")
 
 
 if __name__ == "__main__":

@@ -11,12 +11,15 @@ Every read of a report calls `refresh()` first, which:
 4. recomputes the per-year contact rows (`ContactYear`) of the identities of those calls and
    of the changed phone cases.
 
-A day is rebuilt whole (delete, then one aggregate query for it), in one transaction holding the
-summaries' lock (`locked`), so two readers never add a day twice. A reader waits for that lock
-`WAIT` seconds at most: past that, another reader is refreshing and it reads the summaries as
-the last refresh committed them (decision 0012 says why the refresh stays on the read). The
+A day is rebuilt whole (delete, then one `INSERT … SELECT` that groups its rows in the database:
+no row passes through Python, so the memory a rebuild takes does not grow with the city), in one
+transaction holding the summaries' lock (`locked`), so two readers never add a day twice. A
+reader waits for that lock `WAIT` seconds at most: past that, another reader is refreshing and
+it reads the summaries as the last refresh committed them (decision 0012 says why the refresh
+stays on the read). The
 demo generator writes rows without the ORM and calls `forget()`;
-`python -m ascolto refresh_summaries --all` rebuilds everything by hand.
+`python -m ascolto refresh_summaries` catches up as a report does, and with `--all` rebuilds
+everything, `CHUNK` days per statement (`benchmarks/summaries.py` measures it).
 """
 
 from __future__ import annotations
@@ -26,9 +29,10 @@ from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from datetime import date, datetime, timedelta
 from datetime import time as clock
+from typing import Any
 
 from django.db import OperationalError, connection, transaction
-from django.db.models import Count, Max, Q, Sum
+from django.db.models import Count, F, Max, Min, Q, QuerySet, Sum
 from django.db.models.functions import ExtractYear, TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -39,12 +43,14 @@ from ascolto.analytics.queries import BUCKETS, counted, in_bucket, resolved
 from ascolto.channels.models import Channel
 from ascolto.contactcenter.models import CallRecord
 from ascolto.core import replica
+from ascolto.core.bulk import insert_select
 from ascolto.core.errors import DomainError
 from ascolto.tickets.models import Ticket
 
 MARGIN = timedelta(minutes=10)
 CALL_MARGIN = 1_000
 CHUNK = 31  # days rebuilt per query
+K = "k_"  # the grouped queries' keys: the summary's field names after it (`insert_select`)
 
 
 def _bounds(day: date) -> tuple[datetime, datetime]:
@@ -64,63 +70,92 @@ def _local_day() -> TruncDate:
     return TruncDate("created_at", tzinfo=timezone.get_current_timezone())
 
 
-def _case_rows(where: Q) -> list[CaseDay]:
-    rows = (
+def _case_rows(where: Q) -> QuerySet[Ticket, dict[str, Any]]:
+    """The `CaseDay` rows of the cases matching `where`, as one grouped query (keys: the
+    summary's fields after `K`)."""
+    return (
         Ticket.objects.filter(where)
-        .annotate(day=_local_day())
-        .values("day", "channel__kind", "theme_id", "office_id", "level", "kind")
+        .values(
+            **{
+                K + "day": _local_day(),
+                K + "channel_kind": F("channel__kind"),
+                K + "theme_id": F("theme_id"),
+                K + "office_id": F("office_id"),
+                K + "level": F("level"),
+                K + "kind": F("kind"),
+            }
+        )
         .annotate(
-            cases=Count("id"),
-            counted=Count("id", filter=counted()),
-            resolved=Count("id", filter=resolved()),
-            **{b.field: Count("id", filter=in_bucket(b)) for b in BUCKETS},
+            **{
+                K + "cases": Count("id"),
+                K + "counted": Count("id", filter=counted()),
+                K + "resolved": Count("id", filter=resolved()),
+            },
+            **{K + b.field: Count("id", filter=in_bucket(b)) for b in BUCKETS},
         )
         .order_by()
     )
-    return [
-        CaseDay(
-            day=r["day"],
-            channel_kind=r["channel__kind"],
-            theme_id=r["theme_id"],
-            office_id=r["office_id"],
-            level=r["level"],
-            kind=r["kind"],
-            **{k: r[k] for k in ("cases", "counted", "resolved", *(b.field for b in BUCKETS))},
-        )
-        for r in rows
-    ]
 
 
-def _call_rows(where: Q) -> list[CallDay]:
+def _call_rows(where: Q) -> QuerySet[CallRecord, dict[str, Any]]:
+    """The `CallDay` rows of the calls matching `where`, as one grouped query."""
     answered = Q(abandoned=False)
-    rows = (
+    return (
         CallRecord.objects.filter(where)
-        .annotate(day=TruncDate("arrived_at", tzinfo=timezone.get_current_timezone()))
-        .values("day", "queue")
+        .values(
+            **{
+                K + "day": TruncDate("arrived_at", tzinfo=timezone.get_current_timezone()),
+                K + "queue": F("queue"),
+            }
+        )
         .annotate(
-            offered=Count("id"),
-            answered=Count("id", filter=answered),
-            wait_answered=Sum("wait_seconds", filter=answered, default=0),
-            wait_all=Sum("wait_seconds", default=0),
-            talk=Sum("talk_seconds", filter=answered, default=0),
+            **{
+                K + "offered": Count("id"),
+                K + "answered": Count("id", filter=answered),
+                K + "wait_answered": Sum("wait_seconds", filter=answered, default=0),
+                K + "wait_all": Sum("wait_seconds", default=0),
+                K + "talk": Sum("talk_seconds", filter=answered, default=0),
+            }
         )
         .order_by()
     )
-    return [CallDay(**r) for r in rows]
 
 
 def _rebuild_case_days(days: list[date]) -> None:
     for i in range(0, len(days), CHUNK):
         chunk = days[i : i + CHUNK]
         CaseDay.objects.filter(day__in=chunk).delete()
-        CaseDay.objects.bulk_create(_case_rows(_in_days("created_at", chunk)), batch_size=5_000)
+        insert_select(CaseDay, _case_rows(_in_days("created_at", chunk)), prefix=K)
 
 
 def _rebuild_call_days(days: list[date]) -> None:
     for i in range(0, len(days), CHUNK):
         chunk = days[i : i + CHUNK]
         CallDay.objects.filter(day__in=chunk).delete()
-        CallDay.objects.bulk_create(_call_rows(_in_days("arrived_at", chunk)), batch_size=5_000)
+        insert_select(CallDay, _call_rows(_in_days("arrived_at", chunk)), prefix=K)
+
+
+def _spans(first: datetime | None, last: datetime | None) -> Iterator[tuple[datetime, datetime]]:
+    """From the local day of `first` to that of `last`, ranges of `CHUNK` whole local days."""
+    if first is None or last is None:
+        return
+    tz = timezone.get_current_timezone()
+    day, end = first.astimezone(tz).date(), last.astimezone(tz).date()
+    while day <= end:
+        after = min(day + timedelta(days=CHUNK), end + timedelta(days=1))
+        yield _bounds(day)[0], _bounds(after)[0]
+        day = after
+
+
+def _build_days() -> None:
+    """Every day's `CaseDay` and `CallDay` rows, `CHUNK` days per `INSERT … SELECT`: each
+    statement groups a month of rows in the database, and none passes through Python."""
+    span = Ticket.objects.aggregate(first=Min("created_at"), last=Max("created_at"))
+    for start, end in _spans(span["first"], span["last"]):
+        insert_select(CaseDay, _case_rows(Q(created_at__gte=start, created_at__lt=end)), prefix=K)
+    span = CallRecord.objects.aggregate(first=Min("arrived_at"), last=Max("arrived_at"))
+    for start, end in _spans(span["first"], span["last"]):
+        insert_select(CallDay, _call_rows(Q(arrived_at__gte=start, arrived_at__lt=end)), prefix=K)
 
 
 LOCK_KEY = 0x5EA5C0  # PostgreSQL advisory lock: one refresh at a time
@@ -196,8 +231,7 @@ def _build_all() -> SummaryState:
     SummaryState.objects.all().delete()
     CaseDay.objects.all().delete()
     CallDay.objects.all().delete()
-    CaseDay.objects.bulk_create(_case_rows(Q()), batch_size=5_000)
-    CallDay.objects.bulk_create(_call_rows(Q()), batch_size=5_000)
+    _build_days()
     contacts.rebuild_all()
     top = CallRecord.objects.aggregate(top=Max("id"))["top"] or 0
     return SummaryState.objects.create(cases_checked_at=now, calls_max_id=top)

@@ -304,12 +304,17 @@ class Ticket(models.Model):
 
     code = models.CharField("codice pratica", max_length=20, unique=True, editable=False)
     channel = models.ForeignKey(
-        Channel, verbose_name="canale di origine", on_delete=models.PROTECT, related_name="tickets"
+        Channel,
+        verbose_name="canale di origine",
+        on_delete=models.PROTECT,
+        related_name="tickets",
+        db_index=False,  # `ticket_channel_idx` (channel, created_at) serves it
     )
     kind = models.CharField("tipo", max_length=20, choices=Kind.choices, default=Kind.INFORMATION)
     theme = models.ForeignKey(
         Theme,
         verbose_name="tema",
+        db_index=False,  # `ticket_theme_idx` (theme, created_at) serves it
         null=True,
         blank=True,
         on_delete=models.PROTECT,
@@ -319,6 +324,7 @@ class Ticket(models.Model):
     campaign = models.ForeignKey(
         Campaign,
         verbose_name="campagna",
+        db_index=False,  # `ticket_campaign_idx` (campaign, created_at) serves it
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
@@ -328,6 +334,7 @@ class Ticket(models.Model):
     office = models.ForeignKey(
         Office,
         verbose_name="ufficio",
+        db_index=False,  # `ticket_office_recent_idx` (office, -created_at) serves it
         null=True,
         blank=True,
         on_delete=models.PROTECT,
@@ -344,6 +351,7 @@ class Ticket(models.Model):
     assignee = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name="assegnatario",
+        db_index=False,  # `ticket_assignee_idx` (assignee, status) serves it
         null=True,
         blank=True,
         on_delete=models.PROTECT,
@@ -361,6 +369,7 @@ class Ticket(models.Model):
     identity = models.ForeignKey(
         Identity,
         verbose_name="recapito",
+        db_index=False,  # `analytics_ticket_identity_idx` (identity, created_at, …)
         null=True,
         blank=True,
         on_delete=models.PROTECT,
