@@ -27,7 +27,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from ascolto.channels.models import Channel
-from ascolto.core import access
+from ascolto.core import access, parallel
 from ascolto.core.roles import Role
 from ascolto.core.tables import Dashboard, Figure, Table, localized
 from ascolto.organisation.models import Office
@@ -361,17 +361,25 @@ def survey_results(
     filters = filters or Filters()
     version = version or survey.current_version
     period_months = months(start, end)
-    answered = _by_split(
-        responses(survey, since, until, filters),
-        month_of("submitted_at", period_months),
-        RESPONSE_MEASURES,
-        carried=("source", "via"),
-    )
-    invited_groups = _by_split(
-        invitations(survey, since, until, filters),
-        month_of("created_at", period_months),
-        INVITATION_MEASURES,
-        carried=("answered_at",),
+    questions = list(version.questions.order_by("position")) if version is not None else []
+    selection = period(survey, since, until)
+    answer_rows = answer_grouping(questions, selection, filters) if questions else None
+    # The four reads are independent: on PostgreSQL they run at once (core/parallel.py).
+    answered, invited_groups, answer_groups, texts = parallel.at_once(
+        lambda: _by_split(
+            responses(survey, since, until, filters),
+            month_of("submitted_at", period_months),
+            RESPONSE_MEASURES,
+            carried=("source", "via"),
+        ),
+        lambda: _by_split(
+            invitations(survey, since, until, filters),
+            month_of("created_at", period_months),
+            INVITATION_MEASURES,
+            carried=("answered_at",),
+        ),
+        lambda: grouped(answer_rows) if answer_rows else None,
+        lambda: latest_texts(questions, selection, filters) if questions else [],
     )
     total = answered.get((), {}).get((), {})
     found = Scores.of(total)
@@ -393,14 +401,9 @@ def survey_results(
     ]
     tables = [month_table(start, end, answered, invited_groups)]
     tables += [split_table(s, answered, invited_groups) for s in _splits()]
-    texts: list[Answer] = []
     if version is not None:
-        questions = list(version.questions.order_by("position"))
-        selection = period(survey, since, until)
-        answer_rows = answer_grouping(questions, selection, filters)
-        answers = answer_counts(questions, grouped(answer_rows) if answer_rows else None)
+        answers = answer_counts(questions, answer_groups)
         tables += question_tables(questions, answers, answered, version)
-        texts = latest_texts(questions, selection, filters)
         tables.append(text_theme_table(answers.themes))
         tables.append(text_table(texts))
     board = Dashboard(
