@@ -61,23 +61,8 @@ CITY_URL = f"{served.PG_BASE}/ascolto_city"
 CREATE_RATE, CREATE_P99_MS = 600.0, 60.0
 LIST_P95_MS = 50.0
 
-LUA = r"""
-local accepted_status = 202
-local counter = 0
-local threads = {}
-local base = 0
-
-function setup(thread)
-  thread:set("id", #threads)
-  table.insert(threads, thread)
-end
-
-function init(args)
-  base = tonumber(args[1]) or 0
-  accepted = 0
-  other = 0
-end
-
+# After served.lua_threads(202): one request per call, numbered by thread, round and counter.
+LUA_REQUEST = r"""
 function request()
   counter = counter + 1
   local n = string.format("bench-%d-%d-%d", base, id, counter)
@@ -198,7 +183,11 @@ def create(args: argparse.Namespace) -> bool:
             )
             script = outdir / "api.lua"
             script.write_text(
-                f'token = "{token}"\noutdir = "{outdir}"\n' + LUA + served.LUA_COUNT + LUA_CODES,
+                f'token = "{token}"\noutdir = "{outdir}"\n'
+                + served.lua_threads(202)
+                + LUA_REQUEST
+                + served.LUA_COUNT
+                + LUA_CODES,
                 encoding="utf-8",
             )
             for n in range(args.rounds):

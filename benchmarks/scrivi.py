@@ -38,23 +38,8 @@ import served
 
 PG_NAME = "ascolto_bench_scrivi"
 
-LUA = r"""
-local accepted_status = 303
-local counter = 0
-local threads = {}
-local base = 0
-
-function setup(thread)
-  thread:set("id", #threads)
-  table.insert(threads, thread)
-end
-
-function init(args)
-  base = tonumber(args[1]) or 0
-  accepted = 0
-  other = 0
-end
-
+# After served.lua_threads(303): one request per call, numbered by thread, round and counter.
+LUA_REQUEST = r"""
 function request()
   counter = counter + 1
   local n = id * 10000000 + counter
@@ -189,7 +174,10 @@ def main() -> None:
         with tempfile.TemporaryDirectory() as tmp:
             script = Path(tmp) / "scrivi.lua"
             script.write_text(
-                f'cookie = "{cookie}"\ntoken = "{token}"\n' + LUA + served.LUA_COUNT,
+                f'cookie = "{cookie}"\ntoken = "{token}"\n'
+                + served.lua_threads(303)
+                + LUA_REQUEST
+                + served.LUA_COUNT,
                 encoding="utf-8",
             )
             base = random.randrange(1, 1_000_000)  # noqa: S311 (fresh addresses each run)

@@ -143,6 +143,33 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
 
 
+# The start of a wrk script whose requests are numbered per thread: `id` (the thread's number),
+# `base` (wrk's first argument: the round, so rounds never repeat a request), `counter`, and the
+# counts LUA_COUNT reads. `accepted_status` is the answer that counts as accepted.
+LUA_THREADS = r"""
+local accepted_status = %d
+local counter = 0
+local threads = {}
+local base = 0
+
+function setup(thread)
+  thread:set("id", #threads)
+  table.insert(threads, thread)
+end
+
+function init(args)
+  base = tonumber(args[1]) or 0
+  accepted = 0
+  other = 0
+end
+"""
+
+
+def lua_threads(accepted_status: int) -> str:
+    """LUA_THREADS with the status that counts as accepted."""
+    return LUA_THREADS % accepted_status
+
+
 # The end of every wrk script here: count the answers with `accepted_status` as accepted, and
 # print one JSON line with the counts and the latency percentiles (read back by `wrk`).
 LUA_COUNT = r"""
