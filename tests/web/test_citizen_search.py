@@ -105,6 +105,16 @@ def test_a_tracking_code_opens_its_case(cast: Cast, people: dict[str, Ticket]) -
     assert "Nessun caso con questo codice" in hidden.content.decode()
 
 
+def test_a_code_without_digits_outside_the_scope_is_still_a_code(
+    cast: Cast, people: dict[str, Ticket]
+) -> None:
+    # About one code in ninety has no digit: written with its dashes it is not a name.
+    Ticket.objects.filter(pk=people["maria"].pk).update(code="KGFT-PHGN-NKKX")
+    found = find("KGFT-PHGN-NKKX", cast.office_operator)
+    assert (found.key, found.case) == (Key.CODE, None)
+    assert find("kgft-phgn-nkkx", cast.operator).case == people["maria"]
+
+
 def test_an_office_operator_finds_only_citizens_of_their_cases(
     cast: Cast, people: dict[str, Ticket]
 ) -> None:
