@@ -12,7 +12,8 @@ from __future__ import annotations
 import logging
 import re
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from contextvars import ContextVar
 
 from django.http import HttpRequest, HttpResponse
@@ -26,6 +27,22 @@ def current_request_id() -> str:
     return _current.get()
 
 
+def request_id(offered: str) -> str:
+    """The id of a request: the proxy's `X-Request-ID` when well formed, else a new one."""
+    return offered if _WELL_FORMED.match(offered) else uuid.uuid4().hex
+
+
+@contextmanager
+def logging_as(request_id: str) -> Iterator[None]:
+    """Within: log records carry `request_id` (for the WSGI entry point's fast paths, which
+    run without this module's middleware)."""
+    token = _current.set(request_id)
+    try:
+        yield
+    finally:
+        _current.reset(token)
+
+
 class RequestIdMiddleware:
     """Give the request its id (the proxy's, if well formed, or a new one) for its log records
     and its answer."""
@@ -34,15 +51,11 @@ class RequestIdMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        offered = request.headers.get(HEADER, "")
-        request_id = offered if _WELL_FORMED.match(offered) else uuid.uuid4().hex
-        request.request_id = request_id  # type: ignore[attr-defined]
-        token = _current.set(request_id)
-        try:
+        given = request_id(request.headers.get(HEADER, ""))
+        request.request_id = given  # type: ignore[attr-defined]
+        with logging_as(given):
             response = self.get_response(request)
-        finally:
-            _current.reset(token)
-        response[HEADER] = request_id
+        response[HEADER] = given
         return response
 
 
