@@ -316,7 +316,12 @@ def create_case(request: HttpRequest, payload: CaseIn) -> HttpResponse:
     """Open a case for a citizen's request, as any channel does: it is accepted into the intake
     queue (202, with its tracking code) and the case exists once the queue is drained, usually
     within a second. The same `external_id` sent again answers 200 with the first code."""
-    who = caller(request)
+    return open_case(request, caller(request), payload)
+
+
+def open_case(request: HttpRequest, who: Caller, payload: CaseIn) -> HttpResponse:
+    """`create_case`'s work once the caller is known and the body read: also called by the
+    WSGI entry point's fast path (`api.fast`) with a request that went through no middleware."""
 
     def work() -> HttpResponse:
         data = payload.sender
