@@ -4,8 +4,6 @@ still checked, and pages still get their sessions and CSRF cookies."""
 
 from __future__ import annotations
 
-import io
-import sys
 from typing import Any
 
 import pytest
@@ -14,30 +12,13 @@ from ascolto.channels.adapters.meta.signature import sign
 from ascolto.channels.models import WebhookDelivery
 from ascolto.config import wsgi
 from tests.meta.inbound.conftest import APP_SECRET, Meta, raw
+from tests.wsgi_calls import call
 
 
 def _call(path: str, *, method: str = "GET", body: bytes = b"", host: str = "testserver",
           headers: dict[str, str] | None = None,
           app: Any = None) -> tuple[str, dict[str, str], bytes]:  # fmt: skip
-    environ: dict[str, Any] = {
-        "REQUEST_METHOD": method,
-        "PATH_INFO": path,
-        "QUERY_STRING": "",
-        "SERVER_NAME": "testserver",
-        "SERVER_PORT": "80",
-        "HTTP_HOST": host,
-        "CONTENT_TYPE": "application/json",
-        "CONTENT_LENGTH": str(len(body)),
-        "wsgi.input": io.BytesIO(body),
-        "wsgi.url_scheme": "http",
-        "wsgi.errors": sys.stderr,
-    }
-    for name, value in (headers or {}).items():
-        environ["HTTP_" + name.upper().replace("-", "_")] = value
-    started: list[Any] = []
-    content = b"".join((app or wsgi.application)(environ, lambda s, h: started.append((s, h))))
-    status, header_list = started[0]
-    return status, dict(header_list), content
+    return call(path, method=method, body=body, host=host, headers=headers, app=app)
 
 
 @pytest.mark.django_db(transaction=True)
