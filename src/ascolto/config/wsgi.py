@@ -13,6 +13,16 @@ Three ways through, from the cheapest:
   deliveries, the two paths run alternately under the same load, load average 10-21):
   0.15-0.36 ms of CPU per delivery here, against 0.84-1.12 ms through the handler below (whose
   own cost was 0.46 ms at rest). See docs/meta.md, "How fast".
+- A POST to `/api/v1/cases` (a case sent by the portal or another system, hundreds a second at
+  peak) with a bearer token, a JSON body and no cookie, that is plainly right — host allowed,
+  HTTPS as required, a valid case, the token valid with its scope and within its rate — is
+  accepted by `api.fast.accept` (the view's own work, `api.cases.open_case`, with the same
+  idempotency keys) and answered here. Its headers are those Django's whole middleware gives
+  the view's answer (`_pages_headers`: found once per worker, scheme and Accept-Language by
+  passing an answer through that chain), with the per-request ones set as the middleware sets
+  them (the request id, `Expires`); the request is counted in the Prometheus metrics as the
+  middleware counts it. Anything else, and any refusal or error, goes on to Django's handler
+  with the body as read, which answers it as ever. Measured: docs/decisions/0032.
 - Other requests under `/webhooks/` are served by the same URLs and views through a lean
   handler: only the security and common middleware, none of what pages need (static files,
   sessions, languages, CSRF, authentication, messages, frame options), which a signed
@@ -31,12 +41,13 @@ from __future__ import annotations
 import io
 import os
 import re
+import time
 from collections.abc import Callable, Iterable
 from typing import Any
 
 from django.conf import settings
 from django.core.handlers.exception import convert_exception_to_response
-from django.core.handlers.wsgi import WSGIHandler
+from django.core.handlers.wsgi import WSGIHandler, WSGIRequest
 from django.core.signals import setting_changed
 from django.core.wsgi import get_wsgi_application
 from django.dispatch import receiver
@@ -45,6 +56,8 @@ from django.http.request import split_domain_port, validate_host
 from django.middleware.common import CommonMiddleware
 from django.middleware.security import SecurityMiddleware
 from django.urls import get_resolver
+from django.utils.http import http_date
+from django.utils.module_loading import import_string
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ascolto.config.settings")
 
@@ -72,9 +85,11 @@ pages = get_wsgi_application()
 webhooks = WebhookHandler()
 get_resolver().url_patterns  # noqa: B018 (imports every URL module and view now)
 
+from ascolto.api import fast as api_fast  # noqa: E402
 from ascolto.channels import queue  # noqa: E402
 from ascolto.channels.adapters.meta.deliveries import MAX_BODY_BYTES  # noqa: E402
 from ascolto.channels.adapters.meta.views import TEXT, accept_signed  # noqa: E402
+from ascolto.core import logs  # noqa: E402
 
 
 def _answer_headers(secure: bool) -> list[tuple[str, str]]:
@@ -99,6 +114,8 @@ def _settings_changed(**_: object) -> None:
     """The tests change settings at run time: what was derived from them is derived again."""
     _headers.clear()
     _hosts.clear()
+    _page_headers.clear()
+    _metrics.clear()
 
 
 def _host_allowed(environ: dict[str, Any]) -> bool:
@@ -162,8 +179,168 @@ def _meta_delivery(
     return None
 
 
+# --- The API's case creation -------------------------------------------------------------------
+
+API_MAX_BODY = 64 * 1024  # a case's fields (CaseIn) fit well within; larger: the handler's
+# Headers the fast path sets per request, as the middleware would (the rest is the same for
+# every answer of a worker, scheme and Accept-Language).
+_PER_REQUEST = frozenset({"content-type", "content-length", "location", logs.HEADER.lower()})
+_page_headers: dict[tuple[bool, str], list[tuple[str, str]]] = {}
+_metrics: list[Any] = []  # [(before, after, resolver_match)] when the metrics middleware is on
+
+
+class _AnswerProbe(WSGIHandler):
+    """Django's handler with the middleware of `settings.MIDDLEWARE`, the view middleware
+    included, around a stand-in for the view that answers a 202: what the middleware adds to an
+    answer of the API (`BaseHandler._get_response`, the view's call left out). Without the
+    metrics' middleware, which adds no header and would count the probe as a request."""
+
+    def load_middleware(self, is_async: bool = False) -> None:
+        # `BaseHandler.load_middleware`'s chain, for synchronous middleware, less the metrics'.
+        self._view_middleware: list[Any] = []
+        self._template_response_middleware: list[Any] = []
+        self._exception_middleware: list[Any] = []
+        handler: Any = convert_exception_to_response(self._get_response)
+        for path in reversed(settings.MIDDLEWARE):
+            if path.startswith("django_prometheus."):
+                continue
+            middleware = import_string(path)(handler)
+            if hasattr(middleware, "process_view"):
+                self._view_middleware.insert(0, middleware.process_view)
+            if hasattr(middleware, "process_exception"):
+                self._exception_middleware.append(middleware.process_exception)
+            handler = convert_exception_to_response(middleware)
+        self._middleware_chain = handler
+
+    def _get_response(self, request: HttpRequest) -> HttpResponse:
+        match = get_resolver().resolve(request.path_info)
+        request.resolver_match = match
+        for process_view in self._view_middleware:
+            if process_view(request, match.func, match.args, match.kwargs) is not None:
+                raise AssertionError("the middleware answered the API's request itself")
+        response = HttpResponse(b"{}", status=202, content_type="application/json")
+        response["Location"] = api_fast.PATH
+        return response
+
+
+def _pages_headers(environ: dict[str, Any], secure: bool) -> list[tuple[str, str]]:
+    """The headers the middleware adds to the API's answer to a request like `environ` (same
+    scheme and Accept-Language), less the per-request ones (`Expires` is kept: the caller
+    sets it to its own time, as `add_never_cache_headers` does)."""
+    language = environ.get("HTTP_ACCEPT_LANGUAGE", "")[:200]
+    key = (secure, language)
+    found = _page_headers.get(key)
+    if found is None:
+        probe: dict[str, Any] = {
+            name: environ[name]
+            for name in ("SERVER_NAME", "SERVER_PORT", "HTTP_HOST", "wsgi.url_scheme")
+            if name in environ
+        }
+        probe.update(
+            REQUEST_METHOD="POST",
+            PATH_INFO=api_fast.PATH,
+            HTTP_ACCEPT_LANGUAGE=language,
+            REMOTE_ADDR="127.0.0.1",
+            **{"wsgi.input": io.BytesIO(), "wsgi.errors": environ.get("wsgi.errors")},
+        )
+        if settings.SECURE_PROXY_SSL_HEADER:
+            header, value = settings.SECURE_PROXY_SSL_HEADER
+            probe[header] = value if secure else "http"
+        answer: list[Any] = []
+        handler: Any = _AnswerProbe()
+        b"".join(handler(probe, lambda status, headers, *_: answer.append(headers)))
+        found = [(k, v) for k, v in answer[0] if k.lower() not in _PER_REQUEST]
+        if len(_page_headers) > 20:  # anyone may send any Accept-Language: keep it small
+            _page_headers.clear()
+        _page_headers[key] = found
+    return found
+
+
+def _count(request: HttpRequest, response: HttpResponse, started: float) -> None:
+    """The request counted as django-prometheus's two middleware count it."""
+    if not _metrics:
+        middleware = settings.MIDDLEWARE
+        if "django_prometheus.middleware.PrometheusAfterMiddleware" not in middleware:
+            _metrics.append(None)
+        else:
+            from django_prometheus.middleware import (  # type: ignore[import-untyped]
+                PrometheusAfterMiddleware,
+                PrometheusBeforeMiddleware,
+            )
+
+            match = get_resolver().resolve(api_fast.PATH)
+            _metrics.append(
+                (PrometheusBeforeMiddleware(_none), PrometheusAfterMiddleware(_none), match)
+            )
+    if _metrics[0] is None:
+        return
+    before, after, match = _metrics[0]
+    before.process_request(request)
+    after.process_request(request)
+    request.prometheus_before_middleware_event = started  # type: ignore[attr-defined]
+    request.prometheus_after_middleware_event = started  # type: ignore[attr-defined]
+    request.resolver_match = match
+    after.process_view(request, match.func, match.args, match.kwargs)
+    after.process_response(request, response)
+    before.process_response(request, response)
+
+
+def _none(_request: HttpRequest) -> None:
+    return None
+
+
+def _api_case(
+    environ: dict[str, Any], start_response: Callable[..., Any]
+) -> Iterable[bytes] | None:
+    """The API's case creation accepted and answered, or None for the handler to serve the
+    request (its body, once read here, is handed on)."""
+    started = time.perf_counter()
+    if (
+        environ.get("REQUEST_METHOD") != "POST"
+        or "HTTP_COOKIE" in environ
+        or not environ.get("HTTP_AUTHORIZATION", "").startswith(api_fast.BEARER)
+        or not environ.get("CONTENT_TYPE", "").startswith("application/json")
+        or not _host_allowed(environ)
+        or settings.DISALLOWED_USER_AGENTS
+        or settings.PREPEND_WWW
+    ):
+        return None
+    secure = _secure(environ)
+    if settings.SECURE_SSL_REDIRECT and not secure:
+        return None
+    length = environ.get("CONTENT_LENGTH") or ""
+    if not length.isdigit() or int(length) > API_MAX_BODY:
+        return None
+    body = environ["wsgi.input"].read(int(length))
+    environ["wsgi.input"] = io.BytesIO(body)  # for the handler, if it answers after all
+    request = WSGIRequest(environ)
+    request._body = body
+    given = logs.request_id(environ.get("HTTP_X_REQUEST_ID", ""))
+    with logs.logging_as(given):
+        response = api_fast.accept(request, body)
+    if response is None:
+        environ["wsgi.input"] = io.BytesIO(body)
+        return None
+    for name, value in _pages_headers(environ, secure):
+        if name == "Expires":
+            response[name] = http_date()
+        elif name not in response:
+            response[name] = value
+    response[logs.HEADER] = given
+    response["Content-Length"] = str(len(response.content))
+    _count(request, response, started)
+    status = f"{response.status_code} {response.reason_phrase}"
+    start_response(status, [*response.items()])
+    return [response.content]
+
+
 def application(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
     path = environ.get("PATH_INFO", "")
+    if path == api_fast.PATH:
+        answered = _api_case(environ, start_response)
+        if answered is not None:
+            return answered
+        return pages(environ, start_response)
     if path.startswith(WEBHOOKS):
         if path.startswith(META):
             answered = _meta_delivery(environ, start_response)
