@@ -338,6 +338,7 @@ def create_case(request: HttpRequest, payload: CaseIn) -> HttpResponse:
             ),
             system=_system(who),
             namespace=_namespace(who),
+            acting=who.token.name if who.token is not None else "",
         )
         body = {
             "code": accepted.code,

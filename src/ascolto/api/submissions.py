@@ -21,6 +21,7 @@ from ascolto.channels.inbound import CaseHints, InboundMessage
 from ascolto.channels.models import Channel
 from ascolto.citizens.models import Identity
 from ascolto.citizens.sender import Sender
+from ascolto.core.acting import MAX_NAME
 from ascolto.core.errors import InvalidInput
 from ascolto.core.memo import Kept
 from ascolto.tickets import codes
@@ -76,10 +77,11 @@ def forget_channel(**_: object) -> None:
     _channel.forget()
 
 
-def submit(submission: Submission, *, system: str, namespace: str) -> Accepted:
+def submit(submission: Submission, *, system: str, namespace: str, acting: str = "") -> Accepted:
     """Accept `submission` from the external system `system` into the intake queue. Its
     `external_id` is the system's own: kept under `namespace` (one per token), so two systems'
-    ids never collide."""
+    ids never collide. `acting` is the token's system, which the case's opening names as who
+    made it (`CaseHints.system`); "" for a member of staff's session."""
     sender = submission.sender
     if sender.email:
         kind, handle = Identity.Kind.EMAIL, sender.email
@@ -104,9 +106,13 @@ def submit(submission: Submission, *, system: str, namespace: str) -> Accepted:
         display_name=f"{sender.first_name} {sender.last_name}".strip()[:200],
         sender=sender,
         hints=CaseHints(
-            kind=submission.kind, theme=submission.theme, place=submission.place, code=code
+            kind=submission.kind,
+            theme=submission.theme,
+            place=submission.place,
+            code=code,
+            system=acting[:MAX_NAME],
         ),
-        raw={"system": system[:200]},
+        raw={"system": system[:MAX_NAME]},
     )
     try:
         queue.accept(inbound, channel)
