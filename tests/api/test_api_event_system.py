@@ -1,7 +1,7 @@
 """A change an external system makes to a case through the API names that system in the case's
 history: no operator is its actor, the token's system is (in the API's events and on the
-console's case page), so the audit trail says which system acted. So does the opening of a case
-it sends (taken in later by the intake queue's drain)."""
+console's case page), so the audit trail says which system acted. So do the opening of a case
+it sends (taken in later by the intake queue's drain) and the replies and notes it writes."""
 
 from __future__ import annotations
 
@@ -12,7 +12,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from ascolto.channels import queue
-from ascolto.channels.models import PendingInbound
+from ascolto.channels.models import Message, PendingInbound
+from ascolto.core.acting import acting_system
 from ascolto.tickets import actions
 from ascolto.tickets.models import Ticket, TicketEvent
 from tests import factories, personas
@@ -129,6 +130,52 @@ def test_a_case_from_the_form_or_a_members_session_names_no_system(
     queue.drain()
     made = TicketEvent.objects.get(ticket__code=posted.json()["code"], kind="opened")
     assert "system" not in made.data
+
+
+def test_replies_and_notes_a_token_writes_name_its_system(world: World) -> None:
+    waste = api_for(["cases:read", "cases:write"])
+    waste.token.name = "Gestionale rifiuti"
+    waste.token.save(update_fields=["name"])
+    code = world.tari.code
+
+    note = waste.post(f"/cases/{code}/note", {"text": "Verifica in corso."})
+    reply = waste.post(f"/cases/{code}/reply", {"text": "Gentile signora, verifichiamo."})
+    asked = waste.post(f"/cases/{code}/wait", {"question": "Qual è il numero civico?"})
+    assert note.status_code == reply.status_code == asked.status_code == 200, asked.content
+    assert (note.json()["author"], note.json()["system"]) == (None, "Gestionale rifiuti")
+    assert (reply.json()["author"], reply.json()["system"]) == (None, "Gestionale rifiuti")
+
+    written = Message.objects.filter(conversation__tickets=world.tari).exclude(
+        direction=Message.Direction.INBOUND
+    )
+    by_system = [m for m in written if m.system]
+    assert len(by_system) == 3
+    assert {m.system for m in by_system} == {"Gestionale rifiuti"}
+    assert all(m.author_id is None for m in by_system)
+    thread = waste.get(f"/cases/{code}/messages", {"limit": 100}).json()["items"]
+    assert [m["system"] for m in thread if m["direction"] == "inbound"] == [None]
+    assert (
+        sorted(m["system"] or "" for m in thread if m["direction"] != "inbound")
+        == ["Gestionale rifiuti"] * 3
+    )
+
+    console = Client()
+    console.force_login(world.cast.office_operator)
+    page = console.get(reverse("console:case", args=[code])).content.decode()
+    # The thread's three messages, and the history's events, each name the system.
+    assert page.count("Gestionale rifiuti (API)") >= 6
+
+
+def test_an_operators_reply_and_note_name_no_system(portal: Api, world: World) -> None:
+    actions.add_ticket_note(world.tari, "Nota dell'ufficio.", actor=world.cast.office_operator)
+    # Even inside a system's block, a message with an author is the author's.
+    with acting_system("Portale"):
+        actions.add_ticket_note(world.tari, "Altra nota.", actor=world.cast.office_operator)
+    notes = Message.objects.filter(conversation__tickets=world.tari, direction="note")
+    assert [(n.author_id, n.system) for n in notes] == [
+        (world.cast.office_operator.pk, ""),
+        (world.cast.office_operator.pk, ""),
+    ]
 
 
 def _csrf(client: Client) -> str:

@@ -165,7 +165,14 @@ class MessageOut(Schema):
     id: int = Field(examples=[7])
     direction: str = Field(examples=["inbound"])
     channel: str = Field(examples=["scrivi"])
-    author: str | None = Field(examples=[None])
+    author: str | None = Field(
+        description="The operator who wrote a reply or a note (a username).", examples=[None]
+    )
+    system: str | None = Field(
+        description="The external system that wrote the reply or the note through the API, "
+        "when no operator did (its token's name), as in a case's events.",
+        examples=["Portale"],
+    )
     subject: str = Field(examples=[""])
     text: str = Field(examples=["Buongiorno, l'avviso non è arrivato."])
     status: str = Field(examples=["received"])
@@ -492,6 +499,7 @@ def _message_out(ticket: Ticket, message: Message) -> dict[str, Any]:
         "direction": message.direction,
         "channel": message.channel.code,
         "author": message.author.username if message.author else None,
+        "system": message.system or None,
         "subject": message.subject,
         "text": message.text,
         "status": message.status,
