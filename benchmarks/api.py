@@ -52,6 +52,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -296,7 +297,8 @@ def _list_scenarios() -> tuple[Any, list[tuple[str, dict[str, str]]]]:
     """The office a real system's token is limited to (the one whose subtree holds the most
     active cases, below the root: a second-level office, as the waste company's system), and
     the filters it asks for."""
-    from django.db.models import Count
+    from django.db.models import Count, Max
+    from django.utils import timezone
 
     from ascolto.organisation.models import Office
     from ascolto.tickets.models import Ticket
@@ -325,6 +327,7 @@ def _list_scenarios() -> tuple[Any, list[tuple[str, dict[str, str]]]]:
         .values_list("theme__code", flat=True)
         .first()
     )
+    last = in_scope.aggregate(last=Max("updated_at"))["last"] or timezone.now()
     scenarios = [
         ("all statuses, newest first", {}),
         ("active", {"status": "active"}),
@@ -333,6 +336,9 @@ def _list_scenarios() -> tuple[Any, list[tuple[str, dict[str, str]]]]:
         ("office + theme, limit 100", {"office": sub.code, "theme": theme or "", "limit": "100"}),
         ("kind + SLA breached", {"kind": "complaint", "sla": "breached", "status": "active"}),
         ("page 20 by cursor (all)", {"_pages": "20"}),
+        # A system following the changes: what changed in the city's last day, and hour.
+        ("changed in the last day", {"updated_since": (last - timedelta(days=1)).isoformat()}),
+        ("changed in the last hour", {"updated_since": (last - timedelta(hours=1)).isoformat()}),
     ]
     return scope, scenarios
 

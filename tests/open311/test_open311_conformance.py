@@ -12,6 +12,7 @@ import pytest
 from django.test import Client
 
 from ascolto.channels import queue
+from ascolto.tickets.models import TicketEvent
 from tests.open311.conftest import Open311
 
 # The element names of the spec's example responses, method by method.
@@ -191,6 +192,9 @@ def test_a_request_is_accepted_and_its_token_leads_to_its_id(
     assert set(as_json) == REQUEST
     assert as_json["lat"] == 45.46427 and as_json["long"] == 9.18951
     assert as_json["service_request_id"] == request_id
+    # The case's opening names the reporting app whose key sent it (issue 18).
+    opened = TicketEvent.objects.get(ticket_id=int(request_id), kind="opened")
+    assert opened.actor_id is None and opened.system == "App Segnalazioni"
 
 
 def test_a_request_answers_with_its_id_when_its_case_already_exists(

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, Literal, TypeVar
 
 from django.core.files.storage import default_storage
@@ -29,7 +29,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema
 from ninja.params.functions import Query as QueryParam
-from pydantic import Field
+from pydantic import AwareDatetime, Field, ValidationInfo, field_validator
 
 from ascolto.api import idempotency
 from ascolto.api.auth import Caller, caller, scoped
@@ -165,7 +165,14 @@ class MessageOut(Schema):
     id: int = Field(examples=[7])
     direction: str = Field(examples=["inbound"])
     channel: str = Field(examples=["scrivi"])
-    author: str | None = Field(examples=[None])
+    author: str | None = Field(
+        description="The operator who wrote a reply or a note (a username).", examples=[None]
+    )
+    system: str | None = Field(
+        description="The external system that wrote the reply or the note through the API, "
+        "when no operator did (its token's name), as in a case's events.",
+        examples=["Portale"],
+    )
     subject: str = Field(examples=[""])
     text: str = Field(examples=["Buongiorno, l'avviso non è arrivato."])
     status: str = Field(examples=["received"])
@@ -225,8 +232,44 @@ class CaseFilters(Schema):
     tag: str | None = Field(None, max_length=100, description="A tag's code (slug).")
     sla: Literal["on_time", "due_soon", "breached"] | None = None
     q: str | None = Field(None, max_length=200, description="Words of the text, or a code.")
+    updated_since: AwareDatetime | None = Field(
+        None,
+        description="Cases whose last change (`updated_at`) is at or after this time: ISO 8601 "
+        "with its offset. To follow the changes, walk every page, then ask again from the time "
+        "of your previous walk's first request, less a few seconds.",
+        examples=["2026-12-01T09:00:00+01:00"],
+    )
+    opened_since: AwareDatetime | None = Field(
+        None,
+        description="Cases opened (`created_at`) at or after this time (ISO 8601, with offset).",
+        examples=["2026-11-01T00:00:00+01:00"],
+    )
+    opened_until: AwareDatetime | None = Field(
+        None,
+        description="Cases opened before this time (ISO 8601, with offset; not included).",
+        examples=["2026-12-01T00:00:00+01:00"],
+    )
     limit: int = Field(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT)
     cursor: str | None = Field(None, max_length=200)
+
+    @field_validator("updated_since", "opened_since", "opened_until")
+    @classmethod
+    def _in_range(cls, value: datetime | None) -> datetime | None:
+        """A time the database can hold: in UTC, still within years 1 to 9999."""
+        if value is None:
+            return None
+        try:
+            return value.astimezone(UTC)
+        except OverflowError:
+            raise ValueError(_("La data è fuori dall'intervallo ammesso (anni 1-9999).")) from None
+
+    @field_validator("opened_until")
+    @classmethod
+    def _after_since(cls, value: datetime | None, info: ValidationInfo) -> datetime | None:
+        since = info.data.get("opened_since")
+        if value is not None and since is not None and since >= value:
+            raise ValueError(_("opened_until deve venire dopo opened_since."))
+        return value
 
 
 # --- Helpers --------------------------------------------------------------------------------
@@ -343,6 +386,7 @@ def open_case(request: HttpRequest, who: Caller, payload: CaseIn) -> HttpRespons
             ),
             system=_system(who),
             namespace=_namespace(who),
+            acting=who.token.name if who.token is not None else "",
         )
         body = {
             "code": accepted.code,
@@ -369,8 +413,9 @@ def _namespace(who: Caller) -> str:
 
 @router.get("", auth=READ, response={200: CasePage, **ERRORS, 422: Problem}, summary="List cases")
 def list_cases(request: HttpRequest, filters: Query[CaseFilters]) -> dict[str, Any]:
-    """The cases the caller may see, newest first, with the inbox's filters; walk the pages
-    with `next_cursor` (no case is listed twice nor skipped while new ones arrive)."""
+    """The cases the caller may see, newest first, with the inbox's filters and time windows
+    (`updated_since`, `opened_since`, `opened_until`); walk the pages with `next_cursor` (no case
+    is listed twice nor skipped while new ones arrive or listed ones change)."""
     who = caller(request)
     query = _inbox_query(who, filters)
     base = inbox.filtered(
@@ -408,6 +453,9 @@ def _inbox_query(who: Caller, filters: CaseFilters) -> inbox.InboxQuery:
         tag=_pk(Tag, filters.tag, "tag", "slug"),
         sla=filters.sla or "",
         text=(filters.q or "").strip(),
+        updated_since=filters.updated_since,
+        opened_since=filters.opened_since,
+        opened_until=filters.opened_until,
     )
 
 
@@ -496,6 +544,7 @@ def _message_out(ticket: Ticket, message: Message) -> dict[str, Any]:
         "direction": message.direction,
         "channel": message.channel.code,
         "author": message.author.username if message.author else None,
+        "system": message.system or None,
         "subject": message.subject,
         "text": message.text,
         "status": message.status,

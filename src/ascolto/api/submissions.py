@@ -9,7 +9,6 @@ sent twice with the same `external_id` is stored once (`AlreadyAccepted`).
 
 from __future__ import annotations
 
-import time
 import uuid
 from dataclasses import dataclass
 
@@ -22,7 +21,9 @@ from ascolto.channels.inbound import CaseHints, InboundMessage
 from ascolto.channels.models import Channel
 from ascolto.citizens.models import Identity
 from ascolto.citizens.sender import Sender
+from ascolto.core.acting import MAX_NAME
 from ascolto.core.errors import InvalidInput
+from ascolto.core.memo import Kept
 from ascolto.tickets import codes
 
 CHANNEL = "api"
@@ -52,15 +53,15 @@ class Accepted:
 # (`forget_channel`, on Channel's signals, wired in api/apps.py) and within CHANNEL_SECONDS by
 # the others, as the Meta webhook's cache of channels.
 CHANNEL_SECONDS = 10.0
-_channel: tuple[float, Channel] | None = None
+_channel: Kept[str, Channel] = Kept(CHANNEL_SECONDS)
 
 
 def api_channel() -> Channel:
     """The API's channel, created the first time a system sends a case."""
-    global _channel
-    now = time.monotonic()
-    if _channel is not None and _channel[0] > now:
-        return _channel[1]
+    return _channel.get(CHANNEL, _read_channel)
+
+
+def _read_channel() -> Channel:
     channel = Channel.objects.filter(code=CHANNEL).first()
     if channel is None:
         try:
@@ -68,20 +69,19 @@ def api_channel() -> Channel:
                 channel = Channel.objects.create(code=CHANNEL, kind=Channel.Kind.API, name="API")
         except IntegrityError:
             channel = Channel.objects.get(code=CHANNEL)
-    _channel = (now + CHANNEL_SECONDS, channel)
     return channel
 
 
 def forget_channel(**_: object) -> None:
     """A channel was saved or deleted in this process: read the API's again."""
-    global _channel
-    _channel = None
+    _channel.forget()
 
 
-def submit(submission: Submission, *, system: str, namespace: str) -> Accepted:
+def submit(submission: Submission, *, system: str, namespace: str, acting: str = "") -> Accepted:
     """Accept `submission` from the external system `system` into the intake queue. Its
     `external_id` is the system's own: kept under `namespace` (one per token), so two systems'
-    ids never collide."""
+    ids never collide. `acting` is the token's system, which the case's opening names as who
+    made it (`CaseHints.system`); "" for a member of staff's session."""
     sender = submission.sender
     if sender.email:
         kind, handle = Identity.Kind.EMAIL, sender.email
@@ -106,9 +106,13 @@ def submit(submission: Submission, *, system: str, namespace: str) -> Accepted:
         display_name=f"{sender.first_name} {sender.last_name}".strip()[:200],
         sender=sender,
         hints=CaseHints(
-            kind=submission.kind, theme=submission.theme, place=submission.place, code=code
+            kind=submission.kind,
+            theme=submission.theme,
+            place=submission.place,
+            code=code,
+            system=acting[:MAX_NAME],
         ),
-        raw={"system": system[:200]},
+        raw={"system": system[:MAX_NAME]},
     )
     try:
         queue.accept(inbound, channel)

@@ -23,6 +23,7 @@ from ascolto.channels.models import Channel, Conversation, Message
 from ascolto.channels.windows import ReplyWindow, reply_window, window_refusal
 from ascolto.citizens.models import Identity
 from ascolto.core import outbox
+from ascolto.core.acting import current_system
 from ascolto.core.errors import DomainError, InvalidInput
 
 logger = logging.getLogger(__name__)
@@ -150,6 +151,12 @@ def send_message(
     )
 
 
+def _system(author: Any) -> str:
+    """The external system a message written by no member of staff comes from, when one is
+    acting through the API (`core.acting`); "" otherwise."""
+    return current_system() if author is None else ""
+
+
 def _queue(
     conversation: Conversation,
     text: str,
@@ -166,6 +173,7 @@ def _queue(
             channel=conversation.channel,
             direction=Message.Direction.OUTBOUND,
             author=author,
+            system=_system(author),
             subject=subject[:255],
             text=text,
             attachments=[vars(a) for a in attachments],
@@ -372,6 +380,7 @@ def add_note(conversation: Conversation, text: str, *, author: Any) -> Message:
         channel=conversation.channel,
         direction=Message.Direction.NOTE,
         author=author,
+        system=_system(author),
         text=text,
         sent_at=timezone.now(),
         status=Message.Status.RECEIVED,

@@ -55,6 +55,10 @@ class CaseHints:
     # one that case sent from another channel: the Scrivi acknowledgement, a phone case's reply
     # by email). The message's own conversation is linked to that case when it has none.
     continues: int | None = None
+    # The external system that sent the request with its API token (the token's name): the
+    # case's events recorded as it is taken in name it, as those of what it asks later do
+    # (`core.acting`). Travels in the queued row's payload: no column, no extra statement.
+    system: str = ""
 
     def __post_init__(self) -> None:
         _one_newline_style(self, "place")

@@ -154,6 +154,12 @@ class Message(models.Model):
     attempts = models.PositiveSmallIntegerField("tentativi", default=0)
     last_error = models.CharField("ultimo errore", max_length=500, blank=True)
     raw = models.JSONField("dati originali", null=True, blank=True)
+    # The external system that wrote this reply or note through the API (its token's name),
+    # when no member of staff did (`core.acting`): the thread shows it as the author. The
+    # database's default too, so the code before this column could still write messages.
+    system = models.CharField(
+        "sistema esterno", max_length=200, blank=True, default="", db_default=""
+    )
 
     class Meta:
         verbose_name = "messaggio"

@@ -159,6 +159,7 @@ def submit_request(report: Report, theme: Theme, *, token: ApiToken) -> Submitte
             theme=theme.code,
             place=_place(report, position),
             code=code,
+            system=token.name,
         ),
         raw={
             "open311": {

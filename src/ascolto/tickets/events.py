@@ -20,43 +20,34 @@ object with a `pk` whose `str()` is its name: a model instance, or the demo's li
 `Staff` and `Desk`.
 
 An event made by another system of the city through the API has no operator: its actor is
-empty, and `acting_system(name)` around the actions the system asked for records its name in
-the details (`data["system"]`, `TicketEvent.system`), so the case's history says who did it.
+empty, and `acting_system(name)` (`core.acting`) around the actions the system asked for records
+its name in the details (`data["system"]`, `TicketEvent.system`), so the case's history says who
+did it. Intake, which takes a whole batch in at once, names the system a message came from per
+row instead (`row(..., system=)`, from `CaseHints.system`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
+from ascolto.core.acting import MAX_NAME, current_system
+from ascolto.core.acting import acting_system as acting_system  # the API's (`Caller.acting`)
 from ascolto.organisation.models import User
 from ascolto.tickets.models import Ticket, TicketEvent
 from ascolto.tickets.routing import Route
 
 Kind = TicketEvent.Kind
 
-# The external system on whose behalf the actions now running act (`acting_system`).
-_system: ContextVar[str] = ContextVar("ascolto_acting_system", default="")
 
-
-@contextmanager
-def acting_system(name: str) -> Iterator[None]:
-    """Within this block, the events recorded without an actor name the system `name` (an
-    external system's API token) as who made them."""
-    reset = _system.set(name[:200])
-    try:
-        yield
-    finally:
-        _system.reset(reset)
-
-
-def _details(data: dict[str, Any], actor: object) -> dict[str, Any]:
-    system = _system.get()
-    return {**data, "system": system} if system and actor is None else data
+def _details(data: dict[str, Any], actor: object, system: str = "") -> dict[str, Any]:
+    """The event's details, with the external system that made it when no operator did: the one
+    given (intake's, per message) or the one acting now (`core.acting.acting_system`)."""
+    if actor is not None:
+        return data
+    system = system[:MAX_NAME] or current_system()
+    return {**data, "system": system} if system else data
 
 
 class Named(Protocol):
@@ -75,8 +66,11 @@ class Event:
     to_value: str = ""
     data: dict[str, Any] = field(default_factory=dict)
 
-    def row(self, ticket: Ticket, actor: User | None, at: datetime) -> TicketEvent:
-        """An unsaved row (for a bulk insert; the case may be unsaved too, until then)."""
+    def row(
+        self, ticket: Ticket, actor: User | None, at: datetime, *, system: str = ""
+    ) -> TicketEvent:
+        """An unsaved row (for a bulk insert; the case may be unsaved too, until then).
+        `system`: the external system that sent what the event records (intake's)."""
         return TicketEvent(
             ticket=ticket,
             kind=self.kind,
@@ -84,7 +78,7 @@ class Event:
             at=at,
             from_value=self.from_value,
             to_value=self.to_value,
-            data=_details(self.data, actor),
+            data=_details(self.data, actor, system),
         )
 
     def record(self, ticket: Ticket, actor: User | None, at: datetime) -> TicketEvent:

@@ -71,6 +71,11 @@ class InboxQuery:
     sla: str = ""
     text: str = ""
     sort: str = ""
+    # The API's time windows (`GET /api/v1/cases`): changed at or after `updated_since` (the
+    # case's `updated_at`), opened at or after `opened_since` and before `opened_until`.
+    updated_since: datetime | None = None
+    opened_since: datetime | None = None
+    opened_until: datetime | None = None
 
 
 def sla_condition(state: str, now: datetime, *, with_status: bool = True) -> Q:
@@ -123,6 +128,12 @@ def filtered(
         qs = qs.filter(tags__id=query.tag)
     if query.sla in SLA_STATES:
         qs = qs.filter(sla_condition(query.sla, now, with_status=query.status != ACTIVE))
+    if query.updated_since is not None:
+        qs = qs.filter(updated_at__gte=query.updated_since)
+    if query.opened_since is not None:
+        qs = qs.filter(created_at__gte=query.opened_since)
+    if query.opened_until is not None:
+        qs = qs.filter(created_at__lt=query.opened_until)
     if query.text:
         qs = case_search.search(qs, query.text, rank=False)
     return qs

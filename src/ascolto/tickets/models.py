@@ -640,7 +640,7 @@ class TicketEvent(models.Model):
     @property
     def system(self) -> str:
         """The external system that made this change through the API (its token's name), when
-        no operator did (`tickets.events.acting_system`); "" otherwise."""
+        no operator did (`core.acting.acting_system`); "" otherwise."""
         found = self.data.get("system") if isinstance(self.data, dict) else None
         return str(found) if found and self.actor_id is None else ""
 

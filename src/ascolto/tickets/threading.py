@@ -160,6 +160,8 @@ class TicketIntake:
         for item in items:
             conversation, message = item.conversation, item.message
             assert conversation is not None and message is not None  # noqa: S101
+            # The external system that sent the message through the API, named by its events.
+            system = item.inbound.hints.system
             ticket = current.get(conversation.pk)
             continued = item.inbound.hints.continues
             if ticket is None and continued is not None:
@@ -180,11 +182,17 @@ class TicketIntake:
                     previous = ticket.apply_status(back, now)
                     ticket.updated_at = now
                     rows.append(
-                        events.status_event(previous, back, cause=cause).row(ticket, None, now)
+                        events.status_event(previous, back, cause=cause).row(
+                            ticket, None, now, system=system
+                        )
                     )
                     if ticket.pk is not None:
                         changed[ticket.pk] = ticket
-                rows.append(events.message_event(message.pk).row(ticket, None, message.sent_at))
+                rows.append(
+                    events.message_event(message.pk).row(
+                        ticket, None, message.sent_at, system=system
+                    )
+                )
                 outcome[item.index] = ticket
                 continue
             hints = item.inbound.hints
@@ -217,7 +225,7 @@ class TicketIntake:
             new.append(ticket)
             links.append((ticket, conversation))
             current[conversation.pk] = ticket
-            rows.append(opening.row(ticket, None, message.sent_at))
+            rows.append(opening.row(ticket, None, message.sent_at, system=system))
             outcome[item.index] = ticket
         self._write(new, links, changed, rows)
         for item in items:

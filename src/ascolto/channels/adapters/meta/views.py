@@ -10,7 +10,6 @@ delivery refused here. No session, no CSRF token (Meta signs instead), no parsin
 from __future__ import annotations
 
 import logging
-import time
 
 from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse
@@ -21,6 +20,7 @@ from ascolto.channels.adapters.meta import deliveries
 from ascolto.channels.adapters.meta.signature import SIGNATURE_HEADER, challenge, signature_ok
 from ascolto.channels.config import secret
 from ascolto.channels.models import Channel
+from ascolto.core.memo import Kept
 from ascolto.core.ratelimit import WEBHOOK_LIMIT, limited
 
 logger = logging.getLogger(__name__)
@@ -35,28 +35,23 @@ TEXT = "text/plain; charset=utf-8"
 # saved it (`forget_channels`, on Channel's signals) and within CHANNEL_SECONDS by the others; the
 # secret itself is read from the environment at every request.
 CHANNEL_SECONDS = 10.0
-_channels: dict[str, tuple[float, Channel | None]] = {}
+_channels: Kept[str, Channel | None] = Kept(CHANNEL_SECONDS)
 
 
 def _channel(code: str) -> Channel | None:
-    now = time.monotonic()
-    cached = _channels.get(code)
-    if cached is not None and cached[0] > now:
-        return cached[1]
-    channel = (
-        Channel.objects.filter(code=code, kind__in=deliveries.META_KINDS, is_active=True)
-        .only("code", "kind", "config")
-        .first()
+    return _channels.get(
+        code,
+        lambda: (
+            Channel.objects.filter(code=code, kind__in=deliveries.META_KINDS, is_active=True)
+            .only("code", "kind", "config")
+            .first()
+        ),
     )
-    if len(_channels) > 1000:  # codes are few; unknown codes asked for must not grow it
-        _channels.clear()
-    _channels[code] = (now + CHANNEL_SECONDS, channel)
-    return channel
 
 
 def forget_channels(**_: object) -> None:
     """Drop the cached channels (a channel was saved or deleted in this process)."""
-    _channels.clear()
+    _channels.forget()
 
 
 @csrf_exempt

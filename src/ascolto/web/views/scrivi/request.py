@@ -38,6 +38,7 @@ from ascolto.citizens.actions import record_privacy_notice
 from ascolto.citizens.models import Identity
 from ascolto.citizens.sender import Sender
 from ascolto.core.errors import DomainError
+from ascolto.core.memo import Kept
 from ascolto.knowledge.actions import mark_helped, public_article, suggest_articles
 from ascolto.tickets import codes
 from ascolto.tickets.models import Theme
@@ -88,17 +89,17 @@ def channel_code() -> str:
     return setting("ASCOLTO_SCRIVI_CHANNEL", "scrivi")
 
 
-_channel: tuple[float, Channel | None] | None = None
+# Read once a minute on the wall clock, by the configured code; a channel not (yet) configured
+# or switched off is asked for again on the next request.
+_channel: Kept[str, Channel | None] = Kept(
+    60.0, clock=lambda: timezone.now().timestamp(), keep_missing=False
+)
 
 
 def _active_channel() -> Channel | None:
     """The Scrivi channel when it is configured and active (read once a minute)."""
-    global _channel
-    now = timezone.now().timestamp()
-    if _channel is None or now - _channel[0] > 60 or _channel[1] is None:
-        found = Channel.objects.filter(code=channel_code(), is_active=True).first()
-        _channel = (now, found)
-    return _channel[1]
+    code = channel_code()
+    return _channel.get(code, lambda: Channel.objects.filter(code=code, is_active=True).first())
 
 
 NOTICE_TEXT = "web/scrivi/_privacy_notice_text.html"
