@@ -169,6 +169,7 @@ def main() -> None:
     )
     try:
         served.wait_until_served(port, "/scrivi/")
+        started = sorted(served.memory_mib(pid)["VmRSS"] for pid in served.worker_pids(server))
         cookie, token = _csrf(port)
         _warm_up(port, cookie, token, args.warmup)
         with tempfile.TemporaryDirectory() as tmp:
@@ -200,9 +201,11 @@ def main() -> None:
         server.terminate()
         server.wait(timeout=30)
     print(
-        "gunicorn workers' peak memory (VmHWM): "
+        "gunicorn workers' memory: started (VmRSS) "
+        + ", ".join(f"{rss:.0f} MiB" for rss in started)
+        + "; peak under load (VmHWM) "
         + ", ".join(f"{peak:.0f} MiB" for peak in peaks)
-        + " (budget: under 120 MiB each)"
+        + " (budget: under 120 MiB each; benchmarks/worker_memory.py for the console's pages)"
     )
     rate = result["accepted"] / result["seconds"]
     print(

@@ -220,14 +220,24 @@ def wrk(
     return dict(json.loads(line))
 
 
+def worker_pids(server: subprocess.Popen[Any]) -> list[int]:
+    """The process ids of gunicorn's workers (the children of its master `server`)."""
+    children = Path(f"/proc/{server.pid}/task/{server.pid}/children")
+    return [int(pid) for pid in children.read_text().split()]
+
+
+def memory_mib(pid: int) -> dict[str, float]:
+    """The resident memory of process `pid` now (VmRSS) and at its peak (VmHWM), in MiB, read
+    from /proc."""
+    found = {}
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        name, _, value = line.partition(":")
+        if name in ("VmRSS", "VmHWM"):
+            found[name] = int(value.split()[0]) / 1024
+    return found
+
+
 def workers_peak_mib(server: subprocess.Popen[Any]) -> list[float]:
     """The peak resident memory (VmHWM, MiB) of each of gunicorn's worker processes, read from
     /proc before the server stops."""
-    children = Path(f"/proc/{server.pid}/task/{server.pid}/children")
-    peaks = []
-    for pid in children.read_text().split():
-        status = Path(f"/proc/{pid}/status").read_text()
-        for line in status.splitlines():
-            if line.startswith("VmHWM:"):
-                peaks.append(int(line.split()[1]) / 1024)
-    return sorted(peaks)
+    return sorted(memory_mib(pid)["VmHWM"] for pid in worker_pids(server))

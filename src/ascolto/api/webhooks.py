@@ -35,10 +35,9 @@ import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from ipaddress import ip_address
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-import httpx
 from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Q
@@ -55,6 +54,9 @@ from ascolto.core.webhooks import SIGNATURE_HEADER, TIMESTAMP_HEADER, sign
 from ascolto.organisation.models import Office
 from ascolto.surveys.models import Response
 from ascolto.tickets.models import Ticket
+
+if TYPE_CHECKING:
+    import httpx  # imported where the calls are sent: by the task worker (issue 19)
 
 logger = logging.getLogger(__name__)
 
@@ -351,6 +353,8 @@ def _claim(limit: int, ids: list[int] | None = None) -> list[WebhookCall]:
 
 def send(call: WebhookCall, client: httpx.Client) -> str:
     """POST one call and record its answer; return its status afterwards."""
+    import httpx
+
     body = body_of(call)
     status_code: int | None = None
     error = ""
@@ -392,6 +396,8 @@ def _send_all(calls: list[WebhookCall]) -> Delivered:
     out = Delivered()
     if not calls:
         return out
+    import httpx
+
     with httpx.Client(timeout=TIMEOUT, follow_redirects=False) as client:
         for call in calls:
             status = send(call, client)

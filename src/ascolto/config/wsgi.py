@@ -30,7 +30,7 @@ Three ways through, from the cheapest:
 - Everything else goes through Django's own handler.
 
 The URL map and the views are loaded when a worker starts, not by its first request: that
-import took 3 s of CPU under load (the API imports the contact center's numerics), and the
+import took 3 s of CPU under load (when the API imported the contact center's numerics), and the
 requests arriving meanwhile on a freshly started worker waited for it: wrk, which corrects its
 latencies for the requests a stalled connection did not send, reported that start as a p99 of
 1-3 s (`benchmarks/webhooks.py`).

@@ -13,8 +13,6 @@ from __future__ import annotations
 import datetime as dt
 import functools
 
-import holidays
-
 COUNTRY = "IT"
 SUBDIVISION = "MI"
 PATRON_DAY = (12, 7)  # (month, day): Sant'Ambrogio
@@ -25,6 +23,8 @@ def public_holidays(country: str, subdiv: str | None, year: int) -> frozenset[dt
     """One year of a country's (and subdivision's) public holidays. Cached: the package builds
     its tables in milliseconds, and a forecast's model selection or a batch of due dates asks
     for the same years again and again."""
+    import holidays  # 3-5 MiB: loaded by the first deadline computed, not by every web worker
+
     return frozenset(holidays.country_holidays(country, subdiv=subdiv, years=year))
 
 

@@ -37,15 +37,27 @@ from pathlib import PurePosixPath
 from typing import TYPE_CHECKING, Any, cast
 from urllib.parse import urlsplit
 
-import httpx
 from django.conf import settings
 
 from ascolto.channels.config import secret
 
 if TYPE_CHECKING:
+    import httpx
+
     from ascolto.channels.models import Channel
 
-TIMEOUT = httpx.Timeout(15.0, connect=5.0)
+# Seconds to connect and to read. httpx (5 MiB with its command line's libraries) is imported by
+# the first upload or download, not by every web worker nor for the JSON calls (issue 19).
+CONNECT_SECONDS = 5.0
+READ_SECONDS = 15.0
+
+
+def _timeout(timeout: httpx.Timeout | None) -> httpx.Timeout:
+    import httpx
+
+    return timeout or httpx.Timeout(READ_SECONDS, connect=CONNECT_SECONDS)
+
+
 MAX_BUTTONS = 3  # WhatsApp reply buttons per message
 MAX_BUTTON_TITLE = 20
 MAX_ROWS = 10  # rows of an interactive list, over all its sections
@@ -122,15 +134,18 @@ class _JsonTransport:
     request is never sent twice: a kept-alive connection the server closed is noticed before
     the request goes (its socket reads as closed), and a failure after that raises."""
 
-    def __init__(self, token: str, timeout: httpx.Timeout) -> None:
+    def __init__(self, token: str, timeout: httpx.Timeout | None) -> None:
         self._headers = {
             "Authorization": f"Bearer {token}",
             "Content-Type": "application/json",
             "Accept": "application/json",
             "User-Agent": "ascolto",
         }
-        self._connect = timeout.connect or timeout.read or 15.0
-        self._read = timeout.read or timeout.connect or 15.0
+        if timeout is None:
+            self._connect, self._read = CONNECT_SECONDS, READ_SECONDS
+        else:
+            self._connect = timeout.connect or timeout.read or READ_SECONDS
+            self._read = timeout.read or timeout.connect or READ_SECONDS
         self._local = threading.local()
         self._all: list[http.client.HTTPConnection] = []
         self._lock = threading.Lock()
@@ -214,17 +229,28 @@ class GraphClient:
     """Calls to the Graph API with one access token (a WhatsApp number's or a Page's)."""
 
     def __init__(
-        self, token: str, *, base_url: str | None = None, timeout: httpx.Timeout = TIMEOUT
+        self, token: str, *, base_url: str | None = None, timeout: httpx.Timeout | None = None
     ) -> None:
         if not token:
             raise PermanentGraphError("no access token configured", code=INVALID_TOKEN)
         self.base_url = (base_url or settings.ASCOLTO_META_GRAPH_URL).rstrip("/")
-        self._client = httpx.Client(
-            timeout=timeout,
-            headers={"Authorization": f"Bearer {token}"},
-            follow_redirects=False,
-        )
+        self._token = token
+        self._timeout = timeout
+        self._client: httpx.Client | None = None
         self._json = _JsonTransport(token, timeout)
+
+    @property
+    def _http(self) -> httpx.Client:
+        """The httpx client of the uploads and downloads, made by the first."""
+        if self._client is None:
+            import httpx
+
+            self._client = httpx.Client(
+                timeout=_timeout(self._timeout),
+                headers={"Authorization": f"Bearer {self._token}"},
+                follow_redirects=False,
+            )
+        return self._client
 
     @classmethod
     def for_channel(cls, channel: Channel) -> GraphClient:
@@ -240,7 +266,8 @@ class GraphClient:
         return cls(token)
 
     def close(self) -> None:
-        self._client.close()
+        if self._client is not None:
+            self._client.close()
         self._json.close()
 
     def __enter__(self) -> GraphClient:
@@ -274,9 +301,11 @@ class GraphClient:
         self, path: str, fields: dict[str, str], name: str, file: tuple[str, bytes, str]
     ) -> Any:
         """POST a multipart form: `fields`, and the file `(filename, bytes, type)` as `name`."""
+        import httpx
+
         url = f"{self.base_url}/{path.lstrip('/')}"
         try:
-            response = self._client.post(url, data=fields, files={name: file})
+            response = self._http.post(url, data=fields, files={name: file})
         except httpx.TimeoutException as exc:
             raise TransientGraphError(f"timeout: {type(exc).__name__}") from exc
         except httpx.TransportError as exc:
@@ -458,7 +487,7 @@ class GraphClient:
         if size > cap:
             raise PermanentGraphError(f"the media is larger than {cap} bytes", code=100)
         mime_type = str(info.get("mime_type") or "application/octet-stream").split(";")[0]
-        data, _type = _read_capped(self._client, str(info["url"]), cap)
+        data, _type = _read_capped(self._http, str(info["url"]), cap)
         extension = mimetypes.guess_extension(mime_type) or ".bin"
         return Media(data, mime_type, f"{media_id}{extension}")
 
@@ -549,7 +578,7 @@ class GraphClient:
 
 
 def download_url(
-    url: str, *, max_bytes: int | None = None, timeout: httpx.Timeout = TIMEOUT
+    url: str, *, max_bytes: int | None = None, timeout: httpx.Timeout | None = None
 ) -> Media:
     """A Messenger or Instagram attachment, named by the URL of Meta's CDN that the webhook
     carried: fetched WITHOUT the access token (the URL is signed by itself; a token must never
@@ -558,7 +587,9 @@ def download_url(
     cap = max_bytes if max_bytes is not None else settings.ASCOLTO_META_MEDIA_MAX_BYTES
     if urlsplit(url).scheme not in ("http", "https"):
         raise PermanentGraphError("the attachment has no web address", code=INVALID_PARAMETER)
-    with httpx.Client(timeout=timeout, follow_redirects=True, max_redirects=3) as client:
+    import httpx
+
+    with httpx.Client(timeout=_timeout(timeout), follow_redirects=True, max_redirects=3) as client:
         data, mime_type = _read_capped(client, url, cap)
     name = PurePosixPath(urlsplit(url).path).name
     return Media(data, mime_type or "application/octet-stream", name)
@@ -566,6 +597,8 @@ def download_url(
 
 def _read_capped(client: httpx.Client, url: str, cap: int) -> tuple[bytes, str]:
     """The body of a GET of `url` and its content type, refused (permanently) above `cap`."""
+    import httpx
+
     chunks: list[bytes] = []
     read = 0
     try:

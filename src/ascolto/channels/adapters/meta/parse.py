@@ -22,17 +22,15 @@ comments themselves are `comments.parse_change`'s.
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.utils.translation import gettext as _
-from pywa.errors import WhatsAppError
-from pywa.types.message_status import MessageStatusType
-from pywa.types.others import ContactList, Location, MessageType
 
 from ascolto.channels.adapters.meta import comments
 from ascolto.channels.inbound import Attachment, InboundMessage
@@ -41,22 +39,37 @@ from ascolto.citizens.handles import normalise_handle
 from ascolto.citizens.models import Identity
 from ascolto.core.errors import InvalidInput
 
+if TYPE_CHECKING:
+    from pywa.types.others import MessageType
+
 logger = logging.getLogger(__name__)
 
 Kind = Identity.Kind
 Status = Message.Status
-
-_MESSAGE_TYPES = {m.value for m in MessageType}
-_STATUS_TYPES = {m.value for m in MessageStatusType}
-# Meta's status → ours (`played`: a voice message listened to, so read).
-_STATUSES = {
-    MessageStatusType.SENT: Status.SENT,
-    MessageStatusType.DELIVERED: Status.DELIVERED,
-    MessageStatusType.READ: Status.READ,
-    MessageStatusType.PLAYED: Status.READ,
-    MessageStatusType.FAILED: Status.FAILED,
-}
 MEDIA_TYPES = ("image", "document", "audio", "video", "sticker")
+
+
+# pywa (with its HTTP client, 14 MiB) is imported on the first WhatsApp item parsed, by the task
+# worker that drains the deliveries, not by every web worker (issue 19).
+@functools.cache
+def _message_types() -> dict[str, MessageType]:
+    from pywa.types.others import MessageType
+
+    return {m.value: m for m in MessageType}
+
+
+@functools.cache
+def _statuses() -> dict[str, Message.Status]:
+    """Meta's status → ours (`played`: a voice message listened to, so read)."""
+    from pywa.types.message_status import MessageStatusType
+
+    return {
+        MessageStatusType.SENT.value: Status.SENT,
+        MessageStatusType.DELIVERED.value: Status.DELIVERED,
+        MessageStatusType.READ.value: Status.READ,
+        MessageStatusType.PLAYED.value: Status.READ,
+        MessageStatusType.FAILED.value: Status.FAILED,
+    }
 
 
 class MalformedDelivery(ValueError):
@@ -276,7 +289,9 @@ def _whatsapp_content(kind: str, message: dict[str, Any]) -> tuple[str, tuple[Me
     """The readable text of a WhatsApp message and the media it carries."""
     content = message.get(kind) if isinstance(message.get(kind), dict) else {}
     assert isinstance(content, dict)  # noqa: S101 (narrowed above)
-    known = MessageType(kind) if kind in _MESSAGE_TYPES else MessageType.UNKNOWN
+    from pywa.types.others import MessageType
+
+    known = _message_types().get(kind, MessageType.UNKNOWN)
     if known == MessageType.TEXT:
         return str(content.get("body") or ""), ()
     if known == MessageType.BUTTON:  # a template's quick reply
@@ -331,6 +346,8 @@ def _media_label(kind: str) -> str:
 
 
 def _location_text(content: dict[str, Any]) -> str:
+    from pywa.types.others import Location
+
     try:
         place = Location.from_dict(content)
         latitude, longitude = float(place.latitude), float(place.longitude)
@@ -355,6 +372,8 @@ def _contacts_text(message: dict[str, Any]) -> str:
     cards = _list(message.get("contacts"))
     if not cards:
         return _("[Contatto condiviso, vuoto]")
+    from pywa.types.others import ContactList
+
     try:
         shared = ContactList({"contacts": cards})
     except (AttributeError, IndexError, KeyError, TypeError, ValueError):
@@ -375,8 +394,7 @@ def _whatsapp_status(
     channel: Channel, status: dict[str, Any], value: dict[str, Any]
 ) -> StatusUpdate | None:
     name = str(status.get("status") or "").lower()
-    known = MessageStatusType(name) if name in _STATUS_TYPES else MessageStatusType.UNKNOWN
-    ours = _STATUSES.get(known)
+    ours = _statuses().get(name)
     external_id = str(status.get("id") or "")
     if ours is None or not external_id:
         return None
@@ -391,6 +409,8 @@ def _error_text(error: dict[str, Any]) -> str:
     """Meta's error as an operator reads it: its code, title and details."""
     code: Any
     details: Any
+    from pywa.errors import WhatsAppError
+
     try:
         parsed = WhatsAppError.from_dict(error)
         code, details = parsed.code, parsed.details

@@ -9,7 +9,6 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-import requests
 from django.conf import settings
 from django.contrib import auth
 from django.core.exceptions import SuspiciousOperation
@@ -58,6 +57,8 @@ class Callback(OIDCAuthenticationCallbackView):  # type: ignore[misc]
     def get(self, request: HttpRequest) -> HttpResponseBase:
         if not sso.enabled():
             raise Http404
+        import requests  # here, as `sso_directory` imports it: on the first single sign-on
+
         try:
             response: HttpResponseBase = super().get(request)
         except SuspiciousOperation as exc:
