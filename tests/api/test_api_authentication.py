@@ -120,3 +120,29 @@ def test_the_console_session_s_writes_need_the_csrf_token(cast: personas.Cast) -
     system = Api(api_for(["cases:write"]).plaintext, ApiToken.objects.last())  # type: ignore[arg-type]
     system.client = Client(enforce_csrf_checks=True)
     assert system.post("/cases", body).status_code == 202
+
+
+def test_a_token_changed_by_another_process_is_seen_within_its_seconds(
+    cast: personas.Cast, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from ascolto.api import tokens
+
+    now = [1000.0]
+    monkeypatch.setattr(tokens._tokens, "clock", lambda: now[0])
+    portal = api_for(["cases:read"])
+    assert portal.get("/cases").status_code == 200
+    # Revoked by another process (no signal here): this one keeps it a few seconds ...
+    ApiToken.objects.filter(pk=portal.token.pk).update(revoked_at=timezone.now())
+    now[0] += tokens.TOKEN_SECONDS - 1
+    assert portal.get("/cases").status_code == 200
+    # ... then reads it again.
+    now[0] += 1
+    assert portal.get("/cases").status_code == 401
+    # Saved in this process (the admin's change form): seen at once.
+    ApiToken.objects.filter(pk=portal.token.pk).update(revoked_at=None)
+    tokens.forget_tokens()
+    assert portal.get("/cases").status_code == 200
+    token = ApiToken.objects.get(pk=portal.token.pk)
+    token.scopes = ["reference:read"]
+    token.save()
+    assert portal.get("/cases").status_code == 403

@@ -9,13 +9,17 @@ class ApiConfig(AppConfig):
         from django.conf import settings
         from django.db.models.signals import post_delete, post_save
 
-        from ascolto.api import idempotency, receivers, submissions, webhooks
+        from ascolto.api import idempotency, receivers, submissions, tokens, webhooks
+        from ascolto.api.models import ApiToken
         from ascolto.channels.models import Channel
         from ascolto.core import maintenance, outbox
 
         # The API's channel is kept a few seconds per process; a change here is seen at once.
         post_save.connect(submissions.forget_channel, sender=Channel, dispatch_uid="api-saved")
         post_delete.connect(submissions.forget_channel, sender=Channel, dispatch_uid="api-gone")
+        # So are the tokens found (api/tokens.py).
+        post_save.connect(tokens.forget_tokens, sender=ApiToken, dispatch_uid="token-saved")
+        post_delete.connect(tokens.forget_tokens, sender=ApiToken, dispatch_uid="token-gone")
 
         # The outgoing webhooks (docs/webhooks.md). `survey.answered` is published by the
         # surveys app once answers are collected; registering for it costs nothing before.
