@@ -468,7 +468,7 @@ def profile(count: int) -> None:
     for i in range(count):
         one(f"p-{i}")
     profiler.disable()
-    pstats.Stats(profiler).sort_stats("cumulative").print_stats(40)
+    pstats.Stats(profiler).sort_stats(os.environ.get("PROFILE_SORT", "cumulative")).print_stats(40)
 
 
 def main() -> None:

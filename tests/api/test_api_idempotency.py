@@ -10,6 +10,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+import time_machine
 from django.db import connection
 from django.test import Client
 from django.utils import timezone
@@ -129,3 +130,23 @@ def test_concurrent_requests_with_one_key_create_once(
     assert PendingInbound.objects.count() == 1
     replay = portal.post("/cases", BODY, HTTP_IDEMPOTENCY_KEY="race")
     assert replay.status_code == 202 and replay["Idempotent-Replayed"] == "true"
+
+
+@pytest.mark.django_db
+def test_a_key_left_by_a_request_that_never_finished_is_taken_by_the_retry(portal: Api) -> None:
+    with time_machine.travel("2026-05-04 10:00:00 +0000", tick=False):
+        assert portal.post("/cases", BODY, HTTP_IDEMPOTENCY_KEY="killed").status_code == 202
+    # As if its worker had been killed after taking the key, before accepting the case.
+    IdempotencyKey.objects.filter(key="killed").update(status=None, body=None)
+    PendingInbound.objects.all().delete()
+    # The worker was killed a minute ago: the request may still be running, for all we know.
+    with time_machine.travel("2026-05-04 10:01:00 +0000", tick=False):
+        busy = portal.post("/cases", BODY, HTTP_IDEMPOTENCY_KEY="killed")
+        assert busy.status_code == 409 and busy["Retry-After"] == "1"
+    # Past ABANDONED it is not: the retry is served, once.
+    with time_machine.travel("2026-05-04 10:02:01 +0000", tick=False):
+        retried = portal.post("/cases", BODY, HTTP_IDEMPOTENCY_KEY="killed")
+        assert retried.status_code == 202
+        again = portal.post("/cases", BODY, HTTP_IDEMPOTENCY_KEY="killed")
+        assert again.json() == retried.json() and again["Idempotent-Replayed"] == "true"
+    assert PendingInbound.objects.count() == 1

@@ -9,7 +9,9 @@ token) before doing anything, committed at once; then it does the work and store
   (same method, path and body);
 - 422 `idempotency-key-reused` when the key was used for another request;
 - 409 `idempotency-in-progress` (with `Retry-After: 1`) while the first one is still running:
-  two concurrent requests with one key create once.
+  two concurrent requests with one key create once. A key still without its answer after
+  `ABANDONED` belonged to a request that never finished (its worker killed): it is released
+  for the retry.
 
 A request that created nothing — refused by a domain error (400, 404, 409) or failed (5xx) —
 releases its key: the client may correct it and send it again under the same key. Keys are
@@ -35,6 +37,8 @@ from ascolto.core import inserts, maintenance
 
 HEADER = "Idempotency-Key"
 KEEP = timedelta(hours=24)
+# Longer than any request runs (gunicorn's timeout kills a worker silent for 30 s).
+ABANDONED = timedelta(minutes=2)
 MAX_KEY = 200
 
 
@@ -72,7 +76,12 @@ def idempotent(
     try:
         inserts.insert(row)  # committed before the work, so a concurrent retry sees it
     except IntegrityError:
-        return _earlier(request, caller, key, digest)
+        if not _abandoned(caller, key):
+            return _earlier(request, caller, key, digest)
+        try:
+            inserts.insert(row)
+        except IntegrityError:  # another retry took it first
+            return _earlier(request, caller, key, digest)
     try:
         response = work()
     except BaseException:
@@ -87,6 +96,19 @@ def idempotent(
         content_type=response.get("Content-Type", "application/json")[:100],
     )
     return response
+
+
+def _abandoned(caller: Caller, key: str) -> bool:
+    """Whether the key was taken by a request that never finished (its worker killed, the
+    database gone before its answer was stored): still without an answer after ABANDONED. Such a
+    key is released, so the client's retry is served rather than told "in progress" until the
+    key is pruned. The request it stood for may have been accepted: a case sent with its
+    `external_id` is then found again (200, its first code)."""
+    cutoff = timezone.now() - ABANDONED
+    stale = IdempotencyKey.objects.filter(
+        token=caller.token, key=key, status__isnull=True, created_at__lt=cutoff
+    )
+    return bool(stale.delete()[0])
 
 
 def _earlier(request: HttpRequest, caller: Caller, key: str, digest: str) -> HttpResponse:
