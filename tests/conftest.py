@@ -57,6 +57,16 @@ def _no_rate_limit_counts() -> None:
 
 
 @pytest.fixture(autouse=True)
+def _no_drain_thought_scheduled() -> None:
+    """Every test starts with no drain of the intake queue thought already scheduled by this
+    process (`channels.queue._quiet_until`): a test that scheduled one leaves the next test's
+    submissions undrained for up to a second otherwise."""
+    from ascolto.channels import queue
+
+    queue._quiet_until = 0.0
+
+
+@pytest.fixture(autouse=True)
 def _force_login_verifies_second_factor() -> Iterator[None]:
     """`client.force_login(user)` stands for a whole sign-in: the password and, for the roles
     that require it, the second factor (`personas.verify_second_factor`). The requirement stays
