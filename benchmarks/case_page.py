@@ -123,7 +123,7 @@ def build_case() -> str:
         ticket = Ticket.objects.get(pk=ticket.pk)
         actions.assign_ticket(ticket, actor=operator, assignee=[operator, colleague][i % 2])
         actions.tag_ticket(ticket, actor=operator, add=[tags[i % 4]])
-        actions.add_ticket_note(ticket, f"Verificata la posizione in banca dati ({i}).", actor=operator)
+        actions.add_ticket_note(ticket, f"Verificata la posizione ({i}).", actor=operator)
         actions.classify_ticket(ticket, actor=operator, theme=themes[i % len(themes)])
         actions.reply_to_ticket(
             ticket,
@@ -134,7 +134,7 @@ def build_case() -> str:
             ticket = actions.escalate_ticket(
                 Ticket.objects.get(pk=ticket.pk), office, actor=operator, team=team, note="Verifica"
             )
-            ticket = actions.send_back_ticket(ticket, actor=operator, reason="Serve la planimetria.")
+            ticket = actions.send_back_ticket(ticket, actor=operator, reason="Planimetria?")
         if i < 9:
             receive(
                 _mail(
@@ -212,7 +212,12 @@ def main() -> None:
         render()
     # Counted as they run (the test client's request signals reset Django's own query log).
     queries: list[str] = []
-    with connection.execute_wrapper(lambda execute, sql, *rest: queries.append(sql) or execute(sql, *rest)):
+
+    def count(execute: Any, sql: str, *rest: Any) -> Any:
+        queries.append(sql)
+        return execute(sql, *rest)
+
+    with connection.execute_wrapper(count):
         render()
     size = len(client.get(url).content)
 

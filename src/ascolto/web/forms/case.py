@@ -8,7 +8,7 @@ The forms check the input; the rules of the workflow stay in `tickets.actions`.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -16,6 +16,7 @@ from django import forms
 from django.conf import settings
 from django.core import signing
 from django.db.models import QuerySet
+from django.forms.models import ModelChoiceIterator, ModelChoiceIteratorValue
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -28,6 +29,7 @@ from ascolto.organisation.models import Office, Team, User
 from ascolto.tickets.codes import normalise_code
 from ascolto.tickets.models import Campaign, Tag, Theme, Ticket, TicketEvent
 from ascolto.web.forms.scrivi import MultipleFileField, MultipleFileInput
+from ascolto.web.forms.widgets import QuickSelect
 
 MAX_TEXT = settings.ASCOLTO_MAX_MESSAGE_CHARS
 
@@ -166,6 +168,7 @@ class TemplateForm(CaseActionForm):
 
     template = forms.ChoiceField(
         label=_("Modello approvato"),
+        widget=QuickSelect,
         error_messages={
             "required": _("Scegli il modello da inviare."),
             "invalid_choice": _("Il modello scelto non è tra quelli approvati."),
@@ -212,6 +215,7 @@ class CallbackForm(CaseActionForm):
 
     slot = forms.ChoiceField(
         label=_("Fascia di richiamata"),
+        widget=QuickSelect,
         error_messages={
             "required": _("Scegli la fascia in cui richiamare il cittadino."),
             "invalid_choice": _("La fascia scelta non è più libera: scegline un'altra."),
@@ -275,26 +279,66 @@ def _operators(user: Any) -> QuerySet[User]:
     return staff.order_by("last_name", "first_name", "username")
 
 
-class TeamChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
-    def label_from_instance(self, obj: Any) -> str:
-        return f"{obj.name} ({obj.office.name})"
+class RowChoiceIterator(ModelChoiceIterator):
+    """The options of a `RowChoiceField`: one row of its `columns` each, no model instance."""
+
+    field: RowChoiceField
+
+    def __iter__(self) -> Iterator[tuple[Any, str]]:
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        for row in self.queryset.values(*self.field.columns):
+            yield (ModelChoiceIteratorValue(row["pk"], row), self.field.label_from_row(row))
 
 
-class OperatorChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
-    def label_from_instance(self, obj: Any) -> str:
-        where = f" · {obj.office.name}" if obj.office_id else ""
-        return f"{obj} ({obj.get_role_display()}{where})"
+class RowChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
+    """A choice of a model's rows whose options are read as plain rows (`columns`, labelled by
+    `label_from_row`): the case page lists every operator, team, office and theme on each view,
+    and a model instance per option cost more than the rest of its forms. What is posted is
+    checked against the queryset as usual, and `cleaned_data` holds the instance."""
+
+    iterator = RowChoiceIterator
+    columns: tuple[str, ...] = ("pk", "name")
+
+    def label_from_row(self, row: dict[str, Any]) -> str:
+        return str(row["name"])
+
+
+class TeamChoiceField(RowChoiceField):
+    columns = ("pk", "name", "office__name")
+
+    def label_from_row(self, row: dict[str, Any]) -> str:
+        return f"{row['name']} ({row['office__name']})"
+
+
+ROLE_LABELS = dict(User.Role.choices)  # lazy labels, said in the language of each page
+
+
+class OperatorChoiceField(RowChoiceField):
+    columns = ("pk", "first_name", "last_name", "username", "role", "office__name")
+
+    def label_from_row(self, row: dict[str, Any]) -> str:
+        # As `str(user)` and `get_role_display()` would say it.
+        name = f"{row['first_name']} {row['last_name']}".strip() or row["username"]
+        role = str(ROLE_LABELS.get(row["role"], row["role"]))
+        where = f" · {row['office__name']}" if row["office__name"] is not None else ""
+        return f"{name} ({role}{where})"
 
 
 class AssignForm(CaseActionForm):
     team = TeamChoiceField(
-        label=_("Team"), queryset=Team.objects.none(), required=False, empty_label=_("— nessuno —")
+        label=_("Team"),
+        queryset=Team.objects.none(),
+        required=False,
+        empty_label=_("— nessuno —"),
+        widget=QuickSelect,
     )
     assignee = OperatorChoiceField(
         label=_("Operatore"),
         queryset=User.objects.none(),
         required=False,
         empty_label=_("— nessuno —"),
+        widget=QuickSelect,
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -312,10 +356,11 @@ class AssignForm(CaseActionForm):
 
 
 class EscalateForm(CaseActionForm):
-    office = forms.ModelChoiceField(
+    office = RowChoiceField(
         label=_("Ufficio"),
         queryset=Office.objects.filter(is_active=True).order_by("path"),
         empty_label=_("— scegli un ufficio —"),
+        widget=QuickSelect,
         error_messages={"required": _("Scegli l'ufficio a cui passare il caso.")},
     )
     team = TeamChoiceField(
@@ -323,6 +368,7 @@ class EscalateForm(CaseActionForm):
         queryset=Team.objects.filter(is_active=True).select_related("office"),
         required=False,
         empty_label=_("— nessuno —"),
+        widget=QuickSelect,
     )
     note = _text(_("Nota per l'ufficio (facoltativa)"), required=False, rows=3)
 
@@ -484,11 +530,12 @@ class TagForm(CaseActionForm):
 
 
 class CampaignForm(CaseActionForm):
-    campaign = forms.ModelChoiceField(
+    campaign = RowChoiceField(
         label=_("Campagna"),
         queryset=Campaign.objects.order_by("-starts_on", "name"),
         required=False,
         empty_label=_("— nessuna campagna —"),
+        widget=QuickSelect,
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -496,9 +543,11 @@ class CampaignForm(CaseActionForm):
         self.fields["campaign"].initial = self.ticket.campaign_id
 
 
-class ThemeChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
-    def label_from_instance(self, obj: Any) -> str:
-        return f"{'— ' * (obj.level - 1)}{obj.name}"
+class ThemeChoiceField(RowChoiceField):
+    columns = ("pk", "name", "level")
+
+    def label_from_row(self, row: dict[str, Any]) -> str:
+        return f"{'— ' * (row['level'] - 1)}{row['name']}"
 
 
 class ClassifyForm(CaseActionForm):
@@ -507,8 +556,11 @@ class ClassifyForm(CaseActionForm):
         queryset=Theme.objects.filter(is_active=True).order_by("path"),
         required=False,
         empty_label=_("— invariato —"),
+        widget=QuickSelect,
     )
-    kind = forms.ChoiceField(label=_("Tipo di richiesta"), choices=Ticket.Kind.choices)
+    kind = forms.ChoiceField(
+        label=_("Tipo di richiesta"), choices=Ticket.Kind.choices, widget=QuickSelect
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
