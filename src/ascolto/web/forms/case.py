@@ -52,14 +52,26 @@ class CaseActionForm(forms.Form):
 
     confirmed = forms.BooleanField(required=False, widget=forms.HiddenInput)
 
-    def __init__(self, *args: Any, ticket: Ticket, user: Any, can_reply: bool, **kwargs: Any):
+    def __init__(
+        self, *args: Any, ticket: Ticket, user: Any, can_reply: bool, route: Any = None, **kwargs: Any
+    ):
         self.ticket, self.user, self.can_reply = ticket, user, can_reply
+        self._route = route  # the page's `reply_route`, asked once for all its forms
         # Several action forms share field names on one page: ids must stay unique.
         kwargs.setdefault("auto_id", f"id_{type(self).__name__.lower()}_%s")
         super().__init__(*args, **kwargs)
         for field in self.fields.values():
             if isinstance(field.widget, forms.Textarea | forms.TextInput):
                 field.widget.attrs.setdefault("class", "form-control")
+
+    def reply_route(self) -> Any:
+        """Where a reply to the case goes (`tickets.actions.reply_route`): the page's, given
+        when the form was made, or asked now."""
+        if self._route is None:
+            from ascolto.tickets.actions import reply_route
+
+            self._route = reply_route(self.ticket)
+        return self._route
 
     def full_clean(self) -> None:
         """Validate, then point each invalid field at its message (for screen readers)."""
@@ -114,10 +126,8 @@ class ReplyForm(CaseActionForm):
     staged = forms.CharField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
-        from ascolto.tickets.actions import reply_route
-
         super().__init__(*args, **kwargs)
-        route = reply_route(self.ticket)
+        route = self.reply_route()
         # Why this reply cannot carry files ("" when it can): the composer says it instead.
         self.attachments_refusal = route.attachments_refusal if not route.refusal else ""
         if route.refusal or self.attachments_refusal:
@@ -176,10 +186,8 @@ class TemplateForm(CaseActionForm):
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
-        from ascolto.tickets.actions import reply_route
-
         super().__init__(*args, **kwargs)
-        self.templates = reply_route(self.ticket).templates
+        self.templates = self.reply_route().templates
         field = self.fields["template"]
         assert isinstance(field, forms.ChoiceField)  # noqa: S101 (declared above)
         field.choices = [
