@@ -53,7 +53,13 @@ class CaseActionForm(forms.Form):
     confirmed = forms.BooleanField(required=False, widget=forms.HiddenInput)
 
     def __init__(
-        self, *args: Any, ticket: Ticket, user: Any, can_reply: bool, route: Any = None, **kwargs: Any
+        self,
+        *args: Any,
+        ticket: Ticket,
+        user: Any,
+        can_reply: bool,
+        route: Any = None,
+        **kwargs: Any,
     ):
         self.ticket, self.user, self.can_reply = ticket, user, can_reply
         self._route = route  # the page's `reply_route`, asked once for all its forms
