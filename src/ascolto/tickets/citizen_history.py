@@ -194,8 +194,6 @@ def citizen_history(ticket: Ticket, user: Any, now: datetime | None = None) -> C
         hidden_cases=hidden_cases,
         conversations=conversations,
         # All of them when fewer than the list's length were found (no counting query).
-        conversation_count=(
-            len(listed) if len(listed) < MAX_LISTED else conversations_qs.count()
-        ),
+        conversation_count=(len(listed) if len(listed) < MAX_LISTED else conversations_qs.count()),
         repeat=citizen_repeat_contacts(ticket, now),
     )

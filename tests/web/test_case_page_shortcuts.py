@@ -1,7 +1,11 @@
-"""The case page's choice lists (operators, teams, offices, campaigns, the taxonomy) are read as
-plain rows and written without the form renderer's templates (`web.forms.widgets.QuickSelect`,
-`web.forms.case.RowChoiceField`): they must say exactly what Django's own fields and widgets
-would, selected option and attributes included, and still post a model instance."""
+"""What the case page does to cost less (issue 19) changes nothing it shows.
+
+- Its choice lists (operators, teams, offices, campaigns, the taxonomy) are read as plain rows
+  and written without the form renderer's templates (`web.forms.widgets.QuickSelect`,
+  `web.forms.case.RowChoiceField`): they say exactly what Django's own fields and widgets
+  would, selected option and attributes included, and still post a model instance.
+- A mail's HTML is cleaned once per process for a given text (`web.templatetags.mail`): what
+  is shown is still `nh3`'s cleaning of the stored text, the first time and the next ones."""
 
 from __future__ import annotations
 
@@ -17,6 +21,7 @@ from ascolto.tickets import actions
 from ascolto.tickets.models import Campaign, Theme, Ticket
 from ascolto.web.forms import case as case_forms
 from ascolto.web.forms.widgets import QuickSelect
+from ascolto.web.templatetags import mail
 from tests import factories, personas
 
 pytestmark = pytest.mark.django_db
@@ -121,3 +126,13 @@ def test_a_posted_choice_is_the_models_instance(cast: personas.Cast) -> None:
     )  # fmt: skip
     assert classify.is_valid(), classify.errors
     assert classify.cleaned_data["theme"] == theme
+
+
+def test_a_mails_html_is_cleaned_the_same_the_first_time_and_the_next() -> None:
+    dirty = '<p onclick="x()">Buongiorno <script>alert(1)</script><a href="javascript:x">a</a></p>'
+    first, again = mail.mail_html(dirty), mail.mail_html(dirty)
+    assert first == again == '<p>Buongiorno <a rel="noopener noreferrer nofollow">a</a></p>'
+    long = dirty * (mail.CACHED_UP_TO // len(dirty) + 1)
+    assert len(long) > mail.CACHED_UP_TO
+    assert mail.mail_html(long) == first * (mail.CACHED_UP_TO // len(dirty) + 1)
+    assert mail.mail_html(None) == ""
