@@ -4,6 +4,8 @@
   and written without the form renderer's templates (`web.forms.widgets.QuickSelect`,
   `web.forms.case.RowChoiceField`): they say exactly what Django's own fields and widgets
   would, selected option and attributes included, and still post a model instance.
+- Those lists' rows are kept in the process for a minute, forgotten when one of their models is
+  saved or deleted in it; a post is checked against the database, never against the copy.
 - A mail's HTML is cleaned once per process for a given text (`web.templatetags.mail`): what
   is shown is still `nh3`'s cleaning of the stored text, the first time and the next ones."""
 
@@ -14,7 +16,9 @@ from typing import Any
 
 import pytest
 from django import forms
+from django.db import connection
 from django.db.models import QuerySet
+from django.test.utils import CaptureQueriesContext
 
 from ascolto.organisation.models import Office, User
 from ascolto.tickets import actions
@@ -136,3 +140,36 @@ def test_a_mails_html_is_cleaned_the_same_the_first_time_and_the_next() -> None:
     assert len(long) > mail.CACHED_UP_TO
     assert mail.mail_html(long) == first * (mail.CACHED_UP_TO // len(dirty) + 1)
     assert mail.mail_html(None) == ""
+
+
+def test_the_choice_lists_are_kept_a_minute_and_forgotten_when_changed(
+    cast: personas.Cast, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ticket = factories.open_case("Avviso TARI sbagliato.")
+
+    def offices() -> str:
+        form = case_forms.EscalateForm(ticket=ticket, user=cast.operator, can_reply=True)
+        with CaptureQueriesContext(connection) as read:
+            html = str(form["office"])
+        return html if read.captured_queries else "kept:" + html
+
+    first = offices()
+    assert not first.startswith("kept:") and offices() == "kept:" + first
+    # Saved here: forgotten at once.
+    Office.objects.create(name="Ufficio Nuovo", code="nuovo", kind=cast.tari.kind)
+    assert "Ufficio Nuovo" in offices()
+    # Changed by another process (no signal here): shown within the minute…
+    Office.objects.filter(code="nuovo").update(name="Ufficio Rinominato")
+    assert "Ufficio Nuovo" in offices()
+    monkeypatch.setattr(case_forms, "CHOICE_ROWS_SECONDS", 0.0)
+    assert "Ufficio Rinominato" in offices()
+    # … and a post is checked against the database: an office closed meanwhile is refused.
+    monkeypatch.setattr(case_forms, "CHOICE_ROWS_SECONDS", 60.0)
+    closed = Office.objects.get(code="nuovo")
+    assert f'value="{closed.pk}"' in offices()
+    Office.objects.filter(pk=closed.pk).update(is_active=False)
+    assert f'value="{closed.pk}"' in offices()  # still in the copy
+    form = case_forms.EscalateForm(
+        {"office": str(closed.pk)}, ticket=ticket, user=cast.operator, can_reply=True
+    )
+    assert not form.is_valid() and "office" in form.errors

@@ -8,6 +8,7 @@ The forms check the input; the rules of the workflow stay in `tickets.actions`.
 from __future__ import annotations
 
 import dataclasses
+import time
 from collections.abc import Iterator, Sequence
 from datetime import datetime
 from typing import Any
@@ -293,6 +294,33 @@ def _operators(user: Any) -> QuerySet[User]:
     return staff.order_by("last_name", "first_name", "username")
 
 
+# The case page's choice lists (operators, teams, offices, campaigns, the taxonomy) change a few
+# times a year and are read on every look at a case: their rows are kept in the process for a
+# minute, keyed by the query (an office operator's scope is in it), and forgotten at once when
+# one of those models is saved or deleted in this process (`web.receivers`). Only what is shown
+# comes from this copy: what is posted is checked against the database (the field's queryset).
+CHOICE_ROWS_SECONDS = 60.0
+_choice_rows: dict[tuple[Any, ...], tuple[float, list[dict[str, Any]]]] = {}
+
+
+def choice_rows(queryset: QuerySet[Any], columns: tuple[str, ...]) -> list[dict[str, Any]]:
+    """The rows of `queryset`'s `columns`, read at most once a minute in this process."""
+    sql, params = queryset.query.sql_with_params()
+    key = (queryset.db, sql, tuple(params), columns)
+    now = time.monotonic()
+    kept = _choice_rows.get(key)
+    if kept is not None and now - kept[0] < CHOICE_ROWS_SECONDS:
+        return kept[1]
+    rows = list(queryset.values(*columns))
+    _choice_rows[key] = (now, rows)
+    return rows
+
+
+def forget_choice_rows(**_signal: Any) -> None:
+    """The next choice list is read from the database (a receiver of `post_save`)."""
+    _choice_rows.clear()
+
+
 class RowChoiceIterator(ModelChoiceIterator):
     """The options of a `RowChoiceField`: one row of its `columns` each, no model instance."""
 
@@ -301,15 +329,16 @@ class RowChoiceIterator(ModelChoiceIterator):
     def __iter__(self) -> Iterator[tuple[Any, str]]:
         if self.field.empty_label is not None:
             yield ("", self.field.empty_label)
-        for row in self.queryset.values(*self.field.columns):
+        for row in choice_rows(self.queryset, self.field.columns):
             yield (ModelChoiceIteratorValue(row["pk"], row), self.field.label_from_row(row))
 
 
 class RowChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
     """A choice of a model's rows whose options are read as plain rows (`columns`, labelled by
-    `label_from_row`): the case page lists every operator, team, office and theme on each view,
-    and a model instance per option cost more than the rest of its forms. What is posted is
-    checked against the queryset as usual, and `cleaned_data` holds the instance."""
+    `label_from_row`, kept a minute: `choice_rows`): the case page lists every operator, team,
+    office and theme on each view, and a model instance per option cost more than the rest of
+    its forms. What is posted is checked against the queryset as usual, and `cleaned_data`
+    holds the instance."""
 
     iterator = RowChoiceIterator
     columns: tuple[str, ...] = ("pk", "name")
