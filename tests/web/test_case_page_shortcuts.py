@@ -173,3 +173,18 @@ def test_the_choice_lists_are_kept_a_minute_and_forgotten_when_changed(
         {"office": str(closed.pk)}, ticket=ticket, user=cast.operator, can_reply=True
     )
     assert not form.is_valid() and "office" in form.errors
+
+
+def test_a_kept_list_is_labelled_in_each_pages_language(cast: personas.Cast) -> None:
+    from django.utils import translation
+
+    ticket = factories.open_case("Avviso TARI sbagliato.")
+    said = {}
+    for language in ("it", "en", "it"):
+        with translation.override(language):
+            form = case_forms.AssignForm(ticket=ticket, user=cast.operator, can_reply=True)
+            html = str(form["assignee"])
+            role = str(cast.operator.get_role_display())
+            assert f"{cast.operator} ({role} · {cast.operator.office.name})" in html
+            said.setdefault(language, role)
+    assert said["it"] != said["en"]

@@ -19,6 +19,7 @@ from django.core import signing
 from django.db.models import QuerySet
 from django.forms.models import ModelChoiceIterator, ModelChoiceIteratorValue
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from ascolto.channels import attachments as reply_files
@@ -300,20 +301,33 @@ def _operators(user: Any) -> QuerySet[User]:
 # one of those models is saved or deleted in this process (`web.receivers`). Only what is shown
 # comes from this copy: what is posted is checked against the database (the field's queryset).
 CHOICE_ROWS_SECONDS = 60.0
-_choice_rows: dict[tuple[Any, ...], tuple[float, list[dict[str, Any]]]] = {}
 
 
-def choice_rows(queryset: QuerySet[Any], columns: tuple[str, ...]) -> list[dict[str, Any]]:
-    """The rows of `queryset`'s `columns`, read at most once a minute in this process."""
+@dataclasses.dataclass
+class _KeptRows:
+    at: float  # time.monotonic() when read
+    rows: list[dict[str, Any]]
+    # The options made of them, per field class and language (their labels are translated).
+    options: dict[tuple[type, str], list[tuple[Any, str]]]
+
+
+_choice_rows: dict[tuple[Any, ...], _KeptRows] = {}
+
+
+def _kept_rows(queryset: QuerySet[Any], columns: tuple[str, ...]) -> _KeptRows:
     sql, params = queryset.query.sql_with_params()
     key = (queryset.db, sql, tuple(params), columns)
     now = time.monotonic()
     kept = _choice_rows.get(key)
-    if kept is not None and now - kept[0] < CHOICE_ROWS_SECONDS:
-        return kept[1]
-    rows = list(queryset.values(*columns))
-    _choice_rows[key] = (now, rows)
-    return rows
+    if kept is None or now - kept.at >= CHOICE_ROWS_SECONDS:
+        kept = _KeptRows(now, list(queryset.values(*columns)), {})
+        _choice_rows[key] = kept
+    return kept
+
+
+def choice_rows(queryset: QuerySet[Any], columns: tuple[str, ...]) -> list[dict[str, Any]]:
+    """The rows of `queryset`'s `columns`, read at most once a minute in this process."""
+    return _kept_rows(queryset, columns).rows
 
 
 def forget_choice_rows(**_signal: Any) -> None:
@@ -322,15 +336,22 @@ def forget_choice_rows(**_signal: Any) -> None:
 
 
 class RowChoiceIterator(ModelChoiceIterator):
-    """The options of a `RowChoiceField`: one row of its `columns` each, no model instance."""
+    """The options of a `RowChoiceField`: one row of its `columns` each, no model instance;
+    labelled once per language while the rows are kept."""
 
     field: RowChoiceField
 
     def __iter__(self) -> Iterator[tuple[Any, str]]:
         if self.field.empty_label is not None:
             yield ("", self.field.empty_label)
-        for row in choice_rows(self.queryset, self.field.columns):
-            yield (ModelChoiceIteratorValue(row["pk"], row), self.field.label_from_row(row))
+        kept = _kept_rows(self.queryset, self.field.columns)
+        made = (type(self.field), get_language())
+        options = kept.options.get(made)
+        if options is None:
+            label = self.field.label_from_row
+            options = [(ModelChoiceIteratorValue(r["pk"], r), label(r)) for r in kept.rows]
+            kept.options[made] = options
+        yield from options
 
 
 class RowChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
