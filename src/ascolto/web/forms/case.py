@@ -11,7 +11,7 @@ import dataclasses
 import time
 from collections.abc import Iterator, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.conf import settings
@@ -341,7 +341,7 @@ class RowChoiceIterator(ModelChoiceIterator):
 
     field: RowChoiceField
 
-    def __iter__(self) -> Iterator[tuple[Any, str]]:
+    def __iter__(self) -> Iterator[tuple[Any, Any]]:
         if self.field.empty_label is not None:
             yield ("", self.field.empty_label)
         kept = _kept_rows(self.queryset, self.field.columns)
@@ -349,7 +349,10 @@ class RowChoiceIterator(ModelChoiceIterator):
         options = kept.options.get(made)
         if options is None:
             label = self.field.label_from_row
-            options = [(ModelChoiceIteratorValue(r["pk"], r), label(r)) for r in kept.rows]
+            # The row stands for the instance (`option.instance` in a template: not used here).
+            options = [
+                (ModelChoiceIteratorValue(r["pk"], cast(Any, r)), label(r)) for r in kept.rows
+            ]
             kept.options[made] = options
         yield from options
 

@@ -33,7 +33,7 @@ class QuickSelect(forms.Select):
             has_selected |= selected
             options.append(
                 f'<option value="{conditional_escape(text)}"'
-                f"{' selected' if selected else ''}>{conditional_escape(label)}</option>"
+                f"{' selected' if selected else ''}>{conditional_escape(str(label))}</option>"
             )
         # In their order, as Django's `attrs.html` writes them (`flatatt` sorts them).
         attributes = mark_safe(  # noqa: S308 (each part escaped here)
