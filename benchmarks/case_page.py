@@ -18,11 +18,13 @@ What runs, all in this process on this machine:
   record, the template), signed in as the demo's first-level operator, with the environment of
   `served.py` (DEBUG off, the shared Redis cache, the database task backend).
 
-It prints the conditions, the queries of one render, then `--rounds` rounds of `--runs` renders
-each after `--warmup`: per round p50 and p95 of the wall time and the median CPU time of this
-process per render (`time.process_time`: the Python side, which suffers less from the other work
-on a shared machine than the wall time; PostgreSQL's own time is in the wall time only), and the
-median and range over the rounds. `--profile` prints cProfile's top functions over one round.
+It prints the conditions, then for the long case and for a short one beside it (one of the
+citizen's other cases: one mail, open, like most of the cases the load test opens) the queries
+of one render and `--rounds` rounds of `--runs` renders each after `--warmup`: per round p50
+and p95 of the wall time and the median CPU time of this process per render
+(`time.process_time`: the Python side, which suffers less from the other work on a shared
+machine than the wall time; PostgreSQL's own time is in the wall time only), and the median and
+range over the rounds. `--profile` prints cProfile's top functions over one round of each case.
 Budget (issue 19, the load test's p95 of 200 ms at 10 requests/s): p50 under 50 ms and p95 under
 120 ms for this page.
 """
@@ -193,14 +195,32 @@ def main() -> None:
 
     built = Ticket.objects.filter(subject=SUBJECT).order_by("pk").first()
     code = built.code if built and args.reuse else build_case()
+    # A short case beside it, like most the load test opens: one mail, open, the same citizen.
+    short = Ticket.objects.filter(subject="Richiesta 0").order_by("-pk")[0].code
+    prepared = time.perf_counter() - started
+    client = Client()
+    client.force_login(User.objects.get(username="operatore"))
+    print(
+        f"conditions: {connection.vendor} {DATABASE}, the demo organisation (seed_demo); "
+        f"signed in as the demo first-level operator, test client in one process, DEBUG off, "
+        f"Redis cache; {args.rounds} rounds × {args.runs} renders after {args.warmup}; "
+        f"load average at the start {_load()}; prepared in {prepared:.0f} s"
+    )
+    for name, case in (("long case", code), ("short case", short)):
+        measure(client, name, case, args)
+    print(f"load average at the end {_load()}")
+
+
+def measure(client: Any, name: str, code: str, args: argparse.Namespace) -> None:
+    """Print the rounds of renders of the case `code`'s page (see the module's docstring)."""
+    from django.db import connection
+
+    from ascolto.tickets.models import Ticket
+
     ticket = Ticket.objects.get(code=code)
     messages = ticket.thread().count()
     events = ticket.events.count()
-    others = Ticket.objects.filter(citizen_id=ticket.citizen_id).exclude(pk=ticket.pk).count()
-    prepared = time.perf_counter() - started
-
-    client = Client()
-    client.force_login(User.objects.get(username="operatore"))
+    others = Ticket.objects.filter(identity_id=ticket.identity_id).exclude(pk=ticket.pk).count()
     url = f"/console/cases/{code}/"
 
     def render() -> None:
@@ -220,15 +240,11 @@ def main() -> None:
     with connection.execute_wrapper(count):
         render()
     size = len(client.get(url).content)
-
     print(
-        f"conditions: {connection.vendor} {DATABASE}, the demo organisation (seed_demo); case "
-        f"{code}: {messages} messages, {events} events, {others} other cases of its citizen; "
-        f"signed in as the demo first-level operator, test client in one process, DEBUG off, "
-        f"Redis cache; {args.rounds} rounds × {args.runs} renders after {args.warmup}; "
-        f"load average at the start {_load()}; prepared in {prepared:.0f} s"
+        f"{name} {code} ({ticket.get_status_display()}): {messages} messages, {events} events, "
+        f"{others} other cases of its citizen; one render: {len(queries)} queries, "
+        f"{size:,} bytes of HTML"
     )
-    print(f"one render: {len(queries)} queries, {size:,} bytes of HTML")
 
     profile = cProfile.Profile() if args.profile else None
     p50s, p95s, cpus = [], [], []
@@ -248,17 +264,16 @@ def main() -> None:
         p95s.append(p95)
         cpus.append(statistics.median(cpu))
         print(
-            f"round {n + 1}: p50 {p50:.1f} ms, p95 {p95:.1f} ms, "
+            f"  round {n + 1}: p50 {p50:.1f} ms, p95 {p95:.1f} ms, "
             f"CPU {statistics.median(cpu):.1f} ms a render (median; least {min(cpu):.1f})"
         )
     within = statistics.median(p50s) <= P50_BUDGET_MS and statistics.median(p95s) <= P95_BUDGET_MS
     print(
-        f"over {args.rounds} rounds: p50 {_spread(p50s)}; p95 {_spread(p95s)}; "
+        f"  over {args.rounds} rounds: p50 {_spread(p50s)}; p95 {_spread(p95s)}; "
         f"this process's CPU {_spread(cpus)} a render; "
         f"budget p50 <= {P50_BUDGET_MS:.0f} ms, p95 <= {P95_BUDGET_MS:.0f} ms: "
         f"{'within' if within else 'OVER'}"
     )
-    print(f"load average at the end {_load()}")
     if profile is not None:
         stats = pstats.Stats(profile, stream=sys.stdout)
         stats.sort_stats("tottime").print_stats(25)
