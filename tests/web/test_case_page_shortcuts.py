@@ -24,7 +24,12 @@ from ascolto.organisation.models import Office, User
 from ascolto.tickets import actions
 from ascolto.tickets.models import Campaign, Theme, Ticket
 from ascolto.web.forms import case as case_forms
-from ascolto.web.forms.widgets import QuickSelect
+from ascolto.web.forms.widgets import (
+    QuickHiddenInput,
+    QuickSelect,
+    QuickTextarea,
+    QuickTextInput,
+)
 from ascolto.web.templatetags import mail
 from tests import factories, personas
 
@@ -108,6 +113,21 @@ def test_a_plain_choice_and_a_required_select_render_as_djangos() -> None:
     assert _flat(QuickSelect(choices=grouped).render("x", "a")) == _flat(
         forms.Select(choices=grouped).render("x", "a")
     )
+
+
+def test_inputs_and_text_areas_render_as_djangos() -> None:
+    pairs = [
+        (QuickHiddenInput, forms.HiddenInput),
+        (QuickTextInput, forms.TextInput),
+        (QuickTextarea, forms.Textarea),
+    ]
+    values = (None, "", "0", True, 12, "Via «Roma» & <b>1</b>\nseconda riga")
+    attrs = {"id": "id_x", "class": "form-control", "rows": 4, "required": True, "x": False}
+    for ours, django in pairs:
+        for value in values:
+            assert str(ours(attrs={"data-a": "b"}).render("x", value, attrs=attrs)) == str(
+                django(attrs={"data-a": "b"}).render("x", value, attrs=attrs)
+            ), (ours, value)
 
 
 def test_a_posted_choice_is_the_models_instance(cast: personas.Cast) -> None:

@@ -31,7 +31,7 @@ from ascolto.organisation.models import Office, Team, User
 from ascolto.tickets.codes import normalise_code
 from ascolto.tickets.models import Campaign, Tag, Theme, Ticket, TicketEvent
 from ascolto.web.forms.scrivi import MultipleFileField, MultipleFileInput
-from ascolto.web.forms.widgets import QuickSelect
+from ascolto.web.forms.widgets import QuickHiddenInput, QuickSelect, QuickTextarea
 
 MAX_TEXT = settings.ASCOLTO_MAX_MESSAGE_CHARS
 
@@ -41,7 +41,7 @@ def _text(label: Any, *, required: bool = True, rows: int = 4, limit: int = MAX_
         label=label,
         required=required,
         max_length=limit,
-        widget=forms.Textarea(attrs={"rows": rows}),
+        widget=QuickTextarea(attrs={"rows": rows}),
         error_messages={
             "required": _("Questo campo è obbligatorio: scrivi il testo."),
             "max_length": _("Il testo è troppo lungo: al massimo %(limit_value)d caratteri."),
@@ -52,7 +52,7 @@ def _text(label: Any, *, required: bool = True, rows: int = 4, limit: int = MAX_
 class CaseActionForm(forms.Form):
     """Base of the action forms: the case and the user it acts for, and the confirmation flag."""
 
-    confirmed = forms.BooleanField(required=False, widget=forms.HiddenInput)
+    confirmed = forms.BooleanField(required=False, widget=QuickHiddenInput)
 
     def __init__(
         self,
@@ -131,7 +131,7 @@ class ReplyForm(CaseActionForm):
             attrs={"class": "form-control", "accept": ",".join(ALLOWED_TYPES)}
         ),
     )
-    staged = forms.CharField(required=False, widget=forms.HiddenInput)
+    staged = forms.CharField(required=False, widget=QuickHiddenInput)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
