@@ -47,6 +47,17 @@ def _no_cached_alerts() -> Iterator[None]:
 
 
 @pytest.fixture(autouse=True)
+def _no_kept_choice_lists() -> Iterator[None]:
+    """No test sees the case page's choice lists another test kept (`web.forms.case`): the copy
+    outlives the rollback of a test's offices, teams and users."""
+    from ascolto.web.forms.case import forget_choice_rows
+
+    forget_choice_rows()
+    yield
+    forget_choice_rows()
+
+
+@pytest.fixture(autouse=True)
 def _no_rate_limit_counts() -> None:
     """Every test starts with no request counted against the public endpoints' rate limits
     (`core.ratelimit`): counts live in the cache, which outlives a test, and every test client

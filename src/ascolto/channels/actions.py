@@ -11,6 +11,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -293,7 +294,7 @@ def send_interactive(
     return _queue(conversation, shown, author=author, raw={"interactive": interactive})
 
 
-def mark_read(conversation_ids: Iterable[int]) -> int:
+def mark_read(conversation_ids: Iterable[int] | QuerySet[Any]) -> int:
     """Record that the city has seen the citizen's WhatsApp messages on these conversations (an
     operator opened their case) and queue, once per message, the read receipt Meta shows the
     citizen as blue ticks: one per conversation, for its latest message (Meta marks the earlier
@@ -301,7 +302,10 @@ def mark_read(conversation_ids: Iterable[int]) -> int:
     many messages were marked."""
     unread = list(
         Message.objects.filter(
-            conversation_id__in=list(conversation_ids),
+            # A queryset is read in the same query (the case page: its conversations).
+            conversation_id__in=conversation_ids
+            if isinstance(conversation_ids, QuerySet)
+            else list(conversation_ids),
             channel__kind=Channel.Kind.WHATSAPP,
             direction=Message.Direction.INBOUND,
             status=Message.Status.RECEIVED,

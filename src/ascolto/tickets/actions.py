@@ -671,7 +671,7 @@ def reply_with_template(
 def mark_case_seen(ticket: Ticket) -> int:
     """An operator opened the case: the citizen's WhatsApp messages on it are read by the city,
     and their read receipts go out through the outbox (`channels.actions.mark_read`)."""
-    return channel_actions.mark_read(ticket.conversations.values_list("pk", flat=True))
+    return channel_actions.mark_read(ticket.conversations.values("pk"))
 
 
 @transaction.atomic
@@ -1085,11 +1085,13 @@ def short_name(user: User) -> str:
     return first or last or user.get_username()
 
 
+@transaction.atomic
 def note_presence(ticket: Ticket, user: User, *, typing: bool) -> list[Presence]:
     """Record that `user` has the case open (and is writing a reply, or not); return the others
-    seen on it in the last `PRESENCE_SECONDS`. The case's rows older than that are deleted on
-    the way (people who left), so what is read is only who is there. Three queries: one upsert,
-    one delete, one read."""
+    seen on it in the last `PRESENCE_SECONDS`. Rows older than that are deleted on the way: the
+    case's (people who left it), so what is read is only who is there, and the user's (cases
+    they left), so the table holds about one row per user on a case now. Three queries in one
+    transaction (one commit, not three): one upsert, one delete, one read."""
     now = timezone.now()
     since = now - timedelta(seconds=PRESENCE_SECONDS)
     CasePresence.objects.bulk_create(
@@ -1098,7 +1100,7 @@ def note_presence(ticket: Ticket, user: User, *, typing: bool) -> list[Presence]
         unique_fields=["ticket", "user"],
         update_fields=["seen_at", "typing"],
     )
-    CasePresence.objects.filter(ticket=ticket, seen_at__lt=since).delete()
+    CasePresence.objects.filter(Q(ticket=ticket) | Q(user=user), seen_at__lt=since).delete()
     others = (
         CasePresence.objects.filter(ticket=ticket, seen_at__gte=since)
         .exclude(user=user)
@@ -1112,14 +1114,6 @@ def leave_case(ticket: Ticket, user: User) -> int:
     """`user` closed the case's page (or went elsewhere): their row goes at once, so the others'
     collision warning stops naming them at its next poll, not `PRESENCE_SECONDS` later."""
     deleted, _by_model = CasePresence.objects.filter(ticket=ticket, user=user).delete()
-    return deleted
-
-
-def forget_old_presence(user: User) -> int:
-    """Delete `user`'s rows of cases they left (not seen for `PRESENCE_SECONDS`), so the table
-    holds about one row per user on a case now; called when a case page opens."""
-    since = timezone.now() - timedelta(seconds=PRESENCE_SECONDS)
-    deleted, _by_model = CasePresence.objects.filter(user=user, seen_at__lt=since).delete()
     return deleted
 
 

@@ -14,3 +14,4 @@ class WebConfig(AppConfig):
         user_logged_in.connect(
             receivers.remember_access_log_reader, dispatch_uid="web.access_log_reader"
         )
+        receivers.connect_choice_lists()

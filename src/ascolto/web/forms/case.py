@@ -8,15 +8,18 @@ The forms check the input; the rules of the workflow stay in `tickets.actions`.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+import time
+from collections.abc import Iterator, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.conf import settings
 from django.core import signing
 from django.db.models import QuerySet
+from django.forms.models import ModelChoiceIterator, ModelChoiceIteratorValue
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from ascolto.channels import attachments as reply_files
@@ -28,6 +31,7 @@ from ascolto.organisation.models import Office, Team, User
 from ascolto.tickets.codes import normalise_code
 from ascolto.tickets.models import Campaign, Tag, Theme, Ticket, TicketEvent
 from ascolto.web.forms.scrivi import MultipleFileField, MultipleFileInput
+from ascolto.web.forms.widgets import QuickHiddenInput, QuickSelect, QuickTextarea
 
 MAX_TEXT = settings.ASCOLTO_MAX_MESSAGE_CHARS
 
@@ -37,7 +41,7 @@ def _text(label: Any, *, required: bool = True, rows: int = 4, limit: int = MAX_
         label=label,
         required=required,
         max_length=limit,
-        widget=forms.Textarea(attrs={"rows": rows}),
+        widget=QuickTextarea(attrs={"rows": rows}),
         error_messages={
             "required": _("Questo campo è obbligatorio: scrivi il testo."),
             "max_length": _("Il testo è troppo lungo: al massimo %(limit_value)d caratteri."),
@@ -48,16 +52,34 @@ def _text(label: Any, *, required: bool = True, rows: int = 4, limit: int = MAX_
 class CaseActionForm(forms.Form):
     """Base of the action forms: the case and the user it acts for, and the confirmation flag."""
 
-    confirmed = forms.BooleanField(required=False, widget=forms.HiddenInput)
+    confirmed = forms.BooleanField(required=False, widget=QuickHiddenInput)
 
-    def __init__(self, *args: Any, ticket: Ticket, user: Any, can_reply: bool, **kwargs: Any):
+    def __init__(
+        self,
+        *args: Any,
+        ticket: Ticket,
+        user: Any,
+        can_reply: bool,
+        route: Any = None,
+        **kwargs: Any,
+    ):
         self.ticket, self.user, self.can_reply = ticket, user, can_reply
+        self._route = route  # the page's `reply_route`, asked once for all its forms
         # Several action forms share field names on one page: ids must stay unique.
         kwargs.setdefault("auto_id", f"id_{type(self).__name__.lower()}_%s")
         super().__init__(*args, **kwargs)
         for field in self.fields.values():
             if isinstance(field.widget, forms.Textarea | forms.TextInput):
                 field.widget.attrs.setdefault("class", "form-control")
+
+    def reply_route(self) -> Any:
+        """Where a reply to the case goes (`tickets.actions.reply_route`): the page's, given
+        when the form was made, or asked now."""
+        if self._route is None:
+            from ascolto.tickets.actions import reply_route
+
+            self._route = reply_route(self.ticket)
+        return self._route
 
     def full_clean(self) -> None:
         """Validate, then point each invalid field at its message (for screen readers)."""
@@ -109,13 +131,11 @@ class ReplyForm(CaseActionForm):
             attrs={"class": "form-control", "accept": ",".join(ALLOWED_TYPES)}
         ),
     )
-    staged = forms.CharField(required=False, widget=forms.HiddenInput)
+    staged = forms.CharField(required=False, widget=QuickHiddenInput)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
-        from ascolto.tickets.actions import reply_route
-
         super().__init__(*args, **kwargs)
-        route = reply_route(self.ticket)
+        route = self.reply_route()
         # Why this reply cannot carry files ("" when it can): the composer says it instead.
         self.attachments_refusal = route.attachments_refusal if not route.refusal else ""
         if route.refusal or self.attachments_refusal:
@@ -166,6 +186,7 @@ class TemplateForm(CaseActionForm):
 
     template = forms.ChoiceField(
         label=_("Modello approvato"),
+        widget=QuickSelect,
         error_messages={
             "required": _("Scegli il modello da inviare."),
             "invalid_choice": _("Il modello scelto non è tra quelli approvati."),
@@ -173,10 +194,8 @@ class TemplateForm(CaseActionForm):
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
-        from ascolto.tickets.actions import reply_route
-
         super().__init__(*args, **kwargs)
-        self.templates = reply_route(self.ticket).templates
+        self.templates = self.reply_route().templates
         field = self.fields["template"]
         assert isinstance(field, forms.ChoiceField)  # noqa: S101 (declared above)
         field.choices = [
@@ -212,6 +231,7 @@ class CallbackForm(CaseActionForm):
 
     slot = forms.ChoiceField(
         label=_("Fascia di richiamata"),
+        widget=QuickSelect,
         error_messages={
             "required": _("Scegli la fascia in cui richiamare il cittadino."),
             "invalid_choice": _("La fascia scelta non è più libera: scegline un'altra."),
@@ -275,26 +295,117 @@ def _operators(user: Any) -> QuerySet[User]:
     return staff.order_by("last_name", "first_name", "username")
 
 
-class TeamChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
-    def label_from_instance(self, obj: Any) -> str:
-        return f"{obj.name} ({obj.office.name})"
+# The case page's choice lists (operators, teams, offices, campaigns, the taxonomy) change a few
+# times a year and are read on every look at a case: their rows are kept in the process for a
+# minute, keyed by the query (an office operator's scope is in it), and forgotten at once when
+# one of those models is saved or deleted in this process (`web.receivers`). Only what is shown
+# comes from this copy: what is posted is checked against the database (the field's queryset).
+CHOICE_ROWS_SECONDS = 60.0
 
 
-class OperatorChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
-    def label_from_instance(self, obj: Any) -> str:
-        where = f" · {obj.office.name}" if obj.office_id else ""
-        return f"{obj} ({obj.get_role_display()}{where})"
+@dataclasses.dataclass
+class _KeptRows:
+    at: float  # time.monotonic() when read
+    rows: list[dict[str, Any]]
+    # The options made of them, per field class and language (their labels are translated).
+    options: dict[tuple[type, str], list[tuple[Any, str]]]
+
+
+_choice_rows: dict[tuple[Any, ...], _KeptRows] = {}
+
+
+def _kept_rows(queryset: QuerySet[Any], columns: tuple[str, ...]) -> _KeptRows:
+    sql, params = queryset.query.sql_with_params()
+    key = (queryset.db, sql, tuple(params), columns)
+    now = time.monotonic()
+    kept = _choice_rows.get(key)
+    if kept is None or now - kept.at >= CHOICE_ROWS_SECONDS:
+        kept = _KeptRows(now, list(queryset.values(*columns)), {})
+        _choice_rows[key] = kept
+    return kept
+
+
+def choice_rows(queryset: QuerySet[Any], columns: tuple[str, ...]) -> list[dict[str, Any]]:
+    """The rows of `queryset`'s `columns`, read at most once a minute in this process."""
+    return _kept_rows(queryset, columns).rows
+
+
+def forget_choice_rows(**_signal: Any) -> None:
+    """The next choice list is read from the database (a receiver of `post_save`)."""
+    _choice_rows.clear()
+
+
+class RowChoiceIterator(ModelChoiceIterator):
+    """The options of a `RowChoiceField`: one row of its `columns` each, no model instance;
+    labelled once per language while the rows are kept."""
+
+    field: RowChoiceField
+
+    def __iter__(self) -> Iterator[tuple[Any, Any]]:
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        kept = _kept_rows(self.queryset, self.field.columns)
+        made = (type(self.field), get_language())
+        options = kept.options.get(made)
+        if options is None:
+            label = self.field.label_from_row
+            # The row stands for the instance (`option.instance` in a template: not used here).
+            options = [
+                (ModelChoiceIteratorValue(r["pk"], cast(Any, r)), label(r)) for r in kept.rows
+            ]
+            kept.options[made] = options
+        yield from options
+
+
+class RowChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
+    """A choice of a model's rows whose options are read as plain rows (`columns`, labelled by
+    `label_from_row`, kept a minute: `choice_rows`): the case page lists every operator, team,
+    office and theme on each view, and a model instance per option cost more than the rest of
+    its forms. What is posted is checked against the queryset as usual, and `cleaned_data`
+    holds the instance."""
+
+    iterator = RowChoiceIterator
+    columns: tuple[str, ...] = ("pk", "name")
+
+    def label_from_row(self, row: dict[str, Any]) -> str:
+        return str(row["name"])
+
+
+class TeamChoiceField(RowChoiceField):
+    columns = ("pk", "name", "office__name")
+
+    def label_from_row(self, row: dict[str, Any]) -> str:
+        return f"{row['name']} ({row['office__name']})"
+
+
+ROLE_LABELS = dict(User.Role.choices)  # lazy labels, said in the language of each page
+
+
+class OperatorChoiceField(RowChoiceField):
+    columns = ("pk", "first_name", "last_name", "username", "role", "office__name")
+
+    def label_from_row(self, row: dict[str, Any]) -> str:
+        # As `str(user)` and `get_role_display()` would say it.
+        name = f"{row['first_name']} {row['last_name']}".strip() or row["username"]
+        role = str(ROLE_LABELS.get(row["role"], row["role"]))
+        where = f" · {row['office__name']}" if row["office__name"] is not None else ""
+        return f"{name} ({role}{where})"
 
 
 class AssignForm(CaseActionForm):
     team = TeamChoiceField(
-        label=_("Team"), queryset=Team.objects.none(), required=False, empty_label=_("— nessuno —")
+        label=_("Team"),
+        queryset=Team.objects.none(),
+        required=False,
+        empty_label=_("— nessuno —"),
+        widget=QuickSelect,
     )
     assignee = OperatorChoiceField(
         label=_("Operatore"),
         queryset=User.objects.none(),
         required=False,
         empty_label=_("— nessuno —"),
+        widget=QuickSelect,
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -312,10 +423,11 @@ class AssignForm(CaseActionForm):
 
 
 class EscalateForm(CaseActionForm):
-    office = forms.ModelChoiceField(
+    office = RowChoiceField(
         label=_("Ufficio"),
         queryset=Office.objects.filter(is_active=True).order_by("path"),
         empty_label=_("— scegli un ufficio —"),
+        widget=QuickSelect,
         error_messages={"required": _("Scegli l'ufficio a cui passare il caso.")},
     )
     team = TeamChoiceField(
@@ -323,6 +435,7 @@ class EscalateForm(CaseActionForm):
         queryset=Team.objects.filter(is_active=True).select_related("office"),
         required=False,
         empty_label=_("— nessuno —"),
+        widget=QuickSelect,
     )
     note = _text(_("Nota per l'ufficio (facoltativa)"), required=False, rows=3)
 
@@ -484,11 +597,12 @@ class TagForm(CaseActionForm):
 
 
 class CampaignForm(CaseActionForm):
-    campaign = forms.ModelChoiceField(
+    campaign = RowChoiceField(
         label=_("Campagna"),
         queryset=Campaign.objects.order_by("-starts_on", "name"),
         required=False,
         empty_label=_("— nessuna campagna —"),
+        widget=QuickSelect,
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -496,9 +610,11 @@ class CampaignForm(CaseActionForm):
         self.fields["campaign"].initial = self.ticket.campaign_id
 
 
-class ThemeChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
-    def label_from_instance(self, obj: Any) -> str:
-        return f"{'— ' * (obj.level - 1)}{obj.name}"
+class ThemeChoiceField(RowChoiceField):
+    columns = ("pk", "name", "level")
+
+    def label_from_row(self, row: dict[str, Any]) -> str:
+        return f"{'— ' * (row['level'] - 1)}{row['name']}"
 
 
 class ClassifyForm(CaseActionForm):
@@ -507,8 +623,11 @@ class ClassifyForm(CaseActionForm):
         queryset=Theme.objects.filter(is_active=True).order_by("path"),
         required=False,
         empty_label=_("— invariato —"),
+        widget=QuickSelect,
     )
-    kind = forms.ChoiceField(label=_("Tipo di richiesta"), choices=Ticket.Kind.choices)
+    kind = forms.ChoiceField(
+        label=_("Tipo di richiesta"), choices=Ticket.Kind.choices, widget=QuickSelect
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
