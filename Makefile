@@ -49,7 +49,7 @@ city:        ## the 1 M-case demo city the console benchmarks read (PostgreSQL `
 	vacuumdb --analyze -d "$(CITY_URL)"
 
 bench:       ## benchmarks that print their figures (PostgreSQL must be reachable; api.py lists cases and summaries.py rebuilds over the migrated `make city`)
-	$(RUN) python benchmarks/intake.py && $(RUN) python benchmarks/chatbot.py && $(RUN) python benchmarks/staffing.py && $(RUN) python benchmarks/schedule.py && $(RUN) python benchmarks/forecast.py && $(RUN) python benchmarks/scrivi.py && $(RUN) python benchmarks/worker_memory.py && $(RUN) python benchmarks/screenpop.py && $(RUN) python benchmarks/webhooks.py && ./scripts/mailserver && $(RUN) python benchmarks/mailboxes.py --databases postgres && $(RUN) python benchmarks/calls_import.py && $(RUN) python benchmarks/surveys.py && $(RUN) python benchmarks/survey_summary.py && $(RUN) python benchmarks/api.py && $(RUN) python benchmarks/summaries.py --database-url $(CITY_URL)
+	$(RUN) python benchmarks/intake.py && $(RUN) python benchmarks/chatbot.py && $(RUN) python benchmarks/staffing.py && $(RUN) python benchmarks/schedule.py && $(RUN) python benchmarks/forecast.py && $(RUN) python benchmarks/scrivi.py && $(RUN) python benchmarks/worker_memory.py && $(RUN) python benchmarks/screenpop.py && $(RUN) python benchmarks/webhooks.py && ./scripts/mailserver && $(RUN) python benchmarks/mailboxes.py --databases postgres && $(RUN) python benchmarks/calls_import.py && $(RUN) python benchmarks/surveys.py && $(RUN) python benchmarks/survey_summary.py && $(RUN) python benchmarks/api.py && $(RUN) python benchmarks/case_page.py && $(RUN) python benchmarks/summaries.py --database-url $(CITY_URL)
 
 LOADTEST_ARGS ?=
 
