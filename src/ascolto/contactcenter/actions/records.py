@@ -36,7 +36,7 @@ from django.utils.translation import gettext as _
 from ascolto.citizens.handles import normalise_phone
 from ascolto.citizens.models import Identity
 from ascolto.contactcenter.models import CallRecord
-from ascolto.core import maintenance
+from ascolto.core import maintenance, partitions
 from ascolto.core.errors import InvalidInput
 from ascolto.organisation.models import User
 
@@ -658,6 +658,13 @@ class _Writer:
         self.phones = self._table(Identity, self.IDENTITY_COLUMNS, "import_phones")
         self.seen = self._table(Identity, ("id", "last_seen_at"), "import_seen")
         self.checked_now = self._check_now(CallRecord, Identity) if self.postgres else ""
+        # Partitioned by month (decision 0033): the call id's uniqueness lives in a key table,
+        # which ON CONFLICT on the calls cannot see; the calls stored already are left out.
+        self.call_key = ""
+        if self.postgres:
+            with connection.cursor() as cursor:
+                if partitions.is_partitioned(cursor, CallRecord._meta.db_table):
+                    self.call_key = partitions.CALLS.keys[0].table
 
     def _table(
         self, model: type[Model], columns: tuple[str, ...], name: str
@@ -709,10 +716,27 @@ class _Writer:
         with connection.cursor() as cursor:
             if self.postgres:
                 self._copy(cursor, staging, names, rows)
-                cursor.execute(
-                    f"INSERT INTO {table} ({names}) SELECT {names} FROM {staging} "  # noqa: S608
-                    "ON CONFLICT DO NOTHING"
-                )
+                if target is self.calls and self.call_key:
+                    # The call ids not stored yet are claimed in the key table first (ON
+                    # CONFLICT there waits for a webhook's uncommitted call and skips it, as it
+                    # did on the calls' own unique index), then the first call of each claimed
+                    # id, in the file's order, is inserted; its trigger takes the claim.
+                    key = self.call_key
+                    cursor.execute(
+                        f"INSERT INTO {key} (external_id, row_id) SELECT DISTINCT "  # noqa: S608
+                        f"external_id, 0 FROM {staging} ON CONFLICT DO NOTHING"
+                    )
+                    cursor.execute(
+                        f"INSERT INTO {table} ({names}) SELECT {names} FROM ("  # noqa: S608
+                        f"SELECT DISTINCT ON (s.external_id) s.*, s.ctid AS place FROM {staging} "
+                        f"s JOIN {key} k ON k.external_id = s.external_id AND k.row_id = 0 "
+                        "ORDER BY s.external_id, s.ctid) fresh ORDER BY place"
+                    )
+                else:
+                    cursor.execute(
+                        f"INSERT INTO {table} ({names}) SELECT {names} FROM {staging} "  # noqa: S608
+                        "ON CONFLICT DO NOTHING"
+                    )
                 inserted = int(cursor.rowcount)
                 cursor.execute(f"TRUNCATE {staging}")
                 return inserted
