@@ -447,7 +447,8 @@ def _rebuild(cursor: Any, spec: Partitioned, *, partitioned: bool, ahead: int) -
             continue
         if unique:
             raise RuntimeError(f"{table}: unique index {name} has no key table (decision 0033)")
-        plain.append(definition)
+        # A partitioned table's index reads "ON ONLY t" (not its partitions): rebuilt whole.
+        plain.append(definition.replace(" ON ONLY ", " ON "))
     foreign = _foreign_keys(cursor, table)
     cursor.execute(f"SELECT last_value, is_called FROM {_sequence(cursor, table)}")  # noqa: S608
     last_value, is_called = cursor.fetchone()
