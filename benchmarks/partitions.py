@@ -9,12 +9,13 @@ postgres), migrates it, takes the call records back to before the partitioning (
 0007), fills them with `--calls` calls spread evenly over the `--months` months before this one
 (one INSERT … SELECT; `VACUUM ANALYZE` after), then:
 
-1. times the report query of one month (the summaries' `CallDay` grouping of the calls of a
-   month, `analytics.summaries._call_rows`, as `refresh_summaries` and the call report run it)
-   on the unpartitioned table: `--rounds` rounds of 5 runs, each round's median;
+1. keeps an unpartitioned copy of the table with the same indexes (`bench_calls_plain`);
 2. times `migrate contactcenter 0008` (the table rebuilt partitioned, rows moved; the table is
    locked for writes and reads for that time);
-3. times the same query on the partitioned table.
+3. times the report query of one month (the summaries' `CallDay` grouping of the calls of a
+   month, `analytics.summaries._call_rows`, as `refresh_summaries` and the call report run it)
+   on the partitioned table and on the copy, one run on each in turn (so the load of a shared
+   machine weighs on both alike): `--rounds` rounds of 5 runs each, each round's median.
 
 Printed with the conditions: rows, months, CPUs, load average at the start, PostgreSQL version.
 """
@@ -103,25 +104,38 @@ def main() -> None:
     month_since = partitions.month_start(m_year, m_month)
     month_until = partitions.month_start(*partitions.next_month(m_year, m_month))
 
-    def report() -> list[float]:
-        medians = []
-        for _ in range(args.rounds):
-            runs = []
-            for _ in range(5):
-                query = _call_rows(Q(arrived_at__gte=month_since, arrived_at__lt=month_until))
-                began = time.perf_counter()
-                list(query)
-                runs.append((time.perf_counter() - began) * 1000)
-            medians.append(statistics.median(runs))
-        return medians
-
-    before = report()
+    subprocess.run(  # noqa: S603
+        [
+            *_psql_db,
+            "CREATE TABLE bench_calls_plain (LIKE contactcenter_callrecord INCLUDING ALL); "
+            "INSERT INTO bench_calls_plain SELECT * FROM contactcenter_callrecord",
+            "-c",
+            "VACUUM ANALYZE bench_calls_plain",
+        ],
+        check=True,
+    )
     began = time.perf_counter()
     call_command("migrate", "contactcenter", "0008_call_monthly_partitions", verbosity=0)
     migration = time.perf_counter() - began
     connection.close()
     subprocess.run([*_psql_db, "VACUUM ANALYZE contactcenter_callrecord"], check=True)  # noqa: S603
-    after = report()
+    sql, params = _call_rows(
+        Q(arrived_at__gte=month_since, arrived_at__lt=month_until)
+    ).query.sql_with_params()
+    plain_sql = sql.replace('"contactcenter_callrecord"', '"bench_calls_plain"')
+    before: list[float] = []
+    after: list[float] = []
+    with connection.cursor() as cursor:
+        for _ in range(args.rounds):
+            runs: dict[str, list[float]] = {plain_sql: [], sql: []}
+            for _ in range(5):
+                for text, times in runs.items():
+                    began = time.perf_counter()
+                    cursor.execute(text, params)
+                    cursor.fetchall()
+                    times.append((time.perf_counter() - began) * 1000)
+            before.append(statistics.median(runs[plain_sql]))
+            after.append(statistics.median(runs[sql]))
     with connection.cursor() as cursor:
         cursor.execute("SELECT count(*) FROM contactcenter_callrecord")
         rows = cursor.fetchone()[0]
@@ -137,9 +151,9 @@ def main() -> None:
         f"{args.months} months (filled in {filled:.1f} s), {parts} partitions after, "
         f"{os.cpu_count()} CPUs, load average at start {load[0]:.2f}"
     )
-    print(f"month's call report ({m_year}-{m_month:02d}), unpartitioned: {spread(before)}")
     print(f"migration contactcenter 0008 (table locked meanwhile): {migration:.1f} s")
-    print(f"month's call report ({m_year}-{m_month:02d}), partitioned:   {spread(after)}")
+    print(f"month's call report ({m_year}-{m_month:02d}), unpartitioned copy: {spread(before)}")
+    print(f"month's call report ({m_year}-{m_month:02d}), partitioned:        {spread(after)}")
 
 
 if __name__ == "__main__":
