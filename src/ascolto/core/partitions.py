@@ -40,6 +40,12 @@ from django.utils import timezone
 # the DEFAULT partition give its rows up.
 MOVE_SETTING = "ascolto.partition_move"
 
+# The transaction-local setting under which an insert into a partitioned table leaves its key
+# tables alone: the bulk insert that sets it has written every key of its rows itself (the call
+# import claims the call ids, with the ids its calls then take, by INSERT … ON CONFLICT DO
+# NOTHING on the key table: the arbiter, race-safe; a per-row trigger costs it a third).
+KEYS_WRITTEN = "ascolto.keys_written"
+
 # How far back the migration makes monthly partitions for existing rows; older rows go to the
 # DEFAULT partition (a decade of a city's records fits; a stray date in year 1 does not make
 # twenty thousand partitions).
@@ -55,8 +61,6 @@ class Key:
     put the constraint back on an unpartitioned table."""
 
     name: str  # the old constraint's name: the key table's unique index takes it
-    # Rows of the key table are (the key's columns, the row's id); a row id 0 is a key claimed
-    # by a bulk insert before it inserts the row (the call import), taken by the row's trigger.
     table: str
     columns: tuple[str, ...]
     where: str
@@ -365,6 +369,9 @@ BEGIN
     IF coalesce(current_setting('{MOVE_SETTING}', true), '') = 'on' THEN
         RETURN NULL;
     END IF;
+    IF TG_OP = 'INSERT' AND coalesce(current_setting('{KEYS_WRITTEN}', true), '') = 'on' THEN
+        RETURN NULL;
+    END IF;
     IF TG_OP = 'UPDATE' AND {same} AND NEW.id = OLD.id THEN
         RETURN NULL;
     END IF;
@@ -372,15 +379,7 @@ BEGIN
         DELETE FROM {key.table} WHERE row_id = OLD.id;
     END IF;
     IF TG_OP IN ('INSERT', 'UPDATE') AND {new} THEN
-        -- A key claimed beforehand in this transaction (row_id 0: the call import's
-        -- INSERT … ON CONFLICT DO NOTHING on the key table) is taken; any other is a duplicate.
-        INSERT INTO {key.table} VALUES ({values}, NEW.id) ON CONFLICT ({cols})
-            DO UPDATE SET row_id = EXCLUDED.row_id WHERE {key.table}.row_id = 0;
-        IF NOT FOUND THEN
-            RAISE EXCEPTION 'duplicate key value violates unique constraint "{key.name}"'
-                USING ERRCODE = 'unique_violation', CONSTRAINT = '{key.name}',
-                      TABLE = '{spec.table}';
-        END IF;
+        INSERT INTO {key.table} VALUES ({values}, NEW.id);
     END IF;
     RETURN NULL;
 END;

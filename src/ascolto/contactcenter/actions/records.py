@@ -717,27 +717,13 @@ class _Writer:
             if self.postgres:
                 self._copy(cursor, staging, names, rows)
                 if target is self.calls and self.call_key:
-                    # The call ids not stored yet are claimed in the key table first (ON
-                    # CONFLICT there waits for a webhook's uncommitted call and skips it, as it
-                    # did on the calls' own unique index), then the first call of each claimed
-                    # id, in the file's order, is inserted; its trigger takes the claim.
-                    key = self.call_key
-                    cursor.execute(
-                        f"INSERT INTO {key} (external_id, row_id) SELECT DISTINCT "  # noqa: S608
-                        f"external_id, 0 FROM {staging} ON CONFLICT DO NOTHING"
-                    )
-                    cursor.execute(
-                        f"INSERT INTO {table} ({names}) SELECT {names} FROM ("  # noqa: S608
-                        f"SELECT DISTINCT ON (s.external_id) s.*, s.ctid AS place FROM {staging} "
-                        f"s JOIN {key} k ON k.external_id = s.external_id AND k.row_id = 0 "
-                        "ORDER BY s.external_id, s.ctid) fresh ORDER BY place"
-                    )
+                    inserted = self._insert_keyed(cursor, table, names, staging)
                 else:
                     cursor.execute(
                         f"INSERT INTO {table} ({names}) SELECT {names} FROM {staging} "  # noqa: S608
                         "ON CONFLICT DO NOTHING"
                     )
-                inserted = int(cursor.rowcount)
+                    inserted = int(cursor.rowcount)
                 cursor.execute(f"TRUNCATE {staging}")
                 return inserted
             adapt = connection.ops.adapt_datetimefield_value
@@ -747,6 +733,30 @@ class _Writer:
                 [tuple(adapt(v) if isinstance(v, datetime) else v for v in row) for row in rows],
             )
             return int(cursor.rowcount)
+
+    def _insert_keyed(self, cursor: Any, table: str, names: str, staging: str) -> int:
+        """The staged calls into the partitioned calls table (decision 0033), whose call ids are
+        unique through a key table that ON CONFLICT on the calls cannot see. The first call of
+        each id (in the file's order) claims its id in the key table with the id its row will
+        take; ON CONFLICT DO NOTHING there skips an id stored already, and waits for a webhook's
+        uncommitted call, as the unique index did. The claimed calls are then inserted with the
+        key trigger off (`partitions.KEYS_WRITTEN`): their keys are written."""
+        key = self.call_key
+        cursor.execute("SELECT set_config(%s, 'on', true)", [partitions.KEYS_WRITTEN])
+        cursor.execute(
+            f"WITH firsts AS (SELECT DISTINCT ON (external_id) {names}, ctid AS place "  # noqa: S608
+            f"FROM {staging} ORDER BY external_id, ctid), "
+            f"claimed AS (INSERT INTO {key} (external_id, row_id) "
+            f"SELECT external_id, nextval(pg_get_serial_sequence('{table}', 'id')) "
+            "FROM (SELECT external_id FROM firsts ORDER BY place) ordered "
+            "ON CONFLICT DO NOTHING RETURNING external_id, row_id) "
+            f"INSERT INTO {table} (id, {names}) SELECT claimed.row_id, "
+            + ", ".join(f"firsts.{n.strip()}" for n in names.split(","))
+            + " FROM firsts JOIN claimed USING (external_id) ORDER BY firsts.place"
+        )
+        inserted = int(cursor.rowcount)
+        cursor.execute("SELECT set_config(%s, '', true)", [partitions.KEYS_WRITTEN])
+        return inserted
 
     def write(self, calls: list[_Call], report: CallImport) -> None:
         if not calls:
