@@ -341,7 +341,7 @@ def ensure_partitions(
 
 
 def _create_keys(cursor: Any, spec: Partitioned) -> None:
-    """The key tables of `spec`, filled from its rows, and the trigger that keeps them."""
+    """The key tables of `spec`, filled from its rows, and the triggers that keep them."""
     for key in spec.keys:
         cols = ", ".join(key.columns)
         cursor.execute(
@@ -356,29 +356,22 @@ def _create_keys(cursor: Any, spec: Partitioned) -> None:
         )
         cursor.execute(f"CREATE UNIQUE INDEX {key.name} ON {key.table} ({cols})")
         cursor.execute(f"CREATE INDEX {key.table}_row_idx ON {key.table} (row_id)")
-        new = " AND ".join(f"NEW.{c} IS NOT NULL" for c in key.columns)
-        if key.where:
-            new += " AND " + _on_row(key.where, key.columns, "NEW")
-        same = " AND ".join(f"NEW.{c} IS NOT DISTINCT FROM OLD.{c}" for c in key.columns)
+
+        def carries(row: str, key: Key = key) -> str:
+            """SQL: the row `row` (NEW, OLD) carries the key."""
+            held = " AND ".join(f"{row}.{c} IS NOT NULL" for c in key.columns)
+            return held + (" AND " + _on_row(key.where, key.columns, row) if key.where else "")
+
         values = ", ".join(f"NEW.{c}" for c in key.columns)
         # Names from the TABLES above, never from input.
         cursor.execute(
             f"""
 CREATE OR REPLACE FUNCTION {key.table}_sync() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    IF coalesce(current_setting('{MOVE_SETTING}', true), '') = 'on' THEN
-        RETURN NULL;
-    END IF;
-    IF TG_OP = 'INSERT' AND coalesce(current_setting('{KEYS_WRITTEN}', true), '') = 'on' THEN
-        RETURN NULL;
-    END IF;
-    IF TG_OP = 'UPDATE' AND {same} AND NEW.id = OLD.id THEN
-        RETURN NULL;
-    END IF;
     IF TG_OP IN ('UPDATE', 'DELETE') THEN
         DELETE FROM {key.table} WHERE row_id = OLD.id;
     END IF;
-    IF TG_OP IN ('INSERT', 'UPDATE') AND {new} THEN
+    IF TG_OP IN ('INSERT', 'UPDATE') AND {carries("NEW")} THEN
         INSERT INTO {key.table} VALUES ({values}, NEW.id);
     END IF;
     RETURN NULL;
@@ -386,10 +379,20 @@ END;
 $$;
 """  # noqa: S608
         )
-        cursor.execute(
-            f"CREATE TRIGGER {key.table}_sync AFTER INSERT OR UPDATE OR DELETE ON {spec.table} "
-            f"FOR EACH ROW EXECUTE FUNCTION {key.table}_sync()"
-        )
+        # The conditions are the triggers' WHEN: a row that changes no key (a message's status
+        # saved, a reply without an id on the channel) queues no trigger event at all.
+        moving = f"coalesce(current_setting('{MOVE_SETTING}', true), '') <> 'on'"
+        written = f"coalesce(current_setting('{KEYS_WRITTEN}', true), '') <> 'on'"
+        changed = " OR ".join(f"NEW.{c} IS DISTINCT FROM OLD.{c}" for c in (*key.columns, "id"))
+        for suffix, event, when in (
+            ("insert", "INSERT", f"{moving} AND {written} AND {carries('NEW')}"),
+            ("update", "UPDATE", changed),
+            ("delete", "DELETE", f"{moving} AND {carries('OLD')}"),
+        ):
+            cursor.execute(
+                f"CREATE TRIGGER {key.table}_{suffix} AFTER {event} ON {spec.table} "
+                f"FOR EACH ROW WHEN ({when}) EXECUTE FUNCTION {key.table}_sync()"
+            )
         # Emptying the records (a test's flush, a demo's wipe) empties their keys.
         cursor.execute(
             f"""
@@ -415,7 +418,8 @@ def _on_row(where: str, columns: tuple[str, ...], row: str) -> str:
 
 def _drop_keys(cursor: Any, spec: Partitioned) -> None:
     for key in spec.keys:
-        cursor.execute(f"DROP TRIGGER IF EXISTS {key.table}_sync ON {spec.table}")
+        for suffix in ("insert", "update", "delete"):
+            cursor.execute(f"DROP TRIGGER IF EXISTS {key.table}_{suffix} ON {spec.table}")
         cursor.execute(f"DROP TRIGGER IF EXISTS {key.table}_truncate ON {spec.table}")
         cursor.execute(f"DROP FUNCTION IF EXISTS {key.table}_sync()")
         cursor.execute(f"DROP FUNCTION IF EXISTS {key.table}_truncate()")
