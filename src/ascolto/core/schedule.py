@@ -41,6 +41,7 @@ JOBS: tuple[Job, ...] = (
     Job(("deliver_webhooks",), minutes=1, timeout=300),
     Job(("check_sla",), minutes=5, timeout=600),
     Job(("prune_presence",), minutes=5, timeout=300),
+    Job(("ensure_partitions",), at="01:15", timeout=1800),
     Job(("refresh_summaries", "--all"), at="01:30"),
     Job(("sweep_uploads",), at="02:00"),
     Job(("prune_webhooks",), at="02:10"),

@@ -240,6 +240,9 @@ class AlertDelivery(models.Model):
     citizen = models.ForeignKey(
         "citizens.Citizen", verbose_name="cittadino", on_delete=models.CASCADE, related_name="+"
     )
+    # No database constraint: on PostgreSQL the messages are partitioned by month and their
+    # key is (id, sent_at), which a foreign key on `id` alone cannot reference (decision 0033).
+    # Django's SET_NULL still clears the link when a message is deleted through the ORM.
     message = models.ForeignKey(
         "channels.Message",
         verbose_name="messaggio",
@@ -247,6 +250,7 @@ class AlertDelivery(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
+        db_constraint=False,
     )
     sent_at = models.DateTimeField("inviato il", default=timezone.now)
 

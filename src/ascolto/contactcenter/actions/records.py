@@ -36,7 +36,7 @@ from django.utils.translation import gettext as _
 from ascolto.citizens.handles import normalise_phone
 from ascolto.citizens.models import Identity
 from ascolto.contactcenter.models import CallRecord
-from ascolto.core import maintenance
+from ascolto.core import maintenance, partitions
 from ascolto.core.errors import InvalidInput
 from ascolto.organisation.models import User
 
@@ -658,6 +658,13 @@ class _Writer:
         self.phones = self._table(Identity, self.IDENTITY_COLUMNS, "import_phones")
         self.seen = self._table(Identity, ("id", "last_seen_at"), "import_seen")
         self.checked_now = self._check_now(CallRecord, Identity) if self.postgres else ""
+        # Partitioned by month (decision 0033): the call id's uniqueness lives in a key table,
+        # which ON CONFLICT on the calls cannot see; the calls stored already are left out.
+        self.call_key = ""
+        if self.postgres:
+            with connection.cursor() as cursor:
+                if partitions.is_partitioned(cursor, CallRecord._meta.db_table):
+                    self.call_key = partitions.CALLS.keys[0].table
 
     def _table(
         self, model: type[Model], columns: tuple[str, ...], name: str
@@ -709,11 +716,14 @@ class _Writer:
         with connection.cursor() as cursor:
             if self.postgres:
                 self._copy(cursor, staging, names, rows)
-                cursor.execute(
-                    f"INSERT INTO {table} ({names}) SELECT {names} FROM {staging} "  # noqa: S608
-                    "ON CONFLICT DO NOTHING"
-                )
-                inserted = int(cursor.rowcount)
+                if target is self.calls and self.call_key:
+                    inserted = self._insert_keyed(cursor, table, names, staging)
+                else:
+                    cursor.execute(
+                        f"INSERT INTO {table} ({names}) SELECT {names} FROM {staging} "  # noqa: S608
+                        "ON CONFLICT DO NOTHING"
+                    )
+                    inserted = int(cursor.rowcount)
                 cursor.execute(f"TRUNCATE {staging}")
                 return inserted
             adapt = connection.ops.adapt_datetimefield_value
@@ -723,6 +733,30 @@ class _Writer:
                 [tuple(adapt(v) if isinstance(v, datetime) else v for v in row) for row in rows],
             )
             return int(cursor.rowcount)
+
+    def _insert_keyed(self, cursor: Any, table: str, names: str, staging: str) -> int:
+        """The staged calls into the partitioned calls table (decision 0033), whose call ids are
+        unique through a key table that ON CONFLICT on the calls cannot see. The first call of
+        each id (in the file's order) claims its id in the key table with the id its row will
+        take; ON CONFLICT DO NOTHING there skips an id stored already, and waits for a webhook's
+        uncommitted call, as the unique index did. The claimed calls are then inserted with the
+        key trigger off (`partitions.KEYS_WRITTEN`): their keys are written."""
+        key = self.call_key
+        cursor.execute("SELECT set_config(%s, 'on', true)", [partitions.KEYS_WRITTEN])
+        cursor.execute(
+            f"WITH firsts AS (SELECT DISTINCT ON (external_id) {names}, ctid AS place "  # noqa: S608
+            f"FROM {staging} ORDER BY external_id, ctid), "
+            f"claimed AS (INSERT INTO {key} (external_id, row_id) "
+            f"SELECT external_id, nextval(pg_get_serial_sequence('{table}', 'id')) "
+            "FROM (SELECT external_id FROM firsts ORDER BY place) ordered "
+            "ON CONFLICT DO NOTHING RETURNING external_id, row_id) "
+            f"INSERT INTO {table} (id, {names}) SELECT claimed.row_id, "
+            + ", ".join(f"firsts.{n.strip()}" for n in names.split(","))
+            + " FROM firsts JOIN claimed USING (external_id) ORDER BY firsts.place"
+        )
+        inserted = int(cursor.rowcount)
+        cursor.execute("SELECT set_config(%s, '', true)", [partitions.KEYS_WRITTEN])
+        return inserted
 
     def write(self, calls: list[_Call], report: CallImport) -> None:
         if not calls:
