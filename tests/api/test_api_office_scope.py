@@ -3,10 +3,12 @@ system never sees a case, citizen, message, file or survey answer of the Anagraf
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
 from ascolto.surveys.models import Response, Survey, SurveyVersion
-from tests.api.conftest import Api, World
+from tests.api.conftest import Api, World, api_for
 
 pytestmark = pytest.mark.django_db
 
@@ -104,3 +106,14 @@ def test_an_anonymous_survey_s_answers_carry_no_identity(portal: Api, world: Wor
     )
     shown = portal.get(f"/survey-answers/{response.pk}").json()
     assert shown["citizen_id"] is None and shown["case"] is None
+
+
+def test_a_token_of_a_direction_lists_the_cases_of_its_offices_too(world: World) -> None:
+    # The list reads the subtree as its offices' ids (core.access.visible_listed): a parent
+    # office's token sees its child office's case, with and without a time window.
+    direction = api_for(office=world.cast.tributi)
+    listed = [c["code"] for c in direction.get("/cases").json()["items"]]
+    assert world.tari.code in listed and world.anagrafe.code not in listed
+    since = (world.tari.updated_at - timedelta(minutes=1)).isoformat()
+    changed = direction.get("/cases", {"updated_since": since}).json()["items"]
+    assert [c["code"] for c in changed] == [world.tari.code]

@@ -103,6 +103,12 @@ class Caller:
     def visible(self, queryset: QuerySet[Any], office_field: str = "office") -> QuerySet[Any]:
         return access.visible(queryset, self.viewer, office_field)
 
+    def visible_listed(
+        self, queryset: QuerySet[Any], office_field: str = "office"
+    ) -> QuerySet[Any]:
+        """`visible`, the office subtree as a list of ids (`core.access.visible_listed`)."""
+        return access.visible_listed(queryset, self.viewer, office_field)
+
     def visible_citizens(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
         return access.visible_citizens(queryset, self.viewer)
 

@@ -419,7 +419,7 @@ def list_cases(request: HttpRequest, filters: Query[CaseFilters]) -> dict[str, A
     who = caller(request)
     query = _inbox_query(who, filters)
     base = inbox.filtered(
-        who.visible(Ticket.objects.all()), query, user=who.viewer, now=timezone.now()
+        who.visible_listed(Ticket.objects.all()), query, user=who.viewer, now=timezone.now()
     )
     tickets, next_cursor = page(base, cursor=filters.cursor, limit=filters.limit)
     inbox.attach_related(tickets)

@@ -141,6 +141,21 @@ def visible(queryset: QuerySet[M], user: Any, office_field: str = "office") -> Q
     return queryset.none()
 
 
+def visible_listed(queryset: QuerySet[M], user: Any, office_field: str = "office") -> QuerySet[M]:
+    """`visible`, with an office's subtree written as the list of its offices' ids (one small
+    query first) rather than as a join on their paths: the same rows. For the lists whose other
+    filters PostgreSQL serves by another index: with the join it read the whole office's range
+    of its index for `GET /api/v1/cases?updated_since=…` (135 ms for the last hour of a 175,000-
+    case subtree on a 213,000-case city), with the list 3 ms (decision 0032)."""
+    role = _role(user)
+    if role == Role.OFFICE and getattr(user, "office_id", None):
+        office = user.office
+        subtree = type(office)._default_manager.filter(path__startswith=office.path)
+        ids = list(subtree.values_list("pk", flat=True))
+        return queryset.filter(**{f"{office_field}_id__in": ids})
+    return visible(queryset, user, office_field)
+
+
 def get_visible_or_404(
     queryset: QuerySet[M], user: Any, office_field: str = "office", **lookup: Any
 ) -> M:
