@@ -267,11 +267,11 @@ def test_events_and_messages_migrate_back_and_forward_whole(taxonomy: None) -> N
     targets = {
         "back": [
             ("tickets", "0009_inbox_indexes_reviewed"),
-            ("channels", "0006_pending_whatsapp_status"),
+            ("channels", "0007_message_system"),
         ],
         "forward": [
             ("tickets", "0010_event_monthly_partitions"),
-            ("channels", "0007_message_monthly_partitions"),
+            ("channels", "0008_message_monthly_partitions"),
         ],
     }
     for direction, partitioned in (("back", False), ("forward", True)):

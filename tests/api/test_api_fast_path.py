@@ -1,7 +1,8 @@
 """`POST /api/v1/cases` through the WSGI entry point's fast path (`api.fast`): a plainly right
 request is accepted and answered as Django's handler would answer it, headers included; anything
 else is answered by the handler, counted once against the token's rate, with nothing written
-twice."""
+twice. In committed transactions: Django's handler, called as gunicorn calls it, closes a
+connection it finds inside a test's transaction (its `request_started` signal)."""
 
 from __future__ import annotations
 
@@ -51,7 +52,7 @@ def _post(token: str, body: Any = CASE, *, app: Any = None, **headers: str) -> A
 
 
 @pytest.mark.parametrize(("secure", "language"), [(False, ""), (True, "en-GB,en;q=0.8")])
-@pytest.mark.django_db
+@pytest.mark.django_db(transaction=True)
 def test_a_plain_case_is_answered_as_the_handler_answers_it(
     cast: personas.Cast, settings: Any, taken: list[bool], secure: bool, language: str
 ) -> None:
@@ -80,7 +81,7 @@ def test_a_plain_case_is_answered_as_the_handler_answers_it(
     assert PendingInbound.objects.count() == 2
 
 
-@pytest.mark.django_db
+@pytest.mark.django_db(transaction=True)
 def test_the_proxy_request_id_is_kept_and_the_metrics_count_the_answer(
     cast: personas.Cast, taken: list[bool]
 ) -> None:
@@ -94,7 +95,7 @@ def test_the_proxy_request_id_is_kept_and_the_metrics_count_the_answer(
     assert REGISTRY.get_sample_value(name, labels) == before + 1
 
 
-@pytest.mark.django_db
+@pytest.mark.django_db(transaction=True)
 def test_a_retry_with_its_key_is_replayed_and_stored_once(
     cast: personas.Cast, taken: list[bool]
 ) -> None:
@@ -125,7 +126,7 @@ def test_a_retry_with_its_key_is_replayed_and_stored_once(
     ],
     ids=["not-json", "no-contact", "empty-text", "no-scope", "long-key", "with-cookie"],
 )
-@pytest.mark.django_db
+@pytest.mark.django_db(transaction=True)
 def test_what_the_fast_path_leaves_the_handler_answers(
     cast: personas.Cast,
     taken: list[bool],
@@ -149,14 +150,14 @@ def test_what_the_fast_path_leaves_the_handler_answers(
     assert not IdempotencyKey.objects.exists()  # a refused request's key is released
 
 
-@pytest.mark.django_db
+@pytest.mark.django_db(transaction=True)
 def test_an_unknown_token_is_refused_by_the_handler(cast: personas.Cast, taken: list[bool]) -> None:
     answer, _headers, _ = _post("asc_nobody")
     assert answer.startswith("401") and taken == [False]
     assert not PendingInbound.objects.exists()
 
 
-@pytest.mark.django_db
+@pytest.mark.django_db(transaction=True)
 def test_past_its_rate_the_token_gets_429_counted_once(
     cast: personas.Cast, taken: list[bool]
 ) -> None:
