@@ -152,10 +152,28 @@ def _meta_delivery(
     body, once read here, is handed on)."""
     path = environ.get("PATH_INFO", "")
     code = path[len(META) : -1]
+    if not path.endswith("/") or not SLUG.fullmatch(code):
+        return None
+    read = _plain_post(environ, MAX_BODY_BYTES)
+    if read is None:
+        return None
+    secure, body = read
+    if accept_signed(code, body, environ.get("HTTP_X_HUB_SIGNATURE_256")):
+        headers = _headers.get(secure)
+        if headers is None:
+            headers = _headers[secure] = _answer_headers(secure)
+        start_response("200 OK", headers)
+        return OK
+    return None
+
+
+def _plain_post(environ: dict[str, Any], most: int) -> tuple[bool, bytes] | None:
+    """For a fast path: whether the request is secure and its body, when it is a POST that
+    Django's handler would let through to the view (host allowed, no user agent refused, no
+    redirect to www or HTTPS) with a body of at most `most` bytes; else None. The body read is
+    put back in the environ, for the handler if it serves the request after all."""
     if (
         environ.get("REQUEST_METHOD") != "POST"
-        or not path.endswith("/")
-        or not SLUG.fullmatch(code)
         or not _host_allowed(environ)
         or settings.DISALLOWED_USER_AGENTS
         or settings.PREPEND_WWW
@@ -165,18 +183,12 @@ def _meta_delivery(
     if settings.SECURE_SSL_REDIRECT and not secure:
         return None
     length = environ.get("CONTENT_LENGTH") or ""
-    if not length.isdigit() or int(length) > MAX_BODY_BYTES:
+    if not length.isdigit() or int(length) > most:
         return None
     body = environ["wsgi.input"].read(int(length))
-    if accept_signed(code, body, environ.get("HTTP_X_HUB_SIGNATURE_256")):
-        headers = _headers.get(secure)
-        if headers is None:
-            headers = _headers[secure] = _answer_headers(secure)
-        start_response("200 OK", headers)
-        return OK
     environ["wsgi.input"] = io.BytesIO(body)
     environ["CONTENT_LENGTH"] = str(len(body))
-    return None
+    return secure, body
 
 
 # --- The API's case creation -------------------------------------------------------------------
@@ -296,30 +308,21 @@ def _api_case(
     request (its body, once read here, is handed on)."""
     started = time.perf_counter()
     if (
-        environ.get("REQUEST_METHOD") != "POST"
-        or "HTTP_COOKIE" in environ
+        "HTTP_COOKIE" in environ
         or not environ.get("HTTP_AUTHORIZATION", "").startswith(api_fast.BEARER)
         or not environ.get("CONTENT_TYPE", "").startswith("application/json")
-        or not _host_allowed(environ)
-        or settings.DISALLOWED_USER_AGENTS
-        or settings.PREPEND_WWW
     ):
         return None
-    secure = _secure(environ)
-    if settings.SECURE_SSL_REDIRECT and not secure:
+    read = _plain_post(environ, API_MAX_BODY)
+    if read is None:
         return None
-    length = environ.get("CONTENT_LENGTH") or ""
-    if not length.isdigit() or int(length) > API_MAX_BODY:
-        return None
-    body = environ["wsgi.input"].read(int(length))
-    environ["wsgi.input"] = io.BytesIO(body)  # for the handler, if it answers after all
+    secure, body = read
     request = WSGIRequest(environ)
-    request._body = body
+    request._body = body  # the environ's stream stays unread, for the handler
     given = logs.request_id(environ.get("HTTP_X_REQUEST_ID", ""))
     with logs.logging_as(given):
         response = api_fast.accept(request, body)
     if response is None:
-        environ["wsgi.input"] = io.BytesIO(body)
         return None
     for name, value in _pages_headers(environ, secure):
         if name == "Expires":
