@@ -29,7 +29,7 @@ from pydantic import ValidationError
 
 from ascolto.api.auth import RATE_COUNTED, Caller, token_rate
 from ascolto.api.cases import CaseIn, open_case
-from ascolto.api.tokens import TokenRefused, authenticate
+from ascolto.api.tokens import authenticate
 from ascolto.core.errors import DomainError
 
 PATH = "/api/v1/cases"
@@ -37,8 +37,8 @@ SCOPE = "cases:write"  # create_case's
 BEARER = "Bearer "
 
 
-def accept(request: HttpRequest, body: bytes) -> HttpResponse | None:
-    """The answer to the POST `request` (whose body, already read, is `body`), or None for
+def accept(request: HttpRequest) -> HttpResponse | None:
+    """The answer to the POST `request` (its body already read by the caller), or None for
     Django's handler to answer it (its environ, `request.META`, then tells the handler the rate
     counted). The caller has checked the method, path, host and scheme."""
     environ = request.META
@@ -46,7 +46,7 @@ def accept(request: HttpRequest, body: bytes) -> HttpResponse | None:
     if not authorization.startswith(BEARER) or "HTTP_COOKIE" in environ:
         return None  # a console session's call: CSRF, the user's role (auth.StaffSession)
     try:
-        payload = CaseIn.model_validate(json.loads(body))
+        payload = CaseIn.model_validate(json.loads(request.body))
     except (ValueError, ValidationError):  # not JSON, not UTF-8, or not a valid case
         return None
     db = connections[DEFAULT_DB_ALIAS]
@@ -60,7 +60,7 @@ def accept(request: HttpRequest, body: bytes) -> HttpResponse | None:
         if wait is not None:
             return None
         response = open_case(request, Caller(scopes=frozenset(token.scopes), token=token), payload)
-    except (TokenRefused, DomainError):
+    except DomainError:  # TokenRefused among them
         return None
     except DatabaseError:
         if outside:

@@ -321,7 +321,7 @@ def _api_case(
     request._body = body  # the environ's stream stays unread, for the handler
     given = logs.request_id(environ.get("HTTP_X_REQUEST_ID", ""))
     with logs.logging_as(given):
-        response = api_fast.accept(request, body)
+        response = api_fast.accept(request)
     if response is None:
         return None
     for name, value in _pages_headers(environ, secure):
