@@ -106,11 +106,22 @@ def gunicorn(
     )
 
 
-def wait_until_served(port: int, path: str = "/api/v1/health", timeout: float = 30.0) -> None:
+# What a TLS-terminating proxy adds to each request it forwards (docs/deploy.md): with
+# ASCOLTO_ENV=production, a plain-HTTP request without it is redirected to https.
+PROXIED = {"X-Forwarded-Proto": "https", "X-Forwarded-For": "127.0.0.1"}
+
+
+def wait_until_served(
+    port: int,
+    path: str = "/api/v1/health",
+    timeout: float = 30.0,
+    headers: dict[str, str] | None = None,
+) -> None:
     deadline = time.monotonic() + timeout
+    asked = urllib.request.Request(f"http://127.0.0.1:{port}{path}", headers=headers or {})  # noqa: S310
     while time.monotonic() < deadline:
         try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=2):  # noqa: S310
+            with urllib.request.urlopen(asked, timeout=2):  # noqa: S310
                 return
         except urllib.error.HTTPError:
             return  # it answers

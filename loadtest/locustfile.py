@@ -113,6 +113,13 @@ def take(accounts: str) -> dict[str, str]:
     return listed[n % len(listed)]
 
 
+# The site is https://127.0.0.1:<port> behind its TLS proxy (production settings); the client
+# plays the proxy's part, as scripts/deploy-check does: every request carries what the proxy adds,
+# and a form is sent from the site's own https pages (Django checks the Origin of a POST).
+ORIGIN: str = CONFIG["origin"]
+PROXIED = {"X-Forwarded-Proto": "https", "X-Forwarded-For": "127.0.0.1"}
+
+
 class Paced(HttpUser):
     """A user whose tasks start at a constant rate: its kind's share of the phase's rate,
     divided among the users of its kind."""
@@ -153,6 +160,14 @@ class Paced(HttpUser):
         statuses that are the right answer here though not a success (recorded as such)."""
         kwargs.setdefault("allow_redirects", False)
         kwargs.setdefault("timeout", 30)
+        headers = {**PROXIED, **kwargs.get("headers", {})}
+        if method == "POST":
+            headers.update(Origin=ORIGIN, Referer=ORIGIN + path)
+        # Production marks its cookies Secure: the session's jar keeps them but sends them over
+        # https only (the browser's side of the TLS the proxy ends), so they go back by hand.
+        if self.client.cookies:
+            headers["Cookie"] = "; ".join(f"{c.name}={c.value}" for c in self.client.cookies)
+        kwargs["headers"] = headers
         started = time.perf_counter()
         with self.client.request(method, path, name=name, catch_response=True, **kwargs) as r:
             ms = (time.perf_counter() - started) * 1000

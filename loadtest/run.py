@@ -12,9 +12,10 @@ What runs, all on this machine (loopback only):
   `generate_city --scale`), and the load's console accounts (loadtest/staff.py);
 - a Redis of its own on a free port (as scripts/deploy-check does: stopping it disturbs no one),
   an SMTP server of its own (aiosmtpd) that keeps every mail, for the replies' delivery count;
-- the processes of "What runs" (benchmarks/served.py's environment: DEBUG off, the database
-  task backend, behind a proxy): gunicorn (2 workers, gthread, 4 threads), `db_worker`,
-  `drain_inbound --loop`;
+- the processes of "What runs" with docs/deploy.md's production settings
+  (`ASCOLTO_ENV=production`, a generated secret key, static files collected, the database task
+  backend; behind a TLS proxy whose part the client plays, as scripts/deploy-check does):
+  gunicorn (2 workers, gthread, 4 threads), `db_worker`, `drain_inbound --loop`;
 - locust, headless, for the steady phase (`--duration` seconds at `--rate` requests/s) and the
   burst (`--burst-seconds` at `--burst-rate`), then the wait for the queue and the outbox to
   drain, and the counts read from the database and the SMTP server.
@@ -37,6 +38,7 @@ import email.policy
 import json
 import os
 import re
+import secrets
 import shutil
 import signal
 import subprocess
@@ -191,7 +193,8 @@ def markers(pattern: str, direction: str, since: float) -> Counter[str]:
 
 
 def prepare(env: dict[str, str], args: argparse.Namespace) -> dict[str, Any]:
-    """The fresh database, the demo city, the load's accounts."""
+    """The static files, the fresh database, the demo city, the load's accounts."""
+    served.manage(env, "collectstatic", "--noinput", "-v0")  # production serves STATIC_ROOT
     if args.reuse_database:
         say(f"reusing {DATABASE} as the last run left it")
     else:
@@ -437,6 +440,7 @@ def describe(args: argparse.Namespace, load: tuple[float, float, float]) -> dict
         "machine": f"{os.cpu_count()} cores",
         "database": f"PostgreSQL, fresh `{DATABASE}`, demo city at scale {args.scale}",
         "served by": "gunicorn 2 workers x 4 threads (gthread), db_worker, drain_inbound --loop",
+        "settings": "ASCOLTO_ENV=production (docs/deploy.md), its TLS proxy played by the client",
         "users": (
             f"{args.citizens} citizens, {args.operators} operators, "
             f"{args.supervisors} supervisor(s)"
@@ -490,13 +494,23 @@ def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="ascolto-loadtest-"))
     media = work / "media"
     redis_port, smtp_port, port = served.free_port(), served.free_port(), served.free_port()
+    # docs/deploy.md's production settings, as scripts/deploy-check sets them: the site is
+    # https://127.0.0.1:<port> behind its TLS proxy, whose part the load's client plays
+    # (X-Forwarded-Proto and X-Forwarded-For on every request; see the locustfile).
+    secret_key = work / "secret_key"
+    secret_key.write_text(secrets.token_urlsafe(64), encoding="utf-8")
+    secret_key.chmod(0o600)
+    origin = f"https://127.0.0.1:{port}"
     env = served.app_env(
         DATABASE,
+        ASCOLTO_ENV="production",
+        ASCOLTO_SECRET_KEY_FILE=str(secret_key),
+        ASCOLTO_CSRF_TRUSTED_ORIGINS=origin,
         ASCOLTO_CACHE_URL=f"redis://127.0.0.1:{redis_port}/0",
         ASCOLTO_EMAIL_URL=f"smtp://127.0.0.1:{smtp_port}",
         ASCOLTO_VAR_DIR=str(work / "var"),
         ASCOLTO_MEDIA_ROOT=str(media),
-        ASCOLTO_PUBLIC_URL=f"http://127.0.0.1:{port}",
+        ASCOLTO_PUBLIC_URL=origin,
     )
     processes = Processes(work, env)
     drill = Drill(processes, media, redis_port, args.pg_restart.split(), args.fault_hold)
@@ -520,7 +534,7 @@ def main() -> None:
         )
         processes.manage("db_worker", "db_worker")
         processes.manage("drain_inbound", "drain_inbound", "--loop")
-        served.wait_until_served(port, "/scrivi/", timeout=120)
+        served.wait_until_served(port, "/scrivi/", timeout=120, headers=served.PROXIED)
         say(f"serving on 127.0.0.1:{port}; db_worker, drain_inbound --loop; logs in {work}")
 
         users = {
@@ -539,6 +553,7 @@ def main() -> None:
             "operators": accounts["operators"],
             "supervisors": accounts["supervisors"],
             "known_codes": accounts["known_codes"],
+            "origin": origin,
         }
         (work / "config.json").write_text(json.dumps(config), encoding="utf-8")
         total = sum(users.values())
