@@ -15,7 +15,7 @@ words of the contact itself (`STOPWORDS`: the answer, the wait, the operator, th
 cues. A comment gets the theme its cues point to when they point to one theme clearly (its
 cues weigh at least `CLEAR` times those of any other); a comment with no cue (thanks, a wait,
 a kind operator) or with cues of several themes gets none and waits for an analyst. Measured in
-`tests/surveys/test_comment_themes.py`; decision XXXX, `docs/surveys-results.md`.
+`tests/surveys/test_comment_themes.py`; decision 0035, `docs/surveys-results.md`.
 
 A response after a case (or a service) knows that case's theme: it never suggests a theme by
 itself (a comment on the operator's kindness is not about the TARI), but when the comment has
@@ -23,9 +23,8 @@ cues and some of them point to the case's theme (weighing at least `CASE_THEME` 
 the case's theme is the one suggested.
 
 The cues are learned in the process that suggests (the analyst's "suggest" button, the demo),
-never at a web worker's start, and kept per process (`_kept`, one set): learned again when a
-case is added or given a theme, and at the latest after `KEEP_SECONDS`. Pure Python, no
-numerics library: a web worker that suggests stays lean.
+never at a web worker's start, and kept per process (`_kept`, one set) for `KEEP_SECONDS`.
+Pure Python, no numerics library: a web worker that suggests stays lean.
 """
 
 from __future__ import annotations
@@ -38,7 +37,6 @@ from dataclasses import dataclass
 from itertools import chain
 
 from django.db import router
-from django.db.models import Count, Max
 
 from ascolto.core.memo import Kept
 from ascolto.tickets.models import Theme, Ticket
@@ -192,14 +190,14 @@ def _read_cues() -> Cues:
     )
 
 
-_kept: Kept[tuple[str, int | None, int], Cues] = Kept(KEEP_SECONDS, most=1)
+_kept: Kept[str, Cues] = Kept(KEEP_SECONDS, most=1)
 
 
 def cues() -> Cues:
-    """The cues learned from the latest cases, kept while no case is added or given a theme."""
-    latest = Ticket.objects.aggregate(last=Max("pk"), themed=Count("theme_id"))
-    key = (router.db_for_read(Ticket), latest["last"], latest["themed"])
-    return _kept.get(key, _read_cues)
+    """The cues learned from the latest cases, kept `KEEP_SECONDS`: a city's cases arrive every
+    minute, and a few more of `TRAINING_CASES` change no cue, so they are not learned again for
+    each (nor is the cases' table counted to tell)."""
+    return _kept.get(router.db_for_read(Ticket), _read_cues)
 
 
 def forget() -> None:
