@@ -58,6 +58,18 @@ def _no_kept_choice_lists() -> Iterator[None]:
 
 
 @pytest.fixture(autouse=True)
+def _no_learned_comment_themes() -> Iterator[None]:
+    """No test suggests survey comments' themes from cues learned on another test's cases
+    (`surveys.themes`): the copy outlives the rollback, and two tests may end with the same
+    latest case."""
+    from ascolto.surveys.themes import forget
+
+    forget()
+    yield
+    forget()
+
+
+@pytest.fixture(autouse=True)
 def _no_rate_limit_counts() -> None:
     """Every test starts with no request counted against the public endpoints' rate limits
     (`core.ratelimit`): counts live in the cache, which outlives a test, and every test client

@@ -11,6 +11,7 @@ import pytest
 from django.core.management import call_command
 from django.db.models import Count
 
+from ascolto.demo.surveys import CASE_TEXTS
 from ascolto.surveys.models import Answer, Invitation, Response, Service, Survey
 from ascolto.tickets.models import Ticket
 from tests import factories
@@ -82,3 +83,15 @@ def test_the_demo_city_has_a_year_of_satisfaction_surveys() -> None:
     assert answered.exists() and not answered.exclude(ticket=None).exists()
     assert set(answered.values_list("channel_kind", "office_id", "theme_id")) <= cases
     assert invited.filter(answered_at__isnull=False).count() == answered.count()
+    # Their comments' themes, suggested from the text: the case's taxonomy theme when the
+    # comment speaks of its subject, none when it speaks only of the contact.
+    comments = Answer.objects.filter(
+        response__survey=after_case, question__kind="text"
+    ).select_related("response__theme", "theme")
+    themed = [c for c in comments if c.theme is not None]
+    assert themed and all(c.theme_suggested for c in themed)
+    assert all(
+        c.response.theme is not None and c.response.theme.path.startswith(c.theme.path)
+        for c in themed
+    )
+    assert not comments.filter(value__in=CASE_TEXTS, theme__isnull=False).exists()

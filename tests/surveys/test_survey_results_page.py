@@ -1,6 +1,6 @@
 """The console's results page of a survey: who reads it (office scope), its exports (CSV and
 XLSX content), the free-text answers' themes: tagged by an analyst, or suggested from the text
-by the knowledge base's matcher."""
+by the words of the city's cases (`surveys.themes`, measured in `test_comment_themes.py`)."""
 
 from __future__ import annotations
 
@@ -14,12 +14,10 @@ import time_machine
 from django.test import Client
 from openpyxl import load_workbook
 
-from ascolto.knowledge import actions as knowledge
-from ascolto.knowledge.models import Article
 from ascolto.surveys.actions import suggest_answer_themes, tag_answer
 from ascolto.surveys.models import Answer
 from ascolto.tickets.models import Theme
-from tests import personas
+from tests import factories, personas
 from tests.surveys.helpers import invite, make_survey, respond
 
 pytestmark = pytest.mark.django_db
@@ -108,27 +106,21 @@ def test_a_formula_typed_in_a_free_text_answer_stays_text_in_the_export(
     assert "'=HYPERLINK" in csv.content.decode()
 
 
-def _article(cast: personas.Cast, theme: Theme) -> Article:
-    return knowledge.save_article(
-        Article(),
-        {
-            "title": "Certificato di residenza",
-            "summary": "Come avere il certificato di residenza.",
-            "body": "Si chiede online.",
-            "keywords": "certificato, residenza, anagrafe",
-            "audience": Article.Audience.PUBLIC,
-            "is_published": True,
-            "theme": theme,
-        },
-        cast.administrator,
-    )
+def _cases(theme_code: str) -> Theme:
+    """Cases of a topic of the theme `certificati` (the cases the themes are learned from)."""
+    for text in ("Mi serve un certificato anagrafico.", "Il certificato online non si apre."):
+        for n in range(2):
+            factories.submit_scrivi(text, email=f"c{n}@example.it", theme=theme_code)
+    return Theme.objects.get(code="certificati")
+
+
+TEXT = "Il certificato anagrafico è arrivato tardi."
 
 
 def test_theme_is_suggested_from_the_text_and_an_analysts_tag_wins(cast: personas.Cast) -> None:
-    theme = Theme.objects.filter(level=Theme.Level.THEME).first()
+    theme = _cases("certificati-online")
     other = Theme.objects.filter(level=Theme.Level.THEME).exclude(pk=theme.pk).first()
-    _article(cast, theme)
-    survey = _filled(cast)
+    survey = _filled(cast, TEXT)
     respond(survey, at(20), csat=3, text="Nessuna parola nota qui")
     answers = Answer.objects.filter(response__survey=survey)
     assert suggest_answer_themes(answers) == 1
@@ -144,9 +136,8 @@ def test_theme_is_suggested_from_the_text_and_an_analysts_tag_wins(cast: persona
 
 
 def test_tagging_and_suggesting_from_the_page(cast: personas.Cast) -> None:
-    theme = Theme.objects.filter(level=Theme.Level.THEME).first()
-    _article(cast, theme)
-    survey = _filled(cast)
+    theme = _cases("certificati-online")
+    survey = _filled(cast, TEXT)
     answer = Answer.objects.get(response__survey=survey, question__code="commento")
     client = client_of(cast.analyst)
     tag_url = URL.format(survey.code) + "temi/"

@@ -8,7 +8,8 @@ used about 1.3 M times a year; the portal's widget invites one use in five (`sam
 of the web form, email, WhatsApp and the phone are invited (by email, by WhatsApp buttons, on
 the status page); about one in five answers, fewer on the status page. Answers of the post-case
 survey carry the dimensions of a resolved case of the generated year (its channel, office and
-theme), and rate it lower when it took long. Every survey is anonymous: no citizen, no case on
+theme), rate it lower when it took long, and comment on the contact or on the case's subject (by
+its theme: `CASE_TOPIC_TEXTS`). Every survey is anonymous: no citizen, no case on
 the answers.
 
 Seasonality: the services follow the portal's daily traffic (weekends and August lower) and
@@ -194,14 +195,26 @@ IMPROVE = (
     ("documenti", "Documenti richiesti", "Documents required"),
     ("assistenza", "Assistenza in caso di problemi", "Help when something goes wrong"),
 )
+# What a citizen writes after a case: about the contact (any case), or about the case's
+# subject, by the theme of the case (its taxonomy theme, the topics' parent), so the results'
+# themes suggested from the text fit the cases they came after.
 CASE_TEXTS = (
     "Risposta chiara e veloce, grazie.",
     "Ho dovuto scrivere due volte prima di avere una risposta.",
     "L'operatore è stato gentile ma la risposta non risolve il problema.",
-    "Il rimborso TARI non è ancora arrivato.",
-    "Pagare la multa online è stato semplice dopo la vostra risposta.",
-    "Mi avete indicato il modulo giusto per il contributo affitto.",
 )
+CASE_TOPIC_TEXTS = {
+    "tari": ("Il rimborso TARI non è ancora arrivato.", "L'avviso TARI era sbagliato."),
+    "sanzioni": ("Pagare la multa online è stato semplice dopo la vostra risposta.",),
+    "contributi": ("Mi avete indicato il modulo giusto per il contributo affitto.",),
+    "carta-identita": ("Non trovavo posti liberi per rinnovare la carta d'identità.",),
+    "certificati": ("Il certificato di residenza online si scarica subito.",),
+    "residenza": ("La pratica di cambio di residenza è ferma da settimane.",),
+    "iscrizione-nidi": ("La graduatoria del nido non è chiara.",),
+    "refezione": ("La retta della mensa scolastica è troppo alta.",),
+    "pass-sosta": ("Il pass per la sosta dei residenti è arrivato dopo un mese.",),
+    "rifiuti-ingombranti": ("Il ritiro dei rifiuti ingombranti è stato puntuale.",),
+}
 SAMPLE = 20  # % of an online service's uses invited by the portal's widget
 ANSWERED = 0.12  # of the widget's invitations
 CASE_SAMPLE = 33  # % of resolved cases invited
@@ -459,6 +472,12 @@ def _write_services(
     return invited, answered
 
 
+def _theme_code(path: str | None) -> str:
+    """The code of the taxonomy theme a case's theme is or is under ("" for an area)."""
+    codes = (path or "").strip("/").split("/")
+    return codes[1] if len(codes) > 1 else ""
+
+
 def _write_cases(city: City, rng: np.random.Generator, survey: Survey) -> tuple[int, int]:
     since, until = to_datetime(int(city.calendar.midnight[0])), city.window.horizon
     cases = list(
@@ -476,6 +495,7 @@ def _write_cases(city: City, rng: np.random.Generator, survey: Survey) -> tuple[
             "channel__kind",
             "office_id",
             "theme_id",
+            "theme__path",
             "created_at",
             "resolved_at",
         )
@@ -484,7 +504,7 @@ def _write_cases(city: City, rng: np.random.Generator, survey: Survey) -> tuple[
         return 0, 0
     chosen = rng.random(len(cases)) < CASE_SAMPLE / 100
     writer = _Writer(survey, rng)
-    for keep, (pk, citizen, kind, office, theme, created, resolved) in zip(
+    for keep, (pk, citizen, kind, office, theme, path, created, resolved) in zip(
         chosen, cases, strict=True
     ):
         if not keep or resolved is None:
@@ -500,7 +520,7 @@ def _write_cases(city: City, rng: np.random.Generator, survey: Survey) -> tuple[
             at,
             answer_after if answered else None,
             stars,
-            CASE_TEXTS,
+            CASE_TEXTS + CASE_TOPIC_TEXTS.get(_theme_code(path), ()),
             via=via,
             channel_kind=kind,
             office_id=office,

@@ -41,7 +41,7 @@ from ascolto.surveys.models import (
     Survey,
     SurveyVersion,
 )
-from ascolto.surveys.themes import suggest_theme
+from ascolto.surveys.themes import suggest_themes
 from ascolto.tickets.models import Theme
 
 MAX_PAGE = 300
@@ -477,23 +477,23 @@ def tag_answer(answer: Answer, theme: Theme | None) -> Answer:
 
 
 def suggest_answer_themes(answers: QuerySet[Answer], limit: int = 1_000) -> int:
-    """Suggest a theme from the text (`surveys.themes.suggest_theme`) for the free-text answers
-    of `answers` that have none, at most `limit` of them; returns how many got one. Answers
-    tagged by an analyst are never touched; the same text is matched once."""
+    """Suggest a theme from the text (`surveys.themes`: the words of the city's cases of each
+    theme) for the free-text answers of `answers` that have none, at most `limit` of them;
+    returns how many got one. The theme of the response's case or service only settles which
+    of the themes the words point to; a comment with no theme's words gets none. Answers
+    tagged by an analyst are never touched; the same text after the same theme is read once."""
     pending = list(
         answers.filter(question__kind=Question.Kind.TEXT, theme__isnull=True)
         .exclude(value="")
         .order_by("pk")
-        .values_list("pk", "value")[:limit]
+        .values_list("pk", "value", "response__theme_id")[:limit]
     )
-    found: dict[str, int | None] = {}
+    keys = {(" ".join(text.lower().split()), theme) for _pk, text, theme in pending}
+    unique = sorted(keys, key=lambda key: (key[0], key[1] or 0))
+    found = dict(zip(unique, suggest_themes(unique), strict=True))
     by_theme: dict[int, list[int]] = {}
-    for pk, text in pending:
-        key = " ".join(text.lower().split())
-        if key not in found:
-            theme = suggest_theme(text)
-            found[key] = theme.pk if theme is not None else None
-        theme_id = found[key]
+    for pk, text, theme in pending:
+        theme_id = found[(" ".join(text.lower().split()), theme)]
         if theme_id is not None:
             by_theme.setdefault(theme_id, []).append(pk)
     with transaction.atomic():
