@@ -131,7 +131,6 @@ def save_indicator(
 
 
 @transaction.atomic
-@transaction.atomic
 def delete_charter(charter: ServiceCharter) -> None:
     """Delete a charter with its indicators; its uploaded document is deleted once the deletion
     is committed (a rolled-back one keeps it)."""
@@ -140,5 +139,6 @@ def delete_charter(charter: ServiceCharter) -> None:
     documents.delete_after_commit(stored)
 
 
+@transaction.atomic
 def delete_indicator(indicator: QualityIndicator) -> None:
     indicator.delete()
