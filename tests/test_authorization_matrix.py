@@ -663,6 +663,9 @@ MATRIX: dict[str, Rule] = {
     "console/indagini/popolazioni/<int:pk>/": get(
         lambda s: f"/console/indagini/popolazioni/{margins(s).pk}/", ANALYSIS
     ),
+    "console/indagini/popolazioni/<int:pk>/elimina/": post(
+        lambda s: f"/console/indagini/popolazioni/{margins(s).pk}/elimina/", ANALYSIS
+    ),
     "console/piano-indagini/": get(lambda s: "/console/piano-indagini/?anno=2026", ANALYSIS),
     "console/piano-indagini/nuova/": get(lambda s: "/console/piano-indagini/nuova/", LISTENING),
     "console/piano-indagini/<int:pk>/": get(

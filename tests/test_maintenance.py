@@ -6,6 +6,8 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime, timedelta
 from io import StringIO
+from pathlib import Path
+from typing import Any
 
 import pytest
 import time_machine
@@ -21,6 +23,13 @@ from ascolto.core.models import OutboxEvent
 from tests.dbstats import has_statistics
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def media(settings: Any, tmp_path: Path) -> None:
+    """The charters' pruner reads the storage: a folder of the test's own."""
+    settings.MEDIA_ROOT = tmp_path
+
 
 NOW = datetime(2026, 3, 10, 3, 0, tzinfo=UTC)
 
@@ -90,6 +99,7 @@ def test_only_old_rows_whose_work_is_done_are_deleted() -> None:
         counts = maintenance.prune_tables()
 
     assert counts == {
+        "charter_documents": 0,
         "idempotency_keys": 0,
         "intake_queue": 2,
         "outbox": 1,
@@ -148,7 +158,8 @@ def test_a_dry_run_counts_and_deletes_nothing() -> None:
 
 def test_the_command_names_an_unknown_pruner() -> None:
     with pytest.raises(
-        CommandError, match="unknown pruner.*nothing.*known: idempotency_keys, intake_queue"
+        CommandError,
+        match="unknown pruner.*nothing.*known: charter_documents, idempotency_keys, intake_queue",
     ):
         call_command("prune_tables", "--only", "nothing", stdout=StringIO())
 

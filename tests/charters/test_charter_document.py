@@ -1,23 +1,27 @@
 """A charter's document uploaded as a PDF (`charters.documents`): read from its content, stored
 under a random name in `carte/` (outside the served folders), downloadable from the public page
 of a published charter as an attachment with `nosniff`; a file that is not a PDF, or too large,
-is refused on its field and nothing is stored; a replaced or removed file is deleted once the
-change is committed."""
+is refused on its field and nothing is stored; a replaced or removed file, or a deleted
+charter's, is deleted once the change is committed; a file no charter names is pruned."""
 
 from __future__ import annotations
 
+import os
 import re
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
+import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import transaction
 from django.test import Client
 
 from ascolto.charters import actions, documents
 from ascolto.charters.actions import CharterData
 from ascolto.charters.models import ServiceCharter
+from ascolto.core import maintenance
 from ascolto.surveys.models import Service
 from tests import personas
 
@@ -153,3 +157,82 @@ def test_an_unpublished_charters_document_is_not_public(
     assert anonymous.status_code in (302, 403)
     client.force_login(cast.operator)  # every member of staff reads the charters
     assert client.get(f"/console/carte-dei-servizi/{charter.pk}/documento/").status_code == 200
+
+
+def _with_document(media: Path) -> ServiceCharter:
+    charter = _charter()
+    upload = SimpleUploadedFile("carta.pdf", PDF, content_type="application/pdf")
+    return actions.save_charter(
+        CharterData(
+            title=charter.title,
+            slug=charter.slug,
+            service=charter.service,
+            issued_on=charter.issued_on,
+            published=True,
+        ),
+        charter,
+        document=upload,
+    )
+
+
+def test_deleting_a_charter_deletes_its_file_after_the_commit(
+    media: Path, django_capture_on_commit_callbacks: Any
+) -> None:
+    charter = _with_document(media)
+    (stored,) = _stored(media)
+    with django_capture_on_commit_callbacks(execute=False) as pending:
+        actions.delete_charter(charter)
+    assert _stored(media) == [stored]  # not before the commit
+    for callback in pending:
+        callback()
+    assert _stored(media) == []
+    assert not ServiceCharter.objects.exists()
+
+
+def test_a_charter_deletion_rolled_back_keeps_its_file(
+    media: Path, django_capture_on_commit_callbacks: Any
+) -> None:
+    charter = _with_document(media)
+    pk = charter.pk
+    with django_capture_on_commit_callbacks(execute=True) as ran:
+        with pytest.raises(RuntimeError), transaction.atomic():
+            actions.delete_charter(charter)
+            raise RuntimeError("something else failed")
+    assert ran == []  # the deletion's callback went with its transaction
+    assert ServiceCharter.objects.filter(pk=pk).exists()
+    assert len(_stored(media)) == 1
+
+
+def _age(path: Path, when: datetime) -> None:
+    os.utime(path, (when.timestamp(), when.timestamp()))
+
+
+def test_files_no_charter_names_are_pruned_after_a_grace_period(media: Path) -> None:
+    """The pruner removes the files of `carte/` that no charter names and that are older than a
+    day: never the document in use, never a file younger than the grace period (an upload whose
+    charter is not yet committed)."""
+    now = datetime(2026, 12, 7, 3, 0, tzinfo=UTC)
+    charter = _with_document(media)
+    (in_use,) = _stored(media)
+    orphan = documents.store(documents.Document("a.pdf", PDF))  # its charter never saved
+    uploading = documents.store(documents.Document("b.pdf", PDF))  # its charter being saved
+    loose = media / "carte" / "lasciato.pdf"  # a file left at the top of the folder
+    loose.write_bytes(PDF)
+    for path in (in_use, media / orphan, loose):
+        _age(path, now - timedelta(days=3))
+    _age(media / uploading, now - timedelta(hours=2))
+
+    with time_machine.travel(now, tick=False):
+        assert maintenance.prune_tables(dry_run=True, only=["charter_documents"]) == {
+            "charter_documents": 2
+        }
+        assert len(_stored(media)) == 4
+        assert maintenance.prune_tables(only=["charter_documents"]) == {"charter_documents": 2}
+
+    assert _stored(media) == sorted([in_use, media / uploading])
+    charter.refresh_from_db()
+    assert documents.open_document(charter).read() == PDF
+
+
+def test_the_pruner_finds_nothing_without_the_folder(media: Path) -> None:
+    assert documents.prune_orphans(datetime(2026, 12, 7, tzinfo=UTC), False) == 0

@@ -9,9 +9,17 @@ from datetime import date
 import pytest
 from django.test import Client
 
-from ascolto.surveys.margins import MarginsInvalid, parse_dimension, save_margins
+from ascolto.surveys import actions
+from ascolto.surveys.margins import (
+    MarginsInUse,
+    MarginsInvalid,
+    delete_margins,
+    parse_dimension,
+    save_margins,
+)
 from ascolto.surveys.models import PopulationMargins
 from tests import personas
+from tests.questionnaires.helpers import published_summary
 
 pytestmark = pytest.mark.django_db
 
@@ -106,3 +114,73 @@ def test_only_the_roles_that_read_the_questionnaires_reach_the_populations(
             client.post(f"{URL}nuova/", {"name": "x", "gender": "a | 1\nb | 1"}).status_code == 403
         )
     assert not PopulationMargins.objects.exists()
+
+
+def _population(name: str = "Milano 2026") -> PopulationMargins:
+    return save_margins(None, name=name, dimensions={"gender": "F | 0,516\nM | 0,484"})
+
+
+def test_an_analyst_deletes_a_population_after_confirming(
+    client: Client, cast: personas.Cast
+) -> None:
+    margins = _population()
+    client.force_login(cast.analyst)
+    edit = client.get(f"{URL}{margins.pk}/").content.decode()
+    assert f'action="{URL}{margins.pk}/elimina/"' in edit and "data-confirm=" in edit
+    assert client.get(f"{URL}{margins.pk}/elimina/").status_code == 405  # a POST only
+
+    page = client.post(f"{URL}{margins.pk}/elimina/", follow=True)
+
+    assert page.redirect_chain[-1][0] == URL
+    assert "eliminata" in page.content.decode()
+    assert not PopulationMargins.objects.exists()
+    assert client.post(f"{URL}{margins.pk}/elimina/").status_code == 404
+
+
+def test_a_population_weighting_a_summary_is_not_deleted(
+    client: Client, cast: personas.Cast
+) -> None:
+    """A published summary weighted with the population keeps it, and its page keeps working;
+    once its weighting is taken off, the population can go."""
+    summary = published_summary()
+    margins = _population("Residenti 2026")
+    actions.edit_summary(summary, title=summary.title, weighted=True, margins=margins)
+    client.force_login(cast.analyst)
+
+    page = client.post(f"{URL}{margins.pk}/elimina/", follow=True)
+
+    assert page.redirect_chain[-1][0] == f"{URL}{margins.pk}/"
+    text = page.content.decode()
+    assert "«Milano Ti Ascolta» (pubblicata)" in text and "togli la pesatura" in text
+    assert PopulationMargins.objects.filter(pk=margins.pk).exists()
+    public = client.get(f"/trasparenza/indagini/{summary.slug}/")
+    assert public.status_code == 200
+
+    actions.edit_summary(summary, title=summary.title, weighted=False)
+    delete_margins(margins)
+    assert not PopulationMargins.objects.exists()
+    assert client.get(f"/trasparenza/indagini/{summary.slug}/").status_code == 200
+
+
+def test_a_draft_weighted_with_the_population_refuses_too() -> None:
+    summary = published_summary()
+    summary.status = summary.Status.DRAFT
+    summary.save(update_fields=["status"])
+    margins = _population()
+    actions.edit_summary(summary, title=summary.title, weighted=True, margins=margins)
+    with pytest.raises(MarginsInUse, match="«Milano Ti Ascolta»") as caught:
+        delete_margins(margins)
+    assert "pubblicata" not in caught.value.message
+    assert PopulationMargins.objects.filter(pk=margins.pk).exists()
+
+
+def test_only_the_roles_that_read_the_questionnaires_delete_a_population(
+    client: Client, cast: personas.Cast
+) -> None:
+    margins = _population()
+    for user in (cast.operator, cast.office_operator):
+        client.force_login(user)
+        assert client.post(f"{URL}{margins.pk}/elimina/").status_code == 403
+    client.logout()
+    assert client.post(f"{URL}{margins.pk}/elimina/").status_code == 302  # to the login
+    assert PopulationMargins.objects.filter(pk=margins.pk).exists()

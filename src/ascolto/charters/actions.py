@@ -131,5 +131,14 @@ def save_indicator(
 
 
 @transaction.atomic
+def delete_charter(charter: ServiceCharter) -> None:
+    """Delete a charter with its indicators; its uploaded document is deleted once the deletion
+    is committed (a rolled-back one keeps it)."""
+    stored = charter.document_file
+    charter.delete()
+    documents.delete_after_commit(stored)
+
+
+@transaction.atomic
 def delete_indicator(indicator: QualityIndicator) -> None:
     indicator.delete()

@@ -6,14 +6,18 @@ views, as an attachment with `nosniff`, `core.downloads.file_download`). The nam
 uploaded under is kept, cleaned, for display and the download only.
 
 The file is written before the charter row that names it; if the row is not saved the file is
-removed again, and the file a new upload replaces (or a removal drops) is deleted once the
-change is committed, so a rolled-back change never loses the document in use.
+removed again, and the file a new upload replaces (or a removal drops), or the file of a deleted
+charter, is deleted once the change is committed, so a rolled-back change never loses the
+document in use. A file no charter names (its transaction failed after the file was written, or
+the process died in between) is removed by the nightly `prune_tables` (`prune_orphans`), once
+older than `ORPHAN_GRACE_DAYS`: never one whose upload is still under way.
 """
 
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import PurePath
 from typing import IO, Any
 
@@ -34,6 +38,9 @@ FOLDER = "carte"
 PDF = "application/pdf"
 # A charter with its annexes is seldom above a few MB; a scan of a signed copy may be more.
 MAX_DOCUMENT_BYTES = 20 * 1024 * 1024
+# How old a file no charter names must be before it is pruned: an upload's file is written
+# before its charter row is committed, a few seconds earlier on a slow request, never a day.
+ORPHAN_GRACE_DAYS = 1
 
 
 @dataclass(frozen=True)
@@ -78,14 +85,46 @@ def store(document: Document) -> str:
     return str(default_storage.save(storage_name(FOLDER, PDF), ContentFile(document.data)))
 
 
-def delete(stored: str) -> None:
-    """Remove a stored document (and its folder, when empty); never a file of another folder."""
-    discard(stored, FOLDER)
+def delete(stored: str) -> bool:
+    """Remove a stored document (and its folder, when empty); never a file of another folder.
+    False when it could not be removed (logged)."""
+    return discard(stored, FOLDER)
 
 
 def delete_after_commit(stored: str) -> None:
     if stored:
         transaction.on_commit(lambda: delete(stored))
+
+
+def prune_orphans(now: datetime, dry_run: bool) -> int:
+    """Delete (or, with `dry_run`, count) the files of `carte/` that no charter names and that
+    were last written before `now` minus `ORPHAN_GRACE_DAYS`. The files are listed before the
+    charters are read, so a document committed in between is seen as named."""
+    from ascolto.core.maintenance import cutoff
+
+    oldest = cutoff(now, ORPHAN_GRACE_DAYS)
+    found = [name for name in _stored_files() if default_storage.get_modified_time(name) < oldest]
+    named = set(
+        ServiceCharter.objects.exclude(document_file="").values_list("document_file", flat=True)
+    )
+    orphans = [name for name in found if name not in named]
+    if dry_run:
+        return len(orphans)
+    return sum(1 for name in orphans if delete(name))
+
+
+def _stored_files() -> list[str]:
+    """Every file under `carte/` (in its two-letter folders, and any left at the top)."""
+    try:
+        folders, files = default_storage.listdir(FOLDER)
+    except FileNotFoundError:
+        return []
+    names = [f"{FOLDER}/{name}" for name in files]
+    for folder in folders:
+        names += [
+            f"{FOLDER}/{folder}/{name}" for name in default_storage.listdir(f"{FOLDER}/{folder}")[1]
+        ]
+    return sorted(names)
 
 
 def open_document(charter: ServiceCharter) -> IO[bytes]:

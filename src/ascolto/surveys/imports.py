@@ -17,8 +17,9 @@ Three steps, the same for the console page and the demo:
    number (the file's line, header = 1) and why.
 
 A mapping is {column header: target}; a target is a question code, `code=value` (the column is
-the option `value` of multiple-choice `code`: a non-empty cell other than "N"/"No"/"0" chooses
-it), `@id` (the respondent's id, for duplicates), `@date` (when they answered) or "" (ignored).
+the option `value` of multiple-choice `code`: a cell other than empty, "N", "No", "N/A" or "0"
+chooses it), `@id` (the respondent's id, for duplicates), `@date` (when they answered) or ""
+(ignored).
 """
 
 from __future__ import annotations
@@ -29,7 +30,8 @@ import re
 import unicodedata
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
+from datetime import timezone as dt_timezone
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -50,18 +52,85 @@ from ascolto.surveys.models import (
 
 RESPONDENT_ID = "@id"
 SUBMITTED = "@date"
-# Headers the tools write for the respondent's id and the time of the answer.
-ID_HEADERS = {"id", "response id", "id risposta", "respondent id", "responseid"}
+# The columns the tools write besides the questions (docs/questionnaires.md, "What each tool
+# exports", says where each name comes from). Compared folded (see `fold`).
+ID_HEADERS = {
+    "id",  # LimeSurvey (question codes), Microsoft Forms
+    "response id",  # LimeSurvey (full question text), English
+    "id risposta",  # LimeSurvey, Italian
+    "respondent id",
+    "responseid",
+}
 DATE_HEADERS = {
-    "submitdate",
-    "timestamp",
-    "informazioni cronologiche",
-    "data invio",
-    "completion time",
-    "ora di completamento",
+    "submitdate",  # LimeSurvey (question codes): empty while unfinished
+    "date submitted",  # LimeSurvey (full question text), English
+    "data invio",  # LimeSurvey, Italian
+    "data di invio",
+    "timestamp",  # Google Forms, English
+    "informazioni cronologiche",  # Google Forms, Italian
+    "completion time",  # Microsoft Forms, English
+    "ora di completamento",  # Microsoft Forms, Italian
     "data",
 }
-NOT_CHOSEN = {"", "n", "no", "0", "false", "falso", "non selezionato", "not selected"}
+# Columns of the tools that are no answer and no date of submission: ignored even when a
+# question's code happens to begin the same way. Personal data (email, name, IP address) is
+# never imported: imported answers are anonymous.
+IGNORED_HEADERS = {
+    # LimeSurvey: codes, then full texts in English and Italian
+    "lastpage",
+    "startlanguage",
+    "seed",
+    "token",
+    "startdate",
+    "datestamp",
+    "ipaddr",
+    "refurl",
+    "last page",
+    "start language",
+    "access code",
+    "date started",
+    "date last action",
+    "ip address",
+    "referrer url",
+    "ultima pagina",
+    "lingua iniziale",
+    "lingua di partenza",
+    "seme",
+    "codice di accesso",
+    "data di inizio",
+    "data ultima azione",
+    "data dell ultima azione",
+    "indirizzo ip",
+    "url di provenienza",
+    "url di riferimento",
+    # Google Forms
+    "email address",
+    "indirizzo email",
+    "score",
+    "punteggio",
+    # Microsoft Forms
+    "start time",
+    "ora di inizio",
+    "email",
+    "posta elettronica",
+    "name",
+    "nome",
+    "last modified time",
+    "ora dell ultima modifica",
+    "total points",
+    "punti totali",
+    "quiz feedback",
+    "feedback sul quiz",
+    "grade posted time",
+}
+# Marks of an option not chosen in a one-column-per-option multiple choice: LimeSurvey writes
+# "Y" or "" with answer codes, "Yes"/"No" (Italian "Sì"/"No") with full answers and "N/A"
+# when the question was not shown; its "Convert N to" option writes any one character.
+NOT_CHOSEN = {"", "n", "no", "0", "false", "falso", "non selezionato", "not selected", "n a", "n d"}
+# What the tools write for an "Other" answer: LimeSurvey's answer code "-oth-", its full answer
+# "Other"/"Altro"; an option of the survey with one of these values or labels takes it.
+OTHER = {"oth", "other", "altro", "altri", "altra", "altre"}
+YES = {"y", "yes", "si"}
 DATE_FORMATS = (
     "%Y-%m-%d %H:%M:%S",
     "%Y-%m-%d %H:%M",
@@ -156,8 +225,12 @@ def _decode(raw: bytes) -> str:
 
 def _read_csv(path: Path) -> SourceFile:
     text = _decode(path.read_bytes())
+    # The separator that cuts the header into the most columns, read as CSV: LimeSurvey quotes
+    # every heading, and a full question text has commas of its own in a ";" file.
     first = text.split("\n", 1)[0]
-    delimiter = max(",;\t", key=first.count)
+    delimiter = max(
+        ",;\t", key=lambda d: (len(next(csv.reader([first], delimiter=d))), first.count(d))
+    )
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     try:
         headers = [h.strip() for h in next(reader, [])]
@@ -220,55 +293,106 @@ def _fold(text: str) -> str:
 
 
 def _choice_keys(question: Question) -> dict[str, str]:
-    """Each way a file may write an option (value, Italian or English label) → its value."""
+    """Each way a file may write an option (value, Italian or English label) → its value. An
+    option "Altro"/"Other" is also every way the tools write it (LimeSurvey's "-oth-", its
+    "Q5[other]" column), and `OTHER_KEY` names it."""
     keys: dict[str, str] = {}
     for choice in question.choices or []:
         value = str(choice.get("value", ""))
-        for text in (value, choice.get("label", ""), choice.get("label_en", "")):
-            if fold(text):
-                keys.setdefault(fold(text), value)
+        texts = [fold(t) for t in (value, choice.get("label", ""), choice.get("label_en", ""))]
+        if any(t in OTHER for t in texts):
+            texts += [*sorted(OTHER), OTHER_KEY]
+        # LimeSurvey's Yes/No question writes "Y"/"N" (answer codes) or "Yes"/"Sì"/"No".
+        if any(t in YES for t in texts):
+            texts += sorted(YES)
+        if "no" in texts:
+            texts.append("n")
+        for text in texts:
+            if text:
+                keys.setdefault(text, value)
     return keys
+
+
+OTHER_KEY = "\x00other"  # never the fold of a cell
+
+
+def _other(keys: dict[str, str], cell: str) -> str | None:
+    """The option "Altro" for a text that is none of the options: Google Forms and Microsoft
+    Forms write an "Other" answer as the respondent's own words, in place of a label."""
+    return keys.get(OTHER_KEY) if cell.strip() else None
 
 
 def propose_mapping(version: SurveyVersion, headers: Sequence[str]) -> dict[str, str]:
     """A target for every column: the question whose code or text the header is (LimeSurvey's
-    "Q5" or "Q5. Quanto è soddisfatto…"), the option of a multiple choice when the header names
-    one ("Q5[SQ001]", "Q5 [Traffico]", "Quali motivi? [Traffico]"), the respondent's id or the
-    date; "" when nothing fits."""
+    "Q5", "Q5. Quanto è soddisfatto…" or the text alone), the option of a multiple choice when
+    the header names one ("Q5[SQ001]", "Q5_SQ001", "Q5 [Traffico]", "Quali motivi? [Traffico]",
+    LimeSurvey's "Q5[SQ001]. Quali motivi? [Traffico]"), the respondent's id or the date; ""
+    when nothing fits or the column is one the tools add that is no answer (IGNORED_HEADERS)."""
     questions = list(version.questions.all())
-    by_code = {fold(q.code): q for q in questions}
-    by_text = {fold(q.text): q for q in questions} | {
-        fold(q.text_en): q for q in questions if q.text_en
-    }
+    match = _Matcher(
+        questions,
+        by_code={fold(q.code): q for q in questions},
+        by_text={fold(q.text): q for q in questions}
+        | {fold(q.text_en): q for q in questions if q.text_en},
+    )
     mapping: dict[str, str] = {}
     taken: set[str] = set()
     for header in headers:
-        key = fold(header)
-        target = ""
-        option = re.match(r"^(.*?)\s*\[(.+)\]\s*$", str(header))
-        if option:
-            question = by_code.get(fold(option.group(1))) or by_text.get(fold(option.group(1)))
-            if question is not None and question.kind == Question.Kind.MULTIPLE:
-                inner = fold(option.group(2))
-                value = _choice_keys(question).get(inner) or _option_by_position(question, inner)
-                if value is not None:
-                    target = f"{question.code}={value}"
-        elif key in by_code:
-            target = by_code[key].code
-        elif key in by_text:
-            target = by_text[key].code
-        elif key in ID_HEADERS:
-            target = RESPONDENT_ID
-        elif key in DATE_HEADERS:
-            target = SUBMITTED
-        else:
-            target = _by_prefix(key, questions)
+        # LimeSurvey's "Question code & question text" headings are "code. text" (the
+        # export's "Code/text separator", ". " unless changed): the code decides when it is
+        # one, the whole heading or its text otherwise.
+        parts = re.match(r"^(\S+?)\.\s+(.+)$", str(header).strip())
+        found = match(parts.group(1), texts=False) if parts else None
+        if found is None:
+            found = match(str(header))
+        if found is None and parts:
+            found = match(parts.group(2))
+        target = found or ""
         if target and target in taken and target not in (RESPONDENT_ID, SUBMITTED):
             target = ""  # a second column for the same question is the analyst's call
         if target:
             taken.add(target)
         mapping[str(header)] = target
     return mapping
+
+
+@dataclass
+class _Matcher:
+    """The target of one heading (or one part of it) among the version's questions."""
+
+    questions: list[Question]
+    by_code: dict[str, Question]
+    by_text: dict[str, Question]
+
+    def __call__(self, header: str, *, texts: bool = True) -> str | None:
+        """The target, "" for a column known to hold no answer, None when nothing fits."""
+        key = fold(header)
+        option = re.match(r"^(.*?)\s*\[(.+)\]\s*$", header)
+        # LimeSurvey with "Use ExpressionScript code" writes a subquestion "Q5_SQ001".
+        em_code = re.fullmatch(r"([A-Za-z][A-Za-z0-9]*)_([A-Za-z0-9]+)", header.strip())
+        for found in (option, em_code):
+            if found is None:
+                continue
+            owner = fold(found.group(1))
+            question = self.by_code.get(owner) or (self.by_text.get(owner) if texts else None)
+            if question is not None and question.kind == Question.Kind.MULTIPLE:
+                inner = fold(found.group(2))
+                value = _choice_keys(question).get(inner) or _option_by_position(question, inner)
+                if value is not None:
+                    return f"{question.code}={value}"
+                if inner in OTHER or inner == "comment":
+                    return ""  # LimeSurvey's "Q5[other]" text and "Q5[comment]": not options
+        if key in self.by_code:
+            return self.by_code[key].code
+        if texts and key in self.by_text:
+            return self.by_text[key].code
+        if key in ID_HEADERS:
+            return RESPONDENT_ID
+        if key in DATE_HEADERS:
+            return SUBMITTED
+        if key in IGNORED_HEADERS:
+            return ""
+        return (_by_prefix(key, self.questions) or None) if texts else None
 
 
 def _option_by_position(question: Question, inner: str) -> str | None:
@@ -332,6 +456,8 @@ def _bounds(question: Question) -> tuple[int, int]:
 def _choice(question: Question, keys: dict[str, str], cell: str) -> str:
     value = keys.get(fold(cell))
     if value is None:
+        value = _other(keys, cell)
+    if value is None:
         raise _Rejected(
             Reason.NOT_A_CHOICE,
             _("«%(value)s» non è tra le opzioni della domanda %(code)s.")
@@ -358,7 +484,9 @@ def _choices(question: Question, keys: dict[str, str], cell: str) -> list[str]:
                     start = end
                     break
             else:
-                _choice(question, keys, pieces[start])  # raises, naming the piece
+                # raises, naming the piece, unless the question has an "Other" option
+                chosen.append(_choice(question, keys, pieces[start]))
+                start += 1
     return list(dict.fromkeys(chosen))
 
 
@@ -408,15 +536,30 @@ def _age(
 _last_format = [DATE_FORMATS[0]]
 
 
+ZONE = re.compile(r"\s+(GMT|UTC|CEST|CET)(?:([+-])(\d{1,2})(?::?(\d\d))?)?$", re.IGNORECASE)
+ZONE_HOURS = {"gmt": 0, "utc": 0, "cet": 1, "cest": 2}
+
+
 def parse_date(cell: Any) -> datetime:
-    """A date as the tools write it (ISO, Google's "2020/06/15 10:32:11 AM GMT+2" without the
-    zone, the Italian "15/06/2020 10.32.11"); Excel's own dates as they are."""
+    """A date as the tools write it (ISO, Google's "2020/06/15 10:32:11 AM GMT+2", the Italian
+    "15/06/2020 10.32.11"); Excel's own dates as they are. A zone written after the time
+    ("GMT+2", "CEST") is honoured; a time without one is the city's local time."""
+    zone = None
     if isinstance(cell, datetime):
         moment = cell
     elif isinstance(cell, date):
         moment = datetime.combine(cell, time(12))
     else:
-        text = re.sub(r"\s+(GMT|UTC|CES?T|CEST)([+-]\d+(:\d\d)?)?$", "", str(cell).strip())
+        text = str(cell).strip()
+        written = ZONE.search(text)
+        if written:
+            name, sign, hours, minutes = written.groups()
+            offset = timedelta(hours=ZONE_HOURS[name.lower()])
+            if sign:
+                shift = timedelta(hours=int(hours), minutes=int(minutes or 0))
+                offset += shift if sign == "+" else -shift
+            zone = dt_timezone(offset)
+            text = text[: written.start()]
         # A file writes every date the same way: the format that read the last one first.
         for pattern in (_last_format[0], *DATE_FORMATS):
             try:
@@ -431,7 +574,7 @@ def parse_date(cell: Any) -> datetime:
                 _("La data «%(value)s» non è leggibile.") % {"value": str(cell)[:40]},
             )
     if timezone.is_naive(moment):
-        moment = timezone.make_aware(moment)
+        moment = moment.replace(tzinfo=zone) if zone else timezone.make_aware(moment)
     return moment
 
 

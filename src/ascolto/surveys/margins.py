@@ -16,10 +16,11 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 
 from django.db import transaction
+from django.db.models import ProtectedError
 from django.utils.translation import gettext as _
 
 from ascolto.core.errors import DomainError
-from ascolto.surveys.models import PopulationMargins, Question
+from ascolto.surveys.models import ExecutiveSummary, PopulationMargins, Question
 
 DIMENSIONS = (
     Question.Dimension.GENDER.value,
@@ -39,6 +40,10 @@ class MarginsInvalid(DomainError):
     def __init__(self, errors: Mapping[str, str]) -> None:
         super().__init__(_("La popolazione di riferimento non è valida."), field="margins")
         self.errors = dict(errors)
+
+
+class MarginsInUse(DomainError):
+    """A reference population still weights executive summaries, and cannot go."""
 
 
 def _number(text: str) -> Decimal | None:
@@ -140,3 +145,34 @@ def save_margins(
     row.margins = parsed
     row.save()
     return row
+
+
+@transaction.atomic
+def delete_margins(margins: PopulationMargins) -> None:
+    """Delete a reference population no executive summary is weighted with. One that weights a
+    summary, published or draft, is refused (`MarginsInUse`, naming the summaries): a published
+    summary's page shows its weights' population, and a draft would be regenerated without
+    them, so the analyst first takes the weighting off (or chooses another population)."""
+    try:
+        _refuse_if_used(margins)
+        margins.delete()
+    except ProtectedError:  # a summary weighted with it in the meantime (`on_delete=PROTECT`)
+        _refuse_if_used(margins)
+        raise
+
+
+def _refuse_if_used(margins: PopulationMargins) -> None:
+    summaries = list(ExecutiveSummary.objects.filter(margins=margins).order_by("title", "pk")[:10])
+    if not summaries:
+        return
+    titles = ", ".join(
+        f"«{s.title}»" + (_(" (pubblicata)") if s.status == s.Status.PUBLISHED else "")
+        for s in summaries
+    )
+    raise MarginsInUse(
+        _(
+            "La popolazione «%(name)s» pesa le sintesi %(titles)s: togli la pesatura da quelle "
+            "sintesi, o scegli un'altra popolazione, e poi eliminala."
+        )
+        % {"name": margins.name, "titles": titles}
+    )

@@ -26,7 +26,13 @@ from ascolto.analytics.questionnaires import summary_board
 from ascolto.core import access
 from ascolto.core.errors import DomainError, InvalidInput
 from ascolto.surveys import actions, imports
-from ascolto.surveys.margins import DIMENSIONS, MarginsInvalid, save_margins
+from ascolto.surveys.margins import (
+    DIMENSIONS,
+    MarginsInUse,
+    MarginsInvalid,
+    delete_margins,
+    save_margins,
+)
 from ascolto.surveys.models import (
     ExecutiveSummary,
     PopulationMargins,
@@ -301,6 +307,23 @@ def margins_page(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     )
 
 
+@require_POST
+@access.require(access.analyses)
+def margins_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    """Delete a reference population (the page asks first); refused while a summary is
+    weighted with it."""
+    margins = get_object_or_404(PopulationMargins, pk=pk)
+    try:
+        delete_margins(margins)
+    except MarginsInUse as refused:
+        messages.error(request, refused.message)
+        return redirect("console:questionnaire-margins-edit", pk)
+    messages.success(
+        request, _("Popolazione di riferimento «%(name)s» eliminata.") % {"name": margins.name}
+    )
+    return redirect("console:questionnaire-margins")
+
+
 urlpatterns: list[URLPattern] = [
     path("indagini/", index, name="questionnaires"),
     path("indagini/<int:survey_id>/importa/", import_page, name="questionnaire-import"),
@@ -312,4 +335,9 @@ urlpatterns: list[URLPattern] = [
     path("indagini/popolazioni/", margins_list, name="questionnaire-margins"),
     path("indagini/popolazioni/nuova/", margins_page, name="questionnaire-margins-new"),
     path("indagini/popolazioni/<int:pk>/", margins_page, name="questionnaire-margins-edit"),
+    path(
+        "indagini/popolazioni/<int:pk>/elimina/",
+        margins_delete,
+        name="questionnaire-margins-delete",
+    ),
 ]
