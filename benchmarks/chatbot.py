@@ -47,6 +47,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import figures
 import served
 
 sys.path.insert(0, str(served.ROOT / "src"))
@@ -301,8 +302,8 @@ def main() -> None:
     want = sum(expected) * len(citizens) + counts[0] * WARM_UP
     received = sum(len(v) for v in graph.times.values())
     rate = answered / took
-    p50 = served.percentile(latencies, 0.5) * 1000
-    p99 = served.percentile(latencies, 0.99) * 1000
+    p50 = figures.percentile(latencies, 0.5) * 1000
+    p99 = figures.percentile(latencies, 0.99) * 1000
     print(
         f"{answered} turns answered of {posted} posted in {took:.1f} s = {rate:.0f} turns/s; "
         f"latency p50 {p50:.0f} ms, p99 {p99:.0f} ms; {unanswered} not answered in "

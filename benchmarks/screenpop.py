@@ -33,6 +33,7 @@ import sys
 import threading
 import time
 
+import figures
 import served
 
 sys.path.insert(0, str(served.ROOT / "src"))
@@ -212,7 +213,7 @@ def main() -> None:
     answers = [x * 1000 for o in operators for x in o.answer_times]
     missing = sum(len(o.ringing) for o in operators)
     errors = sum(o.errors for o in operators)
-    p = served.percentile
+    p = figures.percentile
     print(
         f"{args.operators} consoles polling every {interval * 1000:.0f} ms; gunicorn "
         f"{args.workers} workers; {len(latencies)} pops over {elapsed:.0f} s "
