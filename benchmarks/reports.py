@@ -168,10 +168,15 @@ def main() -> None:
     if args.child:
         print(json.dumps(child(args.rounds), default=str))
         return
+    where = {
+        "postgres": f"PostgreSQL {args.database_url.rsplit('/', 1)[-1]}",
+        "sqlite": f"SQLite in {SQLITE_DIR}",
+    }
     print(
-        f"conditions: {args.databases}; PostgreSQL {args.database_url.rsplit('/', 1)[-1]}, "
-        f"SQLite in {SQLITE_DIR}; in one process per database; {args.rounds} rounds after a "
-        f"first run; {figures.machine()}",
+        "conditions: "
+        + ", ".join(where.get(db, db) for db in args.databases.split(","))
+        + f"; one process per database; {args.rounds} rounds after a first run; "
+        + figures.machine(),
         flush=True,
     )
     results = {}
