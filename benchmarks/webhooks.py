@@ -291,7 +291,7 @@ def main() -> None:
             server.terminate()
             server.wait(timeout=30)
     print(
-        f"over {len(rounds)} rounds: accepted {figures.spread([r['rate'] for r in rounds], '/s')}"
+        f"over {len(rounds)} rounds: {figures.spread([r['rate'] for r in rounds], 'accepted/s')}"
         f"; p50 {figures.spread([r['p50_us'] / 1000 for r in rounds], 'ms', 1)}"
         f"; p99 {figures.spread([r['p99_us'] / 1000 for r in rounds], 'ms', 1)}"
         f"; server CPU {figures.spread([r['cpu_ms'] for r in rounds], 'ms per delivery', 2)}"
