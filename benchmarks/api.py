@@ -56,6 +56,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+import figures
 import served
 
 DATABASE = "ascolto_bench_api"
@@ -120,18 +121,6 @@ print(json.dumps({{
 """
 
 
-def _load() -> str:
-    one, five, _ = os.getloadavg()
-    return f"{one:.1f} (1 min), {five:.1f} (5 min) on {os.cpu_count()} CPU(s)"
-
-
-def _spread(values: list[float], unit: str, digits: int = 0) -> str:
-    return (
-        f"median {statistics.median(values):.{digits}f} {unit} "
-        f"(range {min(values):.{digits}f}–{max(values):.{digits}f})"
-    )
-
-
 # --- Creation -------------------------------------------------------------------------------
 
 
@@ -180,7 +169,7 @@ def create(args: argparse.Namespace) -> bool:
                 f"conditions: PostgreSQL {DATABASE} (fresh, migrated); gunicorn {args.workers} "
                 f"workers × gthread ({args.worker_threads} threads), DEBUG off, Redis cache; "
                 f"wrk {args.threads} threads, {args.connections} connections, {args.seconds} s "
-                f"× {args.rounds} rounds, loopback; load average at the start {_load()}",
+                f"× {args.rounds} rounds, loopback; {figures.machine()}",
                 flush=True,
             )
             script = outdir / "api.lua"
@@ -230,16 +219,16 @@ def create(args: argparse.Namespace) -> bool:
     rate = statistics.median(r["rate"] for r in rounds)
     p99 = statistics.median(r["p99_us"] / 1000 for r in rounds)
     print(
-        f"over {len(rounds)} rounds: {_spread([r['rate'] for r in rounds], 'cases/s')}; "
-        f"p50 {_spread([r['p50_us'] / 1000 for r in rounds], 'ms', 1)}; "
-        f"p95 {_spread([r['p95_us'] / 1000 for r in rounds], 'ms', 1)}; "
-        f"p99 {_spread([r['p99_us'] / 1000 for r in rounds], 'ms', 1)}; "
-        f"web workers' CPU {_spread([r['cpu_ms'] for r in rounds], 'ms a case', 2)}"
+        f"over {len(rounds)} rounds: {figures.spread([r['rate'] for r in rounds], 'cases/s')}; "
+        f"p50 {figures.spread([r['p50_us'] / 1000 for r in rounds], 'ms', 1)}; "
+        f"p95 {figures.spread([r['p95_us'] / 1000 for r in rounds], 'ms', 1)}; "
+        f"p99 {figures.spread([r['p99_us'] / 1000 for r in rounds], 'ms', 1)}; "
+        f"web workers' CPU {figures.spread([r['cpu_ms'] for r in rounds], 'ms a case', 2)}"
     )
     print(
         "gunicorn workers' peak memory (VmHWM): "
         + ", ".join(f"{peak:.0f} MiB" for peak in peaks)
-        + f"; load average at the end {_load()}"
+        + f"; {figures.at_end()}"
     )
     late = check["rows"] - check["found"]
     print(
@@ -380,7 +369,7 @@ def listing(args: argparse.Namespace) -> bool:
             f"conditions: {cases:,} cases on {name}; a token limited to the office «{scope.code}» "
             f"and the offices below; Django's test client in one process, DEBUG off, Redis "
             f"cache; {args.rounds} rounds × {args.runs} requests per scenario after "
-            f"{args.warmup} warm-up ones; load average at the start {_load()}",
+            f"{args.warmup} warm-up ones; {figures.machine()}",
             flush=True,
         )
         print(f"{'scenario':36} {'rows':>5} {'p50 ms':>8} {'p95 ms':>8}  p95 over the rounds")
@@ -400,17 +389,18 @@ def listing(args: argparse.Namespace) -> bool:
                 for _ in range(args.rounds)
             ]
             every = [t for times in per_round for t in times]
-            p95s = [served.percentile(times, 0.95) for times in per_round]
-            p50, p95 = statistics.median(every), served.percentile(every, 0.95)
+            p95s = [figures.percentile(times, 0.95) for times in per_round]
+            p50, p95 = statistics.median(every), figures.percentile(every, 0.95)
             verdict = "ok" if p95 <= LIST_P95_MS else "OVER"
             failures += verdict != "ok"
             print(
-                f"{label:36} {rows:>5} {p50:>8.1f} {p95:>8.1f}  {_spread(p95s, 'ms', 1)} {verdict}",
+                f"{label:36} {rows:>5} {p50:>8.1f} {p95:>8.1f}  "
+                f"{figures.spread(p95s, 'ms', 1)} {verdict}",
                 flush=True,
             )
         del token
         transaction.set_rollback(True)  # the city keeps nothing of this run
-    print(f"load average at the end {_load()}")
+    print(figures.at_end())
     print(
         f"budget (p95 <= {LIST_P95_MS:.0f} ms): "
         + ("met by every scenario" if not failures else f"{failures} scenario(s) OVER")
@@ -461,7 +451,7 @@ def profile(count: int) -> None:
     took, cpu = time.perf_counter() - started, time.process_time() - cpu
     print(
         f"{count} creations in {took:.2f} s = {took / count * 1000:.2f} ms each, "
-        f"{cpu / count * 1000:.2f} ms of CPU (PostgreSQL; load average {_load()})"
+        f"{cpu / count * 1000:.2f} ms of CPU (PostgreSQL; {figures.machine()})"
     )
     profiler = cProfile.Profile()
     profiler.enable()
@@ -474,7 +464,7 @@ def profile(count: int) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--part", default="create,list", help="create, list, or both (default)")
-    parser.add_argument("--rounds", type=int, default=3)
+    figures.rounds_option(parser)
     parser.add_argument("--seconds", type=int, default=20, help="each creation round")
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--threads", type=int, default=2, help="wrk threads")

@@ -34,6 +34,8 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import figures
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 
@@ -183,7 +185,7 @@ def child(path: Path, rounds: int) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--rows", type=int, default=1_000_000)
-    parser.add_argument("--rounds", type=int, default=3)
+    figures.rounds_option(parser)
     parser.add_argument("--databases", default="postgres")
     parser.add_argument("--child", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -192,7 +194,8 @@ def main() -> None:
         return
     print(
         f"call-record import benchmark: {args.rows:,} rows per import, {args.rounds} rounds, "
-        f"{os.cpu_count()} CPU(s)"
+        f"{figures.machine()}",
+        flush=True,
     )
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "chiamate.csv"
@@ -217,6 +220,7 @@ def main() -> None:
             else:
                 raise SystemExit(f"unknown database {database!r}: use sqlite and/or postgres")
             subprocess.run(command, env=env, check=True, cwd=ROOT)  # noqa: S603
+    print(figures.at_end())
 
 
 if __name__ == "__main__":

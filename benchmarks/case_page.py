@@ -40,6 +40,7 @@ import sys
 import time
 from typing import Any
 
+import figures
 import served
 
 DATABASE = "ascolto_bench_case_page"
@@ -49,10 +50,6 @@ MESSAGES = 30  # 10 citizen mails, 10 replies, 10 notes
 OTHER_CASES = 12
 CITIZEN = "giovanna.esposito@example.org"
 SUBJECT = "Avviso TARI sbagliato"
-
-
-def _load() -> str:
-    return " ".join(f"{x:.2f}" for x in os.getloadavg())
 
 
 def _django(env: dict[str, str]) -> None:
@@ -161,21 +158,10 @@ def build_case() -> str:
     return ticket.code
 
 
-def _percentile(values: list[float], q: float) -> float:
-    return served.percentile(values, q)
-
-
-def _spread(values: list[float], digits: int = 1) -> str:
-    return (
-        f"median {statistics.median(values):.{digits}f} ms "
-        f"(range {min(values):.{digits}f}–{max(values):.{digits}f})"
-    )
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=40)
-    parser.add_argument("--rounds", type=int, default=3)
+    figures.rounds_option(parser)
     parser.add_argument("--warmup", type=int, default=5)
     parser.add_argument("--reuse", action="store_true", help="keep the last run's database")
     parser.add_argument("--profile", action="store_true", help="cProfile one round")
@@ -204,11 +190,11 @@ def main() -> None:
         f"conditions: {connection.vendor} {DATABASE}, the demo organisation (seed_demo); "
         f"signed in as the demo first-level operator, test client in one process, DEBUG off, "
         f"Redis cache; {args.rounds} rounds × {args.runs} renders after {args.warmup}; "
-        f"load average at the start {_load()}; prepared in {prepared:.0f} s"
+        f"{figures.machine()}; prepared in {prepared:.0f} s"
     )
     for name, case in (("long case", code), ("short case", short)):
         measure(client, name, case, args)
-    print(f"load average at the end {_load()}")
+    print(figures.at_end())
 
 
 def measure(client: Any, name: str, code: str, args: argparse.Namespace) -> None:
@@ -259,7 +245,7 @@ def measure(client: Any, name: str, code: str, args: argparse.Namespace) -> None
             walls.append((time.perf_counter() - wall0) * 1000)
         if profile is not None and n == 0:
             profile.disable()
-        p50, p95 = statistics.median(walls), _percentile(walls, 0.95)
+        p50, p95 = statistics.median(walls), figures.percentile(walls, 0.95)
         p50s.append(p50)
         p95s.append(p95)
         cpus.append(statistics.median(cpu))
@@ -269,8 +255,9 @@ def measure(client: Any, name: str, code: str, args: argparse.Namespace) -> None
         )
     within = statistics.median(p50s) <= P50_BUDGET_MS and statistics.median(p95s) <= P95_BUDGET_MS
     print(
-        f"  over {args.rounds} rounds: p50 {_spread(p50s)}; p95 {_spread(p95s)}; "
-        f"this process's CPU {_spread(cpus)} a render; "
+        f"  over {args.rounds} rounds: p50 {figures.spread(p50s, 'ms', 1)}; "
+        f"p95 {figures.spread(p95s, 'ms', 1)}; "
+        f"this process's CPU {figures.spread(cpus, 'ms', 1)} a render; "
         f"budget p50 <= {P50_BUDGET_MS:.0f} ms, p95 <= {P95_BUDGET_MS:.0f} ms: "
         f"{'within' if within else 'OVER'}"
     )

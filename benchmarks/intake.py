@@ -33,7 +33,6 @@ import multiprocessing as mp
 import os
 import random
 import shutil
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -41,6 +40,8 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+
+import figures
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
@@ -278,14 +279,13 @@ def main() -> None:
     parser.add_argument("--messages", type=int, default=6000)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--batch", type=int, default=200)
-    parser.add_argument("--rounds", type=int, default=3)
+    figures.rounds_option(parser)
     parser.add_argument("--databases", default="sqlite,postgres")
     args = parser.parse_args()
-    load = os.getloadavg()
     print(
         f"intake benchmark: {args.messages} messages per run, {args.rounds} round(s) each on a "
-        f"fresh database, {os.cpu_count()} CPU(s), load average at start "
-        f"{load[0]:.2f} {load[1]:.2f} {load[2]:.2f}"
+        f"fresh database, {figures.machine()}",
+        flush=True,
     )
     # (batch, workers, messages): one at a time on a tenth of the messages, it is slow.
     runs = [(1, 1, max(args.messages // 10, 100)), (args.batch, 1, args.messages)]
@@ -307,14 +307,14 @@ def main() -> None:
                         shutil.rmtree(os.environ["ASCOLTO_VAR_DIR"], ignore_errors=True)
                 print(
                     f"{database.name:<10}  batch {batch:>4}  {workers} worker(s)  {count:>6} "
-                    f"messages ({dups:>4} re-deliveries)  median {statistics.median(rates):>6.0f} "
-                    f"messages/s (spread {min(rates):.0f}–{max(rates):.0f})"
+                    f"messages ({dups:>4} re-deliveries)  {figures.spread(rates, 'messages/s')}"
                     + (f"  {cost}" if cost else "")
                 )
         finally:
             database.close()
             if kind == "postgres":
                 _psql(f"DROP DATABASE IF EXISTS {PG_NAME}")
+    print(figures.at_end())
 
 
 if __name__ == "__main__":

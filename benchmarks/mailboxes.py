@@ -1,6 +1,6 @@
 """Mails per second from a real IMAP mailbox into cases (`poll_mailboxes`), SQLite and PostgreSQL.
 
-    python benchmarks/mailboxes.py [--mails 1000] [--databases sqlite,postgres]
+    python benchmarks/mailboxes.py [--mails 1000] [--databases sqlite,postgres] [--rounds 3]
 
 Starts a throwaway Dovecot on the loopback (as the tests do: Debian's dovecot-imapd), and for
 each database a fresh one (a temporary SQLite file; PostgreSQL database `ascolto_bench_email`,
@@ -14,7 +14,12 @@ not timed), then appends `--mails` mails to the mailbox:
 
 and times one poll that takes them all in: fetched by UID in batches, parsed, threaded, stored,
 marked seen. Follow-up work (acknowledgements) goes to the production task backend (stored, not
-run). Budget: >= 200 mails/s on PostgreSQL on this machine.
+run). That is one round; each database runs `--rounds` of them (3, `figures.py`) on its
+mailbox and tables, each with mails of its own (the mailbox holds only the round's unseen
+ones). It prints each round's counts (new cases, replies threaded, auto-replies as notes) and
+rate, then the median and range of the rates, after the conditions (mails, rounds, CPUs, load
+average at the start) and before the load average at the end. Budget: >= 200 mails/s on
+PostgreSQL on this machine (the median).
 """
 
 from __future__ import annotations
@@ -31,6 +36,8 @@ from email.policy import SMTP
 from email.utils import format_datetime, make_msgid
 from pathlib import Path
 from typing import Any
+
+import figures
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
@@ -61,8 +68,10 @@ def _mail(n: int, text: str, *, reply_to: str = "", headers: dict[str, str] | No
 
 
 def _run(
-    name: str, database_url: str | None, account: dict[str, Any], mails: int, out: Any
+    name: str, database_url: str | None, account: dict[str, Any], mails: int, rounds: int, out: Any
 ) -> None:
+    """Set up the database and the channel, then run the rounds; put each round's line, then
+    the median's, then None on `out`."""
     if database_url:
         os.environ["DATABASE_URL"] = database_url
     else:
@@ -109,11 +118,26 @@ def _run(
     seeded_ids = list(
         Message.objects.filter(direction="inbound").values_list("external_id", flat=True)
     )
-    tickets_before = Ticket.objects.count()
+    rates = []
+    for n in range(rounds):
+        rate, line = _one_round(channel, imap, seeded_ids, SEEDED + n * mails, mails, Ticket)
+        rates.append(rate)
+        out.put(f"{name:<10}  round {n + 1}  {line}")
+    out.put(f"{name:<10}  over {rounds} rounds: {figures.spread(rates, 'mails/s')}")
+    out.put(None)
+
+
+def _one_round(
+    channel: Any, imap: Any, seeded_ids: list[str], first: int, mails: int, tickets: Any
+) -> tuple[float, str]:
+    """Append `mails` mails numbered from `first` and time the poll that takes them in."""
+    from ascolto.channels.adapters.email import mailbox
+
+    tickets_before = tickets.objects.count()
     replies, autos = mails // 10, mails // 20
     batch: list[bytes] = []
     for i in range(mails):
-        n = SEEDED + i
+        n = first + i
         if i % 10 == 0 and i // 10 < replies:
             parent = seeded_ids[(i // 10) % len(seeded_ids)]
             batch.append(_mail(n, "Aggiungo la foto richiesta.", reply_to=parent))
@@ -135,25 +159,48 @@ def _run(
     started = time.perf_counter()
     polled = mailbox.poll(channel)
     elapsed = time.perf_counter() - started
-    new_cases = Ticket.objects.count() - tickets_before
-    out.put(
-        f"{name:<10}  {polled.fetched:>5} mails  {new_cases:>4} new cases  "
+    new_cases = tickets.objects.count() - tickets_before
+    rate = polled.fetched / elapsed
+    return rate, (
+        f"{polled.fetched:>5} mails  {new_cases:>4} new cases  "
         f"{polled.cases - new_cases:>4} replies threaded  "
         f"{polled.reports:>3} auto-replies as notes  "
-        f"{elapsed:>6.2f} s  {polled.fetched / elapsed:>6.0f} mails/s"
+        f"{elapsed:>6.2f} s  {rate:>6.0f} mails/s"
     )
+
+
+def _print_lines(queue: Any, process: Any) -> None:
+    """Print the child's lines until its None; stop if it died without one."""
+    import queue as queues
+
+    while True:
+        try:
+            line = queue.get(timeout=5)
+        except queues.Empty:
+            if not process.is_alive():
+                raise SystemExit(f"the benchmark's process ended with {process.exitcode}") from None
+            continue
+        if line is None:
+            return
+        print(line, flush=True)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--mails", type=int, default=1000)
     parser.add_argument("--databases", default="sqlite,postgres")
+    figures.rounds_option(parser)
     args = parser.parse_args()
     from tests.email.servers import Dovecot, dovecot_installed
 
     if not dovecot_installed():
         raise SystemExit("Dovecot is not installed: run ./scripts/mailserver")
-    print(f"email benchmark: {args.mails} mails per run, {os.cpu_count()} CPU(s)")
+    print(
+        f"conditions: {args.mails} mails a round ({args.mails // 10} replies, {args.mails // 20} "
+        f"auto-replies), {args.rounds} rounds per database ({args.databases}, fresh, migrated); "
+        f"one IMAP poll a round from a local Dovecot; {figures.machine()}",
+        flush=True,
+    )
     server = Dovecot()
     server.start()
     try:
@@ -166,10 +213,11 @@ def main() -> None:
                 with tempfile.TemporaryDirectory() as tmp:
                     os.environ["ASCOLTO_VAR_DIR"] = tmp
                     process = ctx.Process(
-                        target=_run, args=("SQLite", None, details, args.mails, queue)
+                        target=_run,
+                        args=("SQLite", None, details, args.mails, args.rounds, queue),
                     )
                     process.start()
-                    print(queue.get())
+                    _print_lines(queue, process)
                     process.join()
             elif database == "postgres":
                 admin = f"{PG_BASE}/postgres"
@@ -183,15 +231,17 @@ def main() -> None:
                     os.environ["ASCOLTO_VAR_DIR"] = tmp
                     url = f"{PG_BASE}/{PG_NAME}"
                     process = ctx.Process(
-                        target=_run, args=("PostgreSQL", url, details, args.mails, queue)
+                        target=_run,
+                        args=("PostgreSQL", url, details, args.mails, args.rounds, queue),
                     )
                     process.start()
-                    print(queue.get())
+                    _print_lines(queue, process)
                     process.join()
             else:
                 raise SystemExit(f"unknown database {database!r}: use sqlite and/or postgres")
     finally:
         server.stop()
+    print(figures.at_end())
 
 
 if __name__ == "__main__":

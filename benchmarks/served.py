@@ -147,13 +147,6 @@ def children_cpu_seconds(pid: int) -> float:
     return total
 
 
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    if not ordered:
-        return float("nan")
-    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
-
-
 # The start of a wrk script whose requests are numbered per thread: `id` (the thread's number),
 # `base` (wrk's first argument: the round, so rounds never repeat a request), `counter`, and the
 # counts LUA_COUNT reads. `accepted_status` is the answer that counts as accepted.

@@ -16,11 +16,12 @@ from __future__ import annotations
 
 import argparse
 import os
-import statistics
 import subprocess
 import sys
 import time
 from pathlib import Path
+
+import figures
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
@@ -48,19 +49,11 @@ def _command(database_url: str, *argv: str) -> tuple[float, float]:
     return seconds, usage.ru_maxrss / 1024  # KiB on Linux
 
 
-def _spread(values: list[float], unit: str, digits: int = 1) -> str:
-    return (
-        f"median {statistics.median(values):.{digits}f} {unit} "
-        f"(spread {min(values):.{digits}f}–{max(values):.{digits}f})"
-    )
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--database-url", default=DEFAULT_URL)
-    parser.add_argument("--rounds", type=int, default=3)
+    figures.rounds_option(parser)
     args = parser.parse_args()
-    load = os.getloadavg()
     os.environ["DATABASE_URL"] = args.database_url
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ascolto.config.settings")
     import django
@@ -73,20 +66,20 @@ def main() -> None:
     database = args.database_url.rsplit("/", 1)[-1]
     print(
         f"summaries benchmark: {database}, {Ticket.objects.count():,} cases, "
-        f"{CallRecord.objects.count():,} calls; {args.rounds} round(s); {os.cpu_count()} CPU(s); "
-        f"load average at start {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}"
+        f"{CallRecord.objects.count():,} calls; {args.rounds} round(s); {figures.machine()}"
     )
     for label, argv in (("--all (rebuild)", ("--all",)), ("incremental, nothing new", ())):
         rounds = [_command(args.database_url, *argv) for _ in range(args.rounds)]
         print(
             f"refresh_summaries {label:26} "
-            f"{_spread([r[0] for r in rounds], 's')}, "
-            f"peak RSS {_spread([r[1] for r in rounds], 'MiB', 0)}"
+            f"{figures.spread([r[0] for r in rounds], 's', 1)}, "
+            f"peak RSS {figures.spread([r[1] for r in rounds], 'MiB', 0)}"
         )
     print(
         f"rows written: {CaseDay.objects.count():,} case days, {CallDay.objects.count():,} call "
         f"days, {ContactYear.objects.count():,} contact years"
     )
+    print(figures.at_end())
 
 
 if __name__ == "__main__":

@@ -31,6 +31,7 @@ import tempfile
 import time
 from pathlib import Path
 
+import figures
 import served
 
 sys.path.insert(0, str(served.ROOT / "src"))
@@ -154,7 +155,7 @@ def child(path: Path, rounds: int) -> None:
         print(
             f"[{database}] summary {label}: {crosstabs} cross-tabs; rounds "
             + ", ".join(f"{t:.2f}" for t in times)
-            + f" s; median {median:.2f} s, range {min(times):.2f}-{max(times):.2f} s "
+            + f" s; {figures.spread(times, 's', 2)} "
             f"({verdict} the {BUDGET:.0f} s budget); median {statistics.median(cpus):.2f} s "
             "CPU in this process (the rest: the database, and waiting for a core)"
         )
@@ -163,7 +164,7 @@ def child(path: Path, rounds: int) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--answers", type=int, default=10_000)
-    parser.add_argument("--rounds", type=int, default=3)
+    figures.rounds_option(parser)
     parser.add_argument("--databases", default="postgres")
     parser.add_argument("--child", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -172,8 +173,8 @@ def main() -> None:
         return
     print(
         f"executive summary benchmark: {args.answers:,} answers × 40 questions, cross-tabs by "
-        f"3 dimensions, {args.rounds} rounds, {os.cpu_count()} CPU(s), load average "
-        + " ".join(f"{x:.1f}" for x in os.getloadavg())
+        f"3 dimensions, {args.rounds} rounds, {figures.machine()}",
+        flush=True,
     )
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "risposte.csv"
@@ -190,6 +191,7 @@ def main() -> None:
             else:
                 raise SystemExit(f"unknown database {database!r}: use sqlite and/or postgres")
             subprocess.run(command, env=env, check=True, cwd=served.ROOT)  # noqa: S603
+    print(figures.at_end())
 
 
 if __name__ == "__main__":

@@ -25,6 +25,8 @@ import sys
 import time
 from pathlib import Path
 
+import figures
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT))
@@ -182,8 +184,8 @@ def child(responses: int, rounds: int) -> None:
     verdict = "within" if median <= BUDGET_MS else "OVER"
     print(
         f"PostgreSQL  {responses:,} responses, {answers:,} answers, {2 * responses:,} invitations; "
-        f"results page of one year through the test client: {rounds} rounds, median "
-        f"{median:.0f} ms (range {min(timings):.0f}–{max(timings):.0f}), "
+        f"results page of one year through the test client: {rounds} rounds, "
+        f"{figures.spread(timings, 'ms')}, "
         f"{len(queries)} queries, load average at start {load:.1f} "
         f"({os.cpu_count()} CPUs)  [{verdict} the budget of {BUDGET_MS:.0f} ms]"
     )
@@ -192,17 +194,19 @@ def child(responses: int, rounds: int) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--responses", type=int, default=100_000)
-    parser.add_argument("--rounds", type=int, default=3)
+    figures.rounds_option(parser)
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         child(args.responses, args.rounds)
         return
+    print(f"results page benchmark: {args.rounds} rounds; {figures.machine()}", flush=True)
     ensure_database()
     env = dict(os.environ, DATABASE_URL=f"{PG_BASE}/{PG_NAME}", ASCOLTO_LOG_LEVEL="WARNING")
     command = [sys.executable, __file__, "--child", "--responses", str(args.responses),
                "--rounds", str(args.rounds)]  # fmt: skip
     subprocess.run(command, env=env, check=True, cwd=ROOT)  # noqa: S603
+    print(figures.at_end())
 
 
 if __name__ == "__main__":

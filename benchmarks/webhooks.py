@@ -1,7 +1,7 @@
 """Signed Meta deliveries accepted per second over HTTP, then the drain into conversations.
 
     python benchmarks/webhooks.py [--seconds 20] [--connections 8] [--threads 2]
-                                  [--workers 2] [--senders 5000]
+                                  [--workers 2] [--senders 5000] [--rounds 3]
 
 What runs, all on this machine (loopback only):
 - a fresh PostgreSQL database `ascolto_bench_webhooks` (at $BENCH_POSTGRES_URL or
@@ -14,29 +14,35 @@ What runs, all on this machine (loopback only):
   order (a `read` before its `delivered`, a `sent` after both), and 10 % re-deliveries (the same
   body and signature again).
 
-It prints the deliveries accepted per second with p50/p99 answer time (wrk's, which it corrects
-for the requests a stalled connection did not send: one stall of a second shows as many slow
-requests) and the web workers' CPU per delivery, then drains the queue (`drain_all` in one
-process) and prints messages per second into conversations with that process's CPU per
-message, and the counts that prove nothing was lost or stored twice: every message of every
+The database and the server are set up once; then `--rounds` rounds (3, `figures.py`), each
+posting deliveries of its own (new message ids; the same senders and replies) and draining the
+queue it filled, so each round starts with an empty queue. Each round prints the deliveries
+accepted per second with p50/p99 answer time (wrk's, which it corrects for the requests a
+stalled connection did not send: one stall of a second shows as many slow requests) and the
+web workers' CPU per delivery, then drains the queue (`drain_all` in one process) and prints
+messages per second into conversations with that process's CPU per message, and the counts
+that prove nothing was lost or stored twice, over every round so far: every message of every
 stored delivery is one stored message, and every reply ends at the furthest status Meta
-reported for it.
+reported for it. Then the median and range over the rounds of each figure, with the conditions
+first (database, workers, wrk's threads and connections, seconds, CPUs, load average at the
+start) and the load average at the end.
 Budget (issue 13): >= 1,500 accepted deliveries/s with p99 <= 50 ms; the drain >= 1,000
-messages/s. On a shared machine the wall-clock figures follow its load (printed at the end);
-the CPU figures are the comparable ones (docs/meta.md, "How fast").
+messages/s (medians of the rounds). On a shared machine the wall-clock figures follow its
+load; the CPU figures are the comparable ones (docs/meta.md, "How fast").
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import os
 import random
 import shutil
 import sys
 import tempfile
 from pathlib import Path
+from typing import Any
 
+import figures
 import served
 
 sys.path.insert(0, str(served.ROOT / "src"))
@@ -142,10 +148,10 @@ end
 """
 
 
-def write_deliveries(path: Path, count: int, senders: int, seed: int = 13) -> None:
+def write_deliveries(path: Path, count: int, senders: int, seed: int = 13, tag: str = "") -> None:
     """`count` signed deliveries, one per line (`<signature>\\t<body>`): 70 % carrying one to
-    three messages, 20 % one to three status updates of our replies in any order, 10 % an
-    earlier line again (a re-delivery)."""
+    three messages (their ids start with `wamid.IN<tag>`), 20 % one to three status updates of
+    our replies in any order, 10 % an earlier line again (a re-delivery)."""
     rng = random.Random(seed)  # noqa: S311 (test data)
     lines: list[str] = []
     at, wamid = 1_765_000_000, 0
@@ -172,12 +178,44 @@ def write_deliveries(path: Path, count: int, senders: int, seed: int = 13) -> No
                 number = f"39333{rng.randrange(senders):07d}"
                 wamid += 1
                 text = f"Buongiorno, vorrei sapere gli orari dell'anagrafe ({wamid})."
-                messages.append(replay.wa_text(f"wamid.IN{wamid:09d}", number, text, at))
+                messages.append(replay.wa_text(f"wamid.IN{tag}{wamid:09d}", number, text, at))
                 contacts.append(replay.wa_contact(number, "Cittadino"))
             payload = replay.whatsapp(PHONE_NUMBER_ID, messages=messages, contacts=contacts)
         raw = replay.body(payload)
         lines.append(f"{replay.signed(raw, SECRET)}\t{raw.decode('ascii')}")
     path.write_text("\n".join(lines) + "\n", encoding="ascii")
+
+
+def one_round(
+    n: int, env: dict[str, str], port: int, server: Any, tmp: Path, args: argparse.Namespace
+) -> dict[str, Any]:
+    """Post the round's deliveries for `--seconds`, then drain them and check every round's."""
+    data = tmp / f"deliveries-{n}.txt"
+    write_deliveries(data, args.deliveries, args.senders, seed=13 + n, tag=f"R{n}-")
+    cpu_before = served.children_cpu_seconds(server.pid)
+    result = served.wrk(
+        tmp / "webhooks.lua",
+        port,
+        threads=args.threads,
+        connections=args.connections,
+        seconds=args.seconds,
+        args=[str(data), str(args.threads)],
+    )
+    cpu = served.children_cpu_seconds(server.pid) - cpu_before
+    out = served.manage(
+        env, "shell", "-c", CHECK.format(limit=args.drain_batch, rank=RANK), capture=True
+    )
+    counts = json.loads(out.strip().splitlines()[-1])
+    taken = counts["messages"] - counts["messages_before"]
+    return {
+        **result,
+        **counts,
+        "rate": result["accepted"] / result["seconds"],
+        "cpu_ms": cpu / max(result["accepted"], 1) * 1000,
+        "taken": taken,
+        "drain_rate": taken / counts["drain_seconds"],
+        "drain_cpu_ms": counts["drain_cpu"] / max(taken, 1) * 1000,
+    }
 
 
 def main() -> None:
@@ -191,6 +229,7 @@ def main() -> None:
     parser.add_argument("--senders", type=int, default=5000, help="distinct WhatsApp users")
     parser.add_argument("--deliveries", type=int, default=60_000, help="distinct lines to post")
     parser.add_argument("--drain-batch", type=int, default=200, help="deliveries per drain batch")
+    figures.rounds_option(parser)
     args = parser.parse_args()
     if not shutil.which("wrk"):
         raise SystemExit("wrk is not installed (apt-get install wrk)")
@@ -202,68 +241,73 @@ def main() -> None:
     server = served.gunicorn(
         env, port, workers=args.workers, worker_class=args.worker_class, threads=args.worker_threads
     )
+    rounds: list[dict[str, Any]] = []
+    lost = False
+    accepted = 0
     with tempfile.TemporaryDirectory() as tmp:
-        data = Path(tmp) / "deliveries.txt"
-        write_deliveries(data, args.deliveries, args.senders)
-        script = Path(tmp) / "webhooks.lua"
-        script.write_text(LUA + served.LUA_COUNT, encoding="utf-8")
+        (Path(tmp) / "webhooks.lua").write_text(LUA + served.LUA_COUNT, encoding="utf-8")
         try:
             served.wait_until_served(port, timeout=120)  # workers load every view as they start
-            cpu_before = served.children_cpu_seconds(server.pid)
             print(
-                f"load: wrk {args.threads} threads, {args.connections} connections, "
-                f"{args.seconds} s; gunicorn {args.workers} × {args.worker_class}"
-                f" ({args.worker_threads} threads)",
+                f"conditions: PostgreSQL {DATABASE} (fresh, migrated, {REPLIES:,} replies sent); "
+                f"gunicorn {args.workers} × {args.worker_class} ({args.worker_threads} threads), "
+                f"DEBUG off, Redis cache; wrk {args.threads} threads, {args.connections} "
+                f"connections, {args.seconds} s × {args.rounds} rounds of {args.deliveries:,} "
+                f"deliveries from {args.senders:,} senders, each drained before the next; "
+                f"loopback; {figures.machine()}",
                 flush=True,
             )
-            result = served.wrk(
-                script,
-                port,
-                threads=args.threads,
-                connections=args.connections,
-                seconds=args.seconds,
-                args=[str(data), str(args.threads)],
-            )
-            cpu = served.children_cpu_seconds(server.pid) - cpu_before
+            for n in range(args.rounds):
+                r = one_round(n, env, port, server, Path(tmp), args)
+                rounds.append(r)
+                accepted += r["accepted"]
+                print(
+                    f"round {n + 1}: accepted {r['accepted']} deliveries in {r['seconds']:.1f} s "
+                    f"= {r['rate']:.0f}/s; other answers {r['other']}, socket errors "
+                    f"{r['errors']}; p50 {r['p50_us'] / 1000:.1f} ms, p99 "
+                    f"{r['p99_us'] / 1000:.1f} ms; server CPU {r['cpu_ms']:.2f} ms per delivery"
+                )
+                print(
+                    f"  drain: {r['deliveries']} deliveries in all, {r['taken']} messages into "
+                    f"conversations in {r['drain_seconds']:.1f} s = {r['drain_rate']:.0f} "
+                    f"messages/s; {r['pending']} left pending; drain CPU "
+                    f"{r['drain_cpu_ms']:.2f} ms per message (its process)"
+                )
+                print(
+                    f"  messages in the stored deliveries: {r['distinct_in_deliveries']} "
+                    f"distinct, stored {r['messages']}, missing {r['missing']}; replies whose "
+                    f"status is not the furthest reported: {r['statuses_wrong']} of "
+                    f"{r['statuses_checked']}",
+                    flush=True,
+                )
+                lost = lost or bool(
+                    r["missing"]
+                    or r["pending"]
+                    or r["messages"] != r["distinct_in_deliveries"]
+                    or r["statuses_wrong"]
+                    or accepted > r["deliveries"]
+                )
         finally:
             server.terminate()
             server.wait(timeout=30)
-    rate = result["accepted"] / result["seconds"]
     print(
-        f"accepted {result['accepted']} deliveries in {result['seconds']:.1f} s = {rate:.0f}/s; "
-        f"other answers {result['other']}, socket errors {result['errors']}; "
-        f"p50 {result['p50_us'] / 1000:.1f} ms, p99 {result['p99_us'] / 1000:.1f} ms; "
-        f"server CPU {cpu / max(result['accepted'], 1) * 1000:.2f} ms per delivery"
-    )
-    out = served.manage(
-        env, "shell", "-c", CHECK.format(limit=args.drain_batch, rank=RANK), capture=True
-    )
-    counts = json.loads(out.strip().splitlines()[-1])
-    taken = counts["messages"] - counts["messages_before"]
-    print(
-        f"drain: {counts['deliveries']} deliveries, {taken} messages into conversations in "
-        f"{counts['drain_seconds']:.1f} s = {taken / counts['drain_seconds']:.0f} messages/s; "
-        f"{counts['pending']} left pending; drain CPU "
-        f"{counts['drain_cpu'] / max(taken, 1) * 1000:.2f} ms per message (its process)"
+        f"over {len(rounds)} rounds: {figures.spread([r['rate'] for r in rounds], 'accepted/s')}"
+        f"; p50 {figures.spread([r['p50_us'] / 1000 for r in rounds], 'ms', 1)}"
+        f"; p99 {figures.spread([r['p99_us'] / 1000 for r in rounds], 'ms', 1)}"
+        f"; server CPU {figures.spread([r['cpu_ms'] for r in rounds], 'ms per delivery', 2)}"
     )
     print(
-        f"messages in the stored deliveries: {counts['distinct_in_deliveries']} distinct, "
-        f"stored {counts['messages']}, missing {counts['missing']}; replies whose status is "
-        f"not the furthest reported: {counts['statuses_wrong']} of {counts['statuses_checked']}"
+        f"drain {figures.spread([r['drain_rate'] for r in rounds], 'messages/s')}; "
+        f"drain CPU {figures.spread([r['drain_cpu_ms'] for r in rounds], 'ms per message', 2)}"
     )
-    print(f"load average at the end: {os.getloadavg()[0]:.1f} (2 cores)")
-    lost = (
-        counts["missing"]
-        or counts["pending"]
-        or counts["messages"] != counts["distinct_in_deliveries"]
-        or counts["statuses_wrong"]
-        or result["accepted"] > counts["deliveries"]
-    )
-    drain_rate = taken / counts["drain_seconds"]
-    met = rate >= 1500 and result["p99_us"] <= 50_000 and drain_rate >= 1000 and not lost
+    print(figures.at_end())
+    rate = figures.median(r["rate"] for r in rounds)
+    p99 = figures.median(r["p99_us"] for r in rounds)
+    drain_rate = figures.median(r["drain_rate"] for r in rounds)
+    met = rate >= 1500 and p99 <= 50_000 and drain_rate >= 1000 and not lost
     print(
-        "budget (>= 1,500 accepted/s, p99 <= 50 ms, drain >= 1,000 messages/s, nothing lost or "
-        f"doubled): {'met' if met else 'MISSED'}"
+        "budget (>= 1,500 accepted/s, p99 <= 50 ms, drain >= 1,000 messages/s, medians; nothing "
+        f"lost or doubled): {'met' if met else 'MISSED'}"
     )
     if lost:
         raise SystemExit(1)

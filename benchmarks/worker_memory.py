@@ -33,10 +33,8 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import random
 import re
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -47,6 +45,7 @@ import urllib.request
 from http.cookiejar import CookieJar
 from typing import Any
 
+import figures
 import served
 
 PG_NAME = "ascolto_bench_worker_memory"
@@ -216,7 +215,7 @@ def one_round(
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--rounds", type=int, default=3)
+    figures.rounds_option(parser)
     parser.add_argument("--passes", type=int, default=5, help="times the mix is served a round")
     parser.add_argument("--scale", type=float, default=0.001, help="generate_city's scale")
     parser.add_argument("--fiscal-code", action="store_true", help="a search by fiscal code too")
@@ -238,7 +237,6 @@ def main() -> None:
             cwd=served.ROOT,
             check=True,
         )
-    load = os.getloadavg()
     print(
         f"conditions: PostgreSQL {PG_NAME} (demo city, generate_city --scale {args.scale}), "
         f"Redis cache, DEBUG off, database task backend; gunicorn 1 gthread worker (4 threads); "
@@ -246,7 +244,7 @@ def main() -> None:
         f"bytecode {'compiled by each worker' if args.no_bytecode else 'cached'}; "
         f"{args.passes} passes of the mix "
         f"({'with' if args.fiscal_code else 'without'} a search by fiscal code) a round, one "
-        f"request at a time; load average at start {load[0]:.2f} ({os.cpu_count()} cores)",
+        f"request at a time; {figures.machine()}",
         flush=True,
     )
     rounds = []
@@ -265,10 +263,8 @@ def main() -> None:
         ("peak", "peak (VmHWM)"),
     ):
         values = [r[key] for r in rounds]
-        print(
-            f"{label}: median {statistics.median(values):.1f} MiB, "
-            f"spread {min(values):.1f}-{max(values):.1f} MiB over {len(values)} rounds"
-        )
+        print(f"{label}: {figures.spread(values, 'MiB', 1)} over {len(values)} rounds")
+    print(figures.at_end())
     peak = max(r["peak"] for r in rounds)
     print(f"budget (peak under {BUDGET_MIB} MiB): {'met' if peak < BUDGET_MIB else 'MISSED'}")
 
