@@ -80,6 +80,15 @@ def _no_rate_limit_counts() -> None:
 
 
 @pytest.fixture(autouse=True)
+def _privacy_notice_read_again() -> None:
+    """The Scrivi form keeps its stored privacy notice a minute (`scrivi.request._notice`); a
+    test's rollback removes the stored row, so every test starts with none kept."""
+    from ascolto.web.views.scrivi import request
+
+    request._notice.forget()
+
+
+@pytest.fixture(autouse=True)
 def _no_drain_thought_scheduled() -> None:
     """Every test starts with no drain of the intake queue thought already scheduled by this
     process (`channels.queue._quiet_until`): a test that scheduled one leaves the next test's

@@ -136,6 +136,31 @@ def test_the_privacy_consent_is_stored_with_the_notice_version_the_form_showed(
     assert consent.recorded_at == row.accepted_at == ticket.created_at  # when it was sent
 
 
+def test_the_stored_notice_is_kept_a_minute_and_a_new_version_stored_at_once(
+    scrivi: Any, settings: Any, time_machine: Any, django_assert_num_queries: Any
+) -> None:
+    from ascolto.citizens.models import PrivacyNotice
+    from ascolto.web.views.scrivi.request import privacy_notice
+
+    time_machine.move_to("2026-12-03 10:00:00+01:00", tick=False)
+    settings.ASCOLTO_PRIVACY_NOTICE_VERSION = "2026-12-01"
+    assert privacy_notice() == "2026-12-01"
+    with django_assert_num_queries(0):  # each form shown and sent after it reads nothing
+        assert privacy_notice() == "2026-12-01"
+    # A new version (a deployment changed the setting) is stored at its first form.
+    settings.ASCOLTO_PRIVACY_NOTICE_VERSION = "2027-01-15"
+    assert privacy_notice() == "2027-01-15"
+    assert set(PrivacyNotice.objects.values_list("version", flat=True)) == {
+        "2026-12-01",
+        "2027-01-15",
+    }
+    # A stored row gone (deleted by hand): stored again once the minute has passed.
+    PrivacyNotice.objects.filter(version="2027-01-15").delete()
+    time_machine.shift(61)
+    assert privacy_notice() == "2027-01-15"
+    assert PrivacyNotice.objects.filter(version="2027-01-15").exists()
+
+
 def test_the_confirmation_link_cannot_be_forged(client: Client, scrivi: Any) -> None:
     assert client.get(reverse("scrivi:sent") + "?c=K7Q2-9XHD-3FPA").status_code == 404
 

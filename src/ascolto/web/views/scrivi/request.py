@@ -105,6 +105,14 @@ def _active_channel() -> Channel | None:
 NOTICE_TEXT = "web/scrivi/_privacy_notice_text.html"
 
 
+# The stored version of the notice, by the configured one, kept a minute per process: its words
+# come from a template and settings that change only with a deployment, and each form shown and
+# sent needs it (rendering and storing-or-reading it was about a fifth of a POST's work). A
+# stored notice is never deleted (consents point at it), so the kept version always names
+# stored words; a row deleted by hand in the database is stored again within the minute.
+_notice: Kept[str, str] = Kept(60.0, clock=lambda: timezone.now().timestamp())
+
+
 def privacy_notice() -> str:
     """The version of the privacy notice the form shows, and the citizen accepts by sending it:
     `ASCOLTO_PRIVACY_NOTICE_VERSION`, its words stored with it (in Italian, the notice's
@@ -113,12 +121,15 @@ def privacy_notice() -> str:
     version = setting("ASCOLTO_PRIVACY_NOTICE_VERSION", "")
     if not version:
         return ""
+    return _notice.get(version, lambda: _stored_notice(version))
+
+
+def _stored_notice(version: str) -> str:
     with translation.override(settings.LANGUAGE_CODE):
         page = render_to_string(NOTICE_TEXT, {"municipality": settings.ASCOLTO_MUNICIPALITY})
     # Stored as plain text, a paragraph a line apart: what a person reads, in an archive too.
     paragraphs = (html.unescape(strip_tags(part)).strip() for part in page.split("</p>"))
     text = "\n\n".join(" ".join(p.split()) for p in paragraphs if p)
-    # One indexed read a page: no cache, so a notice is never named without its stored words.
     return record_privacy_notice(version, text).version
 
 
