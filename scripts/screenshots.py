@@ -139,12 +139,22 @@ def open_menu(tab: Page) -> None:
     tab.wait_for_timeout(500)  # the panel slides in
 
 
-# Pages shot at the smallest common laptop screen rather than 1366×900.
+def open_draft(tab: Page) -> None:
+    """A published survey's page, its questions opened for a new version: the builder with a
+    form per question (in the throwaway demo database)."""
+    tab.get_by_role("button", name="Modifica le domande (nuova versione)").click()
+    tab.wait_for_load_state("networkidle")
+
+
+# Pages shot at another height than 1366×900: the smallest common laptop screen, or a taller
+# window for the reports whose charts begin below the first screen.
 HEIGHTS = {
     "console-case": 768,
     "console-case-resolve": 768,
     "console-confirm": 768,
     "console-inbox": 768,
+    "console-survey-results": 1400,
+    "public-questionnaire": 1400,
 }
 
 
@@ -191,6 +201,23 @@ def take(base: str, out: Path, only: set[str]) -> None:
         .values_list("pk", flat=True)
         .first()
     )
+    from ascolto.charters.models import ServiceCharter
+    from ascolto.surveys.models import ExecutiveSummary, PopulationMargins, Survey
+
+    # Listening: the survey after a resolved case (a year of answers), the published summary of
+    # the demo's questionnaire "Milano Ti Ascolta", its population, and a charter whose theme
+    # has cases enough to measure every commitment.
+    case_survey = Survey.objects.filter(code="dopo-pratica").values_list("pk", flat=True).first()
+    summary = (
+        ExecutiveSummary.objects.filter(status=ExecutiveSummary.Status.PUBLISHED)
+        .values_list("pk", "slug")
+        .first()
+    ) or (0, "")
+    margins = PopulationMargins.objects.order_by("pk").values_list("pk", flat=True).first()
+    charters = ServiceCharter.objects.values_list("pk", "slug")
+    charter = (
+        charters.filter(slug="igiene-ambientale").first() or charters.order_by("pk").first()
+    ) or (0, "")
     # name, path, user, viewport width, what to do before the shot (and the element to shoot)
     pages: list[tuple[str, str, str | None, int, Callable[[Page], Locator | None] | None]] = [
         ("scrivi-form", "/scrivi/", None, 1366, None),
@@ -231,6 +258,44 @@ def take(base: str, out: Path, only: set[str]) -> None:
             1366,
             None,
         ),
+        ("console-surveys", "/console/questionari/", "analista", 1366, None),
+        (
+            "console-survey-builder",
+            f"/console/questionari/{case_survey}/",
+            "analista",
+            1366,
+            open_draft,
+        ),
+        (
+            "console-survey-results",
+            "/console/questionari/dopo-pratica/risultati/",
+            "analista",
+            1366,
+            None,
+        ),
+        # The portal's link after an online service: it makes an invitation and redirects to
+        # the answering page, as a citizen would see it.
+        ("scrivi-survey", "/scrivi/questionario/servizio/appuntamenti-online/", None, 1366, None),
+        ("console-questionnaires", "/console/indagini/", "analista", 1366, None),
+        (
+            "console-questionnaire-summary",
+            f"/console/indagini/sintesi/{summary[0]}/",
+            "analista",
+            1366,
+            None,
+        ),
+        ("public-questionnaire", f"/trasparenza/indagini/{summary[1]}/", None, 1366, None),
+        (
+            "console-population",
+            f"/console/indagini/popolazioni/{margins}/",
+            "analista",
+            1366,
+            None,
+        ),
+        ("console-charters", "/console/carte-dei-servizi/", "analista", 1366, None),
+        ("console-charter", f"/console/carte-dei-servizi/{charter[0]}/", "analista", 1366, None),
+        ("public-charter", f"/trasparenza/carte-dei-servizi/{charter[1]}/", None, 1366, None),
+        ("console-survey-plan", "/console/piano-indagini/", "analista", 1366, None),
     ]
     if only:
         pages = [p for p in pages if p[0] in only]

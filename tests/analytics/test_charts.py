@@ -64,6 +64,26 @@ def test_lines_break_where_a_value_is_missing() -> None:
     assert root.find(f"{SVG}title").text.startswith("Grafico a linee: Mese per mese")  # type: ignore[union-attr]
 
 
+def test_a_line_below_zero_stays_inside_an_axis_from_below_zero() -> None:
+    rows = [["Gennaio", 10.0], ["Febbraio", -46.8], ["Marzo", 35.7]]
+    table = Table("n", "NPS mese per mese", ["Mese", "NPS"], rows, chart="line", plotted=(1,))
+    root = _svg(table)
+    ticks = {
+        float(t.text.replace(",", ".")): float(t.get("y", "0")) - 3
+        for t in root.iter(f"{SVG}text")
+        if t.get("text-anchor") == "end" and t.text and t.get("transform") is None
+    }
+    assert sorted(ticks) == [-60, -40, -20, 0, 20, 40]  # round numbers around both ends
+    line = next(root.iter(f"{SVG}polyline"))
+    ys = [float(point.split(",")[1]) for point in line.get("points", "").split()]
+    # Every point between the axis's ends, where its value falls on the ticks' scale.
+    assert all(ticks[40] <= y <= ticks[-60] for y in ys)
+    for value, y in zip([10.0, -46.8, 35.7], ys, strict=True):
+        assert y == pytest.approx(
+            ticks[-60] + (ticks[40] - ticks[-60]) * (value + 60) / 100, abs=0.1
+        )
+
+
 def test_a_pie_has_a_slice_per_positive_value_and_a_legend() -> None:
     table = Table(
         "a",

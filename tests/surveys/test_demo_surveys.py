@@ -12,7 +12,14 @@ from django.core.management import call_command
 from django.db.models import Count
 
 from ascolto.demo.surveys import CASE_TEXTS
-from ascolto.surveys.models import Answer, Invitation, Response, Service, Survey
+from ascolto.surveys.models import (
+    Answer,
+    Invitation,
+    Response,
+    Service,
+    Survey,
+    SurveyVersion,
+)
 from ascolto.tickets.models import Ticket
 from tests import factories
 
@@ -54,6 +61,9 @@ def test_the_demo_city_has_a_year_of_satisfaction_surveys() -> None:
     surveys = Survey.objects.filter(status=Survey.Status.OPEN)
     assert surveys.filter(trigger=Survey.Trigger.ONLINE_SERVICE).count() == 6
     after_case = surveys.get(trigger=Survey.Trigger.CASE_RESOLVED)
+    # Each open survey's version in use is published, and none has a draft to finish.
+    assert not SurveyVersion.objects.filter(survey__in=surveys, published_at=None).exists()
+    assert all(s.current_version.published_at for s in surveys.select_related("current_version"))
     # A year: answers in most months, invitations many more than answers. (The demo's large
     # questionnaire, imported, has its own answers: demo/questionnaire.py.)
     answers = Response.objects.filter(survey__kind=Survey.Kind.SATISFACTION)

@@ -87,15 +87,18 @@ def _number(value: Any) -> float | None:
     return float(value)
 
 
-def _nice_ticks(top: float) -> list[float]:
-    """0 to a round number at or above `top`, in 4 to 6 steps of 1, 2, 2.5 or 5 × 10^n."""
-    if top <= 0:
+def _nice_ticks(top: float, bottom: float = 0.0) -> list[float]:
+    """0 to a round number at or above `top`, in 4 to 6 steps of 1, 2, 2.5 or 5 × 10^n; from a
+    round number at or below `bottom` when that is negative (an NPS under 0)."""
+    top, bottom = max(top, 0.0), min(bottom, 0.0)
+    if top - bottom <= 0:
         return [0.0, 1.0]
-    raw = top / 5
+    raw = (top - bottom) / 5
     power = 10 ** math.floor(math.log10(raw))
     step = next(m * power for m in (1, 2, 2.5, 5, 10) if m * power >= raw)
-    count = math.ceil(top / step - 1e-9)
-    return [i * step for i in range(count + 1)]
+    low = math.floor(bottom / step + 1e-9)
+    high = math.ceil(top / step - 1e-9)
+    return [i * step for i in range(low, high + 1)]
 
 
 def _tick_text(value: float) -> str:
@@ -132,10 +135,11 @@ def _legend(names: Sequence[str], x: float, y: float, width: float) -> tuple[str
 def _axes(
     labels: Sequence[str], series: Sequence[tuple[str, list[float | None]]], *, line: bool
 ) -> str:
-    """Bars or lines over a value axis from 0, the rows along the bottom."""
+    """Bars or lines over a value axis from 0 (lines: from below 0 when a value is negative),
+    the rows along the bottom."""
     values = [v for _name, vs in series for v in vs if v is not None]
-    ticks = _nice_ticks(max(values))
-    top_value = ticks[-1]
+    ticks = _nice_ticks(max(values), min(values) if line else 0.0)
+    low_value, top_value = ticks[0], ticks[-1]
     left, right = 46.0, 8.0
     every = max(1, math.ceil(len(labels) / MAX_LABELS))
     shown = [_short(label) for label in labels[::every]]
@@ -150,7 +154,7 @@ def _axes(
     width, height = WIDTH - left - right, HEIGHT - top - bottom
 
     def y_of(value: float) -> float:
-        return top + height - height * value / top_value
+        return top + height - height * (value - low_value) / (top_value - low_value)
 
     for tick in ticks:
         y = y_of(tick)
@@ -187,7 +191,7 @@ def _axes(
             y = y_of(value)
             parts.append(
                 f'<rect x="{x:.2f}" y="{y:.2f}" width="{max(bar, 0.3):.2f}" '
-                f'height="{top + height - y:.2f}" fill="{colour}"/>'
+                f'height="{y_of(0) - y:.2f}" fill="{colour}"/>'
             )
     parts.append(
         f'<line x1="{left:.1f}" y1="{top + height:.1f}" x2="{left + width:.1f}" '

@@ -21,8 +21,8 @@ short. Deterministic for a given seed: every draw comes from the generator's str
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
-from typing import TYPE_CHECKING
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, cast
 
 import numpy as np
 from django.db import transaction
@@ -309,7 +309,11 @@ def _survey(code: str, title: str, title_en: str, **fields: object) -> Survey:
         },
     )
     if survey.current_version is None:
-        version = SurveyVersion.objects.create(survey=survey, number=1)
+        # Published when the survey opens, as `surveys.building.publish_survey` would: a version
+        # in use without a date is a draft to the builder.
+        version = SurveyVersion.objects.create(
+            survey=survey, number=1, published_at=cast(datetime, fields["opens_at"])
+        )
         _questions(version, str(subject), str(subject_en))
         survey.current_version = version
         survey.save(update_fields=["current_version"])
