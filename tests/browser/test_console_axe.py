@@ -347,6 +347,10 @@ SKIPPED: dict[str, tuple[str, Callable[[World], str] | None]] = {
         POST_ONLY,
         lambda w: f"/console/indagini/sintesi/{w.questionnaire.pk}/pubblica/",
     ),
+    "questionnaire-margins-delete": (
+        POST_ONLY,
+        lambda w: f"/console/indagini/popolazioni/{w.margins.pk}/elimina/",
+    ),
     "indicator-delete": (
         POST_ONLY,
         lambda w: f"/console/carte-dei-servizi/indicatori/{w.indicator.pk}/elimina/",
