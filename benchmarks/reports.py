@@ -185,6 +185,13 @@ def main() -> None:
         if db == "postgres":
             env["DATABASE_URL"] = args.database_url
         else:
+            if not (Path(SQLITE_DIR) / "ascolto.sqlite3").exists():
+                # Not opened: SQLite would create an empty file, read as a city with no table.
+                print(
+                    f"{db}: skipped, no city in {SQLITE_DIR} (make it with `ASCOLTO_VAR_DIR="
+                    f"{SQLITE_DIR} python -m ascolto migrate` and `… generate_city --scale 1.0`)"
+                )
+                continue
             env.pop("DATABASE_URL", None)
             env["ASCOLTO_VAR_DIR"] = SQLITE_DIR
         run = subprocess.run(  # noqa: S603
