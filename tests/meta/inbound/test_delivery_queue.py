@@ -92,6 +92,40 @@ def test_a_delivery_failing_again_and_again_is_shown_to_administrators_and_retri
 
 
 @pytest.mark.django_db
+def test_each_batch_of_a_drain_starts_above_the_last_and_the_next_drain_from_the_lowest(
+    meta: Meta,
+) -> None:
+    from django.test.utils import CaptureQueriesContext
+
+    with time_machine.travel(T0, tick=False):
+        for _ in range(5):
+            meta.deliver("whatsapp_text")  # re-deliveries: five rows, one message
+        first, *rest = WebhookDelivery.objects.order_by("id").values_list("id", flat=True)
+        # The lowest is not due yet (a retry later): the drain takes the others.
+        WebhookDelivery.objects.filter(pk=first).update(next_attempt_at=T0 + RETRY_CAP)
+        with CaptureQueriesContext(connection) as queries:
+            assert deliveries.drain_all(2) == 4
+        table = WebhookDelivery._meta.db_table
+        batches = [
+            q["sql"]
+            for q in queries.captured_queries
+            if q["sql"].startswith("SELECT")
+            and f'FROM "{table}"' in q["sql"]
+            and " LIMIT " in q["sql"]
+        ]
+        # Three batches (2, 2, none): each after the first asks for ids above the last one's.
+        assert len(batches) == 3
+        assert f'"{table}"."id" > {rest[1]}' in batches[1]
+        assert f'"{table}"."id" > {rest[3]}' in batches[2]
+        assert Message.objects.count() == 1
+
+        # Due now, under the lowest id: the next drain starts from the lowest again.
+        WebhookDelivery.objects.filter(pk=first).update(next_attempt_at=None)
+        assert deliveries.drain_all(2) == 1
+        assert not WebhookDelivery.objects.filter(processed_at__isnull=True).exists()
+
+
+@pytest.mark.django_db
 def test_an_administrator_marks_a_delivery_handled_by_hand(meta: Meta, client: Client) -> None:
     meta.deliver(b"{}")  # signed, but no delivery: fails at every drain
     deliveries.drain()
