@@ -64,6 +64,37 @@ def test_an_accepted_submission_survives_a_failing_drain(
     assert Ticket.objects.get().code == code
 
 
+def test_each_batch_of_a_drain_starts_above_the_last_and_the_next_drain_from_the_lowest(
+    cast: personas.Cast,
+) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    for _ in range(5):
+        queue.accept(factories.scrivi_message(theme="tari", code=codes.new_code()))
+    first, *rest = PendingInbound.objects.order_by("id").values_list("id", flat=True)
+    # The lowest is not due yet (waiting for a retry): the drain takes the others.
+    later = timezone.now() + queue.RETRY_CAP
+    PendingInbound.objects.filter(pk=first).update(next_attempt_at=later)
+    with CaptureQueriesContext(connection) as queries:
+        assert queue.drain_all(2) == 4
+    table = PendingInbound._meta.db_table
+    batches = [
+        q["sql"]
+        for q in queries.captured_queries
+        if q["sql"].startswith("SELECT") and f'FROM "{table}"' in q["sql"] and " LIMIT " in q["sql"]
+    ]
+    # Three batches (2, 2, none): each after the first asks for ids above the last one's.
+    assert len(batches) == 3
+    assert f'"{table}"."id" > {rest[1]}' in batches[1]
+    assert f'"{table}"."id" > {rest[3]}' in batches[2]
+
+    # Due now, under the lowest id: the next drain starts from the lowest again.
+    PendingInbound.objects.filter(pk=first).update(next_attempt_at=None)
+    assert queue.drain_all(2) == 1
+    assert queue.pending() == 0
+
+
 def test_draining_twice_creates_one_case(cast: personas.Cast) -> None:
     code = codes.new_code()
     queue.accept(factories.scrivi_message(code=code))

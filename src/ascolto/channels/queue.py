@@ -18,7 +18,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -82,6 +82,9 @@ class Drained:
 
     processed: int
     failed: int
+    # The highest id of the rows the drain looked at (0: none); `drain_all`'s next batch starts
+    # above it. Not part of what was done (two drains that did the same are equal).
+    last: int = field(default=0, compare=False)
 
 
 def accept(inbound: InboundMessage, channel: Channel | None = None) -> PendingInbound:
@@ -215,31 +218,40 @@ def needs_attention() -> QuerySet[PendingInbound]:
     ).order_by("id")
 
 
-def drain(limit: int = 500) -> Drained:
+def drain(limit: int = 500, *, after: int = 0) -> Drained:
     """Take in up to `limit` pending messages that are due, in one batch; return what was done.
 
     When the batch as a whole fails (a bug, the database refusing), it rolls back and each row
     is tried alone, so one poisonous message cannot hold the others back; a row that still fails
     keeps its error and is tried again later, after a wait that doubles with each failure
     (`next_attempt_at`; RETRY_BASE up to RETRY_CAP). No row is ever given up: after FLAG_AFTER
-    failures it is shown to administrators (`needs_attention`).
+    failures it is shown to administrators (`needs_attention`). `after`: only rows above
+    that id (`drain_all`'s batches after the first).
     """
     try:
-        done = _drain_batch(limit)
+        done = _drain_batch(limit, after)
     except Exception as exc:
         logger.exception("intake queue: batch drain failed; trying rows one by one")
-        done = _drain_one_by_one(_due_ids(limit), exc)
+        done = _drain_one_by_one(_due_ids(limit, after), exc)
     metrics.TAKEN_IN.inc(done.processed)
     return done
 
 
 def drain_all(limit: int = 500) -> int:
     """Drain until nothing is due (only rows waiting for their retry are left); return rows
-    processed."""
-    total = 0
+    processed.
+
+    Each batch after the first starts above the last one's ids: the index of the due rows keeps
+    an entry for each row taken in until the table is vacuumed, and a batch that started from
+    the lowest id walked over all the earlier batches left (the Meta deliveries' drain, which
+    reads its queue the same way, slowed round after round in `benchmarks/webhooks.py`). A row
+    committed late under a lower id (ids are handed out before the commits) is left to the next
+    call, which starts from the lowest again."""
+    total, after = 0, 0
     while True:
-        done = drain(limit)
+        done = drain(limit, after=after)
         total += done.processed
+        after = max(after, done.last)
         if done.processed == 0:
             return total
 
@@ -274,12 +286,12 @@ def _due() -> QuerySet[PendingInbound]:
     ).order_by("id")
 
 
-def _due_ids(limit: int) -> list[int]:
-    return list(_due().values_list("id", flat=True)[:limit])
+def _due_ids(limit: int, after: int = 0) -> list[int]:
+    return list(_due().filter(id__gt=after).values_list("id", flat=True)[:limit])
 
 
-def _locked_pending(limit: int) -> list[PendingInbound]:
-    queryset = _due()
+def _locked_pending(limit: int, after: int = 0) -> list[PendingInbound]:
+    queryset = _due().filter(id__gt=after)
     # SQLite's IMMEDIATE transaction already holds the only write lock; PostgreSQL lets several
     # drains run side by side, each on rows the others have not locked.
     if connection.features.has_select_for_update_skip_locked:
@@ -304,11 +316,11 @@ def _processed(row: PendingInbound, now: datetime) -> None:
 FIELDS = ["processed_at", "attempts", "last_error", "next_attempt_at"]
 
 
-def _drain_batch(limit: int) -> Drained:
+def _drain_batch(limit: int, after: int = 0) -> Drained:
     from ascolto.channels.intake import receive_many
 
     with transaction.atomic():
-        rows = _locked_pending(limit)
+        rows = _locked_pending(limit, after)
         if not rows:
             return Drained(0, 0)
         inbounds = [_inbound(row) for row in rows]
@@ -324,7 +336,7 @@ def _drain_batch(limit: int) -> Drained:
         update_each(rows, FIELDS)
     if failed:
         logger.warning("intake queue: %d message(s) refused by intake", failed)
-    return Drained(len(rows) - failed, failed)
+    return Drained(len(rows) - failed, failed, rows[-1].pk)
 
 
 def _drain_one_by_one(ids: list[int], cause: Exception | None) -> Drained:
@@ -359,7 +371,7 @@ def _drain_one_by_one(ids: list[int], cause: Exception | None) -> Drained:
             logger.exception("intake queue: pending message %s failed", row_id)
     if not ids and cause is not None:
         logger.error("intake queue: drain failed (%s) with nothing left to try", type(cause))
-    return Drained(processed, failed)
+    return Drained(processed, failed, max(ids, default=0))
 
 
 def _inbound(row: PendingInbound) -> InboundMessage:

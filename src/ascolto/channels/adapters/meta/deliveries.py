@@ -203,21 +203,22 @@ def needs_attention() -> QuerySet[WebhookDelivery]:
 def drain(limit: int = 100) -> Drained:
     """Take in up to `limit` due deliveries (see the module docstring); when the batch fails as
     a whole, each delivery is tried alone, so one cannot hold the others back."""
-    return _drain_after(0, limit)[0]
+    return _drain_after(0, limit)
 
 
-def _drain_after(after: int, limit: int) -> tuple[Drained, int]:
-    """`drain` of the due deliveries whose id is above `after`; with the batch's highest id."""
+def _drain_after(after: int, limit: int) -> Drained:
+    """`drain` of the due deliveries whose id is above `after`."""
     rows = list(_due().filter(id__gt=after).values("id", "channel", "body", "attempts")[:limit])
     if not rows:
-        return Drained(0, 0), after
+        return Drained(0, 0)
     prepared = _prepare(rows)
     ids = [row["id"] for row in rows]
     try:
-        return _take_in(ids, prepared), ids[-1]
+        done = _take_in(ids, prepared)
     except Exception:
         logger.exception("meta deliveries: batch drain failed; trying them one by one")
-        return _one_by_one(ids, prepared), ids[-1]
+        done = _one_by_one(ids, prepared)
+    return replace(done, last=ids[-1])
 
 
 def drain_all(limit: int = 100) -> int:
@@ -233,8 +234,9 @@ def drain_all(limit: int = 100) -> int:
     next call, which starts from the lowest again."""
     total, after = 0, 0
     while True:
-        done, after = _drain_after(after, limit)
+        done = _drain_after(after, limit)
         total += done.processed
+        after = max(after, done.last)
         if done.processed == 0 or done.processed + done.failed < limit:
             return total
 
