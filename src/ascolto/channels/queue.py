@@ -243,10 +243,9 @@ def drain_all(limit: int = 500) -> int:
 
     Each batch after the first starts above the last one's ids: the index of the due rows keeps
     an entry for each row taken in until the table is vacuumed, and a batch that started from
-    the lowest id walked over all the earlier batches left (the Meta deliveries' drain, which
-    reads its queue the same way, slowed round after round in `benchmarks/webhooks.py`). A row
-    committed late under a lower id (ids are handed out before the commits) is left to the next
-    call, which starts from the lowest again."""
+    the lowest id walked over all the earlier batches left (as the Meta deliveries' drain). A
+    row committed late under a lower id (ids are handed out before the commits) is left to the
+    next call, which starts from the lowest again."""
     total, after = 0, 0
     while True:
         done = drain(limit, after=after)

@@ -225,13 +225,12 @@ def drain_all(limit: int = 100) -> int:
     """Drain until nothing is due (a batch short of `limit`: the next poll takes what arrives
     meanwhile); return the deliveries processed.
 
-    Each batch after the first starts above the last one's ids. The index of the due rows
+    Each batch after the first starts above the last one's ids: the index of the due rows
     (`processed_at IS NULL`) keeps an entry for each row taken in until the table is vacuumed,
     and a batch that started from the lowest id walked over every entry the earlier batches
-    left: measured with `benchmarks/webhooks.py`, a drain of 60,000 deliveries slowed round
-    after round (86.7, 118.6 then 198.6 s) with the same CPU in its own process. A delivery
-    committed late under a lower id (the ids are handed out before the commits) is left to the
-    next call, which starts from the lowest again."""
+    left. (It did not cure the slowdown round after round `benchmarks/webhooks.py` shows: see
+    docs/meta.md, "How fast".) A delivery committed late under a lower id (the ids are handed
+    out before the commits) is left to the next call, which starts from the lowest again."""
     total, after = 0, 0
     while True:
         done = _drain_after(after, limit)
