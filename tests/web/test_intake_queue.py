@@ -19,6 +19,7 @@ from ascolto.core.errors import InvalidInput, NotFound
 from ascolto.tickets import codes
 from ascolto.tickets.models import Campaign, Theme, Ticket
 from tests import factories, personas
+from tests.drains import batch_reads, starts_above
 
 pytestmark = pytest.mark.django_db
 
@@ -78,16 +79,11 @@ def test_each_batch_of_a_drain_starts_above_the_last_and_the_next_drain_from_the
     PendingInbound.objects.filter(pk=first).update(next_attempt_at=later)
     with CaptureQueriesContext(connection) as queries:
         assert queue.drain_all(2) == 4
-    table = PendingInbound._meta.db_table
-    batches = [
-        q["sql"]
-        for q in queries.captured_queries
-        if q["sql"].startswith("SELECT") and f'FROM "{table}"' in q["sql"] and " LIMIT " in q["sql"]
-    ]
+    batches = batch_reads(queries.captured_queries, PendingInbound)
     # Three batches (2, 2, none): each after the first asks for ids above the last one's.
     assert len(batches) == 3
-    assert f'"{table}"."id" > {rest[1]}' in batches[1]
-    assert f'"{table}"."id" > {rest[3]}' in batches[2]
+    assert starts_above(batches[1], PendingInbound, rest[1])
+    assert starts_above(batches[2], PendingInbound, rest[3])
 
     # Due now, under the lowest id: the next drain starts from the lowest again.
     PendingInbound.objects.filter(pk=first).update(next_attempt_at=None)

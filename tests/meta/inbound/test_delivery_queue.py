@@ -26,6 +26,7 @@ from ascolto.channels.adapters.meta import deliveries
 from ascolto.channels.models import Message, WebhookDelivery
 from ascolto.channels.queue import FLAG_AFTER, RETRY_CAP
 from tests import factories, personas
+from tests.drains import batch_reads, starts_above
 from tests.meta.inbound.conftest import APP_SECRET, VERIFY_TOKEN, Meta, payload
 
 T0 = datetime(2026, 5, 28, 9, 0, tzinfo=UTC)
@@ -105,18 +106,11 @@ def test_each_batch_of_a_drain_starts_above_the_last_and_the_next_drain_from_the
         WebhookDelivery.objects.filter(pk=first).update(next_attempt_at=T0 + RETRY_CAP)
         with CaptureQueriesContext(connection) as queries:
             assert deliveries.drain_all(2) == 4
-        table = WebhookDelivery._meta.db_table
-        batches = [
-            q["sql"]
-            for q in queries.captured_queries
-            if q["sql"].startswith("SELECT")
-            and f'FROM "{table}"' in q["sql"]
-            and " LIMIT " in q["sql"]
-        ]
+        batches = batch_reads(queries.captured_queries, WebhookDelivery)
         # Three batches (2, 2, none): each after the first asks for ids above the last one's.
         assert len(batches) == 3
-        assert f'"{table}"."id" > {rest[1]}' in batches[1]
-        assert f'"{table}"."id" > {rest[3]}' in batches[2]
+        assert starts_above(batches[1], WebhookDelivery, rest[1])
+        assert starts_above(batches[2], WebhookDelivery, rest[3])
         assert Message.objects.count() == 1
 
         # Due now, under the lowest id: the next drain starts from the lowest again.
